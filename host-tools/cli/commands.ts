@@ -1,0 +1,15 @@
+// The registry of subcommands: each is loaded only when it is run, so `smartchain --help` stays fast.
+import type { Command } from './command';
+
+type Entry = { name: string; summary: string; load(): Promise<Command> };
+
+function entry(name: string, summary: string, load: () => Promise<{ command: Command }>): Entry {
+  return { name, summary, load: async () => (await load()).command };
+}
+
+export const commands: Record<string, Entry> = Object.fromEntries(
+  [
+    entry('build', 'bundle the firmware for a board (pico, esp32, emulator)', () => import('./commands/build')),
+    entry('keygen', 'make an Ed25519 key pair for provisioning a board', () => import('./commands/keygen')),
+  ].map((item) => [item.name, item]),
+);

@@ -1,0 +1,47 @@
+// The `smartchain` command: finds the subcommand, parses its options, runs it, and maps failures to
+// exit codes (1 failure, 2 bad usage) with one line of explanation; --verbose adds the stack trace.
+import { Command, CommandError, UsageError, parseCommandArgs } from './command';
+import { commands } from './commands';
+
+const GENERAL_USAGE = `usage: smartchain <command> [options]
+
+commands:
+${Object.values(commands)
+  .map((entry) => `  ${entry.name.padEnd(12)} ${entry.summary}`)
+  .join('\n')}
+
+Run 'smartchain <command> --help' for a command's options.`;
+
+export async function main(argv: string[]): Promise<number> {
+  const verbose = argv.includes('--verbose');
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(GENERAL_USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  const entry = commands[name];
+  if (entry === undefined) {
+    console.error(`smartchain: unknown command '${name}' (see smartchain --help)`);
+    return 2;
+  }
+  let command: Command | undefined;
+  try {
+    command = await entry.load();
+    const { values, positionals } = parseCommandArgs(command, rest);
+    if (values.help === true) {
+      console.log(command.usage);
+      return 0;
+    }
+    return await command.run(values, positionals);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`smartchain ${name}: ${error.message}`);
+      if (command !== undefined) console.error(`usage: ${command.usage.split('\n')[0]}`);
+      return 2;
+    }
+    const code = error instanceof CommandError ? `${error.code}: ` : '';
+    console.error(`smartchain ${name}: ${code}${(error as Error).message}`);
+    if (verbose) console.error((error as Error).stack);
+    return 1;
+  }
+}
