@@ -1,0 +1,25 @@
+// The surface a board adapter sees of the light node: created once at boot, fed frames from the links
+// by the board's event handlers (which only append to a bounded inbox), and advanced by tick, which does
+// a bounded amount of work per call.
+import type { Platform } from './platform';
+
+export type NodeConfig = {
+  /** Member id assigned at registration (0 before the node is registered). */
+  memberId: number;
+  /** 32-byte Ed25519 seed, provisioned or drawn from the board's entropy on first boot. */
+  seed?: Uint8Array;
+  /** Heap bytes the node may use for its fixed-capacity structures (from boards/<board>/board.json). */
+  heapBytesBudget: number;
+};
+
+export type NodeStats = { [name: string]: number | string };
+
+export interface LightNode {
+  /** Advances the node by one bounded slice of work; feeds the watchdog. */
+  tick(nowMs: number): void;
+  /** Hands a frame received on links[linkIndex] to the node; never throws, drops when the inbox is full. */
+  receive(linkIndex: number, frame: Uint8Array): void;
+  stats(): NodeStats;
+}
+
+export type CreateNode = (platform: Platform, config: NodeConfig) => LightNode;
