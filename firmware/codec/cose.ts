@@ -1,0 +1,75 @@
+// COSE_Sign1 (RFC 9052 §4.2) with EdDSA (alg -8), tagged 18, as the envelope of every ledger record.
+// The protected header is always exactly {1: -8}; the unprotected header is empty, or carries the
+// proof-of-time tokens under the private label TOKENS_LABEL (RFC 9052 §3.1, labels below -65536 are
+// for private use). The issuer's signature covers the Sig_structure (RFC 9052 §4.4), so tokens can be
+// stripped for the radio without changing the record's id.
+import { CborValue, decodeCborStrict, encodeCbor, isMap } from './cbor';
+import { Rejection } from '../rejections';
+
+export const COSE_SIGN1_TAG_BYTE = 0xd2; // tag 18, one byte
+export const PROTECTED_HEADER = new Uint8Array([0xa1, 0x01, 0x27]); // {1: -8}: EdDSA
+export const TOKENS_LABEL = -65537;
+export const SIGNATURE_BYTES = 64;
+export const SIGN1_BYTES_MAX = 1024;
+
+export type Sign1 = { payload: Uint8Array; signature: Uint8Array; tokens: Uint8Array[] };
+
+/** The bytes the issuer signs: ["Signature1", protected, external_aad = h'', payload] (RFC 9052 §4.4). */
+export function sigStructure(payload: Uint8Array): Uint8Array {
+  return encodeCbor(['Signature1', PROTECTED_HEADER, new Uint8Array(0), payload], payload.length + 32);
+}
+
+/** Wraps a signed payload; tokens go in the unprotected header, each one an encoded token. */
+export function encodeSign1(payload: Uint8Array, signature: Uint8Array, tokens: Uint8Array[]): Uint8Array {
+  if (signature.length !== SIGNATURE_BYTES) throw new Error('Ed25519 signature must be 64 bytes');
+  const unprotected: { [key: number]: CborValue } = {};
+  if (tokens.length > 0) unprotected[TOKENS_LABEL] = tokens;
+  const body = encodeCbor([PROTECTED_HEADER, unprotected, payload, signature], SIGN1_BYTES_MAX - 1);
+  const out = new Uint8Array(body.length + 1);
+  out[0] = COSE_SIGN1_TAG_BYTE;
+  out.set(body, 1);
+  return out;
+}
+
+function sameBytes(left: Uint8Array, right: Uint8Array): boolean {
+  if (left.length !== right.length) return false;
+  for (let index = 0; index < left.length; index++) if (left[index] !== right[index]) return false;
+  return true;
+}
+
+/** Decodes the envelope strictly; throws Rejection (caught by decodeRecord). */
+export function decodeSign1(bytes: Uint8Array, bytesMax: number, tokensMax: number): Sign1 {
+  if (bytes.length > bytesMax) throw new Rejection('CBOR_TOO_LONG', bytes.length + ' bytes, at most ' + bytesMax);
+  if (bytes.length < 1 || bytes[0] !== COSE_SIGN1_TAG_BYTE) throw new Rejection('COSE_NOT_SIGN1', 'missing tag 18');
+  const body = decodeCborStrict(bytes.subarray(1), bytesMax);
+  if (!Array.isArray(body) || body.length !== 4) throw new Rejection('COSE_NOT_SIGN1', 'not an array of four');
+  const protectedHeader = body[0];
+  const unprotected = body[1];
+  const payload = body[2];
+  const signature = body[3];
+  if (!(protectedHeader instanceof Uint8Array) || !sameBytes(protectedHeader, PROTECTED_HEADER)) {
+    throw new Rejection('COSE_BAD_PROTECTED_HEADER', 'protected header must be {1: -8}');
+  }
+  if (!isMap(unprotected)) throw new Rejection('COSE_BAD_UNPROTECTED_HEADER', 'unprotected header is not a map');
+  const labels = Object.keys(unprotected);
+  const tokens: Uint8Array[] = [];
+  if (labels.length > 1 || (labels.length === 1 && Number(labels[0]) !== TOKENS_LABEL)) {
+    throw new Rejection('COSE_BAD_UNPROTECTED_HEADER', 'unknown unprotected label');
+  }
+  if (labels.length === 1) {
+    const list = unprotected[TOKENS_LABEL];
+    if (!Array.isArray(list) || list.length === 0 || list.length > tokensMax) {
+      throw new Rejection('COSE_BAD_UNPROTECTED_HEADER', 'tokens must be 1 to ' + tokensMax + ' byte strings');
+    }
+    for (let index = 0; index < list.length; index++) {
+      const token = list[index];
+      if (!(token instanceof Uint8Array)) throw new Rejection('COSE_BAD_UNPROTECTED_HEADER', 'token is not a byte string');
+      tokens.push(token);
+    }
+  }
+  if (!(payload instanceof Uint8Array)) throw new Rejection('COSE_NOT_SIGN1', 'payload is not a byte string');
+  if (!(signature instanceof Uint8Array) || signature.length !== SIGNATURE_BYTES) {
+    throw new Rejection('COSE_BAD_SIGNATURE_LENGTH', 'signature must be 64 bytes');
+  }
+  return { payload: payload, signature: signature, tokens: tokens };
+}

@@ -1,0 +1,143 @@
+// Link frames between neighbours and to the aggregator (docs/wire-format.md "Link frames"), and the
+// proof-of-time token (paper IV.E). A frame is one deterministic CBOR array [type, fields...] of at
+// most FRAME_BYTES_MAX bytes: one LoRa frame at SF7/SF8 less the link's own framing. Every field is
+// typed and bounded by the schema table below; decoding never throws out of decodeFrame.
+import { CborValue, decodeCborStrict, encodeCbor } from './codec/cbor';
+import { ID_BYTES, MEMBER_ID_MAX, RECORD_BYTES_MAX, SEQ_MAX, TIME_MS_MAX } from './records';
+import { Rejection, Result, accept, reject } from './rejections';
+
+export const FRAME_BYTES_MAX = 236;
+export const SIGNATURE_BYTES = 64;
+export const SLOT_MAX = 4294967295;
+export const BALANCE_MAX = 1000000000000;
+
+export const FRAME_HELLO = 1;
+export const FRAME_TOKEN_REQUEST = 2;
+export const FRAME_TOKEN_GRANT = 3;
+export const FRAME_CAP_REQUEST = 4;
+export const FRAME_CAP_REPLY = 5;
+export const FRAME_RECORD = 6;
+export const FRAME_OFFLOAD = 7;
+export const FRAME_OFFLOAD_ACK = 8;
+export const FRAME_CHECKPOINT = 9;
+export const FRAME_RECORD_REQUEST = 10;
+
+type FieldType = 'member' | 'seq' | 'slot' | 'time' | 'id' | 'ids2' | 'signature' | 'record' | 'ecash' | 'batch';
+
+/** Field names and types per frame type; index = type. The names are the keys of the decoded object. */
+export const FRAME_SCHEMAS: { name: string; fields: [string, FieldType][] }[] = [
+  { name: '', fields: [] },
+  { name: 'hello', fields: [['member', 'member'], ['seqNext', 'seq']] },
+  { name: 'token_request', fields: [['requester', 'member'], ['seq', 'seq'], ['slot', 'slot']] },
+  {
+    name: 'token_grant',
+    fields: [['granter', 'member'], ['requester', 'member'], ['seq', 'seq'], ['slot', 'slot'], ['signature', 'signature']],
+  },
+  { name: 'cap_request', fields: [['requester', 'member']] },
+  { name: 'cap_reply', fields: [['caps', 'ids2']] },
+  { name: 'record', fields: [['record', 'record']] },
+  { name: 'offload', fields: [['batch', 'batch'], ['record', 'record']] },
+  { name: 'offload_ack', fields: [['batch', 'batch'], ['id', 'id'], ['signature', 'signature']] },
+  {
+    name: 'checkpoint',
+    fields: [['member', 'member'], ['balance', 'ecash'], ['asOfMs', 'time'], ['signature', 'signature']],
+  },
+  { name: 'record_request', fields: [['id', 'id']] },
+];
+
+export type Frame = { type: number; [field: string]: number | Uint8Array | Uint8Array[] };
+
+function checkFrameField(type: FieldType, name: string, value: CborValue): void {
+  let ok: boolean;
+  if (type === 'member') ok = typeof value === 'number' && value >= 0 && value <= MEMBER_ID_MAX;
+  else if (type === 'seq') ok = typeof value === 'number' && value >= 1 && value <= SEQ_MAX;
+  else if (type === 'slot' || type === 'batch') ok = typeof value === 'number' && value >= 0 && value <= SLOT_MAX;
+  else if (type === 'time') ok = typeof value === 'number' && value >= 0 && value <= TIME_MS_MAX;
+  else if (type === 'ecash') ok = typeof value === 'number' && value >= 0 && value <= BALANCE_MAX;
+  else if (type === 'id') ok = value instanceof Uint8Array && value.length === ID_BYTES;
+  else if (type === 'signature') ok = value instanceof Uint8Array && value.length === SIGNATURE_BYTES;
+  else if (type === 'record') ok = value instanceof Uint8Array && value.length > 0 && value.length <= RECORD_BYTES_MAX;
+  else {
+    ok = Array.isArray(value) && value.length === 2;
+    for (let index = 0; ok && index < 2; index++) {
+      const id = (value as CborValue[])[index];
+      ok = id instanceof Uint8Array && id.length === ID_BYTES;
+    }
+  }
+  if (!ok) throw new Rejection('FRAME_FIELD', name + ' is not a valid ' + type);
+}
+
+/** Encodes a frame the node built; throws on a bug (a field missing or out of range). */
+export function encodeFrame(frame: Frame): Uint8Array {
+  const schema = FRAME_SCHEMAS[frame.type];
+  if (schema === undefined || frame.type === 0) throw new Error('unknown frame type ' + frame.type);
+  const list: CborValue[] = [frame.type];
+  for (let index = 0; index < schema.fields.length; index++) {
+    const field = schema.fields[index];
+    const value = frame[field[0]] as CborValue;
+    checkFrameField(field[1], field[0], value);
+    list.push(value);
+  }
+  return encodeCbor(list, FRAME_BYTES_MAX);
+}
+
+/** Decodes a frame from a link: length, then shape, then each field's type and range. */
+export function decodeFrame(bytes: Uint8Array): Result<Frame> {
+  if (bytes.length > FRAME_BYTES_MAX) return reject('FRAME_TOO_LONG', bytes.length + ' bytes, at most ' + FRAME_BYTES_MAX);
+  try {
+    const list = decodeCborStrict(bytes, FRAME_BYTES_MAX);
+    if (!Array.isArray(list) || list.length === 0 || typeof list[0] !== 'number') {
+      return reject('FRAME_MALFORMED', 'a frame is an array starting with its type');
+    }
+    const type = list[0];
+    const schema = FRAME_SCHEMAS[type];
+    if (type === 0 || schema === undefined) return reject('FRAME_UNKNOWN_TYPE', 'type ' + type);
+    if (list.length !== schema.fields.length + 1) {
+      return reject('FRAME_MALFORMED', schema.name + ' has ' + schema.fields.length + ' fields, got ' + (list.length - 1));
+    }
+    const frame: Frame = { type: type };
+    for (let index = 0; index < schema.fields.length; index++) {
+      const field = schema.fields[index];
+      checkFrameField(field[1], field[0], list[index + 1]);
+      frame[field[0]] = list[index + 1] as number | Uint8Array;
+    }
+    return accept(frame);
+  } catch (error) {
+    if (error instanceof Rejection) return reject(error.code, error.detail);
+    throw error;
+  }
+}
+
+/** A proof-of-time token as it travels in a record's unprotected header: the grant without its type. */
+export type Token = { granter: number; requester: number; seq: number; slot: number; signature: Uint8Array };
+
+/** The bytes a granter signs: ["SmartChain PoT", granter, requester, seq, slot] in deterministic CBOR. */
+export function tokenBytesToSign(granter: number, requester: number, seq: number, slot: number): Uint8Array {
+  return encodeCbor(['SmartChain PoT', granter, requester, seq, slot], 64);
+}
+
+export function encodeToken(token: Token): Uint8Array {
+  return encodeCbor([token.granter, token.requester, token.seq, token.slot, token.signature], 96);
+}
+
+export function decodeToken(bytes: Uint8Array): Result<Token> {
+  try {
+    const list = decodeCborStrict(bytes, 96);
+    if (!Array.isArray(list) || list.length !== 5) return reject('TOKEN_MALFORMED', 'a token is an array of five');
+    checkFrameField('member', 'granter', list[0]);
+    checkFrameField('member', 'requester', list[1]);
+    checkFrameField('seq', 'seq', list[2]);
+    checkFrameField('slot', 'slot', list[3]);
+    checkFrameField('signature', 'signature', list[4]);
+    return accept({
+      granter: list[0] as number,
+      requester: list[1] as number,
+      seq: list[2] as number,
+      slot: list[3] as number,
+      signature: list[4] as Uint8Array,
+    });
+  } catch (error) {
+    if (error instanceof Rejection) return reject(error.code === 'FRAME_FIELD' ? 'TOKEN_MALFORMED' : error.code, error.detail);
+    throw error;
+  }
+}
