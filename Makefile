@@ -27,7 +27,7 @@ size: $(STAMP)
 	$(SMARTCHAIN) build --board all --check-budget
 
 bench: $(STAMP) build
-	$(SMARTCHAIN) bench all
+	node --import tsx host-tools/bench/run-all.ts
 
 clean:
 	rm -rf dist out

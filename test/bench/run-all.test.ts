@@ -1,0 +1,23 @@
+// CI proves the benchmarks still run: the quick versions, into a temporary folder, with the keys the
+// results file promises.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+
+test('make bench --quick writes results.json and benchmarks.md with every section', () => {
+  const out = mkdtempSync(join(tmpdir(), 'smartchain-bench-'));
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'host-tools/bench/run-all.ts', '--quick', '--out', out], { encoding: 'utf8' });
+  assert.is(result.status, 0, result.stderr);
+  const results = JSON.parse(readFileSync(join(out, 'bench', 'results.json'), 'utf8'));
+  assert.ok(results.paper.smartchain.length >= 3);
+  assert.is(results.paper.smartchain.length, results.paper.pow_chain.length);
+  for (const point of results.paper.pow_chain) assert.ok(point.preparation_ms > 0 && point.validation_ms > 0);
+  const page = readFileSync(join(out, 'docs', 'benchmarks.md'), 'utf8');
+  assert.match(page, /Fig\. 7/);
+  assert.match(readFileSync(join(out, 'docs', 'figures', 'paper-fig7-preparation.svg'), 'utf8'), /<polyline class="series"/);
+});
+
+test.run();
