@@ -10,6 +10,20 @@ export type NodeConfig = {
   seed?: Uint8Array;
   /** Heap bytes the node may use for its fixed-capacity structures (from boards/<board>/board.json). */
   heapBytesBudget: number;
+  /** The consortium's public key: it signs membership records. */
+  consortiumPublicKey: Uint8Array;
+  /** The aggregator's public key: it signs offload acknowledgements and balance checkpoints. */
+  aggregatorPublicKey: Uint8Array;
+  /** Members provisioned with the firmware (id, key, starting balance); more arrive as membership records. */
+  members?: { id: number; publicKey: Uint8Array; balance: number }[];
+  /** Proof of time: tokens required per record (k), slot length, and how long a grant stays usable. */
+  tokensRequired?: number;
+  slotMs?: number;
+  /** Cap selection: alpha of the weighted walk; 0 gives the uniform random walk. */
+  alpha?: number;
+  clockSkewMs?: number;
+  recordAgeMaxMs?: number;
+  helloIntervalMs?: number;
 };
 
 export type NodeStats = { [name: string]: number | string };

@@ -1,0 +1,118 @@
+// ESP32 on Espruino: builds the Platform from Espruino's APIs (PLATFORMS.md B3) and starts the node.
+// Serial2 carries framed link frames (its data events deliver Strings); Storage holds durable state.
+// Espruino's Math.random and E.hwRand are predictable on ESP32, so randomness is a hash DRBG over the
+// seed provisioned from the host (smartchain keygen) and a persisted counter, hedged with E.hwRand and
+// the clock: never the predictable sources alone. The hardware watchdog is fed from tick.
+import { parseProvisioning } from '../shared/provision';
+import { startBoard } from '../shared/start';
+import { UartDeframer, encodeUartFrame } from '../drivers/uart-framing';
+import { sha512 } from '../../firmware/crypto/ed25519';
+import type { Link, Platform } from '../../firmware/platform';
+import board from './board.json';
+
+type EspruinoSerial = { setup(baud: number, options: object): void; on(event: 'data', callback: (data: string) => void): void; write(data: Uint8Array): void };
+type EspruinoStorage = { read(name: string): string | undefined; readArrayBuffer(name: string): ArrayBuffer | undefined; write(name: string, data: Uint8Array | string): boolean; erase(name: string): void };
+declare const Serial2: EspruinoSerial;
+declare function __runtimeRequire(name: 'Storage'): EspruinoStorage;
+declare function getTime(): number;
+declare function setInterval(callback: () => void, delayMs: number): number;
+declare function print(text: string): void;
+declare const E: { hwRand(): number; enableWatchdog(timeoutSeconds: number, automatic: boolean): void; kickWatchdog(): void };
+declare const process: { memory(): { usage: number; blocksize: number }; on(event: string, callback: (error: unknown) => void): void };
+
+const FRAME_PAYLOAD_BYTES_MAX = 256;
+const Storage = __runtimeRequire('Storage');
+Serial2.setup(board.uart.baud, { tx: board.uart.tx, rx: board.uart.rx });
+
+function name(key: string): string {
+  return 'sc.' + key;
+}
+
+function readBytes(key: string): Uint8Array | null {
+  const buffer = Storage.readArrayBuffer(name(key));
+  return buffer === undefined ? null : new Uint8Array(buffer).slice();
+}
+
+let drbgCounter = 0;
+function entropy(count: number): Uint8Array {
+  const seed = readBytes('seed');
+  if (seed === null) throw new Error('no provisioned seed: run smartchain keygen and write it to the board');
+  const out = new Uint8Array(count);
+  let filled = 0;
+  while (filled < count) {
+    drbgCounter++;
+    const input = new Uint8Array(32 + 16);
+    input.set(seed, 0);
+    const stored = readBytes('drbg');
+    const persisted = stored === null ? 0 : stored[0] + stored[1] * 256 + stored[2] * 65536 + stored[3] * 16777216;
+    const counter = persisted + 1;
+    Storage.write(name('drbg'), new Uint8Array([counter & 255, (counter >> 8) & 255, (counter >> 16) & 255, (counter >>> 24) & 255]));
+    const mix = [counter, drbgCounter, E.hwRand() | 0, Math.floor(getTime() * 1000) | 0];
+    for (let index = 0; index < 4; index++) {
+      for (let byte = 0; byte < 4; byte++) input[32 + index * 4 + byte] = (mix[index] >> (byte * 8)) & 255;
+    }
+    const block = sha512(input);
+    for (let index = 0; index < 64 && filled < count; index++) out[filled++] = block[index];
+  }
+  return out;
+}
+
+const uartLink: Link = {
+  name: 'serial2',
+  frameBytesMax: FRAME_PAYLOAD_BYTES_MAX,
+  send: function (frame: Uint8Array): boolean {
+    Serial2.write(encodeUartFrame(frame, FRAME_PAYLOAD_BYTES_MAX));
+    return true;
+  },
+};
+
+const platform: Platform = {
+  board: 'esp32',
+  nowMs: function () {
+    return getTime() * 1000;
+  },
+  wallClockMs: function () {
+    return getTime() * 1000;
+  },
+  randomBytes: entropy,
+  storage: {
+    read: readBytes,
+    write: function (key: string, value: Uint8Array) {
+      Storage.write(name(key), value);
+    },
+    remove: function (key: string) {
+      Storage.erase(name(key));
+    },
+  },
+  links: [uartLink],
+  log: function (code: string, message: string) {
+    print('[' + code + '] ' + message);
+  },
+  heapUsedBytes: function () {
+    const memory = process.memory();
+    return memory.usage * memory.blocksize;
+  },
+  feedWatchdog: function () {
+    E.kickWatchdog();
+  },
+};
+
+process.on('uncaughtException', function (error: unknown) {
+  platform.log('UNCAUGHT', String(error));
+});
+const provisionText = Storage.read('provision.json');
+const provisioned = parseProvisioning(provisionText === undefined ? null : provisionText, board.heap_bytes_max);
+if (provisioned.config === null) {
+  platform.log(provisioned.code as string, 'write provision.json to Storage (docs/boards.md) and reset');
+} else {
+  const config = provisioned.config;
+  if (config.seed !== undefined) Storage.write(name('seed'), config.seed);
+  E.enableWatchdog(board.watchdog_ms / 1000, false);
+  const node = startBoard(platform, config, { setInterval: setInterval }, board.tick_interval_ms);
+  const deframer = new UartDeframer(FRAME_PAYLOAD_BYTES_MAX, function (payload: Uint8Array) {
+    node.receive(0, payload);
+  });
+  Serial2.on('data', function (data: string) {
+    deframer.push(data);
+  });
+}

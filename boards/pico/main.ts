@@ -1,0 +1,103 @@
+// Raspberry Pi Pico (RP2040) on Kaluma 1.2.1: builds the Platform from Kaluma's own APIs (PLATFORMS.md
+// A3) and starts the node. UART0 carries framed link frames; LittleFS (`fs`) holds durable state, one
+// file per key (LittleFS commits a file on close, so a reset leaves the old or the new value); entropy
+// from rp2.randomBigInt (pico-sdk get_rand_128). Kaluma 1.2.1 exposes no hardware watchdog to JavaScript,
+// so feedWatchdog keeps a heartbeat that a second timer checks (docs/boards.md).
+import { parseProvisioning } from '../shared/provision';
+import { startBoard } from '../shared/start';
+import { UartDeframer, encodeUartFrame } from '../drivers/uart-framing';
+import type { Link, Platform } from '../../firmware/platform';
+import board from './board.json';
+
+type KalumaUart = { on(event: 'data', callback: (data: Uint8Array) => void): void; write(data: Uint8Array): void };
+type KalumaFs = {
+  readFile(path: string): Uint8Array;
+  writeFile(path: string, data: Uint8Array): void;
+  unlink(path: string): void;
+  exists(path: string): boolean;
+};
+declare function __runtimeRequire(name: 'uart'): { UART: new (port: number, options: object) => KalumaUart };
+declare function __runtimeRequire(name: 'fs'): KalumaFs;
+declare function __runtimeRequire(name: 'rp2'): { randomBigInt(): { toString(radix: number): string } };
+declare function millis(): number;
+declare function setInterval(callback: () => void, delayMs: number): number;
+declare function print(text: string): void;
+declare const process: { memoryUsage(): { heapUsed: number } };
+
+const FRAME_PAYLOAD_BYTES_MAX = 256;
+const fs = __runtimeRequire('fs');
+const rp2 = __runtimeRequire('rp2');
+const UART = __runtimeRequire('uart').UART;
+const serial = new UART(board.uart.port, { baudrate: board.uart.baud, tx: board.uart.tx, rx: board.uart.rx, bufferSize: 2048 });
+let heartbeatMs = millis();
+
+function path(key: string): string {
+  return '/sc-' + key;
+}
+
+function entropy(count: number): Uint8Array {
+  const out = new Uint8Array(count);
+  let filled = 0;
+  while (filled < count) {
+    // 128 bits per call, as 32 hex digits (leading zeros restored).
+    let hex = rp2.randomBigInt().toString(16);
+    while (hex.length < 32) hex = '0' + hex;
+    for (let index = 0; index < 16 && filled < count; index++) out[filled++] = parseInt(hex.substr(index * 2, 2), 16);
+  }
+  return out;
+}
+
+const uartLink: Link = {
+  name: 'uart0',
+  frameBytesMax: FRAME_PAYLOAD_BYTES_MAX,
+  send: function (frame: Uint8Array): boolean {
+    serial.write(encodeUartFrame(frame, FRAME_PAYLOAD_BYTES_MAX));
+    return true;
+  },
+};
+
+const platform: Platform = {
+  board: 'pico',
+  nowMs: millis,
+  wallClockMs: function () {
+    return Date.now();
+  },
+  randomBytes: entropy,
+  storage: {
+    read: function (key: string) {
+      return fs.exists(path(key)) ? fs.readFile(path(key)) : null;
+    },
+    write: function (key: string, value: Uint8Array) {
+      fs.writeFile(path(key), value.slice());
+    },
+    remove: function (key: string) {
+      if (fs.exists(path(key))) fs.unlink(path(key));
+    },
+  },
+  links: [uartLink],
+  log: function (code: string, message: string) {
+    print('[' + code + '] ' + message);
+  },
+  heapUsedBytes: function () {
+    return process.memoryUsage().heapUsed;
+  },
+  feedWatchdog: function () {
+    heartbeatMs = millis();
+  },
+};
+
+const provisioned = parseProvisioning(fs.exists('/provision.json') ? String.fromCharCode.apply(null, Array.prototype.slice.call(fs.readFile('/provision.json'))) : null, board.heap_bytes_max);
+if (provisioned.config === null) {
+  platform.log(provisioned.code as string, 'write /provision.json (docs/boards.md) and reset');
+} else {
+  const node = startBoard(platform, provisioned.config, { setInterval: setInterval }, board.tick_interval_ms);
+  const deframer = new UartDeframer(FRAME_PAYLOAD_BYTES_MAX, function (payload: Uint8Array) {
+    node.receive(0, payload);
+  });
+  serial.on('data', function (data: Uint8Array) {
+    deframer.push(data);
+  });
+  setInterval(function () {
+    if (millis() - heartbeatMs > board.watchdog_ms) platform.log('WATCHDOG_EXPIRED', 'no tick for ' + (millis() - heartbeatMs) + ' ms');
+  }, board.watchdog_ms);
+}

@@ -1,0 +1,109 @@
+// The ledger rules of DESIGN.md as pure functions, shared by the light node and the aggregator (which
+// imports them: the rules exist once). Each returns null or a fixed code from VALIDATION_CODES; callers
+// order them cheapest first and check the signature last (Algorithm 1 lines 10-20).
+import { KIND_BOUGHT, KIND_MEMBERSHIP, KIND_SOLD, LedgerRecord } from '../records';
+
+export const VALIDATION_CODES = [
+  'ISSUER_UNKNOWN',
+  'MEMBERSHIP_NOT_CONSORTIUM',
+  'TIMESTAMP_FUTURE',
+  'TIMESTAMP_STALE',
+  'SEQ_NOT_INCREASING',
+  'EQUIVOCATION',
+  'POT_TOO_FEW',
+  'POT_GRANTER_UNKNOWN',
+  'POT_SELF',
+  'TOKEN_MISMATCH',
+  'TOKEN_SIGNATURE_INVALID',
+  'BALANCE_UNKNOWN',
+  'BALANCE_INSUFFICIENT',
+  'CONFLICT_DOUBLE_SPEND',
+  'PARENT_UNKNOWN',
+  'PARENT_INVALID',
+  'SIGNATURE_INVALID',
+  'SIGNATURE_NONCANONICAL',
+  'KEY_SMALL_ORDER',
+  'KEY_NONCANONICAL',
+  'MEMBER_EXISTS',
+] as const;
+export type ValidationCode = (typeof VALIDATION_CODES)[number];
+
+export type TimeRules = { clockSkewMs: number; recordAgeMaxMs: number };
+
+/** A timestamp is plausible when not beyond the clock skew into the future nor older than the window. */
+export function checkTimestamp(timeMs: number, nowMs: number, rules: TimeRules): ValidationCode | null {
+  if (timeMs > nowMs + rules.clockSkewMs) return 'TIMESTAMP_FUTURE';
+  if (timeMs < nowMs - rules.recordAgeMaxMs) return 'TIMESTAMP_STALE';
+  return null;
+}
+
+/** Membership records come from the consortium key and nobody else. */
+export function checkIssuerKind(record: LedgerRecord, issuerKnown: boolean): ValidationCode | null {
+  if (record.kind === KIND_MEMBERSHIP) return record.issuer === 0 ? null : 'MEMBERSHIP_NOT_CONSORTIUM';
+  return issuerKnown ? null : 'ISSUER_UNKNOWN';
+}
+
+export type PotRules = { tokensRequired: number; slotMs: number };
+
+/** The slot a time falls in: tokens are granted per requester per slot (paper IV.E). */
+export function slotOf(timeMs: number, slotMs: number): number {
+  return Math.floor(timeMs / slotMs);
+}
+
+/**
+ * What a light node checks of proof of time: k distinct registered granters other than the issuer
+ * (the encoding already guarantees distinct ascending ids). Token signatures are the aggregator's job.
+ */
+export function checkPotGranters(record: LedgerRecord, rules: PotRules, isMember: (id: number) => boolean): ValidationCode | null {
+  if (record.kind === KIND_MEMBERSHIP) return null;
+  if (record.pot.length < rules.tokensRequired) return 'POT_TOO_FEW';
+  for (let index = 0; index < record.pot.length; index++) {
+    if (record.pot[index] === record.issuer) return 'POT_SELF';
+    if (!isMember(record.pot[index])) return 'POT_GRANTER_UNKNOWN';
+  }
+  return null;
+}
+
+export type TokenFields = { granter: number; requester: number; seq: number; slot: number };
+
+/** The aggregator's token check: one token per listed granter, each bound to this record and slot. */
+export function checkTokensMatch(record: LedgerRecord, tokens: TokenFields[], slotMs: number): ValidationCode | null {
+  if (record.kind === KIND_MEMBERSHIP) return tokens.length === 0 ? null : 'TOKEN_MISMATCH';
+  if (tokens.length !== record.pot.length) return 'TOKEN_MISMATCH';
+  const slot = slotOf(record.timeMs, slotMs);
+  for (let index = 0; index < tokens.length; index++) {
+    const token = tokens[index];
+    if (token.granter !== record.pot[index] || token.requester !== record.issuer || token.seq !== record.seq || token.slot !== slot) {
+      return 'TOKEN_MISMATCH';
+    }
+  }
+  return null;
+}
+
+/** Ecash a record takes from its issuer's balance: a bought record pays; nothing else spends. */
+export function spendOf(record: LedgerRecord): number {
+  return record.kind === KIND_BOUGHT && record.ecash !== undefined ? record.ecash : 0;
+}
+
+/** The balance check: what the issuer already committed to spend plus this record must be covered. */
+export function checkBalance(balance: number | null, alreadySpent: number, spend: number): ValidationCode | null {
+  if (spend === 0) return null;
+  if (balance === null) return 'BALANCE_UNKNOWN';
+  return alreadySpent + spend <= balance ? null : 'BALANCE_INSUFFICIENT';
+}
+
+/** The commit rule's pairing (Algorithm 1 lines 45-54): a sold and a bought record that match. */
+export function tradeMatches(sold: LedgerRecord, soldId: Uint8Array, bought: LedgerRecord): boolean {
+  if (sold.kind !== KIND_SOLD || bought.kind !== KIND_BOUGHT) return false;
+  if (sold.ecash !== bought.ecash || sold.energyWh !== bought.energyWh) return false;
+  if (sold.counterparty !== bought.issuer || bought.counterparty !== sold.issuer) return false;
+  if (bought.timeMs <= sold.timeMs) return false;
+  const ref = bought.ref as Uint8Array;
+  for (let index = 0; index < soldId.length; index++) if (ref[index] !== soldId[index]) return false;
+  return true;
+}
+
+/** A record's validation count must exceed half of the members taking part in the transactional DAG. */
+export function commitThreshold(participants: number): number {
+  return Math.floor(participants / 2) + 1;
+}

@@ -1,0 +1,403 @@
+// The light node (DESIGN.md "The actors"): created once at boot, fed frames by the board's event
+// handlers into a bounded inbox, advanced by tick with a bounded amount of work per call. It grants and
+// collects proof-of-time tokens, validates records into its window (cheapest checks first, signature
+// last, each verified once), selects caps by the weighted walk, issues signed records, persists what a
+// reset must not lose, and offloads its own records to the aggregator until acknowledged.
+import { keyPairFromSeed, recordId, signDetached, verifyDetached, KeyPair, SEED_BYTES } from './crypto/ed25519';
+import { VerifiedCache } from './crypto/verified-cache';
+import {
+  FRAME_BYTES_MAX, FRAME_CAP_REPLY, FRAME_CAP_REQUEST, FRAME_CHECKPOINT, FRAME_HELLO, FRAME_OFFLOAD, FRAME_OFFLOAD_ACK,
+  FRAME_RECORD, FRAME_TOKEN_GRANT, FRAME_TOKEN_REQUEST, Frame, decodeFrame, encodeFrame, encodeToken, tokenBytesToSign,
+} from './frames';
+import { selectCaps, CapWalk } from './ledger/caps';
+import { MemberTable } from './ledger/members';
+import { NodePersistence } from './ledger/persist';
+import {
+  ValidationCode, checkBalance, checkIssuerKind, checkPotGranters, checkTimestamp, slotOf, spendOf,
+} from './ledger/rules';
+import { FLAG_VALID, RecordWindow } from './ledger/window';
+import type { LightNode, NodeConfig, NodeStats } from './node-api';
+import type { Platform } from './platform';
+import {
+  ID_BYTES, KIND_MEMBERSHIP, LedgerRecord, RECORD_BYTES_MAX, SignedRecord, bytesToSign, decodeRecord, encodePayload,
+  encodeRecord,
+} from './records';
+import { encodeCbor } from './codec/cbor';
+
+export const INBOX_FRAMES_MAX = 16;
+export const FRAMES_PER_TICK_MAX = 4;
+export const GRANTS_PER_SLOT_MAX = 8;
+export const PENDING_RECORDS_MAX = 8;
+export const DEFAULT_TOKENS_REQUIRED = 2;
+export const DEFAULT_SLOT_MS = 60000;
+export const DEFAULT_ALPHA = 0.5;
+export const DEFAULT_CLOCK_SKEW_MS = 30000;
+export const DEFAULT_RECORD_AGE_MAX_MS = 3600000;
+export const DEFAULT_HELLO_INTERVAL_MS = 60000;
+
+export type Capacities = { window: number; approvers: number; members: number; verified: number; inbox: number; pending: number };
+
+/** Capacities from the heap budget: a fixed share for the window, the rest fixed (docs/ledger.md). */
+export function capacitiesFor(heapBytesBudget: number): Capacities {
+  // About a tenth of the heap for ledger state: the bundle's code and tweetnacl take most of the rest.
+  const share = Math.floor(heapBytesBudget / 10);
+  const perRecord = RecordWindow.bytesFor(1, 8);
+  let window = Math.floor((share - MemberTable.bytesFor(64)) / perRecord);
+  if (window > 256) window = 256;
+  if (window < 16) window = 16;
+  return { window, approvers: 8, members: 64, verified: window * 2, inbox: INBOX_FRAMES_MAX, pending: PENDING_RECORDS_MAX };
+}
+
+type Issue = { record: LedgerRecord; slot: number; tokens: Uint8Array[]; granters: number[]; requestedAtMs: number };
+
+export type IssueRequest = {
+  kind: number;
+  energyWh: number;
+  ecash: number;
+  counterparty?: number;
+  ref?: Uint8Array;
+};
+
+export interface FullLightNode extends LightNode {
+  memberId: number;
+  publicKey: Uint8Array;
+  window: RecordWindow;
+  members: MemberTable;
+  /** Starts issuing a record: tokens, caps, signature, broadcast; false when one is already under way. */
+  requestIssue(request: IssueRequest): boolean;
+  /** Ids of the node's own records the aggregator has not acknowledged yet. */
+  pendingIds(): Uint8Array[];
+}
+
+export function createNode(platform: Platform, config: NodeConfig): FullLightNode {
+  const capacities = capacitiesFor(config.heapBytesBudget);
+  const tokensRequired = config.tokensRequired !== undefined ? config.tokensRequired : DEFAULT_TOKENS_REQUIRED;
+  const slotMs = config.slotMs !== undefined ? config.slotMs : DEFAULT_SLOT_MS;
+  const alpha = config.alpha !== undefined ? config.alpha : DEFAULT_ALPHA;
+  const timeRules = {
+    clockSkewMs: config.clockSkewMs !== undefined ? config.clockSkewMs : DEFAULT_CLOCK_SKEW_MS,
+    recordAgeMaxMs: config.recordAgeMaxMs !== undefined ? config.recordAgeMaxMs : DEFAULT_RECORD_AGE_MAX_MS,
+  };
+  const helloIntervalMs = config.helloIntervalMs !== undefined ? config.helloIntervalMs : DEFAULT_HELLO_INTERVAL_MS;
+
+  const persistence = new NodePersistence(platform.storage, capacities.pending);
+  let seed = persistence.loadSeed();
+  if (seed === null) {
+    seed = config.seed !== undefined ? config.seed : platform.randomBytes(SEED_BYTES);
+    persistence.saveSeed(seed);
+  }
+  const keys: KeyPair = keyPairFromSeed(seed);
+  const memberId = config.memberId;
+  const window = new RecordWindow(capacities.window, capacities.approvers);
+  const members = new MemberTable(capacities.members);
+  const verified = new VerifiedCache(capacities.verified, ID_BYTES);
+  const walk = new CapWalk(capacities.window);
+  const provisioned = config.members !== undefined ? config.members : [];
+  for (let index = 0; index < provisioned.length; index++) {
+    members.add(provisioned[index].id, provisioned[index].publicKey, provisioned[index].balance);
+  }
+
+  const inboxLink = new Int8Array(capacities.inbox);
+  const inboxFrames: (Uint8Array | null)[] = [];
+  for (let index = 0; index < capacities.inbox; index++) inboxFrames.push(null);
+  let inboxHead = 0;
+  let inboxCount = 0;
+
+  const grantedTo = new Uint16Array(GRANTS_PER_SLOT_MAX);
+  let grantedCount = 0;
+  let grantSlot = -1;
+
+  const counters: { [name: string]: number } = {
+    frames_received: 0, frames_dropped_inbox_full: 0, frames_rejected: 0, records_accepted: 0, records_rejected: 0,
+    records_issued: 0, tokens_granted: 0, tokens_refused: 0, tokens_collected: 0, signatures_verified: 0,
+    signature_cache_hits: 0, offload_acked: 0, checkpoints: 0, window_full: 0,
+  };
+  const rejections: { [code: string]: number } = {};
+  let issue: Issue | null = null;
+  let lastHelloMs = -Infinity;
+  let random = persistence.nextRandomState(platform.randomBytes(4));
+
+  function count(code: string): void {
+    rejections[code] = (rejections[code] || 0) + 1;
+  }
+
+  function nextRandom(): number {
+    // xorshift32 seeded from the board's entropy: cap selection needs spread, not secrecy.
+    random ^= random << 13;
+    random ^= random >>> 17;
+    random ^= random << 5;
+    return (random >>> 0) / 4294967296;
+  }
+
+  function broadcast(frame: Frame): void {
+    const bytes = encodeFrame(frame);
+    for (let index = 0; index < platform.links.length; index++) platform.links[index].send(bytes);
+  }
+
+  function verifyOnce(id: Uint8Array, message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {
+    if (verified.has(id)) {
+      counters.signature_cache_hits++;
+      return true;
+    }
+    counters.signatures_verified++;
+    if (!verifyDetached(message, signature, publicKey)) return false;
+    verified.add(id);
+    return true;
+  }
+
+  /** Algorithm 1 lines 10-20 as far as a light node can check, cheapest first, the signature last. */
+  function validate(signed: SignedRecord, id: Uint8Array, nowMs: number): ValidationCode | null {
+    const record = signed.record;
+    const kindCode = checkIssuerKind(record, members.has(record.issuer));
+    if (kindCode !== null) return kindCode;
+    const timeCode = checkTimestamp(record.timeMs, nowMs, timeRules);
+    if (timeCode !== null) return timeCode;
+    for (let slot = 0; slot < window.capacity; slot++) {
+      if (window.isUsed(slot) && window.issuer[slot] === record.issuer && window.seq[slot] === record.seq && record.kind !== KIND_MEMBERSHIP) {
+        if (!window.idEquals(slot, id, 0)) return 'EQUIVOCATION';
+      }
+    }
+    const potCode = checkPotGranters(record, { tokensRequired: tokensRequired, slotMs: slotMs }, function (member: number) {
+      return members.has(member);
+    });
+    if (potCode !== null) return potCode;
+    const spend = spendOf(record);
+    const balanceCode = checkBalance(members.balanceOf(record.issuer), members.spentSince(record.issuer), spend);
+    if (balanceCode !== null) return spend > 0 && balanceCode === 'BALANCE_INSUFFICIENT' ? 'CONFLICT_DOUBLE_SPEND' : balanceCode;
+    const publicKey = record.kind === KIND_MEMBERSHIP ? config.consortiumPublicKey : members.publicKey(record.issuer);
+    if (publicKey === null) return 'ISSUER_UNKNOWN';
+    if (!verifyOnce(id, bytesToSign(signed.payload), signed.signature, publicKey)) return 'SIGNATURE_INVALID';
+    return null;
+  }
+
+  function admit(signed: SignedRecord, id: Uint8Array): number {
+    const record = signed.record;
+    if (record.kind === KIND_MEMBERSHIP) members.add(record.member as number, record.publicKey as Uint8Array, record.grantEcash as number);
+    members.recordSpend(record.issuer, spendOf(record));
+    const slot = window.add(
+      {
+        id: id, issuer: record.issuer, kind: record.kind, seq: record.seq, timeMs: record.timeMs,
+        energyWh: record.energyWh !== undefined ? record.energyWh : 0, ecash: record.ecash !== undefined ? record.ecash : 0,
+        counterparty: record.counterparty !== undefined ? record.counterparty : 0, parents: record.parents,
+        ref: record.ref !== undefined ? record.ref : null,
+      },
+      FLAG_VALID,
+    );
+    if (slot < 0) counters.window_full++;
+    return slot;
+  }
+
+  function onRecord(bytes: Uint8Array, nowMs: number): void {
+    const decoded = decodeRecord(bytes, RECORD_BYTES_MAX);
+    if (!decoded.ok) {
+      counters.records_rejected++;
+      count(decoded.code);
+      return;
+    }
+    const id = recordId(decoded.value.payload, decoded.value.signature);
+    if (window.find(id) >= 0) return;
+    const code = validate(decoded.value, id, platform.wallClockMs());
+    if (code !== null) {
+      counters.records_rejected++;
+      count(code);
+      return;
+    }
+    if (admit(decoded.value, id) >= 0) counters.records_accepted++;
+  }
+
+  function onTokenRequest(frame: Frame, nowMs: number): void {
+    const requester = frame.requester as number;
+    const slot = frame.slot as number;
+    const currentSlot = slotOf(platform.wallClockMs(), slotMs);
+    if (slot !== grantSlot) {
+      grantSlot = slot;
+      grantedCount = 0;
+    }
+    let refusal: string | null = null;
+    if (requester === memberId || !members.has(requester)) refusal = 'TOKEN_REQUESTER_UNKNOWN';
+    else if (slot !== currentSlot) refusal = 'TOKEN_SLOT_NOT_CURRENT';
+    else if (grantedCount >= GRANTS_PER_SLOT_MAX) refusal = 'TOKEN_RATE_LIMITED';
+    for (let index = 0; refusal === null && index < grantedCount; index++) if (grantedTo[index] === requester) refusal = 'TOKEN_ALREADY_GRANTED';
+    if (refusal !== null) {
+      counters.tokens_refused++;
+      count(refusal);
+      return;
+    }
+    grantedTo[grantedCount++] = requester;
+    const signature = signDetached(tokenBytesToSign(memberId, requester, frame.seq as number, slot), keys.secretKey);
+    counters.tokens_granted++;
+    broadcast({ type: FRAME_TOKEN_GRANT, granter: memberId, requester: requester, seq: frame.seq as number, slot: slot, signature: signature });
+  }
+
+  function onTokenGrant(frame: Frame): void {
+    if (issue === null || frame.requester !== memberId) return;
+    const granter = frame.granter as number;
+    if (frame.seq !== issue.record.seq || frame.slot !== issue.slot || !members.has(granter) || granter === memberId) return;
+    for (let index = 0; index < issue.granters.length; index++) if (issue.granters[index] === granter) return;
+    if (issue.granters.length >= tokensRequired) return;
+    issue.granters.push(granter);
+    issue.tokens.push(encodeToken({ granter: granter, requester: memberId, seq: issue.record.seq, slot: issue.slot, signature: frame.signature as Uint8Array }));
+    counters.tokens_collected++;
+  }
+
+  function onCheckpoint(frame: Frame): void {
+    const message = encodeCbor(['SmartChain checkpoint', frame.member as number, frame.balance as number, frame.asOfMs as number], 64);
+    if (!verifyDetached(message, frame.signature as Uint8Array, config.aggregatorPublicKey)) {
+      count('CHECKPOINT_SIGNATURE_INVALID');
+      return;
+    }
+    if (members.checkpoint(frame.member as number, frame.balance as number, frame.asOfMs as number)) counters.checkpoints++;
+  }
+
+  function onOffloadAck(frame: Frame): void {
+    const id = frame.id as Uint8Array;
+    const message = encodeCbor(['SmartChain ack', id], 64);
+    if (!verifyDetached(message, frame.signature as Uint8Array, config.aggregatorPublicKey)) {
+      count('ACK_SIGNATURE_INVALID');
+      return;
+    }
+    if (persistence.removePending(id)) counters.offload_acked++;
+  }
+
+  function handle(linkIndex: number, bytes: Uint8Array, nowMs: number): void {
+    const decoded = decodeFrame(bytes);
+    if (!decoded.ok) {
+      counters.frames_rejected++;
+      count(decoded.code);
+      return;
+    }
+    const frame = decoded.value;
+    if (frame.type === FRAME_RECORD) onRecord(frame.record as Uint8Array, nowMs);
+    else if (frame.type === FRAME_TOKEN_REQUEST) onTokenRequest(frame, nowMs);
+    else if (frame.type === FRAME_TOKEN_GRANT) onTokenGrant(frame);
+    else if (frame.type === FRAME_CHECKPOINT) onCheckpoint(frame);
+    else if (frame.type === FRAME_OFFLOAD_ACK) onOffloadAck(frame);
+    else if (frame.type === FRAME_CAP_REQUEST) {
+      const caps = selectCaps(window, walk, alpha, nextRandom);
+      if (caps !== null) platform.links[linkIndex].send(encodeFrame({ type: FRAME_CAP_REPLY, caps: caps }));
+    }
+  }
+
+  /** Once k tokens are in: caps, sign, persist (before anything leaves), then broadcast and offload. */
+  function completeIssue(current: Issue): void {
+    const caps = selectCaps(window, walk, alpha, nextRandom);
+    if (caps === null) {
+      count('CAPS_UNAVAILABLE');
+      return;
+    }
+    const record = current.record;
+    record.parents = caps;
+    record.pot = current.granters.slice().sort(function (left, right) {
+      return left - right;
+    });
+    const order: Uint8Array[] = [];
+    for (let index = 0; index < record.pot.length; index++) {
+      for (let token = 0; token < current.granters.length; token++) if (current.granters[token] === record.pot[index]) order.push(current.tokens[token]);
+    }
+    const payload = encodePayload(record);
+    const signature = signDetached(bytesToSign(payload), keys.secretKey);
+    const id = recordId(payload, signature);
+    const withTokens = encodeRecord(payload, signature, order);
+    persistence.savePending(id, withTokens);
+    verified.add(id);
+    members.recordSpend(memberId, spendOf(record));
+    window.add(
+      {
+        id: id, issuer: memberId, kind: record.kind, seq: record.seq, timeMs: record.timeMs, energyWh: record.energyWh as number,
+        ecash: record.ecash as number, counterparty: record.counterparty !== undefined ? record.counterparty : 0,
+        parents: caps, ref: record.ref !== undefined ? record.ref : null,
+      },
+      FLAG_VALID,
+    );
+    counters.records_issued++;
+    broadcast({ type: FRAME_RECORD, record: encodeRecord(payload, signature, []) });
+    issue = null;
+  }
+
+  function advanceIssue(nowMs: number): void {
+    if (issue === null) return;
+    const wallMs = platform.wallClockMs();
+    const slot = slotOf(wallMs, slotMs);
+    if (issue.granters.length >= tokensRequired) {
+      completeIssue(issue);
+      return;
+    }
+    if (slot !== issue.slot) {
+      // Tokens are bound to a slot: a new slot means asking again, with the same sequence number.
+      issue.slot = slot;
+      issue.record.timeMs = wallMs;
+      issue.granters = [];
+      issue.tokens = [];
+      issue.requestedAtMs = -Infinity;
+    }
+    if (nowMs - issue.requestedAtMs >= slotMs / 4) {
+      issue.requestedAtMs = nowMs;
+      broadcast({ type: FRAME_TOKEN_REQUEST, requester: memberId, seq: issue.record.seq, slot: issue.slot });
+    }
+  }
+
+  function offloadOne(): void {
+    const pending = persistence.nextPendingToOffload();
+    if (pending !== null && pending.length <= FRAME_BYTES_MAX - 8) broadcast({ type: FRAME_OFFLOAD, batch: 0, record: pending });
+  }
+
+  const node: FullLightNode = {
+    memberId: memberId,
+    publicKey: keys.publicKey,
+    window: window,
+    members: members,
+    receive: function (linkIndex: number, frame: Uint8Array): void {
+      counters.frames_received++;
+      if (inboxCount >= capacities.inbox || frame.length > FRAME_BYTES_MAX + 16) {
+        counters.frames_dropped_inbox_full++;
+        return;
+      }
+      const tail = (inboxHead + inboxCount) % capacities.inbox;
+      inboxFrames[tail] = frame.slice();
+      inboxLink[tail] = linkIndex;
+      inboxCount++;
+    },
+    tick: function (nowMs: number): void {
+      platform.feedWatchdog();
+      for (let handled = 0; handled < FRAMES_PER_TICK_MAX && inboxCount > 0; handled++) {
+        const bytes = inboxFrames[inboxHead] as Uint8Array;
+        const linkIndex = inboxLink[inboxHead];
+        inboxFrames[inboxHead] = null;
+        inboxHead = (inboxHead + 1) % capacities.inbox;
+        inboxCount--;
+        handle(linkIndex, bytes, nowMs);
+      }
+      advanceIssue(nowMs);
+      if (nowMs - lastHelloMs >= helloIntervalMs) {
+        lastHelloMs = nowMs;
+        broadcast({ type: FRAME_HELLO, member: memberId, seqNext: persistence.peekSeq() });
+        offloadOne();
+      }
+    },
+    requestIssue: function (request: IssueRequest): boolean {
+      if (issue !== null || persistence.pendingCount() >= capacities.pending) return false;
+      const wallMs = platform.wallClockMs();
+      const record: LedgerRecord = {
+        kind: request.kind, issuer: memberId, seq: persistence.takeSeq(), timeMs: wallMs, parents: [], pot: [],
+        energyWh: request.energyWh, ecash: request.ecash,
+      };
+      if (request.counterparty !== undefined) record.counterparty = request.counterparty;
+      if (request.ref !== undefined) record.ref = request.ref;
+      issue = { record: record, slot: slotOf(wallMs, slotMs), tokens: [], granters: [], requestedAtMs: -Infinity };
+      return true;
+    },
+    pendingIds: function (): Uint8Array[] {
+      return persistence.pendingIds();
+    },
+    stats: function (): NodeStats {
+      const out: NodeStats = { member: memberId, window_records: window.count, window_capacity: window.capacity, members: members.count };
+      const names = Object.keys(counters);
+      for (let index = 0; index < names.length; index++) out[names[index]] = counters[names[index]];
+      const codes = Object.keys(rejections);
+      for (let index = 0; index < codes.length; index++) out['rejected_' + codes[index]] = rejections[codes[index]];
+      out.pending = persistence.pendingCount();
+      return out;
+    },
+  };
+  return node;
+}

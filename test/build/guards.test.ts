@@ -1,0 +1,118 @@
+// Each build guard rejects a sample that uses what the runtime lacks, a clean sample passes, and every
+// real bundle is free of NUL bytes and within its budget.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { BOARDS, BoardFileError, loadBoard, parseBoard } from '../../host-tools/build/boards';
+import { BuildError, buildBoard } from '../../host-tools/build/bundle';
+import { findNulBytes } from '../../host-tools/build/guards';
+
+const directory = mkdtempSync(join(tmpdir(), 'smartchain-guards-'));
+let counter = 0;
+
+async function buildSample(boardName: string, source: string): Promise<string> {
+  const entry = join(directory, `sample-${counter++}.ts`);
+  writeFileSync(entry, source);
+  try {
+    await buildBoard(loadBoard(boardName), { entry, outfile: join(directory, `out-${counter}.js`) });
+    return 'OK';
+  } catch (error) {
+    assert.ok(error instanceof BuildError, String(error));
+    return (error as BuildError).code;
+  }
+}
+
+const ESPRUINO_SYNTAX: [string, string][] = [
+  ['destructuring', 'declare const input: { a: number }; const { a } = input; export const out = a;'],
+  ['array destructuring', 'declare const input: number[]; const [a] = input; export const out = a;'],
+  ['spread', 'declare const input: number[]; export const out = [1, ...input];'],
+  ['object spread', 'declare const input: object; export const out = { ...input };'],
+  ['rest parameter', 'export function f(...items: number[]) { return items.length; }'],
+  ['default parameter', 'export function f(a = 1) { return a; }'],
+  ['async/await', 'export async function f() { await 1; }'],
+  ['generator', 'export function* f() { yield 1; }'],
+  ['exponent', 'declare const input: number; export const out = input ** 2;'],
+  ['optional chaining', 'declare const input: { a?: { b: number } }; export const out = input.a?.b;'],
+  ['logical assignment', 'declare let input: number | undefined; input ??= 1; export const out = input;'],
+  ['private field', 'export class A { #x = 1; get() { return this.#x; } }'],
+];
+
+test('the esp32 build refuses every syntax Espruino lacks', async () => {
+  for (const [name, source] of ESPRUINO_SYNTAX) {
+    const code = await buildSample('esp32', source);
+    assert.ok(code === 'BUILD_SYNTAX_UNSUPPORTED' || code === 'BUILD_REFUSED', `${name}: ${code}`);
+  }
+});
+
+test('the esp32 build refuses runtime features Espruino lacks', async () => {
+  const samples: [string, string][] = [
+    ['Map', 'export const out = new Map();'],
+    ['Set', 'export const out = new Set([1]);'],
+    ['Symbol', 'export const out = Symbol("x");'],
+    ['BigInt', 'export const out = BigInt(1);'],
+    ['Math.imul', 'export const out = Math.imul(3, 4);'],
+    ['TextEncoder', 'export const out = new TextEncoder();'],
+  ];
+  for (const [name, source] of samples) assert.is(await buildSample('esp32', source), 'BUILD_RUNTIME_UNSUPPORTED', name);
+  assert.is(await buildSample('esp32', 'export const out = { Map: 1 }.Map + Math.floor(2.5);'), 'OK');
+});
+
+test('the pico build refuses what JerryScript 2.4 lacks and accepts the rest of ES2020', async () => {
+  assert.is(await buildSample('pico', ESPRUINO_SYNTAX[9][1]), 'BUILD_SYNTAX_UNSUPPORTED');
+  assert.is(await buildSample('pico', ESPRUINO_SYNTAX[10][1]), 'BUILD_SYNTAX_UNSUPPORTED');
+  assert.is(await buildSample('pico', ESPRUINO_SYNTAX[11][1]), 'BUILD_SYNTAX_UNSUPPORTED');
+  assert.is(await buildSample('pico', 'declare const input: number[]; export const out = input.at(-1);'), 'BUILD_RUNTIME_UNSUPPORTED');
+  assert.is(await buildSample('pico', 'declare const input: { a: number }; const { a } = input; export const out = [a, ...[1]];'), 'OK');
+  assert.is(await buildSample('pico', 'export const out = new Map();'), 'OK');
+});
+
+test('only the runtime\'s built-in modules may be required', async () => {
+  const source = (name: string) => `declare function __runtimeRequire(name: string): unknown; export const out = __runtimeRequire('${name}');`;
+  assert.is(await buildSample('pico', source('uart')), 'OK');
+  assert.is(await buildSample('pico', source('net')), 'BUILD_MODULE_UNAVAILABLE');
+  assert.is(await buildSample('esp32', source('Storage')), 'OK');
+  assert.is(await buildSample('esp32', source('uart')), 'BUILD_MODULE_UNAVAILABLE');
+  assert.is(await buildSample('pico', "import { readFileSync } from 'node:fs'; export const out = readFileSync;"), 'BUILD_REFUSED');
+});
+
+test('a NUL byte in a bundle fails the build', async () => {
+  assert.is(await buildSample('pico', 'export const out = "a\\u0000b".length;'), 'OK'); // escaped in source: no raw NUL
+  assert.equal(findNulBytes(new Uint8Array([1, 0, 2, 0])), [1, 3]);
+  const withNul = join(directory, 'nul.js');
+  writeFileSync(withNul, Buffer.from('export const out = "a\u0000b";', 'utf8'));
+  const code = await buildSample('pico', `import { out as raw } from ${JSON.stringify(withNul)}; export const out = raw;`);
+  assert.is(code, 'OK', 'esbuild escapes a raw NUL in a string literal (charset ascii)');
+});
+
+test('every board bundle builds under budget and holds no NUL byte', async () => {
+  for (const name of BOARDS) {
+    const board = loadBoard(name);
+    const result = await buildBoard(board);
+    assert.ok(result.bytes <= board.bundle_bytes_max, `${name}: ${result.bytes} > ${board.bundle_bytes_max}`);
+    assert.equal(findNulBytes(readFileSync(result.outfile)), [], `${name} bundle has a NUL byte`);
+    assert.ok(result.modules.some((entry) => entry.module.includes('firmware/node.ts')));
+  }
+});
+
+test('board files are validated field by field', () => {
+  const good = readFileSync('boards/pico/board.json', 'utf8');
+  assert.is(parseBoard(good, 'pico').heap_bytes_max, 184312);
+  const code = (text: string) => {
+    try {
+      parseBoard(text, 'x');
+      return 'OK';
+    } catch (error) {
+      return (error as BoardFileError).code;
+    }
+  };
+  assert.is(code('{'), 'BOARD_FILE_JSON');
+  assert.is(code(good.replace('"watchdog_ms": 8000', '"watchdog_ms": 9000')), 'BOARD_FIELD_RANGE');
+  assert.is(code(good.replace('"heap_bytes_max": 184312', '"heap_bytes_max": "big"')), 'BOARD_FIELD_TYPE');
+  assert.is(code(good.replace('"spreading_factor": 7', '"spreading_factor": 13')), 'BOARD_FIELD_RANGE');
+  assert.is(code(good.replace('"slice_board_ms_max": 1000', '"slice_board_ms_max": 8000')), 'BOARD_FIELD_RANGE');
+  assert.throws(() => loadBoard('arduino'), (error: BoardFileError) => error.code === 'BOARD_UNKNOWN');
+});
+
+test.run();
