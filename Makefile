@@ -21,7 +21,7 @@ test: $(STAMP) typecheck build
 	node --import tsx test/run.ts $(TESTS)
 
 run: $(STAMP) build
-	$(SMARTCHAIN) demo
+	$(SMARTCHAIN) demo --nodes 8 --minutes 30 --out out
 
 size: $(STAMP)
 	$(SMARTCHAIN) build --board all --check-budget

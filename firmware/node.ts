@@ -104,6 +104,8 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   let inboxCount = 0;
 
   const grantedTo = new Uint16Array(GRANTS_PER_SLOT_MAX);
+  const grantedSeq = new Float64Array(GRANTS_PER_SLOT_MAX);
+  const grantedSignature = new Uint8Array(GRANTS_PER_SLOT_MAX * 64);
   let grantedCount = 0;
   let grantSlot = -1;
 
@@ -114,6 +116,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   };
   const rejections: { [code: string]: number } = {};
   let issue: Issue | null = null;
+  let lastIssuedSlot = -1;
   let lastHelloMs = -Infinity;
   let random = persistence.nextRandomState(platform.randomBytes(4));
 
@@ -216,15 +219,27 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     let refusal: string | null = null;
     if (requester === memberId || !members.has(requester)) refusal = 'TOKEN_REQUESTER_UNKNOWN';
     else if (slot !== currentSlot) refusal = 'TOKEN_SLOT_NOT_CURRENT';
-    else if (grantedCount >= GRANTS_PER_SLOT_MAX) refusal = 'TOKEN_RATE_LIMITED';
-    for (let index = 0; refusal === null && index < grantedCount; index++) if (grantedTo[index] === requester) refusal = 'TOKEN_ALREADY_GRANTED';
+    for (let index = 0; refusal === null && index < grantedCount; index++) {
+      if (grantedTo[index] !== requester) continue;
+      // A repeated request (its grant was lost) gets the same grant again; another seq in the slot does not.
+      if (grantedSeq[index] !== frame.seq) refusal = 'TOKEN_ALREADY_GRANTED';
+      else {
+        const again = grantedSignature.slice(index * 64, index * 64 + 64);
+        broadcast({ type: FRAME_TOKEN_GRANT, granter: memberId, requester: requester, seq: frame.seq as number, slot: slot, signature: again });
+        return;
+      }
+    }
+    if (refusal === null && grantedCount >= GRANTS_PER_SLOT_MAX) refusal = 'TOKEN_RATE_LIMITED';
     if (refusal !== null) {
       counters.tokens_refused++;
       count(refusal);
       return;
     }
-    grantedTo[grantedCount++] = requester;
     const signature = signDetached(tokenBytesToSign(memberId, requester, frame.seq as number, slot), keys.secretKey);
+    grantedTo[grantedCount] = requester;
+    grantedSeq[grantedCount] = frame.seq as number;
+    grantedSignature.set(signature, grantedCount * 64);
+    grantedCount++;
     counters.tokens_granted++;
     broadcast({ type: FRAME_TOKEN_GRANT, granter: memberId, requester: requester, seq: frame.seq as number, slot: slot, signature: signature });
   }
@@ -311,6 +326,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     );
     counters.records_issued++;
     broadcast({ type: FRAME_RECORD, record: encodeRecord(payload, signature, []) });
+    lastIssuedSlot = current.slot;
     issue = null;
   }
 
@@ -330,7 +346,8 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       issue.tokens = [];
       issue.requestedAtMs = -Infinity;
     }
-    if (nowMs - issue.requestedAtMs >= slotMs / 4) {
+    // One record per slot (paper IV.E): after issuing, wait for the next slot before asking for tokens.
+    if (issue.slot !== lastIssuedSlot && nowMs - issue.requestedAtMs >= slotMs / 4) {
       issue.requestedAtMs = nowMs;
       broadcast({ type: FRAME_TOKEN_REQUEST, requester: memberId, seq: issue.record.seq, slot: issue.slot });
     }

@@ -10,6 +10,7 @@ function entry(name: string, summary: string, load: () => Promise<{ command: Com
 export const commands: Record<string, Entry> = Object.fromEntries(
   [
     entry('build', 'bundle the firmware for a board (pico, esp32, emulator)', () => import('./commands/build')),
+    entry('demo', 'run light nodes in one process, trading energy in simulated time', () => import('./commands/demo')),
     entry('flash', 'write a board bundle to a board (kaluma write, or the espruino tool)', () => import('./commands/flash')),
     entry('keygen', 'make an Ed25519 key pair for provisioning a board', () => import('./commands/keygen')),
   ].map((item) => [item.name, item]),

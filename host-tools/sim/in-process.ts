@@ -1,0 +1,192 @@
+// Light nodes in one process on a simulated clock: each gets a Platform with memory storage (which can
+// cut power at a chosen write), a seeded entropy source, and one broadcast link into a shared medium
+// that delivers frames after a delay, losing some with a seeded probability. The consortium issues the
+// membership records that start the DAG. Used by `smartchain demo`, the ledger scenario tests and the
+// benches; the same seed replays the same run.
+import { createPrivateKey, sign, KeyObject } from 'node:crypto';
+import { createNode, FullLightNode } from '../../firmware/node';
+import { GENESIS_ID } from '../../firmware/ledger/caps';
+import { FRAME_RECORD, encodeFrame } from '../../firmware/frames';
+import type { KeyValueStore, Link, Platform } from '../../firmware/platform';
+import { KIND_MEMBERSHIP, LedgerRecord, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
+import { keyPairFromSeed } from '../../firmware/crypto/ed25519';
+
+export const START_TIME_MS = 1795000000000;
+const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+/** sfc32: small, fast and seedable; the run's only source of chance. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0, b = 0x9e3779b9, c = 0x243f6a88, d = 0xb7e15162;
+  const next = () => {
+    const t = (((a + b) | 0) + d) | 0;
+    d = (d + 1) | 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) | 0;
+    c = (c << 21) | (c >>> 11);
+    c = (c + t) | 0;
+    return (t >>> 0) / 4294967296;
+  };
+  for (let index = 0; index < 16; index++) next();
+  return next;
+}
+
+/** Storage in memory; `cutAfterWrites` makes the N-th write from now throw, as a power cut would. */
+export class MemoryStore implements KeyValueStore {
+  data = new Map<string, Uint8Array>();
+  writes = 0;
+  cutAtWrite = Infinity;
+  read(key: string): Uint8Array | null {
+    const value = this.data.get(key);
+    return value === undefined ? null : value.slice();
+  }
+  write(key: string, value: Uint8Array): void {
+    if (++this.writes >= this.cutAtWrite) throw new PowerCut();
+    this.data.set(key, value.slice());
+  }
+  remove(key: string): void {
+    if (++this.writes >= this.cutAtWrite) throw new PowerCut();
+    this.data.delete(key);
+  }
+}
+
+export class PowerCut extends Error {
+  constructor() {
+    super('power cut');
+  }
+}
+
+type Delivery = { atMs: number; order: number; to: number; frame: Uint8Array };
+
+export type WorldOptions = {
+  nodes: number;
+  seed: number;
+  lossProbability?: number;
+  delayMs?: number;
+  tokensRequired?: number;
+  slotMs?: number;
+  heapBytesBudget?: number;
+  grantEcash?: number;
+};
+
+export type SimNode = { id: number; node: FullLightNode; store: MemoryStore; seed: Uint8Array; publicKey: Uint8Array };
+
+export class InProcessWorld {
+  nowMs = 0;
+  readonly random: () => number;
+  readonly nodes: SimNode[] = [];
+  readonly consortiumSeed = new Uint8Array(32).fill(0xc0);
+  readonly aggregatorSeed = new Uint8Array(32).fill(0xa9);
+  readonly consortiumPublicKey: Uint8Array;
+  readonly aggregatorPublicKey: Uint8Array;
+  private consortiumKey: KeyObject;
+  private queue: Delivery[] = [];
+  private order = 0;
+  framesSent = 0;
+  framesLost = 0;
+  membershipRecords: Uint8Array[] = [];
+
+  constructor(private options: WorldOptions) {
+    this.random = seededRandom(options.seed);
+    this.consortiumPublicKey = keyPairFromSeed(this.consortiumSeed).publicKey;
+    this.aggregatorPublicKey = keyPairFromSeed(this.aggregatorSeed).publicKey;
+    this.consortiumKey = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, this.consortiumSeed]), format: 'der', type: 'pkcs8' });
+    for (let index = 0; index < options.nodes; index++) {
+      const seed = new Uint8Array(32);
+      for (let byte = 0; byte < 32; byte++) seed[byte] = Math.floor(this.random() * 256);
+      this.nodes.push({ id: index + 1, node: null as unknown as FullLightNode, store: new MemoryStore(), seed, publicKey: keyPairFromSeed(seed).publicKey });
+    }
+    for (const entry of this.nodes) entry.node = this.boot(entry);
+  }
+
+  wallClockMs(): number {
+    return START_TIME_MS + this.nowMs;
+  }
+
+  platformFor(entry: SimNode): Platform {
+    const world = this;
+    const link: Link = {
+      name: 'medium',
+      frameBytesMax: 236,
+      send(frame: Uint8Array): boolean {
+        world.broadcast(entry.id, frame);
+        return true;
+      },
+    };
+    return {
+      board: 'in-process',
+      nowMs: () => world.nowMs,
+      wallClockMs: () => world.wallClockMs(),
+      randomBytes: (count: number) => Uint8Array.from({ length: count }, () => Math.floor(world.random() * 256)),
+      storage: entry.store,
+      links: [link],
+      log: () => undefined,
+      heapUsedBytes: () => 0,
+      feedWatchdog: () => undefined,
+    };
+  }
+
+  /** Creates (or, after a reset, re-creates) a node from its storage, as a board boots. */
+  boot(entry: SimNode): FullLightNode {
+    return createNode(this.platformFor(entry), {
+      memberId: entry.id,
+      seed: entry.seed,
+      heapBytesBudget: this.options.heapBytesBudget ?? 184312,
+      consortiumPublicKey: this.consortiumPublicKey,
+      aggregatorPublicKey: this.aggregatorPublicKey,
+      tokensRequired: this.options.tokensRequired ?? 2,
+      slotMs: this.options.slotMs ?? 60000,
+      members: [],
+      helloIntervalMs: 60000,
+    });
+  }
+
+  broadcast(from: number, frame: Uint8Array): void {
+    for (const entry of this.nodes) {
+      if (entry.id === from) continue;
+      this.framesSent++;
+      if (this.random() < (this.options.lossProbability ?? 0)) {
+        this.framesLost++;
+        continue;
+      }
+      const delay = (this.options.delayMs ?? 200) * (0.5 + this.random());
+      this.queue.push({ atMs: this.nowMs + delay, order: this.order++, to: entry.id, frame: frame.slice() });
+    }
+  }
+
+  /** The consortium admits every node: one signed membership record each, sent to all. */
+  admitAll(): void {
+    let parents = [GENESIS_ID, GENESIS_ID];
+    for (const entry of this.nodes) {
+      const record: LedgerRecord = {
+        kind: KIND_MEMBERSHIP, issuer: 0, seq: entry.id, timeMs: this.wallClockMs(), parents, pot: [],
+        member: entry.id, publicKey: entry.publicKey, grantEcash: this.options.grantEcash ?? 100000,
+      };
+      const payload = encodePayload(record);
+      const signature = new Uint8Array(sign(null, bytesToSign(payload), this.consortiumKey));
+      const bytes = encodeRecord(payload, signature, []);
+      this.membershipRecords.push(bytes);
+      this.broadcast(0, encodeFrame({ type: FRAME_RECORD, record: bytes }));
+    }
+    parents = [];
+  }
+
+  resendMembership(): void {
+    for (const bytes of this.membershipRecords) this.broadcast(0, encodeFrame({ type: FRAME_RECORD, record: bytes }));
+  }
+
+  /** Advances the clock in steps of tickMs, delivering due frames and ticking every node. */
+  run(durationMs: number, tickMs = 50, onTick?: () => void): void {
+    const end = this.nowMs + durationMs;
+    while (this.nowMs < end) {
+      this.nowMs += tickMs;
+      this.queue.sort((left, right) => left.atMs - right.atMs || left.order - right.order);
+      while (this.queue.length > 0 && this.queue[0].atMs <= this.nowMs) {
+        const delivery = this.queue.shift() as Delivery;
+        const target = this.nodes[delivery.to - 1];
+        target.node.receive(0, delivery.frame);
+      }
+      for (const entry of this.nodes) entry.node.tick(this.nowMs);
+      if (onTick) onTick();
+    }
+  }
+}
