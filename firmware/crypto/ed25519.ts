@@ -1,7 +1,8 @@
-// Ed25519 (RFC 8032) and SHA-512 on the board, through tweetnacl. We bundle nacl-fast, not nacl: its
-// unrolled field multiplication is about 2.5 times faster (PLATFORMS.md D: verify 160 ms against 392 ms
-// in QuickJS), and on a Pico a verification is minutes, so speed binds harder than the ~30 KB of heap
-// it costs over nacl. Verification applies the shared policy (S < L, canonical R and A) first.
+// Ed25519 (RFC 8032) and SHA-512 on the board, through tweetnacl. Board bundles carry tweetnacl's small
+// variant, nacl.js (host-tools/build/bundle.ts aliases it): 18.7 KB minified against nacl-fast's 32.6 KB,
+// and at about 2.3 bytes of Kaluma heap per byte of source (PLATFORMS.md D) nacl-fast would leave the
+// node almost no heap; the host runs nacl-fast, which computes the same results faster. Verification
+// applies the shared policy (S < L, canonical R and A) before any curve arithmetic.
 import nacl from 'tweetnacl';
 import { checkKeyEncoding, checkSignatureEncoding } from './policy';
 
