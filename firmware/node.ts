@@ -5,9 +5,10 @@
 // reset must not lose, and offloads its own records to the aggregator until acknowledged.
 import { keyPairFromSeed, recordId, signDetached, verifyDetached, KeyPair, SEED_BYTES } from './crypto/ed25519';
 import { VerifiedCache } from './crypto/verified-cache';
+import { checkKeyEncoding, checkSignatureEncoding } from './crypto/policy';
 import {
   FRAME_BYTES_MAX, FRAME_CAP_REPLY, FRAME_CAP_REQUEST, FRAME_CHECKPOINT, FRAME_HELLO, FRAME_OFFLOAD, FRAME_OFFLOAD_ACK,
-  FRAME_RECORD, FRAME_TOKEN_GRANT, FRAME_TOKEN_REQUEST, Frame, decodeFrame, encodeFrame, encodeToken, tokenBytesToSign,
+  FRAME_RECORD, FRAME_TOKEN_GRANT, FRAME_TOKEN_REQUEST, Frame, decodeFrame, decodeToken, encodeFrame, encodeToken, tokenBytesToSign,
 } from './frames';
 import { selectCaps, CapWalk } from './ledger/caps';
 import { MemberTable } from './ledger/members';
@@ -15,19 +16,20 @@ import { NodePersistence } from './ledger/persist';
 import {
   ValidationCode, checkBalance, checkIssuerKind, checkPotGranters, checkTimestamp, slotOf, spendOf,
 } from './ledger/rules';
-import { FLAG_VALID, RecordWindow } from './ledger/window';
+import { FLAG_CONFLICT_LOSER, FLAG_VALID, RecordWindow } from './ledger/window';
 import type { LightNode, NodeConfig, NodeStats } from './node-api';
 import type { Platform } from './platform';
 import {
-  ID_BYTES, KIND_MEMBERSHIP, LedgerRecord, RECORD_BYTES_MAX, SignedRecord, bytesToSign, decodeRecord, encodePayload,
+  ID_BYTES, KIND_BOUGHT, KIND_MEMBERSHIP, LedgerRecord, RECORD_BYTES_MAX, RECORD_WITH_TOKENS_BYTES_MAX, SignedRecord, bytesToSign, decodeRecord, encodePayload,
   encodeRecord,
 } from './records';
 import { encodeCbor } from './codec/cbor';
 
-export const INBOX_FRAMES_MAX = 16;
-export const FRAMES_PER_TICK_MAX = 4;
+export const INBOX_FRAMES_MAX = 24;
+export const FRAMES_PER_TICK_MAX = 6;
 export const GRANTS_PER_SLOT_MAX = 8;
 export const PENDING_RECORDS_MAX = 8;
+export const CONFLICTS_MAX = 8;
 export const DEFAULT_TOKENS_REQUIRED = 2;
 export const DEFAULT_SLOT_MS = 60000;
 export const DEFAULT_ALPHA = 0.5;
@@ -35,7 +37,7 @@ export const DEFAULT_CLOCK_SKEW_MS = 30000;
 export const DEFAULT_RECORD_AGE_MAX_MS = 3600000;
 export const DEFAULT_HELLO_INTERVAL_MS = 60000;
 
-export type Capacities = { window: number; approvers: number; members: number; verified: number; inbox: number; pending: number };
+export type Capacities = { window: number; approvers: number; members: number; verified: number; refused: number; inbox: number; pending: number };
 
 /** Capacities from the heap budget: a fixed share for the window, the rest fixed (docs/ledger.md). */
 export function capacitiesFor(heapBytesBudget: number): Capacities {
@@ -45,7 +47,7 @@ export function capacitiesFor(heapBytesBudget: number): Capacities {
   let window = Math.floor((share - MemberTable.bytesFor(64)) / perRecord);
   if (window > 256) window = 256;
   if (window < 16) window = 16;
-  return { window, approvers: 8, members: 64, verified: window * 2, inbox: INBOX_FRAMES_MAX, pending: PENDING_RECORDS_MAX };
+  return { window, approvers: 8, members: 64, verified: window * 2, refused: 32, inbox: INBOX_FRAMES_MAX, pending: PENDING_RECORDS_MAX };
 }
 
 type Issue = { record: LedgerRecord; slot: number; tokens: Uint8Array[]; granters: number[]; requestedAtMs: number };
@@ -91,6 +93,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   const window = new RecordWindow(capacities.window, capacities.approvers);
   const members = new MemberTable(capacities.members);
   const verified = new VerifiedCache(capacities.verified, ID_BYTES);
+  const refused = new VerifiedCache(capacities.refused, ID_BYTES);
   const walk = new CapWalk(capacities.window);
   const provisioned = config.members !== undefined ? config.members : [];
   for (let index = 0; index < provisioned.length; index++) {
@@ -111,11 +114,14 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
 
   const counters: { [name: string]: number } = {
     frames_received: 0, frames_dropped_inbox_full: 0, frames_rejected: 0, records_accepted: 0, records_rejected: 0,
-    records_issued: 0, tokens_granted: 0, tokens_refused: 0, tokens_collected: 0, signatures_verified: 0,
+    records_issued: 0, conflicts_detected: 0, conflicts_swapped: 0, tokens_granted: 0, tokens_refused: 0, tokens_collected: 0, signatures_verified: 0,
     signature_cache_hits: 0, offload_acked: 0, checkpoints: 0, window_full: 0,
   };
   const rejections: { [code: string]: number } = {};
   let issue: Issue | null = null;
+  const conflictWinner = new Int32Array(CONFLICTS_MAX);
+  const conflictLoser = new Int32Array(CONFLICTS_MAX);
+  let conflictCount = 0;
   let lastIssuedSlot = -1;
   let lastHelloMs = -Infinity;
   let random = persistence.nextRandomState(platform.randomBytes(4));
@@ -137,13 +143,32 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     for (let index = 0; index < platform.links.length; index++) platform.links[index].send(bytes);
   }
 
+  function verifyAny(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {
+    const native = platform.nativeEd25519;
+    if (native === undefined) return verifyDetached(message, signature, publicKey);
+    return checkSignatureEncoding(signature) === null && checkKeyEncoding(publicKey) === null && native.verify(message, signature, publicKey);
+  }
+
+  function signAny(message: Uint8Array): Uint8Array {
+    const native = platform.nativeEd25519;
+    return native === undefined ? signDetached(message, keys.secretKey) : native.sign(message, seed as Uint8Array);
+  }
+
+  /** Each signature is verified at most once: good ids and bad ids are both remembered (bounded). */
   function verifyOnce(id: Uint8Array, message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {
     if (verified.has(id)) {
       counters.signature_cache_hits++;
       return true;
     }
+    if (refused.has(id)) {
+      counters.signature_cache_hits++;
+      return false;
+    }
     counters.signatures_verified++;
-    if (!verifyDetached(message, signature, publicKey)) return false;
+    if (!verifyAny(message, signature, publicKey)) {
+      refused.add(id);
+      return false;
+    }
     verified.add(id);
     return true;
   }
@@ -165,18 +190,54 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     });
     if (potCode !== null) return potCode;
     const spend = spendOf(record);
-    const balanceCode = checkBalance(members.balanceOf(record.issuer), members.spentSince(record.issuer), spend);
-    if (balanceCode !== null) return spend > 0 && balanceCode === 'BALANCE_INSUFFICIENT' ? 'CONFLICT_DOUBLE_SPEND' : balanceCode;
+    let balanceCode = checkBalance(members.balanceOf(record.issuer), members.spentSince(record.issuer), spend);
+    // Over the balance only together with a spend already accepted: a double spend, kept to weigh it.
+    if (balanceCode === 'BALANCE_INSUFFICIENT' && checkBalance(members.balanceOf(record.issuer), 0, spend) === null) {
+      balanceCode = 'CONFLICT_DOUBLE_SPEND';
+    }
+    if (balanceCode !== null && balanceCode !== 'CONFLICT_DOUBLE_SPEND') return balanceCode;
     const publicKey = record.kind === KIND_MEMBERSHIP ? config.consortiumPublicKey : members.publicKey(record.issuer);
     if (publicKey === null) return 'ISSUER_UNKNOWN';
     if (!verifyOnce(id, bytesToSign(signed.payload), signed.signature, publicKey)) return 'SIGNATURE_INVALID';
-    return null;
+    return balanceCode;
   }
 
-  function admit(signed: SignedRecord, id: Uint8Array): number {
+  /**
+   * Double spending (paper Fig. 4): the later of two conflicting spends enters the window as the loser,
+   * never chosen as a cap; whenever the loser's branch outweighs the winner's, the two swap.
+   */
+  function recordConflict(loserSlot: number, issuer: number): void {
+    let winner = -1;
+    for (let slot = 0; slot < window.capacity; slot++) {
+      if (slot === loserSlot || !window.isUsed(slot) || window.issuer[slot] !== issuer || window.kind[slot] !== KIND_BOUGHT) continue;
+      if ((window.flags[slot] & FLAG_CONFLICT_LOSER) === 0) winner = slot;
+    }
+    if (winner < 0 || conflictCount >= CONFLICTS_MAX) return;
+    conflictWinner[conflictCount] = winner;
+    conflictLoser[conflictCount] = loserSlot;
+    conflictCount++;
+  }
+
+  function resolveConflicts(): void {
+    for (let index = 0; index < conflictCount; index++) {
+      const winner = conflictWinner[index];
+      const loser = conflictLoser[index];
+      if (!window.isUsed(winner) || !window.isUsed(loser)) continue;
+      if (window.weight[loser] > window.weight[winner]) {
+        window.flags[winner] |= FLAG_CONFLICT_LOSER;
+        window.flags[loser] &= ~FLAG_CONFLICT_LOSER;
+        members.recordSpend(window.issuer[loser], window.ecash[loser] - window.ecash[winner]);
+        conflictWinner[index] = loser;
+        conflictLoser[index] = winner;
+        counters.conflicts_swapped++;
+      }
+    }
+  }
+
+  function admit(signed: SignedRecord, id: Uint8Array, loser: boolean): number {
     const record = signed.record;
     if (record.kind === KIND_MEMBERSHIP) members.add(record.member as number, record.publicKey as Uint8Array, record.grantEcash as number);
-    members.recordSpend(record.issuer, spendOf(record));
+    if (!loser) members.recordSpend(record.issuer, spendOf(record));
     const slot = window.add(
       {
         id: id, issuer: record.issuer, kind: record.kind, seq: record.seq, timeMs: record.timeMs,
@@ -184,9 +245,10 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
         counterparty: record.counterparty !== undefined ? record.counterparty : 0, parents: record.parents,
         ref: record.ref !== undefined ? record.ref : null,
       },
-      FLAG_VALID,
+      loser ? FLAG_VALID | FLAG_CONFLICT_LOSER : FLAG_VALID,
     );
     if (slot < 0) counters.window_full++;
+    else if (loser) recordConflict(slot, record.issuer);
     return slot;
   }
 
@@ -200,12 +262,18 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     const id = recordId(decoded.value.payload, decoded.value.signature);
     if (window.find(id) >= 0) return;
     const code = validate(decoded.value, id, platform.wallClockMs());
+    if (code === 'CONFLICT_DOUBLE_SPEND') {
+      counters.conflicts_detected++;
+      count(code);
+      admit(decoded.value, id, true);
+      return;
+    }
     if (code !== null) {
       counters.records_rejected++;
       count(code);
       return;
     }
-    if (admit(decoded.value, id) >= 0) counters.records_accepted++;
+    if (admit(decoded.value, id, false) >= 0) counters.records_accepted++;
   }
 
   function onTokenRequest(frame: Frame, nowMs: number): void {
@@ -235,7 +303,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       count(refusal);
       return;
     }
-    const signature = signDetached(tokenBytesToSign(memberId, requester, frame.seq as number, slot), keys.secretKey);
+    const signature = signAny(tokenBytesToSign(memberId, requester, frame.seq as number, slot));
     grantedTo[grantedCount] = requester;
     grantedSeq[grantedCount] = frame.seq as number;
     grantedSignature.set(signature, grantedCount * 64);
@@ -257,7 +325,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
 
   function onCheckpoint(frame: Frame): void {
     const message = encodeCbor(['SmartChain checkpoint', frame.member as number, frame.balance as number, frame.asOfMs as number], 64);
-    if (!verifyDetached(message, frame.signature as Uint8Array, config.aggregatorPublicKey)) {
+    if (!verifyAny(message, frame.signature as Uint8Array, config.aggregatorPublicKey)) {
       count('CHECKPOINT_SIGNATURE_INVALID');
       return;
     }
@@ -267,7 +335,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   function onOffloadAck(frame: Frame): void {
     const id = frame.id as Uint8Array;
     const message = encodeCbor(['SmartChain ack', id], 64);
-    if (!verifyDetached(message, frame.signature as Uint8Array, config.aggregatorPublicKey)) {
+    if (!verifyAny(message, frame.signature as Uint8Array, config.aggregatorPublicKey)) {
       count('ACK_SIGNATURE_INVALID');
       return;
     }
@@ -310,7 +378,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       for (let token = 0; token < current.granters.length; token++) if (current.granters[token] === record.pot[index]) order.push(current.tokens[token]);
     }
     const payload = encodePayload(record);
-    const signature = signDetached(bytesToSign(payload), keys.secretKey);
+    const signature = signAny(bytesToSign(payload));
     const id = recordId(payload, signature);
     const withTokens = encodeRecord(payload, signature, order);
     persistence.savePending(id, withTokens);
@@ -353,9 +421,28 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     }
   }
 
+  /**
+   * Offloads one pending record: the bare record in an offload frame (it fits one frame), then each of
+   * its tokens as a token_grant frame, which the aggregator joins to the record (docs/ledger.md).
+   */
   function offloadOne(): void {
     const pending = persistence.nextPendingToOffload();
-    if (pending !== null && pending.length <= FRAME_BYTES_MAX - 8) broadcast({ type: FRAME_OFFLOAD, batch: 0, record: pending });
+    if (pending === null) return;
+    const decoded = decodeRecord(pending, RECORD_WITH_TOKENS_BYTES_MAX);
+    if (!decoded.ok) {
+      count('PENDING_UNREADABLE');
+      return;
+    }
+    const record = decoded.value.record;
+    broadcast({ type: FRAME_OFFLOAD, batch: record.seq, record: encodeRecord(decoded.value.payload, decoded.value.signature, []) });
+    for (let index = 0; index < decoded.value.tokens.length; index++) {
+      const token = decodeToken(decoded.value.tokens[index]);
+      if (!token.ok) continue;
+      broadcast({
+        type: FRAME_TOKEN_GRANT, granter: token.value.granter, requester: token.value.requester, seq: token.value.seq,
+        slot: token.value.slot, signature: token.value.signature,
+      });
+    }
   }
 
   const node: FullLightNode = {
@@ -384,6 +471,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
         inboxCount--;
         handle(linkIndex, bytes, nowMs);
       }
+      resolveConflicts();
       advanceIssue(nowMs);
       if (nowMs - lastHelloMs >= helloIntervalMs) {
         lastHelloMs = nowMs;

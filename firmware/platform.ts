@@ -39,4 +39,12 @@ export interface Platform {
   heapUsedBytes(): number;
   /** Feeds the hardware watchdog; called from every tick. */
   feedWatchdog(): void;
+  /**
+   * Native Ed25519, where the platform has it (the host's node:crypto in simulations; a board with a
+   * crypto engine). The node applies the shared policy first and falls back to tweetnacl without it.
+   */
+  nativeEd25519?: {
+    verify(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean;
+    sign(message: Uint8Array, seed: Uint8Array): Uint8Array;
+  };
 }

@@ -14,24 +14,53 @@ export class CapWalk {
   approvers: Int32Array;
   weights: Float64Array;
   candidates: Int32Array;
+  stack: Int32Array;
+  mark: Uint32Array;
+  epoch = 0;
   constructor(capacity: number) {
     this.approvers = new Int32Array(capacity);
     this.weights = new Float64Array(capacity);
     this.candidates = new Int32Array(capacity);
+    this.stack = new Int32Array(capacity);
+    this.mark = new Uint32Array(capacity);
   }
 }
 
-function usable(window: RecordWindow, slot: number): boolean {
+function plainUsable(window: RecordWindow, slot: number): boolean {
   return window.isUsed(slot) && (window.flags[slot] & FLAG_VALID) !== 0 && (window.flags[slot] & FLAG_CONFLICT_LOSER) === 0;
+}
+
+/**
+ * A record is usable as a step or a cap when it is valid and nothing in its past cone (within the
+ * window) lost a conflict: approving it would approve the losing spend too. Bounded by the capacity.
+ */
+function usable(window: RecordWindow, slot: number, walk: CapWalk): boolean {
+  if (!plainUsable(window, slot)) return false;
+  walk.epoch++;
+  let top = 0;
+  walk.stack[top++] = slot;
+  walk.mark[slot] = walk.epoch;
+  while (top > 0) {
+    const current = walk.stack[--top];
+    if ((window.flags[current] & FLAG_CONFLICT_LOSER) !== 0) return false;
+    for (let parent = 0; parent < 2; parent++) {
+      const ancestor = window.parentSlot[current * 2 + parent];
+      if (ancestor >= 0 && walk.mark[ancestor] !== walk.epoch) {
+        walk.mark[ancestor] = walk.epoch;
+        walk.stack[top++] = ancestor;
+      }
+    }
+  }
+  return true;
 }
 
 /** An entry point: a random record among those carrying at least half the heaviest weight. */
 function entryPoint(window: RecordWindow, walk: CapWalk, random: () => number): number {
   let heaviest = 0;
-  for (let slot = 0; slot < window.capacity; slot++) if (usable(window, slot) && window.weight[slot] > heaviest) heaviest = window.weight[slot];
+  for (let slot = 0; slot < window.capacity; slot++) if (plainUsable(window, slot) && window.weight[slot] > heaviest) heaviest = window.weight[slot];
   let count = 0;
   for (let slot = 0; slot < window.capacity; slot++) {
-    if (usable(window, slot) && window.weight[slot] * 2 >= heaviest) walk.candidates[count++] = slot;
+    if (window.weight[slot] * 2 >= heaviest && usable(window, slot, walk)) walk.candidates[count++] = slot;
   }
   return count === 0 ? -1 : walk.candidates[Math.floor(random() * count)];
 }
@@ -45,7 +74,7 @@ export function walkToCap(window: RecordWindow, walk: CapWalk, alpha: number, ra
     let heaviest = 0;
     for (let index = 0; index < found; index++) {
       const slot = walk.approvers[index];
-      if (!usable(window, slot)) continue;
+      if (!usable(window, slot, walk)) continue;
       walk.approvers[count++] = slot;
       if (window.weight[slot] > heaviest) heaviest = window.weight[slot];
     }
@@ -76,7 +105,7 @@ export function selectCaps(window: RecordWindow, walk: CapWalk, alpha: number, r
     const start = entryPoint(window, walk, random);
     if (start < 0) return null;
     const cap = walkToCap(window, walk, alpha, random, start);
-    if (usable(window, cap)) caps.push(cap);
+    if (usable(window, cap, walk)) caps.push(cap);
   }
   if (caps.length === 0) return null;
   if (caps.length === 1) caps.push(caps[0]);

@@ -10,6 +10,7 @@ import { FRAME_RECORD, encodeFrame } from '../../firmware/frames';
 import type { KeyValueStore, Link, Platform } from '../../firmware/platform';
 import { KIND_MEMBERSHIP, LedgerRecord, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
 import { keyPairFromSeed } from '../../firmware/crypto/ed25519';
+import { verifyHost } from '../crypto/verify-host';
 
 export const START_TIME_MS = 1795000000000;
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -66,6 +67,16 @@ export type WorldOptions = {
   slotMs?: number;
   heapBytesBudget?: number;
   grantEcash?: number;
+  /** Use node:crypto for Ed25519 (default); false runs the firmware's own tweetnacl path. */
+  nativeCrypto?: boolean;
+};
+
+const HOST_ED25519 = {
+  verify: verifyHost,
+  sign(message: Uint8Array, seed: Uint8Array): Uint8Array {
+    const key = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+    return new Uint8Array(sign(null, message, key));
+  },
 };
 
 export type SimNode = { id: number; node: FullLightNode; store: MemoryStore; seed: Uint8Array; publicKey: Uint8Array };
@@ -122,6 +133,7 @@ export class InProcessWorld {
       log: () => undefined,
       heapUsedBytes: () => 0,
       feedWatchdog: () => undefined,
+      nativeEd25519: this.options.nativeCrypto === false ? undefined : HOST_ED25519,
     };
   }
 

@@ -1,0 +1,306 @@
+// The light node's ledger core: capacities and how they relate, the window's weights and validation
+// counts against a brute-force count, cap selection, proof of time against a Sybil, double spending on
+// ten nodes, power cuts at every write, and a stream of random valid and invalid records.
+import { createPrivateKey, sign } from 'node:crypto';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { keyPairFromSeed, recordId } from '../../firmware/crypto/ed25519';
+import { FRAME_RECORD, FRAME_TOKEN_REQUEST, decodeFrame, encodeFrame } from '../../firmware/frames';
+import { CapWalk, GENESIS_ID, selectCaps } from '../../firmware/ledger/caps';
+import { commitThreshold } from '../../firmware/ledger/rules';
+import { FLAG_CONFLICT_LOSER, FLAG_PINNED, FLAG_VALID, RecordWindow } from '../../firmware/ledger/window';
+import { PENDING_RECORDS_MAX, capacitiesFor } from '../../firmware/node';
+import { KIND_BOUGHT, KIND_OFFER, LedgerRecord, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
+import { InProcessWorld, PowerCut, SimNode } from '../../host-tools/sim/in-process';
+import { createRng, testSeed } from '../support/rng';
+
+const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+const id = (byte: number) => new Uint8Array(16).fill(byte);
+
+function signAs(entry: { seed: Uint8Array }, record: LedgerRecord): { bytes: Uint8Array; id: Uint8Array } {
+  const key = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, entry.seed]), format: 'der', type: 'pkcs8' });
+  const payload = encodePayload(record);
+  const signature = new Uint8Array(sign(null, bytesToSign(payload), key));
+  return { bytes: encodeRecord(payload, signature, []), id: recordId(payload, signature) };
+}
+
+test('capacities follow the heap budget and relate as the design needs', () => {
+  for (const budget of [184312, 229362]) {
+    const capacities = capacitiesFor(budget);
+    // Every record a pending trade depends on (the record and its two parents) fits with room to spare.
+    assert.ok(capacities.window >= 3 * capacities.pending * 2, `window ${capacities.window} for ${budget}`);
+    assert.ok(capacities.verified >= capacities.window, 'every record in the window can be remembered as verified');
+    assert.ok(RecordWindow.bytesFor(capacities.window, capacities.approvers) <= budget / 8);
+    assert.is(capacities.pending, PENDING_RECORDS_MAX);
+  }
+  assert.ok(capacitiesFor(184312).window < capacitiesFor(229362).window);
+});
+
+test('window weights and validation counts match a brute-force count on random DAGs', () => {
+  const rng = createRng(testSeed('window weights'));
+  for (let round = 0; round < 30; round++) {
+    const window = new RecordWindow(64, 16);
+    const parents: number[][] = [];
+    const issuers: number[] = [];
+    const count = rng.int(5, 60);
+    for (let index = 0; index < count; index++) {
+      const a = index === 0 ? -1 : rng.int(0, index - 1);
+      const b = index === 0 ? -1 : rng.int(0, index - 1);
+      parents.push([a, b]);
+      issuers.push(rng.int(1, 10));
+      window.add({
+        id: id(index + 1), issuer: issuers[index], kind: KIND_OFFER, seq: index + 1, timeMs: index, energyWh: 1, ecash: 1, counterparty: 0,
+        parents: [a < 0 ? GENESIS_ID : id(a + 1), b < 0 ? GENESIS_ID : id(b + 1)], ref: null,
+      }, FLAG_VALID);
+    }
+    for (let target = 0; target < count; target++) {
+      const approvers = new Set<number>();
+      const members = new Set<number>();
+      for (let later = target + 1; later < count; later++) {
+        const stack = [later];
+        const seen = new Set<number>();
+        let reaches = false;
+        while (stack.length > 0 && !reaches) {
+          const current = stack.pop() as number;
+          for (const parent of parents[current]) {
+            if (parent === target) reaches = true;
+            if (parent >= 0 && !seen.has(parent)) {
+              seen.add(parent);
+              stack.push(parent);
+            }
+          }
+        }
+        if (reaches) {
+          approvers.add(later);
+          if (issuers[later] !== issuers[target]) members.add(issuers[later]);
+        }
+      }
+      const slot = window.find(id(target + 1));
+      assert.is(window.weight[slot], approvers.size + 1, `weight of ${target}`);
+      assert.is(window.validationCount(slot), members.size, `validation count of ${target}`);
+    }
+  }
+});
+
+test('eviction spares pinned records and takes offloaded-and-confirmed ones first', () => {
+  const window = new RecordWindow(4, 4);
+  const entry = (byte: number) => ({ id: id(byte), issuer: 1, kind: KIND_OFFER, seq: byte, timeMs: byte, energyWh: 1, ecash: 1, counterparty: 0, parents: [GENESIS_ID, GENESIS_ID], ref: null });
+  window.add(entry(1), FLAG_VALID | FLAG_PINNED);
+  window.add(entry(2), FLAG_VALID);
+  window.add(entry(3), FLAG_VALID | 2 | 4);
+  window.add(entry(4), FLAG_VALID);
+  window.add(entry(5), FLAG_VALID);
+  assert.is(window.find(id(3)), -1, 'the offloaded and confirmed record goes first');
+  window.add(entry(6), FLAG_VALID);
+  assert.is(window.find(id(2)), -1, 'then the oldest');
+  assert.ok(window.find(id(1)) >= 0, 'a pinned record stays');
+  const full = new RecordWindow(4, 4);
+  for (let byte = 1; byte <= 4; byte++) full.add(entry(byte), FLAG_VALID | FLAG_PINNED);
+  assert.is(full.add(entry(9), FLAG_VALID), -1, 'a window of pinned records refuses rather than evicts');
+});
+
+test('cap selection ends at caps, avoids conflict losers, and alpha biases toward the heavy branch', () => {
+  const window = new RecordWindow(32, 8);
+  const add = (byte: number, a: number, b: number, flags = FLAG_VALID) =>
+    window.add({ id: id(byte), issuer: byte, kind: KIND_OFFER, seq: 1, timeMs: byte, energyWh: 1, ecash: 1, counterparty: 0, parents: [a ? id(a) : GENESIS_ID, b ? id(b) : GENESIS_ID], ref: null }, flags);
+  add(1, 0, 0);
+  add(2, 1, 1); // heavy branch: 2 <- 4 <- 5 <- 6
+  add(3, 1, 1); // light branch: a cap
+  add(4, 2, 2);
+  add(5, 4, 4);
+  add(6, 5, 5);
+  add(7, 6, 6, FLAG_VALID | FLAG_CONFLICT_LOSER);
+  const walk = new CapWalk(32);
+  const rng = createRng(5);
+  const counts: Record<string, number> = {};
+  for (let round = 0; round < 400; round++) {
+    const caps = selectCaps(window, walk, 2, () => rng.next()) as Uint8Array[];
+    for (const cap of caps) counts[cap[0]] = (counts[cap[0]] ?? 0) + 1;
+  }
+  assert.is(counts[7], undefined, 'a conflict loser is never a cap');
+  assert.ok((counts[6] ?? 0) > 10 * (counts[3] ?? 0), `weighted walk prefers the heavy branch: ${JSON.stringify(counts)}`);
+  const uniform: Record<string, number> = {};
+  for (let round = 0; round < 400; round++) for (const cap of selectCaps(window, walk, 0, () => rng.next()) as Uint8Array[]) uniform[cap[0]] = (uniform[cap[0]] ?? 0) + 1;
+  assert.ok((uniform[3] ?? 0) > 50, `alpha 0 walks uniformly: ${JSON.stringify(uniform)}`);
+  assert.is(selectCaps(new RecordWindow(8, 2), walk, 1, () => 0.5), null);
+});
+
+function startedWorld(nodes: number, seed: number, extra: Partial<ConstructorParameters<typeof InProcessWorld>[0]> = {}): InProcessWorld {
+  const world = new InProcessWorld({ nodes, seed, slotMs: 30000, ...extra });
+  world.admitAll();
+  world.run(2000);
+  return world;
+}
+
+test('proof of time: one record per slot for a member, and no tokens for members it invents (Sybil)', () => {
+  const world = startedWorld(5, 11);
+  const attacker = world.nodes[0];
+  // The attacker asks for tokens under ids that are not members, and for a second seq in the same slot.
+  const slot = Math.floor(world.wallClockMs() / 30000);
+  for (const fake of [40, 41, 42]) world.broadcast(attacker.id, encodeFrame({ type: FRAME_TOKEN_REQUEST, requester: fake, seq: 1, slot }));
+  world.run(1000);
+  const refusedUnknown = world.nodes.slice(1).reduce((sum, entry) => sum + ((entry.node.stats().rejected_TOKEN_REQUESTER_UNKNOWN as number) ?? 0), 0);
+  assert.is(refusedUnknown, 12, 'four honest nodes refuse three invented requesters');
+  let issued = 0;
+  for (let round = 0; round < 20; round++) {
+    if (attacker.node.requestIssue({ kind: KIND_OFFER, energyWh: 100, ecash: 10 })) issued++;
+    world.run(3000);
+  }
+  const records = attacker.node.stats().records_issued as number;
+  const slots = Math.ceil((20 * 3000) / 30000) + 1;
+  assert.ok(records <= slots, `${records} records in ${slots} slots`);
+  assert.ok(records >= 1);
+});
+
+test('double spend on ten nodes: no node counts both, the lighter spend dies out', () => {
+  const world = startedWorld(10, 21, { grantEcash: 1000 });
+  const cheat = world.nodes[9];
+  const parents = [world.nodes[0].node.window.idOf(0), world.nodes[0].node.window.idOf(1)];
+  const spend = (seq: number, counterparty: number) => signAs(cheat, {
+    kind: KIND_BOUGHT, issuer: cheat.id, seq, timeMs: world.wallClockMs(), parents, pot: [1, 2], energyWh: 2000, ecash: 700, counterparty, ref: id(seq),
+  });
+  const first = spend(101, 1);
+  const second = spend(102, 2);
+  // Half the network hears one spend first, the other half the other.
+  world.nodes.slice(0, 9).forEach((entry, index) => {
+    entry.node.receive(0, encodeFrame({ type: FRAME_RECORD, record: index < 5 ? first.bytes : second.bytes }));
+    entry.node.receive(0, encodeFrame({ type: FRAME_RECORD, record: index < 5 ? second.bytes : first.bytes }));
+  });
+  world.run(1000);
+  for (let round = 0; round < 12; round++) {
+    for (const entry of world.nodes.slice(0, 9)) entry.node.requestIssue({ kind: KIND_OFFER, energyWh: 100, ecash: 10 });
+    world.run(31000);
+  }
+  const verdicts = world.nodes.slice(0, 9).map((entry: SimNode) => {
+    const window = entry.node.window;
+    const a = window.find(first.id);
+    const b = window.find(second.id);
+    assert.ok(a >= 0 && b >= 0, `node ${entry.id} holds both spends`);
+    const aLoses = (window.flags[a] & FLAG_CONFLICT_LOSER) !== 0;
+    const bLoses = (window.flags[b] & FLAG_CONFLICT_LOSER) !== 0;
+    assert.ok(aLoses !== bLoses, `node ${entry.id} counts exactly one spend`);
+    return aLoses ? 'second' : 'first';
+  });
+  assert.is(new Set(verdicts).size, 1, `all nodes agree on the winner: ${verdicts.join(',')}`);
+  const window = world.nodes[0].node.window;
+  const winner = verdicts[0] === 'first' ? first.id : second.id;
+  const loser = verdicts[0] === 'first' ? second.id : first.id;
+  assert.ok(window.weight[window.find(winner)] > window.weight[window.find(loser)]);
+  assert.ok(window.validationCount(window.find(loser)) < commitThreshold(10), 'the loser never reaches the commit threshold');
+});
+
+test('power cut at every write while issuing: no sequence number is reused, no issued record is lost', () => {
+  const rounds = 5;
+  const issueRounds = (world: InProcessWorld, victim: SimNode, onCut: () => void, check: () => void) => {
+    for (let round = 0; round < rounds; round++) {
+      try {
+        victim.node.requestIssue({ kind: KIND_OFFER, energyWh: 100, ecash: 10 });
+        world.run(31000);
+      } catch (error) {
+        assert.ok(error instanceof PowerCut, String(error));
+        onCut();
+      }
+      check();
+    }
+  };
+  // How many writes an uninterrupted run makes: the power is then cut at each of them in turn.
+  const reference = startedWorld(3, 31);
+  const before = reference.nodes[0].store.writes;
+  issueRounds(reference, reference.nodes[0], () => assert.unreachable('no cut expected'), () => undefined);
+  const writes = reference.nodes[0].store.writes - before;
+  assert.ok(writes >= rounds, `an uninterrupted run writes ${writes} times`);
+  for (let cutAt = 1; cutAt <= writes; cutAt++) {
+    const world = startedWorld(3, 31);
+    const victim = world.nodes[0];
+    const seen = new Map<number, string>();
+    let cut = false;
+    victim.store.cutAtWrite = victim.store.writes + cutAt;
+    issueRounds(world, victim, () => {
+      cut = true;
+      victim.store.cutAtWrite = Infinity;
+      victim.node = world.boot(victim);
+      world.resendMembership();
+    }, () => {
+      for (const entry of world.nodes.slice(1)) {
+        const window = entry.node.window;
+        for (let slot = 0; slot < window.capacity; slot++) {
+          if (!window.isUsed(slot) || window.issuer[slot] !== victim.id) continue;
+          const key = Buffer.from(window.idOf(slot)).toString('hex');
+          const previous = seen.get(window.seq[slot]);
+          assert.ok(previous === undefined || previous === key, `seq ${window.seq[slot]} reused (cut at write ${cutAt})`);
+          seen.set(window.seq[slot], key);
+        }
+      }
+    });
+    assert.ok(cut, `the power was cut at write ${cutAt}`);
+    // Every record the others saw from the victim is still pending on the victim (nothing acknowledged it).
+    const pending = new Set(victim.node.pendingIds().map((bytes) => Buffer.from(bytes).toString('hex')));
+    for (const key of seen.values()) assert.ok(pending.has(key), `record ${key} lost after a cut at write ${cutAt}`);
+  }
+});
+
+test('a stream of random valid and invalid records: bounded structures, no invalid record accepted', () => {
+  const rng = createRng(testSeed('record stream'));
+  const world = startedWorld(4, 41);
+  const target = world.nodes[0].node;
+  const issuers = world.nodes.slice(1);
+  const parents = [target.window.idOf(0), target.window.idOf(1)];
+  const valid: Uint8Array[] = [];
+  const invalid: { bytes: Uint8Array; id: Uint8Array | null }[] = [];
+  for (let index = 0; index < 300; index++) {
+    const issuer = issuers[index % issuers.length];
+    const others = issuers.filter((entry) => entry.id !== issuer.id).map((entry) => entry.id).sort((a, b) => a - b);
+    const record: LedgerRecord = { kind: KIND_OFFER, issuer: issuer.id, seq: 1000 + index, timeMs: world.wallClockMs() - rng.int(0, 60000), parents, pot: others.slice(0, 2), energyWh: rng.int(1, 9000), ecash: rng.int(0, 900) };
+    valid.push(signAs(issuer, record).bytes);
+    const broken = { ...record, seq: 5000 + index };
+    const kind = index % 5;
+    if (kind === 0) broken.timeMs = world.wallClockMs() + 3600000;
+    if (kind === 1) broken.pot = [];
+    if (kind === 2) broken.issuer = 77;
+    const signedBroken = signAs(kind === 3 ? world.nodes[0] : issuer, broken);
+    if (kind === 4) signedBroken.bytes[signedBroken.bytes.length - 3] ^= 1;
+    invalid.push(signedBroken);
+    invalid.push({ bytes: rng.bytes(rng.int(1, 240)), id: null });
+  }
+  const invalidIds = new Set(invalid.filter((entry) => entry.id !== null).map((entry) => Buffer.from(entry.id as Uint8Array).toString('hex')));
+  for (let index = 0; index < 100000; index++) {
+    const pickValid = rng.next() < 0.3;
+    const bytes = pickValid ? valid[rng.int(0, valid.length - 1)] : invalid[rng.int(0, invalid.length - 1)].bytes;
+    target.receive(0, encodeFrame({ type: FRAME_RECORD, record: bytes.length <= 200 ? bytes : bytes.subarray(0, 200) }));
+    if (index % 16 === 15) target.tick(world.nowMs);
+    if (index % 1000 === 0) {
+      assert.ok(target.window.count <= target.window.capacity);
+      const stats = target.stats();
+      assert.ok((stats.members as number) <= 64);
+    }
+  }
+  for (let round = 0; round < 50; round++) target.tick(world.nowMs);
+  const window = target.window;
+  for (let slot = 0; slot < window.capacity; slot++) {
+    if (window.isUsed(slot)) assert.not.ok(invalidIds.has(Buffer.from(window.idOf(slot)).toString('hex')), 'an invalid record was accepted');
+  }
+  const stats = target.stats();
+  assert.ok((stats.records_accepted as number) > 50);
+  assert.ok((stats.frames_dropped_inbox_full as number) > 0, 'the inbox is bounded and says so');
+  // Replays of a good record never cost a verification: the verified cache holds the whole window.
+  const fresh = startedWorld(4, 43).nodes[0].node;
+  const before = fresh.stats().signatures_verified as number;
+  for (let round = 0; round < 5; round++) {
+    for (const bytes of valid.slice(0, 20)) fresh.receive(0, encodeFrame({ type: FRAME_RECORD, record: bytes }));
+    for (let tick = 0; tick < 10; tick++) fresh.tick(world.nowMs);
+  }
+  assert.is((fresh.stats().signatures_verified as number) - before, 20);
+  assert.ok(decodeFrame(new Uint8Array([0x81])).ok === false);
+});
+
+test('the firmware\'s own tweetnacl path issues and validates records too (no native crypto)', () => {
+  const world = new InProcessWorld({ nodes: 3, seed: 51, slotMs: 30000, nativeCrypto: false });
+  world.admitAll();
+  world.run(2000);
+  assert.ok(world.nodes[0].node.requestIssue({ kind: KIND_OFFER, energyWh: 500, ecash: 50 }));
+  world.run(5000);
+  assert.is(world.nodes[0].node.stats().records_issued, 1);
+  for (const entry of world.nodes.slice(1)) assert.is(entry.node.stats().records_accepted, 4);
+});
+
+test.run();
