@@ -27,7 +27,7 @@ import { encodeCbor } from './codec/cbor';
 
 export const INBOX_FRAMES_MAX = 24;
 export const FRAMES_PER_TICK_MAX = 6;
-export const GRANTS_PER_SLOT_MAX = 8;
+export const GRANTS_PER_SLOT_MAX = 3;
 export const PENDING_RECORDS_MAX = 8;
 export const CONFLICTS_MAX = 8;
 export const DEFAULT_TOKENS_REQUIRED = 2;

@@ -12,7 +12,18 @@ export type BenchEntry = { key: string; script: string; args: string[]; quickArg
 
 export const BENCHES: BenchEntry[] = [
   { key: 'paper', script: 'host-tools/bench/paper.ts', args: ['--max', '10000'], quickArgs: ['--max', '100'] },
+  { key: 'ledger_core', script: 'host-tools/bench/ledger-core.ts', args: [], quickArgs: ['--quick'] },
 ];
+
+const SECTION_TITLES: Record<string, string> = {
+  ledger_core: 'Ledger core on the host (one light node)',
+};
+
+/** A section of figures for a bench whose output is a flat object (nested objects shown as JSON). */
+function figuresSection(key: string, figures: Record<string, unknown>, command: string): string[] {
+  const rows = Object.entries(figures).map(([name, value]) => `| ${name} | ${typeof value === 'object' ? '`' + JSON.stringify(value) + '`' : String(value)} |`);
+  return [`## ${SECTION_TITLES[key] ?? key}`, '', `Command: \`${command}\``, '', '| figure | value |', '| --- | --- |', ...rows, ''];
+}
 
 function runBench(entry: BenchEntry, quick: boolean): unknown {
   const args = ['--import', 'tsx', entry.script, ...(quick ? entry.quickArgs : entry.args)];
@@ -82,6 +93,9 @@ export function writeReport(results: Record<string, unknown>, quick: boolean, ou
     `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}. Raw figures: \`bench/results.json\`.`,
     quick ? '\n**Quick run**: the tiny sizes CI uses to prove the benches work; not the figures to quote.\n' : '',
     ...paperSection(results.paper as Paper, `node --import tsx host-tools/bench/paper.ts${quick ? ' --max 100' : ''}`, docsDir),
+    ...BENCHES.filter((entry) => entry.key !== 'paper').flatMap((entry) =>
+      figuresSection(entry.key, results[entry.key] as Record<string, unknown>, `node --import tsx ${entry.script} ${(quick ? entry.quickArgs : entry.args).join(' ')}`.trim()),
+    ),
   ];
   writeFileSync(join(docsDir, 'benchmarks.md'), lines.join('\n'));
 }
