@@ -1,0 +1,374 @@
+// The aggregator, the ledger's full node (paper II.C): validates every record completely with the
+// firmware's own decoders and rules (ledger rules exist once, in firmware/) plus what a full node adds:
+// node:crypto signatures, every proof-of-time token, parents present, sequence numbers, balances and
+// conflicts over the whole history. It stores records durably, serves caps from the recent DAG, admits
+// members with consortium-signed membership records, runs the double auction and settles trades.
+import { createHash, createPrivateKey, sign, KeyObject } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { encodeCbor } from '../../firmware/codec/cbor';
+import { keyPairFromSeed } from '../../firmware/crypto/ed25519';
+import { checkMemberKey } from '../../firmware/crypto/policy';
+import { FRAME_CHECKPOINT, FRAME_OFFLOAD_ACK, decodeToken, encodeFrame, tokenBytesToSign } from '../../firmware/frames';
+import { GENESIS_ID } from '../../firmware/ledger/caps';
+import {
+  ValidationCode, checkIssuerKind, checkPotGranters, checkTimestamp, checkTokensMatch, commitThreshold, slotOf, spendOf, tradeMatches,
+} from '../../firmware/ledger/rules';
+import {
+  ID_BYTES, KIND_DEMAND, KIND_MEMBERSHIP, KIND_OFFER, LedgerRecord, MEMBER_ID_MAX, RECORD_WITH_TOKENS_BYTES_MAX,
+  SignedRecord, bytesToSign, decodeRecord, encodePayload, encodeRecord, recordIdInput,
+} from '../../firmware/records';
+import type { RejectionCode } from '../../firmware/rejections';
+import { verifyHost } from '../crypto/verify-host';
+import { RecentDag } from './dag';
+import { StoredRecord, openStore } from './store';
+import { runDoubleAuction, Order, AuctionMatch } from './auction';
+
+const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+
+export type AggregatorOptions = {
+  dbPath: string;
+  consortiumSeed: Uint8Array;
+  aggregatorSeed: Uint8Array;
+  tokensRequired?: number;
+  slotMs?: number;
+  clockSkewMs?: number;
+  alpha?: number;
+  now?: () => number;
+  random?: () => number;
+  /** Energy the aggregator itself holds for sale, and its price per kWh (the auction's reserve). */
+  surplusEnergyWh?: number;
+  surplusPricePerKwh?: number;
+};
+
+export type SubmitResult =
+  | { ok: true; id: string; duplicate: boolean; committed: string[] }
+  | { ok: false; code: RejectionCode | ValidationCode; message: string };
+
+function privateKey(seed: Uint8Array): KeyObject {
+  return createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+}
+
+export function recordIdHost(payload: Uint8Array, signature: Uint8Array): Buffer {
+  return createHash('sha512').update(recordIdInput(payload, signature)).digest().subarray(0, ID_BYTES);
+}
+
+export class Aggregator {
+  readonly db: Database.Database;
+  readonly dag = new RecentDag();
+  readonly consortiumPublicKey: Uint8Array;
+  readonly aggregatorPublicKey: Uint8Array;
+  private consortiumKey: KeyObject;
+  private aggregatorKey: KeyObject;
+  private tokensRequired: number;
+  private slotMs: number;
+  private clockSkewMs: number;
+  private alpha: number;
+  private now: () => number;
+  private random: () => number;
+  private surplusEnergyWh: number;
+  private surplusPricePerKwh: number;
+  private statements: Record<string, Database.Statement>;
+
+  constructor(options: AggregatorOptions) {
+    this.db = openStore(options.dbPath);
+    this.consortiumKey = privateKey(options.consortiumSeed);
+    this.aggregatorKey = privateKey(options.aggregatorSeed);
+    this.consortiumPublicKey = keyPairFromSeed(options.consortiumSeed).publicKey;
+    this.aggregatorPublicKey = keyPairFromSeed(options.aggregatorSeed).publicKey;
+    this.tokensRequired = options.tokensRequired ?? 2;
+    this.slotMs = options.slotMs ?? 60000;
+    this.clockSkewMs = options.clockSkewMs ?? 30000;
+    this.alpha = options.alpha ?? 0.5;
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? Math.random;
+    this.surplusEnergyWh = options.surplusEnergyWh ?? 0;
+    this.surplusPricePerKwh = options.surplusPricePerKwh ?? 0;
+    const db = this.db;
+    this.statements = {
+      member: db.prepare('SELECT id, public_key, balance FROM members WHERE id = ?'),
+      memberByKey: db.prepare('SELECT id FROM members WHERE public_key = ?'),
+      members: db.prepare('SELECT id, public_key, balance FROM members ORDER BY id'),
+      maxMember: db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM members'),
+      memberCount: db.prepare('SELECT COUNT(*) AS members FROM members'),
+      insertMember: db.prepare('INSERT INTO members (id, public_key, balance, membership_id, admitted_ms) VALUES (?, ?, ?, ?, ?)'),
+      record: db.prepare('SELECT * FROM records WHERE id = ?'),
+      recordBySeq: db.prepare('SELECT id FROM records WHERE issuer = ? AND seq = ?'),
+      insertRecord: db.prepare(
+        'INSERT INTO records (id, issuer, seq, kind, time_ms, energy_wh, ecash, counterparty, ref, raw, received_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      insertEdge: db.prepare('INSERT OR IGNORE INTO edges (child, parent) VALUES (?, ?)'),
+      unsettledSpends: db.prepare(
+        'SELECT COALESCE(SUM(r.ecash), 0) AS spent FROM records r LEFT JOIN trades t ON t.bought_id = r.id WHERE r.issuer = ? AND r.kind = 5 AND t.bought_id IS NULL',
+      ),
+      insertOrder: db.prepare('INSERT INTO orders (record_id, member, side, energy_wh, ecash, time_ms) VALUES (?, ?, ?, ?, ?, ?)'),
+      openOrders: db.prepare('SELECT record_id, member, side, energy_wh, ecash, time_ms FROM orders WHERE open = 1 ORDER BY time_ms'),
+      closeOrder: db.prepare('UPDATE orders SET open = 0 WHERE record_id = ?'),
+      insertMatch: db.prepare('INSERT INTO matches (offer_id, demand_id, seller, buyer, energy_wh, ecash, matched_ms) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      matchesFor: db.prepare('SELECT * FROM matches WHERE seller = ? OR buyer = ? ORDER BY id DESC LIMIT 50'),
+      soldFor: db.prepare('SELECT * FROM records WHERE id = ? AND kind = 4'),
+      boughtFor: db.prepare('SELECT * FROM records WHERE ref = ? AND kind = 5'),
+      pendingSold: db.prepare('SELECT r.* FROM records r LEFT JOIN trades t ON t.sold_id = r.id WHERE r.kind = 4 AND t.sold_id IS NULL'),
+      trade: db.prepare('SELECT sold_id FROM trades WHERE sold_id = ?'),
+      insertTrade: db.prepare('INSERT INTO trades (sold_id, bought_id, seller, buyer, energy_wh, ecash, committed_ms) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      move: db.prepare('UPDATE members SET balance = balance + ? WHERE id = ?'),
+      trades: db.prepare('SELECT * FROM trades ORDER BY committed_ms DESC LIMIT ?'),
+      insertAck: db.prepare('INSERT OR IGNORE INTO acks (id, acked_ms) VALUES (?, ?)'),
+      counts: db.prepare(
+        'SELECT (SELECT COUNT(*) FROM records) AS records, (SELECT COUNT(*) FROM members) AS members, (SELECT COALESCE(SUM(balance), 0) FROM members) AS ecash_total, (SELECT COUNT(*) FROM trades) AS trades_committed',
+      ),
+      history: db.prepare('SELECT id, seq, kind, time_ms, energy_wh, ecash, counterparty FROM records WHERE issuer = ? ORDER BY seq DESC LIMIT 100'),
+      recent: db.prepare('SELECT id, issuer, raw FROM records ORDER BY rowid DESC LIMIT ?'),
+    };
+    this.reloadRecentDag();
+  }
+
+  /** Rebuilds the in-memory recent DAG from the newest stored records after a restart. */
+  private reloadRecentDag(): void {
+    const rows = (this.statements.recent.all(4096) as { id: Buffer; issuer: number; raw: Buffer }[]).reverse();
+    for (const row of rows) {
+      const decoded = decodeRecord(new Uint8Array(row.raw), RECORD_WITH_TOKENS_BYTES_MAX);
+      if (!decoded.ok) throw new Error(`stored record ${row.id.toString('hex')} no longer decodes: ${decoded.code}`);
+      this.dag.add(row.id.toString('hex'), row.issuer, decoded.value.record.parents.map(hex));
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  member(id: number): { id: number; public_key: Buffer; balance: number } | undefined {
+    return this.statements.member.get(id) as { id: number; public_key: Buffer; balance: number } | undefined;
+  }
+
+  members(): { id: number; public_key: Buffer; balance: number }[] {
+    return this.statements.members.all() as { id: number; public_key: Buffer; balance: number }[];
+  }
+
+  /**
+   * Admits a member: the consortium signs a membership record (with any initial grant, the only way
+   * Ecash enters) and it is stored like any record. Small-order and non-canonical keys are refused.
+   */
+  addMember(publicKey: Uint8Array, grantEcash: number): { ok: true; id: number; record: string } | { ok: false; code: string; message: string } {
+    const keyCode = checkMemberKey(publicKey);
+    if (keyCode !== null) return { ok: false, code: keyCode, message: `member key refused: ${keyCode}` };
+    if (this.statements.memberByKey.get(Buffer.from(publicKey))) return { ok: false, code: 'MEMBER_EXISTS', message: 'this key is already a member' };
+    const id = ((this.statements.maxMember.get() as { id: number }).id as number) + 1;
+    if (id > MEMBER_ID_MAX) return { ok: false, code: 'MEMBER_EXISTS', message: 'no member id left' };
+    const caps = this.selectCaps();
+    const record: LedgerRecord = {
+      kind: KIND_MEMBERSHIP, issuer: 0, seq: id, timeMs: this.now(), parents: caps, pot: [],
+      member: id, publicKey, grantEcash,
+    };
+    const payload = encodePayload(record);
+    const signature = new Uint8Array(sign(null, bytesToSign(payload), this.consortiumKey));
+    const result = this.submit(encodeRecord(payload, signature, []));
+    if (!result.ok) throw new Error(`the consortium's own membership record was refused: ${result.code}`);
+    return { ok: true, id, record: result.id };
+  }
+
+  /** Two caps by the weighted walk over the recent DAG; the genesis id while the DAG is empty. */
+  selectCaps(): Uint8Array[] {
+    const caps: Uint8Array[] = [];
+    for (let attempt = 0; attempt < 8 && caps.length < 2; attempt++) {
+      const key = this.dag.walk(this.alpha, this.random);
+      if (key !== null) caps.push(new Uint8Array(Buffer.from(key, 'hex')));
+    }
+    if (caps.length === 0) return [GENESIS_ID, GENESIS_ID];
+    if (caps.length === 1) caps.push(caps[0]);
+    return caps;
+  }
+
+  private validate(signed: SignedRecord, id: Buffer): { code: ValidationCode; message: string } | null {
+    const record = signed.record;
+    const issuer = record.kind === KIND_MEMBERSHIP ? undefined : this.member(record.issuer);
+    const kindCode = checkIssuerKind(record, issuer !== undefined);
+    if (kindCode !== null) return { code: kindCode, message: `issuer ${record.issuer}` };
+    const timeCode = checkTimestamp(record.timeMs, this.now(), { clockSkewMs: this.clockSkewMs, recordAgeMaxMs: Number.MAX_SAFE_INTEGER });
+    if (timeCode !== null) return { code: timeCode, message: `time ${record.timeMs}` };
+    const sameSeq = this.statements.recordBySeq.get(record.issuer, record.seq) as { id: Buffer } | undefined;
+    if (sameSeq && !sameSeq.id.equals(id)) return { code: 'EQUIVOCATION', message: `issuer ${record.issuer} already has seq ${record.seq}` };
+    for (const parent of record.parents) {
+      if (Buffer.from(parent).equals(Buffer.from(GENESIS_ID))) continue;
+      if (!this.statements.record.get(Buffer.from(parent))) return { code: 'PARENT_UNKNOWN', message: `parent ${hex(parent)} is not stored` };
+    }
+    const potCode = checkPotGranters(record, { tokensRequired: this.tokensRequired, slotMs: this.slotMs }, (member) => this.member(member) !== undefined);
+    if (potCode !== null) return { code: potCode, message: 'proof of time' };
+    if (record.kind !== KIND_MEMBERSHIP) {
+      const tokens = [];
+      for (const bytes of signed.tokens) {
+        const token = decodeToken(bytes);
+        if (!token.ok) return { code: 'TOKEN_MISMATCH', message: token.detail };
+        tokens.push(token.value);
+      }
+      const tokenCode = checkTokensMatch(record, tokens, this.slotMs);
+      if (tokenCode !== null) return { code: tokenCode, message: 'tokens must match the granters, issuer, seq and slot' };
+      for (const token of tokens) {
+        const granter = this.member(token.granter) as { public_key: Buffer };
+        if (!verifyHost(tokenBytesToSign(token.granter, token.requester, token.seq, token.slot), token.signature, granter.public_key)) {
+          return { code: 'TOKEN_SIGNATURE_INVALID', message: `token of granter ${token.granter}` };
+        }
+      }
+    }
+    const spend = spendOf(record);
+    if (spend > 0 && issuer !== undefined) {
+      const pending = (this.statements.unsettledSpends.get(record.issuer) as { spent: number }).spent;
+      if (spend > issuer.balance) return { code: 'BALANCE_INSUFFICIENT', message: `spends ${spend} of ${issuer.balance}` };
+      if (pending + spend > issuer.balance) return { code: 'CONFLICT_DOUBLE_SPEND', message: `with ${pending} unsettled, ${spend} overdraws ${issuer.balance}` };
+    }
+    const publicKey = record.kind === KIND_MEMBERSHIP ? this.consortiumPublicKey : (issuer as { public_key: Buffer }).public_key;
+    if (!verifyHost(bytesToSign(signed.payload), signed.signature, publicKey)) return { code: 'SIGNATURE_INVALID', message: 'signature does not verify' };
+    return null;
+  }
+
+  /** Validates and stores one record (with its tokens); durable when this returns ok. */
+  submit(bytes: Uint8Array): SubmitResult {
+    return this.submitMany([bytes])[0];
+  }
+
+  /**
+   * Validates and stores records in order, in one transaction (one fsync for the group), so a later
+   * record may build on an earlier one of the same group. Every result is durable when this returns.
+   */
+  submitMany(list: Uint8Array[]): SubmitResult[] {
+    const results: SubmitResult[] = [];
+    const added: { id: string; issuer: number; parents: string[] }[] = [];
+    this.db.transaction(() => {
+      for (const bytes of list) {
+        const result = this.validateAndInsert(bytes);
+        results.push(result.result);
+        if (result.added) added.push(result.added);
+      }
+    })();
+    for (const entry of added) this.dag.add(entry.id, entry.issuer, entry.parents);
+    const committed = added.some((entry) => entry !== undefined) ? this.settle() : [];
+    if (committed.length > 0) {
+      for (const result of results) if (result.ok && !result.duplicate) result.committed = committed;
+    }
+    return results;
+  }
+
+  private validateAndInsert(bytes: Uint8Array): { result: SubmitResult; added?: { id: string; issuer: number; parents: string[] } } {
+    const decoded = decodeRecord(bytes, RECORD_WITH_TOKENS_BYTES_MAX);
+    if (!decoded.ok) return { result: { ok: false, code: decoded.code, message: decoded.detail } };
+    const signed = decoded.value;
+    const id = recordIdHost(signed.payload, signed.signature);
+    if (this.statements.record.get(id)) return { result: { ok: true, id: id.toString('hex'), duplicate: true, committed: [] } };
+    const failure = this.validate(signed, id);
+    if (failure !== null) return { result: { ok: false, code: failure.code, message: failure.message } };
+    const record = signed.record;
+    this.statements.insertRecord.run(
+      id, record.issuer, record.seq, record.kind, record.timeMs, record.energyWh ?? null, record.ecash ?? null,
+      record.counterparty ?? null, record.ref ? Buffer.from(record.ref) : null, Buffer.from(bytes), this.now(),
+    );
+    for (const parent of record.parents) this.statements.insertEdge.run(id, Buffer.from(parent));
+    if (record.kind === KIND_MEMBERSHIP) {
+      this.statements.insertMember.run(record.member, Buffer.from(record.publicKey as Uint8Array), record.grantEcash, id, this.now());
+    }
+    if (record.kind === KIND_OFFER || record.kind === KIND_DEMAND) {
+      this.statements.insertOrder.run(id, record.issuer, record.kind === KIND_OFFER ? 'offer' : 'demand', record.energyWh, record.ecash, record.timeMs);
+    }
+    const key = id.toString('hex');
+    return { result: { ok: true, id: key, duplicate: false, committed: [] }, added: { id: key, issuer: record.issuer, parents: record.parents.map(hex) } };
+  }
+
+  /**
+   * Commits every trade whose sold and bought records match and each has a validation count above half
+   * of the members (DESIGN.md); balances move in the same transaction as the trade row.
+   */
+  settle(): string[] {
+    const committed: string[] = [];
+    const threshold = commitThreshold(Math.max(1, (this.statements.memberCount.get() as { members: number }).members));
+    for (const sold of this.statements.pendingSold.all() as StoredRecord[]) {
+      const soldVc = this.dag.validationCount(sold.id.toString('hex'));
+      if (soldVc === null || soldVc < threshold) continue;
+      for (const bought of this.statements.boughtFor.all(sold.id) as StoredRecord[]) {
+        const boughtVc = this.dag.validationCount(bought.id.toString('hex'));
+        if (boughtVc === null || boughtVc < threshold) continue;
+        if (!tradeMatches(asRecord(sold), new Uint8Array(sold.id), asRecord(bought))) continue;
+        this.db.transaction(() => {
+          if (this.statements.trade.get(sold.id)) return;
+          const buyer = this.member(bought.issuer) as { balance: number };
+          if (buyer.balance < (bought.ecash as number)) return;
+          this.statements.insertTrade.run(sold.id, bought.id, sold.issuer, bought.issuer, sold.energy_wh, sold.ecash, this.now());
+          this.statements.move.run(-(bought.ecash as number), bought.issuer);
+          this.statements.move.run(bought.ecash, sold.issuer);
+          committed.push(sold.id.toString('hex'));
+        })();
+        break;
+      }
+    }
+    return committed;
+  }
+
+  /** One round of the double auction over the open offers and demands (see auction.ts for the rule). */
+  runAuction(): AuctionMatch[] {
+    const orders = (this.statements.openOrders.all() as { record_id: Buffer; member: number; side: string; energy_wh: number; ecash: number; time_ms: number }[]).map(
+      (row): Order => ({ id: row.record_id.toString('hex'), member: row.member, side: row.side as 'offer' | 'demand', energyWh: row.energy_wh, ecash: row.ecash, timeMs: row.time_ms }),
+    );
+    const matches = runDoubleAuction(orders, { surplusEnergyWh: this.surplusEnergyWh, surplusPricePerKwh: this.surplusPricePerKwh });
+    this.db.transaction(() => {
+      for (const match of matches) {
+        this.statements.insertMatch.run(Buffer.from(match.offerId, 'hex'), Buffer.from(match.demandId, 'hex'), match.seller, match.buyer, match.energyWh, match.ecash, this.now());
+        this.statements.closeOrder.run(Buffer.from(match.demandId, 'hex'));
+        if (match.seller !== 0) this.statements.closeOrder.run(Buffer.from(match.offerId, 'hex'));
+      }
+    })();
+    return matches;
+  }
+
+  matchesFor(member: number): unknown[] {
+    return (this.statements.matchesFor.all(member, member) as Record<string, unknown>[]).map((row) => ({
+      ...row, offer_id: (row.offer_id as Buffer).toString('hex'), demand_id: (row.demand_id as Buffer).toString('hex'),
+    }));
+  }
+
+  /** The signed acknowledgement of an offloaded record: sent only once the record is durable. */
+  acknowledge(id: string): Uint8Array {
+    const bytes = Buffer.from(id, 'hex');
+    this.statements.insertAck.run(bytes, this.now());
+    const signature = new Uint8Array(sign(null, encodeCbor(['SmartChain ack', new Uint8Array(bytes)], 64), this.aggregatorKey));
+    return encodeFrame({ type: FRAME_OFFLOAD_ACK, batch: 0, id: new Uint8Array(bytes), signature });
+  }
+
+  /** A signed balance checkpoint frame for a light node. */
+  checkpoint(member: number): Uint8Array | null {
+    const row = this.member(member);
+    if (!row) return null;
+    const asOfMs = this.now();
+    const signature = new Uint8Array(sign(null, encodeCbor(['SmartChain checkpoint', member, row.balance, asOfMs], 64), this.aggregatorKey));
+    return encodeFrame({ type: FRAME_CHECKPOINT, member, balance: row.balance, asOfMs, signature });
+  }
+
+  stats(): { records: number; members: number; ecash_total: number; trades_committed: number } {
+    return this.statements.counts.get() as { records: number; members: number; ecash_total: number; trades_committed: number };
+  }
+
+  record(id: string): StoredRecord | undefined {
+    if (!/^[0-9a-f]{32}$/.test(id)) return undefined;
+    return this.statements.record.get(Buffer.from(id, 'hex')) as StoredRecord | undefined;
+  }
+
+  history(member: number): unknown[] {
+    return (this.statements.history.all(member) as Record<string, unknown>[]).map((row) => ({ ...row, id: (row.id as Buffer).toString('hex') }));
+  }
+
+  trades(limit: number): unknown[] {
+    return (this.statements.trades.all(limit) as Record<string, unknown>[]).map((row) => ({
+      ...row, sold_id: (row.sold_id as Buffer).toString('hex'), bought_id: (row.bought_id as Buffer).toString('hex'),
+    }));
+  }
+
+  slotOf(timeMs: number): number {
+    return slotOf(timeMs, this.slotMs);
+  }
+}
+
+function asRecord(row: StoredRecord): LedgerRecord {
+  return {
+    kind: row.kind, issuer: row.issuer, seq: row.seq, timeMs: row.time_ms, parents: [], pot: [],
+    energyWh: row.energy_wh ?? undefined, ecash: row.ecash ?? undefined, counterparty: row.counterparty ?? undefined,
+    ref: row.ref ? new Uint8Array(row.ref) : undefined,
+  };
+}
+

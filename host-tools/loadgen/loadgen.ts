@@ -1,0 +1,146 @@
+// The load generator: registers members with the aggregator, then sends signed records with real
+// proof-of-time tokens (it holds every member's key, so it can grant as neighbours would), keeping a
+// bounded number of requests in flight. Attack traffic: double spends, Sybil issuers, forged tokens,
+// spam. Each acknowledged id can be appended to a file as soon as it is acknowledged.
+import { createPrivateKey, sign, KeyObject } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { keyPairFromSeed } from '../../firmware/crypto/ed25519';
+import { encodeToken, tokenBytesToSign } from '../../firmware/frames';
+import { KIND_BOUGHT, KIND_DEMAND, KIND_OFFER, LedgerRecord, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
+
+const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+export const ATTACKS = ['none', 'double-spend', 'sybil', 'forged-token', 'spam'] as const;
+export type Attack = (typeof ATTACKS)[number];
+
+export type LoadOptions = {
+  url: string;
+  adminToken: string;
+  members: number;
+  count: number;
+  rate?: number;
+  attack: Attack;
+  ackedFile?: string;
+  seed: number;
+  slotMs?: number;
+  inFlight?: number;
+};
+
+type Participant = { id: number; seed: Uint8Array; key: KeyObject; seq: number };
+
+export function call(agent: Agent, url: string, method: string, path: string, body: Uint8Array | string | null, headers: Record<string, string>): Promise<{ status: number; json: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(path, url);
+    const outgoing = request(target, { method, agent, headers: { ...headers, 'content-length': body === null ? 0 : Buffer.byteLength(body) } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        try {
+          resolve({ status: response.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') });
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+    outgoing.on('error', reject);
+    if (body !== null) outgoing.write(body);
+    outgoing.end();
+  });
+}
+
+function seeded(seed: number): () => number {
+  let state = seed >>> 0 || 1;
+  return () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 4294967296;
+  };
+}
+
+export async function runLoad(options: LoadOptions): Promise<{ sent: number; accepted: number; rejected: number; records_per_s: number; codes: Record<string, number> }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: options.inFlight ?? 32 });
+  const random = seeded(options.seed);
+  const slotMs = options.slotMs ?? 60000;
+  const participants: Participant[] = [];
+  for (let index = 0; index < options.members; index++) {
+    const seed = new Uint8Array(32);
+    for (let byte = 0; byte < 32; byte++) seed[byte] = Math.floor(random() * 256);
+    const publicKey = Buffer.from(keyPairFromSeed(seed).publicKey).toString('hex');
+    const answer = await call(agent, options.url, 'POST', '/v1/members', JSON.stringify({ public_key: publicKey, grant: 1000000 }), {
+      authorization: `Bearer ${options.adminToken}`, 'content-type': 'application/json',
+    });
+    if (answer.status !== 201) throw new Error(`registering a member failed: ${answer.status} ${JSON.stringify(answer.json)}`);
+    participants.push({ id: answer.json.id as number, seed, key: createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' }), seq: 0 });
+  }
+  if (participants.length < 3) throw new Error('at least 3 members are needed (two granters per record)');
+  const caps = await call(agent, options.url, 'GET', '/v1/caps', null, {});
+  let parents: Uint8Array[] = (caps.json.caps as string[]).map((text) => new Uint8Array(Buffer.from(text, 'hex')));
+  const recent: Uint8Array[] = [];
+  const codes: Record<string, number> = {};
+  let sent = 0;
+  let accepted = 0;
+  let rejected = 0;
+
+  const makeRecord = (index: number): Uint8Array => {
+    const issuer = participants[index % participants.length];
+    const others = participants.filter((entry) => entry !== issuer);
+    const granters = [others[index % others.length], others[(index + 1) % others.length]].sort((a, b) => a.id - b.id);
+    issuer.seq++;
+    const timeMs = Date.now();
+    const kinds = [KIND_OFFER, KIND_DEMAND];
+    const record: LedgerRecord = {
+      kind: kinds[index % 2], issuer: issuer.id, seq: issuer.seq, timeMs, parents,
+      pot: granters.map((entry) => entry.id), energyWh: 1000 + Math.floor(random() * 9000), ecash: 100 + Math.floor(random() * 2000),
+    };
+    if (options.attack === 'sybil' && index % 10 === 0) record.issuer = 60000 + (index % 100);
+    if (options.attack === 'double-spend' && index % 10 === 0) {
+      record.kind = KIND_BOUGHT;
+      record.ecash = 700000; // two of these overdraw the 1,000,000 granted
+      record.counterparty = others[0].id;
+      record.ref = new Uint8Array(16).fill(index & 0xff);
+    }
+    const payload = encodePayload(record);
+    const signature = new Uint8Array(sign(null, bytesToSign(payload), issuer.key));
+    const slot = Math.floor(timeMs / slotMs);
+    const tokens = granters.map((granter) => {
+      const forged = options.attack === 'forged-token' && index % 10 === 0;
+      const tokenSignature = new Uint8Array(sign(null, tokenBytesToSign(granter.id, record.issuer, record.seq, slot), forged ? issuer.key : granter.key));
+      return encodeToken({ granter: granter.id, requester: record.issuer, seq: record.seq, slot, signature: tokenSignature });
+    });
+    const bytes = encodeRecord(payload, signature, tokens);
+    if (options.attack === 'spam' && index % 10 === 0) return bytes.subarray(0, 20 + (index % 50));
+    return bytes;
+  };
+
+  const started = Date.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < options.count) {
+      const index = next++;
+      if (options.rate !== undefined && options.rate > 0) {
+        const due = started + (index * 1000) / options.rate;
+        if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+      }
+      const bytes = makeRecord(index);
+      sent++;
+      const answer = await call(agent, options.url, 'POST', '/v1/records', bytes, { 'content-type': 'application/cbor' });
+      if (answer.status === 201 || answer.status === 200) {
+        accepted++;
+        const id = answer.json.id as string;
+        if (options.ackedFile) appendFileSync(options.ackedFile, id + '\n');
+        recent.push(new Uint8Array(Buffer.from(id, 'hex')));
+        if (recent.length > 64) recent.shift();
+        if (recent.length >= 2 && index % 8 === 0) parents = [recent[recent.length - 1], recent[recent.length - 2]];
+      } else {
+        rejected++;
+        const code = String(answer.json.code ?? answer.status);
+        codes[code] = (codes[code] ?? 0) + 1;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: options.inFlight ?? 32 }, worker));
+  agent.destroy();
+  const seconds = (Date.now() - started) / 1000;
+  return { sent, accepted, rejected, records_per_s: Math.round(sent / Math.max(seconds, 0.001)), codes };
+}
