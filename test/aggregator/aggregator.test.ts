@@ -1,0 +1,221 @@
+// The aggregator on a real SQLite file: migrations, membership, every validation code, caps, the
+// auction rule, settlement with Ecash conserved after every step of a long random run (seed printed),
+// and signed acknowledgements and checkpoints a light node can verify.
+import { createPrivateKey, sign, KeyObject } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { encodeCbor } from '../../firmware/codec/cbor';
+import { keyPairFromSeed } from '../../firmware/crypto/ed25519';
+import { decodeFrame, encodeToken, tokenBytesToSign } from '../../firmware/frames';
+import { KIND_BOUGHT, KIND_DEMAND, KIND_OFFER, KIND_SOLD, LedgerRecord, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
+import { Aggregator } from '../../host-tools/aggregator/aggregator';
+import { runDoubleAuction } from '../../host-tools/aggregator/auction';
+import { SCHEMA_VERSION, migrate } from '../../host-tools/aggregator/store';
+import { verifyHost } from '../../host-tools/crypto/verify-host';
+import { createRng, testSeed } from '../support/rng';
+
+const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+type Member = { id: number; seed: Uint8Array; key: KeyObject; seq: number };
+
+function fresh(now = { ms: 1795000000000 }) {
+  const directory = mkdtempSync(join(tmpdir(), 'smartchain-aggregator-'));
+  const aggregator = new Aggregator({
+    dbPath: join(directory, 'a.sqlite'), consortiumSeed: new Uint8Array(32).fill(1), aggregatorSeed: new Uint8Array(32).fill(2),
+    now: () => now.ms, random: createRng(9).next,
+  });
+  return { aggregator, directory, now };
+}
+
+function admit(aggregator: Aggregator, count: number, grant: number): Member[] {
+  const members: Member[] = [];
+  for (let index = 0; index < count; index++) {
+    const seed = new Uint8Array(32).fill(40 + index);
+    const result = aggregator.addMember(keyPairFromSeed(seed).publicKey, grant);
+    assert.ok(result.ok);
+    if (result.ok) members.push({ id: result.id, seed, key: createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' }), seq: 0 });
+  }
+  return members;
+}
+
+/** A record with proper tokens from the next two members; `tamper` edits it before signing. */
+function make(aggregator: Aggregator, members: Member[], issuer: Member, fields: Partial<LedgerRecord>, nowMs: number, tamper?: { tokenKey?: KeyObject; tokens?: number }) {
+  const others = members.filter((entry) => entry !== issuer).slice(0, 2).sort((a, b) => a.id - b.id);
+  issuer.seq++;
+  const record: LedgerRecord = {
+    kind: KIND_OFFER, issuer: issuer.id, seq: issuer.seq, timeMs: nowMs, parents: aggregator.selectCaps(), pot: others.map((entry) => entry.id),
+    energyWh: 1000, ecash: 300, ...fields,
+  };
+  const payload = encodePayload(record);
+  const signature = new Uint8Array(sign(null, bytesToSign(payload), issuer.key));
+  const slot = aggregator.slotOf(record.timeMs);
+  const tokens = others.slice(0, tamper?.tokens ?? 2).map((granter) =>
+    encodeToken({ granter: granter.id, requester: record.issuer, seq: record.seq, slot, signature: new Uint8Array(sign(null, tokenBytesToSign(granter.id, record.issuer, record.seq, slot), tamper?.tokenKey ?? granter.key)) }),
+  );
+  return { bytes: encodeRecord(payload, signature, tokens), record };
+}
+
+test('a new file gets the current schema; migrations are idempotent; a newer file is refused', () => {
+  const { aggregator, directory } = fresh();
+  assert.is(aggregator.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+  assert.is(aggregator.db.pragma('journal_mode', { simple: true }), 'wal');
+  assert.is(migrate(aggregator.db), SCHEMA_VERSION);
+  aggregator.close();
+  const db = new Database(join(directory, 'a.sqlite'));
+  db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+  assert.throws(() => migrate(db), /newer than this aggregator/);
+  db.close();
+});
+
+test('membership: consortium-signed records, small-order and repeated keys refused', () => {
+  const { aggregator } = fresh();
+  const members = admit(aggregator, 3, 500);
+  assert.equal(members.map((entry) => entry.id), [1, 2, 3]);
+  assert.is(aggregator.stats().ecash_total, 1500);
+  const again = aggregator.addMember(keyPairFromSeed(members[0].seed).publicKey, 10);
+  assert.is((again as { code: string }).code, 'MEMBER_EXISTS');
+  const small = aggregator.addMember(new Uint8Array(Buffer.from('0100000000000000000000000000000000000000000000000000000000000000', 'hex')), 0);
+  assert.is((small as { code: string }).code, 'KEY_SMALL_ORDER');
+  assert.is(aggregator.stats().members, 3);
+});
+
+test('every validation failure has its code and stores nothing', () => {
+  const { aggregator, now } = fresh();
+  const members = admit(aggregator, 4, 1000);
+  const before = aggregator.stats().records;
+  const code = (bytes: Uint8Array) => {
+    const result = aggregator.submit(bytes);
+    return result.ok ? 'OK' : result.code;
+  };
+  const [a] = members;
+  assert.is(code(make(aggregator, members, a, {}, now.ms).bytes), 'OK');
+  const stored = aggregator.stats().records;
+  assert.is(stored, before + 1);
+  assert.is(code(make(aggregator, members, a, { timeMs: now.ms + 3600000 }, now.ms).bytes), 'TIMESTAMP_FUTURE');
+  assert.is(code(make(aggregator, members, a, { issuer: 99 }, now.ms).bytes), 'ISSUER_UNKNOWN');
+  assert.is(code(make(aggregator, members, a, {}, now.ms, { tokens: 1 }).bytes), 'TOKEN_MISMATCH');
+  assert.is(code(make(aggregator, members, a, {}, now.ms, { tokenKey: a.key }).bytes), 'TOKEN_SIGNATURE_INVALID');
+  assert.is(code(make(aggregator, members, a, { pot: [2] }, now.ms).bytes), 'POT_TOO_FEW');
+  assert.is(code(make(aggregator, members, a, { parents: [new Uint8Array(16).fill(7), new Uint8Array(16).fill(7)] }, now.ms).bytes), 'PARENT_UNKNOWN');
+  const first = make(aggregator, members, a, {}, now.ms);
+  assert.is(code(first.bytes), 'OK');
+  a.seq--;
+  assert.is(code(make(aggregator, members, a, { energyWh: 4321 }, now.ms).bytes), 'EQUIVOCATION');
+  const tampered = make(aggregator, members, a, {}, now.ms).bytes;
+  tampered[tampered.length - 1] ^= 1;
+  assert.is(code(tampered), 'SIGNATURE_INVALID');
+  assert.is(code(new Uint8Array([0xd2, 0x84])), 'CBOR_TRUNCATED');
+  const spend = (ecash: number) => make(aggregator, members, members[1], { kind: KIND_BOUGHT, ecash, counterparty: 1, ref: new Uint8Array(16).fill(3) }, now.ms).bytes;
+  assert.is(code(spend(2000)), 'BALANCE_INSUFFICIENT');
+  assert.is(code(spend(600)), 'OK');
+  assert.is(code(spend(600)), 'CONFLICT_DOUBLE_SPEND');
+  assert.is(aggregator.stats().records, stored + 2);
+  assert.is(aggregator.submit(first.bytes).ok && (aggregator.submit(first.bytes) as { duplicate: boolean }).duplicate, true);
+});
+
+test('caps come from the recent DAG and are stored records', () => {
+  const { aggregator, now } = fresh();
+  const members = admit(aggregator, 4, 1000);
+  for (let index = 0; index < 40; index++) assert.ok(aggregator.submit(make(aggregator, members, members[index % 4], {}, now.ms).bytes).ok);
+  for (let round = 0; round < 20; round++) {
+    for (const cap of aggregator.selectCaps()) assert.ok(aggregator.record(Buffer.from(cap).toString('hex')), 'a cap is a stored record');
+  }
+});
+
+test('the double auction clears at one uniform price and never matches a member with itself', () => {
+  const order = (id: string, member: number, side: 'offer' | 'demand', energyWh: number, ecash: number) => ({ id, member, side, energyWh, ecash, timeMs: 0 });
+  const matches = runDoubleAuction([
+    order('o1', 1, 'offer', 5000, 1000), // 0.2 per Wh
+    order('o2', 2, 'offer', 5000, 2000), // 0.4
+    order('d1', 3, 'demand', 6000, 3000), // 0.5
+    order('d2', 4, 'demand', 5000, 1000), // 0.2: below o2
+    order('d3', 1, 'demand', 1000, 5000), // the seller of o1 cannot buy from itself first
+  ], { surplusEnergyWh: 0, surplusPricePerKwh: 0 });
+  assert.ok(matches.length >= 2);
+  const prices = new Set(matches.map((match) => match.pricePerWh));
+  assert.is(prices.size, 1, 'one clearing price per round');
+  for (const match of matches) {
+    assert.is.not(match.seller, match.buyer);
+    assert.ok(match.ecash === Math.round(match.energyWh * match.pricePerWh));
+  }
+  const surplus = runDoubleAuction([order('d1', 3, 'demand', 2000, 1000)], { surplusEnergyWh: 10000, surplusPricePerKwh: 300 });
+  assert.is(surplus.length, 1);
+  assert.is(surplus[0].seller, 0, 'the aggregator\'s surplus serves a buyer no EV serves');
+});
+
+test('trades settle under the commit rule and Ecash is conserved after every step of a random run', () => {
+  const rng = createRng(testSeed('settlement'));
+  const { aggregator, now } = fresh();
+  const members = admit(aggregator, 6, 100000);
+  const total = aggregator.stats().ecash_total;
+  let committed = 0;
+  const open: { seller: Member; buyer: Member; sold?: string; energyWh: number; ecash: number }[] = [];
+  for (let step = 0; step < 400; step++) {
+    now.ms += 1000;
+    const choice = rng.int(0, 3);
+    if (choice === 0 || open.length === 0) {
+      const seller = members[rng.int(0, 5)];
+      const buyer = members.filter((entry) => entry !== seller)[rng.int(0, 4)];
+      const offer = make(aggregator, members, seller, { kind: KIND_OFFER, energyWh: rng.int(1000, 9000), ecash: rng.int(100, 3000) }, now.ms);
+      assert.ok(aggregator.submit(offer.bytes).ok);
+      const result = aggregator.submit(make(aggregator, members, seller, { kind: KIND_SOLD, energyWh: offer.record.energyWh, ecash: offer.record.ecash, counterparty: buyer.id, ref: aggregator.selectCaps()[0] }, now.ms).bytes);
+      assert.ok(result.ok);
+      if (result.ok) open.push({ seller, buyer, sold: result.id, energyWh: offer.record.energyWh as number, ecash: offer.record.ecash as number });
+    } else if (choice === 1) {
+      const trade = open.shift() as (typeof open)[number];
+      const bought = make(aggregator, members, trade.buyer, { kind: KIND_BOUGHT, energyWh: trade.energyWh, ecash: trade.ecash, counterparty: trade.seller.id, ref: new Uint8Array(Buffer.from(trade.sold as string, 'hex')) }, now.ms + 1);
+      const result = aggregator.submit(bought.bytes);
+      assert.ok(result.ok || result.code === 'CONFLICT_DOUBLE_SPEND' || result.code === 'BALANCE_INSUFFICIENT');
+    } else {
+      const issuer = members[rng.int(0, 5)];
+      assert.ok(aggregator.submit(make(aggregator, members, issuer, { kind: KIND_DEMAND, energyWh: 100, ecash: 10 }, now.ms).bytes).ok);
+    }
+    committed = aggregator.stats().trades_committed;
+    assert.is(aggregator.stats().ecash_total, total, `Ecash conserved at step ${step}`);
+    for (const member of aggregator.members()) assert.ok(member.balance >= 0);
+  }
+  assert.ok(committed > 10, `${committed} trades committed`);
+  const trade = aggregator.trades(1)[0] as { sold_id: string; bought_id: string };
+  const threshold = Math.floor(6 / 2) + 1;
+  assert.ok((aggregator.dag.validationCount(trade.sold_id) as number) >= threshold);
+  assert.ok((aggregator.dag.validationCount(trade.bought_id) as number) >= threshold);
+});
+
+test('acknowledgements and checkpoints are signed by the aggregator\'s key', () => {
+  const { aggregator, now } = fresh();
+  const members = admit(aggregator, 3, 777);
+  const result = aggregator.submit(make(aggregator, members, members[0], {}, now.ms).bytes);
+  assert.ok(result.ok);
+  if (!result.ok) return;
+  const ack = decodeFrame(aggregator.acknowledge(result.id));
+  assert.ok(ack.ok);
+  if (ack.ok) {
+    assert.ok(verifyHost(encodeCbor(['SmartChain ack', ack.value.id as Uint8Array], 64), ack.value.signature as Uint8Array, aggregator.aggregatorPublicKey));
+  }
+  const checkpoint = decodeFrame(aggregator.checkpoint(2) as Uint8Array);
+  assert.ok(checkpoint.ok);
+  if (checkpoint.ok) {
+    assert.is(checkpoint.value.balance, 777);
+    const message = encodeCbor(['SmartChain checkpoint', 2, 777, checkpoint.value.asOfMs as number], 64);
+    assert.ok(verifyHost(message, checkpoint.value.signature as Uint8Array, aggregator.aggregatorPublicKey));
+  }
+  assert.is(aggregator.checkpoint(99), null);
+});
+
+test('after a restart on the same file the recent DAG is rebuilt and caps still work', () => {
+  const { aggregator, directory, now } = fresh();
+  const members = admit(aggregator, 3, 100);
+  for (let index = 0; index < 10; index++) assert.ok(aggregator.submit(make(aggregator, members, members[index % 3], {}, now.ms).bytes).ok);
+  const records = aggregator.stats().records;
+  aggregator.close();
+  const again = new Aggregator({ dbPath: join(directory, 'a.sqlite'), consortiumSeed: new Uint8Array(32).fill(1), aggregatorSeed: new Uint8Array(32).fill(2), now: () => now.ms });
+  assert.is(again.stats().records, records);
+  assert.is(again.dag.size, records);
+  for (const cap of again.selectCaps()) assert.ok(again.record(Buffer.from(cap).toString('hex')));
+  again.close();
+});
+
+test.run();
