@@ -19,7 +19,7 @@ import {
 } from '../../firmware/records';
 import type { RejectionCode } from '../../firmware/rejections';
 import { verifyHost } from '../crypto/verify-host';
-import { RecentDag } from './dag';
+import { RECENT_RECORDS_MAX, RecentDag } from './dag';
 import { StoredRecord, openStore } from './store';
 import { runDoubleAuction, Order, AuctionMatch } from './auction';
 
@@ -125,7 +125,7 @@ export class Aggregator {
 
   /** Rebuilds the in-memory recent DAG from the newest stored records after a restart. */
   private reloadRecentDag(): void {
-    const rows = (this.statements.recent.all(4096) as { id: Buffer; issuer: number; raw: Buffer }[]).reverse();
+    const rows = (this.statements.recent.all(RECENT_RECORDS_MAX) as { id: Buffer; issuer: number; raw: Buffer }[]).reverse();
     for (const row of rows) {
       const decoded = decodeRecord(new Uint8Array(row.raw), RECORD_WITH_TOKENS_BYTES_MAX);
       if (!decoded.ok) throw new Error(`stored record ${row.id.toString('hex')} no longer decodes: ${decoded.code}`);

@@ -4,8 +4,8 @@
 // are behind every walk's entry point and never need a weight again. So the work per record is bounded
 // and nothing is ever recomputed in full (IOTA dropped cumulative weight for its cost; this keeps it).
 
-export const RECENT_RECORDS_MAX = 4096;
-export const WALK_ENTRY_DEPTH = 256;
+export const RECENT_RECORDS_MAX = 1024;
+export const WALK_ENTRY_DEPTH = 128;
 export const WALK_STEPS_MAX = 512;
 
 type DagNode = {

@@ -13,10 +13,12 @@ export type BenchEntry = { key: string; script: string; args: string[]; quickArg
 export const BENCHES: BenchEntry[] = [
   { key: 'paper', script: 'host-tools/bench/paper.ts', args: ['--max', '10000'], quickArgs: ['--max', '100'] },
   { key: 'ledger_core', script: 'host-tools/bench/ledger-core.ts', args: [], quickArgs: ['--quick'] },
+  { key: 'aggregator', script: 'host-tools/bench/aggregator.ts', args: [], quickArgs: ['--quick'] },
 ];
 
 const SECTION_TITLES: Record<string, string> = {
   ledger_core: 'Ledger core on the host (one light node)',
+  aggregator: 'Aggregator: ingest over HTTP with full validation and durable commit, cap selection, storage',
 };
 
 /** A section of figures for a bench whose output is a flat object (nested objects shown as JSON). */

@@ -15,6 +15,9 @@ test('make bench --quick writes results.json and benchmarks.md with every sectio
   assert.ok(results.paper.smartchain.length >= 3);
   assert.is(results.paper.smartchain.length, results.paper.pow_chain.length);
   for (const point of results.paper.pow_chain) assert.ok(point.preparation_ms > 0 && point.validation_ms > 0);
+  assert.ok(results.aggregator.ingest_records_per_s > 0);
+  assert.ok(results.aggregator.cap_selection[0].p99_ms >= results.aggregator.cap_selection[0].p50_ms);
+  assert.ok(results.ledger_core.records_per_s_one_node > 0);
   const page = readFileSync(join(out, 'docs', 'benchmarks.md'), 'utf8');
   assert.match(page, /Fig\. 7/);
   assert.match(readFileSync(join(out, 'docs', 'figures', 'paper-fig7-preparation.svg'), 'utf8'), /<polyline class="series"/);

@@ -1,0 +1,146 @@
+// Aggregator figures: sustained ingest over HTTP with full validation and durable group commit (records
+// signed beforehand, so the sender is not the bottleneck), cap selection p50/p99 with 10^4, 10^5 and 10^6
+// records stored, database bytes per record, resident memory. Prints one JSON object.
+// Run: node --import tsx host-tools/bench/aggregator.ts [--quick]
+// Bulk fill (stated, bench-only): records older than the recent DAG are inserted as rows copied from one
+// real record with fresh ids, without validation; the newest 4,096 are real, validated records.
+import { spawn } from 'node:child_process';
+import { createPrivateKey, randomBytes, sign, KeyObject } from 'node:crypto';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { Agent } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { keyPairFromSeed } from '../../firmware/crypto/ed25519';
+import { encodeToken, tokenBytesToSign } from '../../firmware/frames';
+import { GENESIS_ID } from '../../firmware/ledger/caps';
+import { KIND_OFFER, LedgerRecord, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
+import { Aggregator, recordIdHost } from '../aggregator/aggregator';
+import { call } from '../loadgen/loadgen';
+
+const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+const quick = process.argv.includes('--quick');
+type Member = { id: number; key: KeyObject; seq: number };
+
+function percentile(sorted: number[], fraction: number): number {
+  return Number(sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))].toFixed(4));
+}
+
+/** Signed records with tokens; each approves two records at least `gap` positions earlier. */
+function presign(members: Member[], count: number, gap: number, start: Uint8Array[], slotMs: number): Uint8Array[] {
+  const ids: Uint8Array[] = [...start];
+  const out: Uint8Array[] = [];
+  for (let index = 0; index < count; index++) {
+    const issuer = members[index % members.length];
+    const granters = members.filter((entry) => entry !== issuer).slice(0, 2);
+    issuer.seq++;
+    const back = Math.max(0, ids.length - gap);
+    const parents = [ids[Math.max(0, back - 1 - (index % 7))], ids[Math.max(0, back - 1 - (index % 13))]];
+    const record: LedgerRecord = { kind: KIND_OFFER, issuer: issuer.id, seq: issuer.seq, timeMs: Date.now(), parents, pot: granters.map((entry) => entry.id), energyWh: 1000 + index % 5000, ecash: 100 + index % 900 };
+    const payload = encodePayload(record);
+    const signature = new Uint8Array(sign(null, bytesToSign(payload), issuer.key));
+    const slot = Math.floor(record.timeMs / slotMs);
+    const tokens = granters.map((granter) => encodeToken({ granter: granter.id, requester: issuer.id, seq: issuer.seq, slot, signature: new Uint8Array(sign(null, tokenBytesToSign(granter.id, issuer.id, issuer.seq, slot), granter.key)) }));
+    out.push(encodeRecord(payload, signature, tokens));
+    ids.push(new Uint8Array(recordIdHost(payload, signature)));
+  }
+  return out;
+}
+
+function admitMembers(aggregator: Aggregator, count: number): Member[] {
+  const members: Member[] = [];
+  for (let index = 0; index < count; index++) {
+    const seed = new Uint8Array(randomBytes(32));
+    const result = aggregator.addMember(keyPairFromSeed(seed).publicKey, 1000000);
+    if (!result.ok) throw new Error(result.message);
+    members.push({ id: result.id, key: createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' }), seq: 0 });
+  }
+  return members;
+}
+
+async function ingest(): Promise<{ records: number; seconds: number; records_per_s: number; db_bytes_per_record: number; rss_bytes: number }> {
+  const directory = mkdtempSync(join(tmpdir(), 'smartchain-ingest-'));
+  const dbPath = join(directory, 'a.sqlite');
+  const setup = new Aggregator({ dbPath, consortiumSeed: new Uint8Array(32).fill(1), aggregatorSeed: new Uint8Array(32).fill(2) });
+  const members = admitMembers(setup, 16);
+  const start = setup.selectCaps();
+  setup.close();
+  const count = quick ? 2000 : 40000;
+  const inFlight = 64;
+  const records = presign(members, count, inFlight * 4, start, 60000);
+  const child = spawn(process.execPath, ['host-tools/cli/bin.js', 'aggregator', '--db', dbPath, '--http', '127.0.0.1:0', '--auction-ms', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve) => {
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/[\d.]+:\d+)/.exec(output);
+      if (match) resolve(match[1]);
+    });
+  });
+  const agent = new Agent({ keepAlive: true, maxSockets: inFlight });
+  let next = 0;
+  let failed = 0;
+  const began = performance.now();
+  await Promise.all(Array.from({ length: inFlight }, async () => {
+    while (next < records.length) {
+      const answer = await call(agent, url, 'POST', '/v1/records', records[next++], { 'content-type': 'application/cbor' });
+      if (answer.status !== 201) failed++;
+    }
+  }));
+  const seconds = (performance.now() - began) / 1000;
+  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  const rss = Number((/VmRSS:\s+(\d+) kB/.exec(status) as RegExpExecArray)[1]) * 1024;
+  child.kill('SIGTERM');
+  await new Promise((resolve) => child.on('exit', resolve));
+  agent.destroy();
+  if (failed > 0) throw new Error(`${failed} records were refused during the ingest bench`);
+  const total = statSync(dbPath).size;
+  return { records: count, seconds: Number(seconds.toFixed(2)), records_per_s: Math.round(count / seconds), db_bytes_per_record: Math.round(total / (count + 16)), rss_bytes: rss };
+}
+
+function capSelection(stored: number): { stored: number; p50_ms: number; p99_ms: number } {
+  const directory = mkdtempSync(join(tmpdir(), 'smartchain-caps-'));
+  const dbPath = join(directory, 'a.sqlite');
+  const aggregator = new Aggregator({ dbPath, consortiumSeed: new Uint8Array(32).fill(1), aggregatorSeed: new Uint8Array(32).fill(2) });
+  const members = admitMembers(aggregator, 8);
+  const real = Math.min(4096, stored);
+  const template = presign(members, 1, 1, aggregator.selectCaps(), 60000)[0];
+  const insert = aggregator.db.prepare('INSERT INTO records (id, issuer, seq, kind, time_ms, energy_wh, ecash, counterparty, ref, raw, received_ms) VALUES (?, ?, ?, 2, ?, 1000, 100, NULL, NULL, ?, ?)');
+  const edge = aggregator.db.prepare('INSERT INTO edges (child, parent) VALUES (?, ?)');
+  const filler = stored - real;
+  for (let done = 0; done < filler; done += 10000) {
+    aggregator.db.transaction(() => {
+      for (let index = done; index < Math.min(filler, done + 10000); index++) {
+        const id = randomBytes(16);
+        insert.run(id, 1, 1000000 + index, Date.now(), Buffer.from(template), Date.now());
+        edge.run(id, Buffer.from(GENESIS_ID));
+      }
+    })();
+  }
+  const chain = presign(members, real, 1, aggregator.selectCaps(), 60000);
+  for (let offset = 0; offset < chain.length; offset += 512) {
+    for (const result of aggregator.submitMany(chain.slice(offset, offset + 512))) if (!result.ok) throw new Error(`bench record refused: ${result.code}`);
+  }
+  const times: number[] = [];
+  for (let round = 0; round < (quick ? 200 : 2000); round++) {
+    const began = performance.now();
+    aggregator.selectCaps();
+    times.push(performance.now() - began);
+  }
+  aggregator.close();
+  times.sort((a, b) => a - b);
+  return { stored, p50_ms: percentile(times, 0.5), p99_ms: percentile(times, 0.99) };
+}
+
+const ingestFigures = await ingest();
+const sizes = quick ? [10000] : [10000, 100000, 1000000];
+const caps = sizes.map(capSelection);
+const at1e6 = caps.find((entry) => entry.stored === 1000000);
+console.log(JSON.stringify({
+  ingest_records_per_s: ingestFigures.records_per_s,
+  ingest: ingestFigures,
+  cap_selection: caps,
+  cap_selection_p99_ms_1e6: at1e6 ? at1e6.p99_ms : null,
+  db_bytes_per_record: ingestFigures.db_bytes_per_record,
+  rss_bytes: ingestFigures.rss_bytes,
+}));
