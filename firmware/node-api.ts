@@ -8,6 +8,11 @@ export type NodeConfig = {
   memberId: number;
   /** 32-byte Ed25519 seed, provisioned or drawn from the board's entropy on first boot. */
   seed?: Uint8Array;
+  /**
+   * The public key of that seed, when provisioned with it: deriving it is a scalar multiplication,
+   * minutes of board time on a Pico, so a board told its key skips the derivation at boot.
+   */
+  publicKey?: Uint8Array;
   /** Heap bytes the node may use for its fixed-capacity structures (from boards/<board>/board.json). */
   heapBytesBudget: number;
   /** The consortium's public key: it signs membership records. */

@@ -28,6 +28,7 @@ type Provisioning = {
   tick_interval_ms: number;
   tokens_required?: number;
   slot_ms?: number;
+  seed?: string;
 };
 
 declare const __board: HostBoard;
@@ -84,6 +85,12 @@ const node = startBoard(
   platform,
   {
     memberId: provisioning.member,
+    seed: provisioning.seed !== undefined ? hexToBytes(provisioning.seed) : undefined,
+    publicKey: members.filter(function (member) {
+      return member.id === provisioning.member;
+    }).map(function (member) {
+      return member.publicKey;
+    })[0],
     heapBytesBudget: provisioning.heap_bytes_budget,
     consortiumPublicKey: hexToBytes(provisioning.consortium_public_key),
     aggregatorPublicKey: hexToBytes(provisioning.aggregator_public_key),

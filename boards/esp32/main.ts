@@ -13,6 +13,7 @@ import board from './board.json';
 type EspruinoSerial = { setup(baud: number, options: object): void; on(event: 'data', callback: (data: string) => void): void; write(data: Uint8Array): void };
 type EspruinoStorage = { read(name: string): string | undefined; readArrayBuffer(name: string): ArrayBuffer | undefined; write(name: string, data: Uint8Array | string): boolean; erase(name: string): void };
 declare const Serial2: EspruinoSerial;
+declare const global: { smartchain: unknown };
 declare function __runtimeRequire(name: 'Storage'): EspruinoStorage;
 declare function getTime(): number;
 declare function setInterval(callback: () => void, delayMs: number): number;
@@ -115,4 +116,6 @@ if (provisioned.config === null) {
   Serial2.on('data', function (data: string) {
     deframer.push(data);
   });
+  // The node at the console: `smartchain.stats()`.
+  global.smartchain = node;
 }

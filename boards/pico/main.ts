@@ -97,6 +97,8 @@ if (provisioned.config === null) {
   serial.on('data', function (data: Uint8Array) {
     deframer.push(data);
   });
+  // The node at the REPL: `smartchain.stats()`.
+  (globalThis as unknown as { smartchain: unknown }).smartchain = node;
   setInterval(function () {
     if (millis() - heartbeatMs > board.watchdog_ms) platform.log('WATCHDOG_EXPIRED', 'no tick for ' + (millis() - heartbeatMs) + ' ms');
   }, board.watchdog_ms);

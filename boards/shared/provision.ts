@@ -21,6 +21,7 @@ export function parseProvisioning(text: string | null, heapBytesBudget: number):
       members: members,
     };
     if (typeof data.seed === 'string') config.seed = hexToBytes(data.seed);
+    for (let index = 0; index < members.length; index++) if (members[index].id === config.memberId) config.publicKey = members[index].publicKey;
     if (typeof config.memberId !== 'number' || config.consortiumPublicKey.length !== 32 || config.aggregatorPublicKey.length !== 32) {
       return { config: null, code: 'PROVISION_INVALID' };
     }

@@ -142,7 +142,8 @@ export class InProcessWorld {
     return createNode(this.platformFor(entry), {
       memberId: entry.id,
       seed: entry.seed,
-      heapBytesBudget: this.options.heapBytesBudget ?? 184312,
+      // A host-class light node: the emulated boards run with their own, smaller budgets.
+      heapBytesBudget: this.options.heapBytesBudget ?? 1000000,
       consortiumPublicKey: this.consortiumPublicKey,
       aggregatorPublicKey: this.aggregatorPublicKey,
       tokensRequired: this.options.tokensRequired ?? 2,

@@ -1,0 +1,511 @@
+// One emulated board: the exact bundle from dist/ in its own QuickJS runtime, with a profile that offers
+// exactly its runtime's globals and modules (Kaluma 1.2.1, Espruino, or the generic emulator board), its
+// heap budget enforced by measurement, a watchdog in board time, and a clock that advances by what the
+// work would cost on the board (cost-model.ts), never by the host's wall clock.
+//
+// Heap accounting: QuickJS counts the same loaded code at about 1.3 times what JerryScript does
+// (nacl-fast: 111 KB against 86 KB, PLATFORMS.md D), so a board's heap in use is taken as QuickJS's
+// memory_used_size, less that of an empty context measured at start, divided by 1.3. setMemoryLimit
+// alone is not faithful (PLATFORMS.md D), so the peak is checked after every call into the board.
+import { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten';
+import { BoardCosts, WorkCount, boardMs } from './cost-model';
+
+export const QUICKJS_TO_BOARD_HEAP = 1.3;
+export const KALUMA_UART_BUFFER_BYTES = 2048;
+const RUNAWAY_BOARD_MS_MAX = 3600000;
+
+export type Profile = 'kaluma' | 'espruino' | 'emulator';
+
+export class BoardFailure extends Error {
+  constructor(public code: string, message: string) {
+    super(message);
+  }
+}
+
+type Timer = { id: number; atMs: number; intervalMs: number; callback: QuickJSHandle };
+
+export type BoardOptions = {
+  name: string;
+  profile: Profile;
+  costs: BoardCosts;
+  heapBytesMax: number;
+  watchdogMs: number;
+  files?: Record<string, Uint8Array>;
+  /** Entropy for the board's hardware random source, from the world's seed. */
+  random: () => number;
+  /** For the emulator profile: provisioning JSON and link count. */
+  config?: string;
+  links?: number;
+};
+
+export class EmulatedBoard {
+  readonly name: string;
+  readonly profile: Profile;
+  clockMs = 0;
+  busyUntilMs = 0;
+  heapPeakBytes = 0;
+  resets = 0;
+  log: string[] = [];
+  work: WorkCount = { interrupts: 0, verifies: 0, signs: 0, hashes: 0, calls: 0 };
+  /** Bytes the board wrote to each UART (port) or link, for the world to carry. */
+  outbox: { port: number; bytes: Uint8Array }[] = [];
+  /** Files in flash (Kaluma fs, Espruino Storage, emulator storage): they survive a reset. */
+  files: Map<string, Uint8Array>;
+  uartOverflowBytes = 0;
+  private runtime!: QuickJSRuntime;
+  private vm!: QuickJSContext;
+  private program = '';
+  private timers: Timer[] = [];
+  private nextTimerId = 1;
+  private dataHandlers = new Map<number, QuickJSHandle>();
+  private frameHandler: QuickJSHandle | null = null;
+  private baselineBytes = 0;
+  private callStartInterrupts = 0;
+  private callCostMs = 0;
+  private lastStats: Record<string, number> = {};
+  private kalumaStorage = new Map<string, string>();
+  private resetPending = false;
+
+  /** A watchdog reset: the runtime is rebuilt and the stored program runs again; flash survives. */
+  private resetIfPending(): void {
+    if (!this.resetPending) return;
+    this.resetPending = false;
+    this.boot();
+  }
+
+  constructor(private module: QuickJSWASMModule, private options: BoardOptions) {
+    this.name = options.name;
+    this.profile = options.profile;
+    this.files = new Map(Object.entries(options.files ?? {}));
+  }
+
+  /** Loads (or reloads after a reset) the program: a fresh runtime, the profile, then the bundle. */
+  load(program: string): void {
+    this.program = program;
+    this.boot();
+  }
+
+  private boot(): void {
+    if (this.vm) {
+      for (const timer of this.timers) timer.callback.dispose();
+      for (const handler of this.dataHandlers.values()) handler.dispose();
+      this.frameHandler?.dispose();
+      this.vm.dispose();
+      this.runtime.dispose();
+    }
+    this.timers = [];
+    this.dataHandlers.clear();
+    this.frameHandler = null;
+    this.runtime = this.module.newRuntime();
+    this.runtime.setMemoryLimit(64 * 1024 * 1024);
+    this.runtime.setMaxStackSize(512 * 1024);
+    this.runtime.setInterruptHandler(() => {
+      this.work.interrupts++;
+      const spent = (this.work.interrupts - this.callStartInterrupts) * this.options.costs.interruptMs;
+      return spent > Math.min(this.options.watchdogMs, RUNAWAY_BOARD_MS_MAX);
+    });
+    this.vm = this.runtime.newContext();
+    this.baselineBytes = this.memoryUsed();
+    this.installProfile();
+    this.call(() => this.vm.evalCode(this.program, `${this.name}.js`));
+    if (this.resetPending) {
+      // A program that cannot boot within the watchdog would reset forever: report it once.
+      this.resetPending = false;
+      throw new BoardFailure('BOOT_PAST_WATCHDOG', `${this.name}: booting takes longer than the watchdog`);
+    }
+  }
+
+  private memoryUsed(): number {
+    const usage = this.runtime.computeMemoryUsage();
+    const bytes = this.vm.dump(usage).memory_used_size as number;
+    usage.dispose();
+    return bytes;
+  }
+
+  heapUsedBytes(): number {
+    return Math.round((this.memoryUsed() - this.baselineBytes) / QUICKJS_TO_BOARD_HEAP);
+  }
+
+  /** Runs one call into the board, charges its board time, checks heap and watchdog. */
+  private call(run: () => ReturnType<QuickJSContext['evalCode']>): void {
+    this.callStartInterrupts = this.work.interrupts;
+    const before = { ...this.work };
+    this.work.calls++;
+    const result = run();
+    let failure: string | null = null;
+    if (result.error) {
+      const error = this.vm.dump(result.error);
+      result.error.dispose();
+      failure = typeof error === 'object' && error !== null ? `${error.name}: ${error.message}` : String(error);
+    } else {
+      result.value.dispose();
+    }
+    this.runtime.executePendingJobs();
+    this.readCryptoCounters();
+    const spent = boardMs(this.options.costs, {
+      interrupts: this.work.interrupts - before.interrupts, verifies: this.work.verifies - before.verifies, signs: this.work.signs - before.signs,
+      hashes: this.work.hashes - before.hashes, calls: 1,
+    });
+    this.callCostMs = spent;
+    this.busyUntilMs = Math.max(this.busyUntilMs, this.clockMs) + spent;
+    const heap = this.heapUsedBytes();
+    if (heap > this.heapPeakBytes) this.heapPeakBytes = heap;
+    if (heap > this.options.heapBytesMax) {
+      throw new BoardFailure('HEAP_BUDGET_EXCEEDED', `${this.name}: heap ${heap} B exceeds its budget of ${this.options.heapBytesMax} B`);
+    }
+    if (spent > this.options.watchdogMs) {
+      // The reset happens once the caller has released its handles (resetIfPending).
+      this.resets++;
+      this.resetPending = true;
+      this.log.push(`[WATCHDOG_RESET] ${spent.toFixed(0)} ms of board time away from the event loop (watchdog ${this.options.watchdogMs} ms)`);
+      return;
+    }
+    if (failure !== null) {
+      if (/is not defined|not a function|cannot read|not found/i.test(failure)) throw new BoardFailure('RUNTIME_MISSING', `${this.name} (${this.profile}): ${failure}`);
+      this.log.push(`[UNCAUGHT] ${failure}`);
+    }
+  }
+
+  lastCallBoardMs(): number {
+    return this.callCostMs;
+  }
+
+  /** The firmware's own counts of tweetnacl operations, read through `smartchain.stats()`. */
+  private readCryptoCounters(): void {
+    const result = this.vm.evalCode('typeof smartchain === "object" && smartchain !== null ? JSON.stringify(smartchain.stats()) : "{}"');
+    if (result.error) {
+      result.error.dispose();
+      return;
+    }
+    const stats = JSON.parse(this.vm.getString(result.value)) as Record<string, number>;
+    result.value.dispose();
+    const delta = (name: string) => Math.max(0, (stats[name] ?? 0) - (this.lastStats[name] ?? 0));
+    this.work.verifies += delta('crypto_verify');
+    this.work.signs += delta('crypto_sign');
+    this.work.hashes += delta('crypto_hash');
+    this.lastStats = stats;
+  }
+
+  stats(): Record<string, number | string> {
+    const result = this.vm.evalCode('typeof smartchain === "object" && smartchain !== null ? JSON.stringify(smartchain.stats()) : "{}"');
+    const text = result.error ? '{}' : this.vm.getString(result.value);
+    (result.error ?? result.value).dispose();
+    return JSON.parse(text);
+  }
+
+  /** Evaluates a line as a REPL would, in board time; returns what it printed or the value. */
+  evaluate(code: string): string {
+    const printed = this.log.length;
+    let text = '';
+    this.call(() => {
+      const result = this.vm.evalCode(code, 'repl');
+      if (!result.error) {
+        const dumped = this.vm.dump(result.value);
+        text = dumped === undefined ? '' : typeof dumped === 'string' ? dumped : JSON.stringify(dumped);
+      }
+      return result;
+    });
+    this.resetIfPending();
+    return this.log.slice(printed).join('\n') + (text ? (this.log.length > printed ? '\n' : '') + text : '');
+  }
+
+  // ---- time --------------------------------------------------------------------------------------
+
+  nextTimerMs(): number {
+    let next = Infinity;
+    for (const timer of this.timers) next = Math.min(next, timer.atMs);
+    return Math.max(next, this.busyUntilMs);
+  }
+
+  /** Fires the timers due by `nowMs`, one call each, in order; the board is busy while it works. */
+  runUntil(nowMs: number): void {
+    for (let guard = 0; guard < 1000; guard++) {
+      const due = this.timers.filter((timer) => timer.atMs <= nowMs).sort((left, right) => left.atMs - right.atMs || left.id - right.id)[0];
+      if (due === undefined) break;
+      this.clockMs = Math.max(due.atMs, this.busyUntilMs);
+      if (this.clockMs > nowMs) break;
+      if (due.intervalMs > 0) due.atMs = this.clockMs + due.intervalMs;
+      else this.timers = this.timers.filter((timer) => timer !== due);
+      const callback = due.callback;
+      this.call(() => this.vm.callFunction(callback, this.vm.undefined));
+      if (due.intervalMs === 0) callback.dispose();
+      this.resetIfPending();
+    }
+    this.clockMs = Math.max(this.clockMs, Math.min(nowMs, Math.max(nowMs, this.busyUntilMs)));
+  }
+
+  private bytesHandle(bytes: Uint8Array): QuickJSHandle {
+    const buffer = this.vm.newArrayBuffer(bytes.slice().buffer);
+    const make = this.vm.unwrapResult(this.vm.evalCode('(function (b) { return new Uint8Array(b); })'));
+    const array = this.vm.unwrapResult(this.vm.callFunction(make, this.vm.undefined, buffer));
+    make.dispose();
+    buffer.dispose();
+    return array;
+  }
+
+  private hostBytes(handle: QuickJSHandle, wholeBuffer: boolean): Uint8Array {
+    const type = this.vm.typeof(handle);
+    if (type === 'string') {
+      const text = this.vm.getString(handle);
+      return Uint8Array.from(text, (char) => char.charCodeAt(0) & 0xff);
+    }
+    const bufferHandle = this.vm.getProp(handle, 'buffer');
+    const offset = this.vm.getNumber(this.vm.getProp(handle, 'byteOffset'));
+    const length = this.vm.getNumber(this.vm.getProp(handle, 'byteLength'));
+    const lifetime = this.vm.getArrayBuffer(bufferHandle);
+    const all = new Uint8Array(lifetime.value);
+    const out = wholeBuffer ? all.slice() : all.slice(offset, offset + length);
+    lifetime.dispose();
+    bufferHandle.dispose();
+    return out;
+  }
+
+  /** Bytes arriving on a UART port: delivered as the runtime does (Uint8Array on Kaluma, String on Espruino). */
+  deliverUart(port: number, bytes: Uint8Array): void {
+    const handler = this.dataHandlers.get(port);
+    if (handler === undefined) return;
+    let delivered = bytes;
+    if (this.profile === 'kaluma' && bytes.length > KALUMA_UART_BUFFER_BYTES) {
+      this.uartOverflowBytes += bytes.length - KALUMA_UART_BUFFER_BYTES;
+      delivered = bytes.subarray(0, KALUMA_UART_BUFFER_BYTES);
+    }
+    this.clockMs = Math.max(this.clockMs, this.busyUntilMs);
+    const argument = this.profile === 'espruino' ? this.vm.newString(String.fromCharCode(...delivered)) : this.bytesHandle(delivered);
+    this.call(() => this.vm.callFunction(handler, this.vm.undefined, argument));
+    argument.dispose();
+    this.resetIfPending();
+  }
+
+  /** A frame on a link of the generic emulator board. */
+  deliverFrame(link: number, frame: Uint8Array): void {
+    if (this.frameHandler === null) return;
+    this.clockMs = Math.max(this.clockMs, this.busyUntilMs);
+    const argument = this.bytesHandle(frame);
+    const linkHandle = this.vm.newNumber(link);
+    const handler = this.frameHandler;
+    this.call(() => this.vm.callFunction(handler, this.vm.undefined, linkHandle, argument));
+    argument.dispose();
+    this.resetIfPending();
+  }
+
+  // ---- profiles ----------------------------------------------------------------------------------
+
+  private fn(target: QuickJSHandle, name: string, body: (...args: QuickJSHandle[]) => QuickJSHandle | void): void {
+    const handle = this.vm.newFunction(name, (...args) => body(...args) ?? this.vm.undefined);
+    this.vm.setProp(target, name, handle);
+    handle.dispose();
+  }
+
+  private addTimer(callback: QuickJSHandle, delay: QuickJSHandle | undefined, repeat: boolean, delayRequired: boolean): QuickJSHandle {
+    // Kaluma: setTimeout and setInterval require a delay (PLATFORMS.md A3).
+    if ((delay === undefined || this.vm.typeof(delay) !== 'number') && delayRequired) throw new TypeError('delay is required');
+    const delayMs = delay === undefined ? 0 : Math.max(0, this.vm.getNumber(delay));
+    const timer: Timer = { id: this.nextTimerId++, atMs: this.clockMs + Math.max(delayMs, repeat ? 1 : 0), intervalMs: repeat ? Math.max(1, delayMs) : 0, callback: callback.dup() };
+    this.timers.push(timer);
+    return this.vm.newNumber(timer.id);
+  }
+
+  private print(args: QuickJSHandle[]): void {
+    this.log.push(args.map((arg) => (this.vm.typeof(arg) === 'string' ? this.vm.getString(arg) : JSON.stringify(this.vm.dump(arg)))).join(' '));
+  }
+
+  private installProfile(): void {
+    const vm = this.vm;
+    const global = vm.global;
+    const timersRequireDelay = this.profile === 'kaluma';
+    this.fn(global, 'setTimeout', (callback, delay) => this.addTimer(callback, delay, false, timersRequireDelay));
+    this.fn(global, 'setInterval', (callback, delay) => this.addTimer(callback, delay, true, timersRequireDelay));
+    const clear = (id: QuickJSHandle) => {
+      const key = vm.getNumber(id);
+      this.timers = this.timers.filter((timer) => timer.id !== key);
+    };
+    this.fn(global, 'clearTimeout', clear);
+    this.fn(global, 'clearInterval', clear);
+    this.fn(global, 'print', (...args) => this.print(args));
+    const consoleObject = vm.newObject();
+    this.fn(consoleObject, 'log', (...args) => this.print(args));
+    vm.setProp(global, 'console', consoleObject);
+    consoleObject.dispose();
+    if (this.profile === 'kaluma') this.installKaluma();
+    else if (this.profile === 'espruino') this.installEspruino();
+    else this.installEmulator();
+  }
+
+  private randomBytes(count: number): Uint8Array {
+    return Uint8Array.from({ length: count }, () => Math.floor(this.options.random() * 256));
+  }
+
+  private installKaluma(): void {
+    const vm = this.vm;
+    this.fn(vm.global, 'millis', () => vm.newNumber(Math.floor(this.clockMs)));
+    this.fn(vm.global, 'micros', () => vm.newNumber(Math.floor(this.clockMs * 1000)));
+    this.fn(vm.global, 'delay', (ms) => {
+      this.busyUntilMs = Math.max(this.busyUntilMs, this.clockMs) + vm.getNumber(ms);
+    });
+    const processObject = vm.newObject();
+    this.fn(processObject, 'memoryUsage', () => {
+      const used = this.heapUsedBytes();
+      const object = vm.newObject();
+      vm.setProp(object, 'heapTotal', vm.newNumber(this.options.heapBytesMax));
+      vm.setProp(object, 'heapUsed', vm.newNumber(used));
+      vm.setProp(object, 'heapPeak', vm.newNumber(Math.max(used, this.heapPeakBytes)));
+      return object;
+    });
+    vm.setProp(vm.global, 'process', processObject);
+    processObject.dispose();
+    const storage = vm.newObject();
+    this.fn(storage, 'getItem', (key) => {
+      const value = this.kalumaStorage.get(vm.getString(key));
+      return value === undefined ? vm.null : vm.newString(value);
+    });
+    this.fn(storage, 'setItem', (key, value) => {
+      const name = vm.getString(key);
+      const text = vm.getString(value);
+      if (name.length + text.length > 253 || (!this.kalumaStorage.has(name) && this.kalumaStorage.size >= 64)) {
+        throw new Error('storage: no room (64 slots, key and value at most 253 bytes)');
+      }
+      this.kalumaStorage.set(name, text);
+    });
+    this.fn(storage, 'removeItem', (key) => void this.kalumaStorage.delete(vm.getString(key)));
+    vm.setProp(vm.global, 'storage', storage);
+    storage.dispose();
+    // Kaluma's require() loads built-in modules only.
+    this.fn(vm.global, 'require', (nameHandle) => {
+      const name = vm.getString(nameHandle);
+      if (name === 'uart') return this.kalumaUart();
+      if (name === 'fs') return this.kalumaFs();
+      if (name === 'rp2') return this.kalumaRp2();
+      throw new Error(`Module "${name}" not found`);
+    });
+  }
+
+  private kalumaUart(): QuickJSHandle {
+    const vm = this.vm;
+    const module = vm.newObject();
+    const board = this;
+    const open = vm.newFunction('open', (portHandle) => {
+      const port = vm.getNumber(portHandle);
+      const uart = vm.newObject();
+      board.fn(uart, 'on', (event, callback) => {
+        if (vm.getString(event) === 'data') board.dataHandlers.set(port, callback.dup());
+      });
+      // Kaluma 1.2.1 writes the whole ArrayBuffer behind a typed array, ignoring its offset and length.
+      board.fn(uart, 'write', (data) => void board.outbox.push({ port, bytes: board.hostBytes(data, true) }));
+      board.fn(uart, 'close', () => void board.dataHandlers.delete(port));
+      return uart;
+    });
+    // Host functions cannot be called with `new`: a small constructor in the board forwards to them.
+    const wrap = vm.unwrapResult(vm.evalCode('(function (open) { return function UART(port, options) { return open(port, options); }; })'));
+    const constructor = vm.unwrapResult(vm.callFunction(wrap, vm.undefined, open));
+    vm.setProp(module, 'UART', constructor);
+    for (const handle of [wrap, constructor, open]) handle.dispose();
+    return module;
+  }
+
+  private kalumaFs(): QuickJSHandle {
+    const vm = this.vm;
+    const fs = vm.newObject();
+    this.fn(fs, 'exists', (path) => (this.files.has(vm.getString(path)) ? vm.true : vm.false));
+    this.fn(fs, 'readFile', (path) => {
+      const data = this.files.get(vm.getString(path));
+      if (data === undefined) throw new Error(`no such file ${vm.getString(path)}`);
+      return this.bytesHandle(data);
+    });
+    this.fn(fs, 'writeFile', (path, data) => void this.files.set(vm.getString(path), this.hostBytes(data, false)));
+    this.fn(fs, 'unlink', (path) => void this.files.delete(vm.getString(path)));
+    return fs;
+  }
+
+  private kalumaRp2(): QuickJSHandle {
+    const vm = this.vm;
+    const rp2 = vm.newObject();
+    this.fn(rp2, 'randomBigInt', () => {
+      const hex = Array.from(this.randomBytes(16), (byte) => byte.toString(16).padStart(2, '0')).join('');
+      return vm.unwrapResult(vm.evalCode(`BigInt("0x${hex}")`));
+    });
+    return rp2;
+  }
+
+  private installEspruino(): void {
+    const vm = this.vm;
+    // What Espruino lacks must fail here as it would on the board.
+    vm.unwrapResult(vm.evalCode(`(function (g) {
+      ['Map', 'Set', 'WeakMap', 'WeakSet', 'Symbol', 'BigInt', 'Proxy', 'Reflect', 'TextEncoder', 'TextDecoder'].forEach(function (name) { delete g[name]; });
+      delete Math.imul; delete Math.trunc; delete Math.clz32;
+      g.global = g;
+    })(globalThis)`)).dispose();
+    this.fn(vm.global, 'getTime', () => vm.newNumber(this.clockMs / 1000));
+    const serial = vm.newObject();
+    this.fn(serial, 'setup', () => undefined);
+    this.fn(serial, 'on', (event, callback) => {
+      if (vm.getString(event) === 'data') this.dataHandlers.set(2, callback.dup());
+    });
+    this.fn(serial, 'write', (data) => void this.outbox.push({ port: 2, bytes: this.hostBytes(data, false) }));
+    vm.setProp(vm.global, 'Serial2', serial);
+    serial.dispose();
+    const e = vm.newObject();
+    this.fn(e, 'hwRand', () => vm.newNumber(Math.floor(this.options.random() * 4294967296) | 0));
+    this.fn(e, 'enableWatchdog', () => undefined);
+    this.fn(e, 'kickWatchdog', () => undefined);
+    vm.setProp(vm.global, 'E', e);
+    e.dispose();
+    const processObject = vm.newObject();
+    this.fn(processObject, 'memory', () => {
+      const object = vm.newObject();
+      vm.setProp(object, 'usage', vm.newNumber(Math.ceil(this.heapUsedBytes() / 14)));
+      vm.setProp(object, 'blocksize', vm.newNumber(14));
+      vm.setProp(object, 'total', vm.newNumber(Math.floor(this.options.heapBytesMax / 14)));
+      return object;
+    });
+    this.fn(processObject, 'on', () => undefined);
+    vm.setProp(vm.global, 'process', processObject);
+    processObject.dispose();
+    this.fn(vm.global, 'require', (nameHandle) => {
+      const name = vm.getString(nameHandle);
+      if (name !== 'Storage') throw new Error(`Module ${name} not found`);
+      const storage = vm.newObject();
+      this.fn(storage, 'read', (file) => {
+        const data = this.files.get(vm.getString(file));
+        return data === undefined ? vm.undefined : vm.newString(String.fromCharCode(...data));
+      });
+      this.fn(storage, 'readArrayBuffer', (file) => {
+        const data = this.files.get(vm.getString(file));
+        return data === undefined ? vm.undefined : vm.newArrayBuffer(data.slice().buffer);
+      });
+      this.fn(storage, 'write', (file, data) => {
+        this.files.set(vm.getString(file), this.hostBytes(data, false));
+        return vm.true;
+      });
+      this.fn(storage, 'erase', (file) => void this.files.delete(vm.getString(file)));
+      return storage;
+    });
+  }
+
+  private installEmulator(): void {
+    const vm = this.vm;
+    const board = vm.newObject();
+    this.fn(board, 'now_ms', () => vm.newNumber(this.clockMs));
+    this.fn(board, 'wall_ms', () => vm.newNumber(1795000000000 + this.clockMs));
+    this.fn(board, 'random_bytes', (count) => this.bytesHandle(this.randomBytes(vm.getNumber(count))));
+    this.fn(board, 'storage_read', (key) => {
+      const data = this.files.get(vm.getString(key));
+      return data === undefined ? vm.null : this.bytesHandle(data);
+    });
+    this.fn(board, 'storage_write', (key, value) => void this.files.set(vm.getString(key), this.hostBytes(value, false)));
+    this.fn(board, 'storage_remove', (key) => void this.files.delete(vm.getString(key)));
+    this.fn(board, 'send', (link, frame) => {
+      this.outbox.push({ port: vm.getNumber(link), bytes: this.hostBytes(frame, false) });
+      return vm.true;
+    });
+    this.fn(board, 'on_frame', (callback) => {
+      this.frameHandler = callback.dup();
+    });
+    this.fn(board, 'link_count', () => vm.newNumber(this.options.links ?? 1));
+    this.fn(board, 'log', (code, message) => void this.log.push(`[${vm.getString(code)}] ${vm.getString(message)}`));
+    this.fn(board, 'heap_used_bytes', () => vm.newNumber(this.heapUsedBytes()));
+    this.fn(board, 'feed_watchdog', () => undefined);
+    this.fn(board, 'config', () => vm.newString(this.options.config ?? '{}'));
+    vm.setProp(vm.global, '__board', board);
+    board.dispose();
+  }
+}

@@ -1,0 +1,30 @@
+// Provisioning for emulated boards: member ids, key seeds and the keys every board is told about,
+// written as the provision.json a real board reads (docs/boards.md), all derived from one seed.
+import { publicKeyFromSeed } from '../crypto/verify-host';
+
+export type Provisioned = { member: number; seed: Uint8Array; publicKey: Uint8Array; json: string };
+
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+
+export function provisionBoards(count: number, random: () => number, options: { balance?: number; heapBytesBudget?: number; tickIntervalMs?: number; tokensRequired?: number; slotMs?: number } = {}) {
+  const consortium = publicKeyFromSeed(new Uint8Array(32).fill(0xc0));
+  const aggregatorSeed = new Uint8Array(32).fill(0xa9);
+  const aggregator = publicKeyFromSeed(aggregatorSeed);
+  const boards = Array.from({ length: count }, (_, index) => {
+    const seed = Uint8Array.from({ length: 32 }, () => Math.floor(random() * 256));
+    return { member: index + 1, seed, publicKey: publicKeyFromSeed(seed) };
+  });
+  const members = boards.map((board) => ({ id: board.member, public_key: hex(board.publicKey), balance: options.balance ?? 100000 }));
+  return {
+    consortiumPublicKey: consortium,
+    aggregatorSeed,
+    boards: boards.map((board): Provisioned => ({
+      ...board,
+      json: JSON.stringify({
+        member: board.member, seed: hex(board.seed), consortium_public_key: hex(consortium), aggregator_public_key: hex(aggregator), members,
+        heap_bytes_budget: options.heapBytesBudget ?? 184312, tick_interval_ms: options.tickIntervalMs ?? 50,
+        tokens_required: options.tokensRequired ?? 1, slot_ms: options.slotMs ?? 60000,
+      }),
+    })),
+  };
+}

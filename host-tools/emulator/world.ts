@@ -1,0 +1,170 @@
+// The virtual world: one simulated clock for every board, a seeded PRNG for every chance event, UART
+// cables (10 bits a byte at the cable's baud rate, optional byte loss and corruption) and a LoRa medium
+// (Semtech airtime, the 1 % duty cycle enforced per sender, collisions when airtimes overlap at a
+// receiver, loss by probability). The same seed gives the same run, byte for byte.
+import { readFileSync } from 'node:fs';
+import { QuickJSWASMModule, getQuickJS } from 'quickjs-emscripten';
+import { airtimeMs, DutyCycle, LoraModulation, EU868_DEFAULT } from '../../boards/drivers/lora-airtime';
+import { BoardOptions, EmulatedBoard } from './board';
+
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0, b = 0x9e3779b9, c = 0x243f6a88, d = 0xb7e15162;
+  const next = () => {
+    const t = (((a + b) | 0) + d) | 0;
+    d = (d + 1) | 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) | 0;
+    c = (c << 21) | (c >>> 11);
+    c = (c + t) | 0;
+    return (t >>> 0) / 4294967296;
+  };
+  for (let index = 0; index < 16; index++) next();
+  return next;
+}
+
+let quickjs: QuickJSWASMModule | null = null;
+export async function loadQuickJS(): Promise<QuickJSWASMModule> {
+  if (quickjs === null) quickjs = await getQuickJS();
+  return quickjs;
+}
+
+type Endpoint = { board: EmulatedBoard; port: number };
+type Cable = { a: Endpoint; b: Endpoint; baud: number; lossProbability: number; corruptProbability: number };
+type Radio = { board: EmulatedBoard; link: number; duty: DutyCycle; busyUntilMs: number };
+type Delivery = { atMs: number; order: number; to: Endpoint; bytes: Uint8Array; kind: 'uart' | 'frame'; collided?: boolean; startMs?: number };
+
+export type WorldStats = { uart_bytes: number; uart_bytes_lost: number; radio_sent: number; radio_lost: number; radio_collided: number; radio_refused_duty_cycle: number };
+
+export class World {
+  nowMs = 0;
+  readonly random: () => number;
+  readonly boards: EmulatedBoard[] = [];
+  private cables: Cable[] = [];
+  private radios: Radio[] = [];
+  private modulation: LoraModulation = EU868_DEFAULT;
+  private radioLoss = 0;
+  private queue: Delivery[] = [];
+  private order = 0;
+  readonly trace: string[] = [];
+  readonly stats: WorldStats = { uart_bytes: 0, uart_bytes_lost: 0, radio_sent: 0, radio_lost: 0, radio_collided: 0, radio_refused_duty_cycle: 0 };
+
+  constructor(private module: QuickJSWASMModule, seed: number) {
+    this.random = seededRandom(seed);
+  }
+
+  static async create(seed: number): Promise<World> {
+    return new World(await loadQuickJS(), seed);
+  }
+
+  addBoard(options: Omit<BoardOptions, 'random'>, bundlePath: string): EmulatedBoard {
+    const seed = Math.floor(this.random() * 4294967296);
+    const board = new EmulatedBoard(this.module, { ...options, random: seededRandom(seed) });
+    board.load(readFileSync(bundlePath, 'utf8'));
+    this.boards.push(board);
+    this.collect(board);
+    return board;
+  }
+
+  connectUart(a: EmulatedBoard, portA: number, b: EmulatedBoard, portB: number, options: { baud?: number; lossProbability?: number; corruptProbability?: number } = {}): void {
+    this.cables.push({ a: { board: a, port: portA }, b: { board: b, port: portB }, baud: options.baud ?? 115200, lossProbability: options.lossProbability ?? 0, corruptProbability: options.corruptProbability ?? 0 });
+  }
+
+  /** Puts a link of each board on one shared LoRa channel. */
+  connectLora(entries: { board: EmulatedBoard; link: number }[], modulation: LoraModulation = EU868_DEFAULT, lossProbability = 0, dutyCyclePercent = 1): void {
+    this.modulation = modulation;
+    this.radioLoss = lossProbability;
+    for (const entry of entries) this.radios.push({ ...entry, duty: new DutyCycle(dutyCyclePercent, 3600000, 4096), busyUntilMs: 0 });
+  }
+
+  /** Writes bytes into a board's UART from the host side (a gateway or test harness). */
+  inject(board: EmulatedBoard, port: number, bytes: Uint8Array, kind: 'uart' | 'frame' = 'uart'): void {
+    this.queue.push({ atMs: this.nowMs, order: this.order++, to: { board, port }, bytes, kind });
+  }
+
+  /** Routes what a board wrote during its last call. */
+  private collect(board: EmulatedBoard): void {
+    const sentAt = Math.max(board.busyUntilMs, this.nowMs);
+    for (const item of board.outbox.splice(0)) {
+      const radio = this.radios.find((entry) => entry.board === board && entry.link === item.port && board.profile === 'emulator');
+      if (radio) {
+        this.transmit(radio, item.bytes, sentAt);
+        continue;
+      }
+      for (const cable of this.cables) {
+        const from = cable.a.board === board && cable.a.port === item.port ? cable.a : cable.b.board === board && cable.b.port === item.port ? cable.b : null;
+        if (from === null) continue;
+        const to = from === cable.a ? cable.b : cable.a;
+        const bytes = item.bytes.slice();
+        this.stats.uart_bytes += bytes.length;
+        const kept: number[] = [];
+        for (const byte of bytes) {
+          if (this.random() < cable.lossProbability) {
+            this.stats.uart_bytes_lost++;
+            continue;
+          }
+          kept.push(this.random() < cable.corruptProbability ? byte ^ (1 << Math.floor(this.random() * 8)) : byte);
+        }
+        const durationMs = (bytes.length * 10 * 1000) / cable.baud;
+        this.queue.push({ atMs: sentAt + durationMs, order: this.order++, to, bytes: Uint8Array.from(kept), kind: board.profile === 'emulator' ? 'frame' : 'uart' });
+      }
+    }
+  }
+
+  private transmit(radio: Radio, bytes: Uint8Array, atMs: number): void {
+    const duration = airtimeMs(bytes.length, this.modulation);
+    const start = Math.max(atMs, radio.busyUntilMs);
+    if (!radio.duty.tryTransmit(start, duration)) {
+      this.stats.radio_refused_duty_cycle++;
+      return;
+    }
+    radio.busyUntilMs = start + duration;
+    this.stats.radio_sent++;
+    for (const other of this.radios) {
+      if (other === radio) continue;
+      if (this.random() < this.radioLoss) {
+        this.stats.radio_lost++;
+        continue;
+      }
+      const delivery: Delivery = { atMs: start + duration, order: this.order++, to: { board: other.board, port: other.link }, bytes: bytes.slice(), kind: 'frame', startMs: start };
+      // Two transmissions overlapping in time at one receiver destroy each other.
+      for (const pending of this.queue) {
+        if (pending.to.board === other.board && pending.startMs !== undefined && pending.startMs < delivery.atMs && start < pending.atMs) {
+          if (!pending.collided) this.stats.radio_collided++;
+          pending.collided = true;
+          delivery.collided = true;
+        }
+      }
+      if (delivery.collided) this.stats.radio_collided++;
+      this.queue.push(delivery);
+    }
+  }
+
+  /** Runs the world until `untilMs`: deliveries and timers in time order, each board in board time. */
+  run(durationMs: number): void {
+    const end = this.nowMs + durationMs;
+    for (;;) {
+      this.queue.sort((left, right) => left.atMs - right.atMs || left.order - right.order);
+      let next = this.queue.length > 0 ? this.queue[0].atMs : Infinity;
+      for (const board of this.boards) next = Math.min(next, board.nextTimerMs());
+      if (next > end) break;
+      this.nowMs = Math.max(this.nowMs, next);
+      while (this.queue.length > 0 && this.queue[0].atMs <= this.nowMs) {
+        const delivery = this.queue.shift() as Delivery;
+        if (delivery.collided) continue;
+        const board = delivery.to.board;
+        board.runUntil(this.nowMs);
+        this.collect(board);
+        if (delivery.kind === 'frame') board.deliverFrame(delivery.to.port, delivery.bytes);
+        else board.deliverUart(delivery.to.port, delivery.bytes);
+        this.trace.push(`${this.nowMs.toFixed(3)} ${board.name} <- ${delivery.bytes.length} B`);
+        this.collect(board);
+      }
+      for (const board of this.boards) {
+        board.runUntil(this.nowMs);
+        this.collect(board);
+      }
+    }
+    this.nowMs = end;
+    for (const board of this.boards) board.runUntil(end);
+  }
+}
