@@ -16,7 +16,7 @@ import { NodePersistence } from './ledger/persist';
 import {
   ValidationCode, checkBalance, checkIssuerKind, checkPotGranters, checkTimestamp, slotOf, spendOf,
 } from './ledger/rules';
-import { FLAG_CONFLICT_LOSER, FLAG_VALID, RecordWindow } from './ledger/window';
+import { FLAG_CONFLICT_LOSER, FLAG_OFFLOADED, FLAG_PINNED, FLAG_VALID, RecordWindow } from './ledger/window';
 import type { LightNode, NodeConfig, NodeStats } from './node-api';
 import type { Platform } from './platform';
 import {
@@ -352,6 +352,16 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     if (members.checkpoint(frame.member as number, frame.balance as number, frame.asOfMs as number)) counters.checkpoints++;
   }
 
+  /** Whether a record is still a parent of one of the node's own unacknowledged records. */
+  function pinnedByPending(slot: number): boolean {
+    const ids = persistence.pendingIds();
+    for (let index = 0; index < ids.length; index++) {
+      const own = window.find(ids[index]);
+      if (own >= 0 && (window.parentSlot[own * 2] === slot || window.parentSlot[own * 2 + 1] === slot)) return true;
+    }
+    return false;
+  }
+
   function onOffloadAck(frame: Frame): void {
     const id = frame.id as Uint8Array;
     const message = encodeCbor(['SmartChain ack', id], 64);
@@ -359,7 +369,17 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       count('ACK_SIGNATURE_INVALID');
       return;
     }
-    if (persistence.removePending(id)) counters.offload_acked++;
+    if (persistence.removePending(id)) {
+      counters.offload_acked++;
+      const slot = window.find(id);
+      if (slot >= 0) {
+        window.flags[slot] = (window.flags[slot] & ~FLAG_PINNED) | FLAG_OFFLOADED;
+        for (let parent = 0; parent < 2; parent++) {
+          const parentSlot = window.parentSlot[slot * 2 + parent];
+          if (parentSlot >= 0 && !pinnedByPending(parentSlot)) window.flags[parentSlot] &= ~FLAG_PINNED;
+        }
+      }
+    }
   }
 
   function handle(linkIndex: number, bytes: Uint8Array, nowMs: number): void {
@@ -411,8 +431,13 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
         ecash: record.ecash as number, counterparty: record.counterparty !== undefined ? record.counterparty : 0,
         parents: caps, ref: record.ref !== undefined ? record.ref : null,
       },
-      FLAG_VALID,
+      FLAG_VALID | FLAG_PINNED,
     );
+    // A pending record and the caps it approves stay in the window until the aggregator acknowledges it.
+    for (let parent = 0; parent < 2; parent++) {
+      const slot = window.find(caps[parent]);
+      if (slot >= 0) window.flags[slot] |= FLAG_PINNED;
+    }
     counters.records_issued++;
     broadcast({ type: FRAME_RECORD, record: encodeRecord(payload, signature, []) });
     lastIssuedSlot = current.slot;
