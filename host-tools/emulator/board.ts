@@ -79,6 +79,10 @@ export class EmulatedBoard {
     this.files = new Map(Object.entries(options.files ?? {}));
   }
 
+  get heapBytesMax(): number {
+    return this.options.heapBytesMax;
+  }
+
   /** Loads (or reloads after a reset) the program: a fresh runtime, the profile, then the bundle. */
   load(program: string): void {
     this.program = program;
