@@ -10,6 +10,7 @@ function entry(name: string, summary: string, load: () => Promise<{ command: Com
 export const commands: Record<string, Entry> = Object.fromEntries(
   [
     entry('aggregator', 'run the aggregator (full node, SQLite store, HTTP API)', () => import('./commands/aggregator')),
+    entry('bench', 'measure validation latency on a board (emulator)', () => import('./commands/bench')),
     entry('build', 'bundle the firmware for a board (pico, esp32, emulator)', () => import('./commands/build')),
     entry('demo', 'run light nodes in one process, trading energy in simulated time', () => import('./commands/demo')),
     entry('emulate', 'run an emulated board on a pseudo-terminal (Kaluma REPL)', () => import('./commands/emulate')),
