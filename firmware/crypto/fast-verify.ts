@@ -1,0 +1,401 @@
+// Variable-time Ed25519 verification for the board (verification handles only public data), built
+// from tweetnacl's own field arithmetic (nacl.lowlevel: gf, A, Z, M, S, set25519, pack25519,
+// unpack25519). It computes R' = [S]B + [h](-A) with Straus's interleaved double-scalar multiplication
+// over signed width-5 windows (wNAF), a table of odd multiples of B computed once, dedicated doubling
+// formulas (dbl-2008-hwcd), and compares the encoding of R' with R: the cofactorless equation of RFC
+// 8032 §5.1.7 as OpenSSL and tweetnacl check it. The shared policy (S < L, canonical R and A) runs
+// first. The work is a resumable job: step(units) does at most `units` field multiplications and
+// squarings (plus the additions between them) and returns, so a board can feed its watchdog and serve
+// its links between slices. One unit is one M or S; SHA-512 and modL run in one step of their own.
+import nacl from 'tweetnacl';
+import { checkKeyEncoding, checkSignatureEncoding } from './policy';
+
+type Gf = Float64Array;
+type Point = Gf[]; // extended coordinates X, Y, Z, T
+
+const low = (nacl as unknown as { lowlevel: unknown }).lowlevel as {
+  gf(init?: number[]): Gf;
+  A(o: Gf, a: Gf, b: Gf): void;
+  Z(o: Gf, a: Gf, b: Gf): void;
+  M(o: Gf, a: Gf, b: Gf): void;
+  S(o: Gf, a: Gf): void;
+  set25519(r: Gf, a: Gf): void;
+  pack25519(o: Uint8Array, n: Gf): void;
+  unpack25519(o: Gf, n: Uint8Array): void;
+  modL(r: Uint8Array, x: Float64Array): void;
+  D: Gf;
+};
+
+/** Field multiplications and squarings done, for the cost model and the test that counts them. */
+export const fieldOps = { multiplications: 0, squarings: 0 };
+
+function mul(o: Gf, a: Gf, b: Gf): void {
+  fieldOps.multiplications++;
+  low.M(o, a, b);
+}
+
+function sqr(o: Gf, a: Gf): void {
+  fieldOps.squarings++;
+  low.S(o, a);
+}
+
+// Curve constants (RFC 8032 §5.1), as 16-bit limbs: the base point's coordinates and sqrt(-1).
+const BASE_X = [0xd51a, 0x8f25, 0x2d60, 0xc956, 0xa7b2, 0x9525, 0xc760, 0x692c, 0xdc5c, 0xfdd6, 0xe231, 0xc0a4, 0x53fe, 0xcd6e, 0x36d3, 0x2169];
+const BASE_Y = [0x6658, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666];
+const SQRT_M1 = [0xa0b0, 0x4a0e, 0x1b27, 0xc4ee, 0xe478, 0xad2f, 0x1806, 0x2f43, 0xd7a7, 0x3dfb, 0x0099, 0x2b4d, 0xdf0b, 0x4fc1, 0x2480, 0x2b83];
+
+const WINDOW_BITS = 5;
+const TABLE_SIZE = 1 << (WINDOW_BITS - 2); // odd multiples 1, 3, ..., 15: eight points
+const SCALAR_BITS = 256;
+
+let D2: Gf | null = null;
+let I: Gf | null = null;
+let baseTable: Point[] | null = null;
+
+function point(): Point {
+  return [low.gf(), low.gf(), low.gf(), low.gf()];
+}
+
+function copyPoint(target: Point, source: Point): void {
+  for (let index = 0; index < 4; index++) low.set25519(target[index], source[index]);
+}
+
+/** Point addition in extended coordinates (add-2008-hwcd-3, a = -1): 9 multiplications. */
+function addPoints(p: Point, q: Point): void {
+  const a = low.gf(), b = low.gf(), c = low.gf(), d = low.gf(), e = low.gf(), f = low.gf(), g = low.gf(), h = low.gf(), t = low.gf();
+  low.Z(a, p[1], p[0]);
+  low.Z(t, q[1], q[0]);
+  mul(a, a, t);
+  low.A(b, p[0], p[1]);
+  low.A(t, q[0], q[1]);
+  mul(b, b, t);
+  mul(c, p[3], q[3]);
+  mul(c, c, D2 as Gf);
+  mul(d, p[2], q[2]);
+  low.A(d, d, d);
+  low.Z(e, b, a);
+  low.Z(f, d, c);
+  low.A(g, d, c);
+  low.A(h, b, a);
+  mul(p[0], e, f);
+  mul(p[1], h, g);
+  mul(p[2], g, f);
+  mul(p[3], e, h);
+}
+
+/** Point doubling (dbl-2008-hwcd, a = -1): 4 squarings and 4 multiplications. */
+function doublePoint(p: Point): void {
+  const a = low.gf(), b = low.gf(), c = low.gf(), e = low.gf(), g = low.gf(), f = low.gf(), h = low.gf(), t = low.gf();
+  sqr(a, p[0]);
+  sqr(b, p[1]);
+  sqr(c, p[2]);
+  low.A(c, c, c);
+  low.A(t, p[0], p[1]);
+  sqr(e, t);
+  low.Z(e, e, a);
+  low.Z(e, e, b); // E = (X + Y)^2 - A - B
+  low.Z(g, b, a); // G = -A + B (a = -1)
+  low.Z(f, g, c); // F = G - C
+  low.Z(h, low.gf(), a);
+  low.Z(h, h, b); // H = -A - B
+  mul(p[0], e, f);
+  mul(p[1], g, h);
+  mul(p[3], e, h);
+  mul(p[2], f, g);
+}
+
+function negatePoint(target: Point, source: Point): void {
+  const zero = low.gf();
+  low.Z(target[0], zero, source[0]);
+  low.set25519(target[1], source[1]);
+  low.set25519(target[2], source[2]);
+  low.Z(target[3], zero, source[3]);
+}
+
+/** Odd multiples P, 3P, ..., 15P. */
+function oddMultiples(base: Point): Point[] {
+  const table: Point[] = [point()];
+  copyPoint(table[0], base);
+  const twice = point();
+  copyPoint(twice, base);
+  doublePoint(twice);
+  for (let index = 1; index < TABLE_SIZE; index++) {
+    const next = point();
+    copyPoint(next, table[index - 1]);
+    addPoints(next, twice);
+    table.push(next);
+  }
+  return table;
+}
+
+function ensureConstants(): void {
+  if (baseTable !== null) return;
+  D2 = low.gf();
+  low.A(D2, low.D, low.D);
+  I = low.gf(SQRT_M1);
+  const base = point();
+  low.set25519(base[0], low.gf(BASE_X));
+  low.set25519(base[1], low.gf(BASE_Y));
+  low.set25519(base[2], low.gf([1]));
+  mul(base[3], base[0], base[1]);
+  baseTable = oddMultiples(base);
+}
+
+/**
+ * Signed sliding-window digits of a 256-bit little-endian scalar below 2^255: digits[i] is zero or odd
+ * in -15..15 and sum(digits[i] 2^i) equals the scalar. Each nonzero digit absorbs the bits of the next
+ * window; a borrow carries into the first zero above it.
+ */
+export function wnaf(scalar: Uint8Array): Int8Array {
+  const digits = new Int8Array(SCALAR_BITS);
+  for (let index = 0; index < SCALAR_BITS; index++) digits[index] = (scalar[index >> 3] >> (index & 7)) & 1;
+  const limit = (1 << (WINDOW_BITS - 1)) - 1; // 15
+  for (let index = 0; index < SCALAR_BITS; index++) {
+    if (digits[index] === 0) continue;
+    for (let offset = 1; offset <= WINDOW_BITS && index + offset < SCALAR_BITS; offset++) {
+      const next = digits[index + offset];
+      if (next === 0) continue;
+      const shifted = next << offset;
+      if (digits[index] + shifted <= limit) {
+        digits[index] += shifted;
+        digits[index + offset] = 0;
+      } else if (digits[index] - shifted >= -limit) {
+        digits[index] -= shifted;
+        for (let carry = index + offset; carry < SCALAR_BITS; carry++) {
+          if (digits[carry] === 0) {
+            digits[carry] = 1;
+            break;
+          }
+          digits[carry] = 0;
+        }
+      } else break;
+    }
+  }
+  return digits;
+}
+
+function equalBytes(left: Uint8Array, right: Uint8Array, offset: number): boolean {
+  let difference = 0;
+  for (let index = 0; index < 32; index++) difference |= left[index] ^ right[offset + index];
+  return difference === 0;
+}
+
+type Stage = 'policy' | 'hash' | 'decompress' | 'check-root' | 'tables' | 'ladder' | 'invert' | 'compare' | 'done';
+
+/**
+ * A resumable verification. Each step() does at most `units` field multiplications and squarings in the
+ * long stages (the 250-step exponentiations, the ladder); the hash and modL are one step each.
+ */
+export class VerifyJob {
+  private stage: Stage = 'policy';
+  private outcome = false;
+  private h = new Uint8Array(32);
+  private negA: Point = point();
+  private num = low.gf();
+  private den = low.gf();
+  private den3 = low.gf();
+  private candidate = low.gf();
+  private acc = low.gf();
+  private counter = 0;
+  private tableA: Point[] = [];
+  private digitsS: Int8Array<ArrayBufferLike> = new Int8Array(0);
+  private digitsH: Int8Array<ArrayBufferLike> = new Int8Array(0);
+  private result: Point = point();
+  private bit = SCALAR_BITS - 1;
+  private started = false;
+
+  constructor(
+    private message: Uint8Array,
+    private signature: Uint8Array,
+    private publicKey: Uint8Array,
+  ) {}
+
+  done(): boolean {
+    return this.stage === 'done';
+  }
+
+  valid(): boolean {
+    return this.stage === 'done' && this.outcome;
+  }
+
+  private fail(): boolean {
+    this.outcome = false;
+    this.stage = 'done';
+    return true;
+  }
+
+  /** Advances the job; returns true when it has finished (then valid() holds the answer). */
+  step(units: number): boolean {
+    const start = fieldOps.multiplications + fieldOps.squarings;
+    const spent = () => fieldOps.multiplications + fieldOps.squarings - start;
+    while (this.stage !== 'done' && spent() < units) {
+      if (this.stage === 'policy') {
+        if (checkSignatureEncoding(this.signature) !== null || checkKeyEncoding(this.publicKey) !== null) return this.fail();
+        ensureConstants();
+        this.stage = 'hash';
+      } else if (this.stage === 'hash') {
+        const input = new Uint8Array(64 + this.message.length);
+        input.set(this.signature.subarray(0, 32), 0);
+        input.set(this.publicKey, 32);
+        input.set(this.message, 64);
+        const digest = nacl.hash(input);
+        const wide = new Float64Array(64);
+        for (let index = 0; index < 64; index++) wide[index] = digest[index];
+        low.modL(this.h, wide);
+        this.startDecompress();
+        this.stage = 'decompress';
+        return false;
+      } else if (this.stage === 'decompress') {
+        this.powStep(units - spent());
+      } else if (this.stage === 'check-root') {
+        if (!this.finishDecompress()) return this.fail();
+        this.stage = 'tables';
+      } else if (this.stage === 'tables') {
+        this.tableA = oddMultiples(this.negA);
+        this.digitsS = wnaf(this.signature.subarray(32, 64));
+        this.digitsH = wnaf(this.h);
+        this.result = point();
+        low.set25519(this.result[1], low.gf([1]));
+        low.set25519(this.result[2], low.gf([1]));
+        this.bit = SCALAR_BITS - 1;
+        this.started = false;
+        this.stage = 'ladder';
+      } else if (this.stage === 'ladder') {
+        this.ladderStep();
+      } else if (this.stage === 'invert') {
+        this.invertStep(units - spent());
+      } else if (this.stage === 'compare') {
+        const inverse = this.acc;
+        const x = low.gf(), y = low.gf(), encoded = new Uint8Array(32);
+        mul(x, this.result[0], inverse);
+        mul(y, this.result[1], inverse);
+        low.pack25519(encoded, y);
+        const xBytes = new Uint8Array(32);
+        low.pack25519(xBytes, x);
+        encoded[31] ^= (xBytes[0] & 1) << 7;
+        this.outcome = equalBytes(encoded, this.signature, 0);
+        this.stage = 'done';
+      }
+    }
+    return this.stage === 'done';
+  }
+
+  // Decompression of A (RFC 8032 §5.1.3), negated: x = (u/v)^((p+3)/8) computed as u v^3 (u v^7)^((p-5)/8).
+  private startDecompress(): void {
+    const y = this.negA[1];
+    low.set25519(this.negA[2], low.gf([1]));
+    low.unpack25519(y, this.publicKey);
+    const y2 = low.gf();
+    sqr(y2, y);
+    mul(this.den, y2, low.D);
+    low.Z(this.num, y2, this.negA[2]); // u = y^2 - 1
+    low.A(this.den, this.negA[2], this.den); // v = d y^2 + 1
+    const den2 = low.gf();
+    sqr(den2, this.den);
+    const den4 = low.gf();
+    sqr(den4, den2);
+    const den6 = low.gf();
+    mul(den6, den4, den2);
+    mul(this.candidate, den6, this.num);
+    mul(this.candidate, this.candidate, this.den); // u v^7
+    low.set25519(this.acc, this.candidate);
+    this.counter = 250;
+  }
+
+  /** acc = candidate^(2^252 - 3), one square-and-multiply per step of the exponent (tweetnacl's chain). */
+  private powStep(units: number): void {
+    let done = 0;
+    while (this.counter >= 0 && done < units) {
+      sqr(this.acc, this.acc);
+      if (this.counter !== 1) mul(this.acc, this.acc, this.candidate);
+      this.counter--;
+      done += 2;
+    }
+    if (this.counter < 0) this.stage = 'check-root';
+  }
+
+  private finishDecompress(): boolean {
+    const x = this.negA[0];
+    mul(x, this.acc, this.num);
+    const den3 = this.den3;
+    sqr(den3, this.den);
+    mul(den3, den3, this.den);
+    mul(x, x, den3); // x = u v^3 (u v^7)^((p-5)/8)
+    const check = low.gf();
+    sqr(check, x);
+    mul(check, check, this.den);
+    if (!this.same(check, this.num)) {
+      mul(x, x, I as Gf);
+      sqr(check, x);
+      mul(check, check, this.den);
+      if (!this.same(check, this.num)) return false;
+    }
+    const xBytes = new Uint8Array(32);
+    low.pack25519(xBytes, x);
+    // The encoding's top bit is the sign of x; we want -A, so keep the opposite parity.
+    if ((xBytes[0] & 1) === this.publicKey[31] >> 7) low.Z(x, low.gf(), x);
+    mul(this.negA[3], this.negA[0], this.negA[1]);
+    return true;
+  }
+
+  private same(left: Gf, right: Gf): boolean {
+    const a = new Uint8Array(32), b = new Uint8Array(32);
+    low.pack25519(a, left);
+    low.pack25519(b, right);
+    return equalBytes(a, b, 0);
+  }
+
+  /** One bit of the interleaved ladder: double, then add the window digits of S (base B) and h (base -A). */
+  private ladderStep(): void {
+    const index = this.bit;
+    if (this.started) doublePoint(this.result);
+    const digitS = this.digitsS[index];
+    const digitH = this.digitsH[index];
+    if (digitS !== 0) {
+      this.addDigit((baseTable as Point[]), digitS);
+      this.started = true;
+    }
+    if (digitH !== 0) {
+      this.addDigit(this.tableA, digitH);
+      this.started = true;
+    }
+    this.bit--;
+    if (this.bit < 0) {
+      low.set25519(this.acc, this.result[2]);
+      this.candidate = low.gf();
+      low.set25519(this.candidate, this.result[2]);
+      this.counter = 253;
+      this.stage = 'invert';
+    }
+  }
+
+  private addDigit(table: Point[], digit: number): void {
+    const entry = table[(digit < 0 ? -digit : digit) >> 1];
+    if (digit > 0) addPoints(this.result, entry);
+    else {
+      const negated = point();
+      negatePoint(negated, entry);
+      addPoints(this.result, negated);
+    }
+  }
+
+  /** acc = Z^(p - 2), tweetnacl's inversion chain, sliced. */
+  private invertStep(units: number): void {
+    let done = 0;
+    while (this.counter >= 0 && done < units) {
+      sqr(this.acc, this.acc);
+      if (this.counter !== 2 && this.counter !== 4) mul(this.acc, this.acc, this.candidate);
+      this.counter--;
+      done += 2;
+    }
+    if (this.counter < 0) this.stage = 'compare';
+  }
+}
+
+/** Runs a verification to the end in slices of `units`; for hosts, tests and benches. */
+export function verifyFast(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array, units = 64): boolean {
+  const job = new VerifyJob(message, signature, publicKey);
+  // Each step is bounded; a board interleaves its other work between them.
+  for (let steps = 0; steps < 1000000 && !job.step(units); steps++);
+  return job.valid();
+}

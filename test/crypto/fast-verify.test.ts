@@ -1,0 +1,115 @@
+// The board's sliced fast verification agrees exactly with the aggregator's (node:crypto plus the shared
+// policy) on RFC 8032, on all 151 Wycheproof vectors and on random and mutated cases; it needs at least
+// 2.5 times fewer field multiplications than tweetnacl's verify; no step exceeds its slice.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import nacl from 'tweetnacl';
+import { VerifyJob, fieldOps, verifyFast, wnaf } from '../../firmware/crypto/fast-verify';
+import { verifyHost } from '../../host-tools/crypto/verify-host';
+import { runDifferential } from '../../host-tools/crypto/differential';
+import { createRng, testSeed } from '../support/rng';
+
+const unhex = (text: string) => new Uint8Array(Buffer.from(text, 'hex'));
+
+test('RFC 8032 §7.1 TEST 1-3 verify; a tampered one does not', () => {
+  const vectors: [string, string, string][] = [
+    ['d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a', '', 'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b'],
+    ['3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c', '72', '92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00'],
+    ['fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025', 'af82', '6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a'],
+  ];
+  for (const [key, message, signature] of vectors) {
+    assert.ok(verifyFast(unhex(message), unhex(signature), unhex(key)));
+    const tampered = unhex(signature);
+    tampered[40] ^= 4;
+    assert.not.ok(verifyFast(unhex(message), tampered, unhex(key)));
+  }
+});
+
+type Wycheproof = { testGroups: { publicKey: { pk: string }; tests: { tcId: number; msg: string; sig: string; result: string }[] }[] };
+
+test('all 151 Wycheproof vectors: fast verify == node:crypto + policy == expected', () => {
+  const data = JSON.parse(readFileSync(resolve('..', 'shared', 'vectors', 'wycheproof-ed25519_test.json'), 'utf8')) as Wycheproof;
+  let count = 0;
+  for (const group of data.testGroups) {
+    for (const vector of group.tests) {
+      count++;
+      const expected = vector.result === 'valid';
+      const args = [unhex(vector.msg), unhex(vector.sig), unhex(group.publicKey.pk)] as const;
+      assert.is(verifyHost(...args), expected, `host tcId ${vector.tcId}`);
+      assert.is(verifyFast(...args), expected, `fast tcId ${vector.tcId}`);
+    }
+  }
+  assert.is(count, 151);
+});
+
+test('random and mutated cases agree with node:crypto (SMARTCHAIN_DIFFERENTIAL_CASES, default 4,000)', () => {
+  const cases = Number(process.env.SMARTCHAIN_DIFFERENTIAL_CASES ?? 4000);
+  const result = runDifferential(cases, testSeed('differential'));
+  assert.equal(result.disagreements, []);
+  assert.ok(result.valid > cases / 10 && result.valid < cases, `${result.valid} valid of ${cases}`);
+});
+
+test('wNAF digits reconstruct the scalar and are odd within -15..15', () => {
+  const rng = createRng(testSeed('wnaf'));
+  for (let round = 0; round < 2000; round++) {
+    const scalar = rng.bytes(32);
+    scalar[31] &= 0x1f;
+    const digits = wnaf(scalar);
+    let value = 0n;
+    for (let index = 255; index >= 0; index--) {
+      value = value * 2n + BigInt(digits[index]);
+      assert.ok(digits[index] === 0 || (Math.abs(digits[index]) % 2 === 1 && Math.abs(digits[index]) <= 15));
+    }
+    assert.is(value, BigInt('0x' + Buffer.from(scalar).reverse().toString('hex')));
+  }
+});
+
+/** tweetnacl's own verify with its field multiplication counted (its source, instrumented in memory). */
+function tweetnaclVerifyMultiplications(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): number {
+  const source = readFileSync('node_modules/tweetnacl/nacl.js', 'utf8').replace('function M(o, a, b) {', 'function M(o, a, b) { counter.n++;');
+  assert.ok(source.includes('counter.n++'), 'the instrumentation found tweetnacl\'s M');
+  const counter = { n: 0 };
+  const exports: { sign?: { detached: { verify(m: Uint8Array, s: Uint8Array, k: Uint8Array): boolean } } } = {};
+  new Function('module', 'counter', 'self', 'require', source)({ exports }, counter, {}, undefined);
+  const instrumented = (exports as { sign: { detached: { verify(m: Uint8Array, s: Uint8Array, k: Uint8Array): boolean } } }).sign;
+  counter.n = 0;
+  assert.ok(instrumented.detached.verify(message, signature, publicKey));
+  return counter.n;
+}
+
+test('at least 2.5 times fewer field multiplications than tweetnacl\'s verify', () => {
+  const pair = nacl.sign.keyPair.fromSeed(new Uint8Array(32).fill(5));
+  const message = new Uint8Array(150).fill(2);
+  const signature = nacl.sign.detached(message, pair.secretKey);
+  const before = fieldOps.multiplications + fieldOps.squarings;
+  assert.ok(verifyFast(message, signature, pair.publicKey));
+  const ours = fieldOps.multiplications + fieldOps.squarings - before;
+  const theirs = tweetnaclVerifyMultiplications(message, signature, pair.publicKey);
+  console.log(`  field multiplications per verification: ${ours} (tweetnacl ${theirs}, ratio ${(theirs / ours).toFixed(2)})`);
+  assert.ok(theirs / ours >= 2.5, `ratio ${theirs / ours}`);
+});
+
+test('no step exceeds its slice: at most the requested units plus one table build', () => {
+  const pair = nacl.sign.keyPair.fromSeed(new Uint8Array(32).fill(6));
+  const message = new Uint8Array(100);
+  const signature = nacl.sign.detached(message, pair.secretKey);
+  for (const units of [16, 64, 70]) {
+    const job = new VerifyJob(message, signature, pair.publicKey);
+    let longest = 0;
+    let steps = 0;
+    for (;;) {
+      const before = fieldOps.multiplications + fieldOps.squarings;
+      const finished = job.step(units);
+      longest = Math.max(longest, fieldOps.multiplications + fieldOps.squarings - before);
+      steps++;
+      if (finished) break;
+    }
+    assert.ok(job.valid());
+    assert.ok(longest <= units + 80, `units ${units}: longest step ${longest}`);
+    assert.ok(steps > 3800 / (units + 80));
+  }
+});
+
+test.run();
