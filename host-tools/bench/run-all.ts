@@ -34,7 +34,7 @@ function figuresSection(key: string, figures: Record<string, unknown>, command: 
 function runBench(entry: BenchEntry, quick: boolean): unknown {
   const args = ['--import', 'tsx', entry.script, ...(quick ? entry.quickArgs : entry.args)];
   const result = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (result.status !== 0) throw new Error(`${entry.script} failed (${result.status}): ${result.stderr.trim().split('\n').pop()}`);
+  if (result.status !== 0) throw new Error(`${entry.script} failed (${result.status}): ${result.stderr.trim().split('\n').slice(-8).join(' | ')}`);
   const lines = result.stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]);
 }
