@@ -26,12 +26,27 @@ export type NodeConfig = {
   slotMs?: number;
   /** Cap selection: alpha of the weighted walk; 0 gives the uniform random walk. */
   alpha?: number;
+  /**
+   * Starts a resumable signature verification (firmware/crypto/fast-verify.ts on boards whose heap holds
+   * it). Without it the node verifies with tweetnacl in one step.
+   */
+  startVerify?: (message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array) => VerificationJob;
+  /** Field operations per slice of a background signature verification. */
+  verifySliceUnits?: number;
   clockSkewMs?: number;
   recordAgeMaxMs?: number;
   helloIntervalMs?: number;
 };
 
 export type NodeStats = { [name: string]: number | string };
+
+/** A verification advanced in slices: step returns true once finished, then valid() is the answer. */
+export interface VerificationJob {
+  step(units: number): boolean;
+  valid(): boolean;
+  /** Field operations done so far, for the board's cost accounting. */
+  operations(): number;
+}
 
 export interface LightNode {
   /** Advances the node by one bounded slice of work; feeds the watchdog. */

@@ -3,7 +3,8 @@
 // collects proof-of-time tokens, validates records into its window (cheapest checks first, signature
 // last, each verified once), selects caps by the weighted walk, issues signed records, persists what a
 // reset must not lose, and offloads its own records to the aggregator until acknowledged.
-import { keyPairFromSeed, recordId, signDetached, verifyDetached, KeyPair, SEED_BYTES } from './crypto/ed25519';
+import { keyPairFromSeed, recordId, signDetached, KeyPair, SEED_BYTES } from './crypto/ed25519';
+import { verifyDetached } from './crypto/ed25519';
 import { VerifiedCache } from './crypto/verified-cache';
 import { checkKeyEncoding, checkSignatureEncoding } from './crypto/policy';
 import {
@@ -17,7 +18,7 @@ import {
   ValidationCode, checkBalance, checkIssuerKind, checkPotGranters, checkTimestamp, slotOf, spendOf,
 } from './ledger/rules';
 import { FLAG_CONFLICT_LOSER, FLAG_OFFLOADED, FLAG_PINNED, FLAG_VALID, RecordWindow } from './ledger/window';
-import type { LightNode, NodeConfig, NodeStats } from './node-api';
+import type { LightNode, NodeConfig, NodeStats, VerificationJob } from './node-api';
 import type { Platform } from './platform';
 import {
   ID_BYTES, KIND_BOUGHT, KIND_MEMBERSHIP, LedgerRecord, RECORD_BYTES_MAX, RECORD_WITH_TOKENS_BYTES_MAX, SignedRecord, bytesToSign, decodeRecord, encodePayload,
@@ -30,6 +31,36 @@ export const FRAMES_PER_TICK_MAX = 6;
 export const GRANTS_PER_SLOT_MAX = 3;
 export const PENDING_RECORDS_MAX = 4;
 export const CONFLICTS_MAX = 8;
+export const VERIFY_QUEUE_MAX = 4;
+/** Field operations per verification slice: about 1 s of pico time at ~41 ms each (docs/emulator.md). */
+export const DEFAULT_VERIFY_SLICE_UNITS = 24;
+
+const VERIFY_STEPS_MAX = 100000;
+
+/** tweetnacl's verification as a job of one step (with the shared policy), for boards without the fast path. */
+function startTweetnaclVerify(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): VerificationJob {
+  let outcome = false;
+  let finished = false;
+  return {
+    step: function () {
+      if (!finished) outcome = verifyDetached(message, signature, publicKey);
+      finished = true;
+      return true;
+    },
+    valid: function () {
+      return outcome;
+    },
+    operations: function () {
+      return 0;
+    },
+  };
+}
+
+function hexId(id: Uint8Array): string {
+  let text = '';
+  for (let index = 0; index < id.length; index++) text += (id[index] < 16 ? '0' : '') + id[index].toString(16);
+  return text;
+}
 export const DEFAULT_TOKENS_REQUIRED = 2;
 export const DEFAULT_SLOT_MS = 60000;
 export const DEFAULT_ALPHA = 0.5;
@@ -128,11 +159,20 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
 
   const counters: { [name: string]: number } = {
     frames_received: 0, frames_dropped_inbox_full: 0, frames_rejected: 0, records_accepted: 0, records_rejected: 0,
-    records_issued: 0, crypto_verify: 0, crypto_sign: 0, crypto_hash: 0, conflicts_detected: 0, conflicts_swapped: 0, tokens_granted: 0, tokens_refused: 0, tokens_collected: 0, signatures_verified: 0,
+    records_issued: 0, crypto_field_ops: 0, crypto_verify: 0, crypto_sign: 0, crypto_hash: 0, conflicts_detected: 0, conflicts_swapped: 0, tokens_granted: 0, tokens_refused: 0, tokens_collected: 0, signatures_verified: 0,
     signature_cache_hits: 0, offload_acked: 0, checkpoints: 0, window_full: 0,
   };
   const rejections: { [code: string]: number } = {};
   let issue: Issue | null = null;
+  const verifyQueue: { signed: SignedRecord; id: Uint8Array; idKey: string; job: VerificationJob }[] = [];
+  const startVerify = config.startVerify !== undefined ? config.startVerify : startTweetnaclVerify;
+
+  /** The cost model's counters: field operations of the fast path, or one tweetnacl verification. */
+  function countVerification(job: VerificationJob): void {
+    if (config.startVerify !== undefined) counters.crypto_field_ops += job.operations();
+    else counters.crypto_verify++;
+  }
+  const verifySliceUnits = config.verifySliceUnits !== undefined ? config.verifySliceUnits : DEFAULT_VERIFY_SLICE_UNITS;
   const conflictWinner = new Int32Array(CONFLICTS_MAX);
   const conflictLoser = new Int32Array(CONFLICTS_MAX);
   let conflictCount = 0;
@@ -160,8 +200,10 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   function verifyAny(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {
     const native = platform.nativeEd25519;
     if (native === undefined) {
-      counters.crypto_verify++;
-      return verifyDetached(message, signature, publicKey);
+      const job = startVerify(message, signature, publicKey);
+      for (let steps = 0; steps < VERIFY_STEPS_MAX && !job.step(verifySliceUnits); steps++);
+      countVerification(job);
+      return job.valid();
     }
     return checkSignatureEncoding(signature) === null && checkKeyEncoding(publicKey) === null && native.verify(message, signature, publicKey);
   }
@@ -217,8 +259,49 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     if (balanceCode !== null && balanceCode !== 'CONFLICT_DOUBLE_SPEND') return balanceCode;
     const publicKey = record.kind === KIND_MEMBERSHIP ? config.consortiumPublicKey : members.publicKey(record.issuer);
     if (publicKey === null) return 'ISSUER_UNKNOWN';
-    if (!verifyOnce(id, bytesToSign(signed.payload), signed.signature, publicKey)) return 'SIGNATURE_INVALID';
     return balanceCode;
+  }
+
+  function issuerKey(record: LedgerRecord): Uint8Array {
+    return (record.kind === KIND_MEMBERSHIP ? config.consortiumPublicKey : members.publicKey(record.issuer)) as Uint8Array;
+  }
+
+  /** Admits a record whose signature verified, after the cheap rules once more (state may have moved). */
+  function conclude(signed: SignedRecord, id: Uint8Array): void {
+    const code = validate(signed, id, platform.wallClockMs());
+    if (code === 'CONFLICT_DOUBLE_SPEND') {
+      counters.conflicts_detected++;
+      count(code);
+      admit(signed, id, true);
+      return;
+    }
+    if (code !== null) {
+      counters.records_rejected++;
+      count(code);
+      return;
+    }
+    if (admit(signed, id, false) >= 0) counters.records_accepted++;
+  }
+
+  /**
+   * Background verification (issue: the board's time budget): a record whose signature is not yet known
+   * waits in a bounded queue while tick advances its verification a slice at a time.
+   */
+  function advanceVerification(): void {
+    if (verifyQueue.length === 0) return;
+    const head = verifyQueue[0];
+    if (!head.job.step(verifySliceUnits)) return;
+    verifyQueue.shift();
+    countVerification(head.job);
+    counters.signatures_verified++;
+    if (head.job.valid()) {
+      verified.add(head.id);
+      conclude(head.signed, head.id);
+    } else {
+      refused.add(head.id);
+      counters.records_rejected++;
+      count('SIGNATURE_INVALID');
+    }
   }
 
   /**
@@ -282,18 +365,37 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     const id = recordId(decoded.value.payload, decoded.value.signature);
     if (window.find(id) >= 0) return;
     const code = validate(decoded.value, id, platform.wallClockMs());
-    if (code === 'CONFLICT_DOUBLE_SPEND') {
-      counters.conflicts_detected++;
-      count(code);
-      admit(decoded.value, id, true);
-      return;
-    }
-    if (code !== null) {
+    if (code !== null && code !== 'CONFLICT_DOUBLE_SPEND') {
       counters.records_rejected++;
       count(code);
       return;
     }
-    if (admit(decoded.value, id, false) >= 0) counters.records_accepted++;
+    const signed = decoded.value;
+    if (verified.has(id)) {
+      counters.signature_cache_hits++;
+      conclude(signed, id);
+      return;
+    }
+    if (refused.has(id)) {
+      counters.signature_cache_hits++;
+      counters.records_rejected++;
+      count('SIGNATURE_INVALID');
+      return;
+    }
+    if (platform.nativeEd25519 !== undefined) {
+      if (verifyOnce(id, bytesToSign(signed.payload), signed.signature, issuerKey(signed.record))) conclude(signed, id);
+      else {
+        counters.records_rejected++;
+        count('SIGNATURE_INVALID');
+      }
+      return;
+    }
+    for (let index = 0; index < verifyQueue.length; index++) if (verifyQueue[index].idKey === hexId(id)) return;
+    if (verifyQueue.length >= VERIFY_QUEUE_MAX) {
+      count('VERIFY_QUEUE_FULL');
+      return;
+    }
+    verifyQueue.push({ signed: signed, id: id, idKey: hexId(id), job: startVerify(bytesToSign(signed.payload), signed.signature, issuerKey(signed.record)) });
   }
 
   function onTokenRequest(frame: Frame, nowMs: number): void {
@@ -517,6 +619,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
         inboxCount--;
         handle(linkIndex, bytes, nowMs);
       }
+      advanceVerification();
       resolveConflicts();
       advanceIssue(nowMs);
       if (nowMs - lastHelloMs >= helloIntervalMs) {

@@ -2,6 +2,7 @@
 // emulator through its `__board` host object (documented in host-tools/emulator). Provisioning (member
 // id, keys of the consortium and aggregator, known members) comes from `__board.config()` as JSON.
 import { hexToBytes, startBoard } from '../shared/start';
+import { startFastVerify } from '../../firmware/crypto/fast-verify';
 import type { Link, Platform } from '../../firmware/platform';
 
 type HostBoard = {
@@ -96,6 +97,7 @@ const node = startBoard(
     aggregatorPublicKey: hexToBytes(provisioning.aggregator_public_key),
     members: members,
     tokensRequired: provisioning.tokens_required,
+    startVerify: startFastVerify,
     slotMs: provisioning.slot_ms,
   },
   { setInterval: setInterval },

@@ -7,6 +7,7 @@ import { parseProvisioning } from '../shared/provision';
 import { startBoard } from '../shared/start';
 import { UartDeframer, encodeUartFrame } from '../drivers/uart-framing';
 import { sha512 } from '../../firmware/crypto/ed25519';
+import { startFastVerify } from '../../firmware/crypto/fast-verify';
 import type { Link, Platform } from '../../firmware/platform';
 import board from './board.json';
 
@@ -107,6 +108,8 @@ if (provisioned.config === null) {
   platform.log(provisioned.code as string, 'write provision.json to Storage (docs/boards.md) and reset');
 } else {
   const config = provisioned.config;
+  // The ESP32's heap holds the fast, sliced verification; the pico's does not (docs/boards.md).
+  config.startVerify = startFastVerify;
   if (config.seed !== undefined) Storage.write(name('seed'), config.seed);
   E.enableWatchdog(board.watchdog_ms / 1000, false);
   const node = startBoard(platform, config, { setInterval: setInterval }, board.tick_interval_ms);

@@ -203,6 +203,11 @@ export class VerifyJob {
   private result: Point = point();
   private bit = SCALAR_BITS - 1;
   private started = false;
+  private spent = 0;
+
+  operations(): number {
+    return this.spent;
+  }
 
   constructor(
     private message: Uint8Array,
@@ -227,6 +232,12 @@ export class VerifyJob {
   /** Advances the job; returns true when it has finished (then valid() holds the answer). */
   step(units: number): boolean {
     const start = fieldOps.multiplications + fieldOps.squarings;
+    const finished = this.advance(units, start);
+    this.spent += fieldOps.multiplications + fieldOps.squarings - start;
+    return finished;
+  }
+
+  private advance(units: number, start: number): boolean {
     const spent = () => fieldOps.multiplications + fieldOps.squarings - start;
     while (this.stage !== 'done' && spent() < units) {
       if (this.stage === 'policy') {
@@ -392,8 +403,12 @@ export class VerifyJob {
   }
 }
 
+export function startFastVerify(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): VerifyJob {
+  return new VerifyJob(message, signature, publicKey);
+}
+
 /** Runs a verification to the end in slices of `units`; for hosts, tests and benches. */
-export function verifyFast(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array, units = 64): boolean {
+export function verifyFast(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array, units: number): boolean {
   const job = new VerifyJob(message, signature, publicKey);
   // Each step is bounded; a board interleaves its other work between them.
   for (let steps = 0; steps < 1000000 && !job.step(units); steps++);

@@ -46,7 +46,7 @@ export class EmulatedBoard {
   heapPeakBytes = 0;
   resets = 0;
   log: string[] = [];
-  work: WorkCount = { interrupts: 0, verifies: 0, signs: 0, hashes: 0, calls: 0 };
+  work: WorkCount = { interrupts: 0, verifies: 0, signs: 0, hashes: 0, fieldOps: 0, calls: 0 };
   /** Bytes the board wrote to each UART (port) or link, for the world to carry. */
   outbox: { port: number; bytes: Uint8Array }[] = [];
   /** Files in flash (Kaluma fs, Espruino Storage, emulator storage): they survive a reset. */
@@ -148,7 +148,7 @@ export class EmulatedBoard {
     this.readCryptoCounters();
     const spent = boardMs(this.options.costs, {
       interrupts: this.work.interrupts - before.interrupts, verifies: this.work.verifies - before.verifies, signs: this.work.signs - before.signs,
-      hashes: this.work.hashes - before.hashes, calls: 1,
+      hashes: this.work.hashes - before.hashes, fieldOps: this.work.fieldOps - before.fieldOps, calls: 1,
     });
     this.callCostMs = spent;
     this.busyUntilMs = Math.max(this.busyUntilMs, this.clockMs) + spent;
@@ -187,6 +187,7 @@ export class EmulatedBoard {
     this.work.verifies += delta('crypto_verify');
     this.work.signs += delta('crypto_sign');
     this.work.hashes += delta('crypto_hash');
+    this.work.fieldOps += delta('crypto_field_ops');
     this.lastStats = stats;
   }
 

@@ -95,7 +95,7 @@ async function tokenExchange(seed: number, medium: 'uart' | 'lora') {
   const world = await World.create(seed);
   const provisioned = provisionBoards(2, seededRandom(seed));
   const boards = provisioned.boards.map((entry, index) =>
-    world.addBoard({ name: `ev${index + 1}`, profile: 'emulator', costs: HOST_QUICKJS_COSTS, heapBytesMax: 184312, watchdogMs: 8000, config: entry.json, links: 1 }, 'dist/emulator/firmware.js'),
+    world.addBoard({ name: `ev${index + 1}`, profile: 'emulator', costs: HOST_QUICKJS_COSTS, heapBytesMax: 229362, watchdogMs: 8000, config: entry.json, links: 1 }, 'dist/emulator/firmware.js'),
   );
   if (medium === 'uart') world.connectUart(boards[0], 0, boards[1], 0);
   else world.connectLora(boards.map((board) => ({ board, link: 0 })));
