@@ -110,6 +110,9 @@ if (provisioned.config === null) {
   const config = provisioned.config;
   // The ESP32's heap holds the fast, sliced verification; the pico's does not (docs/boards.md).
   config.startVerify = startFastVerify;
+  // A field operation is about 0.28 s of ESP32 time, a point addition (9) 2.5 s: six per slice keeps the
+  // longest step (max(6, 12) + 9 operations, about 6 s) under the 8 s watchdog.
+  config.verifySliceUnits = 6;
   if (config.seed !== undefined) Storage.write(name('seed'), config.seed);
   E.enableWatchdog(board.watchdog_ms / 1000, false);
   const node = startBoard(platform, config, { setInterval: setInterval }, board.tick_interval_ms);

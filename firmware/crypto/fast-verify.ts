@@ -112,33 +112,39 @@ function negatePoint(target: Point, source: Point): void {
   low.Z(target[3], zero, source[3]);
 }
 
-/** Odd multiples P, 3P, ..., 15P. */
-function oddMultiples(base: Point): Point[] {
-  const table: Point[] = [point()];
-  copyPoint(table[0], base);
-  const twice = point();
-  copyPoint(twice, base);
-  doublePoint(twice);
-  for (let index = 1; index < TABLE_SIZE; index++) {
-    const next = point();
-    copyPoint(next, table[index - 1]);
-    addPoints(next, twice);
-    table.push(next);
-  }
-  return table;
-}
+let baseBuild: Point[] = [];
+let baseTwice: Point | null = null;
 
-function ensureConstants(): void {
-  if (baseTable !== null) return;
-  D2 = low.gf();
-  low.A(D2, low.D, low.D);
-  I = low.gf(SQRT_M1);
-  const base = point();
-  low.set25519(base[0], low.gf(BASE_X));
-  low.set25519(base[1], low.gf(BASE_Y));
-  low.set25519(base[2], low.gf([1]));
-  mul(base[3], base[0], base[1]);
-  baseTable = oddMultiples(base);
+/**
+ * Builds the table of odd multiples of B one point operation per call, once per boot (about 80 field
+ * operations in all); returns true once it is complete.
+ */
+function buildBaseTableStep(): boolean {
+  if (baseTable !== null) return true;
+  if (D2 === null) {
+    D2 = low.gf();
+    low.A(D2, low.D, low.D);
+    I = low.gf(SQRT_M1);
+    const base = point();
+    low.set25519(base[0], low.gf(BASE_X));
+    low.set25519(base[1], low.gf(BASE_Y));
+    low.set25519(base[2], low.gf([1]));
+    mul(base[3], base[0], base[1]);
+    baseBuild = [base];
+    return false;
+  }
+  if (baseTwice === null) {
+    baseTwice = point();
+    copyPoint(baseTwice, baseBuild[0]);
+    doublePoint(baseTwice);
+    return false;
+  }
+  const next = point();
+  copyPoint(next, baseBuild[baseBuild.length - 1]);
+  addPoints(next, baseTwice);
+  baseBuild.push(next);
+  if (baseBuild.length === TABLE_SIZE) baseTable = baseBuild;
+  return baseTable !== null;
 }
 
 /**
@@ -180,7 +186,7 @@ function equalBytes(left: Uint8Array, right: Uint8Array, offset: number): boolea
   return difference === 0;
 }
 
-type Stage = 'policy' | 'hash' | 'decompress' | 'check-root' | 'tables' | 'ladder' | 'invert' | 'compare' | 'done';
+type Stage = 'policy' | 'constants' | 'hash' | 'reduce' | 'decompress' | 'check-root' | 'tables' | 'ladder' | 'invert' | 'compare' | 'done';
 
 /**
  * A resumable verification. Each step() does at most `units` field multiplications and squarings in the
@@ -190,6 +196,7 @@ export class VerifyJob {
   private stage: Stage = 'policy';
   private outcome = false;
   private h = new Uint8Array(32);
+  private digest: Uint8Array<ArrayBufferLike> = new Uint8Array(64);
   private negA: Point = point();
   private num = low.gf();
   private den = low.gf();
@@ -204,6 +211,8 @@ export class VerifyJob {
   private bit = SCALAR_BITS - 1;
   private started = false;
   private spent = 0;
+  private phase = 0;
+  private twice: Point = point();
 
   operations(): number {
     return this.spent;
@@ -242,16 +251,25 @@ export class VerifyJob {
     while (this.stage !== 'done' && spent() < units) {
       if (this.stage === 'policy') {
         if (checkSignatureEncoding(this.signature) !== null || checkKeyEncoding(this.publicKey) !== null) return this.fail();
-        ensureConstants();
-        this.stage = 'hash';
+        this.stage = 'constants';
+      } else if (this.stage === 'constants') {
+        if (buildBaseTableStep()) {
+          this.stage = 'hash';
+          // The hash is the longest single piece (two SHA-512 blocks): it gets a step to itself.
+          return false;
+        }
       } else if (this.stage === 'hash') {
         const input = new Uint8Array(64 + this.message.length);
         input.set(this.signature.subarray(0, 32), 0);
         input.set(this.publicKey, 32);
         input.set(this.message, 64);
-        const digest = nacl.hash(input);
+        this.digest = nacl.hash(input);
+        this.stage = 'reduce';
+        return false;
+      } else if (this.stage === 'reduce') {
+        // h = SHA-512(R || A || M) mod L, in a step of its own (modL is a quarter of a second on a Pico).
         const wide = new Float64Array(64);
-        for (let index = 0; index < 64; index++) wide[index] = digest[index];
+        for (let index = 0; index < 64; index++) wide[index] = this.digest[index];
         low.modL(this.h, wide);
         this.startDecompress();
         this.stage = 'decompress';
@@ -262,15 +280,8 @@ export class VerifyJob {
         if (!this.finishDecompress()) return this.fail();
         this.stage = 'tables';
       } else if (this.stage === 'tables') {
-        this.tableA = oddMultiples(this.negA);
-        this.digitsS = wnaf(this.signature.subarray(32, 64));
-        this.digitsH = wnaf(this.h);
-        this.result = point();
-        low.set25519(this.result[1], low.gf([1]));
-        low.set25519(this.result[2], low.gf([1]));
-        this.bit = SCALAR_BITS - 1;
-        this.started = false;
-        this.stage = 'ladder';
+        // One point operation per pass, so no pass is longer than a point addition.
+        this.tableStep();
       } else if (this.stage === 'ladder') {
         this.ladderStep();
       } else if (this.stage === 'invert') {
@@ -357,15 +368,59 @@ export class VerifyJob {
   }
 
   /** One bit of the interleaved ladder: double, then add the window digits of S (base B) and h (base -A). */
+  /** Builds -A, 3(-A), ..., 15(-A) one point operation at a time, then the digits. */
+  private tableStep(): void {
+    if (this.tableA.length === 0) {
+      const first = point();
+      copyPoint(first, this.negA);
+      this.tableA.push(first);
+      this.twice = point();
+      copyPoint(this.twice, this.negA);
+      doublePoint(this.twice);
+      return;
+    }
+    if (this.tableA.length < TABLE_SIZE) {
+      const next = point();
+      copyPoint(next, this.tableA[this.tableA.length - 1]);
+      addPoints(next, this.twice);
+      this.tableA.push(next);
+      return;
+    }
+    this.digitsS = wnaf(this.signature.subarray(32, 64));
+    this.digitsH = wnaf(this.h);
+    this.result = point();
+    low.set25519(this.result[1], low.gf([1]));
+    low.set25519(this.result[2], low.gf([1]));
+    this.bit = SCALAR_BITS - 1;
+    this.phase = 0;
+    this.started = false;
+    this.stage = 'ladder';
+  }
+
+  /**
+   * One point operation of the interleaved ladder: per bit, the doubling, then the window digit of S
+   * (base B), then that of h (base -A), each a pass of its own.
+   */
   private ladderStep(): void {
     const index = this.bit;
-    if (this.started) doublePoint(this.result);
-    const digitS = this.digitsS[index];
-    const digitH = this.digitsH[index];
-    if (digitS !== 0) {
-      this.addDigit((baseTable as Point[]), digitS);
-      this.started = true;
+    if (this.phase === 0) {
+      this.phase = 1;
+      if (this.started) {
+        doublePoint(this.result);
+        return;
+      }
     }
+    if (this.phase === 1) {
+      this.phase = 2;
+      const digitS = this.digitsS[index];
+      if (digitS !== 0) {
+        this.addDigit(baseTable as Point[], digitS);
+        this.started = true;
+        return;
+      }
+    }
+    this.phase = 0;
+    const digitH = this.digitsH[index];
     if (digitH !== 0) {
       this.addDigit(this.tableA, digitH);
       this.started = true;

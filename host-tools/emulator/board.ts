@@ -11,6 +11,8 @@ import { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from
 import { BoardCosts, WorkCount, boardMs } from './cost-model';
 
 export const QUICKJS_TO_BOARD_HEAP = 1.3;
+/** Wall-clock time at the start of every emulated run (2026-11-18T...Z), for deterministic timestamps. */
+export const WORLD_EPOCH_MS = 1795000000000;
 export const KALUMA_UART_BUFFER_BYTES = 2048;
 const RUNAWAY_BOARD_MS_MAX = 3600000;
 
@@ -151,6 +153,7 @@ export class EmulatedBoard {
       hashes: this.work.hashes - before.hashes, fieldOps: this.work.fieldOps - before.fieldOps, calls: 1,
     });
     this.callCostMs = spent;
+    if (process.env.SMARTCHAIN_EMULATOR_TRACE && spent > 2000) console.log(`${this.name} call ${spent.toFixed(0)} ms`, this.work.interrupts - before.interrupts, this.work.hashes - before.hashes, this.work.fieldOps - before.fieldOps);
     this.busyUntilMs = Math.max(this.busyUntilMs, this.clockMs) + spent;
     const heap = this.heapUsedBytes();
     if (heap > this.heapPeakBytes) this.heapPeakBytes = heap;
@@ -248,6 +251,16 @@ export class EmulatedBoard {
     return array;
   }
 
+  /** An 8-bit String of the bytes, built inside the board (a host string would stop at a NUL byte). */
+  private bytesString(bytes: Uint8Array): QuickJSHandle {
+    const array = this.bytesHandle(bytes);
+    const make = this.vm.unwrapResult(this.vm.evalCode('(function (a) { var s = ""; for (var i = 0; i < a.length; i++) s += String.fromCharCode(a[i]); return s; })'));
+    const text = this.vm.unwrapResult(this.vm.callFunction(make, this.vm.undefined, array));
+    make.dispose();
+    array.dispose();
+    return text;
+  }
+
   private hostBytes(handle: QuickJSHandle, wholeBuffer: boolean): Uint8Array {
     const type = this.vm.typeof(handle);
     if (type === 'string') {
@@ -275,7 +288,7 @@ export class EmulatedBoard {
       delivered = bytes.subarray(0, KALUMA_UART_BUFFER_BYTES);
     }
     this.clockMs = Math.max(this.clockMs, this.busyUntilMs);
-    const argument = this.profile === 'espruino' ? this.vm.newString(String.fromCharCode(...delivered)) : this.bytesHandle(delivered);
+    const argument = this.profile === 'espruino' ? this.bytesString(delivered) : this.bytesHandle(delivered);
     this.call(() => this.vm.callFunction(handler, this.vm.undefined, argument));
     argument.dispose();
     this.resetIfPending();
@@ -343,6 +356,12 @@ export class EmulatedBoard {
   private installKaluma(): void {
     const vm = this.vm;
     this.fn(vm.global, 'millis', () => vm.newNumber(Math.floor(this.clockMs)));
+    // Date.now reads the RTC, set to the world's start (deterministic: never the host's clock).
+    const now = vm.newFunction('now', () => vm.newNumber(WORLD_EPOCH_MS + Math.floor(this.clockMs / 1000) * 1000));
+    const date = vm.getProp(vm.global, 'Date');
+    vm.setProp(date, 'now', now);
+    now.dispose();
+    date.dispose();
     this.fn(vm.global, 'micros', () => vm.newNumber(Math.floor(this.clockMs * 1000)));
     this.fn(vm.global, 'delay', (ms) => {
       this.busyUntilMs = Math.max(this.busyUntilMs, this.clockMs) + vm.getNumber(ms);
@@ -439,7 +458,8 @@ export class EmulatedBoard {
       delete Math.imul; delete Math.trunc; delete Math.clz32;
       g.global = g;
     })(globalThis)`)).dispose();
-    this.fn(vm.global, 'getTime', () => vm.newNumber(this.clockMs / 1000));
+    // The board's clock is set to the world's start, as `espruino -t` sets it when uploading.
+    this.fn(vm.global, 'getTime', () => vm.newNumber((WORLD_EPOCH_MS + this.clockMs) / 1000));
     const serial = vm.newObject();
     this.fn(serial, 'setup', () => undefined);
     this.fn(serial, 'on', (event, callback) => {
@@ -471,7 +491,7 @@ export class EmulatedBoard {
       const storage = vm.newObject();
       this.fn(storage, 'read', (file) => {
         const data = this.files.get(vm.getString(file));
-        return data === undefined ? vm.undefined : vm.newString(String.fromCharCode(...data));
+        return data === undefined ? vm.undefined : this.bytesString(data);
       });
       this.fn(storage, 'readArrayBuffer', (file) => {
         const data = this.files.get(vm.getString(file));
@@ -490,7 +510,7 @@ export class EmulatedBoard {
     const vm = this.vm;
     const board = vm.newObject();
     this.fn(board, 'now_ms', () => vm.newNumber(this.clockMs));
-    this.fn(board, 'wall_ms', () => vm.newNumber(1795000000000 + this.clockMs));
+    this.fn(board, 'wall_ms', () => vm.newNumber(WORLD_EPOCH_MS + this.clockMs));
     this.fn(board, 'random_bytes', (count) => this.bytesHandle(this.randomBytes(vm.getNumber(count))));
     this.fn(board, 'storage_read', (key) => {
       const data = this.files.get(vm.getString(key));

@@ -12,7 +12,7 @@
 //    account for. Basis: one nacl-fast verification takes 226 s of board time on the emulated RP2040;
 //    boards bundle nacl.js, which JerryScript runs 3.06 times slower than nacl-fast (1,260 / 412 ms on the
 //    host, PLATFORMS.md D), so 691 s; a signature half of that; SHA-512 of two blocks 1,179 ms. Measured
-//    QuickJS interrupts for nacl.js: 961 per verify, 488 per sign.
+//    QuickJS interrupts for nacl.js: 961 per verify, 488 per sign, 3.15 per two-block SHA-512.
 // 3. The firmware's fast verification counts its field multiplications and squarings (crypto_field_ops).
 //    tweetnacl's verify does 10,252 of them in 691 s of pico time: 67.4 ms each, all in; QuickJS counts
 //    0.094 interrupts per field operation (measured: 727 for 7,746 operations), 29.6 ms of it, so each
@@ -48,7 +48,7 @@ export const PICO_COSTS: BoardCosts = {
   interruptMs: PICO_INTERRUPT_MS,
   verifyExtraMs: PICO_VERIFY_MS - NACL_VERIFY_INTERRUPTS * PICO_INTERRUPT_MS,
   signExtraMs: PICO_SIGN_MS - NACL_SIGN_INTERRUPTS * PICO_INTERRUPT_MS,
-  hashExtraMs: PICO_HASH_MS,
+  hashExtraMs: PICO_HASH_MS - 3.15 * PICO_INTERRUPT_MS,
   fieldOpExtraMs: PICO_VERIFY_MS / 10252 - 0.094 * PICO_INTERRUPT_MS,
   callMs: 0.06,
   basis: 'Kaluma 1.2.1 on an emulated RP2040 (PLATFORMS.md D): 226 s per nacl-fast verify, 15,800 loop iterations/s',
