@@ -4,23 +4,15 @@
 import { createPrivateKey, sign } from 'node:crypto';
 import { verifyFast } from '../../firmware/crypto/fast-verify';
 import { publicKeyFromSeed, verifyHost } from './verify-host';
+import { seededRandom } from '../random';
 
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
-function seeded(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 4294967296;
-  };
-}
 
 export type DifferentialResult = { cases: number; agreed: number; valid: number; disagreements: string[]; seconds: number; seed: number };
 
 export function runDifferential(cases: number, seed: number): DifferentialResult {
-  const random = seeded(seed);
+  const random = seededRandom(seed);
   const bytes = (count: number) => Uint8Array.from({ length: count }, () => Math.floor(random() * 256));
   const disagreements: string[] = [];
   let valid = 0;

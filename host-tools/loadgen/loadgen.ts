@@ -8,6 +8,7 @@ import { Agent, request } from 'node:http';
 import { keyPairFromSeed } from '../../firmware/crypto/ed25519';
 import { encodeToken, tokenBytesToSign } from '../../firmware/frames';
 import { KIND_BOUGHT, KIND_DEMAND, KIND_OFFER, LedgerRecord, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
+import { seededRandom } from '../random';
 
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 export const ATTACKS = ['none', 'double-spend', 'sybil', 'forged-token', 'spam'] as const;
@@ -48,19 +49,10 @@ export function call(agent: Agent, url: string, method: string, path: string, bo
   });
 }
 
-function seeded(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 4294967296;
-  };
-}
 
 export async function runLoad(options: LoadOptions): Promise<{ sent: number; accepted: number; rejected: number; records_per_s: number; codes: Record<string, number> }> {
   const agent = new Agent({ keepAlive: true, maxSockets: options.inFlight ?? 32 });
-  const random = seeded(options.seed);
+  const random = seededRandom(options.seed);
   const slotMs = options.slotMs ?? 60000;
   const participants: Participant[] = [];
   for (let index = 0; index < options.members; index++) {

@@ -11,25 +11,12 @@ import type { KeyValueStore, Link, Platform } from '../../firmware/platform';
 import { KIND_MEMBERSHIP, LedgerRecord, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
 import { keyPairFromSeed } from '../../firmware/crypto/ed25519';
 import { verifyHost } from '../crypto/verify-host';
+import { seededRandom } from '../random';
 
 export const START_TIME_MS = 1795000000000;
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
-/** sfc32: small, fast and seedable; the run's only source of chance. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0, b = 0x9e3779b9, c = 0x243f6a88, d = 0xb7e15162;
-  const next = () => {
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
-    return (t >>> 0) / 4294967296;
-  };
-  for (let index = 0; index < 16; index++) next();
-  return next;
-}
+export { seededRandom };
 
 /** Storage in memory; `cutAfterWrites` makes the N-th write from now throw, as a power cut would. */
 export class MemoryStore implements KeyValueStore {

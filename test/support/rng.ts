@@ -1,20 +1,10 @@
 // A small seeded PRNG (sfc32) for property tests: the seed is printed so a failure can be replayed with
 // SMARTCHAIN_SEED=<seed>.
+import { seededRandom } from '../../host-tools/random';
 export type Rng = { next(): number; int(min: number, max: number): number; bytes(count: number): Uint8Array; seed: number };
 
 export function createRng(seed: number): Rng {
-  let a = seed >>> 0, b = 0x9e3779b9, c = 0x243f6a88, d = 0xb7e15162;
-  function next(): number {
-    a >>>= 0; b >>>= 0; c >>>= 0; d >>>= 0;
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
-    return (t >>> 0) / 4294967296;
-  }
-  for (let index = 0; index < 16; index++) next();
+  const next = seededRandom(seed);
   return {
     seed,
     next,
