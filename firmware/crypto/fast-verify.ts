@@ -469,3 +469,86 @@ export function verifyFast(message: Uint8Array, signature: Uint8Array, publicKey
   for (let steps = 0; steps < 1000000 && !job.step(units); steps++);
   return job.valid();
 }
+
+/**
+ * [r]B, encoded, as a resumable job (for precomputing signing nonces in idle time): the base table, the
+ * sliding-window ladder over r's digits one point operation per pass, then the inversion chain and
+ * the encoding. Each step does at most max(units, 12) + 9 field operations.
+ */
+export class ScalarBaseJob {
+  private digits: Int8Array<ArrayBufferLike> = new Int8Array(0);
+  private result: Point = point();
+  private bit = SCALAR_BITS - 1;
+  private phase = 0;
+  private started = false;
+  private acc = low.gf();
+  private z = low.gf();
+  private counter = -2;
+  private encoded: Uint8Array | null = null;
+  private spent = 0;
+
+  constructor(private scalar: Uint8Array) {}
+
+  operations(): number {
+    return this.spent;
+  }
+
+  /** The encoding of [r]B once done, else null. */
+  value(): Uint8Array | null {
+    return this.encoded;
+  }
+
+  step(units: number): boolean {
+    const start = fieldOps.multiplications + fieldOps.squarings;
+    while (this.encoded === null && fieldOps.multiplications + fieldOps.squarings - start < units) {
+      if (!buildBaseTableStep()) continue;
+      if (this.digits.length === 0) {
+        this.digits = wnaf(this.scalar);
+        low.set25519(this.result[1], low.gf([1]));
+        low.set25519(this.result[2], low.gf([1]));
+      } else if (this.bit >= 0) {
+        this.ladderPass();
+      } else if (this.counter === -2) {
+        low.set25519(this.acc, this.result[2]);
+        low.set25519(this.z, this.result[2]);
+        this.counter = 253;
+      } else if (this.counter >= 0) {
+        sqr(this.acc, this.acc);
+        if (this.counter !== 2 && this.counter !== 4) mul(this.acc, this.acc, this.z);
+        this.counter--;
+      } else {
+        const x = low.gf(), y = low.gf(), out = new Uint8Array(32), xBytes = new Uint8Array(32);
+        mul(x, this.result[0], this.acc);
+        mul(y, this.result[1], this.acc);
+        low.pack25519(out, y);
+        low.pack25519(xBytes, x);
+        out[31] ^= (xBytes[0] & 1) << 7;
+        this.encoded = out;
+      }
+    }
+    this.spent += fieldOps.multiplications + fieldOps.squarings - start;
+    return this.encoded !== null;
+  }
+
+  private ladderPass(): void {
+    if (this.phase === 0) {
+      this.phase = 1;
+      if (this.started) {
+        doublePoint(this.result);
+        return;
+      }
+    }
+    this.phase = 0;
+    const digit = this.digits[this.bit];
+    this.bit--;
+    if (digit === 0) return;
+    const entry = (baseTable as Point[])[(digit < 0 ? -digit : digit) >> 1];
+    if (digit > 0) addPoints(this.result, entry);
+    else {
+      const negated = point();
+      negatePoint(negated, entry);
+      addPoints(this.result, negated);
+    }
+    this.started = true;
+  }
+}

@@ -1,0 +1,125 @@
+// Offline/online Ed25519 signing (RFC 8032 §5.1.6 split in two): in idle time a nonce pair (r, R = [r]B)
+// is precomputed, r = SHA-512(prefix || fresh randomness || counter) mod L (hedged: neither a weak
+// random source nor a repeated counter alone decides it), and kept in a bounded stock in durable storage.
+// At signing time: one SHA-512 and arithmetic mod L, no point multiplication. A nonce is used at most
+// once, ever: its storage key is removed before the signature is computed, so a reset at any point loses
+// a nonce but never reuses one. The signatures are ordinary Ed25519 signatures.
+import nacl from 'tweetnacl';
+import type { KeyValueStore } from '../platform';
+import { ScalarBaseJob } from './fast-verify';
+
+const low = (nacl as unknown as { lowlevel: { modL(r: Uint8Array, x: Float64Array): void } }).lowlevel;
+const COUNTER_KEY = 'nonce-count';
+const NONCE_PREFIX = 'nonce';
+
+function reduce(bytes: Uint8Array): Uint8Array {
+  const wide = new Float64Array(64);
+  for (let index = 0; index < 64; index++) wide[index] = bytes[index];
+  const out = new Uint8Array(32);
+  low.modL(out, wide);
+  return out;
+}
+
+export class NonceStock {
+  private scalar: Uint8Array;
+  private prefix: Uint8Array;
+  private job: ScalarBaseJob | null = null;
+  private pendingR: Uint8Array | null = null;
+  fallbacks = 0;
+
+  constructor(
+    private store: KeyValueStore,
+    seed: Uint8Array,
+    private publicKey: Uint8Array,
+    readonly capacity: number,
+    private randomBytes: (count: number) => Uint8Array,
+  ) {
+    const expanded = nacl.hash(seed);
+    this.scalar = expanded.slice(0, 32);
+    this.scalar[0] &= 248;
+    this.scalar[31] &= 127;
+    this.scalar[31] |= 64;
+    this.prefix = expanded.slice(32, 64);
+  }
+
+  private key(slot: number): string {
+    return NONCE_PREFIX + slot;
+  }
+
+  count(): number {
+    let count = 0;
+    for (let slot = 0; slot < this.capacity; slot++) if (this.store.read(this.key(slot)) !== null) count++;
+    return count;
+  }
+
+  /** Advances the precomputation of one nonce; false when the stock is full and nothing was done. */
+  step(units: number): boolean {
+    if (this.job === null) {
+      let free = -1;
+      for (let slot = 0; slot < this.capacity && free < 0; slot++) if (this.store.read(this.key(slot)) === null) free = slot;
+      if (free < 0) return false;
+      const stored = this.store.read(COUNTER_KEY);
+      const counter = stored === null ? 1 : stored[0] + stored[1] * 256 + stored[2] * 65536 + stored[3] * 16777216 + 1;
+      // The counter is durable before it is used: two nonces never share (randomness, counter).
+      this.store.write(COUNTER_KEY, new Uint8Array([counter & 255, (counter >> 8) & 255, (counter >> 16) & 255, (counter >>> 24) & 255]));
+      const input = new Uint8Array(32 + 32 + 4);
+      input.set(this.prefix, 0);
+      input.set(this.randomBytes(32), 32);
+      input.set(new Uint8Array([counter & 255, (counter >> 8) & 255, (counter >> 16) & 255, (counter >>> 24) & 255]), 64);
+      this.pendingR = reduce(nacl.hash(input));
+      this.job = new ScalarBaseJob(this.pendingR);
+      return true;
+    }
+    if (!this.job.step(units)) return true;
+    const value = new Uint8Array(64);
+    value.set(this.pendingR as Uint8Array, 0);
+    value.set(this.job.value() as Uint8Array, 32);
+    for (let slot = 0; slot < this.capacity; slot++) {
+      if (this.store.read(this.key(slot)) === null) {
+        this.store.write(this.key(slot), value);
+        break;
+      }
+    }
+    this.job = null;
+    this.pendingR = null;
+    return true;
+  }
+
+  /** Field operations of the precomputation under way, for the cost accounting. */
+  operations(): number {
+    return this.job === null ? 0 : this.job.operations();
+  }
+
+  /** An ordinary Ed25519 signature with a stored nonce, or null when the stock is empty. */
+  sign(message: Uint8Array): Uint8Array | null {
+    let slot = -1;
+    let value: Uint8Array | null = null;
+    for (let index = 0; index < this.capacity && value === null; index++) {
+      value = this.store.read(this.key(index));
+      if (value !== null) slot = index;
+    }
+    if (value === null || value.length !== 64) {
+      this.fallbacks++;
+      return null;
+    }
+    // Used at most once, ever: the nonce leaves storage before the signature exists.
+    this.store.remove(this.key(slot));
+    const r = value.slice(0, 32);
+    const encodedR = value.slice(32, 64);
+    const input = new Uint8Array(64 + message.length);
+    input.set(encodedR, 0);
+    input.set(this.publicKey, 32);
+    input.set(message, 64);
+    const h = reduce(nacl.hash(input));
+    // S = (r + h a) mod L, as RFC 8032 §5.1.6 step 5.
+    const wide = new Float64Array(64);
+    for (let index = 0; index < 32; index++) wide[index] = r[index];
+    for (let index = 0; index < 32; index++) for (let other = 0; other < 32; other++) wide[index + other] += h[index] * this.scalar[other];
+    const signature = new Uint8Array(64);
+    signature.set(encodedR, 0);
+    const s = new Uint8Array(32);
+    low.modL(s, wide);
+    signature.set(s, 32);
+    return signature;
+  }
+}
