@@ -1,7 +1,7 @@
 // The surface a board adapter sees of the light node: created once at boot, fed frames from the links
 // by the board's event handlers (which only append to a bounded inbox), and advanced by tick, which does
 // a bounded amount of work per call.
-import type { Platform } from './platform';
+import type { KeyValueStore, Platform } from './platform';
 
 export type NodeConfig = {
   /** Member id assigned at registration (0 before the node is registered). */
@@ -31,6 +31,16 @@ export type NodeConfig = {
    * it). Without it the node verifies with tweetnacl in one step.
    */
   startVerify?: (message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array) => VerificationJob;
+  /**
+   * Offline/online signing (firmware/crypto/nonces.ts) on boards whose heap holds it: nonces are
+   * precomputed in idle time and each signature then costs one SHA-512.
+   */
+  createNonceStock?: (
+    store: KeyValueStore,
+    seed: Uint8Array,
+    publicKey: Uint8Array,
+    randomBytes: (count: number) => Uint8Array,
+  ) => { sign(message: Uint8Array): Uint8Array | null; step(units: number): boolean; operations(): number };
   /** Field operations per slice of a background signature verification. */
   verifySliceUnits?: number;
   clockSkewMs?: number;

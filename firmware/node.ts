@@ -30,7 +30,7 @@ export const INBOX_FRAMES_MAX = 24;
 /** One frame per tick: a record costs a SHA-512 (about 1.2 s on a Pico, 5 s on an ESP32). */
 export const FRAMES_PER_TICK_MAX = 1;
 export const GRANTS_PER_SLOT_MAX = 3;
-export const PENDING_RECORDS_MAX = 4;
+export const PENDING_RECORDS_MAX = 3;
 export const CONFLICTS_MAX = 8;
 export const VERIFY_QUEUE_MAX = 4;
 /** Field operations per verification slice: about 1 s of pico time at ~41 ms each (docs/emulator.md). */
@@ -160,13 +160,14 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
 
   const counters: { [name: string]: number } = {
     frames_received: 0, frames_dropped_inbox_full: 0, frames_rejected: 0, records_accepted: 0, records_rejected: 0,
-    records_issued: 0, crypto_field_ops: 0, crypto_verify: 0, crypto_sign: 0, crypto_hash: 0, conflicts_detected: 0, conflicts_swapped: 0, tokens_granted: 0, tokens_refused: 0, tokens_collected: 0, signatures_verified: 0,
+    records_issued: 0, signatures_online: 0, sign_fallbacks: 0, crypto_field_ops: 0, crypto_verify: 0, crypto_sign: 0, crypto_hash: 0, conflicts_detected: 0, conflicts_swapped: 0, tokens_granted: 0, tokens_refused: 0, tokens_collected: 0, signatures_verified: 0,
     signature_cache_hits: 0, offload_acked: 0, checkpoints: 0, window_full: 0,
   };
   const rejections: { [code: string]: number } = {};
   let issue: Issue | null = null;
   const verifyQueue: { signed: SignedRecord; id: Uint8Array; idKey: string; job: VerificationJob }[] = [];
   const startVerify = config.startVerify !== undefined ? config.startVerify : startTweetnaclVerify;
+  const nonces = config.createNonceStock !== undefined ? config.createNonceStock(platform.storage, seed, keys.publicKey, platform.randomBytes) : null;
 
   /** The cost model's counters: field operations of the fast path, or one tweetnacl verification. */
   function countVerification(job: VerificationJob): void {
@@ -212,8 +213,25 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   function signAny(message: Uint8Array): Uint8Array {
     const native = platform.nativeEd25519;
     if (native !== undefined) return native.sign(message, seed as Uint8Array);
+    if (nonces !== null) {
+      const online = nonces.sign(message);
+      if (online !== null) {
+        counters.signatures_online++;
+        counters.crypto_hash++;
+        return online;
+      }
+      counters.sign_fallbacks++;
+    }
     counters.crypto_sign++;
     return signDetached(message, keys.secretKey);
+  }
+
+  /** Idle time: precompute signing nonces, a slice at a time. */
+  function advanceNonces(): void {
+    if (nonces === null) return;
+    const before = nonces.operations();
+    if (!nonces.step(verifySliceUnits)) return;
+    counters.crypto_field_ops += Math.max(0, nonces.operations() - before);
   }
 
   /** Each signature is verified at most once: good ids and bad ids are both remembered (bounded). */
@@ -626,7 +644,8 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
         inboxCount--;
         handle(linkIndex, bytes, nowMs);
       }
-      if (!busy) advanceVerification();
+      if (!busy && verifyQueue.length > 0) advanceVerification();
+      else if (!busy) advanceNonces();
       resolveConflicts();
       advanceIssue(nowMs);
       if (nowMs - lastHelloMs >= helloIntervalMs) {

@@ -3,6 +3,7 @@
 // id, keys of the consortium and aggregator, known members) comes from `__board.config()` as JSON.
 import { hexToBytes, startBoard } from '../shared/start';
 import { startFastVerify } from '../../firmware/crypto/fast-verify';
+import { NonceStock } from '../../firmware/crypto/nonces';
 import type { Link, Platform } from '../../firmware/platform';
 
 type HostBoard = {
@@ -98,6 +99,9 @@ const node = startBoard(
     members: members,
     tokensRequired: provisioning.tokens_required,
     startVerify: startFastVerify,
+    createNonceStock: function (store, seed, publicKey, randomBytes) {
+      return new NonceStock(store, seed, publicKey, 4, randomBytes);
+    },
     slotMs: provisioning.slot_ms,
   },
   { setInterval: setInterval },

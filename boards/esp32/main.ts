@@ -8,6 +8,7 @@ import { startBoard } from '../shared/start';
 import { UartDeframer, encodeUartFrame } from '../drivers/uart-framing';
 import { sha512 } from '../../firmware/crypto/ed25519';
 import { startFastVerify } from '../../firmware/crypto/fast-verify';
+import { NonceStock } from '../../firmware/crypto/nonces';
 import type { Link, Platform } from '../../firmware/platform';
 import board from './board.json';
 
@@ -23,6 +24,8 @@ declare const E: { hwRand(): number; enableWatchdog(timeoutSeconds: number, auto
 declare const process: { memory(): { usage: number; blocksize: number }; on(event: string, callback: (error: unknown) => void): void };
 
 const FRAME_PAYLOAD_BYTES_MAX = 256;
+/** Signing nonces kept ready in flash (each 64 bytes). */
+const NONCE_STOCK = 4;
 const Storage = __runtimeRequire('Storage');
 Serial2.setup(board.uart.baud, { tx: board.uart.tx, rx: board.uart.rx });
 
@@ -110,6 +113,9 @@ if (provisioned.config === null) {
   const config = provisioned.config;
   // The ESP32's heap holds the fast, sliced verification; the pico's does not (docs/boards.md).
   config.startVerify = startFastVerify;
+  config.createNonceStock = function (store, seed, publicKey, randomBytes) {
+    return new NonceStock(store, seed, publicKey, NONCE_STOCK, randomBytes);
+  };
   // A field operation is about 0.28 s of ESP32 time, a point addition (9) 2.5 s: six per slice keeps the
   // longest step (max(6, 12) + 9 operations, about 6 s) under the 8 s watchdog.
   config.verifySliceUnits = 6;

@@ -1,7 +1,7 @@
 // Variable-time Ed25519 verification for the board (verification handles only public data), built
 // from tweetnacl's own field arithmetic (nacl.lowlevel: gf, A, Z, M, S, set25519, pack25519,
 // unpack25519). It computes R' = [S]B + [h](-A) with Straus's interleaved double-scalar multiplication
-// over signed width-5 windows (wNAF), a table of odd multiples of B computed once, dedicated doubling
+// over signed width-4 windows (wNAF), a table of four odd multiples of B computed once, dedicated doubling
 // formulas (dbl-2008-hwcd), and compares the encoding of R' with R: the cofactorless equation of RFC
 // 8032 §5.1.7 as OpenSSL and tweetnacl check it. The shared policy (S < L, canonical R and A) runs
 // first. The work is a resumable job: step(units) does at most `units` field multiplications and
@@ -44,8 +44,8 @@ const BASE_X = [0xd51a, 0x8f25, 0x2d60, 0xc956, 0xa7b2, 0x9525, 0xc760, 0x692c, 
 const BASE_Y = [0x6658, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666];
 const SQRT_M1 = [0xa0b0, 0x4a0e, 0x1b27, 0xc4ee, 0xe478, 0xad2f, 0x1806, 0x2f43, 0xd7a7, 0x3dfb, 0x0099, 0x2b4d, 0xdf0b, 0x4fc1, 0x2480, 0x2b83];
 
-const WINDOW_BITS = 5;
-const TABLE_SIZE = 1 << (WINDOW_BITS - 2); // odd multiples 1, 3, ..., 15: eight points
+const WINDOW_BITS = 4;
+const TABLE_SIZE = 1 << (WINDOW_BITS - 2); // odd multiples 1, 3, 5, 7: four points
 const SCALAR_BITS = 256;
 
 let D2: Gf | null = null;
@@ -149,13 +149,13 @@ function buildBaseTableStep(): boolean {
 
 /**
  * Signed sliding-window digits of a 256-bit little-endian scalar below 2^255: digits[i] is zero or odd
- * in -15..15 and sum(digits[i] 2^i) equals the scalar. Each nonzero digit absorbs the bits of the next
+ * in -7..7 and sum(digits[i] 2^i) equals the scalar. Each nonzero digit absorbs the bits of the next
  * window; a borrow carries into the first zero above it.
  */
 export function wnaf(scalar: Uint8Array): Int8Array {
   const digits = new Int8Array(SCALAR_BITS);
   for (let index = 0; index < SCALAR_BITS; index++) digits[index] = (scalar[index >> 3] >> (index & 7)) & 1;
-  const limit = (1 << (WINDOW_BITS - 1)) - 1; // 15
+  const limit = (1 << (WINDOW_BITS - 1)) - 1; // 7
   for (let index = 0; index < SCALAR_BITS; index++) {
     if (digits[index] === 0) continue;
     for (let offset = 1; offset <= WINDOW_BITS && index + offset < SCALAR_BITS; offset++) {
@@ -368,7 +368,7 @@ export class VerifyJob {
   }
 
   /** One bit of the interleaved ladder: double, then add the window digits of S (base B) and h (base -A). */
-  /** Builds -A, 3(-A), ..., 15(-A) one point operation at a time, then the digits. */
+  /** Builds -A, 3(-A), 5(-A), 7(-A) one point operation at a time, then the digits. */
   private tableStep(): void {
     if (this.tableA.length === 0) {
       const first = point();

@@ -191,7 +191,7 @@ test('double spend on ten nodes: no node counts both, the lighter spend dies out
 });
 
 test('power cut at every write while issuing: no sequence number is reused, no issued record is lost', () => {
-  const rounds = 5;
+  const rounds = 3;
   const issueRounds = (world: InProcessWorld, victim: SimNode, onCut: () => void, check: () => void) => {
     for (let round = 0; round < rounds; round++) {
       try {
