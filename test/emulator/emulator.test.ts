@@ -115,6 +115,22 @@ test('two emulated boards exchange proof-of-time tokens over a virtual UART and 
   }
 });
 
+test('with nonces precomputed in idle time, a token is granted with an online signature', async () => {
+  const world = await World.create(13);
+  const provisioned = provisionBoards(2, seededRandom(13));
+  const boards = provisioned.boards.map((entry, index) =>
+    world.addBoard({ name: `ev${index + 1}`, profile: 'emulator', costs: HOST_QUICKJS_COSTS, heapBytesMax: 229362, watchdogMs: 8000, config: entry.json, links: 1 }, 'dist/emulator/firmware.js'),
+  );
+  world.connectUart(boards[0], 0, boards[1], 0);
+  world.run(60000);
+  boards[0].evaluate('smartchain.requestIssue({ kind: 2, energyWh: 100, ecash: 10 })');
+  world.run(5000);
+  const granter = boards[1].stats();
+  assert.ok((granter.tokens_granted as number) >= 1);
+  assert.ok((granter.signatures_online as number) >= 1, JSON.stringify(granter));
+  assert.is(granter.crypto_sign, 0, 'no tweetnacl signature was needed');
+});
+
 test('one seed, one run: the same scenario twice gives the same trace and the same stats', async () => {
   const first = await tokenExchange(11, 'lora');
   const second = await tokenExchange(11, 'lora');
