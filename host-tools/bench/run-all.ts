@@ -15,6 +15,7 @@ export const BENCHES: BenchEntry[] = [
   { key: 'ledger_core', script: 'host-tools/bench/ledger-core.ts', args: [], quickArgs: ['--quick'] },
   { key: 'aggregator', script: 'host-tools/bench/aggregator.ts', args: [], quickArgs: ['--quick'] },
   { key: 'footprint', script: 'host-tools/bench/footprint.ts', args: [], quickArgs: [] },
+  { key: 'heap', script: 'host-tools/bench/heap.ts', args: [], quickArgs: [] },
   { key: 'validation', script: 'host-tools/bench/validation.ts', args: [], quickArgs: ['--quick', '--board', 'pico'] },
 ];
 
@@ -22,6 +23,7 @@ const SECTION_TITLES: Record<string, string> = {
   ledger_core: 'Ledger core on the host (one light node)',
   aggregator: 'Aggregator: ingest over HTTP with full validation and durable commit, cap selection, storage',
   footprint: 'Footprint: bundles, record sizes, LoRa airtime per trade (EU868, BW 125 kHz, CR 4/5)',
+  heap: 'Footprint: heap peak per board (each bundle provisioned, a simulated minute in the emulator)',
   validation: 'Device: the validation bench on the emulator (projected board time from the cost model)',
 };
 

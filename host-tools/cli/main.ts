@@ -15,9 +15,13 @@ Run 'smartchain <command> --help' for a command's options.`;
 export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose');
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === undefined) {
+    console.error(GENERAL_USAGE);
+    return 2;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     console.log(GENERAL_USAGE);
-    return name === undefined ? 2 : 0;
+    return 0;
   }
   const entry = commands[name];
   if (entry === undefined) {

@@ -20,6 +20,7 @@ test('make bench --quick writes results.json and benchmarks.md with every sectio
   assert.ok(results.ledger_core.records_per_s_one_node > 0);
   assert.ok(results.validation.ratio_to_naive > 0);
   assert.ok(results.footprint.bundles.pico.bytes <= results.footprint.bundles.pico.budget);
+  for (const board of ['pico', 'esp32', 'emulator']) assert.ok(results.heap[board].heap_peak_bytes <= results.heap[board].heap_bytes_max, board);
   assert.ok(results.footprint.airtime_sf9.frames_over_payload_limit.includes('sold'), 'a sold record does not fit one SF9 frame');
   assert.ok(results.validation.pico.projected_board_ms.validate_two_caps.median > 100000, 'two tweetnacl verifications are minutes on a pico');
   const page = readFileSync(join(out, 'docs', 'benchmarks.md'), 'utf8');
