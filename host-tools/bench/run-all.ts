@@ -88,6 +88,29 @@ function paperSection(paper: Paper, command: string, docsDir: string): string[] 
   ];
 }
 
+/** The physical limit: native Ed25519 on comparable cores (PLATFORMS.md section C, cited, not measured here). */
+function limitsSection(results: Record<string, unknown>): string[] {
+  const validation = results.validation as { pico?: { projected_board_ms: { validate_two_caps: { median: number } } } } | undefined;
+  const picoTwo = validation?.pico?.projected_board_ms.validate_two_caps.median;
+  return [
+    '## Where we stand against the physical limit',
+    '',
+    'Native Ed25519 figures from `../shared/PLATFORMS.md` section C (their sources are given there; not measured here):',
+    '',
+    '| platform | sign | verify |',
+    '| --- | --- | --- |',
+    '| ESP32 240 MHz, wolfSSL 5.6.4 | 16.8 ms | 18.8 ms |',
+    '| ESP32, libsodium | 24 ms | 54 ms |',
+    '| Cortex-M3 84 MHz, arduinolibs | 195 ms | 306 ms |',
+    '| Cortex-M0+ (SAM D20), do255e | 1,502,127 cycles | 3,255,070 cycles (about 26 ms at 125 MHz) |',
+    '',
+    picoTwo === undefined
+      ? ''
+      : `Our interpreted path validates two caps cold in ${(picoTwo / 1000).toFixed(0)} s of projected pico time, against about 0.05 to 0.06 s for two native verifications on an RP2040-class core: a factor of about ${Math.round(picoTwo / 55)}, which is why the node verifies in the background, caches every verified id and signs with precomputed nonces.`,
+    '',
+  ];
+}
+
 export function writeReport(results: Record<string, unknown>, quick: boolean, outDir: string): void {
   const docsDir = join(outDir, 'docs');
   mkdirSync(join(outDir, 'bench'), { recursive: true });
@@ -101,6 +124,7 @@ export function writeReport(results: Record<string, unknown>, quick: boolean, ou
     `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}. Raw figures: \`bench/results.json\`.`,
     quick ? '\n**Quick run**: the tiny sizes CI uses to prove the benches work; not the figures to quote.\n' : '',
     ...paperSection(results.paper as Paper, `node --import tsx host-tools/bench/paper.ts${quick ? ' --max 100' : ''}`, docsDir),
+    ...limitsSection(results),
     ...BENCHES.filter((entry) => entry.key !== 'paper').flatMap((entry) =>
       figuresSection(entry.key, results[entry.key] as Record<string, unknown>, `node --import tsx ${entry.script} ${(quick ? entry.quickArgs : entry.args).join(' ')}`.trim()),
     ),
