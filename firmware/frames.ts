@@ -3,7 +3,7 @@
 // most FRAME_BYTES_MAX bytes: one LoRa frame at SF7/SF8 less the link's own framing. Every field is
 // typed and bounded by the schema table below; decoding never throws out of decodeFrame.
 import { CborValue, decodeCborStrict, encodeCbor } from './codec/cbor';
-import { ID_BYTES, MEMBER_ID_MAX, RECORD_BYTES_MAX, SEQ_MAX, TIME_MS_MAX } from './records';
+import { ENERGY_WH_MAX, ID_BYTES, MEMBER_ID_MAX, RECORD_BYTES_MAX, SEQ_MAX, TIME_MS_MAX } from './records';
 import { Rejection, Result, accept, reject } from './rejections';
 
 export const FRAME_BYTES_MAX = 236;
@@ -21,8 +21,12 @@ export const FRAME_OFFLOAD = 7;
 export const FRAME_OFFLOAD_ACK = 8;
 export const FRAME_CHECKPOINT = 9;
 export const FRAME_RECORD_REQUEST = 10;
+/** From the aggregator: an auction match (advisory: the trade binds only through the signed records). */
+export const FRAME_MATCH = 11;
+/** From the aggregator: a trade committed and settled. */
+export const FRAME_TRADE_COMMITTED = 12;
 
-type FieldType = 'member' | 'seq' | 'slot' | 'time' | 'id' | 'ids2' | 'signature' | 'record' | 'ecash' | 'batch';
+type FieldType = 'member' | 'seq' | 'slot' | 'time' | 'id' | 'ids2' | 'signature' | 'record' | 'ecash' | 'energy' | 'batch';
 
 /** Field names and types per frame type; index = type. The names are the keys of the decoded object. */
 export const FRAME_SCHEMAS: { name: string; fields: [string, FieldType][] }[] = [
@@ -43,6 +47,11 @@ export const FRAME_SCHEMAS: { name: string; fields: [string, FieldType][] }[] = 
     fields: [['member', 'member'], ['balance', 'ecash'], ['asOfMs', 'time'], ['signature', 'signature']],
   },
   { name: 'record_request', fields: [['id', 'id']] },
+  {
+    name: 'match',
+    fields: [['seller', 'member'], ['buyer', 'member'], ['energyWh', 'energy'], ['ecash', 'ecash'], ['offer', 'id'], ['demand', 'id']],
+  },
+  { name: 'trade_committed', fields: [['seller', 'member'], ['buyer', 'member'], ['sold', 'id'], ['bought', 'id']] },
 ];
 
 export type Frame = { type: number; [field: string]: number | Uint8Array | Uint8Array[] };
@@ -53,6 +62,7 @@ function checkFrameField(type: FieldType, name: string, value: CborValue): void 
   else if (type === 'seq') ok = typeof value === 'number' && value >= 1 && value <= SEQ_MAX;
   else if (type === 'slot' || type === 'batch') ok = typeof value === 'number' && value >= 0 && value <= SLOT_MAX;
   else if (type === 'time') ok = typeof value === 'number' && value >= 0 && value <= TIME_MS_MAX;
+  else if (type === 'energy') ok = typeof value === 'number' && value >= 1 && value <= ENERGY_WH_MAX && value % 1 === 0;
   else if (type === 'ecash') ok = typeof value === 'number' && value >= 0 && value <= BALANCE_MAX;
   else if (type === 'id') ok = value instanceof Uint8Array && value.length === ID_BYTES;
   else if (type === 'signature') ok = value instanceof Uint8Array && value.length === SIGNATURE_BYTES;

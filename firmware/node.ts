@@ -20,6 +20,7 @@ import {
 import { FLAG_CONFLICT_LOSER, FLAG_OFFLOADED, FLAG_PINNED, FLAG_VALID, RecordWindow } from './ledger/window';
 import type { LightNode, NodeConfig, NodeStats, VerificationJob } from './node-api';
 import type { Platform } from './platform';
+import type { Trader } from './trade';
 import {
   ID_BYTES, KIND_BOUGHT, KIND_MEMBERSHIP, LedgerRecord, RECORD_BYTES_MAX, RECORD_WITH_TOKENS_BYTES_MAX, SignedRecord, bytesToSign, decodeRecord, encodePayload,
   encodeRecord,
@@ -105,6 +106,10 @@ export interface FullLightNode extends LightNode {
   requestIssue(request: IssueRequest): boolean;
   /** Ids of the node's own records the aggregator has not acknowledged yet. */
   pendingIds(): Uint8Array[];
+  /** Hands the frames the ledger does not use itself (auction matches, commits) to the EV's trader. */
+  onFrame(listener: (frame: Frame) => void): void;
+  /** The EV's trader (firmware/trade.ts), once the board has started one. */
+  trade?: Trader;
 }
 
 /** The key pair from a provisioned public key, when it belongs to the seed in use (no derivation). */
@@ -165,7 +170,8 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   };
   const rejections: { [code: string]: number } = {};
   let issue: Issue | null = null;
-  const verifyQueue: { signed: SignedRecord; id: Uint8Array; idKey: string; job: VerificationJob }[] = [];
+  // Records, acknowledgements and checkpoints wait here while tick verifies them a slice at a time.
+  const verifyQueue: { signed: SignedRecord | null; id: Uint8Array; idKey: string; job: VerificationJob; done: ((valid: boolean) => void) | null }[] = [];
   const startVerify = config.startVerify !== undefined ? config.startVerify : startTweetnaclVerify;
   const nonces = config.createNonceStock !== undefined ? config.createNonceStock(platform.storage, seed, keys.publicKey, platform.randomBytes) : null;
 
@@ -181,6 +187,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   let lastIssuedSlot = -1;
   let lastHelloMs = -Infinity;
   let random = persistence.nextRandomState(platform.randomBytes(4));
+  let frameListener: ((frame: Frame) => void) | null = null;
 
   function count(code: string): void {
     rejections[code] = (rejections[code] || 0) + 1;
@@ -317,9 +324,10 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     verifyQueue.shift();
     if (config.startVerify === undefined) counters.crypto_verify++;
     counters.signatures_verified++;
-    if (head.job.valid()) {
+    if (head.done !== null) head.done(head.job.valid());
+    else if (head.job.valid()) {
       verified.add(head.id);
-      conclude(head.signed, head.id);
+      conclude(head.signed as SignedRecord, head.id);
     } else {
       refused.add(head.id);
       counters.records_rejected++;
@@ -418,7 +426,21 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       count('VERIFY_QUEUE_FULL');
       return;
     }
-    verifyQueue.push({ signed: signed, id: id, idKey: hexId(id), job: startVerify(bytesToSign(signed.payload), signed.signature, issuerKey(signed.record)) });
+    verifyQueue.push({ signed: signed, id: id, idKey: hexId(id), job: startVerify(bytesToSign(signed.payload), signed.signature, issuerKey(signed.record)), done: null });
+  }
+
+  /** A signed message from the aggregator, verified in the background like a record; `done` gets the answer. */
+  function verifyLater(message: Uint8Array, signature: Uint8Array, idKey: string, done: (valid: boolean) => void): void {
+    if (platform.nativeEd25519 !== undefined) {
+      done(verifyAny(message, signature, config.aggregatorPublicKey));
+      return;
+    }
+    for (let index = 0; index < verifyQueue.length; index++) if (verifyQueue[index].idKey === idKey) return;
+    if (verifyQueue.length >= VERIFY_QUEUE_MAX) {
+      count('VERIFY_QUEUE_FULL');
+      return;
+    }
+    verifyQueue.push({ signed: null, id: new Uint8Array(0), idKey: idKey, job: startVerify(message, signature, config.aggregatorPublicKey), done: done });
   }
 
   function onTokenRequest(frame: Frame, nowMs: number): void {
@@ -470,11 +492,10 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
 
   function onCheckpoint(frame: Frame): void {
     const message = encodeCbor(['SmartChain checkpoint', frame.member as number, frame.balance as number, frame.asOfMs as number], 64);
-    if (!verifyAny(message, frame.signature as Uint8Array, config.aggregatorPublicKey)) {
-      count('CHECKPOINT_SIGNATURE_INVALID');
-      return;
-    }
-    if (members.checkpoint(frame.member as number, frame.balance as number, frame.asOfMs as number)) counters.checkpoints++;
+    verifyLater(message, frame.signature as Uint8Array, 'checkpoint ' + frame.member + ' ' + frame.asOfMs, function (valid: boolean) {
+      if (!valid) count('CHECKPOINT_SIGNATURE_INVALID');
+      else if (members.checkpoint(frame.member as number, frame.balance as number, frame.asOfMs as number)) counters.checkpoints++;
+    });
   }
 
   /** Whether a record is still a parent of one of the node's own unacknowledged records. */
@@ -489,11 +510,18 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
 
   function onOffloadAck(frame: Frame): void {
     const id = frame.id as Uint8Array;
-    const message = encodeCbor(['SmartChain ack', id], 64);
-    if (!verifyAny(message, frame.signature as Uint8Array, config.aggregatorPublicKey)) {
-      count('ACK_SIGNATURE_INVALID');
-      return;
-    }
+    let own = false;
+    const ids = persistence.pendingIds();
+    for (let index = 0; index < ids.length; index++) if (hexId(ids[index]) === hexId(id)) own = true;
+    // Only an acknowledgement of one of this node's pending records is worth a verification.
+    if (!own) return;
+    verifyLater(encodeCbor(['SmartChain ack', id], 64), frame.signature as Uint8Array, 'ack ' + hexId(id), function (valid: boolean) {
+      if (!valid) count('ACK_SIGNATURE_INVALID');
+      else acknowledged(id);
+    });
+  }
+
+  function acknowledged(id: Uint8Array): void {
     if (persistence.removePending(id)) {
       counters.offload_acked++;
       const slot = window.find(id);
@@ -523,7 +551,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     else if (frame.type === FRAME_CAP_REQUEST) {
       const caps = selectCaps(window, walk, alpha, nextRandom);
       if (caps !== null) platform.links[linkIndex].send(encodeFrame({ type: FRAME_CAP_REPLY, caps: caps }));
-    }
+    } else if (frameListener !== null) frameListener(frame);
   }
 
   /** Once k tokens are in: caps, sign, persist (before anything leaves), then broadcast and offload. */
@@ -668,6 +696,9 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     },
     pendingIds: function (): Uint8Array[] {
       return persistence.pendingIds();
+    },
+    onFrame: function (listener: (frame: Frame) => void): void {
+      frameListener = listener;
     },
     stats: function (): NodeStats {
       const out: NodeStats = { member: memberId, window_records: window.count, window_capacity: window.capacity, members: members.count };

@@ -1,9 +1,10 @@
-// Starts a light node on a board: one guarded tick timer (a throwing callback is logged with a code and
+// Starts a light node and the EV's trader on a board: one guarded tick timer (a throwing callback is logged with a code and
 // the node keeps running; Kaluma would otherwise cancel the timer for good), the link handlers feeding the
 // node's bounded inbox, and the board's watchdog fed from tick. Shared by every board adapter.
 import { createNode, FullLightNode } from '../../firmware/node';
 import type { NodeConfig } from '../../firmware/node-api';
 import type { Platform } from '../../firmware/platform';
+import { createTrader } from '../../firmware/trade';
 
 export type BoardTimers = {
   setInterval(callback: () => void, delayMs: number): unknown;
@@ -11,10 +12,13 @@ export type BoardTimers = {
 
 export function startBoard(platform: Platform, config: NodeConfig, timers: BoardTimers, tickIntervalMs: number): FullLightNode {
   const node = createNode(platform, config);
+  const trader = createTrader(node, platform.nowMs);
+  node.trade = trader;
   let failures = 0;
   timers.setInterval(function () {
     try {
       node.tick(platform.nowMs());
+      trader.tick(platform.nowMs());
     } catch (error) {
       failures++;
       platform.log('TICK_FAILED', String(error) + ' (' + failures + ')');

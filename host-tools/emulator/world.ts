@@ -18,23 +18,32 @@ export async function loadQuickJS(): Promise<QuickJSWASMModule> {
 
 type Endpoint = { board: EmulatedBoard; port: number };
 type Cable = { a: Endpoint; b: Endpoint; baud: number; lossProbability: number; corruptProbability: number };
-type Radio = { board: EmulatedBoard; link: number; duty: DutyCycle; busyUntilMs: number };
-type Delivery = { atMs: number; order: number; to: Endpoint; bytes: Uint8Array; kind: 'uart' | 'frame'; collided?: boolean; startMs?: number };
+/** A host endpoint (a gateway or harness) on a board's UART or on the LoRa channel: it is handed what it receives. */
+export type HostReceiver = (bytes: Uint8Array) => void;
+type HostCable = { board: EmulatedBoard; port: number; baud: number; receive: HostReceiver };
+type Radio = { board: EmulatedBoard | null; link: number; duty: DutyCycle; busyUntilMs: number; receive?: HostReceiver; sent: [number, number][] };
+type Delivery = { atMs: number; order: number; to: Endpoint | HostReceiver; bytes: Uint8Array; kind: 'uart' | 'frame'; collided?: boolean; startMs?: number };
 
-export type WorldStats = { uart_bytes: number; uart_bytes_lost: number; radio_sent: number; radio_lost: number; radio_collided: number; radio_refused_duty_cycle: number };
+export type WorldStats = {
+  uart_bytes: number; uart_bytes_lost: number; radio_sent: number; radio_lost: number; radio_collided: number; radio_refused_duty_cycle: number;
+  radio_airtime_ms: number;
+};
+
+const receiverOf = (to: Endpoint | HostReceiver) => (typeof to === 'function' ? to : to.board);
 
 export class World {
   nowMs = 0;
   readonly random: () => number;
   readonly boards: EmulatedBoard[] = [];
   private cables: Cable[] = [];
+  private hostCables: HostCable[] = [];
   private radios: Radio[] = [];
   private modulation: LoraModulation = EU868_DEFAULT;
   private radioLoss = 0;
   private queue: Delivery[] = [];
   private order = 0;
   readonly trace: string[] = [];
-  readonly stats: WorldStats = { uart_bytes: 0, uart_bytes_lost: 0, radio_sent: 0, radio_lost: 0, radio_collided: 0, radio_refused_duty_cycle: 0 };
+  readonly stats: WorldStats = { uart_bytes: 0, uart_bytes_lost: 0, radio_sent: 0, radio_lost: 0, radio_collided: 0, radio_refused_duty_cycle: 0, radio_airtime_ms: 0 };
 
   constructor(private module: QuickJSWASMModule, seed: number) {
     this.random = seededRandom(seed);
@@ -61,12 +70,28 @@ export class World {
   connectLora(entries: { board: EmulatedBoard; link: number }[], modulation: LoraModulation = EU868_DEFAULT, lossProbability = 0, dutyCyclePercent = 1): void {
     this.modulation = modulation;
     this.radioLoss = lossProbability;
-    for (const entry of entries) this.radios.push({ ...entry, duty: new DutyCycle(dutyCyclePercent, 3600000, 4096), busyUntilMs: 0 });
+    for (const entry of entries) this.radios.push({ ...entry, duty: new DutyCycle(dutyCyclePercent, 3600000, 4096), busyUntilMs: 0, sent: [] });
   }
 
-  /** Writes bytes into a board's UART from the host side (a gateway or test harness). */
-  inject(board: EmulatedBoard, port: number, bytes: Uint8Array, kind: 'uart' | 'frame' = 'uart'): void {
-    this.queue.push({ atMs: this.nowMs, order: this.order++, to: { board, port }, bytes, kind });
+  /** Writes bytes into a board's UART from the host side (a gateway or test harness), after `delayMs`. */
+  inject(board: EmulatedBoard, port: number, bytes: Uint8Array, kind: 'uart' | 'frame' = 'uart', delayMs = 0): void {
+    this.queue.push({ atMs: this.nowMs + delayMs, order: this.order++, to: { board, port }, bytes, kind });
+  }
+
+  /**
+   * A cable from a board's UART to the host: what the board writes reaches `receive` after its time on
+   * the wire; `send` writes to the board the same way. Returns the host's side of the cable.
+   */
+  connectHost(board: EmulatedBoard, port: number, receive: HostReceiver, baud = 115200): { send(bytes: Uint8Array): void } {
+    this.hostCables.push({ board, port, baud, receive });
+    return { send: (bytes) => this.inject(board, port, bytes.slice(), 'uart', (bytes.length * 10 * 1000) / baud) };
+  }
+
+  /** The host's own radio on the LoRa channel (a gateway): airtime and its duty cycle apply to it as well. */
+  addHostRadio(receive: HostReceiver, dutyCyclePercent = 1): { send(bytes: Uint8Array): boolean } {
+    const radio: Radio = { board: null, link: 0, duty: new DutyCycle(dutyCyclePercent, 3600000, 4096), busyUntilMs: 0, receive, sent: [] };
+    this.radios.push(radio);
+    return { send: (bytes) => this.transmit(radio, bytes, this.nowMs) };
   }
 
   /** Routes what a board wrote during its last call. */
@@ -95,16 +120,23 @@ export class World {
         const durationMs = (bytes.length * 10 * 1000) / cable.baud;
         this.queue.push({ atMs: sentAt + durationMs, order: this.order++, to, bytes: Uint8Array.from(kept), kind: board.profile === 'emulator' ? 'frame' : 'uart' });
       }
+      for (const cable of this.hostCables) {
+        if (cable.board !== board || cable.port !== item.port) continue;
+        this.stats.uart_bytes += item.bytes.length;
+        this.queue.push({ atMs: sentAt + (item.bytes.length * 10 * 1000) / cable.baud, order: this.order++, to: cable.receive, bytes: item.bytes.slice(), kind: 'uart' });
+      }
     }
   }
 
-  private transmit(radio: Radio, bytes: Uint8Array, atMs: number): void {
+  private transmit(radio: Radio, bytes: Uint8Array, atMs: number): boolean {
     const duration = airtimeMs(bytes.length, this.modulation);
     const start = Math.max(atMs, radio.busyUntilMs);
     if (!radio.duty.tryTransmit(start, duration)) {
       this.stats.radio_refused_duty_cycle++;
-      return;
+      return false;
     }
+    this.stats.radio_airtime_ms += duration;
+    radio.sent.push([start, duration]);
     radio.busyUntilMs = start + duration;
     this.stats.radio_sent++;
     for (const other of this.radios) {
@@ -113,10 +145,11 @@ export class World {
         this.stats.radio_lost++;
         continue;
       }
-      const delivery: Delivery = { atMs: start + duration, order: this.order++, to: { board: other.board, port: other.link }, bytes: bytes.slice(), kind: 'frame', startMs: start };
+      const to = other.board === null ? (other.receive as HostReceiver) : { board: other.board, port: other.link };
+      const delivery: Delivery = { atMs: start + duration, order: this.order++, to, bytes: bytes.slice(), kind: 'frame', startMs: start };
       // Two transmissions overlapping in time at one receiver destroy each other.
       for (const pending of this.queue) {
-        if (pending.to.board === other.board && pending.startMs !== undefined && pending.startMs < delivery.atMs && start < pending.atMs) {
+        if (receiverOf(pending.to) === receiverOf(to) && pending.startMs !== undefined && pending.startMs < delivery.atMs && start < pending.atMs) {
           if (!pending.collided) this.stats.radio_collided++;
           pending.collided = true;
           delivery.collided = true;
@@ -125,6 +158,26 @@ export class World {
       if (delivery.collided) this.stats.radio_collided++;
       this.queue.push(delivery);
     }
+    return true;
+  }
+
+  /**
+   * The highest share of any hour (sliding, from each transmission's start) that one board's radio spent
+   * transmitting, in percent; the host's gateway radio is left out (it may use a 10 % sub-band).
+   */
+  dutyCycleMaxPercent(): number {
+    let max = 0;
+    for (const radio of this.radios) {
+      if (radio.board === null) continue;
+      let first = 0;
+      let sum = 0;
+      for (let last = 0; last < radio.sent.length; last++) {
+        sum += radio.sent[last][1];
+        while (radio.sent[last][0] - radio.sent[first][0] >= 3600000) sum -= radio.sent[first++][1];
+        max = Math.max(max, (100 * sum) / 3600000);
+      }
+    }
+    return max;
   }
 
   /** Runs the world until `untilMs`: deliveries and timers in time order, each board in board time. */
@@ -139,6 +192,10 @@ export class World {
       while (this.queue.length > 0 && this.queue[0].atMs <= this.nowMs) {
         const delivery = this.queue.shift() as Delivery;
         if (delivery.collided) continue;
+        if (typeof delivery.to === 'function') {
+          delivery.to(delivery.bytes);
+          continue;
+        }
         const board = delivery.to.board;
         board.runUntil(this.nowMs);
         this.collect(board);
