@@ -166,12 +166,12 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   const counters: { [name: string]: number } = {
     frames_received: 0, frames_dropped_inbox_full: 0, frames_rejected: 0, records_accepted: 0, records_rejected: 0,
     records_issued: 0, signatures_online: 0, sign_fallbacks: 0, crypto_field_ops: 0, crypto_verify: 0, crypto_sign: 0, crypto_hash: 0, conflicts_detected: 0, conflicts_swapped: 0, tokens_granted: 0, tokens_refused: 0, tokens_collected: 0, signatures_verified: 0,
-    signature_cache_hits: 0, offload_acked: 0, checkpoints: 0, window_full: 0,
+    signature_cache_hits: 0, offload_acked: 0, checkpoints: 0, window_full: 0, validation_ms_last: 0, validations_timed: 0,
   };
   const rejections: { [code: string]: number } = {};
   let issue: Issue | null = null;
   // Records, acknowledgements and checkpoints wait here while tick verifies them a slice at a time.
-  const verifyQueue: { signed: SignedRecord | null; id: Uint8Array; idKey: string; job: VerificationJob; done: ((valid: boolean) => void) | null }[] = [];
+  const verifyQueue: { signed: SignedRecord | null; id: Uint8Array; idKey: string; job: VerificationJob; done: ((valid: boolean) => void) | null; queuedMs: number }[] = [];
   const startVerify = config.startVerify !== undefined ? config.startVerify : startTweetnaclVerify;
   const nonces = config.createNonceStock !== undefined ? config.createNonceStock(platform.storage, seed, keys.publicKey, platform.randomBytes) : null;
 
@@ -267,10 +267,12 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     if (kindCode !== null) return kindCode;
     const timeCode = checkTimestamp(record.timeMs, nowMs, timeRules);
     if (timeCode !== null) return timeCode;
+    const recordSlot = slotOf(record.timeMs, slotMs);
     for (let slot = 0; slot < window.capacity; slot++) {
-      if (window.isUsed(slot) && window.issuer[slot] === record.issuer && window.seq[slot] === record.seq && record.kind !== KIND_MEMBERSHIP) {
-        if (!window.idEquals(slot, id, 0)) return 'EQUIVOCATION';
-      }
+      if (!window.isUsed(slot) || window.issuer[slot] !== record.issuer || record.kind === KIND_MEMBERSHIP || window.idEquals(slot, id, 0)) continue;
+      if (window.seq[slot] === record.seq) return 'EQUIVOCATION';
+      // Proof of time allows one record per issuer per slot; tokens are not broadcast, so this is what a light node can see.
+      if (slotOf(window.timeMs[slot], slotMs) === recordSlot) return 'POT_SLOT_REUSED';
     }
     const potCode = checkPotGranters(record, { tokensRequired: tokensRequired, slotMs: slotMs }, function (member: number) {
       return members.has(member);
@@ -326,6 +328,9 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     counters.signatures_verified++;
     if (head.done !== null) head.done(head.job.valid());
     else if (head.job.valid()) {
+      // Board time from a record's arrival to its verdict, for the latency a trade sees (stats).
+      counters.validation_ms_last = platform.nowMs() - head.queuedMs;
+      counters.validations_timed++;
       verified.add(head.id);
       conclude(head.signed as SignedRecord, head.id);
     } else {
@@ -426,7 +431,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       count('VERIFY_QUEUE_FULL');
       return;
     }
-    verifyQueue.push({ signed: signed, id: id, idKey: hexId(id), job: startVerify(bytesToSign(signed.payload), signed.signature, issuerKey(signed.record)), done: null });
+    verifyQueue.push({ signed: signed, id: id, idKey: hexId(id), job: startVerify(bytesToSign(signed.payload), signed.signature, issuerKey(signed.record)), done: null, queuedMs: platform.nowMs() });
   }
 
   /** A signed message from the aggregator, verified in the background like a record; `done` gets the answer. */
@@ -440,7 +445,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       count('VERIFY_QUEUE_FULL');
       return;
     }
-    verifyQueue.push({ signed: null, id: new Uint8Array(0), idKey: idKey, job: startVerify(message, signature, config.aggregatorPublicKey), done: done });
+    verifyQueue.push({ signed: null, id: new Uint8Array(0), idKey: idKey, job: startVerify(message, signature, config.aggregatorPublicKey), done: done, queuedMs: platform.nowMs() });
   }
 
   function onTokenRequest(frame: Frame, nowMs: number): void {

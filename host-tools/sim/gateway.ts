@@ -1,0 +1,123 @@
+// The aggregator's gateway: the aggregator's side of the radio or of the UART star. It joins each
+// offloaded record with its proof-of-time tokens (they follow the record as token_grant frames), submits
+// it for full validation and durable storage, and acknowledges it once stored; it runs auction rounds and
+// tells both sides of each match; it tells both sides of each committed trade and sends them signed
+// balance checkpoints. On a UART star it also relays every other frame to the other EVs, as a LoRa channel
+// would carry it. Bounded: one offload in progress per member.
+import type { Aggregator, SubmitResult } from '../aggregator/aggregator';
+import { FRAME_MATCH, FRAME_OFFLOAD, FRAME_TOKEN_GRANT, FRAME_TRADE_COMMITTED, decodeFrame, encodeFrame, encodeToken } from '../../firmware/frames';
+import { RECORD_BYTES_MAX, decodeRecord, encodeRecord } from '../../firmware/records';
+
+/** Where the gateway sends a frame: one member, or everyone in range. */
+export type GatewaySend = (member: number | 'all', frame: Uint8Array) => void;
+
+type Offload = { issuer: number; seq: number; payload: Uint8Array; signature: Uint8Array; tokens: Map<number, Uint8Array> };
+
+export type GatewayEvents = {
+  stored?: (id: string, issuer: number, kind: number) => void;
+  rejected?: (code: string, issuer: number) => void;
+  matched?: (match: { seller: number; buyer: number; energyWh: number; ecash: number }) => void;
+  committed?: (trade: { soldId: string; seller: number; buyer: number; energyWh: number; ecash: number }) => void;
+};
+
+export class Gateway {
+  private offloads = new Map<number, Offload>();
+  readonly rejections: Record<string, number> = {};
+  framesRejected = 0;
+  acksSent = 0;
+
+  constructor(
+    private aggregator: Aggregator,
+    private tokensRequired: number,
+    private send: GatewaySend,
+    private events: GatewayEvents = {},
+  ) {}
+
+  /** A frame heard from an EV; returns whether it is one the gateway consumed (not to be relayed). */
+  receive(bytes: Uint8Array): boolean {
+    const decoded = decodeFrame(bytes);
+    if (!decoded.ok) {
+      this.framesRejected++;
+      this.count(decoded.code, 0);
+      return true;
+    }
+    const frame = decoded.value;
+    if (frame.type === FRAME_OFFLOAD) {
+      const record = decodeRecord(frame.record as Uint8Array, RECORD_BYTES_MAX);
+      if (!record.ok) {
+        this.count(record.code, 0);
+        return true;
+      }
+      const { issuer, seq } = record.value.record;
+      this.offloads.set(issuer, { issuer, seq, payload: record.value.payload, signature: record.value.signature, tokens: new Map() });
+      this.complete(issuer);
+      return true;
+    }
+    if (frame.type === FRAME_TOKEN_GRANT) {
+      const offload = this.offloads.get(frame.requester as number);
+      if (offload !== undefined && offload.seq === frame.seq && offload.tokens.size < this.tokensRequired) {
+        const granter = frame.granter as number;
+        offload.tokens.set(granter, encodeToken({ granter, requester: offload.issuer, seq: offload.seq, slot: frame.slot as number, signature: frame.signature as Uint8Array }));
+        this.complete(offload.issuer);
+      }
+    }
+    return false;
+  }
+
+  /** Submits an offload once its tokens are in (tokens in the order of the record's granter list). */
+  private complete(issuer: number): void {
+    const offload = this.offloads.get(issuer) as Offload;
+    if (offload.tokens.size < this.tokensRequired) return;
+    this.offloads.delete(issuer);
+    const tokens = [...offload.tokens.entries()].sort((left, right) => left[0] - right[0]).map((entry) => entry[1]);
+    const bytes = encodeRecord(offload.payload, offload.signature, tokens);
+    const result: SubmitResult = this.aggregator.submit(bytes);
+    if (!result.ok) {
+      this.count(result.code, issuer);
+      return;
+    }
+    if (!result.duplicate) {
+      const stored = this.aggregator.record(result.id);
+      this.events.stored?.(result.id, issuer, stored?.kind ?? 0);
+    }
+    this.send(issuer, this.aggregator.acknowledge(result.id));
+    this.acksSent++;
+    for (const soldId of result.committed) this.announceCommit(soldId);
+  }
+
+  private announceCommit(soldId: string): void {
+    const trade = (this.aggregator.trades(1000) as { sold_id: string; bought_id: string; seller: number; buyer: number; energy_wh: number; ecash: number }[]).find(
+      (row) => row.sold_id === soldId,
+    );
+    if (trade === undefined) return;
+    const frame = encodeFrame({
+      type: FRAME_TRADE_COMMITTED, seller: trade.seller, buyer: trade.buyer,
+      sold: new Uint8Array(Buffer.from(trade.sold_id, 'hex')), bought: new Uint8Array(Buffer.from(trade.bought_id, 'hex')),
+    });
+    for (const member of [trade.seller, trade.buyer]) {
+      this.send(member, frame);
+      const checkpoint = this.aggregator.checkpoint(member);
+      if (checkpoint !== null) this.send(member, checkpoint);
+    }
+    this.events.committed?.({ soldId, seller: trade.seller, buyer: trade.buyer, energyWh: trade.energy_wh, ecash: trade.ecash });
+  }
+
+  /** One auction round; both sides of each match between EVs are told. */
+  auction(): void {
+    for (const match of this.aggregator.runAuction()) {
+      if (match.seller === 0) continue;
+      const frame = encodeFrame({
+        type: FRAME_MATCH, seller: match.seller, buyer: match.buyer, energyWh: match.energyWh, ecash: match.ecash,
+        offer: new Uint8Array(Buffer.from(match.offerId, 'hex')), demand: new Uint8Array(Buffer.from(match.demandId, 'hex')),
+      });
+      this.send(match.seller, frame);
+      this.send(match.buyer, frame);
+      this.events.matched?.(match);
+    }
+  }
+
+  private count(code: string, issuer: number): void {
+    this.rejections[code] = (this.rejections[code] ?? 0) + 1;
+    this.events.rejected?.(code, issuer);
+  }
+}
