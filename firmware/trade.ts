@@ -40,7 +40,8 @@ export interface Trader {
   stats(): { [name: string]: number };
 }
 
-export function createTrader(node: FullLightNode, nowMs: () => number, timeoutMs: number = DEFAULT_TRADE_TIMEOUT_MS): Trader {
+export function createTrader(node: FullLightNode, nowMs: () => number, timeoutMs?: number): Trader {
+  const timeout = timeoutMs !== undefined ? timeoutMs : DEFAULT_TRADE_TIMEOUT_MS;
   const trade: TradeState = { stage: 'idle', counterparty: 0, energyWh: 0, ecash: 0, ref: null, deliveredWh: -1, startedMs: 0 };
   const counters: { [name: string]: number } = { trades_offered: 0, trades_demanded: 0, trades_sold: 0, trades_bought: 0, trades_committed: 0 };
   let pendingIssue: { kind: number; energyWh: number; ecash: number; counterparty?: number; ref?: Uint8Array } | null = null;
@@ -135,7 +136,7 @@ export function createTrader(node: FullLightNode, nowMs: () => number, timeoutMs
     },
     tick: function (now: number): void {
       if (trade.stage === 'idle') return;
-      if (now - trade.startedMs > timeoutMs) {
+      if (now - trade.startedMs > timeout) {
         fail(trade.stage === 'offered' || trade.stage === 'demanded' ? 'TRADE_NO_MATCH' : 'TRADE_TIMEOUT');
         return;
       }

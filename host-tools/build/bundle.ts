@@ -2,6 +2,7 @@
 // dist/<board>/firmware.js, through esbuild, with the guards of guards.ts: syntax the runtime lacks is
 // refused at build time, runtime globals it lacks must not appear, no NUL byte, and only the runtime's
 // built-in modules may be required. Returns a size report per module from esbuild's metafile.
+import { pruneNacl } from './prune-nacl';
 import * as esbuild from 'esbuild';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -39,6 +40,14 @@ export type BuildResult = { board: string; outfile: string; bytes: number; budge
  * tweetnacl looks for Node's `crypto` to seed its PRNG; the board supplies randomness through its
  * Platform instead, so `crypto` resolves to an empty module. Any other Node built-in is a build error.
  */
+/** tweetnacl without the primitives a board never runs (prune-nacl.ts). */
+const pruneNaclPlugin: esbuild.Plugin = {
+  name: 'prune-nacl',
+  setup(build) {
+    build.onLoad({ filter: /tweetnacl[\\/]nacl\.js$/ }, (args) => ({ contents: pruneNacl(readFileSync(args.path, 'utf8')), loader: 'js' }));
+  },
+};
+
 function runtimeModulesPlugin(runtime: Runtime): esbuild.Plugin {
   return {
     name: 'smartchain-runtime-modules',
@@ -86,7 +95,7 @@ export async function buildBoard(board: BoardDescription, options: BuildOptions 
       metafile: true,
       logLevel: 'silent',
       outfile,
-      plugins: [runtimeModulesPlugin(board.runtime)],
+      plugins: [runtimeModulesPlugin(board.runtime), pruneNaclPlugin],
       // tweetnacl's small variant: 18.7 KB minified against nacl-fast's 32.6 KB. On a 180 KB Kaluma heap a
       // byte of source costs about 2.3 bytes once parsed (PLATFORMS.md D), so nacl-fast would leave the
       // node almost no room; the speed we give up is won back by the sliced fast verification.

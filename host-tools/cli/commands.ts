@@ -12,6 +12,7 @@ export const commands: Record<string, Entry> = Object.fromEntries(
     entry('aggregator', 'run the aggregator (full node, SQLite store, HTTP API)', () => import('./commands/aggregator')),
     entry('bench', 'measure validation latency on a board (emulator)', () => import('./commands/bench')),
     entry('build', 'bundle the firmware for a board (pico, esp32, emulator)', () => import('./commands/build')),
+    entry('simulate', 'run the city: emulated EV boards trading energy through an aggregator', () => import('./commands/simulate')),
     entry('demo', 'run light nodes in one process, trading energy in simulated time', () => import('./commands/demo')),
     entry('emulate', 'run an emulated board on a pseudo-terminal (Kaluma REPL)', () => import('./commands/emulate')),
     entry('flash', 'write a board bundle to a board (kaluma write, or the espruino tool)', () => import('./commands/flash')),

@@ -29,6 +29,19 @@ export type WorldStats = {
   radio_airtime_ms: number;
 };
 
+/** The highest share of any hour (from each transmission's start) spent transmitting, in percent. */
+export function slidingHourMaxPercent(sent: [number, number][]): number {
+  let max = 0;
+  let first = 0;
+  let sum = 0;
+  for (let last = 0; last < sent.length; last++) {
+    sum += sent[last][1];
+    while (sent[last][0] - sent[first][0] >= 3600000) sum -= sent[first++][1];
+    max = Math.max(max, (100 * sum) / 3600000);
+  }
+  return max;
+}
+
 const receiverOf = (to: Endpoint | HostReceiver) => (typeof to === 'function' ? to : to.board);
 
 export class World {
@@ -167,16 +180,7 @@ export class World {
    */
   dutyCycleMaxPercent(): number {
     let max = 0;
-    for (const radio of this.radios) {
-      if (radio.board === null) continue;
-      let first = 0;
-      let sum = 0;
-      for (let last = 0; last < radio.sent.length; last++) {
-        sum += radio.sent[last][1];
-        while (radio.sent[last][0] - radio.sent[first][0] >= 3600000) sum -= radio.sent[first++][1];
-        max = Math.max(max, (100 * sum) / 3600000);
-      }
-    }
+    for (const radio of this.radios) if (radio.board !== null) max = Math.max(max, slidingHourMaxPercent(radio.sent));
     return max;
   }
 

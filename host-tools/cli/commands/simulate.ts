@@ -1,0 +1,75 @@
+// `smartchain simulate`: the city simulation, the product's main job (host-tools/sim/city.ts).
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ATTACKS, runCity, LinkKind } from '../../sim/city';
+import { writeReport } from '../../sim/report';
+import { Command, CommandError, UsageError, parseChoice, parseIntegerOption } from '../command';
+
+/** A duration such as 90s, 30m or 6h, in milliseconds. */
+export function parseDuration(raw: unknown, fallback: string): number {
+  const text = typeof raw === 'string' ? raw : fallback;
+  const match = /^(\d{1,6})(s|m|h)$/.exec(text);
+  if (match === null) throw new UsageError(`--duration must be a number followed by s, m or h (e.g. 30m), got ${text}`);
+  const value = Number(match[1]) * { s: 1000, m: 60000, h: 3600000 }[match[2] as 's' | 'm' | 'h'];
+  if (value < 60000 || value > 48 * 3600000) throw new UsageError('--duration must be from 1m to 48h');
+  return value;
+}
+
+export const command: Command = {
+  name: 'simulate',
+  summary: 'run the city: emulated EV boards trading energy through an aggregator',
+  usage: `smartchain simulate [--evs N] [--aggregators 1] [--duration 30m] [--seed S] [--link lora|uart]
+                    [--attack none|double-spend|sybil|spam] [--out DIR] [--quiet]
+
+Runs the aggregator (a SQLite file in DIR) and N emulated boards (the real dist/pico and dist/esp32
+bundles, alternately) in simulated board time, each the telematics unit of an EV whose battery,
+driving and charging the host plays. Writes DIR/summary.json (docs/simulation.md) and DIR/report.html.
+  --evs N          EVs, 2 to 32 (default 12)
+  --aggregators N  aggregators; one is supported
+  --duration D     simulated time, e.g. 90m or 6h (default 30m)
+  --link KIND      lora (one SF7 channel) or uart (a star through the aggregator's gateway); default lora
+  --attack KIND    none (default), double-spend, sybil or spam
+  --quiet          no progress bar
+Run \`make build\` first.`,
+  options: {
+    evs: { type: 'string' }, aggregators: { type: 'string' }, duration: { type: 'string' }, seed: { type: 'string' },
+    link: { type: 'string' }, attack: { type: 'string' }, out: { type: 'string' }, quiet: { type: 'boolean' },
+  },
+  async run(values) {
+    const evs = parseIntegerOption(values, 'evs', 2, 32, 12);
+    parseIntegerOption(values, 'aggregators', 1, 1, 1);
+    const durationMs = parseDuration(values.duration, '30m');
+    const seed = parseIntegerOption(values, 'seed', 0, 2 ** 31 - 1, 1);
+    const link = parseChoice<LinkKind>(values, 'link', ['lora', 'uart'], 'lora');
+    const attack = parseChoice(values, 'attack', ATTACKS, 'none');
+    const outDir = typeof values.out === 'string' ? values.out : 'out';
+    for (const board of ['pico', 'esp32']) {
+      if (!existsSync(join('dist', board, 'firmware.js'))) throw new CommandError('BUNDLE_MISSING', `dist/${board}/firmware.js is missing: run make build`);
+    }
+    mkdirSync(outDir, { recursive: true });
+    const bar = values.quiet === true || !process.stderr.isTTY ? null : process.stderr;
+    let lastPrinted = -1;
+    const { summary, detail } = await runCity({
+      evs, durationMs, seed, link, attack, outDir,
+      progress: ({ simMs, durationMs: total, records, trades }) => {
+        const percent = Math.floor((100 * simMs) / total);
+        if (percent === lastPrinted) return;
+        lastPrinted = percent;
+        const line = `[${'#'.repeat(Math.floor(percent / 4)).padEnd(25, '.')}] ${formatMinutes(simMs)}/${formatMinutes(total)} simulated, ${records} records, ${trades} trades`;
+        if (bar) bar.write(`\r${line}`);
+        else if (values.quiet !== true && percent % 10 === 0) console.error(line);
+      },
+    });
+    if (bar) bar.write('\n');
+    writeFileSync(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+    writeReport(join(outDir, 'report.html'), summary, detail);
+    console.log(JSON.stringify(summary, null, 2));
+    console.log(`summary: ${join(outDir, 'summary.json')}\nreport:  ${join(outDir, 'report.html')}`);
+    return 0;
+  },
+};
+
+function formatMinutes(ms: number): string {
+  const minutes = Math.floor(ms / 60000);
+  return minutes >= 60 ? `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}` : `${minutes}m`;
+}

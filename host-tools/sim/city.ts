@@ -1,0 +1,456 @@
+// The city simulation (the product's main job): N EVs, each an emulated board running the real dist/
+// bundle (pico and esp32 alternately) in simulated board time, trading energy through one aggregator
+// (the real Aggregator on a SQLite file) over a LoRa channel or a UART star. The host plays each
+// vehicle: its battery, whether it is charging, driving or idle, when it offers or asks for energy, and
+// the energy transfer itself; everything on the ledger is the firmware's doing. Attackers are host-class
+// light nodes running the same firmware code. The same seed replays the same run.
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { createPrivateKey, sign } from 'node:crypto';
+import { Aggregator } from '../aggregator/aggregator';
+import { loadBoard } from '../build/boards';
+import { COSTS } from '../emulator/cost-model';
+import { EmulatedBoard, WORLD_EPOCH_MS } from '../emulator/board';
+import { provisionBoards } from '../emulator/provision';
+import { World, seededRandom, slidingHourMaxPercent } from '../emulator/world';
+import { verifyHost } from '../crypto/verify-host';
+import { Gateway } from './gateway';
+import { MemoryStore } from './in-process';
+import { UartDeframer, encodeUartFrame } from '../../boards/drivers/uart-framing';
+import { airtimeMs, EU868_DEFAULT } from '../../boards/drivers/lora-airtime';
+import { createNode, FullLightNode } from '../../firmware/node';
+import { createTrader } from '../../firmware/trade';
+import { FRAME_OFFLOAD, FRAME_RECORD, FRAME_TOKEN_GRANT, Token, decodeToken, encodeFrame } from '../../firmware/frames';
+import { KIND_BOUGHT, KIND_OFFER, RECORD_WITH_TOKENS_BYTES_MAX, LedgerRecord, bytesToSign, decodeRecord, encodePayload, encodeRecord } from '../../firmware/records';
+import { slotOf } from '../../firmware/ledger/rules';
+import type { Link, Platform } from '../../firmware/platform';
+
+export const ATTACKS = ['none', 'double-spend', 'sybil', 'spam'] as const;
+export type Attack = (typeof ATTACKS)[number];
+export type LinkKind = 'lora' | 'uart';
+
+export type CityOptions = {
+  evs: number;
+  durationMs: number;
+  seed: number;
+  link: LinkKind;
+  attack: Attack;
+  outDir: string;
+  /** Called after every simulated step with the progress so far. */
+  progress?: (progress: { simMs: number; durationMs: number; records: number; trades: number }) => void;
+};
+
+const STEP_MS = 1000;
+const SAMPLE_MS = 60000;
+const AUCTION_MS = 60000;
+const VEHICLE_MS = 30000;
+const SLOT_MS = 60000;
+const TOKENS_REQUIRED = 2;
+const BALANCE = 100000;
+const UART_PAYLOAD_MAX = 256;
+/** A vehicle-to-vehicle DC transfer: 11 kW (a charger on either car's bidirectional port). */
+const TRANSFER_W = 11000;
+const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+type Vehicle = {
+  member: number;
+  board: 'pico' | 'esp32' | 'host';
+  capacityWh: number;
+  socWh: number;
+  state: 'charging' | 'discharging' | 'idle';
+  /** Asks and bids per Wh, in Ecash minor units. */
+  askPerWh: number;
+  bidPerWh: number;
+  call(expression: string): string;
+  energySeries: [number, number][];
+  ecashSeries: [number, number][];
+  stageSinceMs: number;
+  lastStage: string;
+};
+
+export type CitySummary = Record<string, unknown>;
+
+function percentiles(values: number[]): { p50: number | null; p95: number | null; max: number | null } {
+  const sorted = [...values].sort((left, right) => left - right);
+  const at = (fraction: number) => (sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))]);
+  return { p50: at(0.5), p95: at(0.95), max: sorted.length === 0 ? null : sorted[sorted.length - 1] };
+}
+
+export async function runCity(options: CityOptions) {
+  const started = Date.now();
+  const random = seededRandom(options.seed);
+  const world = await World.create(options.seed);
+  const attacker = options.attack === 'double-spend' || options.attack === 'sybil';
+  const memberCount = options.evs + (attacker ? 1 : 0);
+  const provisioned = provisionBoards(memberCount, random, { balance: BALANCE, tokensRequired: TOKENS_REQUIRED, slotMs: SLOT_MS });
+  mkdirSync(options.outDir, { recursive: true });
+  const dbPath = join(options.outDir, 'aggregator.sqlite');
+  for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
+  const wallMs = () => WORLD_EPOCH_MS + world.nowMs;
+  const aggregator = new Aggregator({
+    dbPath, consortiumSeed: new Uint8Array(32).fill(0xc0), aggregatorSeed: provisioned.aggregatorSeed, tokensRequired: TOKENS_REQUIRED,
+    slotMs: SLOT_MS, now: wallMs, random: seededRandom(options.seed + 1), surplusEnergyWh: 0,
+  });
+  for (const entry of provisioned.boards) {
+    const added = aggregator.addMember(entry.publicKey, BALANCE);
+    if (!added.ok || added.id !== entry.member) throw new Error(`member ${entry.member} could not be registered`);
+  }
+  const ecashStart = aggregator.stats().ecash_total;
+
+  // ---- the channel: every endpoint's frames reach the gateway and (on UART, through its relay) the others
+  const endpoints: { member: number; send(frame: Uint8Array): void }[] = [];
+  const frameLog: { member: number; atMs: number; airtimeMs: number }[] = [];
+  const records: { id: string; issuer: number; kind: number; atMs: number }[] = [];
+  const matchTimes = new Map<string, number>();
+  const commitLatencies: number[] = [];
+  const tradeSeries: [number, number][] = [];
+  const recordSeries: [number, number][] = [];
+  let attackerRejected = 0;
+  const conflictResolvedMs: number[] = [];
+  const attackerIssued = new Map<string, number>();
+  const matchKey = (seller: number, buyer: number, energyWh: number, ecash: number) => `${seller}/${buyer}/${energyWh}/${ecash}`;
+  let hostRadio: { send(bytes: Uint8Array): boolean } | null = null;
+
+  const gateway = new Gateway(aggregator, TOKENS_REQUIRED, (member, frame) => {
+    if (options.link === 'lora') (hostRadio as { send(bytes: Uint8Array): boolean }).send(frame);
+    else for (const endpoint of endpoints) if (member === 'all' || endpoint.member === member) endpoint.send(frame);
+  }, {
+    stored: (id, issuer, kind) => records.push({ id, issuer, kind, atMs: world.nowMs }),
+    rejected: (code, issuer) => {
+      if (attacker && issuer === memberCount) {
+        attackerRejected++;
+        const issuedAt = attackerIssued.get(code === 'CONFLICT_DOUBLE_SPEND' ? 'conflict' : '');
+        if (issuedAt !== undefined) conflictResolvedMs.push(world.nowMs - issuedAt);
+      }
+    },
+    matched: (match) => matchTimes.set(matchKey(match.seller, match.buyer, match.energyWh, match.ecash), world.nowMs),
+    committed: (trade) => {
+      const at = matchTimes.get(matchKey(trade.seller, trade.buyer, trade.energyWh, trade.ecash));
+      if (at !== undefined) commitLatencies.push(world.nowMs - at);
+    },
+  });
+
+  /** A frame from an EV: the gateway hears it, and on the UART star relays it to the other EVs. */
+  function fromEndpoint(member: number, frame: Uint8Array): void {
+    frameLog.push({ member, atMs: world.nowMs, airtimeMs: airtimeMs(frame.length, EU868_DEFAULT) });
+    const consumed = gateway.receive(frame);
+    if (options.link === 'uart' && !consumed) for (const endpoint of endpoints) if (endpoint.member !== member) endpoint.send(frame);
+  }
+  if (options.link === 'lora') {
+    // The gateway's radio on the EU868 g3 sub-band, where the duty cycle is 10 %.
+    hostRadio = world.addHostRadio((bytes) => void gateway.receive(bytes), 10);
+  }
+
+  // ---- the boards
+  const vehicles: Vehicle[] = [];
+  const boards: { board: EmulatedBoard; kind: 'pico' | 'esp32' }[] = [];
+  const encode = (text: string) => new TextEncoder().encode(text);
+  for (let index = 0; index < options.evs; index++) {
+    const kind = index % 2 === 0 ? 'pico' : 'esp32';
+    const spec = loadBoard(kind);
+    const json = provisioned.boards[index].json;
+    const member = provisioned.boards[index].member;
+    const board = world.addBoard({
+      name: `ev${member}-${kind}`, profile: kind === 'pico' ? 'kaluma' : 'espruino', costs: COSTS[kind], heapBytesMax: spec.heap_bytes_max,
+      watchdogMs: spec.watchdog_ms, files: kind === 'pico' ? { '/provision.json': encode(json) } : { 'provision.json': encode(json) },
+    }, `dist/${kind}/firmware.js`);
+    boards.push({ board, kind });
+    const port = spec.uart.port as number;
+    if (options.link === 'uart') {
+      const deframer = new UartDeframer(UART_PAYLOAD_MAX, (payload) => fromEndpoint(member, payload));
+      const cable = world.connectHost(board, port, (bytes) => deframer.push(bytes), spec.uart.baud as number);
+      endpoints.push({ member, send: (frame) => cable.send(encodeUartFrame(frame, UART_PAYLOAD_MAX)) });
+    }
+    vehicles.push(newVehicle(member, kind, (expression) => board.evaluate(expression)));
+  }
+  if (options.link === 'lora') world.connectLora(boards.map((entry) => ({ board: entry.board, link: 1 })));
+
+  function newVehicle(member: number, board: Vehicle['board'], call: (expression: string) => string): Vehicle {
+    const capacityWh = 40000 + Math.floor(random() * 40000);
+    return {
+      member, board, capacityWh, socWh: Math.floor(capacityWh * (0.2 + random() * 0.7)), state: 'idle', askPerWh: 0.2 + random() * 0.1,
+      bidPerWh: 0.25 + random() * 0.15, call, energySeries: [], ecashSeries: [], stageSinceMs: 0, lastStage: 'idle',
+    };
+  }
+
+  // ---- attackers: a host-class light node with a registered member's key, on the same channel
+  let attackNode: FullLightNode | null = null;
+  let attackSeq = 1000;
+  let attackSend: (frame: Uint8Array) => void = () => undefined;
+  const sendAttack = (frame: Uint8Array) => attackSend(frame);
+  if (attacker) {
+    const entry = provisioned.boards[memberCount - 1];
+    const store = new MemoryStore();
+    const link: Link = { name: 'attacker', frameBytesMax: 236, send: (frame) => (sendAttack(frame), true) };
+    const key = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, Buffer.from(entry.seed)]), format: 'der', type: 'pkcs8' });
+    const platform: Platform = {
+      board: 'host', nowMs: () => world.nowMs, wallClockMs: wallMs, randomBytes: (count) => Uint8Array.from({ length: count }, () => Math.floor(random() * 256)),
+      storage: store, links: [link], log: () => undefined, heapUsedBytes: () => 0, feedWatchdog: () => undefined,
+      nativeEd25519: { verify: verifyHost, sign: (message) => new Uint8Array(sign(null, message, key)) },
+    };
+    attackNode = createNode(platform, {
+      memberId: entry.member, seed: entry.seed, publicKey: entry.publicKey, heapBytesBudget: 1000000, consortiumPublicKey: provisioned.consortiumPublicKey,
+      aggregatorPublicKey: aggregator.aggregatorPublicKey, tokensRequired: TOKENS_REQUIRED, slotMs: SLOT_MS,
+      members: provisioned.boards.map((board) => ({ id: board.member, publicKey: board.publicKey, balance: BALANCE })),
+    });
+    const trader = createTrader(attackNode, () => world.nowMs);
+    attackNode.trade = trader;
+    const node = attackNode;
+    vehicles.push(newVehicle(entry.member, 'host', (expression) => String(new Function('smartchain', `return JSON.stringify(${expression})`)(node))));
+    if (options.link === 'lora') {
+      const radio = world.addHostRadio((bytes) => node.receive(0, bytes), 1);
+      endpoints.push({ member: entry.member, send: () => undefined });
+      attackSend = (frame) => {
+        radio.send(frame);
+      };
+    } else {
+      endpoints.push({ member: entry.member, send: (frame) => node.receive(0, frame) });
+      attackSend = (frame) => fromEndpoint(entry.member, frame);
+    }
+  }
+
+  // ---- spam: a transmitter that ignores the duty cycle and sends garbage and malformed frames
+  let spamRadio: { send(bytes: Uint8Array): boolean } | null = null;
+  if (options.attack === 'spam' && options.link === 'lora') spamRadio = world.addHostRadio(() => undefined, 100);
+  function spam(): void {
+    const length = 1 + Math.floor(random() * 60);
+    const garbage = Uint8Array.from({ length }, () => Math.floor(random() * 256));
+    if (spamRadio !== null) spamRadio.send(garbage);
+    else for (const endpoint of endpoints) if (endpoint.member <= options.evs) endpoint.send(garbage);
+  }
+
+  /** The Sybil member: records beyond one per slot, reusing the tokens of its last honest record. */
+  let sybilTokens: { seq: number; slot: number; granters: number[]; signatures: Uint8Array[] } | null = null;
+  function sybil(): void {
+    const node = attackNode as FullLightNode;
+    if (sybilTokens === null) {
+      node.requestIssue({ kind: KIND_OFFER, energyWh: 1000, ecash: 300 });
+      return;
+    }
+    const entry = provisioned.boards[memberCount - 1];
+    const key = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, Buffer.from(entry.seed)]), format: 'der', type: 'pkcs8' });
+    const record: LedgerRecord = {
+      kind: KIND_OFFER, issuer: entry.member, seq: attackSeq++, timeMs: wallMs(), parents: aggregator.selectCaps(), pot: sybilTokens.granters,
+      energyWh: 1000, ecash: 300,
+    };
+    const payload = encodePayload(record);
+    const signature = new Uint8Array(sign(null, bytesToSign(payload), key));
+    sendAttack(encodeFrame({ type: FRAME_RECORD, record: encodeRecord(payload, signature, []) }));
+    sendAttack(encodeFrame({ type: FRAME_OFFLOAD, batch: record.seq, record: encodeRecord(payload, signature, []) }));
+    sybilTokens.granters.forEach((granter, index) => {
+      const tokens = sybilTokens as { slot: number; signatures: Uint8Array[] };
+      sendAttack(encodeFrame({ type: FRAME_TOKEN_GRANT, granter, requester: entry.member, seq: record.seq, slot: tokens.slot, signature: tokens.signatures[index] }));
+    });
+  }
+
+  // Board validation latency: sampled from each board's stats whenever it has finished another record.
+  const validationSamples: number[] = [];
+  const validationsSeen = new Map<EmulatedBoard, number>();
+  function sampleValidation(): void {
+    for (const { board } of boards) {
+      const stats = board.stats() as Record<string, number>;
+      if ((stats.validations_timed ?? 0) > (validationsSeen.get(board) ?? 0)) validationSamples.push(stats.validation_ms_last);
+      validationsSeen.set(board, stats.validations_timed ?? 0);
+    }
+  }
+
+  // ---- the vehicles
+  const deliveries: { atMs: number; buyer: Vehicle; seller: Vehicle | undefined; energyWh: number; deliveredWh: number }[] = [];
+  const seenMatches = new Set<string>();
+  function driveVehicles(): void {
+    for (const vehicle of vehicles) {
+      const roll = random();
+      if (vehicle.state === 'idle') vehicle.state = roll < 0.15 ? 'discharging' : roll < 0.25 ? 'charging' : 'idle';
+      else if (roll < 0.2) vehicle.state = 'idle';
+      const stepWh = (VEHICLE_MS / 3600000) * (vehicle.state === 'charging' ? 7400 : vehicle.state === 'discharging' ? -9000 : 0);
+      vehicle.socWh = Math.max(0, Math.min(vehicle.capacityWh, vehicle.socWh + stepWh));
+      const answer = vehicle.call('(function (s) { return [s.stage, s.counterparty, s.energyWh, s.ecash]; })(smartchain.trade.state())').split('\n').pop() as string;
+      const [stage, counterparty, energy, ecash] = JSON.parse(answer) as [string, number, number, number];
+      const trade = { counterparty, energyWh: energy, ecash };
+      if (stage !== vehicle.lastStage) {
+        vehicle.lastStage = stage;
+        vehicle.stageSinceMs = world.nowMs;
+      }
+      if (stage === 'buying') {
+        const key = `${vehicle.member}/${trade.counterparty}/${trade.energyWh}/${trade.ecash}/${vehicle.stageSinceMs}`;
+        if (!seenMatches.has(key)) {
+          seenMatches.add(key);
+          const energyWh = trade.energyWh as number;
+          // One transfer in twenty is cut short (the cable pulled, a fault): the buyer must not pay for it.
+          const deliveredWh = random() < 0.05 ? Math.floor(energyWh * random()) : energyWh;
+          deliveries.push({ atMs: world.nowMs + (energyWh / TRANSFER_W) * 3600000, buyer: vehicle, seller: vehicles.find((other) => other.member === trade.counterparty), energyWh, deliveredWh });
+        }
+      }
+      if (stage !== 'idle' || (attacker && vehicle.member === memberCount && options.attack === 'sybil')) continue;
+      const fraction = vehicle.socWh / vehicle.capacityWh;
+      if (fraction > 0.6 && vehicle.state !== 'charging' && random() < 0.3) {
+        const energyWh = Math.max(1000, Math.min(8000, Math.floor((vehicle.socWh - 0.5 * vehicle.capacityWh) / 100) * 100));
+        vehicle.call(`smartchain.trade.offer(${energyWh}, ${Math.round(energyWh * vehicle.askPerWh)})`);
+      } else if ((fraction < 0.4 || vehicle.member === memberCount && attacker) && random() < 0.3) {
+        const energyWh = Math.max(1000, Math.min(8000, Math.floor((0.6 * vehicle.capacityWh - vehicle.socWh) / 100) * 100));
+        vehicle.call(`smartchain.trade.demand(${energyWh}, ${Math.round(energyWh * vehicle.bidPerWh)})`);
+      }
+    }
+  }
+
+  // ---- run
+  let doubleSpendsAttempted = 0;
+  let doubleSpendDone = false;
+  let nextSample = 0;
+  let nextAuction = AUCTION_MS;
+  let nextVehicles = VEHICLE_MS;
+  let lastSybilSlot = -1;
+  while (world.nowMs < options.durationMs) {
+    world.run(STEP_MS);
+    if (attackNode !== null) for (let ticks = 0; ticks < 4; ticks++) {
+      attackNode.tick(world.nowMs);
+      attackNode.trade?.tick(world.nowMs);
+    }
+    for (const delivery of deliveries.splice(0).filter((entry) => {
+      if (entry.atMs > world.nowMs) return true;
+      entry.buyer.call(`smartchain.trade.energyDelivered(${entry.deliveredWh})`);
+      entry.buyer.socWh = Math.min(entry.buyer.capacityWh, entry.buyer.socWh + entry.deliveredWh);
+      if (entry.seller) entry.seller.socWh = Math.max(0, entry.seller.socWh - entry.deliveredWh);
+      return false;
+    })) deliveries.push(delivery);
+    if (world.nowMs >= nextVehicles) {
+      nextVehicles += VEHICLE_MS;
+      driveVehicles();
+      sampleValidation();
+    }
+    if (world.nowMs >= nextAuction) {
+      nextAuction += AUCTION_MS;
+      gateway.auction();
+    }
+    if (options.attack === 'spam' && random() < 0.2) spam();
+    if (options.attack === 'sybil' && attackNode !== null) {
+      const slot = slotOf(wallMs(), SLOT_MS);
+      if (sybilTokens === null && attackNode.stats().records_issued === 1) {
+        // The tokens of its honest record: the ones the aggregator stored with it.
+        const own = records.find((record) => record.issuer === memberCount);
+        const stored = own ? aggregator.record(own.id) : undefined;
+        if (stored) sybilTokens = tokensOf(stored.raw, slotOf(stored.time_ms, SLOT_MS));
+      }
+      if (slot !== lastSybilSlot && random() < 0.5) {
+        lastSybilSlot = slot;
+        sybil();
+      }
+    }
+    if (options.attack === 'double-spend' && attackNode !== null && !doubleSpendDone && attackNode.trade?.state().stage === 'bought') {
+      // The buyer has issued its bought record; it now issues a second one for the same sold record.
+      const state = attackNode.trade.state();
+      const balance = BALANCE;
+      if (attackNode.requestIssue({ kind: KIND_BOUGHT, energyWh: state.energyWh, ecash: Math.max(state.ecash, balance - state.ecash + 1), counterparty: state.counterparty, ref: state.ref as Uint8Array })) {
+        doubleSpendDone = true;
+        doubleSpendsAttempted++;
+        attackerIssued.set('conflict', world.nowMs);
+      }
+    }
+    if (world.nowMs >= nextSample) {
+      nextSample += SAMPLE_MS;
+      const stats = aggregator.stats();
+      recordSeries.push([world.nowMs, stats.records]);
+      tradeSeries.push([world.nowMs, stats.trades_committed]);
+      for (const vehicle of vehicles) {
+        vehicle.energySeries.push([world.nowMs, vehicle.socWh]);
+        vehicle.ecashSeries.push([world.nowMs, aggregator.member(vehicle.member)?.balance ?? 0]);
+      }
+    }
+    const stats = aggregator.stats();
+    options.progress?.({ simMs: world.nowMs, durationMs: options.durationMs, records: stats.records, trades: stats.trades_committed });
+  }
+
+  // ---- the summary
+  const stats = aggregator.stats();
+  const boardStats = boards.map((entry) => ({ kind: entry.kind, board: entry.board, stats: entry.board.stats() as Record<string, number>, trade: JSON.parse(entry.board.evaluate('smartchain.trade.stats()') || '{}') as Record<string, number> }));
+  const failed: Record<string, number> = {};
+  for (const entry of boardStats) for (const [name, value] of Object.entries(entry.trade)) if (name.startsWith('failed_')) failed[name.slice(7)] = (failed[name.slice(7)] ?? 0) + value;
+  const sum = (name: string) => boardStats.reduce((total, entry) => total + (entry.stats[name] ?? 0), 0);
+  const heapPeak = (kind: string) => Math.max(0, ...boardStats.filter((entry) => entry.kind === kind).map((entry) => entry.board.heapPeakBytes));
+  const tradeRows = aggregator.trades(100000) as { sold_id: string; bought_id: string; seller: number; buyer: number }[];
+  const approvals = aggregator.db.prepare(
+    `SELECT r.id, r.received_ms AS received, (SELECT MIN(c.received_ms) FROM edges e JOIN records c ON c.id = e.child WHERE e.parent = r.id) AS approved
+     FROM records r WHERE r.kind != 1`,
+  ).all() as { id: Buffer; received: number; approved: number | null }[];
+  const endMs = wallMs();
+  const capAges = approvals.map((row) => (row.approved ?? endMs) - row.received);
+  const starvationMs = 30 * 60000;
+  const attackerBought = attacker ? (aggregator.db.prepare('SELECT COUNT(*) AS n FROM trades WHERE buyer = ?').get(memberCount) as { n: number }).n : 0;
+  const frames = options.link === 'lora'
+    ? { sent: world.stats.radio_sent, lost: world.stats.radio_lost, collided: world.stats.radio_collided }
+    : { sent: frameLog.length, lost: world.stats.uart_bytes_lost, collided: 0 };
+  const airtimeTotal = options.link === 'lora' ? world.stats.radio_airtime_ms : frameLog.filter((entry) => entry.member <= options.evs).reduce((total, entry) => total + entry.airtimeMs, 0);
+  const summary = {
+    evs: options.evs,
+    aggregators: 1,
+    link: options.link,
+    attack: options.attack,
+    seed: options.seed,
+    duration_ms: options.durationMs,
+    records_total: stats.records,
+    trades_committed: stats.trades_committed,
+    trades_failed: failed,
+    ecash_total_start: ecashStart,
+    ecash_total_end: stats.ecash_total,
+    double_spends_attempted: doubleSpendsAttempted,
+    double_spends_confirmed: attackerBought > 1 ? attackerBought - 1 : 0,
+    sybil_records_rejected: options.attack === 'sybil' ? attackerRejected + sum('rejected_POT_SLOT_REUSED') : 0,
+    spam_frames_rejected: sum('frames_rejected') + gateway.framesRejected,
+    commit_latency_ms: percentiles(commitLatencies),
+    validation_latency_board_ms: (({ p50, p95 }) => ({ p50, p95 }))(percentiles(validationSamples)),
+    board_heap_peak_bytes: { pico: heapPeak('pico'), esp32: heapPeak('esp32') },
+    airtime_ms_per_trade: stats.trades_committed > 0 ? Math.round(airtimeTotal / stats.trades_committed) : null,
+    duty_cycle_max_percent: options.link === 'lora' ? round(world.dutyCycleMaxPercent(), 3) : round(uartDutyEquivalent(frameLog, options.evs), 3),
+    radio_frames: frames,
+    records_never_approved: approvals.filter((row) => row.approved === null && endMs - row.received > starvationMs).length,
+    cap_age_max_ms: capAges.length ? Math.max(...capAges) : 0,
+    conflicts_resolved_ms_max: conflictResolvedMs.length ? Math.max(...conflictResolvedMs) : null,
+    deadlocks: vehicles.filter((vehicle) => vehicle.lastStage !== 'idle' && world.nowMs - vehicle.stageSinceMs > 2 * 4 * 3600000).length,
+    board_resets: boards.reduce((total, entry) => total + entry.board.resets, 0),
+    board_uart_overflow_bytes: boards.reduce((total, entry) => total + entry.board.uartOverflowBytes, 0),
+    aggregator_rejections: gateway.rejections,
+    wall_ms: Date.now() - started,
+  };
+  const detail = {
+    recordSeries, tradeSeries, commitLatencies,
+    vehicles: vehicles.map((vehicle) => ({ member: vehicle.member, board: vehicle.board, energy: vehicle.energySeries, ecash: vehicle.ecashSeries })),
+    dag: lastRecords(aggregator, 40),
+    trades: tradeRows,
+    boards: boardStats.map((entry) => ({ name: entry.board.name, heap_peak_bytes: entry.board.heapPeakBytes, resets: entry.board.resets, log: entry.board.log.slice(-5) })),
+  };
+  aggregator.close();
+  return { summary, detail };
+
+}
+
+/** The granters and token signatures stored with a record (what a Sybil member would replay). */
+function tokensOf(raw: Buffer, slot: number): { seq: number; slot: number; granters: number[]; signatures: Uint8Array[] } | null {
+  const decoded = decodeRecord(new Uint8Array(raw), RECORD_WITH_TOKENS_BYTES_MAX);
+  if (!decoded.ok) return null;
+  const tokens = decoded.value.tokens.map((bytes) => decodeToken(bytes)).filter((token) => token.ok).map((token) => (token as { value: Token }).value);
+  return { seq: decoded.value.record.seq, slot, granters: tokens.map((token) => token.granter), signatures: tokens.map((token) => token.signature) };
+}
+
+/** The newest records of the DAG with their parents, for the report's drawing. */
+function lastRecords(aggregator: Aggregator, count: number) {
+  const rows = aggregator.db.prepare('SELECT id, issuer, kind, time_ms FROM records WHERE kind != 1 ORDER BY rowid DESC LIMIT ?').all(count) as { id: Buffer; issuer: number; kind: number; time_ms: number }[];
+  const parents = aggregator.db.prepare('SELECT parent FROM edges WHERE child = ?');
+  return rows.reverse().map((row) => ({
+    id: row.id.toString('hex'), issuer: row.issuer, kind: row.kind, time_ms: row.time_ms,
+    parents: (parents.all(row.id) as { parent: Buffer }[]).map((edge) => edge.parent.toString('hex')),
+  }));
+}
+
+/** The duty cycle the UART star's traffic would have cost each EV on LoRa at SF7. */
+function uartDutyEquivalent(frames: { member: number; atMs: number; airtimeMs: number }[], evs: number): number {
+  let max = 0;
+  for (let member = 1; member <= evs; member++) {
+    max = Math.max(max, slidingHourMaxPercent(frames.filter((frame) => frame.member === member).map((frame): [number, number] => [frame.atMs, frame.airtimeMs])));
+  }
+  return max;
+}
+
+function round(value: number, digits: number): number {
+  const scale = Math.pow(10, digits);
+  return Math.round(value * scale) / scale;
+}
