@@ -111,6 +111,8 @@ export class EmulatedBoard {
       return spent > Math.min(this.options.watchdogMs, RUNAWAY_BOARD_MS_MAX);
     });
     this.vm = this.runtime.newContext();
+    // A reboot starts its own call: the interrupted call's board time must not count against it.
+    this.callStartInterrupts = this.work.interrupts;
     this.baselineBytes = this.memoryUsed();
     this.installProfile();
     this.call(() => this.vm.evalCode(this.program, `${this.name}.js`));
