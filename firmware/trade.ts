@@ -1,8 +1,9 @@
-// The EV's side of a trade (paper IV.H, Algorithm 1), on the board beside the light node. One trade at a
-// time per EV (a fixed capacity of one): the vehicle asks to sell or buy, the aggregator's auction answers
-// with a match, the seller issues its sold record, the buyer issues its bought record once it holds the
-// seller's record (verified into its window) and the vehicle has metered the energy, and the aggregator
-// reports the commit. Match and commit frames are unsigned and advisory: checking the aggregator's
+// The EV's side of a trade (paper IV.H, Algorithm 1), on the board beside the light node. One order at a
+// time per EV: the vehicle asks to sell or buy, the aggregator's auction answers with a match, the seller
+// issues its sold record, the buyer issues its bought record once it holds the seller's record (verified
+// into its window) and the vehicle has metered the energy. Once its record is out the EV may trade again
+// while the ledger approves the last one (a commit needs other members' later records, so an EV that
+// waited for it would stall the ledger); up to AWAITING_MAX trades await the aggregator's commit report. Match and commit frames are unsigned and advisory: checking the aggregator's
 // signature would cost a verification (minutes on a Pico) for no gain, since a trade binds only through
 // the two signed records and a forged match can at worst make a seller issue a sold record that no
 // buyer answers, which times out. Every failure ends the trade with a code, counted in stats.
@@ -13,8 +14,9 @@ import { FLAG_CONFLICT_LOSER, FLAG_VALID } from './ledger/window';
 import { KIND_BOUGHT, KIND_DEMAND, KIND_OFFER, KIND_SOLD } from './records';
 
 export const DEFAULT_TRADE_TIMEOUT_MS = 4 * 3600000;
+export const AWAITING_MAX = 4;
 
-export type TradeStage = 'idle' | 'offered' | 'demanded' | 'selling' | 'sold' | 'buying' | 'bought';
+export type TradeStage = 'idle' | 'offered' | 'demanded' | 'selling' | 'buying';
 export type TradeFailure = 'TRADE_NO_MATCH' | 'TRADE_ENERGY_NOT_DELIVERED' | 'TRADE_BUYER_CANNOT_PAY' | 'TRADE_TIMEOUT';
 
 export type TradeState = {
@@ -37,6 +39,8 @@ export interface Trader {
   energyDelivered(energyWh: number): void;
   tick(nowMs: number): void;
   state(): TradeState;
+  /** Trades whose record is out and whose commit has not been reported yet. */
+  awaiting(): number;
   stats(): { [name: string]: number };
 }
 
@@ -45,6 +49,30 @@ export function createTrader(node: FullLightNode, nowMs: () => number, timeoutMs
   const trade: TradeState = { stage: 'idle', counterparty: 0, energyWh: 0, ecash: 0, ref: null, deliveredWh: -1, startedMs: 0 };
   const counters: { [name: string]: number } = { trades_offered: 0, trades_demanded: 0, trades_sold: 0, trades_bought: 0, trades_committed: 0 };
   let pendingIssue: { kind: number; energyWh: number; ecash: number; counterparty?: number; ref?: Uint8Array } | null = null;
+  // Trades whose record is out, awaiting the commit: the counterparty (negative when this EV sold) and since when.
+  const awaitingParty = new Int32Array(AWAITING_MAX);
+  const awaitingSinceMs = new Float64Array(AWAITING_MAX);
+  let awaitingCount = 0;
+  // Commit reports already counted (a report may arrive more than once): their sold ids, a small ring.
+  const seenCommits = new Uint8Array(AWAITING_MAX * 2 * 16);
+  let seenNext = 0;
+
+  function seenBefore(soldId: Uint8Array): boolean {
+    for (let entry = 0; entry < AWAITING_MAX * 2; entry++) {
+      let same = true;
+      for (let index = 0; index < 16 && same; index++) same = seenCommits[entry * 16 + index] === soldId[index];
+      if (same) return true;
+    }
+    seenCommits.set(soldId, seenNext * 16);
+    seenNext = (seenNext + 1) % (AWAITING_MAX * 2);
+    return false;
+  }
+
+  function removeAwaiting(index: number): void {
+    awaitingCount--;
+    awaitingParty[index] = awaitingParty[awaitingCount];
+    awaitingSinceMs[index] = awaitingSinceMs[awaitingCount];
+  }
 
   function begin(stage: TradeStage, energyWh: number, ecash: number): void {
     trade.stage = stage;
@@ -63,7 +91,7 @@ export function createTrader(node: FullLightNode, nowMs: () => number, timeoutMs
   }
 
   function order(kind: number, stage: TradeStage, energyWh: number, ecash: number): string | null {
-    if (trade.stage !== 'idle') return 'TRADE_BUSY';
+    if (trade.stage !== 'idle' || awaitingCount >= AWAITING_MAX) return 'TRADE_BUSY';
     if (!(energyWh >= 1 && energyWh <= 1000000 && energyWh % 1 === 0) || !(ecash >= 0 && ecash % 1 === 0)) return 'TRADE_ORDER_INVALID';
     begin(stage, energyWh, ecash);
     pendingIssue = { kind: kind, energyWh: energyWh, ecash: ecash };
@@ -116,10 +144,13 @@ export function createTrader(node: FullLightNode, nowMs: () => number, timeoutMs
   node.onFrame(function (frame: Frame): void {
     if (frame.type === FRAME_MATCH) onMatch(frame);
     else if (frame.type === FRAME_TRADE_COMMITTED) {
-      const mine = (frame.seller === node.memberId && trade.stage === 'sold') || (frame.buyer === node.memberId && trade.stage === 'bought');
-      if (mine) {
+      const party = frame.seller === node.memberId ? -(frame.buyer as number) : frame.buyer === node.memberId ? (frame.seller as number) : 0;
+      if (party === 0 || seenBefore(frame.sold as Uint8Array)) return;
+      for (let index = 0; party !== 0 && index < awaitingCount; index++) {
+        if (awaitingParty[index] !== party) continue;
+        removeAwaiting(index);
         counters.trades_committed++;
-        trade.stage = 'idle';
+        return;
       }
     }
   });
@@ -135,6 +166,11 @@ export function createTrader(node: FullLightNode, nowMs: () => number, timeoutMs
       if (trade.stage === 'buying' && energyWh >= 0) trade.deliveredWh = energyWh;
     },
     tick: function (now: number): void {
+      for (let index = awaitingCount - 1; index >= 0; index--) {
+        if (now - awaitingSinceMs[index] <= timeout) continue;
+        removeAwaiting(index);
+        counters.failed_TRADE_TIMEOUT = (counters.failed_TRADE_TIMEOUT || 0) + 1;
+      }
       if (trade.stage === 'idle') return;
       if (now - trade.startedMs > timeout) {
         fail(trade.stage === 'offered' || trade.stage === 'demanded' ? 'TRADE_NO_MATCH' : 'TRADE_TIMEOUT');
@@ -144,16 +180,18 @@ export function createTrader(node: FullLightNode, nowMs: () => number, timeoutMs
       if (pendingIssue === null || !node.requestIssue(pendingIssue)) return;
       const kind = pendingIssue.kind;
       pendingIssue = null;
-      if (kind === KIND_SOLD) {
-        trade.stage = 'sold';
-        counters.trades_sold++;
-      } else if (kind === KIND_BOUGHT) {
-        trade.stage = 'bought';
-        counters.trades_bought++;
-      }
+      if (kind !== KIND_SOLD && kind !== KIND_BOUGHT) return;
+      counters[kind === KIND_SOLD ? 'trades_sold' : 'trades_bought']++;
+      awaitingParty[awaitingCount] = kind === KIND_SOLD ? -trade.counterparty : trade.counterparty;
+      awaitingSinceMs[awaitingCount] = now;
+      awaitingCount++;
+      trade.stage = 'idle';
     },
     state: function (): TradeState {
       return trade;
+    },
+    awaiting: function (): number {
+      return awaitingCount;
     },
     stats: function (): { [name: string]: number } {
       return counters;

@@ -336,7 +336,7 @@ export async function runCity(options: CityOptions) {
         sybil();
       }
     }
-    if (options.attack === 'double-spend' && attackNode !== null && !doubleSpendDone && attackNode.trade?.state().stage === 'bought') {
+    if (options.attack === 'double-spend' && attackNode !== null && !doubleSpendDone && attackNode.trade !== undefined && attackNode.trade.stats().trades_bought === 1) {
       // The buyer has issued its bought record; it now issues a second one for the same sold record.
       const state = attackNode.trade.state();
       const balance = BALANCE;

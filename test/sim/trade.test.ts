@@ -1,0 +1,122 @@
+// The trade protocol end to end on light nodes in one process (the firmware's node and trader, host
+// crypto) with the real aggregator behind the gateway: offers and demands, the auction's matches, sold
+// and bought records, the commit under the rule, balances moved once, and each failure code.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createTrader, Trader } from '../../firmware/trade';
+import { Aggregator } from '../../host-tools/aggregator/aggregator';
+import { Gateway } from '../../host-tools/sim/gateway';
+import { InProcessWorld } from '../../host-tools/sim/in-process';
+
+const GRANT = 100000;
+
+function market(nodes: number, seed: number) {
+  const world = new InProcessWorld({ nodes, seed, slotMs: 30000, grantEcash: GRANT });
+  const directory = mkdtempSync(join(tmpdir(), 'smartchain-trade-'));
+  const aggregator = new Aggregator({
+    dbPath: join(directory, 'aggregator.sqlite'), consortiumSeed: world.consortiumSeed, aggregatorSeed: world.aggregatorSeed, tokensRequired: 2,
+    slotMs: 30000, now: () => world.wallClockMs(), random: () => 0.5,
+  });
+  const gateway = new Gateway(aggregator, 2, (_member, frame) => world.broadcast(0, frame));
+  const broadcast = world.broadcast.bind(world);
+  world.broadcast = (from: number, frame: Uint8Array) => {
+    broadcast(from, frame);
+    if (from !== 0) gateway.receive(frame);
+  };
+  const traders: Trader[] = world.nodes.map((entry) => {
+    const trader = createTrader(entry.node, () => world.nowMs, 3 * 3600000);
+    entry.node.trade = trader;
+    return trader;
+  });
+  world.admitAll();
+  // The consortium's membership records, which the nodes approve, are the aggregator's too.
+  for (const bytes of world.membershipRecords) assert.ok(aggregator.submit(bytes).ok);
+  world.run(2000);
+  let nextAuction = 60000;
+  const run = (durationMs: number, vehicle: () => void) =>
+    world.run(durationMs, 50, () => {
+      for (const trader of traders) trader.tick(world.nowMs);
+      if (world.nowMs >= nextAuction) {
+        nextAuction += 60000;
+        gateway.auction();
+      }
+      vehicle();
+    });
+  const close = () => {
+    aggregator.close();
+    rmSync(directory, { recursive: true, force: true });
+  };
+  return { world, aggregator, traders, run, close };
+}
+
+test('sellers and buyers trade through the auction; every trade commits with matching records and Ecash is conserved', () => {
+  const { world, aggregator, traders, run, close } = market(6, 11);
+  const total = aggregator.stats().ecash_total;
+  // Members 1-3 sell, 4-6 buy; each buyer's vehicle meters the full quantity once matched.
+  for (let index = 0; index < 3; index++) assert.is(traders[index].offer(4000, 1000), null);
+  for (let index = 3; index < 6; index++) assert.is(traders[index].demand(4000, 1400), null);
+  assert.is(traders[0].offer(1, 1), 'TRADE_BUSY');
+  let delivered = 0;
+  run(3 * 3600000, () => {
+    for (const trader of traders) {
+      if (trader.state().stage === 'buying' && trader.state().deliveredWh < 0) {
+        trader.energyDelivered(trader.state().energyWh);
+        delivered++;
+      }
+      // Idle EVs trade again, so the ledger keeps growing and approving.
+      if (trader.state().stage === 'idle' && world.random() < 0.0005) {
+        if (traders.indexOf(trader) < 3) trader.offer(2000, 500);
+        else trader.demand(2000, 700);
+      }
+    }
+  });
+  const trades = aggregator.trades(100) as { seller: number; buyer: number; ecash: number; sold_id: string; bought_id: string }[];
+  assert.ok(trades.length >= 3, `${trades.length} trades committed, ${delivered} deliveries`);
+  for (const trade of trades) {
+    const sold = aggregator.record(trade.sold_id);
+    const bought = aggregator.record(trade.bought_id);
+    assert.ok(sold && bought);
+    assert.is(sold?.issuer, trade.seller);
+    assert.is(bought?.issuer, trade.buyer);
+    assert.is(Buffer.from(bought?.ref as Buffer).toString('hex'), trade.sold_id);
+  }
+  assert.is(aggregator.stats().ecash_total, total);
+  const committedOnBoards = traders.reduce((sum, trader) => sum + trader.stats().trades_committed, 0);
+  assert.is(committedOnBoards, 2 * trades.length, 'both sides of every commit were told');
+  close();
+});
+
+for (const [name, energyWh, ask, bid, deliveredWh, code] of [
+  ['whose energy was not delivered', 5000, 1200, 1500, 2500, 'TRADE_ENERGY_NOT_DELIVERED'],
+  ['who cannot pay', 3000, 140000, 150000, 3000, 'TRADE_BUYER_CANNOT_PAY'],
+] as const) {
+  test(`a buyer ${name} refuses to issue its bought record (${code})`, () => {
+    const { aggregator, traders, run, close } = market(4, 12);
+    assert.is(traders[0].offer(energyWh, ask), null);
+    assert.is(traders[1].demand(energyWh, bid), null);
+    run(30 * 60000, () => {
+      if (traders[1].state().stage === 'buying') traders[1].energyDelivered(deliveredWh);
+    });
+    assert.is(traders[1].stats()['failed_' + code], 1);
+    assert.is(traders[1].stats().trades_bought, 0);
+    assert.is(traders[0].stats().trades_sold, 1);
+    assert.is(aggregator.stats().trades_committed, 0);
+    close();
+  });
+}
+
+test('an order nobody matches ends with TRADE_NO_MATCH at the timeout; bad orders are refused with a code', () => {
+  const { traders, run, close } = market(3, 13);
+  assert.is(traders[0].offer(0, 10), 'TRADE_ORDER_INVALID');
+  assert.is(traders[0].offer(1.5, 10), 'TRADE_ORDER_INVALID');
+  assert.is(traders[0].offer(2000, 5000), null);
+  run(3 * 3600000 + 120000, () => undefined);
+  assert.is(traders[0].stats().failed_TRADE_NO_MATCH, 1);
+  assert.is(traders[0].state().stage, 'idle');
+  close();
+});
+
+test.run();
