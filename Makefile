@@ -7,7 +7,12 @@ TESTS := $(shell find test -name '*.test.ts' | sort)
 
 setup: $(STAMP)
 
+# Debian packages the tests need: chromium renders the simulation report headless.
+DEBIAN_PACKAGES := chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
 $(STAMP): package.json package-lock.json
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(DEBIAN_PACKAGES); }
 	npm ci --no-audit --no-fund
 	touch $(STAMP)
 
@@ -20,8 +25,9 @@ typecheck: $(STAMP)
 test: $(STAMP) typecheck build
 	node --import tsx test/run.ts $(TESTS)
 
+# The main job on embedded defaults: the city simulation (docs/simulation.md), within two minutes here.
 run: $(STAMP) build
-	$(SMARTCHAIN) demo --nodes 8 --minutes 30 --out out
+	$(SMARTCHAIN) simulate --evs 12 --duration 3h --link lora --seed 1 --out out
 
 size: $(STAMP)
 	$(SMARTCHAIN) build --board all --check-budget

@@ -1,0 +1,106 @@
+// The city simulation, small enough for CI: emulated pico and esp32 boards running the real bundles,
+// the aggregator on a real SQLite file, for several seeds and every attack. Each run must conserve
+// Ecash, confirm no double spend, settle only trades with matching records on both chains, keep every
+// board within its heap budget and never crash or reset a board. The report opens in headless Chromium.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import Database from 'better-sqlite3';
+import { loadBoard } from '../../host-tools/build/boards';
+import { ATTACKS, runCity } from '../../host-tools/sim/city';
+import { writeReport } from '../../host-tools/sim/report';
+
+const SEEDS = [1, 2];
+const DURATION_MS = Number(process.env.SMARTCHAIN_CITY_TEST_MS ?? 40 * 60000);
+const directory = mkdtempSync(join(tmpdir(), 'smartchain-city-'));
+let reportPath = '';
+
+for (const attack of ATTACKS) {
+  for (const seed of attack === 'none' ? SEEDS : [SEEDS[0]]) {
+    test(`city of 4 EVs, seed ${seed}, attack ${attack}: conserved, no double spend, matching records, boards healthy`, async () => {
+      const outDir = join(directory, `${attack}-${seed}`);
+      const { summary, detail } = await runCity({ evs: 4, durationMs: DURATION_MS, seed, link: 'uart', attack, outDir });
+      const context = `seed ${seed} ${attack}: ${JSON.stringify(summary)}`;
+      assert.is(summary.ecash_total_end, summary.ecash_total_start, `Ecash conserved (${context})`);
+      assert.is(summary.double_spends_confirmed, 0, context);
+      assert.is(summary.board_resets, 0, `no board reset (${context}) ${JSON.stringify(detail.boards)}`);
+      assert.is(summary.deadlocks, 0, context);
+      for (const board of detail.boards) {
+        assert.not.ok(board.log.some((line: string) => line.includes('UNCAUGHT') || line.includes('TICK_FAILED')), `${board.name}: ${board.log.join(' | ')}`);
+        const kind = board.name.endsWith('pico') ? 'pico' : 'esp32';
+        assert.ok(board.heap_peak_bytes <= loadBoard(kind).heap_bytes_max, `${board.name} heap ${board.heap_peak_bytes}`);
+      }
+      // Every settled trade has a sold record on the seller's chain and a bought record on the buyer's that match.
+      const db = new Database(join(outDir, 'aggregator.sqlite'), { readonly: true });
+      const rows = db.prepare(
+        `SELECT t.seller, t.buyer, t.energy_wh, t.ecash, s.issuer AS s_issuer, s.counterparty AS s_party, s.energy_wh AS s_energy, s.ecash AS s_ecash, s.time_ms AS s_time,
+                b.issuer AS b_issuer, b.counterparty AS b_party, b.energy_wh AS b_energy, b.ecash AS b_ecash, b.time_ms AS b_time, b.ref AS b_ref, t.sold_id
+         FROM trades t JOIN records s ON s.id = t.sold_id JOIN records b ON b.id = t.bought_id`,
+      ).all() as Record<string, number | Buffer>[];
+      assert.is(rows.length, summary.trades_committed as number);
+      for (const row of rows) {
+        assert.is(row.s_issuer, row.seller);
+        assert.is(row.b_issuer, row.buyer);
+        assert.is(row.s_party, row.buyer);
+        assert.is(row.b_party, row.seller);
+        assert.is(row.s_energy, row.b_energy);
+        assert.is(row.s_ecash, row.b_ecash);
+        assert.ok((row.b_time as number) > (row.s_time as number));
+        assert.ok((row.b_ref as Buffer).equals(row.sold_id as Buffer));
+      }
+      db.close();
+      if (attack === 'double-spend') assert.ok((summary.double_spends_attempted as number) <= 1, context);
+      if (attack === 'spam') assert.ok((summary.spam_frames_rejected as number) > 0, context);
+      if (attack === 'sybil') assert.ok((summary.sybil_records_rejected as number) > 0, context);
+      if (attack === 'none' && seed === SEEDS[0]) {
+        reportPath = join(outDir, 'report.html');
+        writeReport(reportPath, summary, detail);
+      }
+    });
+  }
+}
+
+test('the same seed gives the same city, record for record', async () => {
+  const run = async (name: string) => {
+    const outDir = join(directory, name);
+    const { summary } = await runCity({ evs: 2, durationMs: 10 * 60000, seed: 7, link: 'uart', attack: 'none', outDir });
+    const db = new Database(join(outDir, 'aggregator.sqlite'), { readonly: true });
+    const ids = (db.prepare('SELECT id FROM records ORDER BY rowid').all() as { id: Buffer }[]).map((row) => row.id.toString('hex'));
+    db.close();
+    return { ...summary, wall_ms: 0, ids };
+  };
+  assert.equal(await run('replay-a'), await run('replay-b'));
+});
+
+test('the report renders in headless Chromium: every plot has drawn marks', () => {
+  assert.ok(reportPath, 'a report was written');
+  // A copy of the page with a probe that measures what the browser laid out, read back with --dump-dom.
+  const probe = `<script>
+    var out = [];
+    document.querySelectorAll('figure svg').forEach(function (svg) {
+      var marks = svg.querySelectorAll('polyline.series, rect.bar, circle.record');
+      var drawn = 0;
+      marks.forEach(function (mark) { var box = mark.getBBox(); if (box.width > 0 || box.height > 0) drawn++; });
+      var box = svg.getBoundingClientRect();
+      out.push({ width: box.width, height: box.height, marks: marks.length, drawn: drawn });
+    });
+    var pre = document.createElement('pre'); pre.id = 'probe'; pre.textContent = JSON.stringify(out); document.body.appendChild(pre);
+  </script></body>`;
+  const probed = join(directory, 'probed.html');
+  writeFileSync(probed, readFileSync(reportPath, 'utf8').replace('</body>', probe));
+  const dom = execFileSync('chromium', ['--headless', '--no-sandbox', '--disable-gpu', '--dump-dom', `file://${probed}`], { encoding: 'utf8', timeout: 60000, stdio: ['ignore', 'pipe', 'ignore'] });
+  const match = /<pre id="probe">(.*?)<\/pre>/s.exec(dom);
+  assert.ok(match, 'the probe ran');
+  const figures = JSON.parse((match as RegExpExecArray)[1].replace(/&quot;/g, '"')) as { width: number; height: number; marks: number; drawn: number }[];
+  assert.is(figures.length, 5, 'five plots');
+  for (const figure of figures) {
+    assert.ok(figure.width > 300 && figure.height > 100, JSON.stringify(figure));
+    assert.ok(figure.marks > 0 && figure.drawn === figure.marks, JSON.stringify(figure));
+  }
+});
+
+test.after(() => rmSync(directory, { recursive: true, force: true }));
+test.run();
