@@ -255,6 +255,8 @@ export async function runCity(options: CityOptions) {
   }
 
   // ---- the vehicles
+  let doubleSpendsAttempted = 0;
+  let doubleSpendDone = false;
   const deliveries: { atMs: number; buyer: Vehicle; seller: Vehicle | undefined; energyWh: number; deliveredWh: number }[] = [];
   const seenMatches = new Set<string>();
   function driveVehicles(): void {
@@ -281,12 +283,14 @@ export async function runCity(options: CityOptions) {
           deliveries.push({ atMs: world.nowMs + (energyWh / TRANSFER_W) * 3600000, buyer: vehicle, seller: vehicles.find((other) => other.member === trade.counterparty), energyWh, deliveredWh });
         }
       }
-      if (stage !== 'idle' || (attacker && vehicle.member === memberCount && options.attack === 'sybil')) continue;
+      // The Sybil member issues on its own schedule; the double spender buys once, then attacks.
+      const isAttacker = attacker && vehicle.member === memberCount;
+      if (stage !== 'idle' || (isAttacker && (options.attack === 'sybil' || doubleSpendDone || (attackNode?.trade?.stats().trades_bought ?? 0) > 0))) continue;
       const fraction = vehicle.socWh / vehicle.capacityWh;
       if (fraction > 0.6 && vehicle.state !== 'charging' && random() < 0.3) {
         const energyWh = Math.max(1000, Math.min(8000, Math.floor((vehicle.socWh - 0.5 * vehicle.capacityWh) / 100) * 100));
         vehicle.call(`smartchain.trade.offer(${energyWh}, ${Math.round(energyWh * vehicle.askPerWh)})`);
-      } else if ((fraction < 0.4 || vehicle.member === memberCount && attacker) && random() < 0.3) {
+      } else if ((fraction < 0.4 || isAttacker) && random() < 0.3) {
         const energyWh = Math.max(1000, Math.min(8000, Math.floor((0.6 * vehicle.capacityWh - vehicle.socWh) / 100) * 100));
         vehicle.call(`smartchain.trade.demand(${energyWh}, ${Math.round(energyWh * vehicle.bidPerWh)})`);
       }
@@ -294,8 +298,6 @@ export async function runCity(options: CityOptions) {
   }
 
   // ---- run
-  let doubleSpendsAttempted = 0;
-  let doubleSpendDone = false;
   let nextSample = 0;
   let nextAuction = AUCTION_MS;
   let nextVehicles = VEHICLE_MS;
