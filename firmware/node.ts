@@ -134,7 +134,10 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     seed = config.seed !== undefined ? config.seed : platform.randomBytes(SEED_BYTES);
     persistence.saveSeed(seed);
   }
-  const keys: KeyPair = provisionedKeys(seed, config) || keyPairFromSeed(seed);
+  let keys: KeyPair | null = provisionedKeys(seed, config);
+  // Deriving the public key is a scalar multiplication: sliced when the board has the job for it.
+  let derivation = keys === null && config.derivePublicKey !== undefined ? config.derivePublicKey(seed) : null;
+  if (keys === null && derivation === null) keys = keyPairFromSeed(seed);
   const memberId = config.memberId;
   const window = new RecordWindow(capacities.window, capacities.approvers);
   const members = new MemberTable(capacities.members);
@@ -165,9 +168,12 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   };
   const rejections: { [code: string]: number } = {};
   let issue: Issue | null = null;
-  const verifyQueue: { signed: SignedRecord; id: Uint8Array; idKey: string; job: VerificationJob }[] = [];
+  const verifyQueue: { key: string; job: VerificationJob; finish: (valid: boolean) => void }[] = [];
   const startVerify = config.startVerify !== undefined ? config.startVerify : startTweetnaclVerify;
-  const nonces = config.createNonceStock !== undefined ? config.createNonceStock(platform.storage, seed, keys.publicKey, platform.randomBytes) : null;
+  type Stock = ReturnType<NonNullable<NodeConfig['createNonceStock']>>;
+  let nonces: Stock | null = null;
+  /** Set while a signature waits for a nonce: the precomputation then goes before background verification. */
+  let nonceWanted = false;
 
   /** The cost model's counters: field operations of the fast path, or one tweetnacl verification. */
   function countVerification(job: VerificationJob): void {
@@ -210,28 +216,83 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     return checkSignatureEncoding(signature) === null && checkKeyEncoding(publicKey) === null && native.verify(message, signature, publicKey);
   }
 
-  function signAny(message: Uint8Array): Uint8Array {
+  /** The node's key pair is known: the nonce stock can start. */
+  function keysReady(pair: KeyPair): void {
+    keys = pair;
+    if (config.createNonceStock !== undefined) nonces = config.createNonceStock(platform.storage, seed as Uint8Array, pair.publicKey, platform.randomBytes);
+  }
+  if (keys !== null) keysReady(keys);
+
+  /**
+   * A signature now, or null when it must wait: the key is still being derived, or the nonce stock is
+   * empty. Then the fallback is the sliced signature: the next nonce is precomputed a slice per tick
+   * ahead of everything else, and the caller asks again (never a point multiplication in one step).
+   */
+  function signAny(message: Uint8Array): Uint8Array | null {
     const native = platform.nativeEd25519;
     if (native !== undefined) return native.sign(message, seed as Uint8Array);
+    if (keys === null) return null;
     if (nonces !== null) {
       const online = nonces.sign(message);
       if (online !== null) {
+        nonceWanted = false;
         counters.signatures_online++;
         counters.crypto_hash++;
         return online;
       }
-      counters.sign_fallbacks++;
+      if (!nonceWanted) counters.sign_fallbacks++;
+      nonceWanted = true;
+      return null;
     }
     counters.crypto_sign++;
     return signDetached(message, keys.secretKey);
+  }
+
+  /** Charges a job's work to the cost model's counters: field operations and hashes since `before`. */
+  function charge(operations: number, hashes: number): void {
+    counters.crypto_field_ops += Math.max(0, operations);
+    counters.crypto_hash += Math.max(0, hashes);
   }
 
   /** Idle time: precompute signing nonces, a slice at a time. */
   function advanceNonces(): void {
     if (nonces === null) return;
     const before = nonces.operations();
+    const hashesBefore = nonces.hashes !== undefined ? nonces.hashes() : 0;
     if (!nonces.step(verifySliceUnits)) return;
-    counters.crypto_field_ops += Math.max(0, nonces.operations() - before);
+    charge(nonces.operations() - before, (nonces.hashes !== undefined ? nonces.hashes() : 0) - hashesBefore);
+  }
+
+  /** Key derivation, a slice per tick, before any other idle work. */
+  function advanceDerivation(job: NonNullable<typeof derivation>): void {
+    const before = job.operations();
+    const finished = job.step(verifySliceUnits);
+    charge(job.operations() - before, 0);
+    if (!finished) return;
+    const publicKey = job.value() as Uint8Array;
+    const secretKey = new Uint8Array(64);
+    secretKey.set(seed as Uint8Array, 0);
+    secretKey.set(publicKey, 32);
+    derivation = null;
+    node.publicKey = publicKey;
+    keysReady({ publicKey: publicKey, secretKey: secretKey });
+  }
+
+  /**
+   * Queues a signature verification, advanced a slice per tick in idle time; `finish` gets the answer.
+   * With native Ed25519 it is answered at once. A full queue drops the work (the sender repeats it).
+   */
+  function verifyLater(key: string, message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array, finish: (valid: boolean) => void): void {
+    if (platform.nativeEd25519 !== undefined) {
+      finish(verifyAny(message, signature, publicKey));
+      return;
+    }
+    for (let index = 0; index < verifyQueue.length; index++) if (verifyQueue[index].key === key) return;
+    if (verifyQueue.length >= VERIFY_QUEUE_MAX) {
+      count('VERIFY_QUEUE_FULL');
+      return;
+    }
+    verifyQueue.push({ key: key, job: startVerify(message, signature, publicKey), finish: finish });
   }
 
   /** Each signature is verified at most once: good ids and bad ids are both remembered (bounded). */
@@ -310,18 +371,24 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     if (verifyQueue.length === 0) return;
     const head = verifyQueue[0];
     const before = head.job.operations();
+    const hashesBefore = head.job.hashes !== undefined ? head.job.hashes() : 0;
     const finished = head.job.step(verifySliceUnits);
     // Counted per slice, so the board's cost accounting sees each slice's work when it happens.
-    if (config.startVerify !== undefined) counters.crypto_field_ops += head.job.operations() - before;
+    if (config.startVerify !== undefined) charge(head.job.operations() - before, (head.job.hashes !== undefined ? head.job.hashes() : 0) - hashesBefore);
     if (!finished) return;
     verifyQueue.shift();
     if (config.startVerify === undefined) counters.crypto_verify++;
+    head.finish(head.job.valid());
+  }
+
+  /** The end of a record's background verification: remembered either way, then admitted or refused. */
+  function recordVerified(signed: SignedRecord, id: Uint8Array, valid: boolean): void {
     counters.signatures_verified++;
-    if (head.job.valid()) {
-      verified.add(head.id);
-      conclude(head.signed, head.id);
+    if (valid) {
+      verified.add(id);
+      conclude(signed, id);
     } else {
-      refused.add(head.id);
+      refused.add(id);
       counters.records_rejected++;
       count('SIGNATURE_INVALID');
     }
@@ -413,12 +480,9 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       }
       return;
     }
-    for (let index = 0; index < verifyQueue.length; index++) if (verifyQueue[index].idKey === hexId(id)) return;
-    if (verifyQueue.length >= VERIFY_QUEUE_MAX) {
-      count('VERIFY_QUEUE_FULL');
-      return;
-    }
-    verifyQueue.push({ signed: signed, id: id, idKey: hexId(id), job: startVerify(bytesToSign(signed.payload), signed.signature, issuerKey(signed.record)) });
+    verifyLater(hexId(id), bytesToSign(signed.payload), signed.signature, issuerKey(signed.record), function (valid: boolean) {
+      recordVerified(signed, id, valid);
+    });
   }
 
   function onTokenRequest(frame: Frame, nowMs: number): void {
@@ -449,6 +513,11 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       return;
     }
     const signature = signAny(tokenBytesToSign(memberId, requester, frame.seq as number, slot));
+    if (signature === null) {
+      // No nonce ready: the requester asks again, by then one is (the precomputation goes first).
+      count('TOKEN_SIGNATURE_PENDING');
+      return;
+    }
     grantedTo[grantedCount] = requester;
     grantedSeq[grantedCount] = frame.seq as number;
     grantedSignature.set(signature, grantedCount * 64);
@@ -470,11 +539,10 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
 
   function onCheckpoint(frame: Frame): void {
     const message = encodeCbor(['SmartChain checkpoint', frame.member as number, frame.balance as number, frame.asOfMs as number], 64);
-    if (!verifyAny(message, frame.signature as Uint8Array, config.aggregatorPublicKey)) {
-      count('CHECKPOINT_SIGNATURE_INVALID');
-      return;
-    }
-    if (members.checkpoint(frame.member as number, frame.balance as number, frame.asOfMs as number)) counters.checkpoints++;
+    verifyLater('checkpoint ' + frame.member + ' ' + frame.asOfMs, message, frame.signature as Uint8Array, config.aggregatorPublicKey, function (valid: boolean) {
+      if (!valid) count('CHECKPOINT_SIGNATURE_INVALID');
+      else if (members.checkpoint(frame.member as number, frame.balance as number, frame.asOfMs as number)) counters.checkpoints++;
+    });
   }
 
   /** Whether a record is still a parent of one of the node's own unacknowledged records. */
@@ -490,10 +558,13 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   function onOffloadAck(frame: Frame): void {
     const id = frame.id as Uint8Array;
     const message = encodeCbor(['SmartChain ack', id], 64);
-    if (!verifyAny(message, frame.signature as Uint8Array, config.aggregatorPublicKey)) {
-      count('ACK_SIGNATURE_INVALID');
-      return;
-    }
+    verifyLater('ack ' + hexId(id), message, frame.signature as Uint8Array, config.aggregatorPublicKey, function (valid: boolean) {
+      if (valid) acknowledged(id);
+      else count('ACK_SIGNATURE_INVALID');
+    });
+  }
+
+  function acknowledged(id: Uint8Array): void {
     if (persistence.removePending(id)) {
       counters.offload_acked++;
       const slot = window.find(id);
@@ -544,6 +615,8 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     }
     const payload = encodePayload(record);
     const signature = signAny(bytesToSign(payload));
+    // Waiting for a nonce or the key: the issue stays under way and is completed on a later tick.
+    if (signature === null) return;
     counters.crypto_hash++;
     const id = recordId(payload, signature);
     const withTokens = encodeRecord(payload, signature, order);
@@ -618,7 +691,8 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
 
   const node: FullLightNode = {
     memberId: memberId,
-    publicKey: keys.publicKey,
+    // Empty until a derivation under way is done.
+    publicKey: keys !== null ? keys.publicKey : new Uint8Array(0),
     window: window,
     members: members,
     receive: function (linkIndex: number, frame: Uint8Array): void {
@@ -644,7 +718,9 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
         inboxCount--;
         handle(linkIndex, bytes, nowMs);
       }
-      if (!busy && verifyQueue.length > 0) advanceVerification();
+      if (!busy && derivation !== null) advanceDerivation(derivation);
+      else if (!busy && nonceWanted) advanceNonces();
+      else if (!busy && verifyQueue.length > 0) advanceVerification();
       else if (!busy) advanceNonces();
       resolveConflicts();
       advanceIssue(nowMs);

@@ -29,6 +29,15 @@ const low = (nacl as unknown as { lowlevel: unknown }).lowlevel as {
 /** Field multiplications and squarings done, for the cost model and the test that counts them. */
 export const fieldOps = { multiplications: 0, squarings: 0 };
 
+/** The clamped secret scalar of a seed (RFC 8032 §5.1.5), whose [a]B is the public key. */
+export function secretScalar(seed: Uint8Array): Uint8Array {
+  const scalar = nacl.hash(seed).slice(0, 32);
+  scalar[0] &= 248;
+  scalar[31] &= 127;
+  scalar[31] |= 64;
+  return scalar;
+}
+
 function mul(o: Gf, a: Gf, b: Gf): void {
   fieldOps.multiplications++;
   low.M(o, a, b);
@@ -213,9 +222,15 @@ export class VerifyJob {
   private spent = 0;
   private phase = 0;
   private twice: Point = point();
+  private hashed = 0;
 
   operations(): number {
     return this.spent;
+  }
+
+  /** SHA-512 computations done so far (0 or 1), for the cost accounting. */
+  hashes(): number {
+    return this.hashed;
   }
 
   constructor(
@@ -264,6 +279,7 @@ export class VerifyJob {
         input.set(this.publicKey, 32);
         input.set(this.message, 64);
         this.digest = nacl.hash(input);
+        this.hashed = 1;
         this.stage = 'reduce';
         return false;
       } else if (this.stage === 'reduce') {
