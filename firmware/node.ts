@@ -54,6 +54,9 @@ function startTweetnaclVerify(message: Uint8Array, signature: Uint8Array, public
     operations: function () {
       return 0;
     },
+    hashes: function () {
+      return 0;
+    },
   };
 }
 
@@ -248,27 +251,22 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     return signDetached(message, keys.secretKey);
   }
 
-  /** Charges a job's work to the cost model's counters: field operations and hashes since `before`. */
-  function charge(operations: number, hashes: number): void {
-    counters.crypto_field_ops += Math.max(0, operations);
-    counters.crypto_hash += Math.max(0, hashes);
-  }
-
-  /** Idle time: precompute signing nonces, a slice at a time. */
-  function advanceNonces(): void {
-    if (nonces === null) return;
-    const before = nonces.operations();
-    const hashesBefore = nonces.hashes !== undefined ? nonces.hashes() : 0;
-    if (!nonces.step(verifySliceUnits)) return;
-    charge(nonces.operations() - before, (nonces.hashes !== undefined ? nonces.hashes() : 0) - hashesBefore);
+  /**
+   * One slice of a job, its work charged to the cost model's counters (field operations and SHA-512s)
+   * as it happens; true when the job is done.
+   */
+  function slice(job: { step(units: number): boolean; operations(): number; hashes?(): number }): boolean {
+    const operations = job.operations();
+    const hashes = job.hashes ? job.hashes() : 0;
+    const finished = job.step(verifySliceUnits);
+    counters.crypto_field_ops += job.operations() - operations;
+    counters.crypto_hash += (job.hashes ? job.hashes() : 0) - hashes;
+    return finished;
   }
 
   /** Key derivation, a slice per tick, before any other idle work. */
   function advanceDerivation(job: NonNullable<typeof derivation>): void {
-    const before = job.operations();
-    const finished = job.step(verifySliceUnits);
-    charge(job.operations() - before, 0);
-    if (!finished) return;
+    if (!slice(job)) return;
     const publicKey = job.value() as Uint8Array;
     const secretKey = new Uint8Array(64);
     secretKey.set(seed as Uint8Array, 0);
@@ -370,12 +368,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   function advanceVerification(): void {
     if (verifyQueue.length === 0) return;
     const head = verifyQueue[0];
-    const before = head.job.operations();
-    const hashesBefore = head.job.hashes !== undefined ? head.job.hashes() : 0;
-    const finished = head.job.step(verifySliceUnits);
-    // Counted per slice, so the board's cost accounting sees each slice's work when it happens.
-    if (config.startVerify !== undefined) charge(head.job.operations() - before, (head.job.hashes !== undefined ? head.job.hashes() : 0) - hashesBefore);
-    if (!finished) return;
+    if (!slice(head.job)) return;
     verifyQueue.shift();
     if (config.startVerify === undefined) counters.crypto_verify++;
     head.finish(head.job.valid());
@@ -539,7 +532,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
 
   function onCheckpoint(frame: Frame): void {
     const message = encodeCbor(['SmartChain checkpoint', frame.member as number, frame.balance as number, frame.asOfMs as number], 64);
-    verifyLater('checkpoint ' + frame.member + ' ' + frame.asOfMs, message, frame.signature as Uint8Array, config.aggregatorPublicKey, function (valid: boolean) {
+    verifyLater('c' + frame.member + ' ' + frame.asOfMs, message, frame.signature as Uint8Array, config.aggregatorPublicKey, function (valid: boolean) {
       if (!valid) count('CHECKPOINT_SIGNATURE_INVALID');
       else if (members.checkpoint(frame.member as number, frame.balance as number, frame.asOfMs as number)) counters.checkpoints++;
     });
@@ -558,7 +551,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   function onOffloadAck(frame: Frame): void {
     const id = frame.id as Uint8Array;
     const message = encodeCbor(['SmartChain ack', id], 64);
-    verifyLater('ack ' + hexId(id), message, frame.signature as Uint8Array, config.aggregatorPublicKey, function (valid: boolean) {
+    verifyLater('a' + hexId(id), message, frame.signature as Uint8Array, config.aggregatorPublicKey, function (valid: boolean) {
       if (valid) acknowledged(id);
       else count('ACK_SIGNATURE_INVALID');
     });
@@ -718,10 +711,11 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
         inboxCount--;
         handle(linkIndex, bytes, nowMs);
       }
-      if (!busy && derivation !== null) advanceDerivation(derivation);
-      else if (!busy && nonceWanted) advanceNonces();
-      else if (!busy && verifyQueue.length > 0) advanceVerification();
-      else if (!busy) advanceNonces();
+      if (busy) {
+        // A frame was this tick's work.
+      } else if (derivation !== null) advanceDerivation(derivation);
+      else if (nonces !== null && (nonceWanted || verifyQueue.length === 0)) slice(nonces);
+      else advanceVerification();
       resolveConflicts();
       advanceIssue(nowMs);
       if (nowMs - lastHelloMs >= helloIntervalMs) {

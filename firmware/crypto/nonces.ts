@@ -27,6 +27,7 @@ export class NonceStock {
   private pendingR: Uint8Array | null = null;
   fallbacks = 0;
   private hashed = 0;
+  private spent = 0;
 
   constructor(
     private store: KeyValueStore,
@@ -68,7 +69,10 @@ export class NonceStock {
       this.job = new ScalarBaseJob(this.pendingR);
       return true;
     }
-    if (!this.job.step(units)) return true;
+    const before = this.job.operations();
+    const finished = this.job.step(units);
+    this.spent += this.job.operations() - before;
+    if (!finished) return true;
     const value = new Uint8Array(64);
     value.set(this.pendingR as Uint8Array, 0);
     value.set(this.job.value() as Uint8Array, 32);
@@ -88,9 +92,9 @@ export class NonceStock {
     return this.hashed;
   }
 
-  /** Field operations of the precomputation under way, for the cost accounting. */
+  /** Field operations of all precomputations so far, for the cost accounting. */
   operations(): number {
-    return this.job === null ? 0 : this.job.operations();
+    return this.spent;
   }
 
   /** An ordinary Ed25519 signature with a stored nonce, or null when the stock is empty. */
