@@ -171,7 +171,8 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   };
   const rejections: { [code: string]: number } = {};
   let issue: Issue | null = null;
-  const verifyQueue: { key: string; job: VerificationJob; finish: (valid: boolean) => void }[] = [];
+  // Only the head holds a job (its points and tables): the others wait as bytes.
+  const verifyQueue: { key: string; message: Uint8Array; signature: Uint8Array; publicKey: Uint8Array; job: VerificationJob | null; finish: (valid: boolean) => void }[] = [];
   const startVerify = config.startVerify !== undefined ? config.startVerify : startTweetnaclVerify;
   type Stock = ReturnType<NonNullable<NodeConfig['createNonceStock']>>;
   let nonces: Stock | null = null;
@@ -290,7 +291,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       count('VERIFY_QUEUE_FULL');
       return;
     }
-    verifyQueue.push({ key: key, job: startVerify(message, signature, publicKey), finish: finish });
+    verifyQueue.push({ key: key, message: message, signature: signature, publicKey: publicKey, job: null, finish: finish });
   }
 
   /** Each signature is verified at most once: good ids and bad ids are both remembered (bounded). */
@@ -368,6 +369,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   function advanceVerification(): void {
     if (verifyQueue.length === 0) return;
     const head = verifyQueue[0];
+    if (head.job === null) head.job = startVerify(head.message, head.signature, head.publicKey);
     if (!slice(head.job)) return;
     verifyQueue.shift();
     if (config.startVerify === undefined) counters.crypto_verify++;

@@ -54,6 +54,8 @@ export class EmulatedBoard {
   /** Files in flash (Kaluma fs, Espruino Storage, emulator storage): they survive a reset. */
   files: Map<string, Uint8Array>;
   uartOverflowBytes = 0;
+  /** The longest single call into the board (board ms): the longest time away from its event loop. */
+  longestCallMs = 0;
   private runtime!: QuickJSRuntime;
   private vm!: QuickJSContext;
   private program = '';
@@ -161,6 +163,7 @@ export class EmulatedBoard {
       hashes: this.work.hashes - before.hashes, fieldOps: this.work.fieldOps - before.fieldOps, calls: 1,
     });
     this.callCostMs = spent;
+    if (spent + this.callDelayMs > this.longestCallMs) this.longestCallMs = spent + this.callDelayMs;
     if (process.env.SMARTCHAIN_EMULATOR_TRACE && spent > 2000) console.log(`${this.name} call ${spent.toFixed(0)} ms`, this.work.interrupts - before.interrupts, this.work.hashes - before.hashes, this.work.fieldOps - before.fieldOps);
     this.busyUntilMs = Math.max(this.busyUntilMs, this.clockMs) + spent;
     const heap = this.heapUsedBytes();
@@ -532,7 +535,8 @@ export class EmulatedBoard {
     const vm = this.vm;
     const board = vm.newObject();
     this.fn(board, 'now_ms', () => vm.newNumber(this.clockMs));
-    this.fn(board, 'wall_ms', () => vm.newNumber(WORLD_EPOCH_MS + this.clockMs));
+    // Whole milliseconds, as a board's clock reads: board time accumulates fractions of a millisecond.
+    this.fn(board, 'wall_ms', () => vm.newNumber(WORLD_EPOCH_MS + Math.floor(this.clockMs)));
     this.fn(board, 'random_bytes', (count) => this.bytesHandle(this.randomBytes(vm.getNumber(count))));
     this.fn(board, 'storage_read', (key) => {
       const data = this.files.get(vm.getString(key));
