@@ -33,28 +33,26 @@ export const GRANTS_PER_SLOT_MAX = 3;
 export const PENDING_RECORDS_MAX = 3;
 export const CONFLICTS_MAX = 8;
 export const VERIFY_QUEUE_MAX = 4;
-/** Field operations per verification slice: about 1 s of pico time at ~41 ms each (docs/emulator.md). */
+/**
+ * Field operations per crypto slice unless the board says (the generic emulator board runs at host speed).
+ * A slice ends after the point operation under way, so it does at most units - 1 + 9 operations: at about
+ * 67 ms each on a pico (host-tools/emulator/cost-model.ts) one unit keeps it under 1 s; the esp32 uses 6.
+ */
 export const DEFAULT_VERIFY_SLICE_UNITS = 24;
-
-const VERIFY_STEPS_MAX = 100000;
 
 /** tweetnacl's verification as a job of one step (with the shared policy), for boards without the fast path. */
 function startTweetnaclVerify(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): VerificationJob {
   let outcome = false;
-  let finished = false;
+  // The queue drops a job once step has returned true: it runs once.
   return {
     step: function () {
-      if (!finished) outcome = verifyDetached(message, signature, publicKey);
-      finished = true;
+      outcome = verifyDetached(message, signature, publicKey);
       return true;
     },
     valid: function () {
       return outcome;
     },
     operations: function () {
-      return 0;
-    },
-    hashes: function () {
       return 0;
     },
   };
@@ -110,14 +108,11 @@ export interface FullLightNode extends LightNode {
   pendingIds(): Uint8Array[];
 }
 
-/** The key pair from a provisioned public key, when it belongs to the seed in use (no derivation). */
-function provisionedKeys(seed: Uint8Array, config: NodeConfig): KeyPair | null {
+/** The provisioned public key, when it belongs to the seed in use (then nothing is derived). */
+function provisionedKey(seed: Uint8Array, config: NodeConfig): Uint8Array | null {
   if (config.publicKey === undefined || config.seed === undefined || config.publicKey.length !== 32) return null;
   for (let index = 0; index < SEED_BYTES; index++) if (config.seed[index] !== seed[index]) return null;
-  const secretKey = new Uint8Array(64);
-  secretKey.set(seed, 0);
-  secretKey.set(config.publicKey, 32);
-  return { publicKey: config.publicKey, secretKey: secretKey };
+  return config.publicKey;
 }
 
 export function createNode(platform: Platform, config: NodeConfig): FullLightNode {
@@ -137,10 +132,10 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     seed = config.seed !== undefined ? config.seed : platform.randomBytes(SEED_BYTES);
     persistence.saveSeed(seed);
   }
-  let keys: KeyPair | null = provisionedKeys(seed, config);
+  let keys: KeyPair | null = null;
+  const knownKey = provisionedKey(seed, config);
   // Deriving the public key is a scalar multiplication: sliced when the board has the job for it.
-  let derivation = keys === null && config.derivePublicKey !== undefined ? config.derivePublicKey(seed) : null;
-  if (keys === null && derivation === null) keys = keyPairFromSeed(seed);
+  let derivation = knownKey === null && config.derivePublicKey !== undefined ? config.derivePublicKey(seed) : null;
   const memberId = config.memberId;
   const window = new RecordWindow(capacities.window, capacities.approvers);
   const members = new MemberTable(capacities.members);
@@ -178,12 +173,9 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   let nonces: Stock | null = null;
   /** Set while a signature waits for a nonce: the precomputation then goes before background verification. */
   let nonceWanted = false;
+  /** A token request that waits for a nonce: answered as soon as one is ready. */
+  let deferredRequest: Frame | null = null;
 
-  /** The cost model's counters: field operations of the fast path, or one tweetnacl verification. */
-  function countVerification(job: VerificationJob): void {
-    if (config.startVerify !== undefined) counters.crypto_field_ops += job.operations();
-    else counters.crypto_verify++;
-  }
   const verifySliceUnits = config.verifySliceUnits !== undefined ? config.verifySliceUnits : DEFAULT_VERIFY_SLICE_UNITS;
   const conflictWinner = new Int32Array(CONFLICTS_MAX);
   const conflictLoser = new Int32Array(CONFLICTS_MAX);
@@ -209,23 +201,16 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     for (let index = 0; index < platform.links.length; index++) platform.links[index].send(bytes);
   }
 
-  function verifyAny(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {
-    const native = platform.nativeEd25519;
-    if (native === undefined) {
-      const job = startVerify(message, signature, publicKey);
-      for (let steps = 0; steps < VERIFY_STEPS_MAX && !job.step(verifySliceUnits); steps++);
-      countVerification(job);
-      return job.valid();
-    }
-    return checkSignatureEncoding(signature) === null && checkKeyEncoding(publicKey) === null && native.verify(message, signature, publicKey);
-  }
 
-  /** The node's key pair is known: the nonce stock can start. */
-  function keysReady(pair: KeyPair): void {
-    keys = pair;
-    if (config.createNonceStock !== undefined) nonces = config.createNonceStock(platform.storage, seed as Uint8Array, pair.publicKey, platform.randomBytes);
+  /** The node's public key is known: the key pair is complete and the nonce stock can start. */
+  function keysReady(publicKey: Uint8Array): void {
+    const secretKey = new Uint8Array(64);
+    secretKey.set(seed as Uint8Array, 0);
+    secretKey.set(publicKey, 32);
+    keys = { publicKey: publicKey, secretKey: secretKey };
+    if (config.createNonceStock !== undefined) nonces = config.createNonceStock(platform.storage, seed as Uint8Array, publicKey, platform.randomBytes);
   }
-  if (keys !== null) keysReady(keys);
+  if (derivation === null) keysReady(knownKey || keyPairFromSeed(seed).publicKey);
 
   /**
    * A signature now, or null when it must wait: the key is still being derived, or the nonce stock is
@@ -265,25 +250,14 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     return finished;
   }
 
-  /** Key derivation, a slice per tick, before any other idle work. */
-  function advanceDerivation(job: NonNullable<typeof derivation>): void {
-    if (!slice(job)) return;
-    const publicKey = job.value() as Uint8Array;
-    const secretKey = new Uint8Array(64);
-    secretKey.set(seed as Uint8Array, 0);
-    secretKey.set(publicKey, 32);
-    derivation = null;
-    node.publicKey = publicKey;
-    keysReady({ publicKey: publicKey, secretKey: secretKey });
-  }
-
   /**
    * Queues a signature verification, advanced a slice per tick in idle time; `finish` gets the answer.
    * With native Ed25519 it is answered at once. A full queue drops the work (the sender repeats it).
    */
   function verifyLater(key: string, message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array, finish: (valid: boolean) => void): void {
-    if (platform.nativeEd25519 !== undefined) {
-      finish(verifyAny(message, signature, publicKey));
+    const native = platform.nativeEd25519;
+    if (native !== undefined) {
+      finish(checkSignatureEncoding(signature) === null && checkKeyEncoding(publicKey) === null && native.verify(message, signature, publicKey));
       return;
     }
     for (let index = 0; index < verifyQueue.length; index++) if (verifyQueue[index].key === key) return;
@@ -294,24 +268,6 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     verifyQueue.push({ key: key, message: message, signature: signature, publicKey: publicKey, job: null, finish: finish });
   }
 
-  /** Each signature is verified at most once: good ids and bad ids are both remembered (bounded). */
-  function verifyOnce(id: Uint8Array, message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {
-    if (verified.has(id)) {
-      counters.signature_cache_hits++;
-      return true;
-    }
-    if (refused.has(id)) {
-      counters.signature_cache_hits++;
-      return false;
-    }
-    counters.signatures_verified++;
-    if (!verifyAny(message, signature, publicKey)) {
-      refused.add(id);
-      return false;
-    }
-    verified.add(id);
-    return true;
-  }
 
   /** Algorithm 1 lines 10-20 as far as a light node can check, cheapest first, the signature last. */
   function validate(signed: SignedRecord, id: Uint8Array, nowMs: number): ValidationCode | null {
@@ -374,19 +330,6 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     verifyQueue.shift();
     if (config.startVerify === undefined) counters.crypto_verify++;
     head.finish(head.job.valid());
-  }
-
-  /** The end of a record's background verification: remembered either way, then admitted or refused. */
-  function recordVerified(signed: SignedRecord, id: Uint8Array, valid: boolean): void {
-    counters.signatures_verified++;
-    if (valid) {
-      verified.add(id);
-      conclude(signed, id);
-    } else {
-      refused.add(id);
-      counters.records_rejected++;
-      count('SIGNATURE_INVALID');
-    }
   }
 
   /**
@@ -467,20 +410,23 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       count('SIGNATURE_INVALID');
       return;
     }
-    if (platform.nativeEd25519 !== undefined) {
-      if (verifyOnce(id, bytesToSign(signed.payload), signed.signature, issuerKey(signed.record))) conclude(signed, id);
-      else {
+    // Each signature is verified at most once: good ids and bad ids are both remembered (bounded).
+    verifyLater(hexId(id), bytesToSign(signed.payload), signed.signature, issuerKey(signed.record), function (valid: boolean) {
+      counters.signatures_verified++;
+      if (valid) {
+        verified.add(id);
+        conclude(signed, id);
+      } else {
+        refused.add(id);
         counters.records_rejected++;
         count('SIGNATURE_INVALID');
       }
-      return;
-    }
-    verifyLater(hexId(id), bytesToSign(signed.payload), signed.signature, issuerKey(signed.record), function (valid: boolean) {
-      recordVerified(signed, id, valid);
     });
   }
 
   function onTokenRequest(frame: Frame, nowMs: number): void {
+    const retry = frame === deferredRequest;
+    deferredRequest = null;
     const requester = frame.requester as number;
     const slot = frame.slot as number;
     const currentSlot = slotOf(platform.wallClockMs(), slotMs);
@@ -509,8 +455,9 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     }
     const signature = signAny(tokenBytesToSign(memberId, requester, frame.seq as number, slot));
     if (signature === null) {
-      // No nonce ready: the requester asks again, by then one is (the precomputation goes first).
-      count('TOKEN_SIGNATURE_PENDING');
+      // No nonce ready: answered once the precomputation (which goes first) has one.
+      if (!retry) count('TOKEN_SIGNATURE_PENDING');
+      deferredRequest = frame;
       return;
     }
     grantedTo[grantedCount] = requester;
@@ -554,23 +501,19 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     const id = frame.id as Uint8Array;
     const message = encodeCbor(['SmartChain ack', id], 64);
     verifyLater('a' + hexId(id), message, frame.signature as Uint8Array, config.aggregatorPublicKey, function (valid: boolean) {
-      if (valid) acknowledged(id);
-      else count('ACK_SIGNATURE_INVALID');
-    });
-  }
-
-  function acknowledged(id: Uint8Array): void {
-    if (persistence.removePending(id)) {
-      counters.offload_acked++;
-      const slot = window.find(id);
-      if (slot >= 0) {
-        window.flags[slot] = (window.flags[slot] & ~FLAG_PINNED) | FLAG_OFFLOADED;
-        for (let parent = 0; parent < 2; parent++) {
-          const parentSlot = window.parentSlot[slot * 2 + parent];
-          if (parentSlot >= 0 && !pinnedByPending(parentSlot)) window.flags[parentSlot] &= ~FLAG_PINNED;
+      if (!valid) count('ACK_SIGNATURE_INVALID');
+      else if (persistence.removePending(id)) {
+        counters.offload_acked++;
+        const slot = window.find(id);
+        if (slot >= 0) {
+          window.flags[slot] = (window.flags[slot] & ~FLAG_PINNED) | FLAG_OFFLOADED;
+          for (let parent = 0; parent < 2; parent++) {
+            const parentSlot = window.parentSlot[slot * 2 + parent];
+            if (parentSlot >= 0 && !pinnedByPending(parentSlot)) window.flags[parentSlot] &= ~FLAG_PINNED;
+          }
         }
       }
-    }
+    });
   }
 
   function handle(linkIndex: number, bytes: Uint8Array, nowMs: number): void {
@@ -687,7 +630,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   const node: FullLightNode = {
     memberId: memberId,
     // Empty until a derivation under way is done.
-    publicKey: keys !== null ? keys.publicKey : new Uint8Array(0),
+    publicKey: keys !== null ? (keys as KeyPair).publicKey : new Uint8Array(0),
     window: window,
     members: members,
     receive: function (linkIndex: number, frame: Uint8Array): void {
@@ -715,9 +658,18 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       }
       if (busy) {
         // A frame was this tick's work.
-      } else if (derivation !== null) advanceDerivation(derivation);
-      else if (nonces !== null && (nonceWanted || verifyQueue.length === 0)) slice(nonces);
-      else advanceVerification();
+      } else if (derivation !== null) {
+        // Key derivation, a slice per tick, before any other idle work.
+        if (slice(derivation)) {
+          keysReady(derivation.value() as Uint8Array);
+          node.publicKey = (keys as KeyPair).publicKey;
+          derivation = null;
+        }
+      }
+      else if (nonces !== null && (nonceWanted || verifyQueue.length === 0)) {
+        slice(nonces);
+        if (deferredRequest !== null) onTokenRequest(deferredRequest, nowMs);
+      } else advanceVerification();
       resolveConflicts();
       advanceIssue(nowMs);
       if (nowMs - lastHelloMs >= helloIntervalMs) {

@@ -152,8 +152,12 @@ function buildBaseTableStep(): boolean {
   copyPoint(next, baseBuild[baseBuild.length - 1]);
   addPoints(next, baseTwice);
   baseBuild.push(next);
-  if (baseBuild.length === TABLE_SIZE) baseTable = baseBuild;
-  return baseTable !== null;
+  if (baseBuild.length < TABLE_SIZE) return false;
+  baseTable = baseBuild;
+  // 2B only serves the building: its heap goes back.
+  baseTwice = [];
+  baseBuild = [];
+  return true;
 }
 
 /**
@@ -209,19 +213,19 @@ export class VerifyJob {
   private negA: Point = point();
   private num = low.gf();
   private den = low.gf();
-  private den3 = low.gf();
   private candidate = low.gf();
   private acc = low.gf();
   private counter = 0;
   private tableA: Point[] = [];
   private digitsS: Int8Array<ArrayBufferLike> = new Int8Array(0);
   private digitsH: Int8Array<ArrayBufferLike> = new Int8Array(0);
-  private result: Point = point();
+  // Points made when their stage starts: a job waiting in a queue holds little heap.
+  private result: Point = [];
   private bit = SCALAR_BITS - 1;
   private started = false;
   private spent = 0;
   private phase = 0;
-  private twice: Point = point();
+  private twice: Point = [];
   private hashed = 0;
 
   operations(): number {
@@ -355,7 +359,7 @@ export class VerifyJob {
   private finishDecompress(): boolean {
     const x = this.negA[0];
     mul(x, this.acc, this.num);
-    const den3 = this.den3;
+    const den3 = low.gf();
     sqr(den3, this.den);
     mul(den3, den3, this.den);
     mul(x, x, den3); // x = u v^3 (u v^7)^((p-5)/8)
@@ -387,9 +391,8 @@ export class VerifyJob {
   /** Builds -A, 3(-A), 5(-A), 7(-A) one point operation at a time, then the digits. */
   private tableStep(): void {
     if (this.tableA.length === 0) {
-      const first = point();
-      copyPoint(first, this.negA);
-      this.tableA.push(first);
+      // -A itself is the first entry: no copy (the ladder never writes table entries).
+      this.tableA.push(this.negA);
       this.twice = point();
       copyPoint(this.twice, this.negA);
       doublePoint(this.twice);
@@ -402,6 +405,7 @@ export class VerifyJob {
       this.tableA.push(next);
       return;
     }
+    this.twice = [];
     this.digitsS = wnaf(this.signature.subarray(32, 64));
     this.digitsH = wnaf(this.h);
     this.result = point();
@@ -444,9 +448,10 @@ export class VerifyJob {
     this.bit--;
     if (this.bit < 0) {
       low.set25519(this.acc, this.result[2]);
-      this.candidate = low.gf();
       low.set25519(this.candidate, this.result[2]);
       this.counter = 253;
+      // The table of -A is done with: its heap goes back before the inversion.
+      this.tableA = [];
       this.stage = 'invert';
     }
   }

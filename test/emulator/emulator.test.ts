@@ -101,7 +101,8 @@ async function tokenExchange(seed: number, medium: 'uart' | 'lora') {
   else world.connectLora(boards.map((board) => ({ board, link: 0 })));
   world.run(500);
   boards[0].evaluate('smartchain.requestIssue({ kind: 2, energyWh: 100, ecash: 10 })');
-  world.run(5000);
+  // A fresh granter has no nonce yet: it grants once its first one is precomputed, a slice per tick.
+  world.run(10000);
   return { world, boards };
 }
 
