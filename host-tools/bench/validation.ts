@@ -52,10 +52,11 @@ export async function runValidationBench(boardName: 'pico' | 'esp32', repeats: n
   });
   board.load(readFileSync(outfile, 'utf8'));
   board.evaluate('bench.prepare()');
-  const measure = (code: (round: number) => string) => {
+  const measure = (code: (round: number) => string, before?: () => void) => {
     const host: number[] = [];
     const boardMs: number[] = [];
     for (let round = 0; round < repeats; round++) {
+      if (before) before();
       const started = performance.now();
       const result = board.evaluate(code(round));
       host.push(performance.now() - started);
@@ -88,12 +89,14 @@ export async function runValidationBench(boardName: 'pico' | 'esp32', repeats: n
   sliced('bench.verifyStart(1)', `bench.verifyStep(${units}, 1)`, (result) => result === '1');
   const derive = sliced('bench.deriveStart()', `bench.deriveStep(${units})`, (result) => result === '1');
   const nonce = sliced('bench.nonceStart()', `bench.nonceStep(${units})`, (result) => result === '1');
-  // Fill the stock for the online signatures measured next.
-  for (let guard = 0; guard < 100000 && board.evaluate(`bench.nonceStep(${units})`) !== '4'; guard++);
+  // The stock is refilled (four nonces) before each online signature measured.
+  const refill = () => {
+    for (let guard = 0; guard < 100000 && board.evaluate(`bench.nonceStep(${units})`) !== '4'; guard++);
+  };
   const warm = measure(() => 'bench.validateTwoCapsWarm()');
-  const online = measure((round) => `bench.signOnline(${400 + round})`);
-  for (let guard = 0; guard < 100000 && board.evaluate(`bench.nonceStep(${units})`) !== '4'; guard++);
-  const trade = measure((round) => `bench.tradeTime(${500 + round})`);
+  const rehashed = measure(() => 'bench.validateTwoCapsRehashed()');
+  const online = measure((round) => `bench.signOnline(${400 + round})`, refill);
+  const trade = measure((round) => `bench.tradeTime(${500 + round})`, refill);
   const tweetnacl = tweetnaclVerifyMultiplications();
   const perHour = (ms: number) => Math.round(3600000 / ms);
   return {
@@ -116,6 +119,7 @@ export async function runValidationBench(boardName: 'pico' | 'esp32', repeats: n
       slice_bound_ms: SLICE_BOUND_MS[boardName],
       sign_online_ms: online.board_ms,
       validate_two_caps_background_verified_ms: warm.board_ms,
+      validate_two_caps_background_verified_rehashing_ids_ms: rehashed.board_ms,
       validate_two_caps_cold_ms: validate.board_ms,
       background_verification: backgroundVerify,
       nonce_precomputation: nonce,
