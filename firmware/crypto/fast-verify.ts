@@ -121,8 +121,27 @@ function negatePoint(target: Point, source: Point): void {
   low.Z(target[3], zero, source[3]);
 }
 
-let baseBuild: Point[] = [];
-let baseTwice: Point | null = null;
+/**
+ * Appends the next odd multiple of `first` to a table (first itself, then 3, 5, 7 times it), one point
+ * operation per call, with 2 first kept in `twice` meanwhile; true once the table is complete.
+ */
+function growTable(table: Point[], twice: Point, first: Point): boolean {
+  if (table.length === 0) {
+    table.push(first);
+    copyPoint(twice, first);
+    doublePoint(twice);
+  } else {
+    const next = point();
+    copyPoint(next, table[table.length - 1]);
+    addPoints(next, twice);
+    table.push(next);
+  }
+  return table.length === TABLE_SIZE;
+}
+
+const baseBuild: Point[] = [];
+let baseTwice: Point = [];
+let base: Point = [];
 
 /**
  * Builds the table of odd multiples of B one point operation per call, once per boot (about 80 field
@@ -134,30 +153,18 @@ function buildBaseTableStep(): boolean {
     D2 = low.gf();
     low.A(D2, low.D, low.D);
     I = low.gf(SQRT_M1);
-    const base = point();
+    base = point();
     low.set25519(base[0], low.gf(BASE_X));
     low.set25519(base[1], low.gf(BASE_Y));
     low.set25519(base[2], low.gf([1]));
     mul(base[3], base[0], base[1]);
-    baseBuild = [base];
-    return false;
-  }
-  if (baseTwice === null) {
     baseTwice = point();
-    copyPoint(baseTwice, baseBuild[0]);
-    doublePoint(baseTwice);
-    return false;
+  } else if (growTable(baseBuild, baseTwice, base)) {
+    baseTable = baseBuild;
+    // 2B only serves the building: its heap goes back.
+    baseTwice = [];
   }
-  const next = point();
-  copyPoint(next, baseBuild[baseBuild.length - 1]);
-  addPoints(next, baseTwice);
-  baseBuild.push(next);
-  if (baseBuild.length < TABLE_SIZE) return false;
-  baseTable = baseBuild;
-  // 2B only serves the building: its heap goes back.
-  baseTwice = [];
-  baseBuild = [];
-  return true;
+  return false;
 }
 
 /**
@@ -437,24 +444,14 @@ export class VerifyJob {
     return equalBytes(a, b, 0);
   }
 
-  /** Builds -A, 3(-A), 5(-A), 7(-A) one point operation at a time (-A itself is the first entry), then the ladder. */
+  /** Builds -A, 3(-A), 5(-A), 7(-A) one point operation per pass (-A itself is the first entry), then the ladder. */
   private tableStep(): void {
-    if (this.tableA.length === 0) {
-      this.tableA.push(this.negA);
-      this.twice = point();
-      copyPoint(this.twice, this.negA);
-      doublePoint(this.twice);
-    } else if (this.tableA.length < TABLE_SIZE) {
-      const next = point();
-      copyPoint(next, this.tableA[this.tableA.length - 1]);
-      addPoints(next, this.twice);
-      this.tableA.push(next);
-    } else {
-      this.twice = [];
-      this.ladder = new Ladder([wnaf(this.signature.subarray(32, 64)), wnaf(this.h)], [baseTable as Point[], this.tableA]);
-      this.tableA = [];
-      this.stage = LADDER;
-    }
+    if (this.twice.length === 0) this.twice = point();
+    if (!growTable(this.tableA, this.twice, this.negA)) return;
+    this.twice = [];
+    this.ladder = new Ladder([wnaf(this.signature.subarray(32, 64)), wnaf(this.h)], [baseTable as Point[], this.tableA]);
+    this.tableA = [];
+    this.stage = LADDER;
   }
 }
 
