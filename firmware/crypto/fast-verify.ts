@@ -290,7 +290,7 @@ class Ladder {
 }
 
 // Stages of a verification, in order.
-const POLICY = 0, CONSTANTS = 1, HASH = 2, REDUCE = 3, DECOMPRESS = 4, CHECK_ROOT = 5, TABLES = 6, LADDER = 7, DONE = 8;
+const POLICY = 0, CONSTANTS = 1, HASH = 2, REDUCE = 3, DECOMPRESS = 4, CHECK_ROOT = 5, FIX_ROOT = 6, TABLES = 7, LADDER = 8, DONE = 9;
 
 /**
  * A resumable verification. Each step() does at most `units` field multiplications and squarings in the
@@ -314,6 +314,7 @@ export class VerifyJob {
   private ladder: Ladder | null = null;
   private spent = 0;
   private hashed = 0;
+  private rooted = false;
 
   constructor(
     private message: Uint8Array,
@@ -373,7 +374,11 @@ export class VerifyJob {
         this.counter = chain(this.acc, this.candidate, this.counter, 1, 1, units - spent());
         if (this.counter < 0) this.stage = CHECK_ROOT;
       } else if (stage === CHECK_ROOT) {
-        this.stage = this.finishDecompress() ? TABLES : DONE;
+        // The square root in two passes of a few operations each.
+        this.rooted = this.rootCandidate();
+        this.stage = FIX_ROOT;
+      } else if (stage === FIX_ROOT) {
+        this.stage = this.fixRoot() ? TABLES : DONE;
       } else if (stage === TABLES) {
         // One point operation per pass, so no pass is longer than a point addition.
         this.tableStep();
@@ -413,21 +418,30 @@ export class VerifyJob {
     this.counter = 250;
   }
 
-  private finishDecompress(): boolean {
+  /** x = u v^3 (u v^7)^((p-5)/8); whether v x^2 = u. */
+  private rootCandidate(): boolean {
     const x = this.negA[0];
     mul(x, this.acc, this.num);
     const den3 = low.gf();
     sqr(den3, this.den);
     mul(den3, den3, this.den);
-    mul(x, x, den3); // x = u v^3 (u v^7)^((p-5)/8)
+    mul(x, x, den3);
+    return this.isRoot(x);
+  }
+
+  private isRoot(x: Gf): boolean {
     const check = low.gf();
     sqr(check, x);
     mul(check, check, this.den);
-    if (!this.same(check, this.num)) {
+    return this.same(check, this.num);
+  }
+
+  /** Else x sqrt(-1) when that is the root (no root: not a point); then the sign of -A, and T = XY. */
+  private fixRoot(): boolean {
+    const x = this.negA[0];
+    if (!this.rooted) {
       mul(x, x, I as Gf);
-      sqr(check, x);
-      mul(check, check, this.den);
-      if (!this.same(check, this.num)) return false;
+      if (!this.isRoot(x)) return false;
     }
     const xBytes = new Uint8Array(32);
     low.pack25519(xBytes, x);
