@@ -40,7 +40,12 @@ export type NodeConfig = {
     seed: Uint8Array,
     publicKey: Uint8Array,
     randomBytes: (count: number) => Uint8Array,
-  ) => { sign(message: Uint8Array): Uint8Array | null; step(units: number): boolean; operations(): number };
+  ) => { sign(message: Uint8Array): Uint8Array | null; step(units: number): boolean; operations(): number; hashes?(): number };
+  /**
+   * Derives the public key from the seed as a resumable job ([a]B, firmware/crypto/fast-verify.ts), for a
+   * node not provisioned with its key: the derivation is minutes of board time, so it runs a slice per tick.
+   */
+  derivePublicKey?: (seed: Uint8Array) => { step(units: number): boolean; value(): Uint8Array | null; operations(): number };
   /** Field operations per slice of a background signature verification. */
   verifySliceUnits?: number;
   clockSkewMs?: number;
@@ -56,6 +61,8 @@ export interface VerificationJob {
   valid(): boolean;
   /** Field operations done so far, for the board's cost accounting. */
   operations(): number;
+  /** SHA-512 computations done so far, for the board's cost accounting. */
+  hashes?(): number;
 }
 
 export interface LightNode {

@@ -34,19 +34,20 @@ export const GRANTS_PER_SLOT_MAX = 3;
 export const PENDING_RECORDS_MAX = 3;
 export const CONFLICTS_MAX = 8;
 export const VERIFY_QUEUE_MAX = 4;
-/** Field operations per verification slice: about 1 s of pico time at ~41 ms each (docs/emulator.md). */
+/**
+ * Field operations per crypto slice unless the board says (the generic emulator board runs at host speed).
+ * A slice ends after the point operation under way, so it does at most units - 1 + 9 operations: at about
+ * 67 ms each on a pico (host-tools/emulator/cost-model.ts) one unit keeps it under 1 s; the esp32 uses 6.
+ */
 export const DEFAULT_VERIFY_SLICE_UNITS = 24;
-
-const VERIFY_STEPS_MAX = 100000;
 
 /** tweetnacl's verification as a job of one step (with the shared policy), for boards without the fast path. */
 function startTweetnaclVerify(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): VerificationJob {
   let outcome = false;
-  let finished = false;
+  // The queue drops a job once step has returned true: it runs once.
   return {
     step: function () {
-      if (!finished) outcome = verifyDetached(message, signature, publicKey);
-      finished = true;
+      outcome = verifyDetached(message, signature, publicKey);
       return true;
     },
     valid: function () {
@@ -112,14 +113,11 @@ export interface FullLightNode extends LightNode {
   trade?: Trader;
 }
 
-/** The key pair from a provisioned public key, when it belongs to the seed in use (no derivation). */
-function provisionedKeys(seed: Uint8Array, config: NodeConfig): KeyPair | null {
+/** The provisioned public key, when it belongs to the seed in use (then nothing is derived). */
+function provisionedKey(seed: Uint8Array, config: NodeConfig): Uint8Array | null {
   if (config.publicKey === undefined || config.seed === undefined || config.publicKey.length !== 32) return null;
   for (let index = 0; index < SEED_BYTES; index++) if (config.seed[index] !== seed[index]) return null;
-  const secretKey = new Uint8Array(64);
-  secretKey.set(seed, 0);
-  secretKey.set(config.publicKey, 32);
-  return { publicKey: config.publicKey, secretKey: secretKey };
+  return config.publicKey;
 }
 
 export function createNode(platform: Platform, config: NodeConfig): FullLightNode {
@@ -139,7 +137,10 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     seed = config.seed !== undefined ? config.seed : platform.randomBytes(SEED_BYTES);
     persistence.saveSeed(seed);
   }
-  const keys: KeyPair = provisionedKeys(seed, config) || keyPairFromSeed(seed);
+  let keys: KeyPair | null = null;
+  const knownKey = provisionedKey(seed, config);
+  // Deriving the public key is a scalar multiplication: sliced when the board has the job for it.
+  let derivation = knownKey === null && config.derivePublicKey !== undefined ? config.derivePublicKey(seed) : null;
   const memberId = config.memberId;
   const window = new RecordWindow(capacities.window, capacities.approvers);
   const members = new MemberTable(capacities.members);
@@ -170,16 +171,16 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   };
   const rejections: { [code: string]: number } = {};
   let issue: Issue | null = null;
-  // Records, acknowledgements and checkpoints wait here while tick verifies them a slice at a time.
-  const verifyQueue: { signed: SignedRecord | null; id: Uint8Array; idKey: string; job: VerificationJob; done: ((valid: boolean) => void) | null; queuedMs: number }[] = [];
+  // Only the head holds a job (its points and tables): the others wait as bytes.
+  const verifyQueue: { key: string; message: Uint8Array; signature: Uint8Array; publicKey: Uint8Array; job: VerificationJob | null; finish: (valid: boolean) => void }[] = [];
   const startVerify = config.startVerify !== undefined ? config.startVerify : startTweetnaclVerify;
-  const nonces = config.createNonceStock !== undefined ? config.createNonceStock(platform.storage, seed, keys.publicKey, platform.randomBytes) : null;
+  type Stock = ReturnType<NonNullable<NodeConfig['createNonceStock']>>;
+  let nonces: Stock | null = null;
+  /** Set while a signature waits for a nonce: the precomputation then goes before background verification. */
+  let nonceWanted = false;
+  /** A token request that waits for a nonce: answered as soon as one is ready. */
+  let deferredRequest: Frame | null = null;
 
-  /** The cost model's counters: field operations of the fast path, or one tweetnacl verification. */
-  function countVerification(job: VerificationJob): void {
-    if (config.startVerify !== undefined) counters.crypto_field_ops += job.operations();
-    else counters.crypto_verify++;
-  }
   const verifySliceUnits = config.verifySliceUnits !== undefined ? config.verifySliceUnits : DEFAULT_VERIFY_SLICE_UNITS;
   const conflictWinner = new Int32Array(CONFLICTS_MAX);
   const conflictLoser = new Int32Array(CONFLICTS_MAX);
@@ -206,59 +207,73 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     for (let index = 0; index < platform.links.length; index++) platform.links[index].send(bytes);
   }
 
-  function verifyAny(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {
-    const native = platform.nativeEd25519;
-    if (native === undefined) {
-      const job = startVerify(message, signature, publicKey);
-      for (let steps = 0; steps < VERIFY_STEPS_MAX && !job.step(verifySliceUnits); steps++);
-      countVerification(job);
-      return job.valid();
-    }
-    return checkSignatureEncoding(signature) === null && checkKeyEncoding(publicKey) === null && native.verify(message, signature, publicKey);
-  }
 
-  function signAny(message: Uint8Array): Uint8Array {
+  /** The node's public key is known: the key pair is complete and the nonce stock can start. */
+  function keysReady(publicKey: Uint8Array): void {
+    const secretKey = new Uint8Array(64);
+    secretKey.set(seed as Uint8Array, 0);
+    secretKey.set(publicKey, 32);
+    keys = { publicKey: publicKey, secretKey: secretKey };
+    if (config.createNonceStock !== undefined) nonces = config.createNonceStock(platform.storage, seed as Uint8Array, publicKey, platform.randomBytes);
+  }
+  if (derivation === null) keysReady(knownKey || keyPairFromSeed(seed).publicKey);
+
+  /**
+   * A signature now, or null when it must wait: the key is still being derived, or the nonce stock is
+   * empty. Then the fallback is the sliced signature: the next nonce is precomputed a slice per tick
+   * ahead of everything else, and the caller asks again (never a point multiplication in one step).
+   */
+  function signAny(message: Uint8Array): Uint8Array | null {
     const native = platform.nativeEd25519;
     if (native !== undefined) return native.sign(message, seed as Uint8Array);
+    if (keys === null) return null;
     if (nonces !== null) {
       const online = nonces.sign(message);
       if (online !== null) {
+        nonceWanted = false;
         counters.signatures_online++;
         counters.crypto_hash++;
         return online;
       }
-      counters.sign_fallbacks++;
+      if (!nonceWanted) counters.sign_fallbacks++;
+      nonceWanted = true;
+      return null;
     }
     counters.crypto_sign++;
     return signDetached(message, keys.secretKey);
   }
 
-  /** Idle time: precompute signing nonces, a slice at a time. */
-  function advanceNonces(): void {
-    if (nonces === null) return;
-    const before = nonces.operations();
-    if (!nonces.step(verifySliceUnits)) return;
-    counters.crypto_field_ops += Math.max(0, nonces.operations() - before);
+  /**
+   * One slice of a job, its work charged to the cost model's counters (field operations and SHA-512s)
+   * as it happens; true when the job is done.
+   */
+  function slice(job: { step(units: number): boolean; operations(): number; hashes?(): number }): boolean {
+    const operations = job.operations();
+    const hashes = job.hashes ? job.hashes() : 0;
+    const finished = job.step(verifySliceUnits);
+    counters.crypto_field_ops += job.operations() - operations;
+    counters.crypto_hash += (job.hashes ? job.hashes() : 0) - hashes;
+    return finished;
   }
 
-  /** Each signature is verified at most once: good ids and bad ids are both remembered (bounded). */
-  function verifyOnce(id: Uint8Array, message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {
-    if (verified.has(id)) {
-      counters.signature_cache_hits++;
-      return true;
+  /**
+   * Queues a signature verification, advanced a slice per tick in idle time; `finish` gets the answer.
+   * With native Ed25519 it is answered at once. A full queue drops the work (the sender repeats it).
+   */
+  function verifyLater(key: string, message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array, finish: (valid: boolean) => void): void {
+    const native = platform.nativeEd25519;
+    if (native !== undefined) {
+      finish(checkSignatureEncoding(signature) === null && checkKeyEncoding(publicKey) === null && native.verify(message, signature, publicKey));
+      return;
     }
-    if (refused.has(id)) {
-      counters.signature_cache_hits++;
-      return false;
+    for (let index = 0; index < verifyQueue.length; index++) if (verifyQueue[index].key === key) return;
+    if (verifyQueue.length >= VERIFY_QUEUE_MAX) {
+      count('VERIFY_QUEUE_FULL');
+      return;
     }
-    counters.signatures_verified++;
-    if (!verifyAny(message, signature, publicKey)) {
-      refused.add(id);
-      return false;
-    }
-    verified.add(id);
-    return true;
+    verifyQueue.push({ key: key, message: message, signature: signature, publicKey: publicKey, job: null, finish: finish });
   }
+
 
   /** Algorithm 1 lines 10-20 as far as a light node can check, cheapest first, the signature last. */
   function validate(signed: SignedRecord, id: Uint8Array, nowMs: number): ValidationCode | null {
@@ -318,26 +333,11 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   function advanceVerification(): void {
     if (verifyQueue.length === 0) return;
     const head = verifyQueue[0];
-    const before = head.job.operations();
-    const finished = head.job.step(verifySliceUnits);
-    // Counted per slice, so the board's cost accounting sees each slice's work when it happens.
-    if (config.startVerify !== undefined) counters.crypto_field_ops += head.job.operations() - before;
-    if (!finished) return;
+    if (head.job === null) head.job = startVerify(head.message, head.signature, head.publicKey);
+    if (!slice(head.job)) return;
     verifyQueue.shift();
     if (config.startVerify === undefined) counters.crypto_verify++;
-    counters.signatures_verified++;
-    if (head.done !== null) head.done(head.job.valid());
-    else if (head.job.valid()) {
-      // Board time from a record's arrival to its verdict, for the latency a trade sees (stats).
-      counters.validation_ms_last = platform.nowMs() - head.queuedMs;
-      counters.validations_timed++;
-      verified.add(head.id);
-      conclude(head.signed as SignedRecord, head.id);
-    } else {
-      refused.add(head.id);
-      counters.records_rejected++;
-      count('SIGNATURE_INVALID');
-    }
+    head.finish(head.job.valid());
   }
 
   /**
@@ -418,37 +418,27 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       count('SIGNATURE_INVALID');
       return;
     }
-    if (platform.nativeEd25519 !== undefined) {
-      if (verifyOnce(id, bytesToSign(signed.payload), signed.signature, issuerKey(signed.record))) conclude(signed, id);
-      else {
+    // Each signature is verified at most once: good ids and bad ids are both remembered (bounded).
+    const queuedMs = platform.nowMs();
+    verifyLater(hexId(id), bytesToSign(signed.payload), signed.signature, issuerKey(signed.record), function (valid: boolean) {
+      counters.signatures_verified++;
+      // Board time from a record's arrival to its verdict, for the latency a trade sees (stats).
+      counters.validation_ms_last = platform.nowMs() - queuedMs;
+      counters.validations_timed++;
+      if (valid) {
+        verified.add(id);
+        conclude(signed, id);
+      } else {
+        refused.add(id);
         counters.records_rejected++;
         count('SIGNATURE_INVALID');
       }
-      return;
-    }
-    for (let index = 0; index < verifyQueue.length; index++) if (verifyQueue[index].idKey === hexId(id)) return;
-    if (verifyQueue.length >= VERIFY_QUEUE_MAX) {
-      count('VERIFY_QUEUE_FULL');
-      return;
-    }
-    verifyQueue.push({ signed: signed, id: id, idKey: hexId(id), job: startVerify(bytesToSign(signed.payload), signed.signature, issuerKey(signed.record)), done: null, queuedMs: platform.nowMs() });
-  }
-
-  /** A signed message from the aggregator, verified in the background like a record; `done` gets the answer. */
-  function verifyLater(message: Uint8Array, signature: Uint8Array, idKey: string, done: (valid: boolean) => void): void {
-    if (platform.nativeEd25519 !== undefined) {
-      done(verifyAny(message, signature, config.aggregatorPublicKey));
-      return;
-    }
-    for (let index = 0; index < verifyQueue.length; index++) if (verifyQueue[index].idKey === idKey) return;
-    if (verifyQueue.length >= VERIFY_QUEUE_MAX) {
-      count('VERIFY_QUEUE_FULL');
-      return;
-    }
-    verifyQueue.push({ signed: null, id: new Uint8Array(0), idKey: idKey, job: startVerify(message, signature, config.aggregatorPublicKey), done: done, queuedMs: platform.nowMs() });
+    });
   }
 
   function onTokenRequest(frame: Frame, nowMs: number): void {
+    const retry = frame === deferredRequest;
+    deferredRequest = null;
     const requester = frame.requester as number;
     const slot = frame.slot as number;
     const currentSlot = slotOf(platform.wallClockMs(), slotMs);
@@ -476,6 +466,12 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       return;
     }
     const signature = signAny(tokenBytesToSign(memberId, requester, frame.seq as number, slot));
+    if (signature === null) {
+      // No nonce ready: answered once the precomputation (which goes first) has one.
+      if (!retry) count('TOKEN_SIGNATURE_PENDING');
+      deferredRequest = frame;
+      return;
+    }
     grantedTo[grantedCount] = requester;
     grantedSeq[grantedCount] = frame.seq as number;
     grantedSignature.set(signature, grantedCount * 64);
@@ -497,7 +493,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
 
   function onCheckpoint(frame: Frame): void {
     const message = encodeCbor(['SmartChain checkpoint', frame.member as number, frame.balance as number, frame.asOfMs as number], 64);
-    verifyLater(message, frame.signature as Uint8Array, 'checkpoint ' + frame.member + ' ' + frame.asOfMs, function (valid: boolean) {
+    verifyLater('c' + frame.member + ' ' + frame.asOfMs, message, frame.signature as Uint8Array, config.aggregatorPublicKey, function (valid: boolean) {
       if (!valid) count('CHECKPOINT_SIGNATURE_INVALID');
       else if (members.checkpoint(frame.member as number, frame.balance as number, frame.asOfMs as number)) counters.checkpoints++;
     });
@@ -518,26 +514,23 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     let own = false;
     const ids = persistence.pendingIds();
     for (let index = 0; index < ids.length; index++) if (hexId(ids[index]) === hexId(id)) own = true;
-    // Only an acknowledgement of one of this node's pending records is worth a verification.
+    // Only an acknowledgement of one of this node's pending records is worth a verification (on a radio every node hears every ack).
     if (!own) return;
-    verifyLater(encodeCbor(['SmartChain ack', id], 64), frame.signature as Uint8Array, 'ack ' + hexId(id), function (valid: boolean) {
+    const message = encodeCbor(['SmartChain ack', id], 64);
+    verifyLater('a' + hexId(id), message, frame.signature as Uint8Array, config.aggregatorPublicKey, function (valid: boolean) {
       if (!valid) count('ACK_SIGNATURE_INVALID');
-      else acknowledged(id);
-    });
-  }
-
-  function acknowledged(id: Uint8Array): void {
-    if (persistence.removePending(id)) {
-      counters.offload_acked++;
-      const slot = window.find(id);
-      if (slot >= 0) {
-        window.flags[slot] = (window.flags[slot] & ~FLAG_PINNED) | FLAG_OFFLOADED;
-        for (let parent = 0; parent < 2; parent++) {
-          const parentSlot = window.parentSlot[slot * 2 + parent];
-          if (parentSlot >= 0 && !pinnedByPending(parentSlot)) window.flags[parentSlot] &= ~FLAG_PINNED;
+      else if (persistence.removePending(id)) {
+        counters.offload_acked++;
+        const slot = window.find(id);
+        if (slot >= 0) {
+          window.flags[slot] = (window.flags[slot] & ~FLAG_PINNED) | FLAG_OFFLOADED;
+          for (let parent = 0; parent < 2; parent++) {
+            const parentSlot = window.parentSlot[slot * 2 + parent];
+            if (parentSlot >= 0 && !pinnedByPending(parentSlot)) window.flags[parentSlot] &= ~FLAG_PINNED;
+          }
         }
       }
-    }
+    });
   }
 
   function handle(linkIndex: number, bytes: Uint8Array, nowMs: number): void {
@@ -577,6 +570,8 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     }
     const payload = encodePayload(record);
     const signature = signAny(bytesToSign(payload));
+    // Waiting for a nonce or the key: the issue stays under way and is completed on a later tick.
+    if (signature === null) return;
     counters.crypto_hash++;
     const id = recordId(payload, signature);
     const withTokens = encodeRecord(payload, signature, order);
@@ -651,7 +646,8 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
 
   const node: FullLightNode = {
     memberId: memberId,
-    publicKey: keys.publicKey,
+    // Empty until a derivation under way is done.
+    publicKey: keys !== null ? (keys as KeyPair).publicKey : new Uint8Array(0),
     window: window,
     members: members,
     receive: function (linkIndex: number, frame: Uint8Array): void {
@@ -677,8 +673,20 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
         inboxCount--;
         handle(linkIndex, bytes, nowMs);
       }
-      if (!busy && verifyQueue.length > 0) advanceVerification();
-      else if (!busy) advanceNonces();
+      if (busy) {
+        // A frame was this tick's work.
+      } else if (derivation !== null) {
+        // Key derivation, a slice per tick, before any other idle work.
+        if (slice(derivation)) {
+          keysReady(derivation.value() as Uint8Array);
+          node.publicKey = (keys as KeyPair).publicKey;
+          derivation = null;
+        }
+      }
+      else if (nonces !== null && (nonceWanted || verifyQueue.length === 0)) {
+        slice(nonces);
+        if (deferredRequest !== null) onTokenRequest(deferredRequest, nowMs);
+      } else advanceVerification();
       resolveConflicts();
       advanceIssue(nowMs);
       if (nowMs - lastHelloMs >= helloIntervalMs) {

@@ -31,6 +31,8 @@ type Provisioning = {
   tokens_required?: number;
   slot_ms?: number;
   seed?: string;
+  /** Field operations per crypto slice (default: the node's); small enough to keep a slice under the board's bound. */
+  verify_slice_units?: number;
 };
 
 declare const __board: HostBoard;
@@ -103,6 +105,7 @@ const node = startBoard(
       return new NonceStock(store, seed, publicKey, 4, randomBytes);
     },
     slotMs: provisioning.slot_ms,
+    verifySliceUnits: provisioning.verify_slice_units,
   },
   { setInterval: setInterval },
   provisioning.tick_interval_ms,

@@ -7,7 +7,7 @@ import { parseProvisioning } from '../shared/provision';
 import { startBoard } from '../shared/start';
 import { UartDeframer, encodeUartFrame } from '../drivers/uart-framing';
 import { sha512 } from '../../firmware/crypto/ed25519';
-import { startFastVerify } from '../../firmware/crypto/fast-verify';
+import { ScalarBaseJob, secretScalar, startFastVerify } from '../../firmware/crypto/fast-verify';
 import { NonceStock } from '../../firmware/crypto/nonces';
 import type { Link, Platform } from '../../firmware/platform';
 import board from './board.json';
@@ -116,8 +116,14 @@ if (provisioned.config === null) {
   config.createNonceStock = function (store, seed, publicKey, randomBytes) {
     return new NonceStock(store, seed, publicKey, NONCE_STOCK, randomBytes);
   };
-  // A field operation is about 0.28 s of ESP32 time, a point addition (9) 2.5 s: six per slice keeps the
-  // longest step (max(6, 12) + 9 operations, about 6 s) under the 8 s watchdog.
+  // Without a provisioned public key, the node derives it a slice per tick.
+  config.derivePublicKey = function (seed) {
+    return new ScalarBaseJob(secretScalar(seed));
+  };
+  // A field operation is about 0.28 s of ESP32 time, a point addition (9) 2.5 s: six per slice keep a
+  // slice of field arithmetic (at most 6 - 1 + 9 operations) near 4 s; the longest crypto slice is the
+  // verification's SHA-512 in one tweetnacl call, about 6.1 s, hence the 6.5 s bound in board.json
+  // (host-tools/bench/validation.ts measures both), under the 8 s watchdog.
   config.verifySliceUnits = 6;
   if (config.seed !== undefined) Storage.write(name('seed'), config.seed);
   E.enableWatchdog(board.watchdog_ms / 1000, false);

@@ -29,6 +29,15 @@ const low = (nacl as unknown as { lowlevel: unknown }).lowlevel as {
 /** Field multiplications and squarings done, for the cost model and the test that counts them. */
 export const fieldOps = { multiplications: 0, squarings: 0 };
 
+/** The clamped secret scalar of a seed (RFC 8032 §5.1.5), whose [a]B is the public key. */
+export function secretScalar(seed: Uint8Array): Uint8Array {
+  const scalar = nacl.hash(seed).slice(0, 32);
+  scalar[0] &= 248;
+  scalar[31] &= 127;
+  scalar[31] |= 64;
+  return scalar;
+}
+
 function mul(o: Gf, a: Gf, b: Gf): void {
   fieldOps.multiplications++;
   low.M(o, a, b);
@@ -112,8 +121,27 @@ function negatePoint(target: Point, source: Point): void {
   low.Z(target[3], zero, source[3]);
 }
 
-let baseBuild: Point[] = [];
-let baseTwice: Point | null = null;
+/**
+ * Appends the next odd multiple of `first` to a table (first itself, then 3, 5, 7 times it), one point
+ * operation per call, with 2 first kept in `twice` meanwhile; true once the table is complete.
+ */
+function growTable(table: Point[], twice: Point, first: Point): boolean {
+  if (table.length === 0) {
+    table.push(first);
+    copyPoint(twice, first);
+    doublePoint(twice);
+  } else {
+    const next = point();
+    copyPoint(next, table[table.length - 1]);
+    addPoints(next, twice);
+    table.push(next);
+  }
+  return table.length === TABLE_SIZE;
+}
+
+const baseBuild: Point[] = [];
+let baseTwice: Point = [];
+let base: Point = [];
 
 /**
  * Builds the table of odd multiples of B one point operation per call, once per boot (about 80 field
@@ -125,26 +153,18 @@ function buildBaseTableStep(): boolean {
     D2 = low.gf();
     low.A(D2, low.D, low.D);
     I = low.gf(SQRT_M1);
-    const base = point();
+    base = point();
     low.set25519(base[0], low.gf(BASE_X));
     low.set25519(base[1], low.gf(BASE_Y));
     low.set25519(base[2], low.gf([1]));
     mul(base[3], base[0], base[1]);
-    baseBuild = [base];
-    return false;
-  }
-  if (baseTwice === null) {
     baseTwice = point();
-    copyPoint(baseTwice, baseBuild[0]);
-    doublePoint(baseTwice);
-    return false;
+  } else if (growTable(baseBuild, baseTwice, base)) {
+    baseTable = baseBuild;
+    // 2B only serves the building: its heap goes back.
+    baseTwice = [];
   }
-  const next = point();
-  copyPoint(next, baseBuild[baseBuild.length - 1]);
-  addPoints(next, baseTwice);
-  baseBuild.push(next);
-  if (baseBuild.length === TABLE_SIZE) baseTable = baseBuild;
-  return baseTable !== null;
+  return false;
 }
 
 /**
@@ -186,37 +206,115 @@ function equalBytes(left: Uint8Array, right: Uint8Array, offset: number): boolea
   return difference === 0;
 }
 
-type Stage = 'policy' | 'constants' | 'hash' | 'reduce' | 'decompress' | 'check-root' | 'tables' | 'ladder' | 'invert' | 'compare' | 'done';
+/**
+ * acc = acc^2 base at each step of an exponent's addition chain (a squaring alone at the steps `skip`
+ * and `skip2`), counting down to 0, at most `units` operations (at least one step); returns the count
+ * left. tweetnacl's chains: pow2523 (250 steps, skip 1) and inv25519 (253 steps, skip 2 and 4).
+ */
+function chain(acc: Gf, base: Gf, counter: number, skip: number, skip2: number, units: number): number {
+  for (let done = 0; counter >= 0 && done < units; done += 2, counter--) {
+    sqr(acc, acc);
+    if (counter !== skip && counter !== skip2) mul(acc, acc, base);
+  }
+  return counter;
+}
+
+/**
+ * Straus's interleaved multi-scalar multiplication sum [k_i] P_i over signed window digits and tables of
+ * odd multiples, then the affine encoding (RFC 8032 §5.1.2), one point operation or one slice of the
+ * inversion per pass. Shared by verification ([S]B + [h](-A)) and the fixed-base [r]B.
+ */
+class Ladder {
+  result: Point = point();
+  private bit = SCALAR_BITS - 1;
+  private phase = 0;
+  private started = false;
+  private acc = low.gf();
+  private z = low.gf();
+  private counter = 253;
+  encoded: Uint8Array | null = null;
+
+  constructor(
+    private digits: Int8Array[],
+    private tables: Point[][],
+  ) {
+    low.set25519(this.result[1], low.gf([1]));
+    low.set25519(this.result[2], low.gf([1]));
+  }
+
+  /** One pass: a doubling or an addition of the ladder, a slice of the inversion, or the encoding. */
+  pass(units: number): void {
+    if (this.bit >= 0) {
+      if (this.phase === 0) {
+        this.phase = 1;
+        if (this.started) {
+          doublePoint(this.result);
+          return;
+        }
+      }
+      while (this.phase <= this.digits.length) {
+        const digit = this.digits[this.phase - 1][this.bit];
+        const table = this.tables[this.phase - 1];
+        this.phase++;
+        if (digit !== 0) {
+          const entry = table[(digit < 0 ? -digit : digit) >> 1];
+          if (digit > 0) addPoints(this.result, entry);
+          else {
+            const negated = point();
+            negatePoint(negated, entry);
+            addPoints(this.result, negated);
+          }
+          this.started = true;
+          return;
+        }
+      }
+      this.phase = 0;
+      if (--this.bit < 0) {
+        low.set25519(this.acc, this.result[2]);
+        low.set25519(this.z, this.result[2]);
+        // The tables are done with: their heap can go back before the inversion.
+        this.tables = [];
+      }
+    } else if (this.counter >= 0) {
+      this.counter = chain(this.acc, this.z, this.counter, 2, 4, units);
+    } else {
+      const x = low.gf(), y = low.gf(), out = new Uint8Array(32), xBytes = new Uint8Array(32);
+      mul(x, this.result[0], this.acc);
+      mul(y, this.result[1], this.acc);
+      low.pack25519(out, y);
+      low.pack25519(xBytes, x);
+      out[31] ^= (xBytes[0] & 1) << 7;
+      this.encoded = out;
+    }
+  }
+}
+
+// Stages of a verification, in order.
+const POLICY = 0, CONSTANTS = 1, HASH = 2, REDUCE = 3, DECOMPRESS = 4, CHECK_ROOT = 5, FIX_ROOT = 6, TABLES = 7, LADDER = 8, DONE = 9;
 
 /**
  * A resumable verification. Each step() does at most `units` field multiplications and squarings in the
- * long stages (the 250-step exponentiations, the ladder); the hash and modL are one step each.
+ * long stages (the 250-step exponentiation, the ladder, the inversion), or one point operation when that
+ * is more; the hash and modL are one step each.
  */
 export class VerifyJob {
-  private stage: Stage = 'policy';
+  private stage = POLICY;
   private outcome = false;
   private h = new Uint8Array(32);
   private digest: Uint8Array<ArrayBufferLike> = new Uint8Array(64);
   private negA: Point = point();
   private num = low.gf();
   private den = low.gf();
-  private den3 = low.gf();
   private candidate = low.gf();
   private acc = low.gf();
   private counter = 0;
   private tableA: Point[] = [];
-  private digitsS: Int8Array<ArrayBufferLike> = new Int8Array(0);
-  private digitsH: Int8Array<ArrayBufferLike> = new Int8Array(0);
-  private result: Point = point();
-  private bit = SCALAR_BITS - 1;
-  private started = false;
+  // Made when its stage starts: a job waiting in a queue holds little heap.
+  private twice: Point = [];
+  private ladder: Ladder | null = null;
   private spent = 0;
-  private phase = 0;
-  private twice: Point = point();
-
-  operations(): number {
-    return this.spent;
-  }
+  private hashed = 0;
+  private rooted = false;
 
   constructor(
     private message: Uint8Array,
@@ -224,82 +322,78 @@ export class VerifyJob {
     private publicKey: Uint8Array,
   ) {}
 
+  operations(): number {
+    return this.spent;
+  }
+
+  /** SHA-512 computations done so far (0 or 1), for the cost accounting. */
+  hashes(): number {
+    return this.hashed;
+  }
+
   done(): boolean {
-    return this.stage === 'done';
+    return this.stage === DONE;
   }
 
   valid(): boolean {
-    return this.stage === 'done' && this.outcome;
-  }
-
-  private fail(): boolean {
-    this.outcome = false;
-    this.stage = 'done';
-    return true;
+    return this.stage === DONE && this.outcome;
   }
 
   /** Advances the job; returns true when it has finished (then valid() holds the answer). */
   step(units: number): boolean {
     const start = fieldOps.multiplications + fieldOps.squarings;
-    const finished = this.advance(units, start);
-    this.spent += fieldOps.multiplications + fieldOps.squarings - start;
-    return finished;
-  }
-
-  private advance(units: number, start: number): boolean {
     const spent = () => fieldOps.multiplications + fieldOps.squarings - start;
-    while (this.stage !== 'done' && spent() < units) {
-      if (this.stage === 'policy') {
-        if (checkSignatureEncoding(this.signature) !== null || checkKeyEncoding(this.publicKey) !== null) return this.fail();
-        this.stage = 'constants';
-      } else if (this.stage === 'constants') {
+    while (this.stage !== DONE && spent() < units) {
+      const stage = this.stage;
+      if (stage === POLICY) {
+        this.stage = checkSignatureEncoding(this.signature) !== null || checkKeyEncoding(this.publicKey) !== null ? DONE : CONSTANTS;
+      } else if (stage === CONSTANTS) {
         if (buildBaseTableStep()) {
-          this.stage = 'hash';
+          this.stage = HASH;
           // The hash is the longest single piece (two SHA-512 blocks): it gets a step to itself.
-          return false;
+          break;
         }
-      } else if (this.stage === 'hash') {
+      } else if (stage === HASH) {
         const input = new Uint8Array(64 + this.message.length);
         input.set(this.signature.subarray(0, 32), 0);
         input.set(this.publicKey, 32);
         input.set(this.message, 64);
         this.digest = nacl.hash(input);
-        this.stage = 'reduce';
-        return false;
-      } else if (this.stage === 'reduce') {
+        this.hashed = 1;
+        this.stage = REDUCE;
+        break;
+      } else if (stage === REDUCE) {
         // h = SHA-512(R || A || M) mod L, in a step of its own (modL is a quarter of a second on a Pico).
         const wide = new Float64Array(64);
         for (let index = 0; index < 64; index++) wide[index] = this.digest[index];
         low.modL(this.h, wide);
         this.startDecompress();
-        this.stage = 'decompress';
-        return false;
-      } else if (this.stage === 'decompress') {
-        this.powStep(units - spent());
-      } else if (this.stage === 'check-root') {
-        if (!this.finishDecompress()) return this.fail();
-        this.stage = 'tables';
-      } else if (this.stage === 'tables') {
+        this.stage = DECOMPRESS;
+        break;
+      } else if (stage === DECOMPRESS) {
+        this.counter = chain(this.acc, this.candidate, this.counter, 1, 1, units - spent());
+        if (this.counter < 0) this.stage = CHECK_ROOT;
+      } else if (stage === CHECK_ROOT) {
+        // The square root in two passes of a few operations each.
+        this.rooted = this.rootCandidate();
+        this.stage = FIX_ROOT;
+      } else if (stage === FIX_ROOT) {
+        this.stage = this.fixRoot() ? TABLES : DONE;
+      } else if (stage === TABLES) {
         // One point operation per pass, so no pass is longer than a point addition.
         this.tableStep();
-      } else if (this.stage === 'ladder') {
-        this.ladderStep();
-      } else if (this.stage === 'invert') {
-        this.invertStep(units - spent());
-      } else if (this.stage === 'compare') {
-        const inverse = this.acc;
-        const x = low.gf(), y = low.gf(), encoded = new Uint8Array(32);
-        mul(x, this.result[0], inverse);
-        mul(y, this.result[1], inverse);
-        low.pack25519(encoded, y);
-        const xBytes = new Uint8Array(32);
-        low.pack25519(xBytes, x);
-        encoded[31] ^= (xBytes[0] & 1) << 7;
-        this.outcome = equalBytes(encoded, this.signature, 0);
-        this.stage = 'done';
+      } else {
+        const ladder = this.ladder as Ladder;
+        ladder.pass(units - spent());
+        if (ladder.encoded !== null) {
+          this.outcome = equalBytes(ladder.encoded, this.signature, 0);
+          this.ladder = null;
+          this.stage = DONE;
+        }
       }
     }
-    return this.stage === 'done';
+    this.spent += spent();
+    return this.stage === DONE;
   }
 
   // Decompression of A (RFC 8032 §5.1.3), negated: x = (u/v)^((p+3)/8) computed as u v^3 (u v^7)^((p-5)/8).
@@ -324,33 +418,30 @@ export class VerifyJob {
     this.counter = 250;
   }
 
-  /** acc = candidate^(2^252 - 3), one square-and-multiply per step of the exponent (tweetnacl's chain). */
-  private powStep(units: number): void {
-    let done = 0;
-    while (this.counter >= 0 && done < units) {
-      sqr(this.acc, this.acc);
-      if (this.counter !== 1) mul(this.acc, this.acc, this.candidate);
-      this.counter--;
-      done += 2;
-    }
-    if (this.counter < 0) this.stage = 'check-root';
-  }
-
-  private finishDecompress(): boolean {
+  /** x = u v^3 (u v^7)^((p-5)/8); whether v x^2 = u. */
+  private rootCandidate(): boolean {
     const x = this.negA[0];
     mul(x, this.acc, this.num);
-    const den3 = this.den3;
+    const den3 = low.gf();
     sqr(den3, this.den);
     mul(den3, den3, this.den);
-    mul(x, x, den3); // x = u v^3 (u v^7)^((p-5)/8)
+    mul(x, x, den3);
+    return this.isRoot(x);
+  }
+
+  private isRoot(x: Gf): boolean {
     const check = low.gf();
     sqr(check, x);
     mul(check, check, this.den);
-    if (!this.same(check, this.num)) {
+    return this.same(check, this.num);
+  }
+
+  /** Else x sqrt(-1) when that is the root (no root: not a point); then the sign of -A, and T = XY. */
+  private fixRoot(): boolean {
+    const x = this.negA[0];
+    if (!this.rooted) {
       mul(x, x, I as Gf);
-      sqr(check, x);
-      mul(check, check, this.den);
-      if (!this.same(check, this.num)) return false;
+      if (!this.isRoot(x)) return false;
     }
     const xBytes = new Uint8Array(32);
     low.pack25519(xBytes, x);
@@ -367,94 +458,14 @@ export class VerifyJob {
     return equalBytes(a, b, 0);
   }
 
-  /** One bit of the interleaved ladder: double, then add the window digits of S (base B) and h (base -A). */
-  /** Builds -A, 3(-A), 5(-A), 7(-A) one point operation at a time, then the digits. */
+  /** Builds -A, 3(-A), 5(-A), 7(-A) one point operation per pass (-A itself is the first entry), then the ladder. */
   private tableStep(): void {
-    if (this.tableA.length === 0) {
-      const first = point();
-      copyPoint(first, this.negA);
-      this.tableA.push(first);
-      this.twice = point();
-      copyPoint(this.twice, this.negA);
-      doublePoint(this.twice);
-      return;
-    }
-    if (this.tableA.length < TABLE_SIZE) {
-      const next = point();
-      copyPoint(next, this.tableA[this.tableA.length - 1]);
-      addPoints(next, this.twice);
-      this.tableA.push(next);
-      return;
-    }
-    this.digitsS = wnaf(this.signature.subarray(32, 64));
-    this.digitsH = wnaf(this.h);
-    this.result = point();
-    low.set25519(this.result[1], low.gf([1]));
-    low.set25519(this.result[2], low.gf([1]));
-    this.bit = SCALAR_BITS - 1;
-    this.phase = 0;
-    this.started = false;
-    this.stage = 'ladder';
-  }
-
-  /**
-   * One point operation of the interleaved ladder: per bit, the doubling, then the window digit of S
-   * (base B), then that of h (base -A), each a pass of its own.
-   */
-  private ladderStep(): void {
-    const index = this.bit;
-    if (this.phase === 0) {
-      this.phase = 1;
-      if (this.started) {
-        doublePoint(this.result);
-        return;
-      }
-    }
-    if (this.phase === 1) {
-      this.phase = 2;
-      const digitS = this.digitsS[index];
-      if (digitS !== 0) {
-        this.addDigit(baseTable as Point[], digitS);
-        this.started = true;
-        return;
-      }
-    }
-    this.phase = 0;
-    const digitH = this.digitsH[index];
-    if (digitH !== 0) {
-      this.addDigit(this.tableA, digitH);
-      this.started = true;
-    }
-    this.bit--;
-    if (this.bit < 0) {
-      low.set25519(this.acc, this.result[2]);
-      this.candidate = low.gf();
-      low.set25519(this.candidate, this.result[2]);
-      this.counter = 253;
-      this.stage = 'invert';
-    }
-  }
-
-  private addDigit(table: Point[], digit: number): void {
-    const entry = table[(digit < 0 ? -digit : digit) >> 1];
-    if (digit > 0) addPoints(this.result, entry);
-    else {
-      const negated = point();
-      negatePoint(negated, entry);
-      addPoints(this.result, negated);
-    }
-  }
-
-  /** acc = Z^(p - 2), tweetnacl's inversion chain, sliced. */
-  private invertStep(units: number): void {
-    let done = 0;
-    while (this.counter >= 0 && done < units) {
-      sqr(this.acc, this.acc);
-      if (this.counter !== 2 && this.counter !== 4) mul(this.acc, this.acc, this.candidate);
-      this.counter--;
-      done += 2;
-    }
-    if (this.counter < 0) this.stage = 'compare';
+    if (this.twice.length === 0) this.twice = point();
+    if (!growTable(this.tableA, this.twice, this.negA)) return;
+    this.twice = [];
+    this.ladder = new Ladder([wnaf(this.signature.subarray(32, 64)), wnaf(this.h)], [baseTable as Point[], this.tableA]);
+    this.tableA = [];
+    this.stage = LADDER;
   }
 }
 
@@ -471,19 +482,11 @@ export function verifyFast(message: Uint8Array, signature: Uint8Array, publicKey
 }
 
 /**
- * [r]B, encoded, as a resumable job (for precomputing signing nonces in idle time): the base table, the
- * sliding-window ladder over r's digits one point operation per pass, then the inversion chain and
- * the encoding. Each step does at most max(units, 12) + 9 field operations.
+ * [r]B, encoded, as a resumable job (for signing nonces and key derivation in idle time): the base
+ * table, then the ladder over r's digits, one point operation or inversion slice per pass.
  */
 export class ScalarBaseJob {
-  private digits: Int8Array<ArrayBufferLike> = new Int8Array(0);
-  private result: Point = point();
-  private bit = SCALAR_BITS - 1;
-  private phase = 0;
-  private started = false;
-  private acc = low.gf();
-  private z = low.gf();
-  private counter = -2;
+  private ladder: Ladder | null = null;
   private encoded: Uint8Array | null = null;
   private spent = 0;
 
@@ -502,53 +505,12 @@ export class ScalarBaseJob {
     const start = fieldOps.multiplications + fieldOps.squarings;
     while (this.encoded === null && fieldOps.multiplications + fieldOps.squarings - start < units) {
       if (!buildBaseTableStep()) continue;
-      if (this.digits.length === 0) {
-        this.digits = wnaf(this.scalar);
-        low.set25519(this.result[1], low.gf([1]));
-        low.set25519(this.result[2], low.gf([1]));
-      } else if (this.bit >= 0) {
-        this.ladderPass();
-      } else if (this.counter === -2) {
-        low.set25519(this.acc, this.result[2]);
-        low.set25519(this.z, this.result[2]);
-        this.counter = 253;
-      } else if (this.counter >= 0) {
-        sqr(this.acc, this.acc);
-        if (this.counter !== 2 && this.counter !== 4) mul(this.acc, this.acc, this.z);
-        this.counter--;
-      } else {
-        const x = low.gf(), y = low.gf(), out = new Uint8Array(32), xBytes = new Uint8Array(32);
-        mul(x, this.result[0], this.acc);
-        mul(y, this.result[1], this.acc);
-        low.pack25519(out, y);
-        low.pack25519(xBytes, x);
-        out[31] ^= (xBytes[0] & 1) << 7;
-        this.encoded = out;
-      }
+      if (this.ladder === null) this.ladder = new Ladder([wnaf(this.scalar)], [baseTable as Point[]]);
+      this.ladder.pass(units - (fieldOps.multiplications + fieldOps.squarings - start));
+      this.encoded = this.ladder.encoded;
     }
+    if (this.encoded !== null) this.ladder = null;
     this.spent += fieldOps.multiplications + fieldOps.squarings - start;
     return this.encoded !== null;
-  }
-
-  private ladderPass(): void {
-    if (this.phase === 0) {
-      this.phase = 1;
-      if (this.started) {
-        doublePoint(this.result);
-        return;
-      }
-    }
-    this.phase = 0;
-    const digit = this.digits[this.bit];
-    this.bit--;
-    if (digit === 0) return;
-    const entry = (baseTable as Point[])[(digit < 0 ? -digit : digit) >> 1];
-    if (digit > 0) addPoints(this.result, entry);
-    else {
-      const negated = point();
-      negatePoint(negated, entry);
-      addPoints(this.result, negated);
-    }
-    this.started = true;
   }
 }

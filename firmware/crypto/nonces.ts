@@ -6,7 +6,7 @@
 // a nonce but never reuses one. The signatures are ordinary Ed25519 signatures.
 import nacl from 'tweetnacl';
 import type { KeyValueStore } from '../platform';
-import { ScalarBaseJob } from './fast-verify';
+import { ScalarBaseJob, secretScalar } from './fast-verify';
 
 const low = (nacl as unknown as { lowlevel: { modL(r: Uint8Array, x: Float64Array): void } }).lowlevel;
 const COUNTER_KEY = 'nonce-count';
@@ -26,6 +26,8 @@ export class NonceStock {
   private job: ScalarBaseJob | null = null;
   private pendingR: Uint8Array | null = null;
   fallbacks = 0;
+  private hashed = 0;
+  private spent = 0;
 
   constructor(
     private store: KeyValueStore,
@@ -34,12 +36,8 @@ export class NonceStock {
     readonly capacity: number,
     private randomBytes: (count: number) => Uint8Array,
   ) {
-    const expanded = nacl.hash(seed);
-    this.scalar = expanded.slice(0, 32);
-    this.scalar[0] &= 248;
-    this.scalar[31] &= 127;
-    this.scalar[31] |= 64;
-    this.prefix = expanded.slice(32, 64);
+    this.scalar = secretScalar(seed);
+    this.prefix = nacl.hash(seed).slice(32, 64);
   }
 
   private key(slot: number): string {
@@ -67,10 +65,14 @@ export class NonceStock {
       input.set(this.randomBytes(32), 32);
       input.set(new Uint8Array([counter & 255, (counter >> 8) & 255, (counter >> 16) & 255, (counter >>> 24) & 255]), 64);
       this.pendingR = reduce(nacl.hash(input));
+      this.hashed++;
       this.job = new ScalarBaseJob(this.pendingR);
       return true;
     }
-    if (!this.job.step(units)) return true;
+    const before = this.job.operations();
+    const finished = this.job.step(units);
+    this.spent += this.job.operations() - before;
+    if (!finished) return true;
     const value = new Uint8Array(64);
     value.set(this.pendingR as Uint8Array, 0);
     value.set(this.job.value() as Uint8Array, 32);
@@ -85,9 +87,14 @@ export class NonceStock {
     return true;
   }
 
-  /** Field operations of the precomputation under way, for the cost accounting. */
+  /** SHA-512 computations of the precomputations so far, for the cost accounting. */
+  hashes(): number {
+    return this.hashed;
+  }
+
+  /** Field operations of all precomputations so far, for the cost accounting. */
   operations(): number {
-    return this.job === null ? 0 : this.job.operations();
+    return this.spent;
   }
 
   /** An ordinary Ed25519 signature with a stored nonce, or null when the stock is empty. */

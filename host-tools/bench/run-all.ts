@@ -111,6 +111,49 @@ function limitsSection(results: Record<string, unknown>): string[] {
   ];
 }
 
+type Spread = { median: number };
+type TimeBudget = {
+  slice_units: number; slice_bound_ms: number; sign_online_ms: Spread; validate_two_caps_background_verified_ms: Spread; validate_two_caps_background_verified_rehashing_ids_ms: Spread; validate_two_caps_cold_ms: Spread;
+  background_verification: { board_ms: number; slices: number; longest_slice_ms: number }; nonce_precomputation: { board_ms: number; longest_slice_ms: number };
+  key_derivation: { board_ms: number; longest_slice_ms: number }; longest_crypto_slice_ms: number; longest_crypto_slice_without_sha512_ms: number; field_ops_per_verification: number;
+  tweetnacl_field_ops_per_verification: number; field_ops_ratio: number; background_verifications_per_board_hour: number; trade_time_path_ms: Spread;
+  trade_time_ratio_to_naive: number; heap_peak_bytes_with_stock_and_tables: number;
+};
+
+/** The board's time budget (issue 8), per board, from the validation bench: projected board time. */
+function timeBudgetSection(results: Record<string, unknown>): string[] {
+  const validation = (results.validation ?? {}) as Record<string, { time_budget?: TimeBudget; projected_board_ms?: { naive: Spread } }>;
+  const boards = ['pico', 'esp32'].filter((name) => validation[name]?.time_budget !== undefined);
+  if (boards.length === 0) return [];
+  const seconds = (ms: number) => (ms < 1000 ? ms.toFixed(1) + ' ms' : (ms / 1000).toFixed(ms < 10000 ? 2 : 0) + ' s');
+  const row = (label: string, value: (budget: TimeBudget, naiveMs: number) => string) =>
+    `| ${label} | ${boards.map((name) => value(validation[name].time_budget as TimeBudget, validation[name].projected_board_ms?.naive.median ?? 0)).join(' | ')} |`;
+  return [
+    "## The board's time budget",
+    '',
+    'Projected board time from the emulator\'s cost model, one call into the board per slice as the node\'s tick makes them (`host-tools/bench/validation.ts`).',
+    '',
+    `| figure | ${boards.join(' | ')} |`,
+    `| --- | ${boards.map(() => '---').join(' | ')} |`,
+    row('field operations per slice (bound)', (budget) => `${budget.slice_units} (${seconds(budget.slice_bound_ms)})`),
+    row('one online signature (payload encoded and signed)', (budget) => seconds(budget.sign_online_ms.median)),
+    row('validate two caps verified in the background (ids known)', (budget) => seconds(budget.validate_two_caps_background_verified_ms.median)),
+    row('the same, each id computed again from the bytes', (budget) => seconds(budget.validate_two_caps_background_verified_rehashing_ids_ms.median)),
+    row('validate two caps cold', (budget) => seconds(budget.validate_two_caps_cold_ms.median)),
+    row('one background verification (slices)', (budget) => `${seconds(budget.background_verification.board_ms)} (${budget.background_verification.slices})`),
+    row('one nonce precomputation', (budget) => seconds(budget.nonce_precomputation.board_ms)),
+    row('key derivation', (budget) => seconds(budget.key_derivation.board_ms)),
+    row('longest crypto slice (a SHA-512 in one tweetnacl call)', (budget) => seconds(budget.longest_crypto_slice_ms)),
+    row('longest crypto slice without a SHA-512', (budget) => seconds(budget.longest_crypto_slice_without_sha512_ms)),
+    row('field operations per verification (tweetnacl)', (budget) => `${budget.field_ops_per_verification} (${budget.tweetnacl_field_ops_per_verification}, ${budget.field_ops_ratio}x)`),
+    row('background verifications per hour of board time', (budget) => String(budget.background_verifications_per_board_hour)),
+    row('trade-time path: validate two caps, sign one record, its id', (budget) => seconds(budget.trade_time_path_ms.median)),
+    row('naive path of the same run (ratio)', (budget, naiveMs) => `${seconds(naiveMs)} (${budget.trade_time_ratio_to_naive}x)`),
+    row('heap peak of the bench program (stock of four nonces, base table, a verification\'s tables)', (budget) => `${budget.heap_peak_bytes_with_stock_and_tables} B`),
+    '',
+  ];
+}
+
 export function writeReport(results: Record<string, unknown>, quick: boolean, outDir: string): void {
   const docsDir = join(outDir, 'docs');
   mkdirSync(join(outDir, 'bench'), { recursive: true });
@@ -125,6 +168,7 @@ export function writeReport(results: Record<string, unknown>, quick: boolean, ou
     quick ? '\n**Quick run**: the tiny sizes CI uses to prove the benches work; not the figures to quote.\n' : '',
     ...paperSection(results.paper as Paper, `node --import tsx host-tools/bench/paper.ts${quick ? ' --max 100' : ''}`, docsDir),
     ...limitsSection(results),
+    ...timeBudgetSection(results),
     ...BENCHES.filter((entry) => entry.key !== 'paper').flatMap((entry) =>
       figuresSection(entry.key, results[entry.key] as Record<string, unknown>, `node --import tsx ${entry.script} ${(quick ? entry.quickArgs : entry.args).join(' ')}`.trim()),
     ),

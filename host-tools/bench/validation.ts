@@ -19,6 +19,28 @@ const spread = (values: number[]): Spread => {
   return { min: round(sorted[0]), median: round(sorted[Math.floor(sorted.length / 2)]), max: round(sorted[sorted.length - 1]) };
 };
 
+/**
+ * Field operations per crypto slice on each board: one on the pico (a slice is then at most one point
+ * addition, 9 operations, under its 1 s bound), six on the esp32 (boards/esp32/main.ts). The bound is
+ * the board's slice_board_ms_max (boards/<board>/board.json).
+ */
+export const SLICE_UNITS = { pico: 1, esp32: 6 };
+
+/** tweetnacl's field multiplications (squarings are multiplications there) in one verify, counted by instrumenting its M. */
+export function tweetnaclVerifyMultiplications(): number {
+  const source = readFileSync('node_modules/tweetnacl/nacl.js', 'utf8').replace('function M(o, a, b) {', 'function M(o, a, b) { counter.n++;');
+  const counter = { n: 0 };
+  const exports: Record<string, unknown> = {};
+  new Function('module', 'counter', 'self', 'require', source)({ exports }, counter, {}, undefined);
+  const nacl = exports as unknown as { sign: { detached: ((m: Uint8Array, k: Uint8Array) => Uint8Array) & { verify(m: Uint8Array, s: Uint8Array, k: Uint8Array): boolean } }; keyPair?: unknown };
+  const pair = (exports as unknown as { sign: { keyPair: { fromSeed(seed: Uint8Array): { publicKey: Uint8Array; secretKey: Uint8Array } } } }).sign.keyPair.fromSeed(new Uint8Array(32).fill(1));
+  const message = new Uint8Array(150).fill(7);
+  const signature = nacl.sign.detached(message, pair.secretKey);
+  counter.n = 0;
+  if (!nacl.sign.detached.verify(message, signature, pair.publicKey)) throw new Error('instrumented tweetnacl failed to verify');
+  return counter.n;
+}
+
 export async function runValidationBench(boardName: 'pico' | 'esp32', repeats: number) {
   const description = loadBoard(boardName);
   const outfile = join(mkdtempSync(join(tmpdir(), 'smartchain-vbench-')), 'bench.js');
@@ -30,10 +52,11 @@ export async function runValidationBench(boardName: 'pico' | 'esp32', repeats: n
   });
   board.load(readFileSync(outfile, 'utf8'));
   board.evaluate('bench.prepare()');
-  const measure = (code: (round: number) => string) => {
+  const measure = (code: (round: number) => string, before?: () => void) => {
     const host: number[] = [];
     const boardMs: number[] = [];
     for (let round = 0; round < repeats; round++) {
+      if (before) before();
       const started = performance.now();
       const result = board.evaluate(code(round));
       host.push(performance.now() - started);
@@ -46,6 +69,42 @@ export async function runValidationBench(boardName: 'pico' | 'esp32', repeats: n
   const validate = measure(() => 'bench.validateTwoCaps()');
   const issue = measure((round) => `bench.issueRecord(${200 + round})`);
   const naive = measure((round) => `bench.naive(${300 + round})`);
+  // Sliced jobs, one call per slice as the node's tick makes them: total board time, slices, longest.
+  const units = SLICE_UNITS[boardName];
+  const sliced = (start: string, step: string, finished: (result: string) => boolean) => {
+    board.evaluate(start);
+    const before = board.stats().crypto_field_ops as number;
+    let totalMs = 0, longestMs = 0, longestArithmeticMs = 0, slices = 0;
+    for (let guard = 0; guard < 100000; guard++) {
+      const hashes = board.stats().crypto_hash as number;
+      const result = board.evaluate(step);
+      slices++;
+      totalMs += board.lastCallBoardMs();
+      longestMs = Math.max(longestMs, board.lastCallBoardMs());
+      // Slices without a SHA-512 (tweetnacl hashes a message in one call, which cannot be split).
+      if (board.stats().crypto_hash === hashes) longestArithmeticMs = Math.max(longestArithmeticMs, board.lastCallBoardMs());
+      if (finished(result)) break;
+    }
+    const round = (value: number) => Number(value.toFixed(1));
+    return {
+      board_ms: round(totalMs), slices, longest_slice_ms: round(longestMs), longest_slice_without_sha512_ms: round(longestArithmeticMs),
+      field_ops: (board.stats().crypto_field_ops as number) - before,
+    };
+  };
+  const backgroundVerify = sliced('bench.verifyStart(0)', `bench.verifyStep(${units}, 0)`, (result) => result === '1');
+  sliced('bench.verifyStart(1)', `bench.verifyStep(${units}, 1)`, (result) => result === '1');
+  const derive = sliced('bench.deriveStart()', `bench.deriveStep(${units})`, (result) => result === '1');
+  const nonce = sliced('bench.nonceStart()', `bench.nonceStep(${units})`, (result) => result === '1');
+  // The stock is refilled (four nonces) before each online signature measured.
+  const refill = () => {
+    for (let guard = 0; guard < 100000 && board.evaluate(`bench.nonceStep(${units})`) !== '4'; guard++);
+  };
+  const warm = measure(() => 'bench.validateTwoCapsWarm()');
+  const rehashed = measure(() => 'bench.validateTwoCapsRehashed()');
+  const online = measure((round) => `bench.signOnline(${400 + round})`, refill);
+  const trade = measure((round) => `bench.tradeTime(${500 + round})`, refill);
+  const tweetnacl = tweetnaclVerifyMultiplications();
+  const perHour = (ms: number) => Math.round(3600000 / ms);
   return {
     board: boardName,
     target: 'emulator',
@@ -59,6 +118,27 @@ export async function runValidationBench(boardName: 'pico' | 'esp32', repeats: n
       sign: sign.board_ms, validate_two_caps: validate.board_ms, issue_record: issue.board_ms, naive: naive.board_ms,
       ratio_to_naive: Number((naive.board_ms.median / issue.board_ms.median).toFixed(2)),
       basis: COSTS[boardName].basis,
+    },
+    // The board's time budget (issue 8): board milliseconds from the cost model.
+    time_budget: {
+      slice_units: units,
+      slice_bound_ms: description.slice_board_ms_max,
+      sign_online_ms: online.board_ms,
+      validate_two_caps_background_verified_ms: warm.board_ms,
+      validate_two_caps_background_verified_rehashing_ids_ms: rehashed.board_ms,
+      validate_two_caps_cold_ms: validate.board_ms,
+      background_verification: backgroundVerify,
+      nonce_precomputation: nonce,
+      key_derivation: derive,
+      longest_crypto_slice_ms: Math.max(backgroundVerify.longest_slice_ms, nonce.longest_slice_ms, derive.longest_slice_ms),
+      longest_crypto_slice_without_sha512_ms: Math.max(backgroundVerify.longest_slice_without_sha512_ms, nonce.longest_slice_without_sha512_ms, derive.longest_slice_without_sha512_ms),
+      field_ops_per_verification: backgroundVerify.field_ops,
+      tweetnacl_field_ops_per_verification: tweetnacl,
+      field_ops_ratio: Number((tweetnacl / backgroundVerify.field_ops).toFixed(2)),
+      background_verifications_per_board_hour: perHour(backgroundVerify.board_ms),
+      trade_time_path_ms: trade.board_ms,
+      trade_time_ratio_to_naive: Number((naive.board_ms.median / trade.board_ms.median).toFixed(1)),
+      heap_peak_bytes_with_stock_and_tables: board.heapPeakBytes,
     },
   };
 }

@@ -54,6 +54,8 @@ export class EmulatedBoard {
   /** Files in flash (Kaluma fs, Espruino Storage, emulator storage): they survive a reset. */
   files: Map<string, Uint8Array>;
   uartOverflowBytes = 0;
+  /** The longest single call into the board (board ms): the longest time away from its event loop. */
+  longestCallMs = 0;
   private runtime!: QuickJSRuntime;
   private vm!: QuickJSContext;
   private program = '';
@@ -67,6 +69,13 @@ export class EmulatedBoard {
   private lastStats: Record<string, number> = {};
   private kalumaStorage = new Map<string, string>();
   private resetPending = false;
+  /** World time of the last runUntil: when bytes handed to deliverUart arrived. */
+  private worldNowMs = 0;
+  /** Bytes in the Kaluma UART's receive buffer waiting for the board to return to its event loop, and when it will. */
+  private rxHeldBytes = 0;
+  private rxDrainMs = -1;
+  /** Board time a call spent in delay(): away from the event loop as much as computing. */
+  private callDelayMs = 0;
 
   /** A watchdog reset: the runtime is rebuilt and the stored program runs again; flash survives. */
   private resetIfPending(): void {
@@ -137,6 +146,7 @@ export class EmulatedBoard {
   /** Runs one call into the board, charges its board time, checks heap and watchdog. */
   private call(run: () => ReturnType<QuickJSContext['evalCode']>): void {
     this.callStartInterrupts = this.work.interrupts;
+    this.callDelayMs = 0;
     const before = { ...this.work };
     this.work.calls++;
     const result = run();
@@ -155,6 +165,7 @@ export class EmulatedBoard {
       hashes: this.work.hashes - before.hashes, fieldOps: this.work.fieldOps - before.fieldOps, calls: 1,
     });
     this.callCostMs = spent;
+    if (spent + this.callDelayMs > this.longestCallMs) this.longestCallMs = spent + this.callDelayMs;
     if (process.env.SMARTCHAIN_EMULATOR_TRACE && spent > 2000) console.log(`${this.name} call ${spent.toFixed(0)} ms`, this.work.interrupts - before.interrupts, this.work.hashes - before.hashes, this.work.fieldOps - before.fieldOps);
     this.busyUntilMs = Math.max(this.busyUntilMs, this.clockMs) + spent;
     const heap = this.heapUsedBytes();
@@ -162,11 +173,11 @@ export class EmulatedBoard {
     if (heap > this.options.heapBytesMax) {
       throw new BoardFailure('HEAP_BUDGET_EXCEEDED', `${this.name}: heap ${heap} B exceeds its budget of ${this.options.heapBytesMax} B`);
     }
-    if (spent > this.options.watchdogMs) {
+    if (spent + this.callDelayMs > this.options.watchdogMs) {
       // The reset happens once the caller has released its handles (resetIfPending).
       this.resets++;
       this.resetPending = true;
-      this.log.push(`[WATCHDOG_RESET] ${spent.toFixed(0)} ms of board time away from the event loop (watchdog ${this.options.watchdogMs} ms)`);
+      this.log.push(`[WATCHDOG_RESET] ${(spent + this.callDelayMs).toFixed(0)} ms of board time away from the event loop (watchdog ${this.options.watchdogMs} ms)`);
       return;
     }
     if (failure !== null) {
@@ -229,6 +240,7 @@ export class EmulatedBoard {
 
   /** Fires the timers due by `nowMs`, one call each, in order; the board is busy while it works. */
   runUntil(nowMs: number): void {
+    this.worldNowMs = nowMs;
     for (let guard = 0; guard < 1000; guard++) {
       const due = this.timers.filter((timer) => timer.atMs <= nowMs).sort((left, right) => left.atMs - right.atMs || left.id - right.id)[0];
       if (due === undefined) break;
@@ -285,10 +297,22 @@ export class EmulatedBoard {
     const handler = this.dataHandlers.get(port);
     if (handler === undefined) return;
     let delivered = bytes;
-    if (this.profile === 'kaluma' && bytes.length > KALUMA_UART_BUFFER_BYTES) {
-      this.uartOverflowBytes += bytes.length - KALUMA_UART_BUFFER_BYTES;
-      delivered = bytes.subarray(0, KALUMA_UART_BUFFER_BYTES);
+    if (this.profile === 'kaluma') {
+      // Bytes arriving while the board is away from its event loop wait in the 2 KB receive buffer
+      // until it returns; what does not fit is lost.
+      const arrivalMs = this.worldNowMs;
+      if (arrivalMs >= this.rxDrainMs) {
+        this.rxHeldBytes = 0;
+        this.rxDrainMs = Math.max(arrivalMs, this.busyUntilMs);
+      }
+      const room = Math.max(0, KALUMA_UART_BUFFER_BYTES - this.rxHeldBytes);
+      if (bytes.length > room) {
+        this.uartOverflowBytes += bytes.length - room;
+        delivered = bytes.subarray(0, room);
+      }
+      this.rxHeldBytes += delivered.length;
     }
+    if (delivered.length === 0) return;
     this.clockMs = Math.max(this.clockMs, this.busyUntilMs);
     const argument = this.profile === 'espruino' ? this.bytesString(delivered) : this.bytesHandle(delivered);
     this.call(() => this.vm.callFunction(handler, this.vm.undefined, argument));
@@ -366,6 +390,7 @@ export class EmulatedBoard {
     date.dispose();
     this.fn(vm.global, 'micros', () => vm.newNumber(Math.floor(this.clockMs * 1000)));
     this.fn(vm.global, 'delay', (ms) => {
+      this.callDelayMs += vm.getNumber(ms);
       this.busyUntilMs = Math.max(this.busyUntilMs, this.clockMs) + vm.getNumber(ms);
     });
     const processObject = vm.newObject();
@@ -512,7 +537,8 @@ export class EmulatedBoard {
     const vm = this.vm;
     const board = vm.newObject();
     this.fn(board, 'now_ms', () => vm.newNumber(this.clockMs));
-    this.fn(board, 'wall_ms', () => vm.newNumber(WORLD_EPOCH_MS + this.clockMs));
+    // Whole milliseconds, as a board's clock reads: board time accumulates fractions of a millisecond.
+    this.fn(board, 'wall_ms', () => vm.newNumber(WORLD_EPOCH_MS + Math.floor(this.clockMs)));
     this.fn(board, 'random_bytes', (count) => this.bytesHandle(this.randomBytes(vm.getNumber(count))));
     this.fn(board, 'storage_read', (key) => {
       const data = this.files.get(vm.getString(key));
