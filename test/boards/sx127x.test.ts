@@ -98,6 +98,19 @@ test('a reception fills the FIFO, raises DIO0 and arrives whole; a CRC error is 
   assert.is(radio.counts.RADIO_CRC_ERROR, 1);
 });
 
+test('a receiver hears only a sender on its frequency, spreading factor, bandwidth and sync word', () => {
+  const sender = rig();
+  const receiver = rig();
+  const elsewhere = rig({ ...pico.lora, frequency_hz: 869500000 });
+  const slower = rig({ ...pico.lora, spreading_factor: 9 });
+  for (const entry of [sender, receiver, elsewhere, slower]) entry.radio.begin();
+  sender.radio.send(new Uint8Array([1, 2, 3]));
+  assert.ok(receiver.model.hears(sender.sent[0]));
+  assert.not.ok(elsewhere.model.hears(sender.sent[0]));
+  assert.not.ok(slower.model.hears(sender.sent[0]));
+  assert.not.ok(sender.model.hears(sender.sent[0]), 'a radio transmitting does not listen');
+});
+
 test('settings the driver does not drive, and a missing chip, give codes', () => {
   assert.is(rig({ ...pico.lora, spreading_factor: 6 }).radio.begin(), 'RADIO_SETTINGS_UNSUPPORTED');
   assert.is(rig({ ...pico.lora, bandwidth_hz: 100000 }).radio.begin(), 'RADIO_SETTINGS_UNSUPPORTED');
