@@ -68,6 +68,8 @@ export class EmulatedBoard {
   radioOutbox: Transmission[] = [];
   radioFaults: string[] = [];
   private watches = new Map<number, { pin: number; callback: QuickJSHandle; rising: boolean; repeat: boolean }>();
+  /** Espruino's console commands (`reset()`, `load()`, `echo(on)`), for the console on a terminal. */
+  onConsoleCommand: ((command: 'reset' | 'load' | 'echo', on: boolean) => void) | null = null;
   private nextWatchId = 1;
   private runtime!: QuickJSRuntime;
   private vm!: QuickJSContext;
@@ -241,6 +243,31 @@ export class EmulatedBoard {
     });
     this.resetIfPending();
     return this.log.slice(printed).join('\n') + (text ? (this.log.length > printed ? '\n' : '') + text : '');
+  }
+
+  /** Evaluates console input: what it printed, and its value as text (or the error it threw). */
+  evaluateConsole(code: string): { printed: string[]; value: string | null; error: string | null } {
+    const printed = this.log.length;
+    let value: string | null = null;
+    let error: string | null = null;
+    try {
+      this.call(() => {
+        const result = this.vm.evalCode(code, 'console');
+        if (result.error) {
+          const dumped = this.vm.dump(result.error);
+          error = typeof dumped === 'object' && dumped !== null ? `${dumped.name}: ${dumped.message}` : String(dumped);
+        } else {
+          const dumped = this.vm.dump(result.value);
+          value = dumped === undefined ? 'undefined' : typeof dumped === 'function' ? 'function () { [code] }' : JSON.stringify(dumped);
+        }
+        return result;
+      });
+    } catch (failure) {
+      if (!(failure instanceof BoardFailure) || failure.code !== 'RUNTIME_MISSING') throw failure;
+    }
+    this.resetIfPending();
+    const lines = this.log.slice(printed).filter((line) => !line.startsWith('[UNCAUGHT]'));
+    return { printed: lines, value, error };
   }
 
   // ---- time --------------------------------------------------------------------------------------
@@ -459,8 +486,33 @@ export class EmulatedBoard {
     // leaving them out of the baseline would move every heap figure measured before them.
     const before = this.memoryUsed();
     if (this.profile === 'kaluma') this.installKalumaGpio();
-    else this.installEspruinoGpio();
+    else {
+      this.installEspruinoGpio();
+      this.installEspruinoConsole();
+    }
     this.baselineBytes += this.memoryUsed() - before;
+  }
+
+  /**
+   * What Espruino's console and the `espruino` tool use (ET core/utils.js, plugins/saveOnSend.js):
+   * `process.env` (VERSION past 1v96, so the tool writes Storage; MODULES lists the built-in modules),
+   * `reset()`, `load()`, `echo()`, `setTime()`, `atob`/`btoa`, `E.setBootCode`.
+   */
+  private installEspruinoConsole(): void {
+    const vm = this.vm;
+    vm.unwrapResult(vm.evalCode(`process.env = { VERSION: '2v25', BOARD: 'ESP32', FLASH: 0, STORAGE: 917504, RAM: 520192,
+      SERIAL: '00000000', CONSOLE: 'Serial1', MODULES: 'Storage,crypto,heatshrink,net,dgram,http,NetworkJS,Wifi,ESP32,TelnetServer,neopixel' }`)).dispose();
+    const command = (name: 'reset' | 'load' | 'echo') => (on?: QuickJSHandle) => {
+      const flag = on === undefined ? true : Boolean(vm.dump(on));
+      if (this.onConsoleCommand === null) throw new Error(`${name}() needs the console`);
+      this.onConsoleCommand(name, flag);
+    };
+    this.fn(vm.global, 'reset', command('reset'));
+    this.fn(vm.global, 'load', command('load'));
+    this.fn(vm.global, 'echo', command('echo'));
+    this.fn(vm.global, 'setTime', () => undefined);
+    this.fn(vm.global, 'atob', (text) => this.bytesString(Uint8Array.from(Buffer.from(vm.getString(text), 'base64'))));
+    this.fn(vm.global, 'btoa', (text) => vm.newString(Buffer.from(this.hostBytes(text, false)).toString('base64')));
   }
 
   private installKalumaGpio(): void {
@@ -672,8 +724,21 @@ export class EmulatedBoard {
         const data = this.files.get(vm.getString(file));
         return data === undefined ? vm.undefined : vm.newArrayBuffer(data.slice().buffer);
       });
-      this.fn(storage, 'write', (file, data) => {
-        this.files.set(vm.getString(file), this.hostBytes(data, false));
+      // write(name, data[, offset, size]): with a size, a new file of that size (erased flash reads 0xFF)
+      // gets data at offset; with an offset alone, data goes into the existing file there.
+      this.fn(storage, 'write', (file, data, offset, size) => {
+        const name = vm.getString(file);
+        const bytes = this.hostBytes(data, false);
+        if (offset === undefined || vm.typeof(offset) !== 'number') {
+          this.files.set(name, bytes);
+          return vm.true;
+        }
+        const at = vm.getNumber(offset);
+        let target = this.files.get(name);
+        if (size !== undefined && vm.typeof(size) === 'number') target = new Uint8Array(vm.getNumber(size)).fill(0xff);
+        if (target === undefined || at < 0 || at + bytes.length > target.length) throw new Error(`Storage.write: ${name} has no room for ${bytes.length} bytes at ${at}`);
+        target.set(bytes, at);
+        this.files.set(name, target);
         return vm.true;
       });
       this.fn(storage, 'erase', (file) => void this.files.delete(vm.getString(file)));
