@@ -138,6 +138,8 @@ export class World {
     this.stats.radio_sent++;
     for (const other of this.radios) {
       if (other === radio) continue;
+      // A radio not listening on the sender's channel neither receives the packet nor collides with it.
+      if (!this.hears(other.board, transmission)) continue;
       if (this.random() < this.radioLoss) {
         this.stats.radio_lost++;
         continue;
