@@ -2,7 +2,7 @@
 // boards/drivers/sx127x.ts. SPI1.send drives the chip select; DIO0 is watched with setWatch (repeat: true,
 // or Espruino fires it once). Imported by the LoRa build variant (main-lora.ts) before main.ts.
 import { extraLinks } from '../drivers/extra-links';
-import { LORA_PAYLOAD_BYTES_MAX, Sx127x, startRadio } from '../drivers/sx127x';
+import { LORA_PAYLOAD_BYTES_MAX, createSx127x, startRadio } from '../drivers/sx127x';
 import board from './board.json';
 
 declare const SPI1: { setup(options: object): void; send(data: Uint8Array, nss: number): Uint8Array };
@@ -19,7 +19,7 @@ pinMode(lora.cs, 'output');
 digitalWrite(lora.cs, 1);
 pinMode(lora.reset, 'output');
 let deliver = function (payload: Uint8Array): void {};
-const radio = new Sx127x(
+const radio = createSx127x(
   {
     transfer: function (out: Uint8Array): Uint8Array {
       return SPI1.send(out, lora.cs);

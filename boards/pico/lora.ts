@@ -3,7 +3,7 @@
 // setWatch, which Kaluma calls from its event loop (attachInterrupt would call into the engine from the
 // GPIO interrupt). Imported by the LoRa build variant (main-lora.ts) before main.ts.
 import { extraLinks } from '../drivers/extra-links';
-import { LORA_PAYLOAD_BYTES_MAX, Sx127x, startRadio } from '../drivers/sx127x';
+import { LORA_PAYLOAD_BYTES_MAX, createSx127x, startRadio } from '../drivers/sx127x';
 import board from './board.json';
 
 declare function __runtimeRequire(name: 'spi'): { SPI: new (bus: number, options: object) => { transfer(data: Uint8Array): Uint8Array } };
@@ -22,7 +22,7 @@ pinMode(lora.cs, OUTPUT);
 digitalWrite(lora.cs, 1);
 pinMode(lora.reset, OUTPUT);
 let deliver = function (payload: Uint8Array): void {};
-const radio = new Sx127x(
+const radio = createSx127x(
   {
     transfer: function (out: Uint8Array): Uint8Array {
       // A fresh array per transfer: Kaluma's transfer sends the whole ArrayBuffer behind a view.

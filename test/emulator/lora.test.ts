@@ -1,8 +1,8 @@
 // Boards of the kaluma and espruino profiles on the LoRa medium through their SX127x: two emulated esp32
 // boards running the LoRa build variant exchange proof-of-time tokens via the driver; a pico and an
-// emulator board share one channel; the run is deterministic. The variants exceed the heap budgets
-// (docs/boards.md gives the figures), so these boards run with the budget lifted and the peak is checked
-// against the measured figure instead.
+// emulator board share one channel; the run is deterministic. The variants do not fit the heap budgets
+// (docs/boards.md gives the figures, which the first test prints), so these boards run with the budget
+// lifted.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,11 +49,13 @@ async function esp32Exchange(seed: number) {
 test('two emulated esp32 boards exchange proof-of-time tokens over LoRa through the SX127x driver', async () => {
   const { world, boards } = await esp32Exchange(5);
   for (const board of boards) {
-    assert.ok(board.log.includes('[RADIO_READY] LoRa listening'), board.log.join(' | '));
+    assert.ok(board.log.includes('[RADIO_READY] LoRa on'), board.log.join(' | '));
     assert.equal(board.radioFaults, []);
     assert.is(board.resets, 0, board.log.join(' | '));
-    assert.ok(board.heapPeakBytes > loadBoard('esp32').heap_bytes_max, `the LoRa variant is over the budget (peak ${board.heapPeakBytes} B); remove this check once it fits`);
+    assert.ok(board.heapPeakBytes <= HEAP_LIFTED_BYTES);
   }
+  // The figure docs/boards.md quotes: the variant's heap peak against the budget, per role.
+  console.log(`esp32 LoRa variant heap peak: requester ${boards[0].heapPeakBytes} B, granter ${boards[1].heapPeakBytes} B, budget ${loadBoard('esp32').heap_bytes_max} B`);
   assert.ok((boards[1].stats().tokens_granted as number) >= 1, JSON.stringify(boards[1].stats()));
   assert.ok((boards[0].stats().tokens_collected as number) >= 1, JSON.stringify(boards[0].stats()));
   assert.ok(world.stats.radio_sent >= 3);
@@ -75,7 +77,8 @@ test('a pico and an emulator board share one channel', async () => {
   const generic = world.addBoard({ name: 'ev', profile: 'emulator', costs: HOST_QUICKJS_COSTS, heapBytesMax: 229362, watchdogMs: 8000, config: provisioned.boards[1].json, links: 1 }, 'dist/emulator/firmware.js');
   world.connectLora([{ board: pico, link: 1 }, { board: generic, link: 0 }]);
   world.run(130000);
-  assert.ok(pico.log.includes('[RADIO_READY] LoRa listening'), pico.log.join(' | '));
+  console.log(`pico LoRa variant heap peak: ${pico.heapPeakBytes} B, budget ${loadBoard('pico').heap_bytes_max} B`);
+  assert.ok(pico.log.includes('[RADIO_READY] LoRa on'), pico.log.join(' | '));
   assert.ok((generic.stats().frames_received as number) >= 1, 'the emulator board hears the pico');
   assert.ok((pico.stats().frames_received as number) >= 1, 'the pico hears the emulator board');
   assert.ok(world.trace.some((line) => line.endsWith('pico tx done')));
