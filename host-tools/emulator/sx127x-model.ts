@@ -196,7 +196,14 @@ export class Sx127xModel {
   /** Whether a transmission reaches this receiver: listening, same frequency, modulation and sync word. */
   hears(transmission: Transmission): boolean {
     if (this.resetLow || !this.isLora() || this.mode() !== MODE_RX_CONTINUOUS) return false;
-    const own = this.modulation();
+    let own: LoraModulation;
+    try {
+      own = this.modulation();
+    } catch (error) {
+      // A receiver set to a reserved bandwidth, coding rate or spreading factor demodulates nothing.
+      if (error instanceof Sx127xFault) return false;
+      throw error;
+    }
     const other = transmission.modulation;
     return (
       this.frequencyHz() === transmission.frequencyHz && own.spreadingFactor === other.spreadingFactor && own.bandwidthHz === other.bandwidthHz &&

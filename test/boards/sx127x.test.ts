@@ -111,6 +111,9 @@ test('a receiver hears only a sender on its frequency, spreading factor, bandwid
   assert.not.ok(elsewhere.model.hears(sender.sent[0]));
   assert.not.ok(slower.model.hears(sender.sent[0]));
   assert.not.ok(sender.model.hears(sender.sent[0]), 'a radio transmitting does not listen');
+  receiver.model.selected = true;
+  receiver.model.transfer(new Uint8Array([0x80 | 0x1d, 0xf2]), () => undefined);
+  assert.not.ok(receiver.model.hears(sender.sent[0]), 'a reserved bandwidth code hears nothing');
 });
 
 test('settings the driver does not drive, and a missing chip, give codes', () => {
