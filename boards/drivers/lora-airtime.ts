@@ -2,7 +2,8 @@
 // (n + 4.25) symbols, payload of 8 + max(ceil((8PL - 4SF + 28 + 16CRC - 20IH) / (4(SF - 2DE))) (CR + 4), 0)
 // symbols, with low-data-rate optimisation (DE) on when a symbol lasts more than 16 ms.
 
-export type LoraModulation = { spreadingFactor: number; bandwidthHz: number; codingRate: number; preambleSymbols: number; crc: boolean; implicitHeader: boolean };
+/** lowDataRateOptimize, when given, is what the radio was told (RegModemConfig3); else the rule above. */
+export type LoraModulation = { spreadingFactor: number; bandwidthHz: number; codingRate: number; preambleSymbols: number; crc: boolean; implicitHeader: boolean; lowDataRateOptimize?: boolean };
 
 export const EU868_DEFAULT: LoraModulation = { spreadingFactor: 7, bandwidthHz: 125000, codingRate: 5, preambleSymbols: 8, crc: true, implicitHeader: false };
 
@@ -10,7 +11,7 @@ export const EU868_DEFAULT: LoraModulation = { spreadingFactor: 7, bandwidthHz: 
 export function airtimeMs(payloadBytes: number, modulation: LoraModulation): number {
   const sf = modulation.spreadingFactor;
   const symbolMs = (Math.pow(2, sf) / modulation.bandwidthHz) * 1000;
-  const lowDataRate = symbolMs > 16 ? 1 : 0;
+  const lowDataRate = (modulation.lowDataRateOptimize === undefined ? symbolMs > 16 : modulation.lowDataRateOptimize) ? 1 : 0;
   const preambleMs = (modulation.preambleSymbols + 4.25) * symbolMs;
   const numerator = 8 * payloadBytes - 4 * sf + 28 + 16 * (modulation.crc ? 1 : 0) - 20 * (modulation.implicitHeader ? 1 : 0);
   const blocks = Math.ceil(numerator / (4 * (sf - 2 * lowDataRate)));

@@ -6,6 +6,7 @@
 import { parseProvisioning } from '../shared/provision';
 import { startBoard } from '../shared/start';
 import { UartDeframer, encodeUartFrame } from '../drivers/uart-framing';
+import { extraLinks } from '../drivers/extra-links';
 import { sha512 } from '../../firmware/crypto/ed25519';
 import { ScalarBaseJob, secretScalar, startFastVerify } from '../../firmware/crypto/fast-verify';
 import { NonceStock } from '../../firmware/crypto/nonces';
@@ -89,7 +90,11 @@ const platform: Platform = {
       Storage.erase(name(key));
     },
   },
-  links: [uartLink],
+  links: [uartLink].concat(
+    extraLinks.map(function (extra) {
+      return extra.link;
+    }),
+  ),
   log: function (code: string, message: string) {
     print('[' + code + '] ' + message);
   },
@@ -133,6 +138,13 @@ if (provisioned.config === null) {
   });
   Serial2.on('data', function (data: string) {
     deframer.push(data);
+  });
+  // Links of a build variant (the LoRa radio, boards/esp32/lora.ts) deliver on link 1, 2, ...
+  // (A function per link: Espruino's let is function-scoped, so a loop closure would see the last index.)
+  extraLinks.forEach(function (extra, index) {
+    extra.start(function (payload: Uint8Array) {
+      node.receive(index + 1, payload);
+    });
   });
   // The node at the console: `smartchain.stats()`.
   global.smartchain = node;

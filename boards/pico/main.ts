@@ -6,6 +6,7 @@
 import { parseProvisioning } from '../shared/provision';
 import { startBoard } from '../shared/start';
 import { UartDeframer, encodeUartFrame } from '../drivers/uart-framing';
+import { extraLinks } from '../drivers/extra-links';
 import type { Link, Platform } from '../../firmware/platform';
 import board from './board.json';
 
@@ -74,7 +75,11 @@ const platform: Platform = {
       if (fs.exists(path(key))) fs.unlink(path(key));
     },
   },
-  links: [uartLink],
+  links: [uartLink].concat(
+    extraLinks.map(function (extra) {
+      return extra.link;
+    }),
+  ),
   log: function (code: string, message: string) {
     print('[' + code + '] ' + message);
   },
@@ -96,6 +101,13 @@ if (provisioned.config === null) {
   });
   serial.on('data', function (data: Uint8Array) {
     deframer.push(data);
+  });
+  // Links of a build variant (the LoRa radio, boards/pico/lora.ts) deliver on link 1, 2, ...
+  // (A function per link: Espruino's let is function-scoped, so a loop closure would see the last index.)
+  extraLinks.forEach(function (extra, index) {
+    extra.start(function (payload: Uint8Array) {
+      node.receive(index + 1, payload);
+    });
   });
   // The node at the REPL: `smartchain.stats()`.
   (globalThis as unknown as { smartchain: unknown }).smartchain = node;

@@ -9,6 +9,8 @@
 // alone is not faithful (PLATFORMS.md D), so the peak is checked after every call into the board.
 import { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten';
 import { BoardCosts, WorkCount, boardMs } from './cost-model';
+import { Sx127xFault, Sx127xModel, Transmission } from './sx127x-model';
+import { loadBoard } from '../build/boards';
 
 export const QUICKJS_TO_BOARD_HEAP = 1.3;
 /** Wall-clock time at the start of every emulated run (2026-11-18T...Z), for deterministic timestamps. */
@@ -38,7 +40,12 @@ export type BoardOptions = {
   /** For the emulator profile: provisioning JSON and link count. */
   config?: string;
   links?: number;
+  /** Where the SX127x sits (kaluma, espruino): chip select, reset and DIO0 pins; default the board.json's. */
+  radioPins?: { cs: number; reset: number; dio0: number };
 };
+
+/** Kaluma 1.2.1's GPIO constants (src/global.c, include/io.h). */
+const KALUMA_GPIO: Record<string, number> = { LOW: 0, HIGH: 1, INPUT: 0, OUTPUT: 1, INPUT_PULLUP: 2, INPUT_PULLDOWN: 3, LOW_LEVEL: 1, HIGH_LEVEL: 2, FALLING: 4, RISING: 8, CHANGE: 12 };
 
 export class EmulatedBoard {
   readonly name: string;
@@ -56,6 +63,16 @@ export class EmulatedBoard {
   uartOverflowBytes = 0;
   /** The longest single call into the board (board ms): the longest time away from its event loop. */
   longestCallMs = 0;
+  /** The SX127x on the board's SPI bus (kaluma, espruino): hardware, so it outlives a reset of the runtime. */
+  readonly radio: Sx127xModel | null;
+  readonly radioPins: { cs: number; reset: number; dio0: number } | null;
+  /** What the radio put on air during the last call, for the world to carry. */
+  radioOutbox: Transmission[] = [];
+  radioFaults: string[] = [];
+  private watches = new Map<number, { pin: number; callback: QuickJSHandle; rising: boolean; repeat: boolean }>();
+  /** Espruino's console commands (`reset()`, `load()`, `echo(on)`), for the console on a terminal. */
+  onConsoleCommand: ((command: 'reset' | 'load' | 'echo', on: boolean) => void) | null = null;
+  private nextWatchId = 1;
   private runtime!: QuickJSRuntime;
   private vm!: QuickJSContext;
   private program = '';
@@ -88,6 +105,12 @@ export class EmulatedBoard {
     this.name = options.name;
     this.profile = options.profile;
     this.files = new Map(Object.entries(options.files ?? {}));
+    const pinsOf = (board: 'pico' | 'esp32') => {
+      const lora = loadBoard(board).lora;
+      return { cs: lora.cs, reset: lora.reset, dio0: lora.dio0 };
+    };
+    this.radioPins = options.profile === 'emulator' ? null : options.radioPins ?? pinsOf(options.profile === 'kaluma' ? 'pico' : 'esp32');
+    this.radio = this.radioPins === null ? null : new Sx127xModel(() => this.clockMs);
   }
 
   get heapBytesMax(): number {
@@ -104,12 +127,14 @@ export class EmulatedBoard {
     if (this.vm) {
       for (const timer of this.timers) timer.callback.dispose();
       for (const handler of this.dataHandlers.values()) handler.dispose();
+      for (const watch of this.watches.values()) watch.callback.dispose();
       this.frameHandler?.dispose();
       this.vm.dispose();
       this.runtime.dispose();
     }
     this.timers = [];
     this.dataHandlers.clear();
+    this.watches.clear();
     this.frameHandler = null;
     this.runtime = this.module.newRuntime();
     this.runtime.setMemoryLimit(64 * 1024 * 1024);
@@ -143,8 +168,8 @@ export class EmulatedBoard {
     return Math.round((this.memoryUsed() - this.baselineBytes) / QUICKJS_TO_BOARD_HEAP);
   }
 
-  /** Runs one call into the board, charges its board time, checks heap and watchdog. */
-  private call(run: () => ReturnType<QuickJSContext['evalCode']>): void {
+  /** Runs one call into the board, charges its board time, checks heap and watchdog; false if it threw. */
+  private call(run: () => ReturnType<QuickJSContext['evalCode']>): boolean {
     this.callStartInterrupts = this.work.interrupts;
     this.callDelayMs = 0;
     const before = { ...this.work };
@@ -178,12 +203,13 @@ export class EmulatedBoard {
       this.resets++;
       this.resetPending = true;
       this.log.push(`[WATCHDOG_RESET] ${(spent + this.callDelayMs).toFixed(0)} ms of board time away from the event loop (watchdog ${this.options.watchdogMs} ms)`);
-      return;
+      return false;
     }
     if (failure !== null) {
       if (/is not defined|not a function|cannot read|not found/i.test(failure)) throw new BoardFailure('RUNTIME_MISSING', `${this.name} (${this.profile}): ${failure}`);
       this.log.push(`[UNCAUGHT] ${failure}`);
     }
+    return failure === null;
   }
 
   lastCallBoardMs(): number {
@@ -230,6 +256,31 @@ export class EmulatedBoard {
     return this.log.slice(printed).join('\n') + (text ? (this.log.length > printed ? '\n' : '') + text : '');
   }
 
+  /** Evaluates console input: what it printed, and its value as text (or the error it threw). */
+  evaluateConsole(code: string): { printed: string[]; value: string | null; error: string | null } {
+    const printed = this.log.length;
+    let value: string | null = null;
+    let error: string | null = null;
+    try {
+      this.call(() => {
+        const result = this.vm.evalCode(code, 'console');
+        if (result.error) {
+          const dumped = this.vm.dump(result.error);
+          error = typeof dumped === 'object' && dumped !== null ? `${dumped.name}: ${dumped.message}` : String(dumped);
+        } else {
+          const dumped = this.vm.dump(result.value);
+          value = dumped === undefined ? 'undefined' : typeof dumped === 'function' ? 'function () { [code] }' : JSON.stringify(dumped);
+        }
+        return result;
+      });
+    } catch (failure) {
+      if (!(failure instanceof BoardFailure) || failure.code !== 'RUNTIME_MISSING') throw failure;
+    }
+    this.resetIfPending();
+    const lines = this.log.slice(printed).filter((line) => !line.startsWith('[UNCAUGHT]'));
+    return { printed: lines, value, error };
+  }
+
   // ---- time --------------------------------------------------------------------------------------
 
   nextTimerMs(): number {
@@ -252,6 +303,7 @@ export class EmulatedBoard {
       this.call(() => this.vm.callFunction(callback, this.vm.undefined));
       if (due.intervalMs === 0) callback.dispose();
       this.resetIfPending();
+      this.raiseRadioInterrupt();
     }
     this.clockMs = Math.max(this.clockMs, Math.min(nowMs, Math.max(nowMs, this.busyUntilMs)));
   }
@@ -320,6 +372,86 @@ export class EmulatedBoard {
     this.resetIfPending();
   }
 
+  /** A packet the radio received (RX continuous): into its FIFO, then DIO0 if the driver mapped RxDone. */
+  deliverRadio(payload: Uint8Array, crcValid: boolean): void {
+    if (this.radio === null) return;
+    this.clockMs = Math.max(this.clockMs, this.busyUntilMs);
+    this.radio.receive(payload, crcValid);
+    this.raiseRadioInterrupt();
+  }
+
+  /** The radio's packet has left the antenna: TxDone, then DIO0 if the driver mapped it. */
+  finishRadioTransmit(): void {
+    if (this.radio === null) return;
+    this.clockMs = Math.max(this.clockMs, this.busyUntilMs);
+    this.radio.finishTransmit();
+    this.raiseRadioInterrupt();
+  }
+
+  /** Calls the watch on the DIO0 pin at a rising edge, as the runtime's pin watch would. */
+  private raiseRadioInterrupt(): void {
+    if (this.radio === null || this.radioPins === null || !this.radio.takeDio0Rise()) return;
+    for (const [id, watch] of [...this.watches]) {
+      if (watch.pin !== this.radioPins.dio0 || !watch.rising) continue;
+      const vm = this.vm;
+      const argument = this.profile === 'kaluma' ? vm.newNumber(watch.pin) : vm.newObject();
+      if (this.profile === 'espruino') {
+        vm.setProp(argument, 'state', vm.true);
+        vm.setProp(argument, 'pin', vm.newNumber(watch.pin));
+        vm.setProp(argument, 'time', vm.newNumber((WORLD_EPOCH_MS + this.clockMs) / 1000));
+      }
+      const callback = watch.callback;
+      if (!watch.repeat) this.watches.delete(id);
+      const succeeded = this.call(() => vm.callFunction(callback, vm.undefined, argument));
+      argument.dispose();
+      if (!watch.repeat) callback.dispose();
+      // Kaluma 1.2.1 stops a watch whose callback throws (src/global.c set_watch_cb).
+      else if (!succeeded && this.profile === 'kaluma' && this.watches.get(id) === watch) {
+        this.watches.delete(id);
+        callback.dispose();
+      }
+      if (this.resetPending) {
+        // A reset drops every watch with the runtime.
+        this.resetIfPending();
+        return;
+      }
+    }
+  }
+
+  /** One SPI transaction with the radio; a fault is logged with its code and thrown into the board. */
+  private radioTransfer(data: QuickJSHandle, wholeBuffer: boolean): QuickJSHandle {
+    if (this.radio === null) throw new Error('no device on this SPI bus');
+    try {
+      return this.bytesHandle(this.radio.transfer(this.hostBytes(data, wholeBuffer), (transmission) => this.radioOutbox.push(transmission)));
+    } catch (error) {
+      if (error instanceof Sx127xFault) {
+        this.radioFaults.push(error.code);
+        this.log.push(`[RADIO_FAULT] ${error.message}`);
+      }
+      throw error;
+    }
+  }
+
+  /** A GPIO output: the radio's chip select (active low) and reset lines are wired to the model. */
+  private writePin(pin: number, high: boolean): void {
+    if (this.radio === null || this.radioPins === null) return;
+    if (pin === this.radioPins.cs) this.radio.selected = !high;
+    if (pin === this.radioPins.reset) this.radio.setResetLine(high);
+  }
+
+  private watchPin(callback: QuickJSHandle, pin: number, rising: boolean, repeat: boolean): QuickJSHandle {
+    const id = this.nextWatchId++;
+    this.watches.set(id, { pin, callback: callback.dup(), rising, repeat });
+    return this.vm.newNumber(id);
+  }
+
+  private clearWatch(id: QuickJSHandle): void {
+    const watch = this.watches.get(this.vm.getNumber(id));
+    if (watch === undefined) return;
+    watch.callback.dispose();
+    this.watches.delete(this.vm.getNumber(id));
+  }
+
   /** A frame on a link of the generic emulator board. */
   deliverFrame(link: number, frame: Uint8Array): void {
     if (this.frameHandler === null) return;
@@ -373,6 +505,81 @@ export class EmulatedBoard {
     if (this.profile === 'kaluma') this.installKaluma();
     else if (this.profile === 'espruino') this.installEspruino();
     else this.installEmulator();
+    if (this.profile === 'emulator') return;
+    // The GPIO and SPI globals came with the radio model; they are the runtime's, not the program's, and
+    // leaving them out of the baseline would move every heap figure measured before them.
+    const before = this.memoryUsed();
+    if (this.profile === 'kaluma') this.installKalumaGpio();
+    else {
+      this.installEspruinoGpio();
+      this.installEspruinoConsole();
+    }
+    this.baselineBytes += this.memoryUsed() - before;
+  }
+
+  /**
+   * What Espruino's console and the `espruino` tool use (ET core/utils.js, plugins/saveOnSend.js):
+   * `process.env` (VERSION past 1v96, so the tool writes Storage; MODULES lists the built-in modules),
+   * `reset()`, `load()`, `echo()`, `setTime()`, `atob`/`btoa`, `E.setBootCode`.
+   */
+  private installEspruinoConsole(): void {
+    const vm = this.vm;
+    vm.unwrapResult(vm.evalCode(`process.env = { VERSION: '2v25', BOARD: 'ESP32', FLASH: 0, STORAGE: 917504, RAM: 520192,
+      SERIAL: '00000000', CONSOLE: 'Serial1', MODULES: 'Storage,crypto,heatshrink,net,dgram,http,NetworkJS,Wifi,ESP32,TelnetServer,neopixel' }`)).dispose();
+    const command = (name: 'reset' | 'load' | 'echo') => (on?: QuickJSHandle) => {
+      const flag = on === undefined ? true : Boolean(vm.dump(on));
+      if (this.onConsoleCommand === null) throw new Error(`${name}() needs the console`);
+      this.onConsoleCommand(name, flag);
+    };
+    this.fn(vm.global, 'reset', command('reset'));
+    this.fn(vm.global, 'load', command('load'));
+    this.fn(vm.global, 'echo', command('echo'));
+    this.fn(vm.global, 'setTime', () => undefined);
+    this.fn(vm.global, 'atob', (text) => this.bytesString(Uint8Array.from(Buffer.from(vm.getString(text), 'base64'))));
+    this.fn(vm.global, 'btoa', (text) => vm.newString(Buffer.from(this.hostBytes(text, false)).toString('base64')));
+  }
+
+  private installKalumaGpio(): void {
+    const vm = this.vm;
+    for (const [name, value] of Object.entries(KALUMA_GPIO)) vm.setProp(vm.global, name, vm.newNumber(value));
+    this.fn(vm.global, 'pinMode', () => undefined);
+    this.fn(vm.global, 'digitalWrite', (pin, value) => this.writePin(vm.getNumber(pin), value !== undefined && vm.getNumber(value) !== 0));
+    this.fn(vm.global, 'digitalRead', (pin) => vm.newNumber(this.radioPins !== null && vm.getNumber(pin) === this.radioPins.dio0 && this.radio?.dio0() ? 1 : 0));
+    // setWatch(callback, pin, events, debounce): called from the event loop, unlike attachInterrupt, whose
+    // callback Kaluma 1.2.1 runs inside the GPIO interrupt (targets/rp2/src/gpio.c), so it is not offered.
+    this.fn(vm.global, 'setWatch', (callback, pin, events) => {
+      const mode = events === undefined ? KALUMA_GPIO.CHANGE : vm.getNumber(events);
+      return this.watchPin(callback, vm.getNumber(pin), (mode & KALUMA_GPIO.RISING) !== 0, true);
+    });
+    this.fn(vm.global, 'clearWatch', (id) => this.clearWatch(id));
+  }
+
+  private installEspruinoGpio(): void {
+    const vm = this.vm;
+    // SPI1.send(data, nss) drives the chip select itself and returns the same kind it was given.
+    const spi = vm.newObject();
+    this.fn(spi, 'setup', () => undefined);
+    this.fn(spi, 'send', (data, nss) => {
+      if (nss !== undefined && vm.typeof(nss) === 'number') this.writePin(vm.getNumber(nss), false);
+      try {
+        return this.radioTransfer(data, false);
+      } finally {
+        if (nss !== undefined && vm.typeof(nss) === 'number') this.writePin(vm.getNumber(nss), true);
+      }
+    });
+    vm.setProp(vm.global, 'SPI1', spi);
+    spi.dispose();
+    this.fn(vm.global, 'pinMode', () => undefined);
+    this.fn(vm.global, 'digitalWrite', (pin, value) => this.writePin(vm.getNumber(pin), value !== undefined && vm.dump(value) ? true : false));
+    this.fn(vm.global, 'digitalRead', (pin) => vm.newNumber(this.radioPins !== null && vm.getNumber(pin) === this.radioPins.dio0 && this.radio?.dio0() ? 1 : 0));
+    // setWatch(callback, pin, { edge: 'rising', repeat: true }): called from the event loop; without
+    // repeat: true Espruino fires a watch once.
+    this.fn(vm.global, 'setWatch', (callback, pin, options) => {
+      const settings = options === undefined ? {} : vm.dump(options);
+      const edge = settings.edge ?? 'both';
+      return this.watchPin(callback, vm.getNumber(pin), edge === 'rising' || edge === 'both', settings.repeat === true);
+    });
+    this.fn(vm.global, 'clearWatch', (id) => this.clearWatch(id));
   }
 
   private randomBytes(count: number): Uint8Array {
@@ -426,6 +633,7 @@ export class EmulatedBoard {
       if (name === 'uart') return this.kalumaUart();
       if (name === 'fs') return this.kalumaFs();
       if (name === 'rp2') return this.kalumaRp2();
+      if (name === 'spi') return this.kalumaSpi();
       throw new Error(`Module "${name}" not found`);
     });
   }
@@ -449,6 +657,23 @@ export class EmulatedBoard {
     const wrap = vm.unwrapResult(vm.evalCode('(function (open) { return function UART(port, options) { return open(port, options); }; })'));
     const constructor = vm.unwrapResult(vm.callFunction(wrap, vm.undefined, open));
     vm.setProp(module, 'UART', constructor);
+    for (const handle of [wrap, constructor, open]) handle.dispose();
+    return module;
+  }
+
+  private kalumaSpi(): QuickJSHandle {
+    const vm = this.vm;
+    const module = vm.newObject();
+    const open = vm.newFunction('open', () => {
+      const spi = vm.newObject();
+      // Kaluma 1.2.1's transfer, like its uart write, sends the whole ArrayBuffer behind a typed array.
+      this.fn(spi, 'transfer', (data) => this.radioTransfer(data, true));
+      this.fn(spi, 'close', () => undefined);
+      return spi;
+    });
+    const wrap = vm.unwrapResult(vm.evalCode('(function (open) { return function SPI(bus, options) { return open(bus, options); }; })'));
+    const constructor = vm.unwrapResult(vm.callFunction(wrap, vm.undefined, open));
+    vm.setProp(module, 'SPI', constructor);
     for (const handle of [wrap, constructor, open]) handle.dispose();
     return module;
   }
@@ -524,8 +749,21 @@ export class EmulatedBoard {
         const data = this.files.get(vm.getString(file));
         return data === undefined ? vm.undefined : vm.newArrayBuffer(data.slice().buffer);
       });
-      this.fn(storage, 'write', (file, data) => {
-        this.files.set(vm.getString(file), this.hostBytes(data, false));
+      // write(name, data[, offset, size]): with a size, a new file of that size (erased flash reads 0xFF)
+      // gets data at offset; with an offset alone, data goes into the existing file there.
+      this.fn(storage, 'write', (file, data, offset, size) => {
+        const name = vm.getString(file);
+        const bytes = this.hostBytes(data, false);
+        if (offset === undefined || vm.typeof(offset) !== 'number') {
+          this.files.set(name, bytes);
+          return vm.true;
+        }
+        const at = vm.getNumber(offset);
+        let target = this.files.get(name);
+        if (size !== undefined && vm.typeof(size) === 'number') target = new Uint8Array(vm.getNumber(size)).fill(0xff);
+        if (target === undefined || at < 0 || at + bytes.length > target.length) throw new Error(`Storage.write: ${name} has no room for ${bytes.length} bytes at ${at}`);
+        target.set(bytes, at);
+        this.files.set(name, target);
         return vm.true;
       });
       this.fn(storage, 'erase', (file) => void this.files.delete(vm.getString(file)));

@@ -1,11 +1,16 @@
 // The virtual world: one simulated clock for every board, a seeded PRNG for every chance event, UART
 // cables (10 bits a byte at the cable's baud rate, optional byte loss and corruption) and a LoRa medium
 // (Semtech airtime, the 1 % duty cycle enforced per sender, collisions when airtimes overlap at a
-// receiver, loss by probability). The same seed gives the same run, byte for byte.
+// receiver, loss by probability). The same seed gives the same run, byte for byte. Boards of the kaluma
+// and espruino profiles join the medium through their SX127x model: what their driver puts in the FIFO
+// goes on air with the airtime of the modulation in its registers, and reaches receivers listening on the
+// same frequency, spreading factor, bandwidth and sync word; the generic emulator board's links carry
+// frames directly, on the channel given to connectLora.
 import { readFileSync } from 'node:fs';
 import { QuickJSWASMModule, getQuickJS } from 'quickjs-emscripten';
 import { airtimeMs, DutyCycle, LoraModulation, EU868_DEFAULT } from '../../boards/drivers/lora-airtime';
 import { BoardOptions, EmulatedBoard } from './board';
+import type { Transmission } from './sx127x-model';
 import { seededRandom } from '../random';
 
 export { seededRandom };
@@ -22,7 +27,11 @@ type Cable = { a: Endpoint; b: Endpoint; baud: number; lossProbability: number; 
 export type HostReceiver = (bytes: Uint8Array) => void;
 type HostCable = { board: EmulatedBoard; port: number; baud: number; receive: HostReceiver };
 type Radio = { board: EmulatedBoard | null; link: number; duty: DutyCycle; busyUntilMs: number; receive?: HostReceiver; sent: [number, number][] };
-type Delivery = { atMs: number; order: number; to: Endpoint | HostReceiver; bytes: Uint8Array; kind: 'uart' | 'frame'; collided?: boolean; startMs?: number };
+/** uart: bytes into a UART; frame: a link frame (emulator board, host); rx: a packet into an SX127x; txdone: its own packet sent. */
+type Delivery = {
+  atMs: number; order: number; to: Endpoint | HostReceiver; bytes: Uint8Array; kind: 'uart' | 'frame' | 'rx' | 'txdone'; collided?: boolean; startMs?: number;
+  transmission?: Transmission | null;
+};
 
 export type WorldStats = {
   uart_bytes: number; uart_bytes_lost: number; radio_sent: number; radio_lost: number; radio_collided: number; radio_refused_duty_cycle: number;
@@ -79,7 +88,11 @@ export class World {
     this.cables.push({ a: { board: a, port: portA }, b: { board: b, port: portB }, baud: options.baud ?? 115200, lossProbability: options.lossProbability ?? 0, corruptProbability: options.corruptProbability ?? 0 });
   }
 
-  /** Puts a link of each board on one shared LoRa channel. */
+  /**
+   * Puts boards on one shared LoRa channel: a link of each emulator board, the SX127x of each kaluma or
+   * espruino board (its link index is not used). `modulation` is the emulator boards' channel; an SX127x
+   * transmits with what its registers say.
+   */
   connectLora(entries: { board: EmulatedBoard; link: number }[], modulation: LoraModulation = EU868_DEFAULT, lossProbability = 0, dutyCyclePercent = 1): void {
     this.modulation = modulation;
     this.radioLoss = lossProbability;
@@ -110,6 +123,7 @@ export class World {
   /** Routes what a board wrote during its last call. */
   private collect(board: EmulatedBoard): void {
     const sentAt = Math.max(board.busyUntilMs, this.nowMs);
+    for (const transmission of board.radioOutbox.splice(0)) this.transmitSx127x(board, transmission, sentAt);
     for (const item of board.outbox.splice(0)) {
       const radio = this.radios.find((entry) => entry.board === board && entry.link === item.port && board.profile === 'emulator');
       if (radio) {
@@ -141,9 +155,27 @@ export class World {
     }
   }
 
-  private transmit(radio: Radio, bytes: Uint8Array, atMs: number): boolean {
-    const duration = airtimeMs(bytes.length, this.modulation);
-    const start = Math.max(atMs, radio.busyUntilMs);
+  /** A packet an SX127x started sending: TxDone after its airtime; on the medium if the board is on it. */
+  private transmitSx127x(board: EmulatedBoard, transmission: Transmission, atMs: number): void {
+    const duration = airtimeMs(transmission.payload.length, transmission.modulation);
+    this.queue.push({ atMs: atMs + duration, order: this.order++, to: { board, port: -1 }, bytes: new Uint8Array(0), kind: 'txdone' });
+    const radio = this.radios.find((entry) => entry.board === board);
+    if (radio) this.transmit(radio, transmission.payload, atMs, transmission);
+  }
+
+  /** Whether a receiver hears a sender: an emulator board hears the channel; an SX127x must be tuned to it. */
+  private hears(receiver: EmulatedBoard, transmission: Transmission | null): boolean {
+    if (receiver.radio === null) return true;
+    if (transmission === null) {
+      // An emulator board sends on the channel given to connectLora, taken as the frequency the receiver is on.
+      transmission = { payload: new Uint8Array(0), modulation: this.modulation, frequencyHz: receiver.radio.frequencyHz(), syncWord: 0x12 };
+    }
+    return receiver.radio.hears(transmission);
+  }
+
+  private transmit(radio: Radio, bytes: Uint8Array, atMs: number, transmission: Transmission | null = null): boolean {
+    const duration = airtimeMs(bytes.length, transmission === null ? this.modulation : transmission.modulation);
+    const start = transmission === null ? Math.max(atMs, radio.busyUntilMs) : atMs;
     if (!radio.duty.tryTransmit(start, duration)) {
       this.stats.radio_refused_duty_cycle++;
       return false;
@@ -154,12 +186,15 @@ export class World {
     this.stats.radio_sent++;
     for (const other of this.radios) {
       if (other === radio) continue;
+      // A radio not listening on the sender's channel neither receives the packet nor collides with it.
+      if (other.board !== null && !this.hears(other.board, transmission)) continue;
       if (this.random() < this.radioLoss) {
         this.stats.radio_lost++;
         continue;
       }
       const to = other.board === null ? (other.receive as HostReceiver) : { board: other.board, port: other.link };
-      const delivery: Delivery = { atMs: start + duration, order: this.order++, to, bytes: bytes.slice(), kind: 'frame', startMs: start };
+      const kind = other.board === null || other.board.radio === null ? 'frame' : 'rx';
+      const delivery: Delivery = { atMs: start + duration, order: this.order++, to, bytes: bytes.slice(), kind, startMs: start, transmission };
       // Two transmissions overlapping in time at one receiver destroy each other.
       for (const pending of this.queue) {
         if (receiverOf(pending.to) === receiverOf(to) && pending.startMs !== undefined && pending.startMs < delivery.atMs && start < pending.atMs) {
@@ -203,9 +238,16 @@ export class World {
         const board = delivery.to.board;
         board.runUntil(this.nowMs);
         this.collect(board);
-        if (delivery.kind === 'frame') board.deliverFrame(delivery.to.port, delivery.bytes);
+        if (delivery.kind === 'txdone') {
+          board.finishRadioTransmit();
+          this.trace.push(`${this.nowMs.toFixed(3)} ${board.name} tx done`);
+        } else if (delivery.kind === 'rx') {
+          // Heard only if, at the packet's end, the radio listens on the sender's channel (half duplex).
+          if (!this.hears(board, delivery.transmission ?? null)) continue;
+          board.deliverRadio(delivery.bytes, true);
+        } else if (delivery.kind === 'frame') board.deliverFrame(delivery.to.port, delivery.bytes);
         else board.deliverUart(delivery.to.port, delivery.bytes);
-        this.trace.push(`${this.nowMs.toFixed(3)} ${board.name} <- ${delivery.bytes.length} B`);
+        if (delivery.kind !== 'txdone') this.trace.push(`${this.nowMs.toFixed(3)} ${board.name} <- ${delivery.bytes.length} B`);
         this.collect(board);
       }
       for (const board of this.boards) {

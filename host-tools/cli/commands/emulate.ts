@@ -1,62 +1,93 @@
-// `smartchain emulate --board pico`: one emulated Kaluma board on a pseudo-terminal, in real time. Prints
-// the terminal's path and runs until stopped; `kaluma write FILE -p PATH` flashes it like a real Pico.
+// `smartchain emulate --board pico|esp32`: one emulated board on a pseudo-terminal, in real time. Prints
+// the terminal's path and runs until stopped. The pico speaks Kaluma's REPL (`kaluma write FILE -p PATH`
+// flashes it like a real Pico); the esp32 speaks Espruino's console, also on a TCP port (the line after
+// the path), because the `espruino` tool opens only serial ports it can list, and a pseudo-terminal is not.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
+import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadBoard } from '../../build/boards';
 import { EmulatedBoard } from '../../emulator/board';
-import { PICO_COSTS } from '../../emulator/cost-model';
+import { ESP32_COSTS, PICO_COSTS } from '../../emulator/cost-model';
+import { EspruinoConsole } from '../../emulator/espruino-console';
 import { KalumaRepl } from '../../emulator/kaluma-repl';
 import { loadQuickJS, seededRandom } from '../../emulator/world';
-import { Command, UsageError, parseChoice } from '../command';
+import { Command, parseChoice, parseIntegerOption } from '../command';
 
 const RELAY = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'emulator', 'pty-relay.py');
 
 export const command: Command = {
   name: 'emulate',
-  summary: 'run an emulated board on a pseudo-terminal (Kaluma REPL)',
-  usage: `smartchain emulate --board pico [--state DIR] [--seed S]
+  summary: 'run an emulated board on a pseudo-terminal (Kaluma REPL, Espruino console)',
+  usage: `smartchain emulate --board pico|esp32 [--state DIR] [--seed S] [--watchdog-ms MS] [--tcp PORT]
 
-Starts an emulated Pico running Kaluma 1.2.1's REPL on a new pseudo-terminal and prints its path.
-The program written with '.flash -w' (kaluma write) is kept in DIR/program.js and survives .reset.
-  --state DIR   where the board's flash lives (default: a new temporary folder)
-The esp32 board's Espruino console is not emulated on a terminal.`,
-  options: { board: { type: 'string' }, state: { type: 'string' }, seed: { type: 'string' } },
+Starts an emulated board on a new pseudo-terminal and prints its path.
+  pico   Kaluma 1.2.1's REPL. The program written with '.flash -w' (kaluma write) is kept in
+         DIR/program.js and survives .reset.
+  esp32  Espruino's console, as the espruino tool uses it; also on tcp://127.0.0.1:PORT (printed on
+         the second line), for the espruino tool, which opens only serial ports it can list. Storage
+         files are kept in DIR/storage; .bootcde runs at start and on load().
+  --state DIR        where the board's flash lives (default: a new temporary folder)
+  --watchdog-ms MS   reset a call that keeps the board longer than MS of board time (default: the
+                     board's watchdog_ms; 0: none, as on Kaluma 1.2.1 when the program arms no watchdog)
+  --tcp PORT         the esp32's TCP port (default: any free port)`,
+  options: { board: { type: 'string' }, state: { type: 'string' }, seed: { type: 'string' }, 'watchdog-ms': { type: 'string' }, tcp: { type: 'string' } },
   async run(values) {
     const boardName = parseChoice(values, 'board', ['pico', 'esp32'] as const);
-    if (boardName !== 'pico') throw new UsageError('only --board pico has a terminal (Kaluma REPL) in this version');
-    const description = loadBoard('pico');
-    const state = typeof values.state === 'string' ? values.state : mkdtempSync(join(tmpdir(), 'smartchain-pico-'));
+    const description = loadBoard(boardName);
+    const watchdogMs = parseIntegerOption(values, 'watchdog-ms', 0, 3600000, description.watchdog_ms);
+    const tcpPort = parseIntegerOption(values, 'tcp', 0, 65535, 0);
+    const state = typeof values.state === 'string' ? values.state : mkdtempSync(join(tmpdir(), `smartchain-${boardName}-`));
     mkdirSync(state, { recursive: true });
     const board = new EmulatedBoard(await loadQuickJS(), {
-      name: 'pico', profile: 'kaluma', costs: PICO_COSTS, heapBytesMax: description.heap_bytes_max, watchdogMs: description.watchdog_ms,
+      name: boardName, profile: boardName === 'pico' ? 'kaluma' : 'espruino', costs: boardName === 'pico' ? PICO_COSTS : ESP32_COSTS,
+      heapBytesMax: description.heap_bytes_max, watchdogMs: watchdogMs === 0 ? Number.MAX_SAFE_INTEGER : watchdogMs,
       random: seededRandom(Number(values.seed ?? 1)),
     });
     const relay = spawn('python3', [RELAY], { stdio: ['pipe', 'pipe', 'inherit'] });
-    const repl = new KalumaRepl(board, join(state, 'program.js'), (bytes) => relay.stdin.write(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes));
+    const clients = new Set<Socket>();
+    const write = (bytes: Uint8Array | string) => {
+      const buffer = typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : Buffer.from(bytes);
+      relay.stdin.write(buffer);
+      for (const client of clients) client.write(buffer);
+    };
+    const terminal = boardName === 'pico' ? new KalumaRepl(board, join(state, 'program.js'), write) : new EspruinoConsole(board, join(state, 'storage'), write);
+    const server = boardName === 'esp32' ? createServer((socket) => {
+      clients.add(socket);
+      socket.on('data', (chunk: Buffer) => terminal.receive(chunk));
+      socket.on('close', () => clients.delete(socket));
+      socket.on('error', () => clients.delete(socket));
+    }) : null;
     let header = Buffer.alloc(0);
     let ready = false;
-    relay.stdout.on('data', (chunk: Buffer) => {
-      if (ready) return repl.receive(chunk);
+    relay.stdout.on('data', async (chunk: Buffer) => {
+      if (ready) return terminal.receive(chunk);
       header = Buffer.concat([header, chunk]);
       const newline = header.indexOf(0x0a);
       if (newline < 0) return;
       ready = true;
       console.log(header.subarray(0, newline).toString());
-      repl.start();
-      if (header.length > newline + 1) repl.receive(header.subarray(newline + 1));
+      if (server !== null) {
+        await new Promise<void>((resolve) => server.listen(tcpPort, '127.0.0.1', resolve));
+        const address = server.address();
+        console.log(`tcp://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : tcpPort}`);
+      }
+      terminal.start();
+      if (header.length > newline + 1) terminal.receive(header.subarray(newline + 1));
     });
     const started = Date.now();
     const clock = setInterval(() => {
       board.runUntil(Date.now() - started);
-      repl.flushLog();
+      terminal.flushLog();
     }, 50);
     await new Promise<void>((resolve) => {
       const stop = () => {
         clearInterval(clock);
         relay.kill();
+        server?.close();
+        for (const client of clients) client.destroy();
         resolve();
       };
       relay.on('exit', stop);

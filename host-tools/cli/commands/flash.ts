@@ -27,14 +27,17 @@ export const command: Command = {
 Writes dist/<board>/firmware.js (or --file) to the board on PORT with the runtime's own tool:
   pico   kaluma write FILE --port PORT   (YMODEM over Kaluma's REPL; then .load runs it)
   esp32  espruino --port PORT -b 115200 --config SAVE_ON_SEND=1 FILE   (stored as .bootcde, runs at boot)
-The port may be the emulator's pseudo-terminal (smartchain emulate --board pico prints it).`,
+The port may be the emulator's: smartchain emulate --board pico prints a pseudo-terminal for kaluma
+write; smartchain emulate --board esp32 prints a pseudo-terminal and a tcp://127.0.0.1:PORT address,
+which is what the espruino tool can open (it lists serial ports, and a pseudo-terminal is not one).`,
   options: { board: { type: 'string' }, port: { type: 'string' }, file: { type: 'string' } },
   async run(values) {
     const board = parseChoice(values, 'board', ['pico', 'esp32'] as const);
     const port = requireString(values, 'port');
     const file = typeof values.file === 'string' ? values.file : join('dist', board, 'firmware.js');
     if (!existsSync(file)) throw new CommandError('BUNDLE_MISSING', `${file} does not exist; run smartchain build --board ${board}`);
-    if (!existsSync(port)) throw new CommandError('PORT_MISSING', `no such port ${port}`);
+    // The espruino tool also reaches a board over TCP (tcp://host:port, as the emulated esp32 offers).
+    if (!(board === 'esp32' && /^tcp:\/\/[^/]+:\d+$/.test(port)) && !existsSync(port)) throw new CommandError('PORT_MISSING', `no such port ${port}`);
     const { tool, args } = flashInvocation(board, port, file);
     if (!existsSync(tool)) throw new CommandError('TOOL_MISSING', `${tool} is not installed; run make setup`);
     const status = await new Promise<number>((resolve) => {

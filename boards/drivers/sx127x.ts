@@ -1,0 +1,223 @@
+// A register-level driver for the Semtech SX1276/77/78/79 LoRa radio on SPI (SX1276 datasheet rev. 7,
+// §4.1 LoRa modem, §6.4 LoRa register map), with the radio settings as data (board.json "lora"). Interrupt
+// driven: DIO0 signals RxDone or TxDone and `service` reads the IRQ flags, so nothing here waits in a
+// loop. The sender keeps the duty cycle: a frame whose airtime would pass it is refused, never sent.
+// Explicit header, CRC on, one frame on air at a time (a send while transmitting is refused as busy).
+import { airtimeMs, LoraModulation } from './lora-airtime';
+
+/** Full-duplex SPI transfer with chip select held for its length; returns the bytes clocked in. */
+export type Sx127xBus = { transfer(out: Uint8Array): Uint8Array };
+
+export type LoraRadioSettings = {
+  frequency_hz: number; spreading_factor: number; bandwidth_hz: number; coding_rate: number;
+  power_dbm: number; preamble_symbols: number; duty_cycle_percent: number;
+};
+
+export const LORA_PAYLOAD_BYTES_MAX = 255;
+/** A TxDone later than the airtime plus this is taken as lost: the radio is put back to receive. */
+const TX_DONE_LATE_MS = 2000;
+/** Bandwidth codes 0..9 of RegModemConfig1 bits 7-4 (datasheet §4.1.1.4). */
+const BANDWIDTHS_HZ = [7800, 10400, 15600, 20800, 31250, 41700, 62500, 125000, 250000, 500000];
+/**
+ * The duty cycle's hour is kept in 5-minute buckets of airtime; the 13 newest cover the last 60 to 65
+ * minutes, so the sender refuses a little early, never late, and the ledger is 208 bytes whatever it sends.
+ */
+const DUTY_BUCKET_MS = 300000;
+const DUTY_BUCKETS = 13;
+
+// Registers and bits are written as numbers with their datasheet names beside them, and the driver is a
+// closure rather than a class: on the boards every named constant and property name costs heap, and the
+// heap, not the bundle, is what runs out (docs/boards.md).
+// RegOpMode (0x01): bit 7 LongRangeMode, bits 2-0 the mode: 0 sleep, 1 standby, 3 TX, 5 RX continuous.
+// RegIrqFlags (0x12): 0x40 RxDone, 0x20 PayloadCrcError, 0x08 TxDone. RegDioMapping1 (0x40) bits 7-6:
+// DIO0 is 00 RxDone, 01 TxDone.
+
+/**
+ * The modulation the settings give, or RADIO_SETTINGS_UNSUPPORTED for what this driver does not drive:
+ * SF6 (implicit header only), a bandwidth off the chip's list, 18 or 19 dBm (PA_BOOST gives 2..17 dBm,
+ * and 20 with the high-power DAC, §5.4.3). Ranges are checked when board.json is loaded.
+ */
+export function loraModulation(settings: LoraRadioSettings): LoraModulation | string {
+  const power = settings.power_dbm;
+  if (settings.spreading_factor < 7 || BANDWIDTHS_HZ.indexOf(settings.bandwidth_hz) < 0 || (power > 17 && power < 20)) return 'RADIO_SETTINGS_UNSUPPORTED';
+  return { spreadingFactor: settings.spreading_factor, bandwidthHz: settings.bandwidth_hz, codingRate: settings.coding_rate, preambleSymbols: settings.preamble_symbols, crc: true, implicitHeader: false };
+}
+
+export type Sx127x = {
+  /** Counts under their codes: RADIO_SENT, RADIO_RECEIVED, RADIO_CRC_ERROR, RADIO_BUSY, RADIO_DUTY_CYCLE, RADIO_TX_DONE_LOST. */
+  counts: { [code: string]: number };
+  /** Checks the settings, finds the chip and configures it, then listens; null when ready, else a code. */
+  begin(): string | null;
+  /** Sends a frame now: false when the radio is off or still sending, or the duty cycle is spent. */
+  send(payload: Uint8Array): boolean;
+  /** Handles DIO0 (or a poll): reads and clears the IRQ flags, delivers a received frame, listens again after TX. */
+  service(): void;
+};
+
+export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs: () => number, onFrame: (payload: Uint8Array) => void): Sx127x {
+  const counts: { [code: string]: number } = { RADIO_SENT: 0, RADIO_RECEIVED: 0, RADIO_CRC_ERROR: 0, RADIO_BUSY: 0, RADIO_DUTY_CYCLE: 0, RADIO_TX_DONE_LOST: 0 };
+  const bucketPeriods = new Float64Array(DUTY_BUCKETS).fill(-1);
+  const bucketAirtimesMs = new Float64Array(DUTY_BUCKETS);
+  const dutyBudgetMs = (3600000 * settings.duty_cycle_percent) / 100;
+  let modulation: LoraModulation | null = null;
+  let txDoneByMs = 0;
+
+  function read(address: number): number {
+    return bus.transfer(new Uint8Array([address, 0]))[1];
+  }
+
+  /** A write sets bit 7 of the address (§4.3). */
+  function write(address: number, value: number): void {
+    bus.transfer(new Uint8Array([address | 0x80, value]));
+  }
+
+  /** DIO0 on RxDone, RX continuous. */
+  function listen(): void {
+    txDoneByMs = 0;
+    write(0x40, 0x00);
+    write(0x01, 0x85);
+  }
+
+  /** Books the airtime if the last 60 to 65 minutes leave room for it. */
+  function bookAirtime(atMs: number, airtimeMs: number): boolean {
+    const period = Math.floor(atMs / DUTY_BUCKET_MS);
+    let usedMs = 0;
+    for (let index = 0; index < DUTY_BUCKETS; index++) if (bucketPeriods[index] > period - DUTY_BUCKETS) usedMs += bucketAirtimesMs[index];
+    if (usedMs + airtimeMs > dutyBudgetMs) return false;
+    const slot = period % DUTY_BUCKETS;
+    if (bucketPeriods[slot] !== period) {
+      bucketPeriods[slot] = period;
+      bucketAirtimesMs[slot] = 0;
+    }
+    bucketAirtimesMs[slot] += airtimeMs;
+    return true;
+  }
+
+  const radio: Sx127x = {
+    counts: counts,
+    begin: function () {
+      const wanted = loraModulation(settings);
+      if (typeof wanted === 'string') return wanted;
+      if (read(0x42) !== 0x12) return 'RADIO_NOT_FOUND';
+      // LongRangeMode may only change in sleep: FSK sleep, then LoRa sleep.
+      write(0x01, 0x00);
+      write(0x01, 0x80);
+      // RegFrf (0x06-0x08) = f / (32 MHz / 2^19), 24 bits, most significant first.
+      const frf = Math.round((settings.frequency_hz * 524288) / 32000000);
+      write(0x06, Math.floor(frf / 65536));
+      write(0x07, Math.floor(frf / 256) & 0xff);
+      write(0x08, frf & 0xff);
+      // RegFifoTxBaseAddr, RegFifoRxBaseAddr: both at 0, one packet at a time.
+      write(0x0e, 0);
+      write(0x0f, 0);
+      const sf = wanted.spreadingFactor;
+      // RegModemConfig1: bandwidth code, coding rate 4/(4+n), explicit header. RegModemConfig2: SF, CRC on.
+      write(0x1d, (BANDWIDTHS_HZ.indexOf(wanted.bandwidthHz) << 4) | ((wanted.codingRate - 4) << 1));
+      write(0x1e, (sf << 4) | 0x04);
+      // RegModemConfig3: low-data-rate optimisation when a symbol lasts over 16 ms (§4.1.1.6), AGC on.
+      write(0x26, ((Math.pow(2, sf) * 1000) / wanted.bandwidthHz > 16 ? 0x08 : 0) | 0x04);
+      write(0x20, wanted.preambleSymbols >> 8);
+      write(0x21, wanted.preambleSymbols & 0xff);
+      // PA_BOOST: Pout = 17 - (15 - OutputPower) dBm; 20 dBm with RegPaDac 0x87 and RegOcp raised to 140 mA.
+      const power = settings.power_dbm;
+      write(0x4d, power === 20 ? 0x87 : 0x84);
+      write(0x0b, power === 20 ? 0x31 : 0x2b);
+      write(0x09, 0xf0 | (power === 20 ? 15 : power - 2));
+      modulation = wanted;
+      listen();
+      return null;
+    },
+    send: function (payload: Uint8Array) {
+      const now = nowMs();
+      if (txDoneByMs !== 0 && now > txDoneByMs) {
+        // DIO0 was missed: read the flags ourselves, and if the radio is still not done, start over.
+        radio.service();
+        if (txDoneByMs !== 0) {
+          counts.RADIO_TX_DONE_LOST++;
+          listen();
+        }
+      }
+      if (modulation === null || txDoneByMs !== 0 || payload.length > LORA_PAYLOAD_BYTES_MAX) {
+        counts.RADIO_BUSY++;
+        return false;
+      }
+      const airtime = airtimeMs(payload.length, modulation);
+      if (!bookAirtime(now, airtime)) {
+        counts.RADIO_DUTY_CYCLE++;
+        return false;
+      }
+      // Standby, DIO0 on TxDone, the payload into the FIFO from 0 (RegFifoAddrPtr), its length, then TX.
+      write(0x01, 0x81);
+      write(0x40, 0x40);
+      write(0x0d, 0);
+      const burst = new Uint8Array(payload.length + 1);
+      burst[0] = 0x80;
+      burst.set(payload, 1);
+      bus.transfer(burst);
+      write(0x22, payload.length);
+      write(0x01, 0x83);
+      txDoneByMs = now + airtime + TX_DONE_LATE_MS;
+      counts.RADIO_SENT++;
+      return true;
+    },
+    service: function () {
+      if (modulation === null) return;
+      const flags = read(0x12);
+      write(0x12, 0xff);
+      if ((flags & 0x40) !== 0) {
+        if ((flags & 0x20) !== 0) counts.RADIO_CRC_ERROR++;
+        else {
+          // RegRxNbBytes bytes from RegFifoRxCurrentAddr, read in one burst from RegFifo.
+          const length = read(0x13);
+          write(0x0d, read(0x10));
+          const payload = bus.transfer(new Uint8Array(length + 1)).slice(1, length + 1);
+          counts.RADIO_RECEIVED++;
+          onFrame(payload);
+        }
+      }
+      if ((flags & 0x08) !== 0 && txDoneByMs !== 0) listen();
+    },
+  };
+  return radio;
+}
+
+/** The runtime's pins and timers, as a board adapter wires them. */
+export type RadioWiring = {
+  setReset(high: boolean): void;
+  later(callback: () => void, delayMs: number): void;
+  watchDio0(callback: () => void): void;
+  log(code: string, message: string): void;
+};
+
+/**
+ * Resets the radio (reset held low 1 ms, then 10 ms to wake; the datasheet asks 100 us and 5 ms, §7.2.2),
+ * configures it and services DIO0. A radio that is missing or refuses its settings is logged with the
+ * code and left off: the board keeps its other links. Every callback is guarded (Kaluma cancels a watch
+ * or timer whose callback throws).
+ */
+export function startRadio(radio: Sx127x, wiring: RadioWiring): void {
+  const guard = function (work: () => void): () => void {
+    return function () {
+      try {
+        work();
+      } catch (error) {
+        wiring.log('RADIO_FAILED', String(error));
+      }
+    };
+  };
+  wiring.setReset(false);
+  wiring.later(guard(function () {
+    wiring.setReset(true);
+    wiring.later(guard(function () {
+      const code = radio.begin();
+      if (code !== null) {
+        wiring.log(code, 'LoRa off');
+        return;
+      }
+      wiring.watchDio0(guard(function () {
+        radio.service();
+      }));
+      wiring.log('RADIO_READY', 'LoRa on');
+    }), 10);
+  }), 1);
+}

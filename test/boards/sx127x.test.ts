@@ -1,0 +1,153 @@
+// The SX127x driver against the emulator's register model: the register sequence configures the radio as
+// board.json says, a send puts the payload on air with the airtime of the registers, the duty cycle is
+// kept by the sender, a reception raises DIO0 and arrives whole, and bad access is refused with a code.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { airtimeMs } from '../../boards/drivers/lora-airtime';
+import { createSx127x, loraModulation, LoraRadioSettings } from '../../boards/drivers/sx127x';
+import { IRQ_TX_DONE, MODE_RX_CONTINUOUS, MODE_TX, Sx127xFault, Sx127xModel, Transmission } from '../../host-tools/emulator/sx127x-model';
+import pico from '../../boards/pico/board.json';
+
+function rig(settings: LoraRadioSettings = pico.lora) {
+  let nowMs = 100;
+  const model = new Sx127xModel(() => nowMs);
+  const sent: Transmission[] = [];
+  const received: Uint8Array[] = [];
+  const bus = {
+    transfer(out: Uint8Array): Uint8Array {
+      model.selected = true;
+      try {
+        return model.transfer(out, (transmission) => sent.push(transmission));
+      } finally {
+        model.selected = false;
+      }
+    },
+  };
+  const radio = createSx127x(bus, settings, () => nowMs, (payload) => received.push(payload));
+  return { model, radio, sent, received, advance: (ms: number) => (nowMs += ms), now: () => nowMs };
+}
+
+test('begin configures the registers from board.json and listens with DIO0 on RxDone', () => {
+  const { model, radio } = rig();
+  assert.is(radio.begin(), null);
+  assert.ok(model.isLora());
+  assert.is(model.mode(), MODE_RX_CONTINUOUS);
+  // Frf resolution is 61 Hz: 868.1 MHz is 868,099,975 Hz after rounding.
+  assert.ok(Math.abs(model.frequencyHz() - 868100000) <= 61, String(model.frequencyHz()));
+  assert.equal(model.modulation(), { spreadingFactor: 7, bandwidthHz: 125000, codingRate: 5, preambleSymbols: 8, crc: true, implicitHeader: false, lowDataRateOptimize: false });
+  assert.is(model.registers[0x09], 0x80 | 0x70 | 12, 'PA_BOOST at 14 dBm');
+  assert.is(model.registers[0x40] >> 6, 0, 'DIO0 on RxDone');
+});
+
+test('SF12 at 125 kHz turns on low-data-rate optimisation, as the datasheet asks', () => {
+  const { model, radio } = rig({ ...pico.lora, spreading_factor: 12, power_dbm: 20 });
+  assert.is(radio.begin(), null);
+  const modulation = model.modulation();
+  assert.is(modulation.spreadingFactor, 12);
+  assert.is(modulation.lowDataRateOptimize, true);
+  assert.is(model.registers[0x4d], 0x87, '20 dBm needs the high-power DAC');
+});
+
+test('a send goes on air with the payload and the airtime of the registers; TxDone returns it to listening', () => {
+  const { model, radio, sent } = rig();
+  radio.begin();
+  const payload = Uint8Array.from({ length: 40 }, (_, index) => index * 7);
+  assert.ok(radio.send(payload));
+  assert.is(model.mode(), MODE_TX);
+  assert.is(sent.length, 1);
+  assert.equal(sent[0].payload, payload);
+  assert.is(airtimeMs(40, sent[0].modulation), airtimeMs(40, loraModulation(pico.lora) as never));
+  assert.not.ok(radio.send(payload), 'one frame on air at a time');
+  assert.is(radio.counts.RADIO_BUSY, 1);
+  model.finishTransmit();
+  assert.ok(model.takeDio0Rise(), 'DIO0 mapped on TxDone rises');
+  radio.service();
+  assert.is(model.registers[0x12] & IRQ_TX_DONE, 0, 'flags cleared');
+  assert.is(model.mode(), MODE_RX_CONTINUOUS);
+});
+
+test('the sender keeps the 1 % duty cycle: refused once the last hour holds 36 s of airtime', () => {
+  const { model, radio, advance } = rig({ ...pico.lora, spreading_factor: 12 });
+  radio.begin();
+  const payload = new Uint8Array(200);
+  const each = airtimeMs(200, model.modulation());
+  let sentMs = 0;
+  for (let index = 0; index < 100 && radio.send(payload); index++) {
+    sentMs += each;
+    advance(each);
+    model.finishTransmit();
+    radio.service();
+  }
+  assert.is(radio.counts.RADIO_DUTY_CYCLE, 1);
+  assert.ok(sentMs <= 36000 && sentMs > 36000 - each, `${sentMs} ms of airtime`);
+  advance(3600000);
+  assert.not.ok(radio.send(payload), 'the ledger keeps 60 to 65 minutes: refused a little early, never late');
+  advance(300000);
+  assert.ok(radio.send(payload), 'an hour and five minutes later the budget is back');
+});
+
+test('a reception fills the FIFO, raises DIO0 and arrives whole; a CRC error is counted, not delivered', () => {
+  const { model, radio, received } = rig();
+  radio.begin();
+  const payload = Uint8Array.from({ length: 255 }, (_, index) => 255 - index);
+  model.receive(payload, true);
+  assert.ok(model.takeDio0Rise());
+  radio.service();
+  assert.equal(received, [payload]);
+  model.receive(new Uint8Array([1, 2, 3]), false);
+  radio.service();
+  assert.is(received.length, 1);
+  assert.is(radio.counts.RADIO_CRC_ERROR, 1);
+});
+
+test('a receiver hears only a sender on its frequency, spreading factor, bandwidth and sync word', () => {
+  const sender = rig();
+  const receiver = rig();
+  const elsewhere = rig({ ...pico.lora, frequency_hz: 869500000 });
+  const slower = rig({ ...pico.lora, spreading_factor: 9 });
+  for (const entry of [sender, receiver, elsewhere, slower]) entry.radio.begin();
+  sender.radio.send(new Uint8Array([1, 2, 3]));
+  assert.ok(receiver.model.hears(sender.sent[0]));
+  assert.not.ok(elsewhere.model.hears(sender.sent[0]));
+  assert.not.ok(slower.model.hears(sender.sent[0]));
+  assert.not.ok(sender.model.hears(sender.sent[0]), 'a radio transmitting does not listen');
+  receiver.model.selected = true;
+  receiver.model.transfer(new Uint8Array([0x80 | 0x1d, 0xf2]), () => undefined);
+  assert.not.ok(receiver.model.hears(sender.sent[0]), 'a reserved bandwidth code hears nothing');
+});
+
+test('settings the driver does not drive, and a missing chip, give codes', () => {
+  assert.is(rig({ ...pico.lora, spreading_factor: 6 }).radio.begin(), 'RADIO_SETTINGS_UNSUPPORTED');
+  assert.is(rig({ ...pico.lora, bandwidth_hz: 100000 }).radio.begin(), 'RADIO_SETTINGS_UNSUPPORTED');
+  assert.is(rig({ ...pico.lora, power_dbm: 18 }).radio.begin(), 'RADIO_SETTINGS_UNSUPPORTED');
+  const absent = createSx127x({ transfer: (out) => new Uint8Array(out.length) }, pico.lora, () => 0, () => undefined);
+  assert.is(absent.begin(), 'RADIO_NOT_FOUND');
+  assert.not.ok(absent.send(new Uint8Array(4)), 'a radio that is off refuses');
+});
+
+test('bad register access is refused with a code', () => {
+  const fault = (run: () => unknown, code: string) => assert.throws(run, (error: Sx127xFault) => error.code === code, code);
+  const { model } = rig();
+  const noTx = () => assert.unreachable('no transmission expected');
+  fault(() => model.transfer(new Uint8Array([0x42, 0]), noTx), 'SX127X_NOT_SELECTED');
+  model.selected = true;
+  fault(() => model.transfer(new Uint8Array([0xc2, 0x13]), noTx), 'SX127X_REGISTER_READ_ONLY');
+  fault(() => model.transfer(new Uint8Array([0x7f, 0]), noTx), 'SX127X_REGISTER_UNKNOWN');
+  fault(() => model.transfer(new Uint8Array([0x42]), noTx), 'SX127X_SHORT_TRANSFER');
+  model.transfer(new Uint8Array([0x81, 0x00]), noTx);
+  fault(() => model.transfer(new Uint8Array([0x80, 0x55]), noTx), 'SX127X_FIFO_IN_SLEEP');
+  model.transfer(new Uint8Array([0x81, 0x01]), noTx);
+  fault(() => model.transfer(new Uint8Array([0x81, 0x81]), noTx), 'SX127X_MODE_NOT_SLEEP');
+  fault(() => model.transfer(new Uint8Array([0x81, 0x03]), noTx), 'SX127X_FSK_UNSUPPORTED');
+  model.transfer(new Uint8Array([0x81, 0x00]), noTx);
+  model.transfer(new Uint8Array([0x81, 0x80]), noTx);
+  model.transfer(new Uint8Array([0x81, 0x81]), noTx);
+  model.transfer(new Uint8Array([0xa2, 0x00]), noTx);
+  fault(() => model.transfer(new Uint8Array([0x81, 0x83]), noTx), 'SX127X_PAYLOAD_EMPTY');
+  model.setResetLine(false);
+  fault(() => model.transfer(new Uint8Array([0x42, 0]), noTx), 'SX127X_IN_RESET');
+  model.setResetLine(true);
+  fault(() => model.transfer(new Uint8Array([0x42, 0]), noTx), 'SX127X_NOT_READY');
+});
+
+test.run();
