@@ -11,7 +11,7 @@ import {
   FRAME_BYTES_MAX, FRAME_CAP_REPLY, FRAME_CAP_REQUEST, FRAME_CHECKPOINT, FRAME_HELLO, FRAME_OFFLOAD, FRAME_OFFLOAD_ACK,
   FRAME_RECORD, FRAME_TOKEN_GRANT, FRAME_TOKEN_REQUEST, Frame, decodeFrame, decodeToken, encodeFrame, encodeToken, tokenBytesToSign,
 } from './frames';
-import { selectCaps, CapWalk } from './ledger/caps';
+import { selectCaps, CapWalk, GENESIS_ID } from './ledger/caps';
 import { MemberTable } from './ledger/members';
 import { NodePersistence } from './ledger/persist';
 import {
@@ -554,7 +554,9 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
 
   /** Once k tokens are in: caps, sign, persist (before anything leaves), then broadcast and offload. */
   function completeIssue(current: Issue): void {
-    const caps = selectCaps(window, walk, alpha, nextRandom);
+    let caps = selectCaps(window, walk, alpha, nextRandom);
+    // Nothing verified yet (a fresh ledger, or a node just provisioned): the record approves the genesis.
+    if (caps === null && window.count === 0) caps = [GENESIS_ID, GENESIS_ID];
     if (caps === null) {
       count('CAPS_UNAVAILABLE');
       return;
