@@ -18,6 +18,7 @@ $(STAMP): package.json package-lock.json
 
 build: $(STAMP)
 	$(SMARTCHAIN) build --board all
+	$(SMARTCHAIN) build --board all --lora
 
 typecheck: $(STAMP)
 	npx tsc --noEmit -p tsconfig.json

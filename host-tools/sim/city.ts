@@ -44,7 +44,7 @@ const STEP_MS = 1000;
 const SAMPLE_MS = 60000;
 const AUCTION_MS = 60000;
 const VEHICLE_MS = 30000;
-const SLOT_MS = 60000;
+const SLOT_MS = 600000;
 const TOKENS_REQUIRED = 2;
 const BALANCE = 100000;
 const UART_PAYLOAD_MAX = 256;
@@ -146,14 +146,14 @@ export async function runCity(options: CityOptions) {
   const boards: { board: EmulatedBoard; kind: 'pico' | 'esp32' }[] = [];
   const encode = (text: string) => new TextEncoder().encode(text);
   for (let index = 0; index < options.evs; index++) {
-    const kind = index % 2 === 0 ? 'pico' : 'esp32';
+    const kind = process.env.CITY_ESP32_ONLY ? 'esp32' : index % 2 === 0 ? 'pico' : 'esp32';
     const spec = loadBoard(kind);
     const json = provisioned.boards[index].json;
     const member = provisioned.boards[index].member;
     const board = world.addBoard({
       name: `ev${member}-${kind}`, profile: kind === 'pico' ? 'kaluma' : 'espruino', costs: COSTS[kind], heapBytesMax: spec.heap_bytes_max,
       watchdogMs: spec.watchdog_ms, files: kind === 'pico' ? { '/provision.json': encode(json) } : { 'provision.json': encode(json) },
-    }, `dist/${kind}/firmware.js`);
+    }, options.link === 'lora' ? `dist/${kind}/firmware-lora.js` : `dist/${kind}/firmware.js`);
     boards.push({ board, kind });
     const port = spec.uart.port as number;
     if (options.link === 'uart') {
@@ -397,7 +397,8 @@ export async function runCity(options: CityOptions) {
     double_spends_attempted: doubleSpendsAttempted,
     double_spends_confirmed: attackerBought > 1 ? attackerBought - 1 : 0,
     sybil_records_rejected: options.attack === 'sybil' ? attackerRejected + sum('rejected_POT_SLOT_REUSED') : 0,
-    spam_frames_rejected: sum('frames_rejected') + gateway.framesRejected,
+    spam_frames_rejected: options.attack === 'spam' ? sum('frames_rejected') + gateway.framesRejected : 0,
+    frames_rejected: sum('frames_rejected') + gateway.framesRejected,
     commit_latency_ms: percentiles(commitLatencies),
     validation_latency_board_ms: (({ p50, p95 }) => ({ p50, p95 }))(percentiles(validationSamples)),
     board_heap_peak_bytes: { pico: heapPeak('pico'), esp32: heapPeak('esp32') },
@@ -418,7 +419,7 @@ export async function runCity(options: CityOptions) {
     vehicles: vehicles.map((vehicle) => ({ member: vehicle.member, board: vehicle.board, energy: vehicle.energySeries, ecash: vehicle.ecashSeries })),
     dag: lastRecords(aggregator, 40),
     trades: tradeRows,
-    boards: boardStats.map((entry) => ({ name: entry.board.name, heap_peak_bytes: entry.board.heapPeakBytes, resets: entry.board.resets, log: entry.board.log.slice(-5) })),
+    boards: boardStats.map((entry) => ({ name: entry.board.name, heap_peak_bytes: entry.board.heapPeakBytes, resets: entry.board.resets, log: entry.board.log.slice(-5), stats: entry.stats, trade: entry.trade })),
   };
   aggregator.close();
   return { summary, detail };

@@ -44,7 +44,8 @@ Run \`make build\` first.`,
     const attack = parseChoice(values, 'attack', ATTACKS, 'none');
     const outDir = typeof values.out === 'string' ? values.out : 'out';
     for (const board of ['pico', 'esp32']) {
-      if (!existsSync(join('dist', board, 'firmware.js'))) throw new CommandError('BUNDLE_MISSING', `dist/${board}/firmware.js is missing: run make build`);
+      const bundle = join('dist', board, link === 'lora' ? 'firmware-lora.js' : 'firmware.js');
+      if (!existsSync(bundle)) throw new CommandError('BUNDLE_MISSING', `${bundle} is missing: run make build`);
     }
     mkdirSync(outDir, { recursive: true });
     const bar = values.quiet === true || !process.stderr.isTTY ? null : process.stderr;
