@@ -35,6 +35,8 @@ export type CityOptions = {
   seed: number;
   link: LinkKind;
   attack: Attack;
+  /** The board of each EV in turn (pico and esp32 alternately by default). */
+  boards: ('pico' | 'esp32')[];
   outDir: string;
   /** Called after every simulated step with the progress so far. */
   progress?: (progress: { simMs: number; durationMs: number; records: number; trades: number }) => void;
@@ -146,7 +148,7 @@ export async function runCity(options: CityOptions) {
   const boards: { board: EmulatedBoard; kind: 'pico' | 'esp32' }[] = [];
   const encode = (text: string) => new TextEncoder().encode(text);
   for (let index = 0; index < options.evs; index++) {
-    const kind = process.env.CITY_ESP32_ONLY ? 'esp32' : index % 2 === 0 ? 'pico' : 'esp32';
+    const kind = options.boards[index % options.boards.length];
     const spec = loadBoard(kind);
     const json = provisioned.boards[index].json;
     const member = provisioned.boards[index].member;

@@ -19,7 +19,7 @@ export const command: Command = {
   name: 'simulate',
   summary: 'run the city: emulated EV boards trading energy through an aggregator',
   usage: `smartchain simulate [--evs N] [--aggregators 1] [--duration 30m] [--seed S] [--link lora|uart]
-                    [--attack none|double-spend|sybil|spam] [--out DIR] [--quiet]
+                    [--attack none|double-spend|sybil|spam] [--boards pico,esp32] [--out DIR] [--quiet]
 
 Runs the aggregator (a SQLite file in DIR) and N emulated boards (the real dist/pico and dist/esp32
 bundles, alternately) in simulated board time, each the telematics unit of an EV whose battery,
@@ -29,11 +29,12 @@ driving and charging the host plays. Writes DIR/summary.json (docs/simulation.md
   --duration D     simulated time, e.g. 90m or 6h (default 30m)
   --link KIND      lora (one SF7 channel) or uart (a star through the aggregator's gateway); default lora
   --attack KIND    none (default), double-spend, sybil or spam
+  --boards LIST    the boards the EVs use in turn (default pico,esp32)
   --quiet          no progress bar
 Run \`make build\` first.`,
   options: {
     evs: { type: 'string' }, aggregators: { type: 'string' }, duration: { type: 'string' }, seed: { type: 'string' },
-    link: { type: 'string' }, attack: { type: 'string' }, out: { type: 'string' }, quiet: { type: 'boolean' },
+    link: { type: 'string' }, attack: { type: 'string' }, boards: { type: 'string' }, out: { type: 'string' }, quiet: { type: 'boolean' },
   },
   async run(values) {
     const evs = parseIntegerOption(values, 'evs', 2, 32, 12);
@@ -43,7 +44,9 @@ Run \`make build\` first.`,
     const link = parseChoice<LinkKind>(values, 'link', ['lora', 'uart'], 'lora');
     const attack = parseChoice(values, 'attack', ATTACKS, 'none');
     const outDir = typeof values.out === 'string' ? values.out : 'out';
-    for (const board of ['pico', 'esp32']) {
+    const boards = (typeof values.boards === 'string' ? values.boards : 'pico,esp32').split(',');
+    if (boards.some((board) => board !== 'pico' && board !== 'esp32')) throw new UsageError('--boards must list pico and esp32, e.g. pico,esp32');
+    for (const board of new Set(boards)) {
       const bundle = join('dist', board, link === 'lora' ? 'firmware-lora.js' : 'firmware.js');
       if (!existsSync(bundle)) throw new CommandError('BUNDLE_MISSING', `${bundle} is missing: run make build`);
     }
@@ -51,7 +54,7 @@ Run \`make build\` first.`,
     const bar = values.quiet === true || !process.stderr.isTTY ? null : process.stderr;
     let lastPrinted = -1;
     const { summary, detail } = await runCity({
-      evs, durationMs, seed, link, attack, outDir,
+      evs, durationMs, seed, link, attack, outDir, boards: boards as ('pico' | 'esp32')[],
       progress: ({ simMs, durationMs: total, records, trades }) => {
         const percent = Math.floor((100 * simMs) / total);
         if (percent === lastPrinted) return;
