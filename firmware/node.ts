@@ -4,7 +4,7 @@
 // last, each verified once), selects caps by the weighted walk, issues signed records, persists what a
 // reset must not lose, and offloads its own records to the aggregator until acknowledged.
 import { keyPairFromSeed, recordId, signDetached, KeyPair, SEED_BYTES } from './crypto/ed25519';
-import { verifyDetached } from './crypto/ed25519';
+import { startFastVerify } from './crypto/fast-verify';
 import { VerifiedCache } from './crypto/verified-cache';
 import { checkKeyEncoding, checkSignatureEncoding } from './crypto/policy';
 import {
@@ -41,24 +41,6 @@ export const VERIFY_QUEUE_MAX = 4;
  */
 export const DEFAULT_VERIFY_SLICE_UNITS = 24;
 
-/** tweetnacl's verification as a job of one step (with the shared policy), for boards without the fast path. */
-function startTweetnaclVerify(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): VerificationJob {
-  let outcome = false;
-  // The queue drops a job once step has returned true: it runs once.
-  return {
-    step: function () {
-      outcome = verifyDetached(message, signature, publicKey);
-      return true;
-    },
-    valid: function () {
-      return outcome;
-    },
-    operations: function () {
-      return 0;
-    },
-  };
-}
-
 function hexId(id: Uint8Array): string {
   let text = '';
   for (let index = 0; index < id.length; index++) text += (id[index] < 16 ? '0' : '') + id[index].toString(16);
@@ -85,7 +67,9 @@ export function capacitiesFor(heapBytesBudget: number): Capacities {
   const windowMin = 3 * PENDING_RECORDS_MAX * 2;
   if (window > 256) window = 256;
   if (window < windowMin) window = windowMin;
-  return { window, approvers: 8, members: 32, verified: window * 2, refused: 16, inbox: INBOX_FRAMES_MAX, pending: PENDING_RECORDS_MAX };
+  // A small heap holds a third of the inbox: frames wait there at up to 252 bytes each.
+  const inbox = heapBytesBudget < 200000 ? INBOX_FRAMES_MAX / 3 : INBOX_FRAMES_MAX;
+  return { window, approvers: 8, members: 32, verified: window * 2, refused: 16, inbox: inbox, pending: PENDING_RECORDS_MAX };
 }
 
 type Issue = { record: LedgerRecord; slot: number; tokens: Uint8Array[]; granters: number[]; requestedAtMs: number };
@@ -173,7 +157,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   let issue: Issue | null = null;
   // Only the head holds a job (its points and tables): the others wait as bytes.
   const verifyQueue: { key: string; message: Uint8Array; signature: Uint8Array; publicKey: Uint8Array; job: VerificationJob | null; finish: (valid: boolean) => void }[] = [];
-  const startVerify = config.startVerify !== undefined ? config.startVerify : startTweetnaclVerify;
+  const startVerify = config.startVerify !== undefined ? config.startVerify : startFastVerify;
   type Stock = ReturnType<NonNullable<NodeConfig['createNonceStock']>>;
   let nonces: Stock | null = null;
   /** Set while a signature waits for a nonce: the precomputation then goes before background verification. */
@@ -286,8 +270,9 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     for (let slot = 0; slot < window.capacity; slot++) {
       if (!window.isUsed(slot) || window.issuer[slot] !== record.issuer || record.kind === KIND_MEMBERSHIP || window.idEquals(slot, id, 0)) continue;
       if (window.seq[slot] === record.seq) return 'EQUIVOCATION';
-      // Proof of time allows one record per issuer per slot; tokens are not broadcast, so this is what a light node can see.
-      if (slotOf(window.timeMs[slot], slotMs) === recordSlot) return 'POT_SLOT_REUSED';
+      // Proof of time allows one record per issuer per slot; tokens are not broadcast, so this is what a
+      // light node can see. Two spends in one slot go on to the balance check, to be weighed as a conflict.
+      if (slotOf(window.timeMs[slot], slotMs) === recordSlot && !(record.kind === KIND_BOUGHT && window.kind[slot] === KIND_BOUGHT)) return 'POT_SLOT_REUSED';
     }
     const potCode = checkPotGranters(record, { tokensRequired: tokensRequired, slotMs: slotMs }, function (member: number) {
       return members.has(member);
@@ -336,7 +321,6 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     if (head.job === null) head.job = startVerify(head.message, head.signature, head.publicKey);
     if (!slice(head.job)) return;
     verifyQueue.shift();
-    if (config.startVerify === undefined) counters.crypto_verify++;
     head.finish(head.job.valid());
   }
 

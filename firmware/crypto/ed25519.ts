@@ -1,30 +1,81 @@
-// Ed25519 (RFC 8032) and SHA-512 on the board, through tweetnacl. Board bundles carry tweetnacl's small
-// variant, nacl.js (host-tools/build/bundle.ts aliases it): 18.7 KB minified against nacl-fast's 32.6 KB,
-// and at about 2.3 bytes of Kaluma heap per byte of source (PLATFORMS.md D) nacl-fast would leave the
-// node almost no heap; the host runs nacl-fast, which computes the same results faster. Verification
-// applies the shared policy (S < L, canonical R and A) before any curve arithmetic.
+// Ed25519 (RFC 8032) and SHA-512 on the board. SHA-512 and the field arithmetic are tweetnacl's (its
+// small variant, nacl.js, which host-tools/build/bundle.ts aliases); the point arithmetic is ours
+// (fast-verify.ts: the variable-time verification and the fixed-base ladder), so the bundles carry
+// tweetnacl's hash and field code but not its constant-time sign, verify and key pair, which no board
+// runs (host-tools/build/prune-nacl.ts drops them: 4 KB of bundle, about 11 KB of pico heap). Signing
+// here is deterministic RFC 8032 signing, in one step: for hosts, tests and key derivation off the
+// board; a board signs with its nonce stock (nonces.ts) and verifies in slices.
 import nacl from 'tweetnacl';
-import { checkKeyEncoding, checkSignatureEncoding } from './policy';
+import { ScalarBaseJob, secretScalar, verifyFast } from './fast-verify';
 
 export type KeyPair = { publicKey: Uint8Array; secretKey: Uint8Array };
 
 export const SEED_BYTES = 32;
 export const ID_BYTES = 16;
 
+const low = (nacl as unknown as { lowlevel: { modL(r: Uint8Array, x: Float64Array): void } }).lowlevel;
+const ONE_STEP = 1000000000;
+
+/** A 64-byte little-endian number reduced mod L (the group order). */
+export function reduceModL(bytes: Uint8Array): Uint8Array {
+  const wide = new Float64Array(64);
+  for (let index = 0; index < 64; index++) wide[index] = bytes[index];
+  const out = new Uint8Array(32);
+  low.modL(out, wide);
+  return out;
+}
+
+/** [scalar]B, encoded, in one step. */
+export function scalarBase(scalar: Uint8Array): Uint8Array {
+  const job = new ScalarBaseJob(scalar);
+  job.step(ONE_STEP);
+  return job.value() as Uint8Array;
+}
+
 export function keyPairFromSeed(seed: Uint8Array): KeyPair {
   if (seed.length !== SEED_BYTES) throw new Error('an Ed25519 seed is 32 bytes');
-  const pair = nacl.sign.keyPair.fromSeed(seed);
-  return { publicKey: pair.publicKey, secretKey: pair.secretKey };
+  const publicKey = scalarBase(secretScalar(seed));
+  const secretKey = new Uint8Array(64);
+  secretKey.set(seed, 0);
+  secretKey.set(publicKey, 32);
+  return { publicKey: publicKey, secretKey: secretKey };
 }
 
+function concat(parts: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (let index = 0; index < parts.length; index++) length += parts[index].length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (let index = 0; index < parts.length; index++) {
+    out.set(parts[index], offset);
+    offset += parts[index].length;
+  }
+  return out;
+}
+
+/** S = (r + h a) mod L, with r and h reduced and a the clamped secret scalar (RFC 8032 §5.1.6 step 5). */
+export function signatureScalar(r: Uint8Array, h: Uint8Array, a: Uint8Array): Uint8Array {
+  const wide = new Float64Array(64);
+  for (let index = 0; index < 32; index++) wide[index] = r[index];
+  for (let index = 0; index < 32; index++) for (let other = 0; other < 32; other++) wide[index + other] += h[index] * a[other];
+  const s = new Uint8Array(32);
+  low.modL(s, wide);
+  return s;
+}
+
+/** RFC 8032 §5.1.6: r = H(prefix || M) mod L, R = [r]B, S = (r + H(R || A || M) a) mod L. */
 export function signDetached(message: Uint8Array, secretKey: Uint8Array): Uint8Array {
-  return nacl.sign.detached(message, secretKey);
+  const seed = secretKey.subarray(0, 32);
+  const publicKey = secretKey.subarray(32, 64);
+  const r = reduceModL(nacl.hash(concat([nacl.hash(seed).subarray(32, 64), message])));
+  const encodedR = scalarBase(r);
+  const h = reduceModL(nacl.hash(concat([encodedR, publicKey, message])));
+  return concat([encodedR, signatureScalar(r, h, secretScalar(seed))]);
 }
 
-/** Policy first, then the curve equation; false on any malformed input, never a throw. */
+/** The shared policy (S < L, canonical R and A), then the curve equation; false on malformed input. */
 export function verifyDetached(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {
-  if (checkSignatureEncoding(signature) !== null || checkKeyEncoding(publicKey) !== null) return false;
-  return nacl.sign.detached.verify(message, signature, publicKey);
+  return verifyFast(message, signature, publicKey, ONE_STEP);
 }
 
 export function sha512(bytes: Uint8Array): Uint8Array {
@@ -33,8 +84,5 @@ export function sha512(bytes: Uint8Array): Uint8Array {
 
 /** A record's id: the first 16 bytes of SHA-512(payload || signature) (docs/wire-format.md). */
 export function recordId(payload: Uint8Array, signature: Uint8Array): Uint8Array {
-  const input = new Uint8Array(payload.length + signature.length);
-  input.set(payload, 0);
-  input.set(signature, payload.length);
-  return sha512(input).slice(0, ID_BYTES);
+  return sha512(concat([payload, signature])).slice(0, ID_BYTES);
 }

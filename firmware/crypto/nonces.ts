@@ -7,18 +7,11 @@
 import nacl from 'tweetnacl';
 import type { KeyValueStore } from '../platform';
 import { ScalarBaseJob, secretScalar } from './fast-verify';
+import { reduceModL, signatureScalar } from './ed25519';
 
-const low = (nacl as unknown as { lowlevel: { modL(r: Uint8Array, x: Float64Array): void } }).lowlevel;
 const COUNTER_KEY = 'nonce-count';
 const NONCE_PREFIX = 'nonce';
 
-function reduce(bytes: Uint8Array): Uint8Array {
-  const wide = new Float64Array(64);
-  for (let index = 0; index < 64; index++) wide[index] = bytes[index];
-  const out = new Uint8Array(32);
-  low.modL(out, wide);
-  return out;
-}
 
 export class NonceStock {
   private scalar: Uint8Array;
@@ -64,7 +57,7 @@ export class NonceStock {
       input.set(this.prefix, 0);
       input.set(this.randomBytes(32), 32);
       input.set(new Uint8Array([counter & 255, (counter >> 8) & 255, (counter >> 16) & 255, (counter >>> 24) & 255]), 64);
-      this.pendingR = reduce(nacl.hash(input));
+      this.pendingR = reduceModL(nacl.hash(input));
       this.hashed++;
       this.job = new ScalarBaseJob(this.pendingR);
       return true;
@@ -117,16 +110,10 @@ export class NonceStock {
     input.set(encodedR, 0);
     input.set(this.publicKey, 32);
     input.set(message, 64);
-    const h = reduce(nacl.hash(input));
-    // S = (r + h a) mod L, as RFC 8032 §5.1.6 step 5.
-    const wide = new Float64Array(64);
-    for (let index = 0; index < 32; index++) wide[index] = r[index];
-    for (let index = 0; index < 32; index++) for (let other = 0; other < 32; other++) wide[index + other] += h[index] * this.scalar[other];
+    const h = reduceModL(nacl.hash(input));
     const signature = new Uint8Array(64);
     signature.set(encodedR, 0);
-    const s = new Uint8Array(32);
-    low.modL(s, wide);
-    signature.set(s, 32);
+    signature.set(signatureScalar(r, h, this.scalar), 32);
     return signature;
   }
 }

@@ -81,7 +81,7 @@ export async function runSerialValidationBench(boardName: 'pico' | 'esp32', port
   if (boardName !== 'pico') throw new SerialBenchError('SERIAL_BOARD_UNSUPPORTED', 'the serial bench drives Kaluma\'s REPL: --board pico only');
   if (!existsSync(port)) throw new SerialBenchError('PORT_MISSING', `no such port ${port}`);
   const outfile = join(mkdtempSync(join(tmpdir(), 'smartchain-vbench-serial-')), 'bench.js');
-  await buildBoard(loadBoard(boardName), { entry: 'host-tools/bench/validation-entry.ts', outfile });
+  await buildBoard(loadBoard(boardName), { entry: 'host-tools/bench/validation-entry.ts', outfile, keepNaclSigning: true });
   const { tool, args } = flashInvocation(boardName, port, outfile);
   const flashed = spawnSync(tool, args, { encoding: 'utf8', timeout: 300000 });
   if (flashed.status !== 0) throw new SerialBenchError('FLASH_FAILED', `kaluma write exited with ${flashed.status}: ${flashed.stderr || flashed.stdout}`);

@@ -44,7 +44,7 @@ export function tweetnaclVerifyMultiplications(): number {
 export async function runValidationBench(boardName: 'pico' | 'esp32', repeats: number) {
   const description = loadBoard(boardName);
   const outfile = join(mkdtempSync(join(tmpdir(), 'smartchain-vbench-')), 'bench.js');
-  await buildBoard(description, { entry: 'host-tools/bench/validation-entry.ts', outfile });
+  await buildBoard(description, { entry: 'host-tools/bench/validation-entry.ts', outfile, keepNaclSigning: true });
   const board = new EmulatedBoard(await loadQuickJS(), {
     name: `${boardName}-bench`, profile: boardName === 'pico' ? 'kaluma' : 'espruino', costs: COSTS[boardName], heapBytesMax: description.heap_bytes_max,
     // The bench measures whole operations, so it must not be reset in the middle of one.

@@ -41,12 +41,14 @@ export type BuildResult = { board: string; outfile: string; bytes: number; budge
  * Platform instead, so `crypto` resolves to an empty module. Any other Node built-in is a build error.
  */
 /** tweetnacl without the primitives a board never runs (prune-nacl.ts). */
-const pruneNaclPlugin: esbuild.Plugin = {
-  name: 'prune-nacl',
-  setup(build) {
-    build.onLoad({ filter: /tweetnacl[\\/]nacl\.js$/ }, (args) => ({ contents: pruneNacl(readFileSync(args.path, 'utf8')), loader: 'js' }));
-  },
-};
+function pruneNaclPlugin(keepSigning: boolean): esbuild.Plugin {
+  return {
+    name: 'prune-nacl',
+    setup(build) {
+      build.onLoad({ filter: /tweetnacl[\\/]nacl\.js$/ }, (args) => ({ contents: pruneNacl(readFileSync(args.path, 'utf8'), keepSigning), loader: 'js' }));
+    },
+  };
+}
 
 function runtimeModulesPlugin(runtime: Runtime): esbuild.Plugin {
   return {
@@ -72,7 +74,8 @@ function describe(violations: Violation[]): string {
     .join('; ');
 }
 
-export type BuildOptions = { entry?: string; outfile?: string; root?: string; minify?: boolean };
+/** keepNaclSigning: keep tweetnacl's own sign and verify (the validation bench's naive baseline runs them). */
+export type BuildOptions = { entry?: string; outfile?: string; root?: string; minify?: boolean; keepNaclSigning?: boolean };
 
 export async function buildBoard(board: BoardDescription, options: BuildOptions = {}): Promise<BuildResult> {
   const root = options.root ?? '.';
@@ -95,7 +98,7 @@ export async function buildBoard(board: BoardDescription, options: BuildOptions 
       metafile: true,
       logLevel: 'silent',
       outfile,
-      plugins: [runtimeModulesPlugin(board.runtime), pruneNaclPlugin],
+      plugins: [runtimeModulesPlugin(board.runtime), pruneNaclPlugin(options.keepNaclSigning === true)],
       // tweetnacl's small variant: 18.7 KB minified against nacl-fast's 32.6 KB. On a 180 KB Kaluma heap a
       // byte of source costs about 2.3 bytes once parsed (PLATFORMS.md D), so nacl-fast would leave the
       // node almost no room; the speed we give up is won back by the sliced fast verification.

@@ -11,6 +11,13 @@ type AstNode = { type: string; start: number; end: number; [key: string]: unknow
 /** Entry points (`nacl.X = ...`) and lowlevel entries a light node never uses. */
 const UNUSED_API = ['secretbox', 'box', 'scalarMult'];
 const UNUSED_LOWLEVEL = /^crypto_(core_hsalsa20|stream|onetimeauth|verify_16|secretbox|scalarmult|box)/;
+/**
+ * tweetnacl's own signing, verification and point arithmetic: the firmware signs and verifies with
+ * firmware/crypto (fast-verify.ts, nonces.ts, ed25519.ts) on tweetnacl's field arithmetic and SHA-512.
+ * Kept only for a bundle that runs tweetnacl's own path (the validation bench's naive baseline).
+ */
+const SIGNING_API = ['sign', 'verify', 'randomBytes', 'setPRNG'];
+const SIGNING_LOWLEVEL = /^(crypto_sign|crypto_verify_32|scalarmult|scalarbase|add|pow2523|L)$|^crypto_sign_/;
 
 function children(node: AstNode): AstNode[] {
   const out: AstNode[] = [];
@@ -30,7 +37,9 @@ function memberRoot(node: AstNode): [string, string] | null {
   return [(current.object as { name: string }).name, (property.name as string) ?? ''];
 }
 
-export function pruneNacl(source: string): string {
+export function pruneNacl(source: string, keepSigning = false): string {
+  const unusedApi = keepSigning ? UNUSED_API : UNUSED_API.concat(SIGNING_API);
+  const unusedLowlevel = (name: string) => UNUSED_LOWLEVEL.test(name) || (!keepSigning && SIGNING_LOWLEVEL.test(name));
   const program = parse(source, { ecmaVersion: 2020 }) as unknown as AstNode;
   // The body of `(function(nacl) { ... })(...)`.
   const call = ((program.body as AstNode[])[0].expression as AstNode);
@@ -38,14 +47,17 @@ export function pruneNacl(source: string): string {
   const removed: [number, number][] = [];
   const isRemoved = (node: AstNode) => removed.some(([start, end]) => node.start >= start && node.end <= end);
   for (const statement of scope) {
+    // The PRNG set-up (an immediately called function): boards draw randomness from their Platform.
+    const expression = statement.expression as AstNode | undefined;
+    if (!keepSigning && expression?.type === 'CallExpression' && (expression.callee as AstNode).type === 'FunctionExpression') removed.push([statement.start, statement.end]);
     if (statement.type !== 'ExpressionStatement' || (statement.expression as AstNode).type !== 'AssignmentExpression') continue;
     const assignment = statement.expression as AstNode;
     const root = memberRoot(assignment.left as AstNode);
-    if (root !== null && root[0] === 'nacl' && UNUSED_API.includes(root[1])) removed.push([statement.start, statement.end]);
+    if (root !== null && root[0] === 'nacl' && unusedApi.includes(root[1])) removed.push([statement.start, statement.end]);
     if (root !== null && root[0] === 'nacl' && root[1] === 'lowlevel') {
       const properties = (assignment.right as AstNode).properties as AstNode[];
       for (const property of properties) {
-        if (UNUSED_LOWLEVEL.test(((property.key as AstNode).name as string) ?? '')) removed.push([property.start, property.end + (source[property.end] === ',' ? 1 : 0)]);
+        if (unusedLowlevel(((property.key as AstNode).name as string) ?? '')) removed.push([property.start, property.end + (source[property.end] === ',' ? 1 : 0)]);
       }
     }
   }

@@ -251,7 +251,8 @@ test('a stream of random valid and invalid records: bounded structures, no inval
   for (let index = 0; index < 300; index++) {
     const issuer = issuers[index % issuers.length];
     const others = issuers.filter((entry) => entry.id !== issuer.id).map((entry) => entry.id).sort((a, b) => a - b);
-    const record: LedgerRecord = { kind: KIND_OFFER, issuer: issuer.id, seq: 1000 + index, timeMs: world.wallClockMs() - rng.int(0, 60000), parents, pot: others.slice(0, 2), energyWh: rng.int(1, 9000), ecash: rng.int(0, 900) };
+    // One record per issuer per proof-of-time slot (30 s here), as an honest issuer makes them.
+    const record: LedgerRecord = { kind: KIND_OFFER, issuer: issuer.id, seq: 1000 + index, timeMs: world.wallClockMs() - Math.floor(index / issuers.length) * 30000 - rng.int(0, 1000), parents, pot: others.slice(0, 2), energyWh: rng.int(1, 9000), ecash: rng.int(0, 900) };
     valid.push(signAs(issuer, record).bytes);
     const broken = { ...record, seq: 5000 + index };
     const kind = index % 5;
@@ -319,12 +320,13 @@ test('a pending record and its caps stay pinned until the aggregator acknowledge
   assert.is(issuer.node.stats().rejected_ACK_SIGNATURE_INVALID, 1);
 });
 
-test('the firmware\'s own tweetnacl path issues and validates records too (no native crypto)', () => {
+test('the firmware\'s own crypto path issues and validates records too (sliced verification, no native crypto)', () => {
   const world = new InProcessWorld({ nodes: 3, seed: 51, slotMs: 30000, nativeCrypto: false });
   world.admitAll();
-  world.run(2000);
+  // A verification is about 165 slices of 24 field operations, one per 50 ms tick.
+  world.run(60000);
   assert.ok(world.nodes[0].node.requestIssue({ kind: KIND_OFFER, energyWh: 500, ecash: 50 }));
-  world.run(5000);
+  world.run(60000);
   assert.is(world.nodes[0].node.stats().records_issued, 1);
   for (const entry of world.nodes.slice(1)) assert.is(entry.node.stats().records_accepted, 4);
 });
