@@ -1,6 +1,6 @@
 // The board's time budget on the emulated ESP32: a record from another member is verified in the
-// background, a slice per tick, and accepted, without a single watchdog reset; the same verification
-// with tweetnacl in one step on the pico is reset by its watchdog.
+// background, a slice per tick, and accepted, without a single watchdog reset. (The pico's heap does not
+// hold a verification job beside the node: docs/boards.md.)
 import { createPrivateKey, sign } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -8,7 +8,7 @@ import { UartDeframer, encodeUartFrame } from '../../boards/drivers/uart-framing
 import { FRAME_RECORD, encodeFrame } from '../../firmware/frames';
 import { KIND_OFFER, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
 import { WORLD_EPOCH_MS } from '../../host-tools/emulator/board';
-import { ESP32_COSTS, PICO_COSTS } from '../../host-tools/emulator/cost-model';
+import { ESP32_COSTS } from '../../host-tools/emulator/cost-model';
 import { provisionBoards } from '../../host-tools/emulator/provision';
 import { World, seededRandom } from '../../host-tools/emulator/world';
 
@@ -35,17 +35,6 @@ test('the esp32 verifies a record in the background without a watchdog reset', a
   assert.is(stats.signatures_verified, 1);
   assert.ok((stats.crypto_field_ops as number) > 3500);
   assert.ok(board.heapPeakBytes <= 229362);
-});
-
-test('the pico, verifying with tweetnacl in one step, is reset by its watchdog', async () => {
-  const world = await World.create(5);
-  const provisioned = provisionBoards(3, seededRandom(6));
-  const board = world.addBoard({ name: 'pico', profile: 'kaluma', costs: PICO_COSTS, heapBytesMax: 184312, watchdogMs: 8000, files: { '/provision.json': encode(provisioned.boards[0].json) } }, 'dist/pico/firmware.js');
-  world.run(1000);
-  world.inject(board, 0, recordFrom(provisioned.boards[1].seed, 2, [1, 3]));
-  world.run(60 * 1000);
-  assert.ok(board.resets >= 1, 'a 691 s verification cannot run inside an 8 s watchdog');
-  assert.ok(board.log.some((line) => line.startsWith('[WATCHDOG_RESET]')));
 });
 
 test.run();

@@ -1,4 +1,4 @@
-// The city simulation, small enough for CI: emulated pico and esp32 boards running the real bundles,
+// The city simulation, small enough for CI: emulated esp32 boards running the real bundles,
 // the aggregator on a real SQLite file, for several seeds and every attack. Each run must conserve
 // Ecash, confirm no double spend, settle only trades with matching records on both chains, keep every
 // board within its heap budget and never crash or reset a board. The report opens in headless Chromium.
@@ -22,7 +22,7 @@ for (const attack of ATTACKS) {
   for (const seed of attack === 'none' ? SEEDS : [SEEDS[0]]) {
     test(`city of 4 EVs, seed ${seed}, attack ${attack}: conserved, no double spend, matching records, boards healthy`, async () => {
       const outDir = join(directory, `${attack}-${seed}`);
-      const { summary, detail } = await runCity({ evs: 4, durationMs: DURATION_MS, seed, link: 'uart', attack, outDir, boards: ['pico', 'esp32'] });
+      const { summary, detail } = await runCity({ evs: 4, durationMs: DURATION_MS, seed, link: 'uart', attack, outDir, boards: ['esp32'] });
       const context = `seed ${seed} ${attack}: ${JSON.stringify(summary)}`;
       assert.is(summary.ecash_total_end, summary.ecash_total_start, `Ecash conserved (${context})`);
       assert.is(summary.double_spends_confirmed, 0, context);
@@ -66,7 +66,7 @@ for (const attack of ATTACKS) {
 test('the same seed gives the same city, record for record', async () => {
   const run = async (name: string) => {
     const outDir = join(directory, name);
-    const { summary } = await runCity({ evs: 2, durationMs: 10 * 60000, seed: 7, link: 'uart', attack: 'none', outDir, boards: ['pico', 'esp32'] });
+    const { summary } = await runCity({ evs: 2, durationMs: 10 * 60000, seed: 7, link: 'uart', attack: 'none', outDir, boards: ['esp32'] });
     const db = new Database(join(outDir, 'aggregator.sqlite'), { readonly: true });
     const ids = (db.prepare('SELECT id FROM records ORDER BY rowid').all() as { id: Buffer }[]).map((row) => row.id.toString('hex'));
     db.close();
