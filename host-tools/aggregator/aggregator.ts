@@ -17,11 +17,12 @@ import {
   ID_BYTES, KIND_DEMAND, KIND_MEMBERSHIP, KIND_OFFER, LedgerRecord, MEMBER_ID_MAX, RECORD_WITH_TOKENS_BYTES_MAX,
   SignedRecord, bytesToSign, decodeRecord, encodePayload, encodeRecord, recordIdInput,
 } from '../../firmware/records';
-import type { RejectionCode } from '../../firmware/rejections';
+import type { RejectionCode, Result } from '../../firmware/rejections';
 import { verifyHost } from '../crypto/verify-host';
 import { RECENT_RECORDS_MAX, RecentDag } from './dag';
 import { StoredRecord, openStore } from './store';
 import { runDoubleAuction, Order, AuctionMatch } from './auction';
+import type { SignatureCheck } from './verify-pool';
 
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
@@ -40,6 +41,12 @@ export type AggregatorOptions = {
   surplusEnergyWh?: number;
   surplusPricePerKwh?: number;
 };
+
+/**
+ * A record decoded ahead of validation, with the signature checks its validation will make (for the
+ * members whose keys were known then) and, once a verify pool has run them, their verdicts.
+ */
+export type PreparedRecord = { bytes: Uint8Array; decoded: Result<SignedRecord>; checks: SignatureCheck[]; verdicts: boolean[] | null };
 
 export type SubmitResult =
   | { ok: true; id: string; duplicate: boolean; committed: string[] }
@@ -69,6 +76,8 @@ export class Aggregator {
   private surplusEnergyWh: number;
   private surplusPricePerKwh: number;
   private statements: Record<string, Database.Statement>;
+  /** Member id to public key; a member's key never changes, so entries never go stale (at most MEMBER_ID_MAX). */
+  private memberKeys = new Map<number, Uint8Array>();
 
   constructor(options: AggregatorOptions) {
     this.db = openStore(options.dbPath);
@@ -93,6 +102,8 @@ export class Aggregator {
       memberCount: db.prepare('SELECT COUNT(*) AS members FROM members'),
       insertMember: db.prepare('INSERT INTO members (id, public_key, balance, membership_id, admitted_ms) VALUES (?, ?, ?, ?, ?)'),
       record: db.prepare('SELECT * FROM records WHERE id = ?'),
+      recordExists: db.prepare('SELECT 1 FROM records WHERE id = ?'),
+      memberKey: db.prepare('SELECT public_key FROM members WHERE id = ?'),
       recordBySeq: db.prepare('SELECT id FROM records WHERE issuer = ? AND seq = ?'),
       insertRecord: db.prepare(
         'INSERT INTO records (id, issuer, seq, kind, time_ms, energy_wh, ecash, counterparty, ref, raw, received_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -179,7 +190,56 @@ export class Aggregator {
     return caps;
   }
 
-  private validate(signed: SignedRecord, id: Buffer): { code: ValidationCode; message: string } | null {
+  private memberKey(id: number): Uint8Array | undefined {
+    let key = this.memberKeys.get(id);
+    if (key === undefined) {
+      const row = this.statements.memberKey.get(id) as { public_key: Buffer } | undefined;
+      if (row === undefined) return undefined;
+      key = new Uint8Array(row.public_key);
+      this.memberKeys.set(id, key);
+    }
+    return key;
+  }
+
+  /**
+   * Decodes a record and, when `withChecks`, lists the signature checks its validation will make: each
+   * token's (for a granter already a member) and the record's own. Reads only the immutable member keys,
+   * so it may run ahead of the records still being committed.
+   */
+  prepare(bytes: Uint8Array, withChecks: boolean): PreparedRecord {
+    const decoded = decodeRecord(bytes, RECORD_WITH_TOKENS_BYTES_MAX);
+    const checks: SignatureCheck[] = [];
+    if (decoded.ok && withChecks) {
+      const { record, payload, signature } = decoded.value;
+      if (record.kind !== KIND_MEMBERSHIP) {
+        for (const bytes of decoded.value.tokens) {
+          const token = decodeToken(bytes);
+          const key = token.ok ? this.memberKey(token.value.granter) : undefined;
+          if (token.ok && key !== undefined) {
+            const { granter, requester, seq, slot } = token.value;
+            checks.push({ message: tokenBytesToSign(granter, requester, seq, slot), signature: token.value.signature, publicKey: key });
+          }
+        }
+      }
+      const key = record.kind === KIND_MEMBERSHIP ? this.consortiumPublicKey : this.memberKey(record.issuer);
+      if (key !== undefined) checks.push({ message: bytesToSign(payload), signature, publicKey: key });
+    }
+    return { bytes, decoded, checks, verdicts: null };
+  }
+
+  /** The verdict on one signature: the pool's when it checked exactly this triple, else verified here. */
+  private verifySignature(prepared: PreparedRecord, message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {
+    const { checks, verdicts } = prepared;
+    if (verdicts !== null) {
+      for (let index = 0; index < checks.length; index++) {
+        const check = checks[index];
+        if (sameBytes(check.signature, signature) && sameBytes(check.publicKey, publicKey) && sameBytes(check.message, message)) return verdicts[index];
+      }
+    }
+    return verifyHost(message, signature, publicKey);
+  }
+
+  private validate(prepared: PreparedRecord, signed: SignedRecord, id: Buffer): { code: ValidationCode; message: string } | null {
     const record = signed.record;
     const issuer = record.kind === KIND_MEMBERSHIP ? undefined : this.member(record.issuer);
     const kindCode = checkIssuerKind(record, issuer !== undefined);
@@ -190,7 +250,7 @@ export class Aggregator {
     if (sameSeq && !sameSeq.id.equals(id)) return { code: 'EQUIVOCATION', message: `issuer ${record.issuer} already has seq ${record.seq}` };
     for (const parent of record.parents) {
       if (Buffer.from(parent).equals(Buffer.from(GENESIS_ID))) continue;
-      if (!this.statements.record.get(Buffer.from(parent))) return { code: 'PARENT_UNKNOWN', message: `parent ${hex(parent)} is not stored` };
+      if (!this.statements.recordExists.get(Buffer.from(parent))) return { code: 'PARENT_UNKNOWN', message: `parent ${hex(parent)} is not stored` };
     }
     const potCode = checkPotGranters(record, { tokensRequired: this.tokensRequired, slotMs: this.slotMs }, (member) => this.member(member) !== undefined);
     if (potCode !== null) return { code: potCode, message: 'proof of time' };
@@ -205,7 +265,7 @@ export class Aggregator {
       if (tokenCode !== null) return { code: tokenCode, message: 'tokens must match the granters, issuer, seq and slot' };
       for (const token of tokens) {
         const granter = this.member(token.granter) as { public_key: Buffer };
-        if (!verifyHost(tokenBytesToSign(token.granter, token.requester, token.seq, token.slot), token.signature, granter.public_key)) {
+        if (!this.verifySignature(prepared, tokenBytesToSign(token.granter, token.requester, token.seq, token.slot), token.signature, granter.public_key)) {
           return { code: 'TOKEN_SIGNATURE_INVALID', message: `token of granter ${token.granter}` };
         }
       }
@@ -217,7 +277,7 @@ export class Aggregator {
       if (pending + spend > issuer.balance) return { code: 'CONFLICT_DOUBLE_SPEND', message: `with ${pending} unsettled, ${spend} overdraws ${issuer.balance}` };
     }
     const publicKey = record.kind === KIND_MEMBERSHIP ? this.consortiumPublicKey : (issuer as { public_key: Buffer }).public_key;
-    if (!verifyHost(bytesToSign(signed.payload), signed.signature, publicKey)) return { code: 'SIGNATURE_INVALID', message: 'signature does not verify' };
+    if (!this.verifySignature(prepared, bytesToSign(signed.payload), signed.signature, publicKey)) return { code: 'SIGNATURE_INVALID', message: 'signature does not verify' };
     return null;
   }
 
@@ -231,11 +291,19 @@ export class Aggregator {
    * record may build on an earlier one of the same group. Every result is durable when this returns.
    */
   submitMany(list: Uint8Array[]): SubmitResult[] {
+    return this.commit(list.map((bytes) => this.prepare(bytes, false)));
+  }
+
+  /**
+   * Validates and stores prepared records in order, in one transaction, exactly as submitMany does; a
+   * signature the pool already checked is not verified again. Every result is durable when this returns.
+   */
+  commit(prepared: PreparedRecord[]): SubmitResult[] {
     const results: SubmitResult[] = [];
     const added: { id: string; issuer: number; parents: string[] }[] = [];
     this.db.transaction(() => {
-      for (const bytes of list) {
-        const result = this.validateAndInsert(bytes);
+      for (const entry of prepared) {
+        const result = this.validateAndInsert(entry);
         results.push(result.result);
         if (result.added) added.push(result.added);
       }
@@ -248,13 +316,13 @@ export class Aggregator {
     return results;
   }
 
-  private validateAndInsert(bytes: Uint8Array): { result: SubmitResult; added?: { id: string; issuer: number; parents: string[] } } {
-    const decoded = decodeRecord(bytes, RECORD_WITH_TOKENS_BYTES_MAX);
+  private validateAndInsert(prepared: PreparedRecord): { result: SubmitResult; added?: { id: string; issuer: number; parents: string[] } } {
+    const { bytes, decoded } = prepared;
     if (!decoded.ok) return { result: { ok: false, code: decoded.code, message: decoded.detail } };
     const signed = decoded.value;
     const id = recordIdHost(signed.payload, signed.signature);
-    if (this.statements.record.get(id)) return { result: { ok: true, id: id.toString('hex'), duplicate: true, committed: [] } };
-    const failure = this.validate(signed, id);
+    if (this.statements.recordExists.get(id)) return { result: { ok: true, id: id.toString('hex'), duplicate: true, committed: [] } };
+    const failure = this.validate(prepared, signed, id);
     if (failure !== null) return { result: { ok: false, code: failure.code, message: failure.message } };
     const record = signed.record;
     this.statements.insertRecord.run(
@@ -362,6 +430,10 @@ export class Aggregator {
   slotOf(timeMs: number): number {
     return slotOf(timeMs, this.slotMs);
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
 }
 
 function asRecord(row: StoredRecord): LedgerRecord {

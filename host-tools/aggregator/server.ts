@@ -5,14 +5,15 @@ import { randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Aggregator, SubmitResult } from './aggregator';
+import { Aggregator, PreparedRecord, SubmitResult } from './aggregator';
+import { VerifyPool } from './verify-pool';
 
 export const BODY_BYTES_MAX = 4096;
 export const CONNECTIONS_MAX = 256;
 export const REQUESTS_PER_S_MAX = 20000;
 const CLIENTS_TRACKED_MAX = 4096;
 
-export type ServerOptions = { host: string; port: number; adminToken: string; requestsPerSecond?: number };
+export type ServerOptions = { host: string; port: number; adminToken: string; requestsPerSecond?: number; verifyPool?: VerifyPool | null };
 
 class ApiError extends Error {
   constructor(public status: number, public code: string, message: string) {
@@ -78,25 +79,58 @@ function memberId(text: string): number {
 }
 
 export const GROUP_COMMIT_MAX = 512;
+/** Groups being verified or waiting to commit: one commits while the next is verified by the pool. */
+export const GROUPS_IN_FLIGHT_MAX = 2;
+
+type Waiting = { bytes: Uint8Array; resolve: (result: SubmitResult) => void; reject: (error: unknown) => void };
+type Group = { entries: Waiting[]; prepared: PreparedRecord[]; verified: boolean };
 
 /**
- * Group commit: records posted while a transaction is being prepared join the next one, so one fsync
- * serves many acknowledgements; each acknowledgement still waits for its own record to be durable.
+ * Group commit: records posted while earlier groups are verified or committed join the next group, so
+ * under load groups grow and one fsync serves many acknowledgements; each acknowledgement still waits
+ * for its own record to be durable. With a verify pool, a group's signatures are checked off the main
+ * thread while the group before it commits; groups commit strictly in arrival order, and the main
+ * thread validates each record against the state left by the records before it, as without a pool.
  */
-function groupCommitter(aggregator: Aggregator) {
-  let queue: { bytes: Uint8Array; resolve: (result: SubmitResult) => void; reject: (error: unknown) => void }[] = [];
+function groupCommitter(aggregator: Aggregator, pool: VerifyPool | null) {
+  let queue: Waiting[] = [];
+  const groups: Group[] = [];
   let scheduled = false;
+  const commitReady = () => {
+    while (groups.length > 0 && groups[0].verified) {
+      const group = groups.shift() as Group;
+      try {
+        const results = aggregator.commit(group.prepared);
+        group.entries.forEach((entry, index) => entry.resolve(results[index]));
+      } catch (error) {
+        for (const entry of group.entries) entry.reject(error);
+      }
+    }
+    if (queue.length > 0) schedule();
+  };
   const flush = () => {
     scheduled = false;
-    const batch = queue.slice(0, GROUP_COMMIT_MAX);
-    queue = queue.slice(GROUP_COMMIT_MAX);
-    if (queue.length > 0) schedule();
-    try {
-      const results = aggregator.submitMany(batch.map((entry) => entry.bytes));
-      batch.forEach((entry, index) => entry.resolve(results[index]));
-    } catch (error) {
-      for (const entry of batch) entry.reject(error);
+    while (queue.length > 0 && groups.length < GROUPS_IN_FLIGHT_MAX) {
+      const entries = queue.slice(0, GROUP_COMMIT_MAX);
+      queue = queue.slice(GROUP_COMMIT_MAX);
+      const group: Group = { entries, prepared: entries.map((entry) => aggregator.prepare(entry.bytes, pool !== null)), verified: pool === null };
+      groups.push(group);
+      if (pool !== null) {
+        const checks = group.prepared.flatMap((prepared) => prepared.checks);
+        // If the pool fails, the group commits without verdicts: every signature is verified here.
+        pool.verify(checks).then(
+          (verdicts) => {
+            let next = 0;
+            for (const prepared of group.prepared) prepared.verdicts = verdicts.slice(next, (next += prepared.checks.length));
+          },
+          () => undefined,
+        ).finally(() => {
+          group.verified = true;
+          commitReady();
+        });
+      }
     }
+    commitReady();
   };
   const schedule = () => {
     if (!scheduled) {
@@ -112,7 +146,7 @@ function groupCommitter(aggregator: Aggregator) {
 }
 
 export function startServer(aggregator: Aggregator, options: ServerOptions): Promise<Server> {
-  const submit = groupCommitter(aggregator);
+  const submit = groupCommitter(aggregator, options.verifyPool ?? null);
   const rate = options.requestsPerSecond ?? REQUESTS_PER_S_MAX;
   const buckets = new Map<string, { tokens: number; atMs: number }>();
   const allow = (client: string): boolean => {
