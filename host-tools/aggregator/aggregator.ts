@@ -44,9 +44,12 @@ export type AggregatorOptions = {
 
 /**
  * A record decoded ahead of validation, with the signature checks its validation will make (for the
- * members whose keys were known then) and, once a verify pool has run them, their verdicts.
+ * members whose keys were known then), the role of each (a token's index, or RECORD_SIGNATURE) and,
+ * once a verify pool has run them, their verdicts.
  */
-export type PreparedRecord = { bytes: Uint8Array; decoded: Result<SignedRecord>; checks: SignatureCheck[]; verdicts: boolean[] | null };
+export type PreparedRecord = { bytes: Uint8Array; decoded: Result<SignedRecord>; checks: SignatureCheck[]; roles: number[]; verdicts: boolean[] | null };
+
+const RECORD_SIGNATURE = -1;
 
 export type SubmitResult =
   | { ok: true; id: string; duplicate: boolean; committed: string[] }
@@ -208,35 +211,42 @@ export class Aggregator {
    */
   prepare(bytes: Uint8Array, withChecks: boolean): PreparedRecord {
     const decoded = decodeRecord(bytes, RECORD_WITH_TOKENS_BYTES_MAX);
-    const checks: SignatureCheck[] = [];
+    const prepared: PreparedRecord = { bytes, decoded, checks: [], roles: [], verdicts: null };
     if (decoded.ok && withChecks) {
-      const { record, payload, signature } = decoded.value;
+      const { record, payload, signature, tokens } = decoded.value;
       if (record.kind !== KIND_MEMBERSHIP) {
-        for (const bytes of decoded.value.tokens) {
+        tokens.forEach((bytes, index) => {
           const token = decodeToken(bytes);
           const key = token.ok ? this.memberKey(token.value.granter) : undefined;
           if (token.ok && key !== undefined) {
             const { granter, requester, seq, slot } = token.value;
-            checks.push({ message: tokenBytesToSign(granter, requester, seq, slot), signature: token.value.signature, publicKey: key });
+            prepared.checks.push({ message: tokenBytesToSign(granter, requester, seq, slot), signature: token.value.signature, publicKey: key });
+            prepared.roles.push(index);
           }
-        }
+        });
       }
       const key = record.kind === KIND_MEMBERSHIP ? this.consortiumPublicKey : this.memberKey(record.issuer);
-      if (key !== undefined) checks.push({ message: bytesToSign(payload), signature, publicKey: key });
-    }
-    return { bytes, decoded, checks, verdicts: null };
-  }
-
-  /** The verdict on one signature: the pool's when it checked exactly this triple, else verified here. */
-  private verifySignature(prepared: PreparedRecord, message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {
-    const { checks, verdicts } = prepared;
-    if (verdicts !== null) {
-      for (let index = 0; index < checks.length; index++) {
-        const check = checks[index];
-        if (sameBytes(check.signature, signature) && sameBytes(check.publicKey, publicKey) && sameBytes(check.message, message)) return verdicts[index];
+      if (key !== undefined) {
+        prepared.checks.push({ message: bytesToSign(payload), signature, publicKey: key });
+        prepared.roles.push(RECORD_SIGNATURE);
       }
     }
-    return verifyHost(message, signature, publicKey);
+    return prepared;
+  }
+
+  /**
+   * The verdict on one signature (a token's, by index, or the record's): the pool's when it checked this
+   * role with this key, else verified here. The message and signature of a role are fixed by the record's
+   * bytes, which prepare() decoded into the very object validated, so the role and key identify the check.
+   */
+  private verifySignature(prepared: PreparedRecord, role: number, publicKey: Uint8Array, signature: Uint8Array, message: () => Uint8Array): boolean {
+    const { checks, roles, verdicts } = prepared;
+    if (verdicts !== null) {
+      for (let index = 0; index < checks.length; index++) {
+        if (roles[index] === role && sameBytes(checks[index].publicKey, publicKey) && sameBytes(checks[index].signature, signature)) return verdicts[index];
+      }
+    }
+    return verifyHost(message(), signature, publicKey);
   }
 
   private validate(prepared: PreparedRecord, signed: SignedRecord, id: Buffer): { code: ValidationCode; message: string } | null {
@@ -263,9 +273,10 @@ export class Aggregator {
       }
       const tokenCode = checkTokensMatch(record, tokens, this.slotMs);
       if (tokenCode !== null) return { code: tokenCode, message: 'tokens must match the granters, issuer, seq and slot' };
-      for (const token of tokens) {
+      for (const [index, token] of tokens.entries()) {
         const granter = this.member(token.granter) as { public_key: Buffer };
-        if (!this.verifySignature(prepared, tokenBytesToSign(token.granter, token.requester, token.seq, token.slot), token.signature, granter.public_key)) {
+        const message = () => tokenBytesToSign(token.granter, token.requester, token.seq, token.slot);
+        if (!this.verifySignature(prepared, index, granter.public_key, token.signature, message)) {
           return { code: 'TOKEN_SIGNATURE_INVALID', message: `token of granter ${token.granter}` };
         }
       }
@@ -277,7 +288,7 @@ export class Aggregator {
       if (pending + spend > issuer.balance) return { code: 'CONFLICT_DOUBLE_SPEND', message: `with ${pending} unsettled, ${spend} overdraws ${issuer.balance}` };
     }
     const publicKey = record.kind === KIND_MEMBERSHIP ? this.consortiumPublicKey : (issuer as { public_key: Buffer }).public_key;
-    if (!this.verifySignature(prepared, bytesToSign(signed.payload), signed.signature, publicKey)) return { code: 'SIGNATURE_INVALID', message: 'signature does not verify' };
+    if (!this.verifySignature(prepared, RECORD_SIGNATURE, publicKey, signed.signature, () => bytesToSign(signed.payload))) return { code: 'SIGNATURE_INVALID', message: 'signature does not verify' };
     return null;
   }
 

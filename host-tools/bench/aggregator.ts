@@ -1,7 +1,8 @@
 // Aggregator figures: sustained ingest over HTTP with full validation and durable group commit (records
-// signed beforehand, so the sender is not the bottleneck), cap selection p50/p99 with 10^4, 10^5 and 10^6
-// records stored, database bytes per record, resident memory. Prints one JSON object.
-// Run: node --import tsx host-tools/bench/aggregator.ts [--quick]
+// signed beforehand, so the sender is not the bottleneck), once with signatures verified by the worker
+// pool and once on the main thread (--workers 0), with the CPU time each side spent per record; cap
+// selection p50/p99 with 10^4, 10^5 and 10^6 records stored, database bytes per record, resident memory.
+// Prints one JSON object. Run: node --import tsx host-tools/bench/aggregator.ts [--quick] [--count N]
 // Bulk fill (stated, bench-only): records older than the recent DAG are inserted as rows copied from one
 // real record with fresh ids, without validation; the newest 4,096 are real, validated records.
 import { spawn } from 'node:child_process';
@@ -16,10 +17,14 @@ import { encodeToken, tokenBytesToSign } from '../../firmware/frames';
 import { GENESIS_ID } from '../../firmware/ledger/caps';
 import { KIND_OFFER, LedgerRecord, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
 import { Aggregator, recordIdHost } from '../aggregator/aggregator';
+import { defaultWorkers } from '../aggregator/verify-pool';
 import { call } from '../loadgen/loadgen';
 
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const quick = process.argv.includes('--quick');
+const countArgument = process.argv.indexOf('--count');
+const ingestCount = countArgument > 0 ? Number(process.argv[countArgument + 1]) : quick ? 4000 : 40000;
+if (!Number.isInteger(ingestCount) || ingestCount < 512) throw new Error('--count must be an integer of at least 512');
 type Member = { id: number; key: KeyObject; seq: number };
 
 function percentile(sorted: number[], fraction: number): number {
@@ -58,19 +63,30 @@ function admitMembers(aggregator: Aggregator, count: number): Member[] {
   return members;
 }
 
-async function ingest(): Promise<{ records: number; seconds: number; records_per_s: number; db_bytes_per_record: number; rss_bytes: number }> {
+/** User plus system CPU seconds of a process so far, all its threads (proc(5): utime and stime, in ticks of 1/100 s). */
+function processCpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+type IngestFigures = {
+  workers: number; records: number; seconds: number; records_per_s: number; server_cpu_us_per_record: number; client_cpu_us_per_record: number;
+  db_bytes_per_record: number; rss_bytes: number;
+};
+
+async function ingest(workers: number): Promise<IngestFigures> {
   const directory = mkdtempSync(join(tmpdir(), 'smartchain-ingest-'));
   const dbPath = join(directory, 'a.sqlite');
   const setup = new Aggregator({ dbPath, consortiumSeed: new Uint8Array(32).fill(1), aggregatorSeed: new Uint8Array(32).fill(2) });
   const members = admitMembers(setup, 16);
   const start = setup.selectCaps();
   setup.close();
-  const count = quick ? 2000 : 40000;
+  const count = ingestCount;
   const inFlight = 64;
   // Records go out in waves; each approves records of earlier waves, which are stored by then.
   const wave = 512;
   const records = presign(members, count, wave, start, 60000);
-  const child = spawn(process.execPath, ['host-tools/cli/bin.js', 'aggregator', '--db', dbPath, '--http', '127.0.0.1:0', '--auction-ms', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['host-tools/cli/bin.js', 'aggregator', '--db', dbPath, '--http', '127.0.0.1:0', '--auction-ms', '0', '--workers', String(workers)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve) => {
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -83,6 +99,8 @@ async function ingest(): Promise<{ records: number; seconds: number; records_per
   let next = 0;
   let failed = 0;
   const codes: Record<string, number> = {};
+  const serverCpuBefore = processCpuSeconds(child.pid as number);
+  const clientCpuBefore = process.cpuUsage();
   const began = performance.now();
   for (let waveStart = 0; waveStart < records.length; waveStart += wave) {
     const waveEnd = Math.min(records.length, waveStart + wave);
@@ -99,6 +117,8 @@ async function ingest(): Promise<{ records: number; seconds: number; records_per
     }));
   }
   const seconds = (performance.now() - began) / 1000;
+  const serverCpu = processCpuSeconds(child.pid as number) - serverCpuBefore;
+  const clientCpu = process.cpuUsage(clientCpuBefore);
   const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
   const rss = Number((/VmRSS:\s+(\d+) kB/.exec(status) as RegExpExecArray)[1]) * 1024;
   child.kill('SIGTERM');
@@ -106,7 +126,11 @@ async function ingest(): Promise<{ records: number; seconds: number; records_per
   agent.destroy();
   if (failed > 0) throw new Error(`${failed} records were refused during the ingest bench: ${JSON.stringify(codes)}`);
   const total = statSync(dbPath).size;
-  return { records: count, seconds: Number(seconds.toFixed(2)), records_per_s: Math.round(count / seconds), db_bytes_per_record: Math.round(total / (count + 16)), rss_bytes: rss };
+  return {
+    workers, records: count, seconds: Number(seconds.toFixed(2)), records_per_s: Math.round(count / seconds),
+    server_cpu_us_per_record: Math.round((serverCpu * 1e6) / count), client_cpu_us_per_record: Math.round((clientCpu.user + clientCpu.system) / count),
+    db_bytes_per_record: Math.round(total / (count + 16)), rss_bytes: rss,
+  };
 }
 
 function capSelection(stored: number): { stored: number; p50_ms: number; p99_ms: number } {
@@ -143,13 +167,17 @@ function capSelection(stored: number): { stored: number; p50_ms: number; p99_ms:
   return { stored, p50_ms: percentile(times, 0.5), p99_ms: percentile(times, 0.99) };
 }
 
-const ingestFigures = await ingest();
+// The main-thread run first, so the pooled run cannot be favoured by a warmer disk cache.
+const mainThreadFigures = await ingest(0);
+const ingestFigures = await ingest(defaultWorkers());
 const sizes = quick ? [10000] : [10000, 100000, 1000000];
 const caps = sizes.map(capSelection);
 const at1e6 = caps.find((entry) => entry.stored === 1000000);
 console.log(JSON.stringify({
   ingest_records_per_s: ingestFigures.records_per_s,
   ingest: ingestFigures,
+  ingest_main_thread_verify: mainThreadFigures,
+  ingest_ratio_pool_to_main_thread: Number((ingestFigures.records_per_s / mainThreadFigures.records_per_s).toFixed(2)),
   cap_selection: caps,
   cap_selection_p99_ms_1e6: at1e6 ? at1e6.p99_ms : null,
   db_bytes_per_record: ingestFigures.db_bytes_per_record,

@@ -64,6 +64,8 @@ test('a new file gets the current schema; migrations are idempotent; a newer fil
   assert.is(aggregator.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
   assert.is(aggregator.db.pragma('journal_mode', { simple: true }), 'wal');
   assert.is(migrate(aggregator.db), SCHEMA_VERSION);
+  const indexes = (aggregator.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL").all() as { name: string }[]).map((row) => row.name);
+  assert.ok(indexes.includes('records_sold') && !indexes.includes('edges_parent'), indexes.join(','));
   aggregator.close();
   const db = new Database(join(directory, 'a.sqlite'));
   db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
