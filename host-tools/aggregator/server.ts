@@ -79,68 +79,70 @@ function memberId(text: string): number {
 }
 
 export const GROUP_COMMIT_MAX = 512;
-/** Groups being verified or waiting to commit: one commits while the next is verified by the pool. */
-export const GROUPS_IN_FLIGHT_MAX = 2;
 
-type Waiting = { bytes: Uint8Array; resolve: (result: SubmitResult) => void; reject: (error: unknown) => void };
-type Group = { entries: Waiting[]; prepared: PreparedRecord[]; verified: boolean };
+type Waiting = {
+  bytes: Uint8Array; resolve: (result: SubmitResult) => void; reject: (error: unknown) => void; prepared: PreparedRecord | null; verified: boolean;
+};
 
 /**
- * Group commit: records posted while earlier groups are verified or committed join the next group, so
- * under load groups grow and one fsync serves many acknowledgements; each acknowledgement still waits
- * for its own record to be durable. With a verify pool, a group's signatures are checked off the main
- * thread while the group before it commits; groups commit strictly in arrival order, and the main
- * thread validates each record against the state left by the records before it, as without a pool.
+ * Group commit: records that arrive while the main thread is busy join the next transaction, so under
+ * load groups grow and one fsync serves many acknowledgements; each acknowledgement still waits for its
+ * own record to be durable. With a verify pool, each turn of the event loop sends the records that
+ * arrived to the pool at once, and commits the longest run of verified records in arrival order, so
+ * signatures are verified while earlier records commit. The main thread validates every record against
+ * the state the records before it left, exactly as without a pool. Both lists hold only requests in
+ * progress, so the server's connection limit bounds them.
  */
 function groupCommitter(aggregator: Aggregator, pool: VerifyPool | null) {
-  let queue: Waiting[] = [];
-  const groups: Group[] = [];
+  const incoming: Waiting[] = [];
+  const ordered: Waiting[] = [];
   let scheduled = false;
-  const commitReady = () => {
-    while (groups.length > 0 && groups[0].verified) {
-      const group = groups.shift() as Group;
-      try {
-        const results = aggregator.commit(group.prepared);
-        group.entries.forEach((entry, index) => entry.resolve(results[index]));
-      } catch (error) {
-        for (const entry of group.entries) entry.reject(error);
-      }
-    }
-    if (queue.length > 0) schedule();
-  };
-  const flush = () => {
+  const step = () => {
     scheduled = false;
-    while (queue.length > 0 && groups.length < GROUPS_IN_FLIGHT_MAX) {
-      const entries = queue.slice(0, GROUP_COMMIT_MAX);
-      queue = queue.slice(GROUP_COMMIT_MAX);
-      const group: Group = { entries, prepared: entries.map((entry) => aggregator.prepare(entry.bytes, pool !== null)), verified: pool === null };
-      groups.push(group);
-      if (pool !== null) {
-        const checks = group.prepared.flatMap((prepared) => prepared.checks);
-        // If the pool fails, the group commits without verdicts: every signature is verified here.
-        pool.verify(checks).then(
+    if (incoming.length > 0) {
+      const batch = incoming.splice(0, GROUP_COMMIT_MAX);
+      for (const entry of batch) entry.prepared = aggregator.prepare(entry.bytes, pool !== null);
+      ordered.push(...batch);
+      if (pool === null) for (const entry of batch) entry.verified = true;
+      else {
+        // If the pool fails, the batch commits without verdicts: every signature is verified here.
+        pool.verify(batch.flatMap((entry) => (entry.prepared as PreparedRecord).checks)).then(
           (verdicts) => {
             let next = 0;
-            for (const prepared of group.prepared) prepared.verdicts = verdicts.slice(next, (next += prepared.checks.length));
+            for (const entry of batch) {
+              const prepared = entry.prepared as PreparedRecord;
+              prepared.verdicts = verdicts.slice(next, (next += prepared.checks.length));
+            }
           },
           () => undefined,
         ).finally(() => {
-          group.verified = true;
-          commitReady();
+          for (const entry of batch) entry.verified = true;
+          schedule();
         });
       }
     }
-    commitReady();
+    let ready = 0;
+    while (ready < ordered.length && ready < GROUP_COMMIT_MAX && ordered[ready].verified) ready++;
+    if (ready > 0) {
+      const group = ordered.splice(0, ready);
+      try {
+        const results = aggregator.commit(group.map((entry) => entry.prepared as PreparedRecord));
+        group.forEach((entry, index) => entry.resolve(results[index]));
+      } catch (error) {
+        for (const entry of group) entry.reject(error);
+      }
+    }
+    if (incoming.length > 0 || (ordered.length > 0 && ordered[0].verified)) schedule();
   };
   const schedule = () => {
     if (!scheduled) {
       scheduled = true;
-      setImmediate(flush);
+      setImmediate(step);
     }
   };
   return (bytes: Uint8Array) =>
     new Promise<SubmitResult>((resolve, reject) => {
-      queue.push({ bytes, resolve, reject });
+      incoming.push({ bytes, resolve, reject, prepared: null, verified: false });
       schedule();
     });
 }

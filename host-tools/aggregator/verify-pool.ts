@@ -14,9 +14,12 @@ export const POOL_WORKERS_MAX = 16;
 export const CHECKS_PER_BATCH_MAX = 8192;
 const FIELD_BYTES_MAX = 0xffff;
 
-/** The default pool size: one worker per core the process may use. */
+/**
+ * The default pool size: one worker per core the process may use, less one for the main thread, which
+ * parses HTTP, validates in order and commits (on two cores a second worker only competes with it).
+ */
 export function defaultWorkers(): number {
-  return Math.min(POOL_WORKERS_MAX, availableParallelism());
+  return Math.max(1, Math.min(POOL_WORKERS_MAX, availableParallelism() - 1));
 }
 
 /** Packs checks as [u16 length, bytes] for message, signature and key in turn. */

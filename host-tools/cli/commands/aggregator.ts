@@ -22,8 +22,8 @@ beside it (mode 0600), and serves the API of docs/api.md.
   --db FILE         default data/aggregator.sqlite
   --http HOST:PORT  default 127.0.0.1:7700 (port 0 picks a free one)
   --auction-ms N    run a double-auction round every N ms (default 10000; 0 turns rounds off)
-  --workers N       threads verifying signatures off the main thread (default: one per core;
-                    0 verifies on the main thread)
+  --workers N       threads verifying signatures off the main thread (default: one per core less
+                    one, at least one; 0 verifies on the main thread)
   --link KIND       serial:PORT or emulator: not supported by this version (HTTP only)`,
   options: { db: { type: 'string' }, http: { type: 'string' }, 'auction-ms': { type: 'string' }, workers: { type: 'string' }, link: { type: 'string' } },
   async run(values) {
