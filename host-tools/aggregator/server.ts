@@ -87,25 +87,26 @@ type Waiting = {
 /**
  * Group commit: records that arrive while the main thread is busy join the next transaction, so under
  * load groups grow and one fsync serves many acknowledgements; each acknowledgement still waits for its
- * own record to be durable. With a verify pool, each turn of the event loop sends the records that
- * arrived to the pool at once, and commits the longest run of verified records in arrival order, so
- * signatures are verified while earlier records commit. The main thread validates every record against
- * the state the records before it left, exactly as without a pool. Both lists hold only requests in
- * progress, so the server's connection limit bounds them.
+ * own record to be durable. With a verify pool the groups are double-buffered: while the pool verifies
+ * one group's signatures, the main thread commits the group before it and the next one gathers. The
+ * main thread validates every record in arrival order against the state the records before it left,
+ * exactly as without a pool. Both lists hold only requests in progress, which the connection limit bounds.
  */
 function groupCommitter(aggregator: Aggregator, pool: VerifyPool | null) {
   const incoming: Waiting[] = [];
   const ordered: Waiting[] = [];
+  let verifying = false;
   let scheduled = false;
   const step = () => {
     scheduled = false;
-    if (incoming.length > 0) {
+    if (incoming.length > 0 && !verifying) {
       const batch = incoming.splice(0, GROUP_COMMIT_MAX);
       for (const entry of batch) entry.prepared = aggregator.prepare(entry.bytes, pool !== null);
       ordered.push(...batch);
       if (pool === null) for (const entry of batch) entry.verified = true;
       else {
         // If the pool fails, the batch commits without verdicts: every signature is verified here.
+        verifying = true;
         pool.verify(batch.flatMap((entry) => (entry.prepared as PreparedRecord).checks)).then(
           (verdicts) => {
             let next = 0;
@@ -116,6 +117,7 @@ function groupCommitter(aggregator: Aggregator, pool: VerifyPool | null) {
           },
           () => undefined,
         ).finally(() => {
+          verifying = false;
           for (const entry of batch) entry.verified = true;
           schedule();
         });
@@ -132,7 +134,7 @@ function groupCommitter(aggregator: Aggregator, pool: VerifyPool | null) {
         for (const entry of group) entry.reject(error);
       }
     }
-    if (incoming.length > 0 || (ordered.length > 0 && ordered[0].verified)) schedule();
+    if ((incoming.length > 0 && !verifying) || (ordered.length > 0 && ordered[0].verified)) schedule();
   };
   const schedule = () => {
     if (!scheduled) {
