@@ -6,7 +6,8 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Aggregator, PreparedRecord, SubmitResult } from './aggregator';
-import { VerifyPool } from './verify-pool';
+import { POT_GRANTERS_MAX } from '../../firmware/records';
+import { CHECKS_PER_BATCH_MAX, VerifyPool } from './verify-pool';
 
 export const BODY_BYTES_MAX = 4096;
 export const CONNECTIONS_MAX = 256;
@@ -79,6 +80,8 @@ function memberId(text: string): number {
 }
 
 export const GROUP_COMMIT_MAX = 512;
+// A group's signature checks (a record's own and one per token) must fit one message to the pool.
+if (GROUP_COMMIT_MAX * (1 + POT_GRANTERS_MAX) > CHECKS_PER_BATCH_MAX) throw new Error('GROUP_COMMIT_MAX groups overflow CHECKS_PER_BATCH_MAX');
 
 type Waiting = {
   bytes: Uint8Array; resolve: (result: SubmitResult) => void; reject: (error: unknown) => void; prepared: PreparedRecord | null; verified: boolean;

@@ -10,7 +10,7 @@ import { verifyHost } from '../crypto/verify-host';
 export type SignatureCheck = { message: Uint8Array; signature: Uint8Array; publicKey: Uint8Array };
 
 export const POOL_WORKERS_MAX = 16;
-/** Checks in one message to a worker: the server's largest group (512 records) has at most 1 + 8 each. */
+/** Checks in one message to a worker; server.ts asserts that its largest group fits. */
 export const CHECKS_PER_BATCH_MAX = 8192;
 const FIELD_BYTES_MAX = 0xffff;
 
