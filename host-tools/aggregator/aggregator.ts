@@ -251,7 +251,13 @@ export class Aggregator {
 
   private validate(prepared: PreparedRecord, signed: SignedRecord, id: Buffer): { code: ValidationCode; message: string } | null {
     const record = signed.record;
-    const issuer = record.kind === KIND_MEMBERSHIP ? undefined : this.member(record.issuer);
+    // Nothing is written while one record is validated, so each member row is read once.
+    const rows = new Map<number, ReturnType<Aggregator['member']>>();
+    const member = (memberId: number) => {
+      if (!rows.has(memberId)) rows.set(memberId, this.member(memberId));
+      return rows.get(memberId);
+    };
+    const issuer = record.kind === KIND_MEMBERSHIP ? undefined : member(record.issuer);
     const kindCode = checkIssuerKind(record, issuer !== undefined);
     if (kindCode !== null) return { code: kindCode, message: `issuer ${record.issuer}` };
     const timeCode = checkTimestamp(record.timeMs, this.now(), { clockSkewMs: this.clockSkewMs, recordAgeMaxMs: Number.MAX_SAFE_INTEGER });
@@ -259,10 +265,10 @@ export class Aggregator {
     const sameSeq = this.statements.recordBySeq.get(record.issuer, record.seq) as { id: Buffer } | undefined;
     if (sameSeq && !sameSeq.id.equals(id)) return { code: 'EQUIVOCATION', message: `issuer ${record.issuer} already has seq ${record.seq}` };
     for (const parent of record.parents) {
-      if (Buffer.from(parent).equals(Buffer.from(GENESIS_ID))) continue;
+      if (sameBytes(parent, GENESIS_ID)) continue;
       if (!this.statements.recordExists.get(Buffer.from(parent))) return { code: 'PARENT_UNKNOWN', message: `parent ${hex(parent)} is not stored` };
     }
-    const potCode = checkPotGranters(record, { tokensRequired: this.tokensRequired, slotMs: this.slotMs }, (member) => this.member(member) !== undefined);
+    const potCode = checkPotGranters(record, { tokensRequired: this.tokensRequired, slotMs: this.slotMs }, (granter) => member(granter) !== undefined);
     if (potCode !== null) return { code: potCode, message: 'proof of time' };
     if (record.kind !== KIND_MEMBERSHIP) {
       const tokens = [];
@@ -274,7 +280,7 @@ export class Aggregator {
       const tokenCode = checkTokensMatch(record, tokens, this.slotMs);
       if (tokenCode !== null) return { code: tokenCode, message: 'tokens must match the granters, issuer, seq and slot' };
       for (const [index, token] of tokens.entries()) {
-        const granter = this.member(token.granter) as { public_key: Buffer };
+        const granter = member(token.granter) as { public_key: Buffer };
         const message = () => tokenBytesToSign(token.granter, token.requester, token.seq, token.slot);
         if (!this.verifySignature(prepared, index, granter.public_key, token.signature, message)) {
           return { code: 'TOKEN_SIGNATURE_INVALID', message: `token of granter ${token.granter}` };
