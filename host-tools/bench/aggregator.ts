@@ -2,8 +2,9 @@
 // signed beforehand, so the sender is not the bottleneck), with signatures verified by the worker pool and
 // on the main thread (--workers 0), alternately, best of the rounds for each (other processes on the
 // machine only ever slow a run down), with the CPU time each side spent per record; where one record's
-// time goes, stage by stage on one thread; cap selection p50/p99 with 10^4, 10^5 and 10^6 records stored,
-// database bytes per record, resident memory. Prints one JSON object.
+// time goes, stage by stage on one thread; validation and storage in process, without HTTP, with and
+// without the pool; cap selection p50/p99 with 10^4, 10^5 and 10^6 records stored, database bytes per
+// record, resident memory. Prints one JSON object.
 // Run: node --import tsx host-tools/bench/aggregator.ts [--quick] [--count N] [--rounds R]
 // Bulk fill (stated, bench-only): records older than the recent DAG are inserted as rows copied from one
 // real record with fresh ids, without validation; the newest 4,096 are real, validated records.
@@ -21,7 +22,7 @@ import { KIND_OFFER, LedgerRecord, bytesToSign, encodePayload, encodeRecord } fr
 import { Aggregator, recordIdHost } from '../aggregator/aggregator';
 import { startServer } from '../aggregator/server';
 import { verifyHost } from '../crypto/verify-host';
-import { defaultWorkers } from '../aggregator/verify-pool';
+import { VerifyPool, defaultWorkers } from '../aggregator/verify-pool';
 import { call } from '../loadgen/loadgen';
 
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -209,6 +210,53 @@ async function stages(): Promise<Record<string, number>> {
   };
 }
 
+/**
+ * Validation and durable storage of the same signed records in this process, without HTTP: signatures
+ * verified on this thread (submitMany), then by the pool with groups double-buffered as the server does.
+ */
+async function storeInProcess(): Promise<{ workers: number; group: number; main_thread_records_per_s: number; pool_records_per_s: number }> {
+  const open = () => new Aggregator({ dbPath: join(mkdtempSync(join(tmpdir(), 'smartchain-store-')), 'a.sqlite'), consortiumSeed: new Uint8Array(32).fill(1), aggregatorSeed: new Uint8Array(32).fill(2) });
+  const count = quick ? 4096 : 16384;
+  const group = 64;
+  const reference = open();
+  const members = admitMembers(reference, 16);
+  const memberships = (reference.db.prepare('SELECT raw FROM records WHERE kind = 1 ORDER BY seq').all() as { raw: Buffer }[]).map((row) => new Uint8Array(row.raw));
+  const records = presign(members, count, group, reference.selectCaps(), 60000);
+  const groups: Uint8Array[][] = [];
+  for (let offset = 0; offset < count; offset += group) groups.push(records.slice(offset, offset + group));
+  const refused = (results: { ok: boolean }[]) => {
+    if (results.some((result) => !result.ok)) throw new Error('a bench record was refused');
+  };
+  let began = performance.now();
+  for (const list of groups) refused(reference.submitMany(list));
+  const mainThread = count / ((performance.now() - began) / 1000);
+  reference.close();
+  const pooled = open();
+  refused(pooled.submitMany(memberships));
+  const pool = await VerifyPool.start(defaultWorkers());
+  const dispatch = (list: Uint8Array[]) => {
+    const prepared = list.map((bytes) => pooled.prepare(bytes, true));
+    const verified = pool.verify(prepared.flatMap((entry) => entry.checks)).then((verdicts) => {
+      let next = 0;
+      for (const entry of prepared) entry.verdicts = verdicts.slice(next, (next += entry.checks.length));
+    });
+    return { prepared, verified };
+  };
+  began = performance.now();
+  let next = dispatch(groups[0]);
+  for (let index = 0; index < groups.length; index++) {
+    const current = next;
+    await current.verified;
+    if (index + 1 < groups.length) next = dispatch(groups[index + 1]);
+    refused(pooled.commit(current.prepared));
+  }
+  const withPool = count / ((performance.now() - began) / 1000);
+  const workers = pool.size;
+  await pool.close();
+  pooled.close();
+  return { workers, group, main_thread_records_per_s: Math.round(mainThread), pool_records_per_s: Math.round(withPool) };
+}
+
 function capSelection(stored: number): { stored: number; p50_ms: number; p99_ms: number } {
   const directory = mkdtempSync(join(tmpdir(), 'smartchain-caps-'));
   const dbPath = join(directory, 'a.sqlite');
@@ -254,6 +302,7 @@ const best = (runs: IngestFigures[]) => runs.reduce((a, b) => (b.records_per_s >
 const mainThreadFigures = best(mainThreadRuns);
 const ingestFigures = best(poolRuns);
 const stageFigures = await stages();
+const storeFigures = await storeInProcess();
 const sizes = quick ? [10000] : [10000, 100000, 1000000];
 const caps = sizes.map(capSelection);
 const at1e6 = caps.find((entry) => entry.stored === 1000000);
@@ -264,6 +313,7 @@ console.log(JSON.stringify({
   ingest_ratio_pool_to_main_thread: Number((ingestFigures.records_per_s / mainThreadFigures.records_per_s).toFixed(2)),
   ingest_rounds_records_per_s: { pool: poolRuns.map((run) => run.records_per_s), main_thread: mainThreadRuns.map((run) => run.records_per_s) },
   stages_us_per_record: stageFigures,
+  store_in_process: storeFigures,
   cap_selection: caps,
   cap_selection_p99_ms_1e6: at1e6 ? at1e6.p99_ms : null,
   db_bytes_per_record: ingestFigures.db_bytes_per_record,
