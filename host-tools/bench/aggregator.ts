@@ -28,7 +28,7 @@ import { call } from '../loadgen/loadgen';
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const quick = process.argv.includes('--quick');
 const countArgument = process.argv.indexOf('--count');
-const ingestCount = countArgument > 0 ? Number(process.argv[countArgument + 1]) : quick ? 4000 : 40000;
+const ingestCount = countArgument > 0 ? Number(process.argv[countArgument + 1]) : quick ? 2000 : 40000;
 if (!Number.isInteger(ingestCount) || ingestCount < 512) throw new Error('--count must be an integer of at least 512');
 const roundsArgument = process.argv.indexOf('--rounds');
 const rounds = roundsArgument > 0 ? Number(process.argv[roundsArgument + 1]) : quick ? 1 : 2;
@@ -158,7 +158,7 @@ async function stages(): Promise<Record<string, number>> {
   const directory = mkdtempSync(join(tmpdir(), 'smartchain-stages-'));
   const aggregator = new Aggregator({ dbPath: join(directory, 'a.sqlite'), consortiumSeed: new Uint8Array(32).fill(1), aggregatorSeed: new Uint8Array(32).fill(2) });
   const members = admitMembers(aggregator, 16);
-  const count = quick ? 2048 : 8192;
+  const count = quick ? 1024 : 8192;
   const group = 64;
   const records = presign(members, count, group, aggregator.selectCaps(), 60000);
   // Each stage runs once untimed first, so the figures are of compiled code.
@@ -216,7 +216,7 @@ async function stages(): Promise<Record<string, number>> {
  */
 async function storeInProcess(): Promise<{ workers: number; group: number; main_thread_records_per_s: number; pool_records_per_s: number }> {
   const open = () => new Aggregator({ dbPath: join(mkdtempSync(join(tmpdir(), 'smartchain-store-')), 'a.sqlite'), consortiumSeed: new Uint8Array(32).fill(1), aggregatorSeed: new Uint8Array(32).fill(2) });
-  const count = quick ? 4096 : 16384;
+  const count = quick ? 2048 : 16384;
   const group = 64;
   const reference = open();
   const members = admitMembers(reference, 16);
