@@ -17,11 +17,12 @@ import {
   ID_BYTES, KIND_DEMAND, KIND_MEMBERSHIP, KIND_OFFER, LedgerRecord, MEMBER_ID_MAX, RECORD_WITH_TOKENS_BYTES_MAX,
   SignedRecord, bytesToSign, decodeRecord, encodePayload, encodeRecord, recordIdInput,
 } from '../../firmware/records';
-import type { RejectionCode } from '../../firmware/rejections';
+import type { RejectionCode, Result } from '../../firmware/rejections';
 import { verifyHost } from '../crypto/verify-host';
 import { RECENT_RECORDS_MAX, RecentDag } from './dag';
 import { StoredRecord, openStore } from './store';
 import { runDoubleAuction, Order, AuctionMatch } from './auction';
+import type { SignatureCheck } from './verify-pool';
 
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
@@ -40,6 +41,15 @@ export type AggregatorOptions = {
   surplusEnergyWh?: number;
   surplusPricePerKwh?: number;
 };
+
+/**
+ * A record decoded ahead of validation, with the signature checks its validation will make (for the
+ * members whose keys were known then), the role of each (a token's index, or RECORD_SIGNATURE) and,
+ * once a verify pool has run them, their verdicts.
+ */
+export type PreparedRecord = { bytes: Uint8Array; decoded: Result<SignedRecord>; checks: SignatureCheck[]; roles: number[]; verdicts: boolean[] | null };
+
+const RECORD_SIGNATURE = -1;
 
 export type SubmitResult =
   | { ok: true; id: string; duplicate: boolean; committed: string[] }
@@ -69,6 +79,8 @@ export class Aggregator {
   private surplusEnergyWh: number;
   private surplusPricePerKwh: number;
   private statements: Record<string, Database.Statement>;
+  /** Member id to public key; a member's key never changes, so entries never go stale (at most MEMBER_ID_MAX). */
+  private memberKeys = new Map<number, Uint8Array>();
 
   constructor(options: AggregatorOptions) {
     this.db = openStore(options.dbPath);
@@ -93,6 +105,8 @@ export class Aggregator {
       memberCount: db.prepare('SELECT COUNT(*) AS members FROM members'),
       insertMember: db.prepare('INSERT INTO members (id, public_key, balance, membership_id, admitted_ms) VALUES (?, ?, ?, ?, ?)'),
       record: db.prepare('SELECT * FROM records WHERE id = ?'),
+      recordExists: db.prepare('SELECT 1 FROM records WHERE id = ?'),
+      memberKey: db.prepare('SELECT public_key FROM members WHERE id = ?'),
       recordBySeq: db.prepare('SELECT id FROM records WHERE issuer = ? AND seq = ?'),
       insertRecord: db.prepare(
         'INSERT INTO records (id, issuer, seq, kind, time_ms, energy_wh, ecash, counterparty, ref, raw, received_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -179,9 +193,71 @@ export class Aggregator {
     return caps;
   }
 
-  private validate(signed: SignedRecord, id: Buffer): { code: ValidationCode; message: string } | null {
+  private memberKey(id: number): Uint8Array | undefined {
+    let key = this.memberKeys.get(id);
+    if (key === undefined) {
+      const row = this.statements.memberKey.get(id) as { public_key: Buffer } | undefined;
+      if (row === undefined) return undefined;
+      key = new Uint8Array(row.public_key);
+      this.memberKeys.set(id, key);
+    }
+    return key;
+  }
+
+  /**
+   * Decodes a record and, when `withChecks`, lists the signature checks its validation will make: each
+   * token's (for a granter already a member) and the record's own. Reads only the immutable member keys,
+   * so it may run ahead of the records still being committed.
+   */
+  prepare(bytes: Uint8Array, withChecks: boolean): PreparedRecord {
+    const decoded = decodeRecord(bytes, RECORD_WITH_TOKENS_BYTES_MAX);
+    const prepared: PreparedRecord = { bytes, decoded, checks: [], roles: [], verdicts: null };
+    if (decoded.ok && withChecks) {
+      const { record, payload, signature, tokens } = decoded.value;
+      if (record.kind !== KIND_MEMBERSHIP) {
+        tokens.forEach((bytes, index) => {
+          const token = decodeToken(bytes);
+          const key = token.ok ? this.memberKey(token.value.granter) : undefined;
+          if (token.ok && key !== undefined) {
+            const { granter, requester, seq, slot } = token.value;
+            prepared.checks.push({ message: tokenBytesToSign(granter, requester, seq, slot), signature: token.value.signature, publicKey: key });
+            prepared.roles.push(index);
+          }
+        });
+      }
+      const key = record.kind === KIND_MEMBERSHIP ? this.consortiumPublicKey : this.memberKey(record.issuer);
+      if (key !== undefined) {
+        prepared.checks.push({ message: bytesToSign(payload), signature, publicKey: key });
+        prepared.roles.push(RECORD_SIGNATURE);
+      }
+    }
+    return prepared;
+  }
+
+  /**
+   * The verdict on one signature (a token's, by index, or the record's): the pool's when it checked this
+   * role with this key, else verified here. The message and signature of a role are fixed by the record's
+   * bytes, which prepare() decoded into the very object validated, so the role and key identify the check.
+   */
+  private verifySignature(prepared: PreparedRecord, role: number, publicKey: Uint8Array, signature: Uint8Array, message: () => Uint8Array): boolean {
+    const { checks, roles, verdicts } = prepared;
+    if (verdicts !== null) {
+      for (let index = 0; index < checks.length; index++) {
+        if (roles[index] === role && sameBytes(checks[index].publicKey, publicKey) && sameBytes(checks[index].signature, signature)) return verdicts[index];
+      }
+    }
+    return verifyHost(message(), signature, publicKey);
+  }
+
+  private validate(prepared: PreparedRecord, signed: SignedRecord, id: Buffer): { code: ValidationCode; message: string } | null {
     const record = signed.record;
-    const issuer = record.kind === KIND_MEMBERSHIP ? undefined : this.member(record.issuer);
+    // Nothing is written while one record is validated, so each member row is read once.
+    const rows = new Map<number, ReturnType<Aggregator['member']>>();
+    const member = (memberId: number) => {
+      if (!rows.has(memberId)) rows.set(memberId, this.member(memberId));
+      return rows.get(memberId);
+    };
+    const issuer = record.kind === KIND_MEMBERSHIP ? undefined : member(record.issuer);
     const kindCode = checkIssuerKind(record, issuer !== undefined);
     if (kindCode !== null) return { code: kindCode, message: `issuer ${record.issuer}` };
     const timeCode = checkTimestamp(record.timeMs, this.now(), { clockSkewMs: this.clockSkewMs, recordAgeMaxMs: Number.MAX_SAFE_INTEGER });
@@ -189,10 +265,10 @@ export class Aggregator {
     const sameSeq = this.statements.recordBySeq.get(record.issuer, record.seq) as { id: Buffer } | undefined;
     if (sameSeq && !sameSeq.id.equals(id)) return { code: 'EQUIVOCATION', message: `issuer ${record.issuer} already has seq ${record.seq}` };
     for (const parent of record.parents) {
-      if (Buffer.from(parent).equals(Buffer.from(GENESIS_ID))) continue;
-      if (!this.statements.record.get(Buffer.from(parent))) return { code: 'PARENT_UNKNOWN', message: `parent ${hex(parent)} is not stored` };
+      if (sameBytes(parent, GENESIS_ID)) continue;
+      if (!this.statements.recordExists.get(Buffer.from(parent))) return { code: 'PARENT_UNKNOWN', message: `parent ${hex(parent)} is not stored` };
     }
-    const potCode = checkPotGranters(record, { tokensRequired: this.tokensRequired, slotMs: this.slotMs }, (member) => this.member(member) !== undefined);
+    const potCode = checkPotGranters(record, { tokensRequired: this.tokensRequired, slotMs: this.slotMs }, (granter) => member(granter) !== undefined);
     if (potCode !== null) return { code: potCode, message: 'proof of time' };
     if (record.kind !== KIND_MEMBERSHIP) {
       const tokens = [];
@@ -203,9 +279,10 @@ export class Aggregator {
       }
       const tokenCode = checkTokensMatch(record, tokens, this.slotMs);
       if (tokenCode !== null) return { code: tokenCode, message: 'tokens must match the granters, issuer, seq and slot' };
-      for (const token of tokens) {
-        const granter = this.member(token.granter) as { public_key: Buffer };
-        if (!verifyHost(tokenBytesToSign(token.granter, token.requester, token.seq, token.slot), token.signature, granter.public_key)) {
+      for (const [index, token] of tokens.entries()) {
+        const granter = member(token.granter) as { public_key: Buffer };
+        const message = () => tokenBytesToSign(token.granter, token.requester, token.seq, token.slot);
+        if (!this.verifySignature(prepared, index, granter.public_key, token.signature, message)) {
           return { code: 'TOKEN_SIGNATURE_INVALID', message: `token of granter ${token.granter}` };
         }
       }
@@ -217,7 +294,7 @@ export class Aggregator {
       if (pending + spend > issuer.balance) return { code: 'CONFLICT_DOUBLE_SPEND', message: `with ${pending} unsettled, ${spend} overdraws ${issuer.balance}` };
     }
     const publicKey = record.kind === KIND_MEMBERSHIP ? this.consortiumPublicKey : (issuer as { public_key: Buffer }).public_key;
-    if (!verifyHost(bytesToSign(signed.payload), signed.signature, publicKey)) return { code: 'SIGNATURE_INVALID', message: 'signature does not verify' };
+    if (!this.verifySignature(prepared, RECORD_SIGNATURE, publicKey, signed.signature, () => bytesToSign(signed.payload))) return { code: 'SIGNATURE_INVALID', message: 'signature does not verify' };
     return null;
   }
 
@@ -231,11 +308,19 @@ export class Aggregator {
    * record may build on an earlier one of the same group. Every result is durable when this returns.
    */
   submitMany(list: Uint8Array[]): SubmitResult[] {
+    return this.commit(list.map((bytes) => this.prepare(bytes, false)));
+  }
+
+  /**
+   * Validates and stores prepared records in order, in one transaction, exactly as submitMany does; a
+   * signature the pool already checked is not verified again. Every result is durable when this returns.
+   */
+  commit(prepared: PreparedRecord[]): SubmitResult[] {
     const results: SubmitResult[] = [];
     const added: { id: string; issuer: number; parents: string[] }[] = [];
     this.db.transaction(() => {
-      for (const bytes of list) {
-        const result = this.validateAndInsert(bytes);
+      for (const entry of prepared) {
+        const result = this.validateAndInsert(entry);
         results.push(result.result);
         if (result.added) added.push(result.added);
       }
@@ -248,13 +333,13 @@ export class Aggregator {
     return results;
   }
 
-  private validateAndInsert(bytes: Uint8Array): { result: SubmitResult; added?: { id: string; issuer: number; parents: string[] } } {
-    const decoded = decodeRecord(bytes, RECORD_WITH_TOKENS_BYTES_MAX);
+  private validateAndInsert(prepared: PreparedRecord): { result: SubmitResult; added?: { id: string; issuer: number; parents: string[] } } {
+    const { bytes, decoded } = prepared;
     if (!decoded.ok) return { result: { ok: false, code: decoded.code, message: decoded.detail } };
     const signed = decoded.value;
     const id = recordIdHost(signed.payload, signed.signature);
-    if (this.statements.record.get(id)) return { result: { ok: true, id: id.toString('hex'), duplicate: true, committed: [] } };
-    const failure = this.validate(signed, id);
+    if (this.statements.recordExists.get(id)) return { result: { ok: true, id: id.toString('hex'), duplicate: true, committed: [] } };
+    const failure = this.validate(prepared, signed, id);
     if (failure !== null) return { result: { ok: false, code: failure.code, message: failure.message } };
     const record = signed.record;
     this.statements.insertRecord.run(
@@ -362,6 +447,10 @@ export class Aggregator {
   slotOf(timeMs: number): number {
     return slotOf(timeMs, this.slotMs);
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
 }
 
 function asRecord(row: StoredRecord): LedgerRecord {

@@ -5,14 +5,16 @@ import { randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Aggregator, SubmitResult } from './aggregator';
+import { Aggregator, PreparedRecord, SubmitResult } from './aggregator';
+import { POT_GRANTERS_MAX } from '../../firmware/records';
+import { CHECKS_PER_BATCH_MAX, VerifyPool } from './verify-pool';
 
 export const BODY_BYTES_MAX = 4096;
 export const CONNECTIONS_MAX = 256;
 export const REQUESTS_PER_S_MAX = 20000;
 const CLIENTS_TRACKED_MAX = 4096;
 
-export type ServerOptions = { host: string; port: number; adminToken: string; requestsPerSecond?: number };
+export type ServerOptions = { host: string; port: number; adminToken: string; requestsPerSecond?: number; verifyPool?: VerifyPool | null };
 
 class ApiError extends Error {
   constructor(public status: number, public code: string, message: string) {
@@ -78,41 +80,80 @@ function memberId(text: string): number {
 }
 
 export const GROUP_COMMIT_MAX = 512;
+// A group's signature checks (a record's own and one per token) must fit one message to the pool.
+if (GROUP_COMMIT_MAX * (1 + POT_GRANTERS_MAX) > CHECKS_PER_BATCH_MAX) throw new Error('GROUP_COMMIT_MAX groups overflow CHECKS_PER_BATCH_MAX');
+
+type Waiting = {
+  bytes: Uint8Array; resolve: (result: SubmitResult) => void; reject: (error: unknown) => void; prepared: PreparedRecord | null; verified: boolean;
+};
 
 /**
- * Group commit: records posted while a transaction is being prepared join the next one, so one fsync
- * serves many acknowledgements; each acknowledgement still waits for its own record to be durable.
+ * Group commit: records that arrive while the main thread is busy join the next transaction, so under
+ * load groups grow and one fsync serves many acknowledgements; each acknowledgement still waits for its
+ * own record to be durable. With a verify pool the groups are double-buffered: while the pool verifies
+ * one group's signatures, the main thread commits the group before it and the next one gathers. The
+ * main thread validates every record in arrival order against the state the records before it left,
+ * exactly as without a pool. Both lists hold only requests in progress, which the connection limit bounds.
  */
-function groupCommitter(aggregator: Aggregator) {
-  let queue: { bytes: Uint8Array; resolve: (result: SubmitResult) => void; reject: (error: unknown) => void }[] = [];
+function groupCommitter(aggregator: Aggregator, pool: VerifyPool | null) {
+  const incoming: Waiting[] = [];
+  const ordered: Waiting[] = [];
+  let verifying = false;
   let scheduled = false;
-  const flush = () => {
+  const step = () => {
     scheduled = false;
-    const batch = queue.slice(0, GROUP_COMMIT_MAX);
-    queue = queue.slice(GROUP_COMMIT_MAX);
-    if (queue.length > 0) schedule();
-    try {
-      const results = aggregator.submitMany(batch.map((entry) => entry.bytes));
-      batch.forEach((entry, index) => entry.resolve(results[index]));
-    } catch (error) {
-      for (const entry of batch) entry.reject(error);
+    if (incoming.length > 0 && !verifying) {
+      const batch = incoming.splice(0, GROUP_COMMIT_MAX);
+      for (const entry of batch) entry.prepared = aggregator.prepare(entry.bytes, pool !== null);
+      ordered.push(...batch);
+      if (pool === null) for (const entry of batch) entry.verified = true;
+      else {
+        // If the pool fails, the batch commits without verdicts: every signature is verified here.
+        verifying = true;
+        pool.verify(batch.flatMap((entry) => (entry.prepared as PreparedRecord).checks)).then(
+          (verdicts) => {
+            let next = 0;
+            for (const entry of batch) {
+              const prepared = entry.prepared as PreparedRecord;
+              prepared.verdicts = verdicts.slice(next, (next += prepared.checks.length));
+            }
+          },
+          () => undefined,
+        ).finally(() => {
+          verifying = false;
+          for (const entry of batch) entry.verified = true;
+          schedule();
+        });
+      }
     }
+    let ready = 0;
+    while (ready < ordered.length && ready < GROUP_COMMIT_MAX && ordered[ready].verified) ready++;
+    if (ready > 0) {
+      const group = ordered.splice(0, ready);
+      try {
+        const results = aggregator.commit(group.map((entry) => entry.prepared as PreparedRecord));
+        group.forEach((entry, index) => entry.resolve(results[index]));
+      } catch (error) {
+        for (const entry of group) entry.reject(error);
+      }
+    }
+    if ((incoming.length > 0 && !verifying) || (ordered.length > 0 && ordered[0].verified)) schedule();
   };
   const schedule = () => {
     if (!scheduled) {
       scheduled = true;
-      setImmediate(flush);
+      setImmediate(step);
     }
   };
   return (bytes: Uint8Array) =>
     new Promise<SubmitResult>((resolve, reject) => {
-      queue.push({ bytes, resolve, reject });
+      incoming.push({ bytes, resolve, reject, prepared: null, verified: false });
       schedule();
     });
 }
 
 export function startServer(aggregator: Aggregator, options: ServerOptions): Promise<Server> {
-  const submit = groupCommitter(aggregator);
+  const submit = groupCommitter(aggregator, options.verifyPool ?? null);
   const rate = options.requestsPerSecond ?? REQUESTS_PER_S_MAX;
   const buckets = new Map<string, { tokens: number; atMs: number }>();
   const allow = (client: string): boolean => {

@@ -12,9 +12,10 @@ import { encodeCbor } from '../../firmware/codec/cbor';
 import { keyPairFromSeed } from '../../firmware/crypto/ed25519';
 import { decodeFrame, encodeToken, tokenBytesToSign } from '../../firmware/frames';
 import { KIND_BOUGHT, KIND_DEMAND, KIND_OFFER, KIND_SOLD, LedgerRecord, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
-import { Aggregator } from '../../host-tools/aggregator/aggregator';
+import { Aggregator, PreparedRecord, SubmitResult } from '../../host-tools/aggregator/aggregator';
 import { runDoubleAuction } from '../../host-tools/aggregator/auction';
 import { SCHEMA_VERSION, migrate } from '../../host-tools/aggregator/store';
+import { VerifyPool } from '../../host-tools/aggregator/verify-pool';
 import { verifyHost } from '../../host-tools/crypto/verify-host';
 import { createRng, testSeed } from '../support/rng';
 
@@ -63,6 +64,8 @@ test('a new file gets the current schema; migrations are idempotent; a newer fil
   assert.is(aggregator.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
   assert.is(aggregator.db.pragma('journal_mode', { simple: true }), 'wal');
   assert.is(migrate(aggregator.db), SCHEMA_VERSION);
+  const indexes = (aggregator.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL").all() as { name: string }[]).map((row) => row.name);
+  assert.ok(indexes.includes('records_sold') && !indexes.includes('edges_parent'), indexes.join(','));
   aggregator.close();
   const db = new Database(join(directory, 'a.sqlite'));
   db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
@@ -216,6 +219,91 @@ test('after a restart on the same file the recent DAG is rebuilt and caps still 
   assert.is(again.dag.size, records);
   for (const cap of again.selectCaps()) assert.ok(again.record(Buffer.from(cap).toString('hex')));
   again.close();
+});
+
+test('the verify pool gives verifyHost\'s verdict: valid, tampered, S >= L, bad lengths, wrong key', async () => {
+  const seed = new Uint8Array(32).fill(5);
+  const key = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+  const publicKey = keyPairFromSeed(seed).publicKey;
+  const message = new Uint8Array(Buffer.from('a message of the ledger'));
+  const signature = new Uint8Array(sign(null, message, key));
+  const tampered = signature.slice();
+  tampered[5] ^= 1;
+  // S + L: the same point equation holds, so only the policy's S < L check refuses it (RFC 8032 §5.1.7).
+  const malleable = signature.slice();
+  const order = Buffer.from('edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010', 'hex');
+  for (let index = 0, carry = 0; index < 32; index++) {
+    const sum = malleable[32 + index] + order[index] + carry;
+    malleable[32 + index] = sum & 0xff;
+    carry = sum >> 8;
+  }
+  const checks = [
+    { message, signature, publicKey },
+    { message, signature: tampered, publicKey },
+    { message, signature: malleable, publicKey },
+    { message, signature: signature.subarray(0, 63), publicKey },
+    { message, signature, publicKey: publicKey.subarray(0, 31) },
+    { message, signature, publicKey: keyPairFromSeed(new Uint8Array(32).fill(6)).publicKey },
+    { message: new Uint8Array(0), signature, publicKey },
+  ];
+  const pool = await VerifyPool.start(2);
+  try {
+    const verdicts = await pool.verify(checks);
+    assert.equal(verdicts, checks.map((check) => verifyHost(check.message, check.signature, check.publicKey)));
+    assert.equal(verdicts, [true, false, false, false, false, false, false]);
+    assert.equal(await pool.verify([]), []);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('through the verify pool the same records are accepted and refused with the same codes', async () => {
+  const { aggregator: reference, now } = fresh();
+  const { aggregator: pooled } = fresh(now);
+  const members = admit(reference, 4, 1000);
+  const memberships = reference.db.prepare('SELECT raw FROM records WHERE kind = 1 ORDER BY seq').all() as { raw: Buffer }[];
+  const sequence: Uint8Array[] = memberships.map((row) => new Uint8Array(row.raw));
+  assert.is(sequence.length, 4);
+  const expected: string[] = sequence.map(() => 'OK');
+  const submit = (bytes: Uint8Array) => {
+    sequence.push(bytes);
+    const result = reference.submit(bytes);
+    expected.push(result.ok ? 'OK' : result.code);
+  };
+  const [a, b] = members;
+  for (let index = 0; index < 12; index++) submit(make(reference, members, members[index % 4], {}, now.ms).bytes);
+  submit(make(reference, members, a, {}, now.ms, { tokenKey: a.key }).bytes);
+  const tampered = make(reference, members, b, {}, now.ms).bytes;
+  tampered[tampered.length - 1] ^= 1;
+  submit(tampered);
+  submit(make(reference, members, a, { issuer: 99 }, now.ms).bytes);
+  submit(make(reference, members, a, {}, now.ms, { tokens: 1 }).bytes);
+  submit(new Uint8Array([0xd2, 0x84]));
+  submit(sequence[6]);
+  for (let index = 0; index < 6; index++) submit(make(reference, members, members[index % 4], {}, now.ms).bytes);
+  assert.ok(expected.includes('TOKEN_SIGNATURE_INVALID') && expected.includes('SIGNATURE_INVALID') && expected.includes('ISSUER_UNKNOWN'), expected.join(','));
+
+  const pool = await VerifyPool.start(2);
+  const codes: string[] = [];
+  let checked = 0;
+  try {
+    // Groups of five, as the server forms them: a record may build on one earlier in its own group.
+    for (let start = 0; start < sequence.length; start += 5) {
+      const prepared: PreparedRecord[] = sequence.slice(start, start + 5).map((bytes) => pooled.prepare(bytes, true));
+      const checks = prepared.flatMap((entry) => entry.checks);
+      const verdicts = await pool.verify(checks);
+      checked += checks.length;
+      let next = 0;
+      for (const entry of prepared) entry.verdicts = verdicts.slice(next, (next += entry.checks.length));
+      codes.push(...pooled.commit(prepared).map((result: SubmitResult) => (result.ok ? 'OK' : result.code)));
+    }
+  } finally {
+    await pool.close();
+  }
+  assert.equal(codes, expected);
+  assert.ok(checked >= 3 * 18, `${checked} signatures checked by the pool`);
+  assert.equal(pooled.stats(), reference.stats());
+  assert.equal(pooled.members(), reference.members());
 });
 
 test.run();

@@ -3,6 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import { Aggregator } from '../../aggregator/aggregator';
 import { secretsFor, startServer } from '../../aggregator/server';
+import { POOL_WORKERS_MAX, VerifyPool, defaultWorkers } from '../../aggregator/verify-pool';
 import { Command, UsageError, parseIntegerOption } from '../command';
 
 export function parseHostPort(text: string): { host: string; port: number } {
@@ -14,23 +15,27 @@ export function parseHostPort(text: string): { host: string; port: number } {
 export const command: Command = {
   name: 'aggregator',
   summary: 'run the aggregator (full node, SQLite store, HTTP API)',
-  usage: `smartchain aggregator [--db FILE] [--http HOST:PORT] [--auction-ms N] [--link emulator]
+  usage: `smartchain aggregator [--db FILE] [--http HOST:PORT] [--auction-ms N] [--workers N] [--link emulator]
 
 Opens (or creates) the SQLite store, with the consortium and aggregator keys and the admin token kept
 beside it (mode 0600), and serves the API of docs/api.md.
   --db FILE         default data/aggregator.sqlite
   --http HOST:PORT  default 127.0.0.1:7700 (port 0 picks a free one)
   --auction-ms N    run a double-auction round every N ms (default 10000; 0 turns rounds off)
+  --workers N       threads verifying signatures off the main thread (default: one per core less
+                    one, at least one; 0 verifies on the main thread)
   --link KIND       serial:PORT or emulator: not supported by this version (HTTP only)`,
-  options: { db: { type: 'string' }, http: { type: 'string' }, 'auction-ms': { type: 'string' }, link: { type: 'string' } },
+  options: { db: { type: 'string' }, http: { type: 'string' }, 'auction-ms': { type: 'string' }, workers: { type: 'string' }, link: { type: 'string' } },
   async run(values) {
     if (values.link !== undefined) throw new UsageError('--link is not supported yet: light nodes reach this aggregator over HTTP (docs/api.md)');
     const dbPath = typeof values.db === 'string' ? values.db : 'data/aggregator.sqlite';
     const { host, port } = parseHostPort(typeof values.http === 'string' ? values.http : '127.0.0.1:7700');
     const auctionMs = parseIntegerOption(values, 'auction-ms', 0, 3600000, 10000);
+    const workers = parseIntegerOption(values, 'workers', 0, POOL_WORKERS_MAX, defaultWorkers());
     const secrets = secretsFor(dbPath);
     const aggregator = new Aggregator({ dbPath, consortiumSeed: secrets.consortiumSeed, aggregatorSeed: secrets.aggregatorSeed });
-    const server = await startServer(aggregator, { host, port, adminToken: secrets.adminToken });
+    const verifyPool = workers > 0 ? await VerifyPool.start(workers) : null;
+    const server = await startServer(aggregator, { host, port, adminToken: secrets.adminToken, verifyPool });
     const address = server.address() as AddressInfo;
     console.log(`listening on http://${address.address}:${address.port}`);
     const timer = auctionMs > 0 ? setInterval(() => aggregator.runAuction(), auctionMs) : null;
@@ -39,6 +44,7 @@ beside it (mode 0600), and serves the API of docs/api.md.
         if (timer) clearInterval(timer);
         server.close(() => {
           aggregator.close();
+          verifyPool?.close();
           resolve();
         });
       };
