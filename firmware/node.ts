@@ -72,7 +72,11 @@ export function capacitiesFor(heapBytesBudget: number): Capacities {
   return { window, approvers: 8, members: 32, verified: window * 2, refused: 16, inbox: inbox, pending: PENDING_RECORDS_MAX };
 }
 
-type Issue = { record: LedgerRecord; slot: number; tokens: Uint8Array[]; granters: number[]; requestedAtMs: number };
+type Issue = {
+  record: LedgerRecord; slot: number; tokens: Uint8Array[]; granters: number[]; requestedAtMs: number;
+  /** Once signed: the payload, its signature and the tokens in granter order, for the next tick to persist. */
+  signed: { payload: Uint8Array; signature: Uint8Array; order: Uint8Array[] } | null;
+};
 
 export type IssueRequest = {
   kind: number;
@@ -164,6 +168,8 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   let nonceWanted = false;
   /** A token request that waits for a nonce: answered as soon as one is ready. */
   let deferredRequest: Frame | null = null;
+  /** Grants heard from others for the deferred request: once it has k, this node's grant would be wasted. */
+  let deferredServed = 0;
 
   const verifySliceUnits = config.verifySliceUnits !== undefined ? config.verifySliceUnits : DEFAULT_VERIFY_SLICE_UNITS;
   const conflictWinner = new Int32Array(CONFLICTS_MAX);
@@ -449,10 +455,14 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       count(refusal);
       return;
     }
-    const signature = signAny(tokenBytesToSign(memberId, requester, frame.seq as number, slot));
+    // The node's own record, its tokens in hand, takes the next nonce: a grant first would leave every
+    // node granting and none signing (each nonce costs minutes of board time).
+    const ownWaiting = issue !== null && issue.granters.length >= tokensRequired && nonces !== null;
+    const signature = ownWaiting ? null : signAny(tokenBytesToSign(memberId, requester, frame.seq as number, slot));
     if (signature === null) {
       // No nonce ready: answered once the precomputation (which goes first) has one.
       if (!retry) count('TOKEN_SIGNATURE_PENDING');
+      if (!retry) deferredServed = 0;
       deferredRequest = frame;
       return;
     }
@@ -465,6 +475,14 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   }
 
   function onTokenGrant(frame: Frame): void {
+    const waiting = deferredRequest;
+    if (waiting !== null && frame.requester === waiting.requester && frame.seq === waiting.seq && frame.slot === waiting.slot && frame.granter !== memberId) {
+      // Others served the request this node could not answer yet: its nonce is kept for another.
+      if (++deferredServed >= tokensRequired) {
+        deferredRequest = null;
+        count('TOKEN_SERVED_BY_OTHERS');
+      }
+    }
     if (issue === null || frame.requester !== memberId) return;
     const granter = frame.granter as number;
     if (frame.seq !== issue.record.seq || frame.slot !== issue.slot || !members.has(granter) || granter === memberId) return;
@@ -536,28 +554,41 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     } else if (frameListener !== null) frameListener(frame);
   }
 
-  /** Once k tokens are in: caps, sign, persist (before anything leaves), then broadcast and offload. */
+  /**
+   * Once k tokens are in: caps and the signature on one tick, then on the next the record id, persistence
+   * (before anything leaves), broadcast and offload: each SHA-512 is seconds of ESP32 time, so the two in
+   * one call would pass the watchdog. A reset in between loses only the signature; its nonce is spent.
+   */
   function completeIssue(current: Issue): void {
-    let caps = selectCaps(window, walk, alpha, nextRandom);
-    // Nothing verified yet (a fresh ledger, or a node just provisioned): the record approves the genesis.
-    if (caps === null && window.count === 0) caps = [GENESIS_ID, GENESIS_ID];
-    if (caps === null) {
-      count('CAPS_UNAVAILABLE');
+    if (current.signed === null) {
+      let caps = selectCaps(window, walk, alpha, nextRandom);
+      // Nothing verified yet (a fresh ledger, or a node just provisioned): the record approves the genesis.
+      if (caps === null && window.count === 0) caps = [GENESIS_ID, GENESIS_ID];
+      if (caps === null) {
+        count('CAPS_UNAVAILABLE');
+        return;
+      }
+      const unsigned = current.record;
+      unsigned.parents = caps;
+      unsigned.pot = current.granters.slice().sort(function (left, right) {
+        return left - right;
+      });
+      const tokens: Uint8Array[] = [];
+      for (let index = 0; index < unsigned.pot.length; index++) {
+        for (let token = 0; token < current.granters.length; token++) if (current.granters[token] === unsigned.pot[index]) tokens.push(current.tokens[token]);
+      }
+      const unsignedPayload = encodePayload(unsigned);
+      const made = signAny(bytesToSign(unsignedPayload));
+      // Waiting for a nonce or the key: the issue stays under way and is completed on a later tick.
+      if (made === null) return;
+      current.signed = { payload: unsignedPayload, signature: made, order: tokens };
       return;
     }
     const record = current.record;
-    record.parents = caps;
-    record.pot = current.granters.slice().sort(function (left, right) {
-      return left - right;
-    });
-    const order: Uint8Array[] = [];
-    for (let index = 0; index < record.pot.length; index++) {
-      for (let token = 0; token < current.granters.length; token++) if (current.granters[token] === record.pot[index]) order.push(current.tokens[token]);
-    }
-    const payload = encodePayload(record);
-    const signature = signAny(bytesToSign(payload));
-    // Waiting for a nonce or the key: the issue stays under way and is completed on a later tick.
-    if (signature === null) return;
+    const caps = record.parents;
+    const payload = current.signed.payload;
+    const signature = current.signed.signature;
+    const order = current.signed.order;
     counters.crypto_hash++;
     const id = recordId(payload, signature);
     const withTokens = encodeRecord(payload, signature, order);
@@ -587,10 +618,8 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     if (issue === null) return;
     const wallMs = platform.wallClockMs();
     const slot = slotOf(wallMs, slotMs);
-    if (issue.granters.length >= tokensRequired) {
-      completeIssue(issue);
-      return;
-    }
+    // Tokens in hand: tick completes the record when that is its only expensive work.
+    if (issue.granters.length >= tokensRequired) return;
     if (slot !== issue.slot) {
       // Tokens are bound to a slot: a new slot means asking again, with the same sequence number.
       issue.slot = slot;
@@ -604,6 +633,14 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       issue.requestedAtMs = nowMs;
       broadcast({ type: FRAME_TOKEN_REQUEST, requester: memberId, seq: issue.record.seq, slot: issue.slot });
     }
+  }
+
+  /** The node's own record has its tokens and can be signed (or persisted) now; else the next nonce is wanted first. */
+  function ownRecordReady(): boolean {
+    if (issue === null || issue.granters.length < tokensRequired) return false;
+    if (issue.signed !== null || nonces === null || nonces.count() > 0) return true;
+    nonceWanted = true;
+    return false;
   }
 
   /**
@@ -669,10 +706,12 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
           derivation = null;
         }
       }
-      else if (nonces !== null && (nonceWanted || verifyQueue.length === 0)) {
-        slice(nonces);
-        if (deferredRequest !== null) onTokenRequest(deferredRequest, nowMs);
-      } else advanceVerification();
+      // One SHA-512 or one slice per tick at most (a SHA-512 is about 5 s of ESP32 time): the node's own
+      // record first, then a waiting token request once a nonce is ready, then precomputation.
+      else if (ownRecordReady()) completeIssue(issue as Issue);
+      else if (nonces !== null && deferredRequest !== null && nonces.count() > 0) onTokenRequest(deferredRequest, nowMs);
+      else if (nonces !== null && (nonceWanted || verifyQueue.length === 0)) slice(nonces);
+      else advanceVerification();
       resolveConflicts();
       advanceIssue(nowMs);
       if (nowMs - lastHelloMs >= helloIntervalMs) {
@@ -690,7 +729,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       };
       if (request.counterparty !== undefined) record.counterparty = request.counterparty;
       if (request.ref !== undefined) record.ref = request.ref;
-      issue = { record: record, slot: slotOf(wallMs, slotMs), tokens: [], granters: [], requestedAtMs: -Infinity };
+      issue = { record: record, slot: slotOf(wallMs, slotMs), tokens: [], granters: [], requestedAtMs: -Infinity, signed: null };
       return true;
     },
     pendingIds: function (): Uint8Array[] {

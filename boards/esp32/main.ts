@@ -78,7 +78,8 @@ const platform: Platform = {
     return getTime() * 1000;
   },
   wallClockMs: function () {
-    return getTime() * 1000;
+    // getTime() is seconds with a fraction; records carry whole milliseconds.
+    return Math.floor(getTime() * 1000);
   },
   randomBytes: entropy,
   storage: {
