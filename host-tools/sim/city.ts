@@ -28,6 +28,7 @@ import type { Link, Platform } from '../../firmware/platform';
 export const ATTACKS = ['none', 'double-spend', 'sybil', 'spam'] as const;
 export type Attack = (typeof ATTACKS)[number];
 export type LinkKind = 'lora' | 'uart';
+export type BoardKind = 'pico' | 'esp32' | 'emulator';
 
 export type CityOptions = {
   evs: number;
@@ -35,8 +36,8 @@ export type CityOptions = {
   seed: number;
   link: LinkKind;
   attack: Attack;
-  /** The board of each EV in turn (pico and esp32 alternately by default). */
-  boards: ('pico' | 'esp32')[];
+  /** The board of each EV in turn. */
+  boards: BoardKind[];
   outDir: string;
   /** Called after every simulated step with the progress so far. */
   progress?: (progress: { simMs: number; durationMs: number; records: number; trades: number }) => void;
@@ -56,7 +57,7 @@ const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
 type Vehicle = {
   member: number;
-  board: 'pico' | 'esp32' | 'host';
+  board: BoardKind | 'host';
   capacityWh: number;
   socWh: number;
   state: 'charging' | 'discharging' | 'idle';
@@ -145,27 +146,34 @@ export async function runCity(options: CityOptions) {
 
   // ---- the boards
   const vehicles: Vehicle[] = [];
-  const boards: { board: EmulatedBoard; kind: 'pico' | 'esp32' }[] = [];
+  const boards: { board: EmulatedBoard; kind: BoardKind }[] = [];
   const encode = (text: string) => new TextEncoder().encode(text);
   for (let index = 0; index < options.evs; index++) {
     const kind = options.boards[index % options.boards.length];
     const spec = loadBoard(kind);
     const json = provisioned.boards[index].json;
     const member = provisioned.boards[index].member;
+    const generic = kind === 'emulator';
     const board = world.addBoard({
-      name: `ev${member}-${kind}`, profile: kind === 'pico' ? 'kaluma' : 'espruino', costs: COSTS[kind], heapBytesMax: spec.heap_bytes_max,
-      watchdogMs: spec.watchdog_ms, files: kind === 'pico' ? { '/provision.json': encode(json) } : { 'provision.json': encode(json) },
-    }, options.link === 'lora' ? `dist/${kind}/firmware-lora.js` : `dist/${kind}/firmware.js`);
+      name: `ev${member}-${kind}`, profile: kind === 'pico' ? 'kaluma' : kind === 'esp32' ? 'espruino' : 'emulator', costs: COSTS[kind],
+      heapBytesMax: spec.heap_bytes_max, watchdogMs: spec.watchdog_ms,
+      files: kind === 'pico' ? { '/provision.json': encode(json) } : kind === 'esp32' ? { 'provision.json': encode(json) } : {},
+      config: generic ? json : undefined, links: generic ? 1 : undefined,
+    }, options.link === 'lora' && !generic ? `dist/${kind}/firmware-lora.js` : `dist/${kind}/firmware.js`);
     boards.push({ board, kind });
-    const port = spec.uart.port as number;
-    if (options.link === 'uart') {
+    if (options.link === 'uart' && generic) {
+      // The generic board's link carries whole frames, so its cable needs no UART framing.
+      world.connectHost(board, 0, (frame) => fromEndpoint(member, frame));
+      endpoints.push({ member, send: (frame) => world.inject(board, 0, frame.slice(), 'frame', (frame.length * 10 * 1000) / 115200) });
+    } else if (options.link === 'uart') {
       const deframer = new UartDeframer(UART_PAYLOAD_MAX, (payload) => fromEndpoint(member, payload));
-      const cable = world.connectHost(board, port, (bytes) => deframer.push(bytes), spec.uart.baud as number);
+      const cable = world.connectHost(board, spec.uart.port as number, (bytes) => deframer.push(bytes), spec.uart.baud as number);
       endpoints.push({ member, send: (frame) => cable.send(encodeUartFrame(frame, UART_PAYLOAD_MAX)) });
     }
     vehicles.push(newVehicle(member, kind, (expression) => board.evaluate(expression)));
   }
-  if (options.link === 'lora') world.connectLora(boards.map((entry) => ({ board: entry.board, link: 1 })));
+  // The LoRa radio is link 1 of the pico and esp32 LoRa variants and the only link of the generic board.
+  if (options.link === 'lora') world.connectLora(boards.map((entry) => ({ board: entry.board, link: entry.kind === 'emulator' ? 0 : 1 })));
 
   function newVehicle(member: number, board: Vehicle['board'], call: (expression: string) => string): Vehicle {
     const capacityWh = 40000 + Math.floor(random() * 40000);
