@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { Aggregator } from '../../aggregator/aggregator';
 import { secretsFor, startServer } from '../../aggregator/server';
 import { POOL_WORKERS_MAX, VerifyPool, defaultWorkers } from '../../aggregator/verify-pool';
-import { Command, UsageError, parseIntegerOption } from '../command';
+import { Command, CommandError, UsageError, parseIntegerOption } from '../command';
+import { SerialLink, openSerialLink } from '../../aggregator/serial-link';
 
 export function parseHostPort(text: string): { host: string; port: number } {
   const match = /^([0-9a-zA-Z.:-]+):(\d{1,5})$/.exec(text);
@@ -24,10 +25,15 @@ beside it (mode 0600), and serves the API of docs/api.md.
   --auction-ms N    run a double-auction round every N ms (default 10000; 0 turns rounds off)
   --workers N       threads verifying signatures off the main thread (default: one per core less
                     one, at least one; 0 verifies on the main thread)
-  --link KIND       serial:PORT or emulator: not supported by this version (HTTP only)`,
+  --link serial:PORT[@BAUD]
+                    also serve light nodes on a serial port (a LoRa gateway or a board on USB; UART
+                    framing of docs/wire-format.md, 115200 baud by default): offloads are validated,
+                    stored and acknowledged, and auction matches and commits are sent there. An
+                    emulated board is reached the same way, through a pseudo-terminal.`,
   options: { db: { type: 'string' }, http: { type: 'string' }, 'auction-ms': { type: 'string' }, workers: { type: 'string' }, link: { type: 'string' } },
   async run(values) {
-    if (values.link !== undefined) throw new UsageError('--link is not supported yet: light nodes reach this aggregator over HTTP (docs/api.md)');
+    const link = typeof values.link === 'string' ? /^serial:([^@]+)(?:@(\d{3,7}))?$/.exec(values.link) : null;
+    if (values.link !== undefined && link === null) throw new UsageError(`--link must be serial:PORT or serial:PORT@BAUD, got ${String(values.link)}`);
     const dbPath = typeof values.db === 'string' ? values.db : 'data/aggregator.sqlite';
     const { host, port } = parseHostPort(typeof values.http === 'string' ? values.http : '127.0.0.1:7700');
     const auctionMs = parseIntegerOption(values, 'auction-ms', 0, 3600000, 10000);
@@ -36,12 +42,22 @@ beside it (mode 0600), and serves the API of docs/api.md.
     const aggregator = new Aggregator({ dbPath, consortiumSeed: secrets.consortiumSeed, aggregatorSeed: secrets.aggregatorSeed });
     const verifyPool = workers > 0 ? await VerifyPool.start(workers) : null;
     const server = await startServer(aggregator, { host, port, adminToken: secrets.adminToken, verifyPool });
+    let serial: SerialLink | null = null;
+    if (link !== null) {
+      try {
+        serial = openSerialLink(aggregator, link[1], link[2] ? Number(link[2]) : 115200, 2);
+      } catch (error) {
+        throw new CommandError('LINK_UNAVAILABLE', (error as Error).message);
+      }
+    }
     const address = server.address() as AddressInfo;
     console.log(`listening on http://${address.address}:${address.port}`);
-    const timer = auctionMs > 0 ? setInterval(() => aggregator.runAuction(), auctionMs) : null;
+    if (serial !== null) console.log(`link on ${link?.[1]}`);
+    const timer = auctionMs > 0 ? setInterval(() => (serial !== null ? serial.gateway.auction() : aggregator.runAuction()), auctionMs) : null;
     await new Promise<void>((resolve) => {
       const stop = () => {
         if (timer) clearInterval(timer);
+        serial?.close();
         server.close(() => {
           aggregator.close();
           verifyPool?.close();
