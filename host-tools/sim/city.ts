@@ -229,28 +229,29 @@ export async function runCity(options: CityOptions) {
     else for (const endpoint of endpoints) if (endpoint.member <= options.evs) endpoint.send(garbage);
   }
 
-  /** The Sybil member: records beyond one per slot, reusing the tokens of its last honest record. */
+  /**
+   * The Sybil member: two records in each slot it attacks, with forged tokens (two real members named as
+   * granters, random signatures) until it has a real record of its own, then replaying that record's tokens.
+   */
   let sybilTokens: { seq: number; slot: number; granters: number[]; signatures: Uint8Array[] } | null = null;
   function sybil(): void {
-    const node = attackNode as FullLightNode;
-    if (sybilTokens === null) {
-      node.requestIssue({ kind: KIND_OFFER, energyWh: 1000, ecash: 300 });
-      return;
-    }
     const entry = provisioned.boards[memberCount - 1];
     const key = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, Buffer.from(entry.seed)]), format: 'der', type: 'pkcs8' });
-    const record: LedgerRecord = {
-      kind: KIND_OFFER, issuer: entry.member, seq: attackSeq++, timeMs: wallMs(), parents: aggregator.selectCaps(), pot: sybilTokens.granters,
-      energyWh: 1000, ecash: 300,
+    const tokens = sybilTokens ?? {
+      seq: 0, slot: slotOf(wallMs(), SLOT_MS), granters: [1, 2], signatures: [0, 1].map(() => Uint8Array.from({ length: 64 }, () => Math.floor(random() * 256))),
     };
-    const payload = encodePayload(record);
-    const signature = new Uint8Array(sign(null, bytesToSign(payload), key));
-    sendAttack(encodeFrame({ type: FRAME_RECORD, record: encodeRecord(payload, signature, []) }));
-    sendAttack(encodeFrame({ type: FRAME_OFFLOAD, batch: record.seq, record: encodeRecord(payload, signature, []) }));
-    sybilTokens.granters.forEach((granter, index) => {
-      const tokens = sybilTokens as { slot: number; signatures: Uint8Array[] };
-      sendAttack(encodeFrame({ type: FRAME_TOKEN_GRANT, granter, requester: entry.member, seq: record.seq, slot: tokens.slot, signature: tokens.signatures[index] }));
-    });
+    for (let copy = 0; copy < 2; copy++) {
+      const record: LedgerRecord = {
+        kind: KIND_OFFER, issuer: entry.member, seq: attackSeq++, timeMs: wallMs(), parents: aggregator.selectCaps(), pot: tokens.granters, energyWh: 1000, ecash: 300,
+      };
+      const payload = encodePayload(record);
+      const signature = new Uint8Array(sign(null, bytesToSign(payload), key));
+      sendAttack(encodeFrame({ type: FRAME_RECORD, record: encodeRecord(payload, signature, []) }));
+      sendAttack(encodeFrame({ type: FRAME_OFFLOAD, batch: record.seq, record: encodeRecord(payload, signature, []) }));
+      tokens.granters.forEach((granter, index) => {
+        sendAttack(encodeFrame({ type: FRAME_TOKEN_GRANT, granter, requester: entry.member, seq: record.seq, slot: tokens.slot, signature: tokens.signatures[index] }));
+      });
+    }
   }
 
   // Board validation latency: sampled from each board's stats whenever it has finished another record.
@@ -337,6 +338,7 @@ export async function runCity(options: CityOptions) {
     if (options.attack === 'spam' && random() < 0.2) spam();
     if (options.attack === 'sybil' && attackNode !== null) {
       const slot = slotOf(wallMs(), SLOT_MS);
+      if (sybilTokens === null && attackNode.stats().records_issued === 0 && attackNode.stats().pending === 0) attackNode.requestIssue({ kind: KIND_OFFER, energyWh: 1000, ecash: 300 });
       if (sybilTokens === null && attackNode.stats().records_issued === 1) {
         // The tokens of its honest record: the ones the aggregator stored with it.
         const own = records.find((record) => record.issuer === memberCount);
