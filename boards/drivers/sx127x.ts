@@ -2,7 +2,7 @@
 // §4.1 LoRa modem, §6.4 LoRa register map), with the radio settings as data (board.json "lora"). Interrupt
 // driven: DIO0 signals RxDone or TxDone and `service` reads the IRQ flags, so nothing here waits in a
 // loop. The sender keeps the duty cycle: a frame whose airtime would pass it is refused, never sent.
-// Explicit header, CRC on, one frame on air at a time (a send while transmitting is refused as busy).
+// Explicit header, CRC on, one frame on air at a time; up to TX_QUEUE_MAX more wait for TxDone.
 import { airtimeMs, LoraModulation } from './lora-airtime';
 
 /** Full-duplex SPI transfer with chip select held for its length; returns the bytes clocked in. */
@@ -14,6 +14,8 @@ export type LoraRadioSettings = {
 };
 
 export const LORA_PAYLOAD_BYTES_MAX = 255;
+/** Frames waiting while one is on air (a record and its two tokens fit). */
+export const TX_QUEUE_MAX = 4;
 /** A TxDone later than the airtime plus this is taken as lost: the radio is put back to receive. */
 const TX_DONE_LATE_MS = 2000;
 /** Bandwidth codes 0..9 of RegModemConfig1 bits 7-4 (datasheet §4.1.1.4). */
@@ -61,6 +63,7 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
   const dutyBudgetMs = (3600000 * settings.duty_cycle_percent) / 100;
   let modulation: LoraModulation | null = null;
   let txDoneByMs = 0;
+  const waiting: Uint8Array[] = [];
 
   function read(address: number): number {
     return bus.transfer(new Uint8Array([address, 0]))[1];
@@ -137,9 +140,15 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
           listen();
         }
       }
-      if (modulation === null || txDoneByMs !== 0 || payload.length > LORA_PAYLOAD_BYTES_MAX) {
-        counts.RADIO_BUSY++;
-        return false;
+      if (modulation === null || payload.length > LORA_PAYLOAD_BYTES_MAX) return false;
+      if (txDoneByMs !== 0) {
+        // On air: the frame waits its turn (an offload is a record and its tokens, back to back).
+        if (waiting.length >= TX_QUEUE_MAX) {
+          counts.RADIO_BUSY++;
+          return false;
+        }
+        waiting.push(payload.slice());
+        return true;
       }
       const airtime = airtimeMs(payload.length, modulation);
       if (!bookAirtime(now, airtime)) {
@@ -175,7 +184,11 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
           onFrame(payload);
         }
       }
-      if ((flags & 0x08) !== 0 && txDoneByMs !== 0) listen();
+      if ((flags & 0x08) !== 0 && txDoneByMs !== 0) {
+        listen();
+        const next = waiting.shift();
+        if (next !== undefined) radio.send(next);
+      }
     },
   };
   return radio;

@@ -5,6 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { airtimeMs } from '../../boards/drivers/lora-airtime';
 import { createSx127x, loraModulation, LoraRadioSettings } from '../../boards/drivers/sx127x';
+import { TX_QUEUE_MAX } from '../../boards/drivers/sx127x';
 import { IRQ_TX_DONE, MODE_RX_CONTINUOUS, MODE_TX, Sx127xFault, Sx127xModel, Transmission } from '../../host-tools/emulator/sx127x-model';
 import pico from '../../boards/pico/board.json';
 
@@ -57,11 +58,23 @@ test('a send goes on air with the payload and the airtime of the registers; TxDo
   assert.is(sent.length, 1);
   assert.equal(sent[0].payload, payload);
   assert.is(airtimeMs(40, sent[0].modulation), airtimeMs(40, loraModulation(pico.lora) as never));
-  assert.not.ok(radio.send(payload), 'one frame on air at a time');
+  // One frame on air at a time: the next TX_QUEUE_MAX wait for TxDone, one more is refused as busy.
+  const next = Uint8Array.from({ length: 12 }, (_, index) => index + 1);
+  for (let index = 0; index < TX_QUEUE_MAX; index++) assert.ok(radio.send(next));
+  assert.is(sent.length, 1);
+  assert.not.ok(radio.send(next), 'the queue is full');
   assert.is(radio.counts.RADIO_BUSY, 1);
   model.finishTransmit();
   assert.ok(model.takeDio0Rise(), 'DIO0 mapped on TxDone rises');
   radio.service();
+  assert.is(sent.length, 2, 'the first waiting frame goes on air at TxDone');
+  assert.equal(sent[1].payload, next);
+  assert.is(model.mode(), MODE_TX);
+  for (let index = 1; index <= TX_QUEUE_MAX; index++) {
+    model.finishTransmit();
+    radio.service();
+  }
+  assert.is(sent.length, 1 + TX_QUEUE_MAX);
   assert.is(model.registers[0x12] & IRQ_TX_DONE, 0, 'flags cleared');
   assert.is(model.mode(), MODE_RX_CONTINUOUS);
 });
