@@ -11,6 +11,7 @@ import { checkMemberKey, checkSignatureEncoding, isSmallOrderKey } from '../../f
 import { VerifiedCache } from '../../firmware/crypto/verified-cache';
 import { verifyHost } from '../../host-tools/crypto/verify-host';
 import { createHash } from 'node:crypto';
+import { createRng, testSeed } from '../support/rng';
 
 const unhex = (text: string) => new Uint8Array(Buffer.from(text, 'hex'));
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
@@ -27,6 +28,24 @@ const RFC8032: [string, string, string, string, string][] = [
     'ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f',
     'dc2a4459e7369633a52b1bf277839a00201009a3efbf3ecb69bea2186c26b58909351fc9ac90b3ecfdfbc7c66431e0303dca179c138ac17ad9bef1177331a704'],
 ];
+
+test('the firmware\'s own signing (fast-verify point arithmetic) equals tweetnacl\'s on random keys and messages', () => {
+  const rng = createRng(testSeed('signing against tweetnacl'));
+  for (let round = 0; round < 40; round++) {
+    const seed = rng.bytes(32);
+    const message = rng.bytes(rng.int(0, 300));
+    const ours = keyPairFromSeed(seed);
+    const theirs = nacl.sign.keyPair.fromSeed(seed);
+    assert.is(hex(ours.publicKey), hex(theirs.publicKey));
+    const signature = signDetached(message, ours.secretKey);
+    assert.is(hex(signature), hex(nacl.sign.detached(message, theirs.secretKey)));
+    assert.ok(verifyDetached(message, signature, ours.publicKey));
+    if (message.length > 0) {
+      message[0] ^= 1;
+      assert.not.ok(verifyDetached(message, signature, ours.publicKey));
+    }
+  }
+});
 
 test('RFC 8032 §7.1 vectors pass through the firmware signing path and both verifiers', () => {
   for (const [name, seed, publicKey, message, signature] of RFC8032) {
