@@ -85,7 +85,7 @@ export async function runCity(options: CityOptions) {
   const world = await World.create(options.seed);
   const attacker = options.attack === 'double-spend' || options.attack === 'sybil';
   const memberCount = options.evs + (attacker ? 1 : 0);
-  const provisioned = provisionBoards(memberCount, random, { balance: BALANCE, tokensRequired: TOKENS_REQUIRED, slotMs: SLOT_MS });
+  const provisioned = provisionBoards(memberCount, random, { balance: BALANCE, tokensRequired: TOKENS_REQUIRED, slotMs: SLOT_MS, heapBytesBudget: loadBoard('emulator').heap_bytes_max });
   mkdirSync(options.outDir, { recursive: true });
   const dbPath = join(options.outDir, 'aggregator.sqlite');
   for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath + suffix, { force: true });

@@ -20,8 +20,12 @@ export type GatewayEvents = {
   committed?: (trade: { soldId: string; seller: number; buyer: number; energyWh: number; ecash: number }) => void;
 };
 
+/** Records refused only because a parent is not stored yet, kept to try again when one is stored. */
+const ORPHANS_MAX = 16;
+
 export class Gateway {
   private offloads = new Map<number, Offload>();
+  private orphans: { issuer: number; bytes: Uint8Array }[] = [];
   readonly rejections: Record<string, number> = {};
   framesRejected = 0;
   acksSent = 0;
@@ -70,10 +74,19 @@ export class Gateway {
     if (offload.tokens.size < this.tokensRequired) return;
     this.offloads.delete(issuer);
     const tokens = [...offload.tokens.entries()].sort((left, right) => left[0] - right[0]).map((entry) => entry[1]);
-    const bytes = encodeRecord(offload.payload, offload.signature, tokens);
+    this.submit(issuer, encodeRecord(offload.payload, offload.signature, tokens));
+  }
+
+  /**
+   * Validates and stores one record, acknowledges it, and announces the trades it commits. A record whose
+   * parent is not stored yet (its issuer offloaded it before the parent's issuer offloaded the parent)
+   * waits among the orphans and is tried again after each record stored.
+   */
+  private submit(issuer: number, bytes: Uint8Array): void {
     const result: SubmitResult = this.aggregator.submit(bytes);
     if (!result.ok) {
-      this.count(result.code, issuer);
+      if (result.code === 'PARENT_UNKNOWN' && this.orphans.length < ORPHANS_MAX) this.orphans.push({ issuer, bytes });
+      else this.count(result.code, issuer);
       return;
     }
     if (!result.duplicate) {
@@ -83,6 +96,7 @@ export class Gateway {
     this.send(issuer, this.aggregator.acknowledge(result.id));
     this.acksSent++;
     for (const soldId of result.committed) this.announceCommit(soldId);
+    if (!result.duplicate) for (const orphan of this.orphans.splice(0)) this.submit(orphan.issuer, orphan.bytes);
   }
 
   private announceCommit(soldId: string): void {
