@@ -15,6 +15,11 @@ import { KIND_BOUGHT, KIND_DEMAND, KIND_OFFER, KIND_SOLD } from './records';
 
 export const DEFAULT_TRADE_TIMEOUT_MS = 4 * 3600000;
 export const AWAITING_MAX = 4;
+/**
+ * An EV waiting for a match repeats its order this often (the aggregator keeps the newest): an idle EV
+ * still takes part in the ledger, since each order approves two caps, and commits need a majority.
+ */
+export const ORDER_REPEAT_MS = 30 * 60000;
 
 export type TradeStage = 'idle' | 'offered' | 'demanded' | 'selling' | 'buying';
 export type TradeFailure = 'TRADE_NO_MATCH' | 'TRADE_ENERGY_NOT_DELIVERED' | 'TRADE_BUYER_CANNOT_PAY' | 'TRADE_TIMEOUT';
@@ -49,6 +54,7 @@ export function createTrader(node: FullLightNode, nowMs: () => number, timeoutMs
   const trade: TradeState = { stage: 'idle', counterparty: 0, energyWh: 0, ecash: 0, ref: null, deliveredWh: -1, startedMs: 0 };
   const counters: { [name: string]: number } = { trades_offered: 0, trades_demanded: 0, trades_sold: 0, trades_bought: 0, trades_committed: 0 };
   let pendingIssue: { kind: number; energyWh: number; ecash: number; counterparty?: number; ref?: Uint8Array } | null = null;
+  let orderedMs = 0;
   // Trades whose record is out, awaiting the commit: the counterparty (negative when this EV sold) and since when.
   const awaitingParty = new Int32Array(AWAITING_MAX);
   const awaitingSinceMs = new Float64Array(AWAITING_MAX);
@@ -94,6 +100,7 @@ export function createTrader(node: FullLightNode, nowMs: () => number, timeoutMs
     if (trade.stage !== 'idle' || awaitingCount >= AWAITING_MAX) return 'TRADE_BUSY';
     if (!(energyWh >= 1 && energyWh <= 1000000 && energyWh % 1 === 0) || !(ecash >= 0 && ecash % 1 === 0)) return 'TRADE_ORDER_INVALID';
     begin(stage, energyWh, ecash);
+    orderedMs = trade.startedMs;
     pendingIssue = { kind: kind, energyWh: energyWh, ecash: ecash };
     counters[kind === KIND_OFFER ? 'trades_offered' : 'trades_demanded']++;
     return null;
@@ -177,6 +184,11 @@ export function createTrader(node: FullLightNode, nowMs: () => number, timeoutMs
         return;
       }
       if (trade.stage === 'buying') advanceBuyer();
+      const waiting = trade.stage === 'offered' || trade.stage === 'demanded';
+      if (waiting && pendingIssue === null && now - orderedMs >= ORDER_REPEAT_MS) {
+        orderedMs = now;
+        pendingIssue = { kind: trade.stage === 'offered' ? KIND_OFFER : KIND_DEMAND, energyWh: trade.energyWh, ecash: trade.ecash };
+      }
       if (pendingIssue === null || !node.requestIssue(pendingIssue)) return;
       const kind = pendingIssue.kind;
       pendingIssue = null;

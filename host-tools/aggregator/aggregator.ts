@@ -92,7 +92,9 @@ export class Aggregator {
     this.slotMs = options.slotMs ?? 60000;
     this.clockSkewMs = options.clockSkewMs ?? 30000;
     this.alpha = options.alpha ?? 0.5;
-    this.now = options.now ?? Date.now;
+    // Whole milliseconds: timestamps are CBOR integers (a simulated clock may carry fractions).
+    const now = options.now ?? Date.now;
+    this.now = () => Math.floor(now());
     this.random = options.random ?? Math.random;
     this.surplusEnergyWh = options.surplusEnergyWh ?? 0;
     this.surplusPricePerKwh = options.surplusPricePerKwh ?? 0;
@@ -116,6 +118,7 @@ export class Aggregator {
         'SELECT COALESCE(SUM(r.ecash), 0) AS spent FROM records r LEFT JOIN trades t ON t.bought_id = r.id WHERE r.issuer = ? AND r.kind = 5 AND t.bought_id IS NULL',
       ),
       insertOrder: db.prepare('INSERT INTO orders (record_id, member, side, energy_wh, ecash, time_ms) VALUES (?, ?, ?, ?, ?, ?)'),
+      replaceOrders: db.prepare('UPDATE orders SET open = 0 WHERE member = ? AND side = ? AND open = 1'),
       openOrders: db.prepare('SELECT record_id, member, side, energy_wh, ecash, time_ms FROM orders WHERE open = 1 ORDER BY time_ms'),
       closeOrder: db.prepare('UPDATE orders SET open = 0 WHERE record_id = ?'),
       insertMatch: db.prepare('INSERT INTO matches (offer_id, demand_id, seller, buyer, energy_wh, ecash, matched_ms) VALUES (?, ?, ?, ?, ?, ?, ?)'),
@@ -351,6 +354,8 @@ export class Aggregator {
       this.statements.insertMember.run(record.member, Buffer.from(record.publicKey as Uint8Array), record.grantEcash, id, this.now());
     }
     if (record.kind === KIND_OFFER || record.kind === KIND_DEMAND) {
+      // An EV's newest order of a side replaces its open one (an EV repeats its order while it waits).
+      this.statements.replaceOrders.run(record.issuer, record.kind === KIND_OFFER ? 'offer' : 'demand');
       this.statements.insertOrder.run(id, record.issuer, record.kind === KIND_OFFER ? 'offer' : 'demand', record.energyWh, record.ecash, record.timeMs);
     }
     const key = id.toString('hex');

@@ -89,7 +89,7 @@ export async function runCity(options: CityOptions) {
   mkdirSync(options.outDir, { recursive: true });
   const dbPath = join(options.outDir, 'aggregator.sqlite');
   for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
-  const wallMs = () => WORLD_EPOCH_MS + world.nowMs;
+  const wallMs = () => WORLD_EPOCH_MS + Math.floor(world.nowMs);
   const aggregator = new Aggregator({
     dbPath, consortiumSeed: new Uint8Array(32).fill(0xc0), aggregatorSeed: provisioned.aggregatorSeed, tokensRequired: TOKENS_REQUIRED,
     slotMs: SLOT_MS, now: wallMs, random: seededRandom(options.seed + 1), surplusEnergyWh: 0,
