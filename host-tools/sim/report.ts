@@ -23,7 +23,7 @@ export function dagSvg(nodes: DagNode[]): string {
   const width = 900;
   const rowHeight = 34;
   const issuers = [...new Set(nodes.map((node) => node.issuer))].sort((left, right) => left - right);
-  const height = 60 + issuers.length * rowHeight;
+  const height = Math.max(160, 60 + issuers.length * rowHeight);
   const times = nodes.map((node) => node.time_ms);
   const [first, last] = [Math.min(...times), Math.max(...times)];
   const position = new Map<string, [number, number]>();
