@@ -2,6 +2,7 @@
 // entry imports its link modules before the board's main.ts, so they are registered when main.ts builds
 // the Platform; the default bundles register none and pay nothing for a link they do not carry.
 import type { Link } from '../../firmware/platform';
+import { LORA_PAYLOAD_BYTES_MAX, LoraRadioSettings, RadioWiring, Sx127xBus, createSx127x, startRadio } from './sx127x';
 
 export type ExtraLink = {
   link: Link;
@@ -10,3 +11,27 @@ export type ExtraLink = {
 };
 
 export const extraLinks: ExtraLink[] = [];
+
+/**
+ * Registers an SX127x on the board's SPI bus as its LoRa link; the board gives the bus, its clock and
+ * its pins (boards/<board>/lora.ts), and the radio starts once the node runs.
+ */
+export function addLoraLink(bus: Sx127xBus, settings: LoraRadioSettings, nowMs: () => number, wiring: RadioWiring): void {
+  let deliver = function (payload: Uint8Array): void {};
+  const radio = createSx127x(bus, settings, nowMs, function (payload: Uint8Array) {
+    deliver(payload);
+  });
+  extraLinks.push({
+    link: {
+      name: 'lora',
+      frameBytesMax: LORA_PAYLOAD_BYTES_MAX,
+      send: function (frame: Uint8Array) {
+        return radio.send(frame);
+      },
+    },
+    start: function (receive: (payload: Uint8Array) => void) {
+      deliver = receive;
+      startRadio(radio, wiring);
+    },
+  });
+}

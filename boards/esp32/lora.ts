@@ -1,8 +1,7 @@
 // The esp32's LoRa link: an SX127x on SPI1 (pins and radio settings in board.json "lora") driven by
 // boards/drivers/sx127x.ts. SPI1.send drives the chip select; DIO0 is watched with setWatch (repeat: true,
 // or Espruino fires it once). Imported by the LoRa build variant (main-lora.ts) before main.ts.
-import { extraLinks } from '../drivers/extra-links';
-import { LORA_PAYLOAD_BYTES_MAX, createSx127x, startRadio } from '../drivers/sx127x';
+import { addLoraLink } from '../drivers/extra-links';
 import board from './board.json';
 
 declare const SPI1: { setup(options: object): void; send(data: Uint8Array, nss: number): Uint8Array };
@@ -18,8 +17,7 @@ SPI1.setup({ sck: lora.sck, miso: lora.miso, mosi: lora.mosi, baud: 1000000, mod
 pinMode(lora.cs, 'output');
 digitalWrite(lora.cs, 1);
 pinMode(lora.reset, 'output');
-let deliver = function (payload: Uint8Array): void {};
-const radio = createSx127x(
+addLoraLink(
   {
     transfer: function (out: Uint8Array): Uint8Array {
       return SPI1.send(out, lora.cs);
@@ -27,34 +25,18 @@ const radio = createSx127x(
   },
   lora,
   function () {
-    return getTime() * 1000;
+    return Math.floor(getTime() * 1000);
   },
-  function (payload: Uint8Array) {
-    deliver(payload);
-  },
-);
-
-extraLinks.push({
-  link: {
-    name: 'lora',
-    frameBytesMax: LORA_PAYLOAD_BYTES_MAX,
-    send: function (frame: Uint8Array) {
-      return radio.send(frame);
+  {
+    setReset: function (high: boolean) {
+      digitalWrite(lora.reset, high ? 1 : 0);
+    },
+    later: setTimeout,
+    watchDio0: function (callback: () => void) {
+      setWatch(callback, lora.dio0, { edge: 'rising', repeat: true });
+    },
+    log: function (code: string, message: string) {
+      print('[' + code + '] ' + message);
     },
   },
-  start: function (receive: (payload: Uint8Array) => void) {
-    deliver = receive;
-    startRadio(radio, {
-      setReset: function (high: boolean) {
-        digitalWrite(lora.reset, high ? 1 : 0);
-      },
-      later: setTimeout,
-      watchDio0: function (callback: () => void) {
-        setWatch(callback, lora.dio0, { edge: 'rising', repeat: true });
-      },
-      log: function (code: string, message: string) {
-        print('[' + code + '] ' + message);
-      },
-    });
-  },
-});
+);

@@ -2,8 +2,7 @@
 // boards/drivers/sx127x.ts. Kaluma's SPI has no chip select, so this drives it; DIO0 is watched with
 // setWatch, which Kaluma calls from its event loop (attachInterrupt would call into the engine from the
 // GPIO interrupt). Imported by the LoRa build variant (main-lora.ts) before main.ts.
-import { extraLinks } from '../drivers/extra-links';
-import { LORA_PAYLOAD_BYTES_MAX, createSx127x, startRadio } from '../drivers/sx127x';
+import { addLoraLink } from '../drivers/extra-links';
 import board from './board.json';
 
 declare function __runtimeRequire(name: 'spi'): { SPI: new (bus: number, options: object) => { transfer(data: Uint8Array): Uint8Array } };
@@ -21,8 +20,7 @@ const spi = new (__runtimeRequire('spi').SPI)(lora.spi_bus, { mode: 0, baudrate:
 pinMode(lora.cs, OUTPUT);
 digitalWrite(lora.cs, 1);
 pinMode(lora.reset, OUTPUT);
-let deliver = function (payload: Uint8Array): void {};
-const radio = createSx127x(
+addLoraLink(
   {
     transfer: function (out: Uint8Array): Uint8Array {
       // A fresh array per transfer: Kaluma's transfer sends the whole ArrayBuffer behind a view.
@@ -36,32 +34,16 @@ const radio = createSx127x(
   },
   lora,
   millis,
-  function (payload: Uint8Array) {
-    deliver(payload);
-  },
-);
-
-extraLinks.push({
-  link: {
-    name: 'lora',
-    frameBytesMax: LORA_PAYLOAD_BYTES_MAX,
-    send: function (frame: Uint8Array) {
-      return radio.send(frame);
+  {
+    setReset: function (high: boolean) {
+      digitalWrite(lora.reset, high ? 1 : 0);
+    },
+    later: setTimeout,
+    watchDio0: function (callback: () => void) {
+      setWatch(callback, lora.dio0, RISING);
+    },
+    log: function (code: string, message: string) {
+      print('[' + code + '] ' + message);
     },
   },
-  start: function (receive: (payload: Uint8Array) => void) {
-    deliver = receive;
-    startRadio(radio, {
-      setReset: function (high: boolean) {
-        digitalWrite(lora.reset, high ? 1 : 0);
-      },
-      later: setTimeout,
-      watchDio0: function (callback: () => void) {
-        setWatch(callback, lora.dio0, RISING);
-      },
-      log: function (code: string, message: string) {
-        print('[' + code + '] ' + message);
-      },
-    });
-  },
-});
+);
