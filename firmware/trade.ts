@@ -11,7 +11,7 @@ import type { Frame } from './frames';
 import { FRAME_MATCH, FRAME_TRADE_COMMITTED } from './frames';
 import type { FullLightNode } from './node';
 import { FLAG_CONFLICT_LOSER, FLAG_VALID } from './ledger/window';
-import { KIND_BOUGHT, KIND_DEMAND, KIND_OFFER, KIND_SOLD } from './records';
+import { ECASH_MAX, ENERGY_WH_MAX, KIND_BOUGHT, KIND_DEMAND, KIND_OFFER, KIND_SOLD } from './records';
 
 export const DEFAULT_TRADE_TIMEOUT_MS = 4 * 3600000;
 export const AWAITING_MAX = 4;
@@ -98,7 +98,7 @@ export function createTrader(node: FullLightNode, nowMs: () => number, timeoutMs
 
   function order(kind: number, stage: TradeStage, energyWh: number, ecash: number): string | null {
     if (trade.stage !== 'idle' || awaitingCount >= AWAITING_MAX) return 'TRADE_BUSY';
-    if (!(energyWh >= 1 && energyWh <= 1000000 && energyWh % 1 === 0) || !(ecash >= 0 && ecash % 1 === 0)) return 'TRADE_ORDER_INVALID';
+    if (!(energyWh >= 1 && energyWh <= ENERGY_WH_MAX && energyWh % 1 === 0) || !(ecash >= 0 && ecash <= ECASH_MAX && ecash % 1 === 0)) return 'TRADE_ORDER_INVALID';
     begin(stage, energyWh, ecash);
     orderedMs = trade.startedMs;
     pendingIssue = { kind: kind, energyWh: energyWh, ecash: ecash };

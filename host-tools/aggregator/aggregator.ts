@@ -127,6 +127,7 @@ export class Aggregator {
       boughtFor: db.prepare('SELECT * FROM records WHERE ref = ? AND kind = 5'),
       pendingSold: db.prepare('SELECT r.* FROM records r LEFT JOIN trades t ON t.sold_id = r.id WHERE r.kind = 4 AND t.sold_id IS NULL'),
       trade: db.prepare('SELECT sold_id FROM trades WHERE sold_id = ?'),
+      tradeOf: db.prepare('SELECT * FROM trades WHERE sold_id = ?'),
       insertTrade: db.prepare('INSERT INTO trades (sold_id, bought_id, seller, buyer, energy_wh, ecash, committed_ms) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       move: db.prepare('UPDATE members SET balance = balance + ? WHERE id = ?'),
       trades: db.prepare('SELECT * FROM trades ORDER BY committed_ms DESC LIMIT ?'),
@@ -444,9 +445,13 @@ export class Aggregator {
   }
 
   trades(limit: number): unknown[] {
-    return (this.statements.trades.all(limit) as Record<string, unknown>[]).map((row) => ({
-      ...row, sold_id: (row.sold_id as Buffer).toString('hex'), bought_id: (row.bought_id as Buffer).toString('hex'),
-    }));
+    return (this.statements.trades.all(limit) as Record<string, unknown>[]).map(tradeRow);
+  }
+
+  /** The committed trade of a sold record (hex id), if any. */
+  tradeOf(soldId: string): TradeRow | undefined {
+    const row = this.statements.tradeOf.get(Buffer.from(soldId, 'hex')) as Record<string, unknown> | undefined;
+    return row === undefined ? undefined : (tradeRow(row) as TradeRow);
   }
 
   slotOf(timeMs: number): number {
@@ -456,6 +461,12 @@ export class Aggregator {
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
+}
+
+export type TradeRow = { sold_id: string; bought_id: string; seller: number; buyer: number; energy_wh: number; ecash: number; committed_ms: number };
+
+function tradeRow(row: Record<string, unknown>) {
+  return { ...row, sold_id: (row.sold_id as Buffer).toString('hex'), bought_id: (row.bought_id as Buffer).toString('hex') };
 }
 
 function asRecord(row: StoredRecord): LedgerRecord {

@@ -3,7 +3,7 @@
 // it for full validation and durable storage, and acknowledges it once stored; it runs auction rounds and
 // tells both sides of each match; it tells both sides of each committed trade and sends them signed
 // balance checkpoints. On a UART star it also relays every other frame to the other EVs, as a LoRa channel
-// would carry it. Bounded: one offload in progress per member.
+// would carry it. Bounded: one offload in progress per member, OFFLOADS_MAX in all.
 import type { Aggregator, SubmitResult } from '../aggregator/aggregator';
 import { FRAME_MATCH, FRAME_OFFLOAD, FRAME_TOKEN_GRANT, FRAME_TRADE_COMMITTED, decodeFrame, encodeFrame, encodeToken } from '../../firmware/frames';
 import { RECORD_BYTES_MAX, decodeRecord, encodeRecord } from '../../firmware/records';
@@ -22,6 +22,8 @@ export type GatewayEvents = {
 
 /** Records refused only because a parent is not stored yet, kept to try again when one is stored. */
 const ORPHANS_MAX = 16;
+/** Offloads waiting for their tokens, one per member; the oldest gives way beyond this. */
+const OFFLOADS_MAX = 256;
 
 export class Gateway {
   private offloads = new Map<number, Offload>();
@@ -53,6 +55,13 @@ export class Gateway {
         return true;
       }
       const { issuer, seq } = record.value.record;
+      // Only a member's record may wait for its tokens (its signature is checked once they are in).
+      if (this.aggregator.member(issuer) === undefined) {
+        this.count('ISSUER_UNKNOWN', issuer);
+        return true;
+      }
+      this.offloads.delete(issuer);
+      if (this.offloads.size >= OFFLOADS_MAX) this.offloads.delete(this.offloads.keys().next().value as number);
       this.offloads.set(issuer, { issuer, seq, payload: record.value.payload, signature: record.value.signature, tokens: new Map() });
       this.complete(issuer);
       return true;
@@ -100,9 +109,7 @@ export class Gateway {
   }
 
   private announceCommit(soldId: string): void {
-    const trade = (this.aggregator.trades(1000) as { sold_id: string; bought_id: string; seller: number; buyer: number; energy_wh: number; ecash: number }[]).find(
-      (row) => row.sold_id === soldId,
-    );
+    const trade = this.aggregator.tradeOf(soldId);
     if (trade === undefined) return;
     const frame = encodeFrame({
       type: FRAME_TRADE_COMMITTED, seller: trade.seller, buyer: trade.buyer,

@@ -10,6 +10,9 @@ import { createTrader, Trader } from '../../firmware/trade';
 import { Aggregator } from '../../host-tools/aggregator/aggregator';
 import { Gateway } from '../../host-tools/sim/gateway';
 import { InProcessWorld } from '../../host-tools/sim/in-process';
+import { FRAME_OFFLOAD, encodeFrame } from '../../firmware/frames';
+import { GENESIS_ID } from '../../firmware/ledger/caps';
+import { KIND_OFFER, signRecord, testKey } from '../support/records';
 
 const GRANT = 100000;
 
@@ -49,7 +52,7 @@ function market(nodes: number, seed: number) {
     aggregator.close();
     rmSync(directory, { recursive: true, force: true });
   };
-  return { world, aggregator, traders, run, close };
+  return { world, aggregator, gateway, traders, run, close };
 }
 
 test('sellers and buyers trade through the auction; every trade commits with matching records and Ecash is conserved', () => {
@@ -112,10 +115,24 @@ test('an order nobody matches ends with TRADE_NO_MATCH at the timeout; bad order
   const { traders, run, close } = market(3, 13);
   assert.is(traders[0].offer(0, 10), 'TRADE_ORDER_INVALID');
   assert.is(traders[0].offer(1.5, 10), 'TRADE_ORDER_INVALID');
+  assert.is(traders[0].offer(2000, 1e13), 'TRADE_ORDER_INVALID');
+  assert.is(traders[0].demand(Number.NaN, 10), 'TRADE_ORDER_INVALID');
   assert.is(traders[0].offer(2000, 5000), null);
   run(3 * 3600000 + 120000, () => undefined);
   assert.is(traders[0].stats().failed_TRADE_NO_MATCH, 1);
   assert.is(traders[0].state().stage, 'idle');
+  close();
+});
+
+test('the gateway refuses an offload from a non-member before it waits for tokens, and bad frames with codes', () => {
+  const { world, aggregator, gateway, close } = market(3, 14);
+  const stranger = signRecord({ kind: KIND_OFFER, issuer: 99, seq: 1, timeMs: world.wallClockMs(), parents: [GENESIS_ID, GENESIS_ID], pot: [1, 2], energyWh: 100, ecash: 10 }, testKey(0x44));
+  const before = aggregator.stats().records;
+  assert.ok(gateway.receive(encodeFrame({ type: FRAME_OFFLOAD, batch: 1, record: stranger.bytes })));
+  assert.is(gateway.rejections.ISSUER_UNKNOWN, 1);
+  assert.ok(gateway.receive(new Uint8Array([0x83, 0x01])));
+  assert.is(gateway.framesRejected, 1);
+  assert.is(aggregator.stats().records, before);
   close();
 });
 
