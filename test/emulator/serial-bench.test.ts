@@ -1,32 +1,21 @@
 // `smartchain bench validation --target serial:PORT` against the emulated Pico's pseudo-terminal: the
 // bench program is written with the real `kaluma write`, driven over Kaluma's REPL, and reported in the
 // same JSON shape as the emulator target; bad targets and boards are refused with codes.
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-
-function startEmulator(state: string): Promise<{ child: ChildProcess; pty: string }> {
-  return new Promise((resolve, reject) => {
-    // No watchdog: Kaluma 1.2.1 resets nothing unless the program arms one, and the bench program does not.
-    const child = spawn(process.execPath, ['host-tools/cli/bin.js', 'emulate', '--board', 'pico', '--state', state, '--watchdog-ms', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const timer = setTimeout(() => reject(new Error('the emulator printed no pseudo-terminal within 20 s')), 20000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      const match = /^(\/dev\/pts\/\d+)/m.exec(chunk.toString());
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, pty: match[1] });
-      }
-    });
-  });
-}
+import { startEmulator } from '../support/emulate';
 
 const bench = (...args: string[]) => spawnSync(process.execPath, ['host-tools/cli/bin.js', 'bench', 'validation', ...args], { encoding: 'utf8', timeout: 300000 });
 
 test('the validation bench runs over the serial REPL of the emulated Pico', async () => {
-  const { child, pty } = await startEmulator(join(mkdtempSync(join(tmpdir(), 'smartchain-serial-bench-')), 'state'));
+  // No watchdog: Kaluma 1.2.1 resets nothing unless the program arms one, and the bench program does not.
+  const state = join(mkdtempSync(join(tmpdir(), 'smartchain-serial-bench-')), 'state');
+  const { child, match } = await startEmulator(['--board', 'pico', '--state', state, '--watchdog-ms', '0']);
+  const pty = match[1];
   try {
     const run = bench('--target', `serial:${pty}`, '--board', 'pico', '--repeats', '2', '--json');
     assert.is(run.status, 0, run.stderr);
