@@ -653,12 +653,17 @@ export class EmulatedBoard {
       board.fn(uart, 'close', () => void board.dataHandlers.delete(port));
       return uart;
     });
-    // Host functions cannot be called with `new`: a small constructor in the board forwards to them.
-    const wrap = vm.unwrapResult(vm.evalCode('(function (open) { return function UART(port, options) { return open(port, options); }; })'));
-    const constructor = vm.unwrapResult(vm.callFunction(wrap, vm.undefined, open));
-    vm.setProp(module, 'UART', constructor);
-    for (const handle of [wrap, constructor, open]) handle.dispose();
+    this.setConstructor(module, 'UART', open);
     return module;
+  }
+
+  /** Host functions cannot be called with `new`: a small constructor in the board forwards to `open`. */
+  private setConstructor(module: QuickJSHandle, name: string, open: QuickJSHandle): void {
+    const vm = this.vm;
+    const wrap = vm.unwrapResult(vm.evalCode(`(function (open) { return function ${name}(a, b) { return open(a, b); }; })`));
+    const constructor = vm.unwrapResult(vm.callFunction(wrap, vm.undefined, open));
+    vm.setProp(module, name, constructor);
+    for (const handle of [wrap, constructor, open]) handle.dispose();
   }
 
   private kalumaSpi(): QuickJSHandle {
@@ -671,10 +676,7 @@ export class EmulatedBoard {
       this.fn(spi, 'close', () => undefined);
       return spi;
     });
-    const wrap = vm.unwrapResult(vm.evalCode('(function (open) { return function SPI(bus, options) { return open(bus, options); }; })'));
-    const constructor = vm.unwrapResult(vm.callFunction(wrap, vm.undefined, open));
-    vm.setProp(module, 'SPI', constructor);
-    for (const handle of [wrap, constructor, open]) handle.dispose();
+    this.setConstructor(module, 'SPI', open);
     return module;
   }
 
