@@ -10,6 +10,8 @@ export const FRAME_BYTES_MAX = 236;
 export const SIGNATURE_BYTES = 64;
 export const SLOT_MAX = 4294967295;
 export const BALANCE_MAX = 1000000000000;
+/** At most this many granters named in a token request. */
+export const GRANTERS_NAMED_MAX = 4;
 
 export const FRAME_HELLO = 1;
 export const FRAME_TOKEN_REQUEST = 2;
@@ -26,13 +28,13 @@ export const FRAME_MATCH = 11;
 /** From the aggregator: a trade committed and settled. */
 export const FRAME_TRADE_COMMITTED = 12;
 
-type FieldType = 'member' | 'seq' | 'slot' | 'time' | 'id' | 'ids2' | 'signature' | 'record' | 'ecash' | 'energy' | 'batch';
+type FieldType = 'member' | 'members' | 'seq' | 'slot' | 'time' | 'id' | 'ids2' | 'signature' | 'record' | 'ecash' | 'energy' | 'batch';
 
 /** Field names and types per frame type; index = type. The names are the keys of the decoded object. */
 export const FRAME_SCHEMAS: { name: string; fields: [string, FieldType][] }[] = [
   { name: '', fields: [] },
   { name: 'hello', fields: [['member', 'member'], ['seqNext', 'seq']] },
-  { name: 'token_request', fields: [['requester', 'member'], ['seq', 'seq'], ['slot', 'slot']] },
+  { name: 'token_request', fields: [['requester', 'member'], ['seq', 'seq'], ['slot', 'slot'], ['granters', 'members']] },
   {
     name: 'token_grant',
     fields: [['granter', 'member'], ['requester', 'member'], ['seq', 'seq'], ['slot', 'slot'], ['signature', 'signature']],
@@ -54,7 +56,7 @@ export const FRAME_SCHEMAS: { name: string; fields: [string, FieldType][] }[] = 
   { name: 'trade_committed', fields: [['seller', 'member'], ['buyer', 'member'], ['sold', 'id'], ['bought', 'id']] },
 ];
 
-export type Frame = { type: number; [field: string]: number | Uint8Array | Uint8Array[] };
+export type Frame = { type: number; [field: string]: number | number[] | Uint8Array | Uint8Array[] };
 
 function checkFrameField(type: FieldType, name: string, value: CborValue): void {
   let ok: boolean;
@@ -66,7 +68,13 @@ function checkFrameField(type: FieldType, name: string, value: CborValue): void 
   else if (type === 'ecash') ok = typeof value === 'number' && value >= 0 && value <= BALANCE_MAX;
   else if (type === 'id') ok = value instanceof Uint8Array && value.length === ID_BYTES;
   else if (type === 'signature') ok = value instanceof Uint8Array && value.length === SIGNATURE_BYTES;
-  else if (type === 'record') ok = value instanceof Uint8Array && value.length > 0 && value.length <= RECORD_BYTES_MAX;
+  else if (type === 'members') {
+    ok = Array.isArray(value) && value.length >= 1 && value.length <= GRANTERS_NAMED_MAX;
+    for (let index = 0; ok && index < (value as CborValue[]).length; index++) {
+      const member = (value as CborValue[])[index];
+      ok = typeof member === 'number' && member >= 0 && member <= MEMBER_ID_MAX && (value as CborValue[]).indexOf(member) === index;
+    }
+  } else if (type === 'record') ok = value instanceof Uint8Array && value.length > 0 && value.length <= RECORD_BYTES_MAX;
   else {
     ok = Array.isArray(value) && value.length === 2;
     for (let index = 0; ok && index < 2; index++) {
@@ -109,7 +117,7 @@ export function decodeFrame(bytes: Uint8Array): Result<Frame> {
     for (let index = 0; index < schema.fields.length; index++) {
       const field = schema.fields[index];
       checkFrameField(field[1], field[0], list[index + 1]);
-      frame[field[0]] = list[index + 1] as number | Uint8Array;
+      frame[field[0]] = list[index + 1] as number | number[] | Uint8Array;
     }
     return accept(frame);
   } catch (error) {

@@ -9,20 +9,20 @@ import { VerifiedCache } from './crypto/verified-cache';
 import { checkKeyEncoding, checkSignatureEncoding } from './crypto/policy';
 import {
   FRAME_BYTES_MAX, FRAME_CAP_REPLY, FRAME_CAP_REQUEST, FRAME_CHECKPOINT, FRAME_HELLO, FRAME_OFFLOAD, FRAME_OFFLOAD_ACK,
-  FRAME_RECORD, FRAME_TOKEN_GRANT, FRAME_TOKEN_REQUEST, Frame, decodeFrame, decodeToken, encodeFrame, encodeToken, tokenBytesToSign,
+  FRAME_RECORD, FRAME_TOKEN_GRANT, FRAME_TOKEN_REQUEST, Frame, GRANTERS_NAMED_MAX, decodeFrame, decodeToken, encodeFrame, encodeToken, tokenBytesToSign,
 } from './frames';
 import { selectCaps, CapWalk, GENESIS_ID } from './ledger/caps';
 import { MemberTable } from './ledger/members';
 import { NodePersistence } from './ledger/persist';
 import {
-  ValidationCode, checkBalance, checkIssuerKind, checkPotGranters, checkTimestamp, slotOf, spendOf,
+  ValidationCode, checkBalance, checkIssuerKind, checkPotGranters, checkTimestamp, commitThreshold, slotOf, spendOf,
 } from './ledger/rules';
 import { FLAG_CONFLICT_LOSER, FLAG_OFFLOADED, FLAG_PINNED, FLAG_VALID, RecordWindow } from './ledger/window';
 import type { LightNode, NodeConfig, NodeStats, VerificationJob } from './node-api';
 import type { Platform } from './platform';
 import type { Trader } from './trade';
 import {
-  ID_BYTES, KIND_BOUGHT, KIND_MEMBERSHIP, LedgerRecord, RECORD_BYTES_MAX, RECORD_WITH_TOKENS_BYTES_MAX, SignedRecord, bytesToSign, decodeRecord, encodePayload,
+  ID_BYTES, KIND_BOUGHT, KIND_MEMBERSHIP, KIND_SOLD, LedgerRecord, RECORD_BYTES_MAX, RECORD_WITH_TOKENS_BYTES_MAX, SignedRecord, bytesToSign, decodeRecord, encodePayload,
   encodeRecord,
 } from './records';
 import { encodeCbor } from './codec/cbor';
@@ -52,6 +52,8 @@ export const DEFAULT_ALPHA = 0.5;
 export const DEFAULT_CLOCK_SKEW_MS = 30000;
 export const DEFAULT_RECORD_AGE_MAX_MS = 3600000;
 export const DEFAULT_HELLO_INTERVAL_MS = 60000;
+/** A member heard within this long (several hellos) is asked for tokens first. */
+export const HEARD_RECENTLY_MS = 5 * 60000;
 
 export type Capacities = { window: number; approvers: number; members: number; verified: number; refused: number; inbox: number; pending: number };
 
@@ -74,6 +76,8 @@ export function capacitiesFor(heapBytesBudget: number): Capacities {
 
 type Issue = {
   record: LedgerRecord; slot: number; tokens: Uint8Array[]; granters: number[]; requestedAtMs: number;
+  /** How many requests went out for this record: each names the next neighbours in turn. */
+  rounds: number;
   /** Once signed: the payload, its signature and the tokens in granter order, for the next tick to persist. */
   signed: { payload: Uint8Array; signature: Uint8Array; order: Uint8Array[] } | null;
 };
@@ -95,6 +99,11 @@ export interface FullLightNode extends LightNode {
   requestIssue(request: IssueRequest): boolean;
   /** Ids of the node's own records the aggregator has not acknowledged yet. */
   pendingIds(): Uint8Array[];
+  /**
+   * Trade records of other members (sold, bought) verified into the window that this node has not
+   * approved yet while their validation count is below the commit threshold: a commit needs them.
+   */
+  approvalsOwed(): number;
   /** Hands the frames the ledger does not use itself (auction matches, commits) to the EV's trader. */
   onFrame(listener: (frame: Frame) => void): void;
   /** The EV's trader (firmware/trade.ts), once the board has started one. */
@@ -300,9 +309,13 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     return (record.kind === KIND_MEMBERSHIP ? config.consortiumPublicKey : members.publicKey(record.issuer)) as Uint8Array;
   }
 
-  /** Admits a record whose signature verified, after the cheap rules once more (state may have moved). */
-  function conclude(signed: SignedRecord, id: Uint8Array): void {
-    const code = validate(signed, id, platform.wallClockMs());
+  /**
+   * Admits a record whose signature verified, after the cheap rules once more (state may have moved),
+   * its timestamp judged as of its arrival: a verification takes minutes of board time, which must not
+   * make a record that was fresh on arrival stale.
+   */
+  function conclude(signed: SignedRecord, id: Uint8Array, arrivedWallMs: number): void {
+    const code = validate(signed, id, arrivedWallMs);
     if (code === 'CONFLICT_DOUBLE_SPEND') {
       counters.conflicts_detected++;
       count(code);
@@ -397,9 +410,10 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       return;
     }
     const signed = decoded.value;
+    const arrivedWallMs = platform.wallClockMs();
     if (verified.has(id)) {
       counters.signature_cache_hits++;
-      conclude(signed, id);
+      conclude(signed, id, arrivedWallMs);
       return;
     }
     if (refused.has(id)) {
@@ -417,7 +431,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       counters.validations_timed++;
       if (valid) {
         verified.add(id);
-        conclude(signed, id);
+        conclude(signed, id, arrivedWallMs);
       } else {
         refused.add(id);
         counters.records_rejected++;
@@ -427,6 +441,8 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   }
 
   function onTokenRequest(frame: Frame, nowMs: number): void {
+    // Only the neighbours the requester named answer: every other grant would cost a nonce for nothing.
+    if ((frame.granters as number[]).indexOf(memberId) < 0) return;
     const retry = frame === deferredRequest;
     deferredRequest = null;
     const requester = frame.requester as number;
@@ -543,6 +559,8 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       return;
     }
     const frame = decoded.value;
+    const sender = frame.type === FRAME_HELLO ? frame.member : frame.type === FRAME_TOKEN_GRANT ? frame.granter : frame.type === FRAME_TOKEN_REQUEST ? frame.requester : -1;
+    if (sender !== -1) members.heard(sender as number, nowMs);
     if (frame.type === FRAME_RECORD) onRecord(frame.record as Uint8Array, nowMs);
     else if (frame.type === FRAME_TOKEN_REQUEST) onTokenRequest(frame, nowMs);
     else if (frame.type === FRAME_TOKEN_GRANT) onTokenGrant(frame);
@@ -631,8 +649,33 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     // One record per slot (paper IV.E): after issuing, wait for the next slot before asking for tokens.
     if (issue.slot !== lastIssuedSlot && nowMs - issue.requestedAtMs >= slotMs / 4) {
       issue.requestedAtMs = nowMs;
-      broadcast({ type: FRAME_TOKEN_REQUEST, requester: memberId, seq: issue.record.seq, slot: issue.slot });
+      const granters = nameGranters(issue, nowMs);
+      if (granters.length > 0) broadcast({ type: FRAME_TOKEN_REQUEST, requester: memberId, seq: issue.record.seq, slot: issue.slot, granters: granters });
     }
+  }
+
+  /**
+   * The neighbours a token request names: as many as tokens are still missing, from the members heard
+   * lately (any member when none was), the next ones in turn on each repeat of the request, so a
+   * neighbour out of reach or out of nonces is passed over (bounded by the member table).
+   */
+  function nameGranters(current: Issue, nowMs: number): number[] {
+    const wanted = Math.min(tokensRequired - current.granters.length, GRANTERS_NAMED_MAX);
+    let candidates: number[] = [];
+    for (let pass = 0; pass < 2 && candidates.length < wanted; pass++) {
+      candidates = [];
+      for (let slot = 0; slot < members.count; slot++) {
+        const id = members.idAt(slot);
+        const heard = members.heardAt(slot);
+        if (id === memberId || current.granters.indexOf(id) >= 0) continue;
+        if (pass === 1 || (heard >= 0 && nowMs - heard <= HEARD_RECENTLY_MS)) candidates.push(id);
+      }
+    }
+    const named: number[] = [];
+    const start = current.record.seq + current.rounds * wanted;
+    for (let index = 0; index < wanted && index < candidates.length; index++) named.push(candidates[(start + index) % candidates.length]);
+    current.rounds++;
+    return named;
   }
 
   /** The node's own record has its tokens and can be signed (or persisted) now; else the next nonce is wanted first. */
@@ -729,8 +772,18 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       };
       if (request.counterparty !== undefined) record.counterparty = request.counterparty;
       if (request.ref !== undefined) record.ref = request.ref;
-      issue = { record: record, slot: slotOf(wallMs, slotMs), tokens: [], granters: [], requestedAtMs: -Infinity, signed: null };
+      issue = { record: record, slot: slotOf(wallMs, slotMs), tokens: [], granters: [], requestedAtMs: -Infinity, rounds: 0, signed: null };
       return true;
+    },
+    approvalsOwed: function (): number {
+      const threshold = commitThreshold(members.count);
+      let owed = 0;
+      for (let slot = 0; slot < window.capacity; slot++) {
+        if (!window.isUsed(slot) || window.issuer[slot] === memberId || (window.kind[slot] !== KIND_SOLD && window.kind[slot] !== KIND_BOUGHT)) continue;
+        if ((window.flags[slot] & FLAG_VALID) === 0 || (window.flags[slot] & FLAG_CONFLICT_LOSER) !== 0) continue;
+        if (window.validationCount(slot) < threshold && !window.approvedBy(slot, memberId)) owed++;
+      }
+      return owed;
     },
     pendingIds: function (): Uint8Array[] {
       return persistence.pendingIds();

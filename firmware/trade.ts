@@ -16,10 +16,12 @@ import { ECASH_MAX, ENERGY_WH_MAX, KIND_BOUGHT, KIND_DEMAND, KIND_OFFER, KIND_SO
 export const DEFAULT_TRADE_TIMEOUT_MS = 4 * 3600000;
 export const AWAITING_MAX = 4;
 /**
- * An EV waiting for a match repeats its order this often (the aggregator keeps the newest): an idle EV
- * still takes part in the ledger, since each order approves two caps, and commits need a majority.
+ * An EV waiting for a match repeats its order (the aggregator keeps the newest) when other members'
+ * trade records await its approval, at most this often: each order approves two caps, and a commit
+ * needs later records from a majority of the members. A repeat costs a record (three signatures, minutes
+ * of board time), so it waits for a record worth approving rather than a timer alone.
  */
-export const ORDER_REPEAT_MS = 30 * 60000;
+export const ORDER_REPEAT_MS = 10 * 60000;
 
 export type TradeStage = 'idle' | 'offered' | 'demanded' | 'selling' | 'buying';
 export type TradeFailure = 'TRADE_NO_MATCH' | 'TRADE_ENERGY_NOT_DELIVERED' | 'TRADE_BUYER_CANNOT_PAY' | 'TRADE_TIMEOUT';
@@ -55,6 +57,7 @@ export function createTrader(node: FullLightNode, nowMs: () => number, timeoutMs
   const counters: { [name: string]: number } = { trades_offered: 0, trades_demanded: 0, trades_sold: 0, trades_bought: 0, trades_committed: 0 };
   let pendingIssue: { kind: number; energyWh: number; ecash: number; counterparty?: number; ref?: Uint8Array } | null = null;
   let orderedMs = 0;
+  let owedCheckedMs = -Infinity;
   // Trades whose record is out, awaiting the commit: the counterparty (negative when this EV sold) and since when.
   const awaitingParty = new Int32Array(AWAITING_MAX);
   const awaitingSinceMs = new Float64Array(AWAITING_MAX);
@@ -185,7 +188,10 @@ export function createTrader(node: FullLightNode, nowMs: () => number, timeoutMs
       }
       if (trade.stage === 'buying') advanceBuyer();
       const waiting = trade.stage === 'offered' || trade.stage === 'demanded';
-      if (waiting && pendingIssue === null && now - orderedMs >= ORDER_REPEAT_MS) {
+      // The window scan waits for the repeat interval, then runs once a minute until something is owed.
+      if (waiting && pendingIssue === null && now - orderedMs >= ORDER_REPEAT_MS && now - owedCheckedMs >= 60000) {
+        owedCheckedMs = now;
+        if (node.approvalsOwed() === 0) return;
         orderedMs = now;
         pendingIssue = { kind: trade.stage === 'offered' ? KIND_OFFER : KIND_DEMAND, energyWh: trade.energyWh, ecash: trade.ecash };
       }

@@ -230,6 +230,13 @@ export class RecordWindow {
     }
   }
 
+  /** Whether a record of `member` in the window approves `slot`, directly or indirectly. */
+  approvedBy(slot: number, member: number): boolean {
+    const base = slot * this.approversMax;
+    for (let index = 0; index < this.approverCount[slot]; index++) if (this.approvers[base + index] === member) return true;
+    return false;
+  }
+
   /** Slots of valid records that approve `slot` directly (its children in the window). */
   approversOf(slot: number, out: Int32Array): number {
     let count = 0;

@@ -25,9 +25,14 @@ const ORPHANS_MAX = 16;
 /** Offloads waiting for their tokens, one per member; the oldest gives way beyond this. */
 const OFFLOADS_MAX = 256;
 
+/** At most this many commit reports wait to be repeated. */
+const REPORTS_REPEATED_MAX = 64;
+
 export class Gateway {
   private offloads = new Map<number, Offload>();
   private orphans: { issuer: number; bytes: Uint8Array }[] = [];
+  /** Commit reports of the last round, sent once more with the next: a busy board may have dropped them. */
+  private reports: { member: number; frame: Uint8Array }[] = [];
   readonly rejections: Record<string, number> = {};
   framesRejected = 0;
   acksSent = 0;
@@ -117,6 +122,7 @@ export class Gateway {
     });
     for (const member of [trade.seller, trade.buyer]) {
       this.send(member, frame);
+      if (this.reports.length < REPORTS_REPEATED_MAX) this.reports.push({ member, frame });
       const checkpoint = this.aggregator.checkpoint(member);
       if (checkpoint !== null) this.send(member, checkpoint);
     }
@@ -125,6 +131,7 @@ export class Gateway {
 
   /** One auction round; both sides of each match between EVs are told. */
   auction(): void {
+    for (const report of this.reports.splice(0)) this.send(report.member, report.frame);
     for (const match of this.aggregator.runAuction()) {
       if (match.seller === 0) continue;
       const frame = encodeFrame({

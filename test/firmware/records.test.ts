@@ -199,7 +199,7 @@ test('truncations and bit flips of records never throw and never decode to a dif
 test('link frames round-trip and reject bad shapes with codes', () => {
   const frames: Frame[] = [
     { type: FRAME_HELLO, member: 12, seqNext: 4001 },
-    { type: FRAME_TOKEN_REQUEST, requester: 12, seq: 4001, slot: 2991666 },
+    { type: FRAME_TOKEN_REQUEST, requester: 12, seq: 4001, slot: 2991666, granters: [3, 7] },
     { type: FRAME_TOKEN_GRANT, granter: 3, requester: 12, seq: 4001, slot: 2991666, signature: new Uint8Array(64).fill(5) },
     { type: FRAME_CAP_REPLY, caps: [new Uint8Array(16).fill(1), new Uint8Array(16).fill(2)] },
     { type: FRAME_RECORD, record: signRecord(typical(KIND_SOLD), key).bytes },
@@ -223,6 +223,8 @@ test('link frames round-trip and reject bad shapes with codes', () => {
   assert.is(code(encodeCbor([FRAME_HELLO, 70000, 1], 16)), 'FRAME_FIELD');
   assert.is(code(encodeCbor([FRAME_HELLO, 12, 0], 16)), 'FRAME_FIELD');
   assert.is(code(encodeCbor([FRAME_CAP_REPLY, [new Uint8Array(16)]], 64)), 'FRAME_FIELD');
+  // A token request names one to four distinct granters.
+  for (const granters of [[], [3, 3], [1, 2, 3, 4, 5], [70000], 3]) assert.is(code(encodeCbor([FRAME_TOKEN_REQUEST, 12, 1, 5, granters], 64)), 'FRAME_FIELD');
   assert.is(code(new Uint8Array([0x82, 0x01])), 'CBOR_TRUNCATED');
   assert.is(FRAME_SCHEMAS.length, 13);
 });
