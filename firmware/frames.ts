@@ -8,6 +8,8 @@ import { Rejection, Result, accept, reject } from './rejections';
 
 export const FRAME_BYTES_MAX = 236;
 export const SIGNATURE_BYTES = 64;
+export const TOKEN_MAC_BYTES = 32;
+export const TOKEN_KEY_BYTES = 32;
 export const SLOT_MAX = 4294967295;
 export const BALANCE_MAX = 1000000000000;
 /** At most this many granters named in a token request. */
@@ -28,7 +30,7 @@ export const FRAME_MATCH = 11;
 /** From the aggregator: a trade committed and settled. */
 export const FRAME_TRADE_COMMITTED = 12;
 
-type FieldType = 'member' | 'members' | 'seq' | 'slot' | 'time' | 'id' | 'ids2' | 'signature' | 'record' | 'ecash' | 'energy' | 'batch';
+type FieldType = 'member' | 'members' | 'mac' | 'seq' | 'slot' | 'time' | 'id' | 'ids2' | 'signature' | 'record' | 'ecash' | 'energy' | 'batch';
 
 /** Field names and types per frame type; index = type. The names are the keys of the decoded object. */
 export const FRAME_SCHEMAS: { name: string; fields: [string, FieldType][] }[] = [
@@ -37,13 +39,13 @@ export const FRAME_SCHEMAS: { name: string; fields: [string, FieldType][] }[] = 
   { name: 'token_request', fields: [['requester', 'member'], ['seq', 'seq'], ['slot', 'slot'], ['granters', 'members']] },
   {
     name: 'token_grant',
-    fields: [['granter', 'member'], ['requester', 'member'], ['seq', 'seq'], ['slot', 'slot'], ['signature', 'signature']],
+    fields: [['granter', 'member'], ['requester', 'member'], ['seq', 'seq'], ['slot', 'slot'], ['mac', 'mac']],
   },
   { name: 'cap_request', fields: [['requester', 'member']] },
   { name: 'cap_reply', fields: [['caps', 'ids2']] },
   { name: 'record', fields: [['record', 'record']] },
   { name: 'offload', fields: [['batch', 'batch'], ['record', 'record']] },
-  { name: 'offload_ack', fields: [['batch', 'batch'], ['id', 'id'], ['signature', 'signature']] },
+  { name: 'offload_ack', fields: [['batch', 'batch'], ['id', 'id'], ['mac', 'mac']] },
   {
     name: 'checkpoint',
     fields: [['member', 'member'], ['balance', 'ecash'], ['asOfMs', 'time'], ['signature', 'signature']],
@@ -68,6 +70,7 @@ function checkFrameField(type: FieldType, name: string, value: CborValue): void 
   else if (type === 'ecash') ok = typeof value === 'number' && value >= 0 && value <= BALANCE_MAX;
   else if (type === 'id') ok = value instanceof Uint8Array && value.length === ID_BYTES;
   else if (type === 'signature') ok = value instanceof Uint8Array && value.length === SIGNATURE_BYTES;
+  else if (type === 'mac') ok = value instanceof Uint8Array && value.length === TOKEN_MAC_BYTES;
   else if (type === 'members') {
     ok = Array.isArray(value) && value.length >= 1 && value.length <= GRANTERS_NAMED_MAX;
     for (let index = 0; ok && index < (value as CborValue[]).length; index++) {
@@ -127,32 +130,51 @@ export function decodeFrame(bytes: Uint8Array): Result<Frame> {
 }
 
 /** A proof-of-time token as it travels in a record's unprotected header: the grant without its type. */
-export type Token = { granter: number; requester: number; seq: number; slot: number; signature: Uint8Array };
+export type Token = { granter: number; requester: number; seq: number; slot: number; mac: Uint8Array };
 
-/** The bytes a granter signs: ["SmartChain PoT", granter, requester, seq, slot] in deterministic CBOR. */
-export function tokenBytesToSign(granter: number, requester: number, seq: number, slot: number): Uint8Array {
+/** The bytes a granter authenticates: ["SmartChain PoT", granter, requester, seq, slot] in deterministic CBOR. */
+export function tokenMessage(granter: number, requester: number, seq: number, slot: number): Uint8Array {
   return encodeCbor(['SmartChain PoT', granter, requester, seq, slot], 64);
 }
 
+/** The bytes an offload acknowledgement authenticates: ["SmartChain ack", id] in deterministic CBOR. */
+export function ackMessage(id: Uint8Array): Uint8Array {
+  return encodeCbor(['SmartChain ack', id], 64);
+}
+
+/**
+ * A MAC under a member's token key, which the member shares with the aggregator alone (docs/ledger.md):
+ * SHA-512(key || message) cut to its first 32 bytes. Proof-of-time tokens and offload acknowledgements
+ * carry one: a SHA-512 where a signature would cost a point multiplication (minutes of board time) to
+ * make or to check. Cut in half, the hash offers no length extension. `hash` is SHA-512: tweetnacl's on
+ * a board, node:crypto's on a host.
+ */
+export function keyedMac(hash: (bytes: Uint8Array) => Uint8Array, key: Uint8Array, message: Uint8Array): Uint8Array {
+  const input = new Uint8Array(key.length + message.length);
+  input.set(key, 0);
+  input.set(message, key.length);
+  return hash(input).subarray(0, TOKEN_MAC_BYTES);
+}
+
 export function encodeToken(token: Token): Uint8Array {
-  return encodeCbor([token.granter, token.requester, token.seq, token.slot, token.signature], 96);
+  return encodeCbor([token.granter, token.requester, token.seq, token.slot, token.mac], 64);
 }
 
 export function decodeToken(bytes: Uint8Array): Result<Token> {
   try {
-    const list = decodeCborStrict(bytes, 96);
+    const list = decodeCborStrict(bytes, 64);
     if (!Array.isArray(list) || list.length !== 5) return reject('TOKEN_MALFORMED', 'a token is an array of five');
     checkFrameField('member', 'granter', list[0]);
     checkFrameField('member', 'requester', list[1]);
     checkFrameField('seq', 'seq', list[2]);
     checkFrameField('slot', 'slot', list[3]);
-    checkFrameField('signature', 'signature', list[4]);
+    checkFrameField('mac', 'mac', list[4]);
     return accept({
       granter: list[0] as number,
       requester: list[1] as number,
       seq: list[2] as number,
       slot: list[3] as number,
-      signature: list[4] as Uint8Array,
+      mac: list[4] as Uint8Array,
     });
   } catch (error) {
     if (error instanceof Rejection) return reject(error.code === 'FRAME_FIELD' ? 'TOKEN_MALFORMED' : error.code, error.detail);

@@ -13,6 +13,11 @@ export type NodeConfig = {
    * minutes of board time on a Pico, so a board told its key skips the derivation at boot.
    */
   publicKey?: Uint8Array;
+  /**
+   * The member's token key, shared with the aggregator alone (provisioned by the consortium): its
+   * proof-of-time grants and the aggregator's acknowledgements of its records are MACs under it.
+   */
+  tokenKey: Uint8Array;
   /** Heap bytes the node may use for its fixed-capacity structures (from boards/<board>/board.json). */
   heapBytesBudget: number;
   /** The consortium's public key: it signs membership records. */

@@ -3,13 +3,13 @@
 // collects proof-of-time tokens, validates records into its window (cheapest checks first, signature
 // last, each verified once), selects caps by the weighted walk, issues signed records, persists what a
 // reset must not lose, and offloads its own records to the aggregator until acknowledged.
-import { keyPairFromSeed, recordId, signDetached, KeyPair, SEED_BYTES } from './crypto/ed25519';
+import { keyPairFromSeed, recordId, sha512, signDetached, KeyPair, SEED_BYTES } from './crypto/ed25519';
 import { startFastVerify } from './crypto/fast-verify';
 import { VerifiedCache } from './crypto/verified-cache';
 import { checkKeyEncoding, checkSignatureEncoding } from './crypto/policy';
 import {
   FRAME_BYTES_MAX, FRAME_CAP_REPLY, FRAME_CAP_REQUEST, FRAME_CHECKPOINT, FRAME_HELLO, FRAME_OFFLOAD, FRAME_OFFLOAD_ACK,
-  FRAME_RECORD, FRAME_TOKEN_GRANT, FRAME_TOKEN_REQUEST, Frame, GRANTERS_NAMED_MAX, decodeFrame, decodeToken, encodeFrame, encodeToken, tokenBytesToSign,
+  FRAME_RECORD, FRAME_TOKEN_GRANT, FRAME_TOKEN_REQUEST, Frame, GRANTERS_NAMED_MAX, TOKEN_MAC_BYTES, ackMessage, decodeFrame, decodeToken, encodeFrame, encodeToken, keyedMac, tokenMessage,
 } from './frames';
 import { selectCaps, CapWalk, GENESIS_ID } from './ledger/caps';
 import { MemberTable } from './ledger/members';
@@ -157,7 +157,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
 
   const grantedTo = new Uint16Array(GRANTS_PER_SLOT_MAX);
   const grantedSeq = new Float64Array(GRANTS_PER_SLOT_MAX);
-  const grantedSignature = new Uint8Array(GRANTS_PER_SLOT_MAX * 64);
+  const grantedMac = new Uint8Array(GRANTS_PER_SLOT_MAX * TOKEN_MAC_BYTES);
   let grantedCount = 0;
   let grantSlot = -1;
 
@@ -169,16 +169,12 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   const rejections: { [code: string]: number } = {};
   let issue: Issue | null = null;
   // Only the head holds a job (its points and tables): the others wait as bytes.
-  const verifyQueue: { key: string; message: Uint8Array; signature: Uint8Array; publicKey: Uint8Array; job: VerificationJob | null; finish: (valid: boolean) => void }[] = [];
+  const verifyQueue: { key: string; message: Uint8Array; signature: Uint8Array; publicKey: Uint8Array; urgent: boolean; job: VerificationJob | null; finish: (valid: boolean) => void }[] = [];
   const startVerify = config.startVerify !== undefined ? config.startVerify : startFastVerify;
   type Stock = ReturnType<NonNullable<NodeConfig['createNonceStock']>>;
   let nonces: Stock | null = null;
   /** Set while a signature waits for a nonce: the precomputation then goes before background verification. */
   let nonceWanted = false;
-  /** A token request that waits for a nonce: answered as soon as one is ready. */
-  let deferredRequest: Frame | null = null;
-  /** Grants heard from others for the deferred request: once it has k, this node's grant would be wasted. */
-  let deferredServed = 0;
 
   const verifySliceUnits = config.verifySliceUnits !== undefined ? config.verifySliceUnits : DEFAULT_VERIFY_SLICE_UNITS;
   const conflictWinner = new Int32Array(CONFLICTS_MAX);
@@ -257,9 +253,11 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
 
   /**
    * Queues a signature verification, advanced a slice per tick in idle time; `finish` gets the answer.
-   * With native Ed25519 it is answered at once. A full queue drops the work (the sender repeats it).
+   * With native Ed25519 it is answered at once. An urgent one (the sold record of this node's own trade)
+   * goes next after the one under way. A full queue drops its oldest waiting entry that is not urgent:
+   * a newer record makes a better cap, and the ledger moves on without the old one (counted).
    */
-  function verifyLater(key: string, message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array, finish: (valid: boolean) => void): void {
+  function verifyLater(key: string, message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array, finish: (valid: boolean) => void, urgent?: boolean): void {
     const native = platform.nativeEd25519;
     if (native !== undefined) {
       finish(checkSignatureEncoding(signature) === null && checkKeyEncoding(publicKey) === null && native.verify(message, signature, publicKey));
@@ -267,10 +265,15 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     }
     for (let index = 0; index < verifyQueue.length; index++) if (verifyQueue[index].key === key) return;
     if (verifyQueue.length >= VERIFY_QUEUE_MAX) {
+      let oldest = -1;
+      for (let index = 1; index < verifyQueue.length && oldest < 0; index++) if (!verifyQueue[index].urgent) oldest = index;
       count('VERIFY_QUEUE_FULL');
-      return;
+      if (oldest < 0) return;
+      verifyQueue.splice(oldest, 1);
     }
-    verifyQueue.push({ key: key, message: message, signature: signature, publicKey: publicKey, job: null, finish: finish });
+    const entry = { key: key, message: message, signature: signature, publicKey: publicKey, urgent: urgent === true, job: null, finish: finish };
+    if (urgent === true) verifyQueue.splice(verifyQueue.length > 0 ? 1 : 0, 0, entry);
+    else verifyQueue.push(entry);
   }
 
 
@@ -437,14 +440,12 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
         counters.records_rejected++;
         count('SIGNATURE_INVALID');
       }
-    });
+    }, signed.record.kind === KIND_SOLD && signed.record.counterparty === memberId);
   }
 
-  function onTokenRequest(frame: Frame, nowMs: number): void {
-    // Only the neighbours the requester named answer: every other grant would cost a nonce for nothing.
+  function onTokenRequest(frame: Frame): void {
+    // Only the neighbours the requester named answer: every other grant would be spent for nothing.
     if ((frame.granters as number[]).indexOf(memberId) < 0) return;
-    const retry = frame === deferredRequest;
-    deferredRequest = null;
     const requester = frame.requester as number;
     const slot = frame.slot as number;
     const currentSlot = slotOf(platform.wallClockMs(), slotMs);
@@ -460,8 +461,8 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       // A repeated request (its grant was lost) gets the same grant again; another seq in the slot does not.
       if (grantedSeq[index] !== frame.seq) refusal = 'TOKEN_ALREADY_GRANTED';
       else {
-        const again = grantedSignature.slice(index * 64, index * 64 + 64);
-        broadcast({ type: FRAME_TOKEN_GRANT, granter: memberId, requester: requester, seq: frame.seq as number, slot: slot, signature: again });
+        const again = grantedMac.slice(index * TOKEN_MAC_BYTES, (index + 1) * TOKEN_MAC_BYTES);
+        broadcast({ type: FRAME_TOKEN_GRANT, granter: memberId, requester: requester, seq: frame.seq as number, slot: slot, mac: again });
         return;
       }
     }
@@ -471,41 +472,25 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       count(refusal);
       return;
     }
-    // The node's own record, its tokens in hand, takes the next nonce: a grant first would leave every
-    // node granting and none signing (each nonce costs minutes of board time).
-    const ownWaiting = issue !== null && issue.granters.length >= tokensRequired && nonces !== null;
-    const signature = ownWaiting ? null : signAny(tokenBytesToSign(memberId, requester, frame.seq as number, slot));
-    if (signature === null) {
-      // No nonce ready: answered once the precomputation (which goes first) has one.
-      if (!retry) count('TOKEN_SIGNATURE_PENDING');
-      if (!retry) deferredServed = 0;
-      deferredRequest = frame;
-      return;
-    }
+    // One SHA-512: a grant never waits for a nonce or a point multiplication.
+    counters.crypto_hash++;
+    const mac = keyedMac(sha512, config.tokenKey, tokenMessage(memberId, requester, frame.seq as number, slot));
     grantedTo[grantedCount] = requester;
     grantedSeq[grantedCount] = frame.seq as number;
-    grantedSignature.set(signature, grantedCount * 64);
+    grantedMac.set(mac, grantedCount * TOKEN_MAC_BYTES);
     grantedCount++;
     counters.tokens_granted++;
-    broadcast({ type: FRAME_TOKEN_GRANT, granter: memberId, requester: requester, seq: frame.seq as number, slot: slot, signature: signature });
+    broadcast({ type: FRAME_TOKEN_GRANT, granter: memberId, requester: requester, seq: frame.seq as number, slot: slot, mac: mac });
   }
 
   function onTokenGrant(frame: Frame): void {
-    const waiting = deferredRequest;
-    if (waiting !== null && frame.requester === waiting.requester && frame.seq === waiting.seq && frame.slot === waiting.slot && frame.granter !== memberId) {
-      // Others served the request this node could not answer yet: its nonce is kept for another.
-      if (++deferredServed >= tokensRequired) {
-        deferredRequest = null;
-        count('TOKEN_SERVED_BY_OTHERS');
-      }
-    }
     if (issue === null || frame.requester !== memberId) return;
     const granter = frame.granter as number;
     if (frame.seq !== issue.record.seq || frame.slot !== issue.slot || !members.has(granter) || granter === memberId) return;
     for (let index = 0; index < issue.granters.length; index++) if (issue.granters[index] === granter) return;
     if (issue.granters.length >= tokensRequired) return;
     issue.granters.push(granter);
-    issue.tokens.push(encodeToken({ granter: granter, requester: memberId, seq: issue.record.seq, slot: issue.slot, signature: frame.signature as Uint8Array }));
+    issue.tokens.push(encodeToken({ granter: granter, requester: memberId, seq: issue.record.seq, slot: issue.slot, mac: frame.mac as Uint8Array }));
     counters.tokens_collected++;
   }
 
@@ -515,6 +500,13 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       if (!valid) count('CHECKPOINT_SIGNATURE_INVALID');
       else if (members.checkpoint(frame.member as number, frame.balance as number, frame.asOfMs as number)) counters.checkpoints++;
     });
+  }
+
+  /** A trade record of another member, verified, not yet approved by this node while a commit still needs approvals. */
+  function isOwed(slot: number): boolean {
+    if (!window.isUsed(slot) || window.issuer[slot] === memberId || (window.kind[slot] !== KIND_SOLD && window.kind[slot] !== KIND_BOUGHT)) return false;
+    if ((window.flags[slot] & FLAG_VALID) === 0 || (window.flags[slot] & FLAG_CONFLICT_LOSER) !== 0) return false;
+    return window.validationCount(slot) < commitThreshold(members.count) && !window.approvedBy(slot, memberId);
   }
 
   /** Whether a record is still a parent of one of the node's own unacknowledged records. */
@@ -527,28 +519,32 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     return false;
   }
 
+  /** An acknowledgement of one of this node's pending records: a MAC under its token key, one SHA-512. */
   function onOffloadAck(frame: Frame): void {
     const id = frame.id as Uint8Array;
-    let own = false;
     const ids = persistence.pendingIds();
+    let own = false;
     for (let index = 0; index < ids.length; index++) if (hexId(ids[index]) === hexId(id)) own = true;
-    // Only an acknowledgement of one of this node's pending records is worth a verification (on a radio every node hears every ack).
+    // On a radio every node hears every acknowledgement: only its own are worth a hash.
     if (!own) return;
-    const message = encodeCbor(['SmartChain ack', id], 64);
-    verifyLater('a' + hexId(id), message, frame.signature as Uint8Array, config.aggregatorPublicKey, function (valid: boolean) {
-      if (!valid) count('ACK_SIGNATURE_INVALID');
-      else if (persistence.removePending(id)) {
-        counters.offload_acked++;
-        const slot = window.find(id);
-        if (slot >= 0) {
-          window.flags[slot] = (window.flags[slot] & ~FLAG_PINNED) | FLAG_OFFLOADED;
-          for (let parent = 0; parent < 2; parent++) {
-            const parentSlot = window.parentSlot[slot * 2 + parent];
-            if (parentSlot >= 0 && !pinnedByPending(parentSlot)) window.flags[parentSlot] &= ~FLAG_PINNED;
-          }
-        }
-      }
-    });
+    counters.crypto_hash++;
+    const expected = keyedMac(sha512, config.tokenKey, ackMessage(id));
+    const mac = frame.mac as Uint8Array;
+    let difference = 0;
+    for (let index = 0; index < TOKEN_MAC_BYTES; index++) difference |= expected[index] ^ mac[index];
+    if (difference !== 0) {
+      count('ACK_MAC_INVALID');
+      return;
+    }
+    if (!persistence.removePending(id)) return;
+    counters.offload_acked++;
+    const slot = window.find(id);
+    if (slot < 0) return;
+    window.flags[slot] = (window.flags[slot] & ~FLAG_PINNED) | FLAG_OFFLOADED;
+    for (let parent = 0; parent < 2; parent++) {
+      const parentSlot = window.parentSlot[slot * 2 + parent];
+      if (parentSlot >= 0 && !pinnedByPending(parentSlot)) window.flags[parentSlot] &= ~FLAG_PINNED;
+    }
   }
 
   function handle(linkIndex: number, bytes: Uint8Array, nowMs: number): void {
@@ -562,7 +558,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     const sender = frame.type === FRAME_HELLO ? frame.member : frame.type === FRAME_TOKEN_GRANT ? frame.granter : frame.type === FRAME_TOKEN_REQUEST ? frame.requester : -1;
     if (sender !== -1) members.heard(sender as number, nowMs);
     if (frame.type === FRAME_RECORD) onRecord(frame.record as Uint8Array, nowMs);
-    else if (frame.type === FRAME_TOKEN_REQUEST) onTokenRequest(frame, nowMs);
+    else if (frame.type === FRAME_TOKEN_REQUEST) onTokenRequest(frame);
     else if (frame.type === FRAME_TOKEN_GRANT) onTokenGrant(frame);
     else if (frame.type === FRAME_CHECKPOINT) onCheckpoint(frame);
     else if (frame.type === FRAME_OFFLOAD_ACK) onOffloadAck(frame);
@@ -586,6 +582,11 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
         count('CAPS_UNAVAILABLE');
         return;
       }
+      // A trade record this node owes an approval is approved directly: the walk may lead elsewhere, and a
+      // commit waits for approvals from a majority (the newest owed, so its ancestors gain too).
+      let owed = -1;
+      for (let slot = 0; slot < window.capacity; slot++) if (isOwed(slot) && (owed < 0 || window.arrival[slot] > window.arrival[owed])) owed = slot;
+      if (owed >= 0 && !window.idEquals(owed, caps[1], 0)) caps = [window.idOf(owed), caps[1]];
       const unsigned = current.record;
       unsigned.parents = caps;
       unsigned.pot = current.granters.slice().sort(function (left, right) {
@@ -705,7 +706,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       if (!token.ok) continue;
       broadcast({
         type: FRAME_TOKEN_GRANT, granter: token.value.granter, requester: token.value.requester, seq: token.value.seq,
-        slot: token.value.slot, signature: token.value.signature,
+        slot: token.value.slot, mac: token.value.mac,
       });
     }
   }
@@ -750,9 +751,8 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
         }
       }
       // One SHA-512 or one slice per tick at most (a SHA-512 is about 5 s of ESP32 time): the node's own
-      // record first, then a waiting token request once a nonce is ready, then precomputation.
+      // record first, then precomputation when a signature waits for it, then verification.
       else if (ownRecordReady()) completeIssue(issue as Issue);
-      else if (nonces !== null && deferredRequest !== null && nonces.count() > 0) onTokenRequest(deferredRequest, nowMs);
       else if (nonces !== null && (nonceWanted || verifyQueue.length === 0)) slice(nonces);
       else advanceVerification();
       resolveConflicts();
@@ -776,13 +776,8 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       return true;
     },
     approvalsOwed: function (): number {
-      const threshold = commitThreshold(members.count);
       let owed = 0;
-      for (let slot = 0; slot < window.capacity; slot++) {
-        if (!window.isUsed(slot) || window.issuer[slot] === memberId || (window.kind[slot] !== KIND_SOLD && window.kind[slot] !== KIND_BOUGHT)) continue;
-        if ((window.flags[slot] & FLAG_VALID) === 0 || (window.flags[slot] & FLAG_CONFLICT_LOSER) !== 0) continue;
-        if (window.validationCount(slot) < threshold && !window.approvedBy(slot, memberId)) owed++;
-      }
+      for (let slot = 0; slot < window.capacity; slot++) if (isOwed(slot)) owed++;
       return owed;
     },
     pendingIds: function (): Uint8Array[] {

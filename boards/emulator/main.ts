@@ -31,6 +31,7 @@ type Provisioning = {
   tokens_required?: number;
   slot_ms?: number;
   seed?: string;
+  token_key: string;
   /** Field operations per crypto slice (default: the node's); small enough to keep a slice under the board's bound. */
   verify_slice_units?: number;
 };
@@ -90,6 +91,7 @@ const node = startBoard(
   {
     memberId: provisioning.member,
     seed: provisioning.seed !== undefined ? hexToBytes(provisioning.seed) : undefined,
+    tokenKey: hexToBytes(provisioning.token_key),
     publicKey: members.filter(function (member) {
       return member.id === provisioning.member;
     }).map(function (member) {

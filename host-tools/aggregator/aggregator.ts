@@ -3,12 +3,13 @@
 // node:crypto signatures, every proof-of-time token, parents present, sequence numbers, balances and
 // conflicts over the whole history. It stores records durably, serves caps from the recent DAG, admits
 // members with consortium-signed membership records, runs the double auction and settles trades.
-import { createHash, createPrivateKey, sign, KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, sign, timingSafeEqual, KeyObject } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { encodeCbor } from '../../firmware/codec/cbor';
 import { keyPairFromSeed } from '../../firmware/crypto/ed25519';
 import { checkMemberKey } from '../../firmware/crypto/policy';
-import { FRAME_CHECKPOINT, FRAME_OFFLOAD_ACK, decodeToken, encodeFrame, tokenBytesToSign } from '../../firmware/frames';
+import { FRAME_CHECKPOINT, FRAME_OFFLOAD_ACK, ackMessage, decodeToken, encodeFrame, tokenMessage } from '../../firmware/frames';
+import { macHost, tokenKeyFor } from '../crypto/token-key';
 import { GENESIS_ID } from '../../firmware/ledger/caps';
 import {
   ValidationCode, checkIssuerKind, checkPotGranters, checkTimestamp, checkTokensMatch, commitThreshold, slotOf, spendOf, tradeMatches,
@@ -43,9 +44,8 @@ export type AggregatorOptions = {
 };
 
 /**
- * A record decoded ahead of validation, with the signature checks its validation will make (for the
- * members whose keys were known then), the role of each (a token's index, or RECORD_SIGNATURE) and,
- * once a verify pool has run them, their verdicts.
+ * A record decoded ahead of validation, with the signature check its validation will make (when the
+ * issuer's key was known then), its role (RECORD_SIGNATURE) and, once a verify pool has run it, its verdict.
  */
 export type PreparedRecord = { bytes: Uint8Array; decoded: Result<SignedRecord>; checks: SignatureCheck[]; roles: number[]; verdicts: boolean[] | null };
 
@@ -81,10 +81,13 @@ export class Aggregator {
   private statements: Record<string, Database.Statement>;
   /** Member id to public key; a member's key never changes, so entries never go stale (at most MEMBER_ID_MAX). */
   private memberKeys = new Map<number, Uint8Array>();
+  private tokenKeys = new Map<number, Uint8Array>();
+  private consortiumSeed: Uint8Array;
 
   constructor(options: AggregatorOptions) {
     this.db = openStore(options.dbPath);
     this.consortiumKey = privateKey(options.consortiumSeed);
+    this.consortiumSeed = options.consortiumSeed;
     this.aggregatorKey = privateKey(options.aggregatorSeed);
     this.consortiumPublicKey = keyPairFromSeed(options.consortiumSeed).publicKey;
     this.aggregatorPublicKey = keyPairFromSeed(options.aggregatorSeed).publicKey;
@@ -167,7 +170,7 @@ export class Aggregator {
    * Admits a member: the consortium signs a membership record (with any initial grant, the only way
    * Ecash enters) and it is stored like any record. Small-order and non-canonical keys are refused.
    */
-  addMember(publicKey: Uint8Array, grantEcash: number): { ok: true; id: number; record: string } | { ok: false; code: string; message: string } {
+  addMember(publicKey: Uint8Array, grantEcash: number): { ok: true; id: number; record: string; tokenKey: Uint8Array } | { ok: false; code: string; message: string } {
     const keyCode = checkMemberKey(publicKey);
     if (keyCode !== null) return { ok: false, code: keyCode, message: `member key refused: ${keyCode}` };
     if (this.statements.memberByKey.get(Buffer.from(publicKey))) return { ok: false, code: 'MEMBER_EXISTS', message: 'this key is already a member' };
@@ -182,7 +185,7 @@ export class Aggregator {
     const signature = new Uint8Array(sign(null, bytesToSign(payload), this.consortiumKey));
     const result = this.submit(encodeRecord(payload, signature, []));
     if (!result.ok) throw new Error(`the consortium's own membership record was refused: ${result.code}`);
-    return { ok: true, id, record: result.id };
+    return { ok: true, id, record: result.id, tokenKey: this.tokenKey(id) };
   }
 
   /** Two caps by the weighted walk over the recent DAG; the genesis id while the DAG is empty. */
@@ -208,27 +211,26 @@ export class Aggregator {
     return key;
   }
 
+  /** A member's proof-of-time token key, derived from the consortium seed (docs/ledger.md). */
+  tokenKey(id: number): Uint8Array {
+    let key = this.tokenKeys.get(id);
+    if (key === undefined) {
+      key = tokenKeyFor(this.consortiumSeed, id);
+      this.tokenKeys.set(id, key);
+    }
+    return key;
+  }
+
   /**
-   * Decodes a record and, when `withChecks`, lists the signature checks its validation will make: each
-   * token's (for a granter already a member) and the record's own. Reads only the immutable member keys,
-   * so it may run ahead of the records still being committed.
+   * Decodes a record and, when `withChecks`, lists the signature check its validation will make (tokens
+   * carry MACs, checked in validate). Reads only the immutable member keys, so it may run ahead of the
+   * records still being committed.
    */
   prepare(bytes: Uint8Array, withChecks: boolean): PreparedRecord {
     const decoded = decodeRecord(bytes, RECORD_WITH_TOKENS_BYTES_MAX);
     const prepared: PreparedRecord = { bytes, decoded, checks: [], roles: [], verdicts: null };
     if (decoded.ok && withChecks) {
-      const { record, payload, signature, tokens } = decoded.value;
-      if (record.kind !== KIND_MEMBERSHIP) {
-        tokens.forEach((bytes, index) => {
-          const token = decodeToken(bytes);
-          const key = token.ok ? this.memberKey(token.value.granter) : undefined;
-          if (token.ok && key !== undefined) {
-            const { granter, requester, seq, slot } = token.value;
-            prepared.checks.push({ message: tokenBytesToSign(granter, requester, seq, slot), signature: token.value.signature, publicKey: key });
-            prepared.roles.push(index);
-          }
-        });
-      }
+      const { record, payload, signature } = decoded.value;
       const key = record.kind === KIND_MEMBERSHIP ? this.consortiumPublicKey : this.memberKey(record.issuer);
       if (key !== undefined) {
         prepared.checks.push({ message: bytesToSign(payload), signature, publicKey: key });
@@ -239,8 +241,8 @@ export class Aggregator {
   }
 
   /**
-   * The verdict on one signature (a token's, by index, or the record's): the pool's when it checked this
-   * role with this key, else verified here. The message and signature of a role are fixed by the record's
+   * The verdict on a signature of the record: the pool's when it checked this role with this key, else
+   * verified here. The message and signature of a role are fixed by the record's
    * bytes, which prepare() decoded into the very object validated, so the role and key identify the check.
    */
   private verifySignature(prepared: PreparedRecord, role: number, publicKey: Uint8Array, signature: Uint8Array, message: () => Uint8Array): boolean {
@@ -283,12 +285,9 @@ export class Aggregator {
       }
       const tokenCode = checkTokensMatch(record, tokens, this.slotMs);
       if (tokenCode !== null) return { code: tokenCode, message: 'tokens must match the granters, issuer, seq and slot' };
-      for (const [index, token] of tokens.entries()) {
-        const granter = member(token.granter) as { public_key: Buffer };
-        const message = () => tokenBytesToSign(token.granter, token.requester, token.seq, token.slot);
-        if (!this.verifySignature(prepared, index, granter.public_key, token.signature, message)) {
-          return { code: 'TOKEN_SIGNATURE_INVALID', message: `token of granter ${token.granter}` };
-        }
+      for (const token of tokens) {
+        const mac = macHost(this.tokenKey(token.granter), tokenMessage(token.granter, token.requester, token.seq, token.slot));
+        if (!timingSafeEqual(mac, token.mac)) return { code: 'TOKEN_MAC_INVALID', message: `token of granter ${token.granter}` };
       }
     }
     const spend = spendOf(record);
@@ -414,12 +413,17 @@ export class Aggregator {
     }));
   }
 
-  /** The signed acknowledgement of an offloaded record: sent only once the record is durable. */
+  /**
+   * The acknowledgement of an offloaded record, sent only once the record is durable: a MAC under its
+   * issuer's token key, which only the issuer needs to check (one SHA-512 on its board, not a verification).
+   */
   acknowledge(id: string): Uint8Array {
     const bytes = Buffer.from(id, 'hex');
+    const stored = this.record(id);
+    if (stored === undefined) throw new Error(`record ${id} is not stored`);
     this.statements.insertAck.run(bytes, this.now());
-    const signature = new Uint8Array(sign(null, encodeCbor(['SmartChain ack', new Uint8Array(bytes)], 64), this.aggregatorKey));
-    return encodeFrame({ type: FRAME_OFFLOAD_ACK, batch: 0, id: new Uint8Array(bytes), signature });
+    const mac = macHost(this.tokenKey(stored.issuer), ackMessage(new Uint8Array(bytes)));
+    return encodeFrame({ type: FRAME_OFFLOAD_ACK, batch: 0, id: new Uint8Array(bytes), mac });
   }
 
   /** A signed balance checkpoint frame for a light node. */

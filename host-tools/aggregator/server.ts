@@ -221,7 +221,7 @@ export function startServer(aggregator: Aggregator, options: ServerOptions): Pro
       if (typeof grant !== 'number' || !Number.isInteger(grant) || grant < 0 || grant > 1e12) throw new ApiError(400, 'BAD_GRANT', 'grant must be an integer 0..10^12');
       const result = aggregator.addMember(new Uint8Array(Buffer.from(input.public_key, 'hex')), grant);
       if (!result.ok) throw new ApiError(409, result.code, result.message);
-      return send(response, 201, { id: result.id, record: result.record });
+      return send(response, 201, { id: result.id, record: result.record, token_key: Buffer.from(result.tokenKey).toString('hex') });
     }
     if (method === 'GET' && path[0] === 'trades' && path.length === 1) return send(response, 200, { trades: aggregator.trades(100) });
     if (method === 'POST' && path[0] === 'auction' && path.length === 1) {

@@ -1,13 +1,17 @@
 // Provisioning for emulated boards: member ids, key seeds and the keys every board is told about,
 // written as the provision.json a real board reads (docs/boards.md), all derived from one seed.
 import { publicKeyFromSeed } from '../crypto/verify-host';
+import { tokenKeyFor } from '../crypto/token-key';
 
 export type Provisioned = { member: number; seed: Uint8Array; publicKey: Uint8Array; json: string };
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
+/** The consortium seed of every emulated ledger (the aggregator derives token keys from it). */
+export const EMULATED_CONSORTIUM_SEED = new Uint8Array(32).fill(0xc0);
+
 export function provisionBoards(count: number, random: () => number, options: { balance?: number; heapBytesBudget?: number; tickIntervalMs?: number; tokensRequired?: number; slotMs?: number } = {}) {
-  const consortium = publicKeyFromSeed(new Uint8Array(32).fill(0xc0));
+  const consortium = publicKeyFromSeed(EMULATED_CONSORTIUM_SEED);
   const aggregatorSeed = new Uint8Array(32).fill(0xa9);
   const aggregator = publicKeyFromSeed(aggregatorSeed);
   const boards = Array.from({ length: count }, (_, index) => {
@@ -21,7 +25,7 @@ export function provisionBoards(count: number, random: () => number, options: { 
     boards: boards.map((board): Provisioned => ({
       ...board,
       json: JSON.stringify({
-        member: board.member, seed: hex(board.seed), consortium_public_key: hex(consortium), aggregator_public_key: hex(aggregator), members,
+        member: board.member, seed: hex(board.seed), token_key: hex(tokenKeyFor(EMULATED_CONSORTIUM_SEED, board.member)), consortium_public_key: hex(consortium), aggregator_public_key: hex(aggregator), members,
         heap_bytes_budget: options.heapBytesBudget ?? 184312, tick_interval_ms: options.tickIntervalMs ?? 50,
         tokens_required: options.tokensRequired ?? 1, slot_ms: options.slotMs ?? 60000,
       }),

@@ -64,6 +64,8 @@ export class World {
   private radioLoss = 0;
   private queue: Delivery[] = [];
   private order = 0;
+  /** When each UART line (a sender and its port) is free again: a UART sends one byte after another. */
+  private lineFreeMs = new Map<string, number>();
   readonly trace: string[] = [];
   readonly stats: WorldStats = { uart_bytes: 0, uart_bytes_lost: 0, radio_sent: 0, radio_lost: 0, radio_collided: 0, radio_refused_duty_cycle: 0, radio_airtime_ms: 0 };
 
@@ -110,7 +112,19 @@ export class World {
    */
   connectHost(board: EmulatedBoard, port: number, receive: HostReceiver, baud = 115200): { send(bytes: Uint8Array): void } {
     this.hostCables.push({ board, port, baud, receive });
-    return { send: (bytes) => this.inject(board, port, bytes.slice(), 'uart', (bytes.length * 10 * 1000) / baud) };
+    return {
+      send: (bytes) => {
+        const atMs = this.lineDone(`host>${board.name}:${port}`, this.nowMs, bytes.length, baud);
+        this.inject(board, port, bytes.slice(), 'uart', atMs - this.nowMs);
+      },
+    };
+  }
+
+  /** When `count` bytes written at `sentAt` on a line have all arrived: after what the line was still sending. */
+  private lineDone(line: string, sentAt: number, count: number, baud: number): number {
+    const done = Math.max(sentAt, this.lineFreeMs.get(line) ?? 0) + (count * 10 * 1000) / baud;
+    this.lineFreeMs.set(line, done);
+    return done;
   }
 
   /** The host's own radio on the LoRa channel (a gateway): airtime and its duty cycle apply to it as well. */
@@ -144,13 +158,14 @@ export class World {
           }
           kept.push(this.random() < cable.corruptProbability ? byte ^ (1 << Math.floor(this.random() * 8)) : byte);
         }
-        const durationMs = (bytes.length * 10 * 1000) / cable.baud;
-        this.queue.push({ atMs: sentAt + durationMs, order: this.order++, to, bytes: Uint8Array.from(kept), kind: board.profile === 'emulator' ? 'frame' : 'uart' });
+        const atMs = this.lineDone(`${board.name}:${item.port}`, sentAt, bytes.length, cable.baud);
+        this.queue.push({ atMs, order: this.order++, to, bytes: Uint8Array.from(kept), kind: board.profile === 'emulator' ? 'frame' : 'uart' });
       }
       for (const cable of this.hostCables) {
         if (cable.board !== board || cable.port !== item.port) continue;
         this.stats.uart_bytes += item.bytes.length;
-        this.queue.push({ atMs: sentAt + (item.bytes.length * 10 * 1000) / cable.baud, order: this.order++, to: cable.receive, bytes: item.bytes.slice(), kind: 'uart' });
+        const atMs = this.lineDone(`${board.name}:${item.port}`, sentAt, item.bytes.length, cable.baud);
+        this.queue.push({ atMs, order: this.order++, to: cable.receive, bytes: item.bytes.slice(), kind: 'uart' });
       }
     }
   }

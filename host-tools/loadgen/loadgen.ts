@@ -6,7 +6,8 @@ import { createPrivateKey, sign, KeyObject } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { keyPairFromSeed } from '../../firmware/crypto/ed25519';
-import { encodeToken, tokenBytesToSign } from '../../firmware/frames';
+import { encodeToken, tokenMessage } from '../../firmware/frames';
+import { macHost } from '../crypto/token-key';
 import { KIND_BOUGHT, KIND_DEMAND, KIND_OFFER, LedgerRecord, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
 import { seededRandom } from '../random';
 
@@ -27,7 +28,7 @@ export type LoadOptions = {
   inFlight?: number;
 };
 
-type Participant = { id: number; seed: Uint8Array; key: KeyObject; seq: number };
+type Participant = { id: number; seed: Uint8Array; key: KeyObject; tokenKey: Uint8Array; seq: number };
 
 export function call(agent: Agent, url: string, method: string, path: string, body: Uint8Array | string | null, headers: Record<string, string>): Promise<{ status: number; json: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
@@ -63,7 +64,10 @@ export async function runLoad(options: LoadOptions): Promise<{ sent: number; acc
       authorization: `Bearer ${options.adminToken}`, 'content-type': 'application/json',
     });
     if (answer.status !== 201) throw new Error(`registering a member failed: ${answer.status} ${JSON.stringify(answer.json)}`);
-    participants.push({ id: answer.json.id as number, seed, key: createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' }), seq: 0 });
+    participants.push({
+      id: answer.json.id as number, seed, key: createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' }),
+      tokenKey: new Uint8Array(Buffer.from(answer.json.token_key as string, 'hex')), seq: 0,
+    });
   }
   if (participants.length < 3) throw new Error('at least 3 members are needed (two granters per record)');
   const caps = await call(agent, options.url, 'GET', '/v1/caps', null, {});
@@ -97,8 +101,8 @@ export async function runLoad(options: LoadOptions): Promise<{ sent: number; acc
     const slot = Math.floor(timeMs / slotMs);
     const tokens = granters.map((granter) => {
       const forged = options.attack === 'forged-token' && index % 10 === 0;
-      const tokenSignature = new Uint8Array(sign(null, tokenBytesToSign(granter.id, record.issuer, record.seq, slot), forged ? issuer.key : granter.key));
-      return encodeToken({ granter: granter.id, requester: record.issuer, seq: record.seq, slot, signature: tokenSignature });
+      const mac = macHost(forged ? issuer.tokenKey : granter.tokenKey, tokenMessage(granter.id, record.issuer, record.seq, slot));
+      return encodeToken({ granter: granter.id, requester: record.issuer, seq: record.seq, slot, mac });
     });
     const bytes = encodeRecord(payload, signature, tokens);
     if (options.attack === 'spam' && index % 10 === 0) return bytes.subarray(0, 20 + (index % 50));

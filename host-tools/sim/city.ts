@@ -11,7 +11,8 @@ import { Aggregator } from '../aggregator/aggregator';
 import { loadBoard } from '../build/boards';
 import { COSTS } from '../emulator/cost-model';
 import { EmulatedBoard, WORLD_EPOCH_MS } from '../emulator/board';
-import { provisionBoards } from '../emulator/provision';
+import { EMULATED_CONSORTIUM_SEED, provisionBoards } from '../emulator/provision';
+import { tokenKeyFor } from '../crypto/token-key';
 import { World, seededRandom, slidingHourMaxPercent } from '../emulator/world';
 import { verifyHost } from '../crypto/verify-host';
 import { Gateway } from './gateway';
@@ -91,7 +92,7 @@ export async function runCity(options: CityOptions) {
   for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
   const wallMs = () => WORLD_EPOCH_MS + Math.floor(world.nowMs);
   const aggregator = new Aggregator({
-    dbPath, consortiumSeed: new Uint8Array(32).fill(0xc0), aggregatorSeed: provisioned.aggregatorSeed, tokensRequired: TOKENS_REQUIRED,
+    dbPath, consortiumSeed: EMULATED_CONSORTIUM_SEED, aggregatorSeed: provisioned.aggregatorSeed, tokensRequired: TOKENS_REQUIRED,
     slotMs: SLOT_MS, now: wallMs, random: seededRandom(options.seed + 1), surplusEnergyWh: 0,
   });
   for (const entry of provisioned.boards) {
@@ -199,7 +200,7 @@ export async function runCity(options: CityOptions) {
       nativeEd25519: { verify: verifyHost, sign: (message) => new Uint8Array(sign(null, message, key)) },
     };
     attackNode = createNode(platform, {
-      memberId: entry.member, seed: entry.seed, publicKey: entry.publicKey, heapBytesBudget: 1000000, consortiumPublicKey: provisioned.consortiumPublicKey,
+      memberId: entry.member, seed: entry.seed, publicKey: entry.publicKey, tokenKey: tokenKeyFor(EMULATED_CONSORTIUM_SEED, entry.member), heapBytesBudget: 1000000, consortiumPublicKey: provisioned.consortiumPublicKey,
       aggregatorPublicKey: aggregator.aggregatorPublicKey, tokensRequired: TOKENS_REQUIRED, slotMs: SLOT_MS,
       members: provisioned.boards.map((board) => ({ id: board.member, publicKey: board.publicKey, balance: BALANCE })),
     });
@@ -231,14 +232,14 @@ export async function runCity(options: CityOptions) {
 
   /**
    * The Sybil member: two records in each slot it attacks, with forged tokens (two real members named as
-   * granters, random signatures) until it has a real record of its own, then replaying that record's tokens.
+   * granters, random MACs) until it has a real record of its own, then replaying that record's tokens.
    */
-  let sybilTokens: { seq: number; slot: number; granters: number[]; signatures: Uint8Array[] } | null = null;
+  let sybilTokens: { seq: number; slot: number; granters: number[]; macs: Uint8Array[] } | null = null;
   function sybil(): void {
     const entry = provisioned.boards[memberCount - 1];
     const key = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, Buffer.from(entry.seed)]), format: 'der', type: 'pkcs8' });
     const tokens = sybilTokens ?? {
-      seq: 0, slot: slotOf(wallMs(), SLOT_MS), granters: [1, 2], signatures: [0, 1].map(() => Uint8Array.from({ length: 64 }, () => Math.floor(random() * 256))),
+      seq: 0, slot: slotOf(wallMs(), SLOT_MS), granters: [1, 2], macs: [0, 1].map(() => Uint8Array.from({ length: 32 }, () => Math.floor(random() * 256))),
     };
     for (let copy = 0; copy < 2; copy++) {
       const record: LedgerRecord = {
@@ -249,7 +250,7 @@ export async function runCity(options: CityOptions) {
       sendAttack(encodeFrame({ type: FRAME_RECORD, record: encodeRecord(payload, signature, []) }));
       sendAttack(encodeFrame({ type: FRAME_OFFLOAD, batch: record.seq, record: encodeRecord(payload, signature, []) }));
       tokens.granters.forEach((granter, index) => {
-        sendAttack(encodeFrame({ type: FRAME_TOKEN_GRANT, granter, requester: entry.member, seq: record.seq, slot: tokens.slot, signature: tokens.signatures[index] }));
+        sendAttack(encodeFrame({ type: FRAME_TOKEN_GRANT, granter, requester: entry.member, seq: record.seq, slot: tokens.slot, mac: tokens.macs[index] }));
       });
     }
   }
@@ -438,12 +439,12 @@ export async function runCity(options: CityOptions) {
 
 }
 
-/** The granters and token signatures stored with a record (what a Sybil member would replay). */
-function tokensOf(raw: Buffer, slot: number): { seq: number; slot: number; granters: number[]; signatures: Uint8Array[] } | null {
+/** The granters and token MACs stored with a record (what a Sybil member would replay). */
+function tokensOf(raw: Buffer, slot: number): { seq: number; slot: number; granters: number[]; macs: Uint8Array[] } | null {
   const decoded = decodeRecord(new Uint8Array(raw), RECORD_WITH_TOKENS_BYTES_MAX);
   if (!decoded.ok) return null;
   const tokens = decoded.value.tokens.map((bytes) => decodeToken(bytes)).filter((token) => token.ok).map((token) => (token as { value: Token }).value);
-  return { seq: decoded.value.record.seq, slot, granters: tokens.map((token) => token.granter), signatures: tokens.map((token) => token.signature) };
+  return { seq: decoded.value.record.seq, slot, granters: tokens.map((token) => token.granter), macs: tokens.map((token) => token.mac) };
 }
 
 /** The newest records of the DAG with their parents, for the report's drawing. */

@@ -54,6 +54,7 @@ export class Gateway {
     }
     const frame = decoded.value;
     if (frame.type === FRAME_OFFLOAD) {
+
       const record = decodeRecord(frame.record as Uint8Array, RECORD_BYTES_MAX);
       if (!record.ok) {
         this.count(record.code, 0);
@@ -75,7 +76,7 @@ export class Gateway {
       const offload = this.offloads.get(frame.requester as number);
       if (offload !== undefined && offload.seq === frame.seq && offload.tokens.size < this.tokensRequired) {
         const granter = frame.granter as number;
-        offload.tokens.set(granter, encodeToken({ granter, requester: offload.issuer, seq: offload.seq, slot: frame.slot as number, signature: frame.signature as Uint8Array }));
+        offload.tokens.set(granter, encodeToken({ granter, requester: offload.issuer, seq: offload.seq, slot: frame.slot as number, mac: frame.mac as Uint8Array }));
         this.complete(offload.issuer);
       }
     }

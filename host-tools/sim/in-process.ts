@@ -3,6 +3,7 @@
 // that delivers frames after a delay, losing some with a seeded probability. The consortium issues the
 // membership records that start the DAG. Used by `smartchain demo`, the ledger scenario tests and the
 // benches; the same seed replays the same run.
+import { tokenKeyFor } from '../crypto/token-key';
 import { createPrivateKey, sign, KeyObject } from 'node:crypto';
 import { createNode, FullLightNode } from '../../firmware/node';
 import { GENESIS_ID } from '../../firmware/ledger/caps';
@@ -129,6 +130,7 @@ export class InProcessWorld {
     return createNode(this.platformFor(entry), {
       memberId: entry.id,
       seed: entry.seed,
+      tokenKey: tokenKeyFor(this.consortiumSeed, entry.id),
       // A host-class light node: the emulated boards run with their own, smaller budgets.
       heapBytesBudget: this.options.heapBytesBudget ?? 1000000,
       consortiumPublicKey: this.consortiumPublicKey,

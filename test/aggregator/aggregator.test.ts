@@ -10,7 +10,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { encodeCbor } from '../../firmware/codec/cbor';
 import { keyPairFromSeed } from '../../firmware/crypto/ed25519';
-import { decodeFrame, encodeToken, tokenBytesToSign } from '../../firmware/frames';
+import { ackMessage, decodeFrame, encodeToken, tokenMessage } from '../../firmware/frames';
+import { macHost, tokenKeyFor } from '../../host-tools/crypto/token-key';
 import { KIND_BOUGHT, KIND_DEMAND, KIND_OFFER, KIND_SOLD, LedgerRecord, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
 import { Aggregator, PreparedRecord, SubmitResult } from '../../host-tools/aggregator/aggregator';
 import { runDoubleAuction } from '../../host-tools/aggregator/auction';
@@ -22,10 +23,12 @@ import { createRng, testSeed } from '../support/rng';
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 type Member = { id: number; seed: Uint8Array; key: KeyObject; seq: number };
 
+const CONSORTIUM_SEED = new Uint8Array(32).fill(1);
+
 function fresh(now = { ms: 1795000000000 }) {
   const directory = mkdtempSync(join(tmpdir(), 'smartchain-aggregator-'));
   const aggregator = new Aggregator({
-    dbPath: join(directory, 'a.sqlite'), consortiumSeed: new Uint8Array(32).fill(1), aggregatorSeed: new Uint8Array(32).fill(2),
+    dbPath: join(directory, 'a.sqlite'), consortiumSeed: CONSORTIUM_SEED, aggregatorSeed: new Uint8Array(32).fill(2),
     now: () => now.ms, random: createRng(9).next,
   });
   return { aggregator, directory, now };
@@ -43,7 +46,7 @@ function admit(aggregator: Aggregator, count: number, grant: number): Member[] {
 }
 
 /** A record with proper tokens from the next two members; `tamper` edits it before signing. */
-function make(aggregator: Aggregator, members: Member[], issuer: Member, fields: Partial<LedgerRecord>, nowMs: number, tamper?: { tokenKey?: KeyObject; tokens?: number }) {
+function make(aggregator: Aggregator, members: Member[], issuer: Member, fields: Partial<LedgerRecord>, nowMs: number, tamper?: { tokenKey?: Uint8Array; tokens?: number }) {
   const others = members.filter((entry) => entry !== issuer).slice(0, 2).sort((a, b) => a.id - b.id);
   issuer.seq++;
   const record: LedgerRecord = {
@@ -54,7 +57,7 @@ function make(aggregator: Aggregator, members: Member[], issuer: Member, fields:
   const signature = new Uint8Array(sign(null, bytesToSign(payload), issuer.key));
   const slot = aggregator.slotOf(record.timeMs);
   const tokens = others.slice(0, tamper?.tokens ?? 2).map((granter) =>
-    encodeToken({ granter: granter.id, requester: record.issuer, seq: record.seq, slot, signature: new Uint8Array(sign(null, tokenBytesToSign(granter.id, record.issuer, record.seq, slot), tamper?.tokenKey ?? granter.key)) }),
+    encodeToken({ granter: granter.id, requester: record.issuer, seq: record.seq, slot, mac: macHost(tamper?.tokenKey ?? aggregator.tokenKey(granter.id), tokenMessage(granter.id, record.issuer, record.seq, slot)) }),
   );
   return { bytes: encodeRecord(payload, signature, tokens), record };
 }
@@ -100,7 +103,7 @@ test('every validation failure has its code and stores nothing', () => {
   assert.is(code(make(aggregator, members, a, { timeMs: now.ms + 3600000 }, now.ms).bytes), 'TIMESTAMP_FUTURE');
   assert.is(code(make(aggregator, members, a, { issuer: 99 }, now.ms).bytes), 'ISSUER_UNKNOWN');
   assert.is(code(make(aggregator, members, a, {}, now.ms, { tokens: 1 }).bytes), 'TOKEN_MISMATCH');
-  assert.is(code(make(aggregator, members, a, {}, now.ms, { tokenKey: a.key }).bytes), 'TOKEN_SIGNATURE_INVALID');
+  assert.is(code(make(aggregator, members, a, {}, now.ms, { tokenKey: aggregator.tokenKey(a.id) }).bytes), 'TOKEN_MAC_INVALID');
   assert.is(code(make(aggregator, members, a, { pot: [2] }, now.ms).bytes), 'POT_TOO_FEW');
   assert.is(code(make(aggregator, members, a, { parents: [new Uint8Array(16).fill(7), new Uint8Array(16).fill(7)] }, now.ms).bytes), 'PARENT_UNKNOWN');
   const first = make(aggregator, members, a, {}, now.ms);
@@ -187,7 +190,7 @@ test('trades settle under the commit rule and Ecash is conserved after every ste
   assert.ok((aggregator.dag.validationCount(trade.bought_id) as number) >= threshold);
 });
 
-test('acknowledgements and checkpoints are signed by the aggregator\'s key', () => {
+test('an acknowledgement is a MAC under its issuer\'s token key; a checkpoint is signed by the aggregator\'s key', () => {
   const { aggregator, now } = fresh();
   const members = admit(aggregator, 3, 777);
   const result = aggregator.submit(make(aggregator, members, members[0], {}, now.ms).bytes);
@@ -196,7 +199,9 @@ test('acknowledgements and checkpoints are signed by the aggregator\'s key', () 
   const ack = decodeFrame(aggregator.acknowledge(result.id));
   assert.ok(ack.ok);
   if (ack.ok) {
-    assert.ok(verifyHost(encodeCbor(['SmartChain ack', ack.value.id as Uint8Array], 64), ack.value.signature as Uint8Array, aggregator.aggregatorPublicKey));
+    const mac = Buffer.from(ack.value.mac as Uint8Array).toString('hex');
+    assert.is(mac, Buffer.from(macHost(tokenKeyFor(CONSORTIUM_SEED, members[0].id), ackMessage(ack.value.id as Uint8Array))).toString('hex'));
+    assert.is.not(mac, Buffer.from(macHost(tokenKeyFor(CONSORTIUM_SEED, members[1].id), ackMessage(ack.value.id as Uint8Array))).toString('hex'));
   }
   const checkpoint = decodeFrame(aggregator.checkpoint(2) as Uint8Array);
   assert.ok(checkpoint.ok);
@@ -214,7 +219,7 @@ test('after a restart on the same file the recent DAG is rebuilt and caps still 
   for (let index = 0; index < 10; index++) assert.ok(aggregator.submit(make(aggregator, members, members[index % 3], {}, now.ms).bytes).ok);
   const records = aggregator.stats().records;
   aggregator.close();
-  const again = new Aggregator({ dbPath: join(directory, 'a.sqlite'), consortiumSeed: new Uint8Array(32).fill(1), aggregatorSeed: new Uint8Array(32).fill(2), now: () => now.ms });
+  const again = new Aggregator({ dbPath: join(directory, 'a.sqlite'), consortiumSeed: CONSORTIUM_SEED, aggregatorSeed: new Uint8Array(32).fill(2), now: () => now.ms });
   assert.is(again.stats().records, records);
   assert.is(again.dag.size, records);
   for (const cap of again.selectCaps()) assert.ok(again.record(Buffer.from(cap).toString('hex')));
@@ -272,7 +277,7 @@ test('through the verify pool the same records are accepted and refused with the
   };
   const [a, b] = members;
   for (let index = 0; index < 12; index++) submit(make(reference, members, members[index % 4], {}, now.ms).bytes);
-  submit(make(reference, members, a, {}, now.ms, { tokenKey: a.key }).bytes);
+  submit(make(reference, members, a, {}, now.ms, { tokenKey: reference.tokenKey(a.id) }).bytes);
   const tampered = make(reference, members, b, {}, now.ms).bytes;
   tampered[tampered.length - 1] ^= 1;
   submit(tampered);
@@ -281,7 +286,7 @@ test('through the verify pool the same records are accepted and refused with the
   submit(new Uint8Array([0xd2, 0x84]));
   submit(sequence[6]);
   for (let index = 0; index < 6; index++) submit(make(reference, members, members[index % 4], {}, now.ms).bytes);
-  assert.ok(expected.includes('TOKEN_SIGNATURE_INVALID') && expected.includes('SIGNATURE_INVALID') && expected.includes('ISSUER_UNKNOWN'), expected.join(','));
+  assert.ok(expected.includes('TOKEN_MAC_INVALID') && expected.includes('SIGNATURE_INVALID') && expected.includes('ISSUER_UNKNOWN'), expected.join(','));
 
   const pool = await VerifyPool.start(2);
   const codes: string[] = [];
@@ -301,7 +306,7 @@ test('through the verify pool the same records are accepted and refused with the
     await pool.close();
   }
   assert.equal(codes, expected);
-  assert.ok(checked >= 3 * 18, `${checked} signatures checked by the pool`);
+  assert.ok(checked >= 18, `${checked} signatures checked by the pool`);
   assert.equal(pooled.stats(), reference.stats());
   assert.equal(pooled.members(), reference.members());
 });

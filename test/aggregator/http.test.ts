@@ -59,7 +59,7 @@ test('the API answers, validates and rejects bad input with a code', async () =>
     assert.is(stats.records, 5 + 180, 'five membership records and the honest traffic, nothing of the attack');
     assert.is(stats.ecash_total, 5 * 1000000);
     const forged = await runLoad({ url, adminToken: token, members: 3, count: 50, attack: 'forged-token', seed: 4 });
-    assert.is(forged.codes.TOKEN_SIGNATURE_INVALID, 5);
+    assert.is(forged.codes.TOKEN_MAC_INVALID, 5);
     const spam = await runLoad({ url, adminToken: token, members: 3, count: 50, attack: 'spam', seed: 5 });
     assert.is(spam.rejected, 5);
     const member = (await call(agent, url, 'GET', '/v1/members/1', null, {})).json;

@@ -1,6 +1,6 @@
 // The aggregator's serial link against a real pseudo-terminal: a light node's offload (the record, then
 // its tokens as grants, in UART framing, after line noise and a malformed frame) is validated, stored
-// and acknowledged on the line with the aggregator's signature, and the record is then served over HTTP.
+// and acknowledged on the line with a MAC under the issuer's token key, and the record is then served over HTTP.
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,13 +9,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { UartDeframer, encodeUartFrame } from '../../boards/drivers/uart-framing';
 import { encodeCbor } from '../../firmware/codec/cbor';
-import { FRAME_OFFLOAD, FRAME_OFFLOAD_ACK, FRAME_TOKEN_GRANT, Frame, decodeFrame, encodeFrame, tokenBytesToSign } from '../../firmware/frames';
-import { keyPairFromSeed } from '../../firmware/crypto/ed25519';
+import { FRAME_OFFLOAD, FRAME_OFFLOAD_ACK, FRAME_TOKEN_GRANT, Frame, ackMessage, decodeFrame, encodeFrame, tokenMessage } from '../../firmware/frames';
+import { macHost, tokenKeyFor } from '../../host-tools/crypto/token-key';
 import { slotOf } from '../../firmware/ledger/rules';
 import { GENESIS_ID } from '../../firmware/ledger/caps';
 import { Aggregator } from '../../host-tools/aggregator/aggregator';
 import { secretsFor } from '../../host-tools/aggregator/server';
-import { KIND_OFFER, signFast, signRecord, testKey, verifyFast } from '../support/records';
+import { KIND_OFFER, signRecord, testKey } from '../support/records';
 
 function waitFor(child: ChildProcess, pattern: RegExp): Promise<RegExpExecArray> {
   return new Promise((resolve, reject) => {
@@ -51,7 +51,7 @@ test('an offload over the serial link is stored and acknowledged on the line', a
     const record = signRecord({ kind: KIND_OFFER, issuer: 1, seq: 1, timeMs, parents: [GENESIS_ID, GENESIS_ID], pot: [2, 3], energyWh: 4000, ecash: 1000 }, keys[0]);
     const frames: Frame[] = [{ type: FRAME_OFFLOAD, batch: 1, record: record.bytes }];
     for (const granter of [2, 3]) {
-      frames.push({ type: FRAME_TOKEN_GRANT, granter, requester: 1, seq: 1, slot, signature: signFast(tokenBytesToSign(granter, 1, 1, slot), keys[granter - 1]) });
+      frames.push({ type: FRAME_TOKEN_GRANT, granter, requester: 1, seq: 1, slot, mac: macHost(tokenKeyFor(secrets.consortiumSeed, granter), tokenMessage(granter, 1, 1, slot)) });
     }
     const acks: Frame[] = [];
     const deframer = new UartDeframer(256, (payload) => {
@@ -65,8 +65,8 @@ test('an offload over the serial link is stored and acknowledged on the line', a
     for (let waited = 0; waited < 100 && acks.length === 0; waited++) await new Promise((resolve) => setTimeout(resolve, 100));
     assert.is(acks.length, 1, 'one acknowledgement on the line');
     assert.equal(acks[0].id, record.id);
-    const aggregatorKey = keyPairFromSeed(secrets.aggregatorSeed).publicKey;
-    assert.ok(verifyFast(encodeCbor(['SmartChain ack', record.id], 64), acks[0].signature as Uint8Array, aggregatorKey), 'signed by the aggregator');
+    const mac = macHost(tokenKeyFor(secrets.consortiumSeed, 1), ackMessage(record.id));
+    assert.is(Buffer.from(acks[0].mac as Uint8Array).toString('hex'), Buffer.from(mac).toString('hex'), 'a MAC under the issuer\'s token key');
     const response = await fetch(`${url}/v1/records/${Buffer.from(record.id).toString('hex')}`);
     assert.is(response.status, 200);
   } finally {

@@ -19,7 +19,7 @@ test('the public key is derived in slices of at most one point operation, then t
     randomBytes: (count) => Uint8Array.from({ length: count }, () => (random = (random * 48271) % 2147483647) & 255),
   };
   const node = createNode(platform, {
-    memberId: 1, seed, heapBytesBudget: 184312, consortiumPublicKey: new Uint8Array(32), aggregatorPublicKey: new Uint8Array(32),
+    memberId: 1, seed, tokenKey: new Uint8Array(32), heapBytesBudget: 184312, consortiumPublicKey: new Uint8Array(32), aggregatorPublicKey: new Uint8Array(32),
     startVerify: startFastVerify, verifySliceUnits: 1,
     createNonceStock: (kv, secret, publicKey, randomBytes) => new NonceStock(kv, secret, publicKey, 2, randomBytes),
     derivePublicKey: (secret) => new ScalarBaseJob(secretScalar(secret)),

@@ -8,13 +8,15 @@ import nacl from 'tweetnacl';
 import { CborValue, encodeCbor } from '../../firmware/codec/cbor';
 import {
   Frame, FRAME_BYTES_MAX, FRAME_CAP_REPLY, FRAME_HELLO, FRAME_RECORD, FRAME_SCHEMAS, FRAME_TOKEN_GRANT, FRAME_TOKEN_REQUEST,
-  decodeFrame, decodeToken, encodeFrame, encodeToken, tokenBytesToSign,
+  decodeFrame, decodeToken, encodeFrame, encodeToken, keyedMac, tokenMessage,
 } from '../../firmware/frames';
 import {
   FIELD, KIND_NAMES, KIND_SOLD, LedgerRecord, RECORD_BYTES_MAX, RECORD_WITH_TOKENS_BYTES_MAX, bytesToSign, decodeRecord,
   encodePayload,
 } from '../../firmware/records';
 import { REJECTION_CODES } from '../../firmware/rejections';
+import { sha512 } from '../../firmware/crypto/ed25519';
+import { macHost, tokenKeyFor } from '../../host-tools/crypto/token-key';
 import { KINDS, randomRecord, signFast, signRecord, testKey, verifyFast } from '../support/records';
 import { createRng, testSeed } from '../support/rng';
 
@@ -101,11 +103,11 @@ test('sizes per kind fit one LoRa frame at SF7/SF8 and match docs/wire-format.md
 });
 
 test('proof-of-time tokens ride in the unprotected header without changing the id', () => {
-  const granter = testKey(9);
+  const granterKey = new Uint8Array(32).fill(9);
   const record = typical(KIND_SOLD);
   const token = encodeToken({
     granter: 3, requester: record.issuer, seq: record.seq, slot: 99,
-    signature: nacl.sign.detached(tokenBytesToSign(3, record.issuer, record.seq, 99), granter.secretKey),
+    mac: keyedMac(sha512, granterKey, tokenMessage(3, record.issuer, record.seq, 99)),
   });
   const bare = signRecord(record, key);
   const withTokens = signRecord(record, key, [token, token]);
@@ -118,6 +120,18 @@ test('proof-of-time tokens ride in the unprotected header without changing the i
   const parsed = decodeToken(token);
   assert.ok(parsed.ok);
   assert.is((decodeToken(token.subarray(0, 20)) as { code: string }).code, 'CBOR_TRUNCATED');
+});
+
+test('a token MAC is the same on the board (tweetnacl) and the aggregator (node:crypto), and binds key and fields', () => {
+  const key = tokenKeyFor(new Uint8Array(32).fill(0xc0), 3);
+  assert.is(key.length, 32);
+  assert.is.not(hex(key), hex(tokenKeyFor(new Uint8Array(32).fill(0xc0), 4)));
+  const mac = keyedMac(sha512, key, tokenMessage(3, 12, 4001, 2991666));
+  assert.is(mac.length, 32);
+  assert.is(hex(mac), hex(macHost(key, tokenMessage(3, 12, 4001, 2991666))));
+  for (const other of [macHost(tokenKeyFor(new Uint8Array(32).fill(0xc0), 4), tokenMessage(3, 12, 4001, 2991666)), macHost(key, tokenMessage(3, 12, 4002, 2991666)), macHost(key, tokenMessage(3, 12, 4001, 2991667)), macHost(key, tokenMessage(3, 13, 4001, 2991666))]) {
+    assert.is.not(hex(other), hex(mac));
+  }
 });
 
 function codeOf(bytes: Uint8Array): string {
@@ -200,7 +214,7 @@ test('link frames round-trip and reject bad shapes with codes', () => {
   const frames: Frame[] = [
     { type: FRAME_HELLO, member: 12, seqNext: 4001 },
     { type: FRAME_TOKEN_REQUEST, requester: 12, seq: 4001, slot: 2991666, granters: [3, 7] },
-    { type: FRAME_TOKEN_GRANT, granter: 3, requester: 12, seq: 4001, slot: 2991666, signature: new Uint8Array(64).fill(5) },
+    { type: FRAME_TOKEN_GRANT, granter: 3, requester: 12, seq: 4001, slot: 2991666, mac: new Uint8Array(32).fill(5) },
     { type: FRAME_CAP_REPLY, caps: [new Uint8Array(16).fill(1), new Uint8Array(16).fill(2)] },
     { type: FRAME_RECORD, record: signRecord(typical(KIND_SOLD), key).bytes },
   ];

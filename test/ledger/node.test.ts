@@ -5,8 +5,8 @@ import { createPrivateKey, sign } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { keyPairFromSeed, recordId } from '../../firmware/crypto/ed25519';
-import { FRAME_OFFLOAD_ACK, FRAME_RECORD, FRAME_TOKEN_REQUEST, decodeFrame, encodeFrame } from '../../firmware/frames';
-import { encodeCbor } from '../../firmware/codec/cbor';
+import { FRAME_OFFLOAD_ACK, FRAME_RECORD, FRAME_TOKEN_REQUEST, ackMessage, decodeFrame, encodeFrame } from '../../firmware/frames';
+import { macHost, tokenKeyFor } from '../../host-tools/crypto/token-key';
 import { CapWalk, GENESIS_ID, selectCaps } from '../../firmware/ledger/caps';
 import { commitThreshold } from '../../firmware/ledger/rules';
 import { FLAG_CONFLICT_LOSER, FLAG_PINNED, FLAG_VALID, RecordWindow } from '../../firmware/ledger/window';
@@ -306,18 +306,18 @@ test('a pending record and its caps stay pinned until the aggregator acknowledge
   assert.ok((window.flags[slot] & FLAG_PINNED) !== 0, 'the pending record is pinned');
   const parent = window.parentSlot[slot * 2];
   assert.ok(parent >= 0 && (window.flags[parent] & FLAG_PINNED) !== 0, 'its cap is pinned');
-  const aggregatorKey = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, world.aggregatorSeed]), format: 'der', type: 'pkcs8' });
-  const forged = new Uint8Array(64).fill(1);
-  issuer.node.receive(0, encodeFrame({ type: FRAME_OFFLOAD_ACK, batch: 0, id: pending, signature: forged }));
+  // An acknowledgement under another member's key (what a neighbour could forge) frees nothing.
+  const forged = macHost(tokenKeyFor(world.consortiumSeed, world.nodes[1].id), ackMessage(pending));
+  issuer.node.receive(0, encodeFrame({ type: FRAME_OFFLOAD_ACK, batch: 0, id: pending, mac: forged }));
   world.run(200);
   assert.is(issuer.node.pendingIds().length, 1, 'a forged acknowledgement frees nothing');
-  const signature = new Uint8Array(sign(null, encodeCbor(['SmartChain ack', pending], 64), aggregatorKey));
-  issuer.node.receive(0, encodeFrame({ type: FRAME_OFFLOAD_ACK, batch: 0, id: pending, signature }));
+  const mac = macHost(tokenKeyFor(world.consortiumSeed, issuer.id), ackMessage(pending));
+  issuer.node.receive(0, encodeFrame({ type: FRAME_OFFLOAD_ACK, batch: 0, id: pending, mac }));
   world.run(200);
   assert.is(issuer.node.pendingIds().length, 0);
   assert.is((window.flags[slot] & FLAG_PINNED), 0, 'acknowledged: unpinned');
   assert.ok((window.flags[slot] & 2) !== 0, 'and marked offloaded');
-  assert.is(issuer.node.stats().rejected_ACK_SIGNATURE_INVALID, 1);
+  assert.is(issuer.node.stats().rejected_ACK_MAC_INVALID, 1);
 });
 
 test('the firmware\'s own crypto path issues and validates records too (sliced verification, no native crypto)', () => {

@@ -10,7 +10,8 @@ export const command: Command = {
 smartchain member list [--db FILE] [--json]
 
 add   the consortium signs a membership record for the Ed25519 key (64 hex digits), with an initial
-      Ecash grant of N minor units (default 0); prints the new member id
+      Ecash grant of N minor units (default 0); prints the new member id and its proof-of-time
+      token key, a secret between the board and the aggregator that goes into the board's provision.json
 list  every member with its balance`,
   options: { pubkey: { type: 'string' }, grant: { type: 'string' }, db: { type: 'string' }, json: { type: 'boolean' } },
   positionals: true,
@@ -27,7 +28,9 @@ list  every member with its balance`,
         const grant = parseIntegerOption(values, 'grant', 0, 1e12, 0);
         const result = aggregator.addMember(new Uint8Array(Buffer.from(pubkey, 'hex')), grant);
         if (!result.ok) throw new CommandError(result.code, result.message);
-        console.log(values.json === true ? JSON.stringify(result) : `member ${result.id} (membership record ${result.record})`);
+        const tokenKey = Buffer.from(result.tokenKey).toString('hex');
+        // The token key is the board's secret with the aggregator: it goes into its provision.json (docs/boards.md).
+        console.log(values.json === true ? JSON.stringify({ id: result.id, record: result.record, token_key: tokenKey }) : `member ${result.id} (membership record ${result.record}); token_key ${tokenKey}`);
       } else {
         const members = aggregator.members().map((row) => ({ id: row.id, public_key: row.public_key.toString('hex'), balance: row.balance }));
         if (values.json === true) console.log(JSON.stringify(members));
