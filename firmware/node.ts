@@ -509,6 +509,27 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     return window.validationCount(slot) < commitThreshold(members.count) && !window.approvedBy(slot, memberId);
   }
 
+  /**
+   * The record this node's next record should approve directly: a trade record it owes an approval,
+   * else another member's record it has not approved yet; the newest, so that its ancestors gain too.
+   * Validation counts grow only by approvals across members, and the walk alone tends to a node's own
+   * records (verified the moment it signs them, where another's take minutes of board time). -1: none.
+   */
+  function approvalTarget(): number {
+    let best = -1;
+    let bestOwed = false;
+    for (let slot = 0; slot < window.capacity; slot++) {
+      if (!window.isUsed(slot) || window.issuer[slot] === memberId || window.kind[slot] === KIND_MEMBERSHIP) continue;
+      if ((window.flags[slot] & FLAG_VALID) === 0 || (window.flags[slot] & FLAG_CONFLICT_LOSER) !== 0 || window.approvedBy(slot, memberId)) continue;
+      const owed = isOwed(slot);
+      if (best < 0 || (owed && !bestOwed) || (owed === bestOwed && window.arrival[slot] > window.arrival[best])) {
+        best = slot;
+        bestOwed = owed;
+      }
+    }
+    return best;
+  }
+
   /** Whether a record is still a parent of one of the node's own unacknowledged records. */
   function pinnedByPending(slot: number): boolean {
     const ids = persistence.pendingIds();
@@ -582,11 +603,9 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
         count('CAPS_UNAVAILABLE');
         return;
       }
-      // A trade record this node owes an approval is approved directly: the walk may lead elsewhere, and a
-      // commit waits for approvals from a majority (the newest owed, so its ancestors gain too).
-      let owed = -1;
-      for (let slot = 0; slot < window.capacity; slot++) if (isOwed(slot) && (owed < 0 || window.arrival[slot] > window.arrival[owed])) owed = slot;
-      if (owed >= 0 && !window.idEquals(owed, caps[1], 0)) caps = [window.idOf(owed), caps[1]];
+      // One cap is the record this node most needs to approve (approvalTarget), the other the walk's.
+      const target = approvalTarget();
+      if (target >= 0 && !window.idEquals(target, caps[1], 0)) caps = [window.idOf(target), caps[1]];
       const unsigned = current.record;
       unsigned.parents = caps;
       unsigned.pot = current.granters.slice().sort(function (left, right) {

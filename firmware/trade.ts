@@ -14,6 +14,11 @@ import { FLAG_CONFLICT_LOSER, FLAG_VALID } from './ledger/window';
 import { ECASH_MAX, ENERGY_WH_MAX, KIND_BOUGHT, KIND_DEMAND, KIND_OFFER, KIND_SOLD } from './records';
 
 export const DEFAULT_TRADE_TIMEOUT_MS = 4 * 3600000;
+/**
+ * How long a trade whose record is out waits for its commit report (then TRADE_TIMEOUT): a commit needs
+ * later records from a majority of the members, several hours of board time on ESP32-class boards.
+ */
+export const COMMIT_WAIT_MS = 24 * 3600000;
 export const AWAITING_MAX = 4;
 /**
  * An EV waiting for a match repeats its order (the aggregator keeps the newest) when other members'
@@ -177,7 +182,7 @@ export function createTrader(node: FullLightNode, nowMs: () => number, timeoutMs
     },
     tick: function (now: number): void {
       for (let index = awaitingCount - 1; index >= 0; index--) {
-        if (now - awaitingSinceMs[index] <= timeout) continue;
+        if (now - awaitingSinceMs[index] <= Math.max(timeout, COMMIT_WAIT_MS)) continue;
         removeAwaiting(index);
         counters.failed_TRADE_TIMEOUT = (counters.failed_TRADE_TIMEOUT || 0) + 1;
       }

@@ -21,7 +21,7 @@ import { macHost } from '../crypto/token-key';
 import { GENESIS_ID } from '../../firmware/ledger/caps';
 import { KIND_OFFER, LedgerRecord, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
 import { Aggregator, recordIdHost } from '../aggregator/aggregator';
-import { startServer } from '../aggregator/server';
+import { secretsFor, startServer } from '../aggregator/server';
 import { verifyHost } from '../crypto/verify-host';
 import { VerifyPool, defaultWorkers } from '../aggregator/verify-pool';
 import { call } from '../loadgen/loadgen';
@@ -92,7 +92,9 @@ type IngestFigures = {
 async function ingest(workers: number): Promise<IngestFigures> {
   const directory = mkdtempSync(join(tmpdir(), 'smartchain-ingest-'));
   const dbPath = join(directory, 'a.sqlite');
-  const setup = new Aggregator({ dbPath, consortiumSeed: new Uint8Array(32).fill(1), aggregatorSeed: new Uint8Array(32).fill(2) });
+  // The keys the aggregator process will find beside its store: its token keys are the members' too.
+  const secrets = secretsFor(dbPath);
+  const setup = new Aggregator({ dbPath, consortiumSeed: secrets.consortiumSeed, aggregatorSeed: secrets.aggregatorSeed });
   const members = admitMembers(setup, 16);
   const start = setup.selectCaps();
   setup.close();
