@@ -7,6 +7,8 @@ import { parseProvisioning } from '../shared/provision';
 import { startBoard } from '../shared/start';
 import { UartDeframer, encodeUartFrame } from '../drivers/uart-framing';
 import { extraLinks } from '../drivers/extra-links';
+import { ScalarBaseJob, secretScalar, startFastVerify } from '../../firmware/crypto/fast-verify';
+import { NonceStock } from '../../firmware/crypto/nonces';
 import type { Link, Platform } from '../../firmware/platform';
 import board from './board.json';
 
@@ -26,6 +28,8 @@ declare function print(text: string): void;
 declare const process: { memoryUsage(): { heapUsed: number } };
 
 const FRAME_PAYLOAD_BYTES_MAX = 256;
+/** Signing nonces kept ready in flash (each 64 bytes). */
+const NONCE_STOCK = 2;
 const fs = __runtimeRequire('fs');
 const rp2 = __runtimeRequire('rp2');
 const UART = __runtimeRequire('uart').UART;
@@ -95,7 +99,16 @@ const provisioned = parseProvisioning(fs.exists('/provision.json') ? String.from
 if (provisioned.config === null) {
   platform.log(provisioned.code as string, 'write /provision.json (docs/boards.md) and reset');
 } else {
-  const node = startBoard(platform, provisioned.config, { setInterval: setInterval }, board.tick_interval_ms);
+  const config = provisioned.config;
+  config.startVerify = startFastVerify;
+  config.createNonceStock = function (store, seed, publicKey, randomBytes) {
+    return new NonceStock(store, seed, publicKey, NONCE_STOCK, randomBytes);
+  };
+  config.derivePublicKey = function (seed) {
+    return new ScalarBaseJob(secretScalar(seed));
+  };
+  config.verifySliceUnits = 1;
+  const node = startBoard(platform, config, { setInterval: setInterval }, board.tick_interval_ms);
   const deframer = new UartDeframer(FRAME_PAYLOAD_BYTES_MAX, function (payload: Uint8Array) {
     node.receive(0, payload);
   });
