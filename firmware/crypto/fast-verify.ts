@@ -57,12 +57,19 @@ const WINDOW_BITS = 4;
 const TABLE_SIZE = 1 << (WINDOW_BITS - 2); // odd multiples 1, 3, 5, 7: four points
 const SCALAR_BITS = 256;
 
+/** What a job's fields hold once their values are no longer needed, so their heap goes back. */
+const NONE: Gf = new Float64Array(0);
 let D2: Gf | null = null;
 let I: Gf | null = null;
 let baseTable: Point[] | null = null;
 
+/**
+ * A point's four coordinates are views of one buffer: a typed array with a buffer of its own costs
+ * about 100 B of heap beyond its 128 B of limbs, a view into a shared one about a third of that.
+ */
 function point(): Point {
-  return [low.gf(), low.gf(), low.gf(), low.gf()];
+  const limbs = new Float64Array(64);
+  return [limbs.subarray(0, 16), limbs.subarray(16, 32), limbs.subarray(32, 48), limbs.subarray(48, 64)];
 }
 
 function copyPoint(target: Point, source: Point): void {
@@ -303,10 +310,12 @@ export class VerifyJob {
   private h = new Uint8Array(32);
   private digest: Uint8Array<ArrayBufferLike> = new Uint8Array(64);
   private negA: Point = point();
-  private num = low.gf();
-  private den = low.gf();
-  private candidate = low.gf();
-  private acc = low.gf();
+  // u, v, the root candidate and the exponentiation's accumulator of the decompression, in one buffer
+  // that is let go once -A is known.
+  private num: Gf;
+  private den: Gf;
+  private candidate: Gf;
+  private acc: Gf;
   private counter = 0;
   private tableA: Point[] = [];
   // Made when its stage starts: a job waiting in a queue holds little heap.
@@ -320,7 +329,13 @@ export class VerifyJob {
     private message: Uint8Array,
     private signature: Uint8Array,
     private publicKey: Uint8Array,
-  ) {}
+  ) {
+    const scratch = point();
+    this.num = scratch[0];
+    this.den = scratch[1];
+    this.candidate = scratch[2];
+    this.acc = scratch[3];
+  }
 
   operations(): number {
     return this.spent;
@@ -379,6 +394,7 @@ export class VerifyJob {
         this.stage = FIX_ROOT;
       } else if (stage === FIX_ROOT) {
         this.stage = this.fixRoot() ? TABLES : DONE;
+        this.num = this.den = this.candidate = this.acc = NONE;
       } else if (stage === TABLES) {
         // One point operation per pass, so no pass is longer than a point addition.
         this.tableStep();

@@ -73,18 +73,42 @@ export function pruneNacl(source: string, keepSigning = false): string {
     for (const statement of scope) {
       if (isRemoved(statement)) continue;
       if (statement.type === 'FunctionDeclaration') declarations.push({ name: (statement.id as AstNode).name as string, node: statement, id: statement.id as AstNode });
-      if (statement.type === 'VariableDeclaration' && (statement.declarations as AstNode[]).length === 1) {
-        const declarator = (statement.declarations as AstNode[])[0];
-        declarations.push({ name: (declarator.id as AstNode).name as string, node: statement, id: declarator.id as AstNode });
+      // Each declarator of `var a = ..., b = ...` on its own (tweetnacl declares its constants in lists).
+      if (statement.type === 'VariableDeclaration') {
+        for (const declarator of statement.declarations as AstNode[]) {
+          if (!isRemoved(declarator)) declarations.push({ name: (declarator.id as AstNode).name as string, node: declarator, id: declarator.id as AstNode });
+        }
       }
     }
-    for (const statement of scope) count(statement, declarations.find((entry) => entry.node === statement)?.id ?? null);
+    for (const statement of scope) {
+      if (statement.type !== 'VariableDeclaration') count(statement, declarations.find((entry) => entry.node === statement)?.id ?? null);
+      else for (const declarator of statement.declarations as AstNode[]) count(declarator, declarator.id as AstNode);
+    }
     const orphans = declarations.filter((entry) => !references.has(entry.name));
     if (orphans.length === 0) break;
     for (const orphan of orphans) removed.push([orphan.node.start, orphan.node.end]);
   }
-  removed.sort((left, right) => right[0] - left[0]);
+  // A declaration list is rewritten with the declarators it keeps (none: the statement goes).
+  const edits: { start: number; end: number; text: string }[] = [];
+  for (const statement of scope) {
+    if (statement.type !== 'VariableDeclaration' || isRemoved(statement)) continue;
+    const declarators = statement.declarations as AstNode[];
+    const kept = declarators.filter((declarator) => !isRemoved(declarator));
+    if (kept.length === declarators.length) continue;
+    const text = kept.length === 0 ? '' : `${statement.kind as string} ${kept.map((declarator) => source.slice(declarator.start, declarator.end)).join(', ')};`;
+    edits.push({ start: statement.start, end: statement.end, text });
+  }
+  const inEdit = ([start]: [number, number]) => edits.some((edit) => start >= edit.start && start < edit.end);
+  for (const [start, end] of removed) if (!inEdit([start, end])) edits.push({ start, end, text: '' });
+  // tweetnacl's scope becomes the module's: `var nacl = {}; ... export default nacl;` instead of a
+  // CommonJS wrapper, so the bundle needs no CommonJS interop helpers and no function around it.
+  const callee = call.callee as AstNode;
+  const body = callee.body as AstNode;
+  const name = ((callee.params as AstNode[])[0] as { name: string }).name;
+  edits.push({ start: 0, end: body.start + 1, text: `var ${name} = {};\n` });
+  edits.push({ start: body.end - 1, end: source.length, text: `\nexport default ${name};\n` });
+  edits.sort((left, right) => right.start - left.start);
   let out = source;
-  for (const [start, end] of removed) out = out.slice(0, start) + out.slice(end);
+  for (const edit of edits) out = out.slice(0, edit.start) + edit.text + out.slice(edit.end);
   return out;
 }
