@@ -10,7 +10,8 @@ import { extraLinks } from '../drivers/extra-links';
 import { ScalarBaseJob, secretScalar, startFastVerify } from '../../firmware/crypto/fast-verify';
 import { NonceStock } from '../../firmware/crypto/nonces';
 import type { Link, Platform } from '../../firmware/platform';
-import board from './board.json';
+// Named imports: the build keeps only these fields of board.json, not its chip name and radio settings.
+import { heap_bytes_max, tick_interval_ms, uart, watchdog_ms } from './board.json';
 
 type KalumaUart = { on(event: 'data', callback: (data: Uint8Array) => void): void; write(data: Uint8Array): void };
 type KalumaFs = {
@@ -33,7 +34,7 @@ const NONCE_STOCK = 2;
 const fs = __runtimeRequire('fs');
 const rp2 = __runtimeRequire('rp2');
 const UART = __runtimeRequire('uart').UART;
-const serial = new UART(board.uart.port, { baudrate: board.uart.baud, tx: board.uart.tx, rx: board.uart.rx, bufferSize: 2048 });
+const serial = new UART(uart.port, { baudrate: uart.baud, tx: uart.tx, rx: uart.rx, bufferSize: 2048 });
 let heartbeatMs = millis();
 
 function path(key: string): string {
@@ -95,7 +96,7 @@ const platform: Platform = {
   },
 };
 
-const provisioned = parseProvisioning(fs.exists('/provision.json') ? String.fromCharCode.apply(null, Array.prototype.slice.call(fs.readFile('/provision.json'))) : null, board.heap_bytes_max);
+const provisioned = parseProvisioning(fs.exists('/provision.json') ? String.fromCharCode.apply(null, Array.prototype.slice.call(fs.readFile('/provision.json'))) : null, heap_bytes_max);
 if (provisioned.config === null) {
   platform.log(provisioned.code as string, 'write /provision.json (docs/boards.md) and reset');
 } else {
@@ -108,7 +109,7 @@ if (provisioned.config === null) {
     return new ScalarBaseJob(secretScalar(seed));
   };
   config.verifySliceUnits = 1;
-  const node = startBoard(platform, config, { setInterval: setInterval }, board.tick_interval_ms);
+  const node = startBoard(platform, config, { setInterval: setInterval }, tick_interval_ms);
   const deframer = new UartDeframer(FRAME_PAYLOAD_BYTES_MAX, function (payload: Uint8Array) {
     node.receive(0, payload);
   });
@@ -125,6 +126,6 @@ if (provisioned.config === null) {
   // The node at the REPL: `smartchain.stats()`.
   (globalThis as unknown as { smartchain: unknown }).smartchain = node;
   setInterval(function () {
-    if (millis() - heartbeatMs > board.watchdog_ms) platform.log('WATCHDOG_EXPIRED', 'no tick for ' + (millis() - heartbeatMs) + ' ms');
-  }, board.watchdog_ms);
+    if (millis() - heartbeatMs > watchdog_ms) platform.log('WATCHDOG_EXPIRED', 'no tick for ' + (millis() - heartbeatMs) + ' ms');
+  }, watchdog_ms);
 }

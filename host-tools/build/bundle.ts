@@ -3,6 +3,7 @@
 // refused at build time, runtime globals it lacks must not appear, no NUL byte, and only the runtime's
 // built-in modules may be required. Returns a size report per module from esbuild's metafile.
 import { pruneNacl } from './prune-nacl';
+import { stripRejectionDetails } from './strip-details';
 import * as esbuild from 'esbuild';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -49,6 +50,14 @@ function pruneNaclPlugin(keepSigning: boolean): esbuild.Plugin {
     },
   };
 }
+
+/** Rejection details out of the firmware's sources (strip-details.ts): a board counts only the codes. */
+const stripDetailsPlugin: esbuild.Plugin = {
+  name: 'strip-details',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]firmware[\\/].*\.ts$/ }, (args) => ({ contents: stripRejectionDetails(readFileSync(args.path, 'utf8')).source, loader: 'ts' }));
+  },
+};
 
 function runtimeModulesPlugin(runtime: Runtime): esbuild.Plugin {
   return {
@@ -98,7 +107,7 @@ export async function buildBoard(board: BoardDescription, options: BuildOptions 
       metafile: true,
       logLevel: 'silent',
       outfile,
-      plugins: [runtimeModulesPlugin(board.runtime), pruneNaclPlugin(options.keepNaclSigning === true)],
+      plugins: [runtimeModulesPlugin(board.runtime), pruneNaclPlugin(options.keepNaclSigning === true), stripDetailsPlugin],
       // tweetnacl's small variant: 18.7 KB minified against nacl-fast's 32.6 KB. On a 180 KB Kaluma heap a
       // byte of source costs about 2.3 bytes once parsed (PLATFORMS.md D), so nacl-fast would leave the
       // node almost no room; the speed we give up is won back by the sliced fast verification.
