@@ -104,7 +104,7 @@ export function pruneNacl(source: string, keepSigning = false): string {
   // CommonJS wrapper, so the bundle needs no CommonJS interop helpers and no function around it.
   const callee = call.callee as AstNode;
   const body = callee.body as AstNode;
-  const name = ((callee.params as AstNode[])[0] as { name: string }).name;
+  const name = (callee.params as AstNode[])[0].name as string;
   edits.push({ start: 0, end: body.start + 1, text: `var ${name} = {};\n` });
   edits.push({ start: body.end - 1, end: source.length, text: `\nexport default ${name};\n` });
   edits.sort((left, right) => right.start - left.start);
