@@ -4,6 +4,7 @@
 // built-in modules may be required. Returns a size report per module from esbuild's metafile.
 import { pruneNacl } from './prune-nacl';
 import { stripRejectionDetails } from './strip-details';
+import { MANGLED_PATTERN, quotedMangledNames } from './mangle';
 import * as esbuild from 'esbuild';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -103,6 +104,7 @@ export async function buildBoard(board: BoardDescription, options: BuildOptions 
       minify: options.minify !== false,
       charset: 'ascii',
       legalComments: 'none',
+      mangleProps: MANGLED_PATTERN,
       write: false,
       metafile: true,
       logLevel: 'silent',
@@ -129,6 +131,11 @@ export async function buildBoard(board: BoardDescription, options: BuildOptions 
   for (const input of Object.keys(result.metafile.inputs)) {
     if (input.startsWith('empty:') || input.endsWith('.json')) continue;
     syntax.push(...findSyntaxViolations(board.runtime, input, readFileSync(input, 'utf8')));
+  }
+  for (const input of Object.keys(result.metafile.inputs)) {
+    if (input.startsWith('empty:') || input.includes('node_modules')) continue;
+    const quoted = quotedMangledNames(readFileSync(input, 'utf8'));
+    if (quoted.length > 0) throw new BuildError('BUILD_MANGLE_UNSAFE', `${input} spells ${quoted.join(', ')} as a string: take it out of host-tools/build/mangle.ts`);
   }
   if (syntax.length > 0) throw new BuildError('BUILD_SYNTAX_UNSUPPORTED', `${board.board} (${board.runtime}) lacks ${describe(syntax)}`);
   const output = (result.outputFiles as esbuild.OutputFile[])[0];
