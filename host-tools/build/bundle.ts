@@ -4,7 +4,7 @@
 // built-in modules may be required. Returns a size report per module from esbuild's metafile.
 import { pruneNacl } from './prune-nacl';
 import { stripRejectionDetails } from './strip-details';
-import { MANGLED_PATTERN, quotedMangledNames } from './mangle';
+import { MANGLED_PATTERN, MANGLE_RESERVED, quotedMangledNames } from './mangle';
 import * as esbuild from 'esbuild';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -105,6 +105,7 @@ export async function buildBoard(board: BoardDescription, options: BuildOptions 
       charset: 'ascii',
       legalComments: 'none',
       mangleProps: MANGLED_PATTERN,
+      mangleCache: MANGLE_RESERVED,
       write: false,
       metafile: true,
       logLevel: 'silent',

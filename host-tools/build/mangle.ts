@@ -20,8 +20,18 @@ export const MANGLED_PROPERTIES = [
   // the node's configuration and platform, built by the board adapter inside the bundle
   'verifySliceUnits', 'derivePublicKey', 'startVerify', 'tokensRequired', 'recordAgeMaxMs', 'clockSkewMs',
   'helloIntervalMs', 'heapBytesBudget', 'consortiumPublicKey', 'aggregatorPublicKey', 'nativeEd25519', 'wallClockMs',
-  'feedWatchdog', 'heapUsedBytes', 'frameBytesMax', 'requestedAtMs', 'granters',
+  'feedWatchdog', 'heapUsedBytes', 'frameBytesMax', 'requestedAtMs', 'granters', 'slotMs', 'alpha', 'links', 'store',
+  // shared by several of the firmware's own types (rejections, results, codecs, jobs, tables, u64 words)
+  'capacity', 'fields', 'byte', 'flags', 'payload', 'tokens', 'offset', 'slotOf', 'hi', 'lo', 'signed', 'stack', 'operations',
+  'hashes', 'job', 'used', 'startedMs', 'epoch', 'secretKey', 'bytesFor', 'reserve', 'fallbacks', 'propagate', 'victim', 'evict',
+  'items', 'take', 'detail', 'acc', 'num', 'bit', 'same', 'mark', 'scan', 'drop',
 ];
+
+/**
+ * Short names a shortened property must not take: members a runtime lacks, which the build's guards
+ * refuse wherever they are called (guards.ts), and common members of built-in objects.
+ */
+export const MANGLE_RESERVED: Record<string, false> = { at: false, flat: false, of: false, on: false, id: false, ok: false };
 
 export const MANGLED_PATTERN = new RegExp(`^(${MANGLED_PROPERTIES.join('|')})$`);
 
