@@ -30,7 +30,7 @@ declare const process: { memoryUsage(): { heapUsed: number } };
 
 const FRAME_PAYLOAD_BYTES_MAX = 256;
 /** Signing nonces kept ready in flash (each 64 bytes). */
-const NONCE_STOCK = 2;
+const NONCE_STOCK = 4;
 const fs = __runtimeRequire('fs');
 const rp2 = __runtimeRequire('rp2');
 const UART = __runtimeRequire('uart').UART;
