@@ -8,6 +8,8 @@ import * as assert from 'uvu/assert';
 import { BOARDS, BoardFileError, loadBoard, parseBoard } from '../../host-tools/build/boards';
 import { BuildError, buildBoard } from '../../host-tools/build/bundle';
 import { findNulBytes } from '../../host-tools/build/guards';
+import { MANGLED_PROPERTIES } from '../../host-tools/build/mangle';
+import { stripRejectionDetails } from '../../host-tools/build/strip-details';
 
 const directory = mkdtempSync(join(tmpdir(), 'smartchain-guards-'));
 let counter = 0;
@@ -94,6 +96,35 @@ test('every board bundle builds under budget and holds no NUL byte', async () =>
     assert.equal(findNulBytes(readFileSync(result.outfile)), [], `${name} bundle has a NUL byte`);
     assert.ok(result.modules.some((entry) => entry.module.includes('firmware/node.ts')));
   }
+});
+
+test('a board bundle keeps rejection codes and drops their details', async () => {
+  const sample = [
+    "reject('FRAME_MALFORMED', 'frame ' + describe(bytes, [1, 2]) + ' is, (odd)');",
+    'throw new Rejection("CBOR_TRUNCATED", `input ends at byte ${offset}`);',
+    "return reject(error.code === 'FRAME_FIELD' ? 'TOKEN_MALFORMED' : error.code, error.detail);",
+    'export function reject<T>(code: RejectionCode, detail: string): Result<T> {',
+  ].join('\n');
+  const stripped = stripRejectionDetails(sample);
+  assert.is(stripped.stripped, 3);
+  assert.is(stripped.source, [
+    "reject('FRAME_MALFORMED', '');",
+    'throw new Rejection("CBOR_TRUNCATED", \'\');',
+    "return reject(error.code === 'FRAME_FIELD' ? 'TOKEN_MALFORMED' : error.code, '');",
+    'export function reject<T>(code: RejectionCode, detail: string): Result<T> {',
+  ].join('\n'));
+  const bundle = readFileSync((await buildBoard(loadBoard('pico'))).outfile, 'utf8');
+  assert.ok(bundle.includes('CBOR_TRUNCATED') && bundle.includes('RECORD_FIELD_RANGE'), 'the codes stay');
+  assert.not.ok(bundle.includes('runs past the input') || bundle.includes('must be an unsigned integer'), 'the details go');
+});
+
+test('internal property names are shortened, and a source that quotes one is refused', async () => {
+  const bundle = readFileSync((await buildBoard(loadBoard('pico'))).outfile, 'utf8');
+  for (const name of ['parentSlot', 'startDecompress', 'balanceAsOfMs']) assert.not.ok(bundle.includes(name), name);
+  assert.ok(bundle.includes('requestIssue') && bundle.includes('records_accepted'), 'the REPL surface and stats keys stay');
+  assert.ok(MANGLED_PROPERTIES.includes('stage'));
+  assert.is(await buildSample('pico', 'const job = { stage: 1 }; export const out = (job as Record<string, number>)["stage"];'), 'BUILD_MANGLE_UNSAFE');
+  assert.is(await buildSample('pico', 'const job = { stage: 1 }; export const out = job.stage;'), 'OK');
 });
 
 test('board files are validated field by field', () => {
