@@ -1,8 +1,10 @@
 // Each build guard rejects a sample that uses what the runtime lacks, a clean sample passes, and every
 // real bundle is free of NUL bytes and within its budget.
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { runInNewContext } from 'node:vm';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BOARDS, BoardFileError, loadBoard, parseBoard } from '../../host-tools/build/boards';
@@ -125,6 +127,20 @@ test('internal property names are shortened, and a source that quotes one is ref
   assert.ok(MANGLED_PROPERTIES.includes('stage'));
   assert.is(await buildSample('pico', 'const job = { stage: 1 }; export const out = (job as Record<string, number>)["stage"];'), 'BUILD_MANGLE_UNSAFE');
   assert.is(await buildSample('pico', 'const job = { stage: 1 }; export const out = job.stage;'), 'OK');
+});
+
+test('the pruned tweetnacl in a board bundle still hashes as SHA-512 does', async () => {
+  const entry = join(directory, 'sha512-sample.ts');
+  writeFileSync(entry, `import { sha512 } from ${JSON.stringify(resolve('firmware/crypto/fast-verify'))};\n(globalThis as unknown as { sha512: unknown }).sha512 = sha512;\n`);
+  const outfile = join(directory, 'sha512-sample.js');
+  await buildBoard(loadBoard('emulator'), { entry, outfile });
+  const context: { sha512?: (bytes: Uint8Array) => Uint8Array; Uint8Array: typeof Uint8Array } = { Uint8Array };
+  runInNewContext(readFileSync(outfile, 'utf8'), context);
+  // Lengths around the 112- and 128-byte padding boundaries, and several blocks.
+  for (const length of [0, 1, 111, 112, 127, 128, 129, 239, 240, 300]) {
+    const input = Uint8Array.from({ length }, (_, index) => (index * 131 + length) & 255);
+    assert.is(Buffer.from((context.sha512 as (bytes: Uint8Array) => Uint8Array)(input)).toString('hex'), createHash('sha512').update(input).digest('hex'), `length ${length}`);
+  }
 });
 
 test('board files are validated field by field', () => {
