@@ -101,6 +101,11 @@ if (provisioned.config === null) {
   platform.log(provisioned.code as string, 'write /provision.json (docs/boards.md) and reset');
 } else {
   const config = provisioned.config;
+  // The trade-time path, as on the ESP32: sliced verification, a nonce stock (a signature is one
+  // SHA-512), sliced key derivation. It fits Kaluma's heap with little room: a record verified while a
+  // nonce is precomputed peaks at 179,827 B, three picos trading at 182,970 B, of 184,312 B (emulator:
+  // `node --import tsx host-tools/bench/heap.ts`, test/emulator/trade-time.test.ts); the LoRa variant
+  // does not fit yet (190,736 B). docs/boards.md has the figures and what made the room.
   config.startVerify = startFastVerify;
   config.createNonceStock = function (store, seed, publicKey, randomBytes) {
     return new NonceStock(store, seed, publicKey, NONCE_STOCK, randomBytes);
@@ -108,6 +113,8 @@ if (provisioned.config === null) {
   config.derivePublicKey = function (seed) {
     return new ScalarBaseJob(secretScalar(seed));
   };
+  // A field operation is about 67 ms of pico time and a point addition 9 of them: one unit per slice
+  // keeps a slice of field arithmetic under the 1,000 ms bound in board.json.
   config.verifySliceUnits = 1;
   const node = startBoard(platform, config, { setInterval: setInterval }, tick_interval_ms);
   const deframer = new UartDeframer(FRAME_PAYLOAD_BYTES_MAX, function (payload: Uint8Array) {
