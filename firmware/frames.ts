@@ -32,31 +32,39 @@ export const FRAME_TRADE_COMMITTED = 12;
 
 type FieldType = 'member' | 'members' | 'mac' | 'seq' | 'slot' | 'time' | 'id' | 'ids2' | 'signature' | 'record' | 'ecash' | 'energy' | 'batch';
 
-/** Field names and types per frame type; index = type. The names are the keys of the decoded object. */
-export const FRAME_SCHEMAS: { name: string; fields: [string, FieldType][] }[] = [
-  { name: '', fields: [] },
-  { name: 'hello', fields: [['member', 'member'], ['seqNext', 'seq']] },
-  { name: 'token_request', fields: [['requester', 'member'], ['seq', 'seq'], ['slot', 'slot'], ['granters', 'members']] },
-  {
-    name: 'token_grant',
-    fields: [['granter', 'member'], ['requester', 'member'], ['seq', 'seq'], ['slot', 'slot'], ['mac', 'mac']],
-  },
-  { name: 'cap_request', fields: [['requester', 'member']] },
-  { name: 'cap_reply', fields: [['caps', 'ids2']] },
-  { name: 'record', fields: [['record', 'record']] },
-  { name: 'offload', fields: [['batch', 'batch'], ['record', 'record']] },
-  { name: 'offload_ack', fields: [['batch', 'batch'], ['id', 'id'], ['mac', 'mac']] },
-  {
-    name: 'checkpoint',
-    fields: [['member', 'member'], ['balance', 'ecash'], ['asOfMs', 'time'], ['signature', 'signature']],
-  },
-  { name: 'record_request', fields: [['id', 'id']] },
-  {
-    name: 'match',
-    fields: [['seller', 'member'], ['buyer', 'member'], ['energyWh', 'energy'], ['ecash', 'ecash'], ['offer', 'id'], ['demand', 'id']],
-  },
-  { name: 'trade_committed', fields: [['seller', 'member'], ['buyer', 'member'], ['sold', 'id'], ['bought', 'id']] },
+/**
+ * Field names and types per frame type; index = type. The names are the keys of the decoded object.
+ * Each schema is one string, "frame_name field:type ...": a board keeps thirteen strings here rather
+ * than some sixty small arrays (about 3 KB of pico heap); frameSchema reads one when a frame needs it.
+ */
+export const FRAME_SCHEMAS: string[] = [
+  '',
+  'hello member:member seqNext:seq',
+  'token_request requester:member seq:seq slot:slot asked:members',
+  'token_grant granter:member requester:member seq:seq slot:slot mac:mac',
+  'cap_request requester:member',
+  'cap_reply caps:ids2',
+  'record record:record',
+  'offload batch:batch record:record',
+  'offload_ack batch:batch id:id mac:mac',
+  'checkpoint member:member balance:ecash asOfMs:time signature:signature',
+  'record_request id:id',
+  'match seller:member buyer:member energyWh:energy ecash:ecash offer:id demand:id',
+  'trade_committed seller:member buyer:member sold:id bought:id',
 ];
+
+/** A frame type's name and its fields as [name, type] pairs, or null for no such type. */
+export function frameSchema(type: number): { name: string; fields: [string, FieldType][] } | null {
+  const text = FRAME_SCHEMAS[type];
+  if (type === 0 || text === undefined) return null;
+  const parts = text.split(' ');
+  const fields: [string, FieldType][] = [];
+  for (let index = 1; index < parts.length; index++) {
+    const pair = parts[index].split(':');
+    fields.push([pair[0], pair[1] as FieldType]);
+  }
+  return { name: parts[0], fields: fields };
+}
 
 export type Frame = { type: number; [field: string]: number | number[] | Uint8Array | Uint8Array[] };
 
@@ -90,8 +98,8 @@ function checkFrameField(type: FieldType, name: string, value: CborValue): void 
 
 /** Encodes a frame the node built; throws on a bug (a field missing or out of range). */
 export function encodeFrame(frame: Frame): Uint8Array {
-  const schema = FRAME_SCHEMAS[frame.type];
-  if (schema === undefined || frame.type === 0) throw new Error('unknown frame type ' + frame.type);
+  const schema = frameSchema(frame.type);
+  if (schema === null) throw new Error('unknown frame type ' + frame.type);
   const list: CborValue[] = [frame.type];
   for (let index = 0; index < schema.fields.length; index++) {
     const field = schema.fields[index];
@@ -111,8 +119,8 @@ export function decodeFrame(bytes: Uint8Array): Result<Frame> {
       return reject('FRAME_MALFORMED', 'a frame is an array starting with its type');
     }
     const type = list[0];
-    const schema = FRAME_SCHEMAS[type];
-    if (type === 0 || schema === undefined) return reject('FRAME_UNKNOWN_TYPE', 'type ' + type);
+    const schema = frameSchema(type);
+    if (schema === null) return reject('FRAME_UNKNOWN_TYPE', 'type ' + type);
     if (list.length !== schema.fields.length + 1) {
       return reject('FRAME_MALFORMED', schema.name + ' has ' + schema.fields.length + ' fields, got ' + (list.length - 1));
     }

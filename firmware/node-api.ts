@@ -45,7 +45,7 @@ export type NodeConfig = {
     seed: Uint8Array,
     publicKey: Uint8Array,
     randomBytes: (count: number) => Uint8Array,
-  ) => { sign(message: Uint8Array): Uint8Array | null; step(units: number): boolean; operations(): number; count(): number; hashes?(): number };
+  ) => { sign(message: Uint8Array): Uint8Array | null; step(units: number): boolean; operations(): number; count(): number; busy(): boolean; hashes?(): number };
   /**
    * Derives the public key from the seed as a resumable job ([a]B, firmware/crypto/fast-verify.ts), for a
    * node not provisioned with its key: the derivation is minutes of board time, so it runs a slice per tick.

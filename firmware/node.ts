@@ -52,10 +52,8 @@ export const DEFAULT_ALPHA = 0.5;
 export const DEFAULT_CLOCK_SKEW_MS = 30000;
 export const DEFAULT_RECORD_AGE_MAX_MS = 3600000;
 export const DEFAULT_HELLO_INTERVAL_MS = 60000;
-/** A member heard within this long (several hellos) is asked for tokens first. */
-export const HEARD_RECENTLY_MS = 5 * 60000;
 
-export type Capacities = { window: number; approvers: number; members: number; verified: number; refused: number; inbox: number; pending: number };
+export type Capacities = { window: number; approvers: number; members: number; verified: number; refused: number; inbox: number; pending: number; verifyQueue: number };
 
 /**
  * Capacities from the heap budget (docs/ledger.md). Measured in the emulator, the pico bundle takes about
@@ -69,9 +67,13 @@ export function capacitiesFor(heapBytesBudget: number): Capacities {
   const windowMin = 3 * PENDING_RECORDS_MAX * 2;
   if (window > 256) window = 256;
   if (window < windowMin) window = windowMin;
-  // A small heap holds a third of the inbox: frames wait there at up to 252 bytes each.
-  const inbox = heapBytesBudget < 200000 ? INBOX_FRAMES_MAX / 3 : INBOX_FRAMES_MAX;
-  return { window, approvers: 8, members: 32, verified: window * 2, refused: 16, inbox: inbox, pending: PENDING_RECORDS_MAX };
+  // A small heap holds a third of the inbox (frames wait there at up to 252 bytes each) and one
+  // verification less (each waits with its record).
+  const small = heapBytesBudget < 200000;
+  return {
+    window, approvers: 8, members: 32, verified: window * 2, refused: 16, inbox: small ? INBOX_FRAMES_MAX / 3 : INBOX_FRAMES_MAX,
+    pending: PENDING_RECORDS_MAX, verifyQueue: small ? VERIFY_QUEUE_MAX - 1 : VERIFY_QUEUE_MAX,
+  };
 }
 
 type Issue = {
@@ -100,10 +102,10 @@ export interface FullLightNode extends LightNode {
   /** Ids of the node's own records the aggregator has not acknowledged yet. */
   pendingIds(): Uint8Array[];
   /**
-   * Trade records of other members (sold, bought) verified into the window that this node has not
-   * approved yet while their validation count is below the commit threshold: a commit needs them.
+   * Whether a trade record of another member (sold, bought), verified into the window, awaits this
+   * node's approval while its validation count is below the commit threshold: a commit needs it.
    */
-  approvalsOwed(): number;
+  approvalOwed(): boolean;
   /** Hands the frames the ledger does not use itself (auction matches, commits) to the EV's trader. */
   onFrame(listener: (frame: Frame) => void): void;
   /** The EV's trader (firmware/trade.ts), once the board has started one. */
@@ -169,7 +171,8 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   const rejections: { [code: string]: number } = {};
   let issue: Issue | null = null;
   // Only the head holds a job (its points and tables): the others wait as bytes.
-  const verifyQueue: { key: string; message: Uint8Array; signature: Uint8Array; publicKey: Uint8Array; urgent: boolean; job: VerificationJob | null; finish: (valid: boolean) => void }[] = [];
+  // Each waits as a function that makes its inputs (message, signature, key) when its turn comes.
+  const verifyQueue: { key: string; inputs: () => Uint8Array[]; urgent: boolean; job: VerificationJob | null; finish: (valid: boolean) => void }[] = [];
   const startVerify = config.startVerify !== undefined ? config.startVerify : startFastVerify;
   type Stock = ReturnType<NonNullable<NodeConfig['createNonceStock']>>;
   let nonces: Stock | null = null;
@@ -257,21 +260,22 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
    * goes next after the one under way. A full queue drops its oldest waiting entry that is not urgent:
    * a newer record makes a better cap, and the ledger moves on without the old one (counted).
    */
-  function verifyLater(key: string, message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array, finish: (valid: boolean) => void, urgent?: boolean): void {
+  function verifyLater(key: string, inputs: () => Uint8Array[], finish: (valid: boolean) => void, urgent?: boolean): void {
     const native = platform.nativeEd25519;
     if (native !== undefined) {
-      finish(checkSignatureEncoding(signature) === null && checkKeyEncoding(publicKey) === null && native.verify(message, signature, publicKey));
+      const made = inputs();
+      finish(checkSignatureEncoding(made[1]) === null && checkKeyEncoding(made[2]) === null && native.verify(made[0], made[1], made[2]));
       return;
     }
     for (let index = 0; index < verifyQueue.length; index++) if (verifyQueue[index].key === key) return;
-    if (verifyQueue.length >= VERIFY_QUEUE_MAX) {
+    if (verifyQueue.length >= capacities.verifyQueue) {
       let oldest = -1;
       for (let index = 1; index < verifyQueue.length && oldest < 0; index++) if (!verifyQueue[index].urgent) oldest = index;
       count('VERIFY_QUEUE_FULL');
       if (oldest < 0) return;
       verifyQueue.splice(oldest, 1);
     }
-    const entry = { key: key, message: message, signature: signature, publicKey: publicKey, urgent: urgent === true, job: null, finish: finish };
+    const entry = { key: key, inputs: inputs, urgent: urgent === true, job: null, finish: finish };
     if (urgent === true) verifyQueue.splice(verifyQueue.length > 0 ? 1 : 0, 0, entry);
     else verifyQueue.push(entry);
   }
@@ -340,7 +344,10 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   function advanceVerification(): void {
     if (verifyQueue.length === 0) return;
     const head = verifyQueue[0];
-    if (head.job === null) head.job = startVerify(head.message, head.signature, head.publicKey);
+    if (head.job === null) {
+      const made = head.inputs();
+      head.job = startVerify(made[0], made[1], made[2]);
+    }
     if (!slice(head.job)) return;
     verifyQueue.shift();
     head.finish(head.job.valid());
@@ -426,26 +433,40 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       return;
     }
     // Each signature is verified at most once: good ids and bad ids are both remembered (bounded).
+    verifyRecordLater(bytes, id, arrivedWallMs, signed.record.kind === KIND_SOLD && signed.record.counterparty === memberId);
+  }
+
+  /**
+   * Queues a record's verification holding only its bytes, decoded again when its turn comes and once
+   * verified: a decoded record (its objects and arrays) is heavy on a small heap.
+   */
+  function verifyRecordLater(bytes: Uint8Array, id: Uint8Array, arrivedWallMs: number, urgent: boolean): void {
     const queuedMs = platform.nowMs();
-    verifyLater(hexId(id), bytesToSign(signed.payload), signed.signature, issuerKey(signed.record), function (valid: boolean) {
+    const decode = function (): SignedRecord {
+      return (decodeRecord(bytes, RECORD_BYTES_MAX) as { value: SignedRecord }).value;
+    };
+    verifyLater(hexId(id), function () {
+      const signed = decode();
+      return [bytesToSign(signed.payload), signed.signature, issuerKey(signed.record)];
+    }, function (valid: boolean) {
       counters.signatures_verified++;
       // Board time from a record's arrival to its verdict, for the latency a trade sees (stats).
       counters.validation_ms_last = platform.nowMs() - queuedMs;
       counters.validations_timed++;
       if (valid) {
         verified.add(id);
-        conclude(signed, id, arrivedWallMs);
+        conclude(decode(), id, arrivedWallMs);
       } else {
         refused.add(id);
         counters.records_rejected++;
         count('SIGNATURE_INVALID');
       }
-    }, signed.record.kind === KIND_SOLD && signed.record.counterparty === memberId);
+    }, urgent);
   }
 
   function onTokenRequest(frame: Frame): void {
     // Only the neighbours the requester named answer: every other grant would be spent for nothing.
-    if ((frame.granters as number[]).indexOf(memberId) < 0) return;
+    if ((frame.asked as number[]).indexOf(memberId) < 0) return;
     const requester = frame.requester as number;
     const slot = frame.slot as number;
     const currentSlot = slotOf(platform.wallClockMs(), slotMs);
@@ -496,7 +517,9 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
 
   function onCheckpoint(frame: Frame): void {
     const message = encodeCbor(['SmartChain checkpoint', frame.member as number, frame.balance as number, frame.asOfMs as number], 64);
-    verifyLater('c' + frame.member + ' ' + frame.asOfMs, message, frame.signature as Uint8Array, config.aggregatorPublicKey, function (valid: boolean) {
+    verifyLater('c' + frame.member + ' ' + frame.asOfMs, function () {
+      return [message, frame.signature as Uint8Array, config.aggregatorPublicKey];
+    }, function (valid: boolean) {
       if (!valid) count('CHECKPOINT_SIGNATURE_INVALID');
       else if (members.checkpoint(frame.member as number, frame.balance as number, frame.asOfMs as number)) counters.checkpoints++;
     });
@@ -576,8 +599,6 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       return;
     }
     const frame = decoded.value;
-    const sender = frame.type === FRAME_HELLO ? frame.member : frame.type === FRAME_TOKEN_GRANT ? frame.granter : frame.type === FRAME_TOKEN_REQUEST ? frame.requester : -1;
-    if (sender !== -1) members.heard(sender as number, nowMs);
     if (frame.type === FRAME_RECORD) onRecord(frame.record as Uint8Array, nowMs);
     else if (frame.type === FRAME_TOKEN_REQUEST) onTokenRequest(frame);
     else if (frame.type === FRAME_TOKEN_GRANT) onTokenGrant(frame);
@@ -669,31 +690,24 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     // One record per slot (paper IV.E): after issuing, wait for the next slot before asking for tokens.
     if (issue.slot !== lastIssuedSlot && nowMs - issue.requestedAtMs >= slotMs / 4) {
       issue.requestedAtMs = nowMs;
-      const granters = nameGranters(issue, nowMs);
-      if (granters.length > 0) broadcast({ type: FRAME_TOKEN_REQUEST, requester: memberId, seq: issue.record.seq, slot: issue.slot, granters: granters });
+      const granters = nameGranters(issue);
+      if (granters.length > 0) broadcast({ type: FRAME_TOKEN_REQUEST, requester: memberId, seq: issue.record.seq, slot: issue.slot, asked: granters });
     }
   }
 
   /**
-   * The neighbours a token request names: as many as tokens are still missing, from the members heard
-   * lately (any member when none was), the next ones in turn on each repeat of the request, so a
-   * neighbour out of reach or out of nonces is passed over (bounded by the member table).
+   * The neighbours a token request names: as many as tokens are still missing, the members in turn from
+   * an offset given by the sequence number (so grants spread over the neighbours), the next ones on each
+   * repeat of the request (so a neighbour out of reach is passed over). Bounded by the member table.
    */
-  function nameGranters(current: Issue, nowMs: number): number[] {
-    const wanted = Math.min(tokensRequired - current.granters.length, GRANTERS_NAMED_MAX);
-    let candidates: number[] = [];
-    for (let pass = 0; pass < 2 && candidates.length < wanted; pass++) {
-      candidates = [];
-      for (let slot = 0; slot < members.count; slot++) {
-        const id = members.idAt(slot);
-        const heard = members.heardAt(slot);
-        if (id === memberId || current.granters.indexOf(id) >= 0) continue;
-        if (pass === 1 || (heard >= 0 && nowMs - heard <= HEARD_RECENTLY_MS)) candidates.push(id);
-      }
-    }
+  function nameGranters(current: Issue): number[] {
     const named: number[] = [];
-    const start = current.record.seq + current.rounds * wanted;
-    for (let index = 0; index < wanted && index < candidates.length; index++) named.push(candidates[(start + index) % candidates.length]);
+    const wanted = Math.min(tokensRequired - current.granters.length, GRANTERS_NAMED_MAX);
+    let turn = current.record.seq + current.rounds * wanted;
+    for (let tried = 0; tried < members.count && named.length < wanted; tried++) {
+      const id = members.idAt(turn++ % members.count);
+      if (id !== memberId && current.granters.indexOf(id) < 0) named.push(id);
+    }
     current.rounds++;
     return named;
   }
@@ -772,7 +786,9 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       // One SHA-512 or one slice per tick at most (a SHA-512 is about 5 s of ESP32 time): the node's own
       // record first, then precomputation when a signature waits for it, then verification.
       else if (ownRecordReady()) completeIssue(issue as Issue);
-      else if (nonces !== null && (nonceWanted || verifyQueue.length === 0)) slice(nonces);
+      // A precomputation or a verification under way finishes before the other starts: the two jobs'
+      // points at once would pass the pico's heap.
+      else if (nonces !== null && !(verifyQueue.length > 0 && verifyQueue[0].job !== null) && (nonceWanted || nonces.busy() || verifyQueue.length === 0)) slice(nonces);
       else advanceVerification();
       resolveConflicts();
       advanceIssue(nowMs);
@@ -794,10 +810,9 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       issue = { record: record, slot: slotOf(wallMs, slotMs), tokens: [], granters: [], requestedAtMs: -Infinity, rounds: 0, signed: null };
       return true;
     },
-    approvalsOwed: function (): number {
-      let owed = 0;
-      for (let slot = 0; slot < window.capacity; slot++) if (isOwed(slot)) owed++;
-      return owed;
+    approvalOwed: function (): boolean {
+      const target = approvalTarget();
+      return target >= 0 && isOwed(target);
     },
     pendingIds: function (): Uint8Array[] {
       return persistence.pendingIds();

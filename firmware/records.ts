@@ -69,39 +69,34 @@ export type SignedRecord = {
 type FieldName = keyof typeof FIELD;
 type FieldRule = { name: FieldName; type: 'uint' | 'bytes' | 'ids' | 'members'; min: number; max: number };
 
-const COMMON_FIELDS: FieldRule[] = [
-  { name: 'kind', type: 'uint', min: KIND_MEMBERSHIP, max: KIND_BOUGHT },
-  { name: 'issuer', type: 'uint', min: 0, max: MEMBER_ID_MAX },
-  { name: 'seq', type: 'uint', min: 1, max: SEQ_MAX },
-  { name: 'timeMs', type: 'uint', min: TIME_MS_MIN, max: TIME_MS_MAX },
-  { name: 'parents', type: 'ids', min: 2, max: 2 },
-  { name: 'pot', type: 'members', min: 0, max: POT_GRANTERS_MAX },
-];
-const TRADE_FIELDS: FieldRule[] = [
-  { name: 'energyWh', type: 'uint', min: 1, max: ENERGY_WH_MAX },
-  { name: 'ecash', type: 'uint', min: 0, max: ECASH_MAX },
-];
-const SETTLEMENT_FIELDS: FieldRule[] = TRADE_FIELDS.concat([
-  { name: 'counterparty', type: 'uint', min: 1, max: MEMBER_ID_MAX },
-  { name: 'ref', type: 'bytes', min: ID_BYTES, max: ID_BYTES },
-]);
-
-/** The fields each kind carries, beyond the common ones; index = kind. */
-export const KIND_FIELDS: FieldRule[][] = [
-  [],
-  [
-    { name: 'member', type: 'uint', min: 1, max: MEMBER_ID_MAX },
-    { name: 'publicKey', type: 'bytes', min: PUBLIC_KEY_BYTES, max: PUBLIC_KEY_BYTES },
-    { name: 'grantEcash', type: 'uint', min: 0, max: ECASH_MAX },
-  ],
-  TRADE_FIELDS,
-  TRADE_FIELDS,
-  SETTLEMENT_FIELDS,
-  SETTLEMENT_FIELDS,
-];
-
+/**
+ * The rules of a kind's fields, the common ones first. Made per call rather than kept in tables: a
+ * board then holds no rule objects between records (about 1 KB of pico heap), and a record is decoded
+ * at most once per frame.
+ */
 function rulesFor(kind: number): FieldRule[] {
-  return COMMON_FIELDS.concat(KIND_FIELDS[kind]);
+  const rules: FieldRule[] = [
+    { name: 'kind', type: 'uint', min: KIND_MEMBERSHIP, max: KIND_BOUGHT },
+    { name: 'issuer', type: 'uint', min: 0, max: MEMBER_ID_MAX },
+    { name: 'seq', type: 'uint', min: 1, max: SEQ_MAX },
+    { name: 'timeMs', type: 'uint', min: TIME_MS_MIN, max: TIME_MS_MAX },
+    { name: 'parents', type: 'ids', min: 2, max: 2 },
+    { name: 'pot', type: 'members', min: 0, max: POT_GRANTERS_MAX },
+  ];
+  if (kind === KIND_MEMBERSHIP) {
+    rules.push({ name: 'member', type: 'uint', min: 1, max: MEMBER_ID_MAX });
+    rules.push({ name: 'publicKey', type: 'bytes', min: PUBLIC_KEY_BYTES, max: PUBLIC_KEY_BYTES });
+    rules.push({ name: 'grantEcash', type: 'uint', min: 0, max: ECASH_MAX });
+    return rules;
+  }
+  // Offer, demand, sold, bought: the trade's energy and price; sold and bought name the other side.
+  rules.push({ name: 'energyWh', type: 'uint', min: 1, max: ENERGY_WH_MAX });
+  rules.push({ name: 'ecash', type: 'uint', min: 0, max: ECASH_MAX });
+  if (kind === KIND_SOLD || kind === KIND_BOUGHT) {
+    rules.push({ name: 'counterparty', type: 'uint', min: 1, max: MEMBER_ID_MAX });
+    rules.push({ name: 'ref', type: 'bytes', min: ID_BYTES, max: ID_BYTES });
+  }
+  return rules;
 }
 
 function checkField(rule: FieldRule, value: CborValue): void {

@@ -196,7 +196,7 @@ export function createTrader(node: FullLightNode, nowMs: () => number, timeoutMs
       // The window scan waits for the repeat interval, then runs once a minute until something is owed.
       if (waiting && pendingIssue === null && now - orderedMs >= ORDER_REPEAT_MS && now - owedCheckedMs >= 60000) {
         owedCheckedMs = now;
-        if (node.approvalsOwed() === 0) return;
+        if (!node.approvalOwed()) return;
         orderedMs = now;
         pendingIssue = { kind: trade.stage === 'offered' ? KIND_OFFER : KIND_DEMAND, energyWh: trade.energyWh, ecash: trade.ecash };
       }

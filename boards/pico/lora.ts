@@ -3,7 +3,7 @@
 // setWatch, which Kaluma calls from its event loop (attachInterrupt would call into the engine from the
 // GPIO interrupt). Imported by the LoRa build variant (main-lora.ts) before main.ts.
 import { addLoraLink } from '../drivers/extra-links';
-import board from './board.json';
+import { lora } from './board.json';
 
 declare function __runtimeRequire(name: 'spi'): { SPI: new (bus: number, options: object) => { transfer(data: Uint8Array): Uint8Array } };
 declare function pinMode(pin: number, mode: number): void;
@@ -15,7 +15,6 @@ declare function print(text: string): void;
 declare const OUTPUT: number;
 declare const RISING: number;
 
-const lora = board.lora;
 const spi = new (__runtimeRequire('spi').SPI)(lora.spi_bus, { mode: 0, baudrate: 1000000, sck: lora.sck, mosi: lora.mosi, miso: lora.miso });
 pinMode(lora.cs, OUTPUT);
 digitalWrite(lora.cs, 1);

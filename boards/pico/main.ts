@@ -7,8 +7,11 @@ import { parseProvisioning } from '../shared/provision';
 import { startBoard } from '../shared/start';
 import { UartDeframer, encodeUartFrame } from '../drivers/uart-framing';
 import { extraLinks } from '../drivers/extra-links';
+import { ScalarBaseJob, secretScalar, startFastVerify } from '../../firmware/crypto/fast-verify';
+import { NonceStock } from '../../firmware/crypto/nonces';
 import type { Link, Platform } from '../../firmware/platform';
-import board from './board.json';
+// Named imports: the build keeps only these fields of board.json, not its chip name and radio settings.
+import { heap_bytes_max, tick_interval_ms, uart, watchdog_ms } from './board.json';
 
 type KalumaUart = { on(event: 'data', callback: (data: Uint8Array) => void): void; write(data: Uint8Array): void };
 type KalumaFs = {
@@ -26,10 +29,12 @@ declare function print(text: string): void;
 declare const process: { memoryUsage(): { heapUsed: number } };
 
 const FRAME_PAYLOAD_BYTES_MAX = 256;
+/** Signing nonces kept ready in flash (each 64 bytes). */
+const NONCE_STOCK = 4;
 const fs = __runtimeRequire('fs');
 const rp2 = __runtimeRequire('rp2');
 const UART = __runtimeRequire('uart').UART;
-const serial = new UART(board.uart.port, { baudrate: board.uart.baud, tx: board.uart.tx, rx: board.uart.rx, bufferSize: 2048 });
+const serial = new UART(uart.port, { baudrate: uart.baud, tx: uart.tx, rx: uart.rx, bufferSize: 2048 });
 let heartbeatMs = millis();
 
 function path(key: string): string {
@@ -91,11 +96,27 @@ const platform: Platform = {
   },
 };
 
-const provisioned = parseProvisioning(fs.exists('/provision.json') ? String.fromCharCode.apply(null, Array.prototype.slice.call(fs.readFile('/provision.json'))) : null, board.heap_bytes_max);
+const provisioned = parseProvisioning(fs.exists('/provision.json') ? String.fromCharCode.apply(null, Array.prototype.slice.call(fs.readFile('/provision.json'))) : null, heap_bytes_max);
 if (provisioned.config === null) {
   platform.log(provisioned.code as string, 'write /provision.json (docs/boards.md) and reset');
 } else {
-  const node = startBoard(platform, provisioned.config, { setInterval: setInterval }, board.tick_interval_ms);
+  const config = provisioned.config;
+  // The trade-time path, as on the ESP32: sliced verification, a nonce stock (a signature is one
+  // SHA-512), sliced key derivation. It fits Kaluma's heap with little room: a record verified while a
+  // nonce is precomputed peaks at 179,827 B, three picos trading at 182,970 B, of 184,312 B (emulator:
+  // `node --import tsx host-tools/bench/heap.ts`, test/emulator/trade-time.test.ts); the LoRa variant
+  // does not fit yet (190,736 B). docs/boards.md has the figures and what made the room.
+  config.startVerify = startFastVerify;
+  config.createNonceStock = function (store, seed, publicKey, randomBytes) {
+    return new NonceStock(store, seed, publicKey, NONCE_STOCK, randomBytes);
+  };
+  config.derivePublicKey = function (seed) {
+    return new ScalarBaseJob(secretScalar(seed));
+  };
+  // A field operation is about 67 ms of pico time and a point addition 9 of them: one unit per slice
+  // keeps a slice of field arithmetic under the 1,000 ms bound in board.json.
+  config.verifySliceUnits = 1;
+  const node = startBoard(platform, config, { setInterval: setInterval }, tick_interval_ms);
   const deframer = new UartDeframer(FRAME_PAYLOAD_BYTES_MAX, function (payload: Uint8Array) {
     node.receive(0, payload);
   });
@@ -112,6 +133,6 @@ if (provisioned.config === null) {
   // The node at the REPL: `smartchain.stats()`.
   (globalThis as unknown as { smartchain: unknown }).smartchain = node;
   setInterval(function () {
-    if (millis() - heartbeatMs > board.watchdog_ms) platform.log('WATCHDOG_EXPIRED', 'no tick for ' + (millis() - heartbeatMs) + ' ms');
-  }, board.watchdog_ms);
+    if (millis() - heartbeatMs > watchdog_ms) platform.log('WATCHDOG_EXPIRED', 'no tick for ' + (millis() - heartbeatMs) + ' ms');
+  }, watchdog_ms);
 }

@@ -12,6 +12,8 @@ export type BoardTimers = {
 
 export function startBoard(platform: Platform, config: NodeConfig, timers: BoardTimers, tickIntervalMs: number): FullLightNode {
   const node = createNode(platform, config);
+  // The provisioned members now live in the node's member table: their parsed list can go.
+  config.members = undefined;
   const trader = createTrader(node, platform.nowMs);
   node.trade = trader;
   let failures = 0;

@@ -6,7 +6,7 @@
 // here is deterministic RFC 8032 signing, in one step: for hosts, tests and key derivation off the
 // board; a board signs with its nonce stock (nonces.ts) and verifies in slices.
 import nacl from 'tweetnacl';
-import { ScalarBaseJob, secretScalar, verifyFast } from './fast-verify';
+import { ScalarBaseJob, secretScalar, sha512, verifyFast } from './fast-verify';
 
 export type KeyPair = { publicKey: Uint8Array; secretKey: Uint8Array };
 
@@ -67,9 +67,9 @@ export function signatureScalar(r: Uint8Array, h: Uint8Array, a: Uint8Array): Ui
 export function signDetached(message: Uint8Array, secretKey: Uint8Array): Uint8Array {
   const seed = secretKey.subarray(0, 32);
   const publicKey = secretKey.subarray(32, 64);
-  const r = reduceModL(nacl.hash(concat([nacl.hash(seed).subarray(32, 64), message])));
+  const r = reduceModL(sha512(concat([sha512(seed).subarray(32, 64), message])));
   const encodedR = scalarBase(r);
-  const h = reduceModL(nacl.hash(concat([encodedR, publicKey, message])));
+  const h = reduceModL(sha512(concat([encodedR, publicKey, message])));
   return concat([encodedR, signatureScalar(r, h, secretScalar(seed))]);
 }
 
@@ -78,9 +78,7 @@ export function verifyDetached(message: Uint8Array, signature: Uint8Array, publi
   return verifyFast(message, signature, publicKey, ONE_STEP);
 }
 
-export function sha512(bytes: Uint8Array): Uint8Array {
-  return nacl.hash(bytes);
-}
+export { sha512 };
 
 /** A record's id: the first 16 bytes of SHA-512(payload || signature) (docs/wire-format.md). */
 export function recordId(payload: Uint8Array, signature: Uint8Array): Uint8Array {

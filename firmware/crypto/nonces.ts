@@ -4,9 +4,8 @@
 // At signing time: one SHA-512 and arithmetic mod L, no point multiplication. A nonce is used at most
 // once, ever: its storage key is removed before the signature is computed, so a reset at any point loses
 // a nonce but never reuses one. The signatures are ordinary Ed25519 signatures.
-import nacl from 'tweetnacl';
 import type { KeyValueStore } from '../platform';
-import { ScalarBaseJob, secretScalar } from './fast-verify';
+import { ScalarBaseJob, secretScalar, sha512 } from './fast-verify';
 import { reduceModL, signatureScalar } from './ed25519';
 
 const COUNTER_KEY = 'nonce-count';
@@ -30,11 +29,16 @@ export class NonceStock {
     private randomBytes: (count: number) => Uint8Array,
   ) {
     this.scalar = secretScalar(seed);
-    this.prefix = nacl.hash(seed).slice(32, 64);
+    this.prefix = sha512(seed).slice(32, 64);
   }
 
   private key(slot: number): string {
     return NONCE_PREFIX + slot;
+  }
+
+  /** Whether a precomputation is under way (its points held in memory). */
+  busy(): boolean {
+    return this.job !== null;
   }
 
   count(): number {
@@ -57,7 +61,7 @@ export class NonceStock {
       input.set(this.prefix, 0);
       input.set(this.randomBytes(32), 32);
       input.set(new Uint8Array([counter & 255, (counter >> 8) & 255, (counter >> 16) & 255, (counter >>> 24) & 255]), 64);
-      this.pendingR = reduceModL(nacl.hash(input));
+      this.pendingR = reduceModL(sha512(input));
       this.hashed++;
       this.job = new ScalarBaseJob(this.pendingR);
       return true;
@@ -110,7 +114,7 @@ export class NonceStock {
     input.set(encodedR, 0);
     input.set(this.publicKey, 32);
     input.set(message, 64);
-    const h = reduceModL(nacl.hash(input));
+    const h = reduceModL(sha512(input));
     const signature = new Uint8Array(64);
     signature.set(encodedR, 0);
     signature.set(signatureScalar(r, h, this.scalar), 32);

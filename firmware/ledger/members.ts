@@ -12,8 +12,6 @@ export class MemberTable {
   private balanceKnown: Uint8Array;
   private balanceAsOfMs: Float64Array;
   private spent: Float64Array;
-  /** When a frame from the member was last heard (board ms; -1 never): whom to ask for tokens. */
-  private heardMs: Float64Array;
   count = 0;
 
   constructor(capacity: number) {
@@ -24,25 +22,15 @@ export class MemberTable {
     this.balanceKnown = new Uint8Array(capacity);
     this.balanceAsOfMs = new Float64Array(capacity);
     this.spent = new Float64Array(capacity);
-    this.heardMs = new Float64Array(capacity).fill(-1);
   }
 
   static bytesFor(capacity: number): number {
-    return capacity * (2 + KEY_BYTES + 8 + 1 + 8 + 8 + 8);
+    return capacity * (2 + KEY_BYTES + 8 + 1 + 8 + 8);
   }
 
   private slotOf(id: number): number {
     for (let slot = 0; slot < this.count; slot++) if (this.ids[slot] === id) return slot;
     return -1;
-  }
-
-  heard(id: number, nowMs: number): void {
-    const slot = this.slotOf(id);
-    if (slot >= 0) this.heardMs[slot] = nowMs;
-  }
-
-  heardAt(slot: number): number {
-    return this.heardMs[slot];
   }
 
   has(id: number): boolean {

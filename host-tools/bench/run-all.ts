@@ -23,7 +23,7 @@ const SECTION_TITLES: Record<string, string> = {
   ledger_core: 'Ledger core on the host (one light node)',
   aggregator: 'Aggregator: ingest over HTTP with full validation and durable commit, cap selection, storage',
   footprint: 'Footprint: bundles, record sizes, LoRa airtime per trade (EU868, BW 125 kHz, CR 4/5)',
-  heap: 'Footprint: heap peak per board (each bundle provisioned, a simulated minute in the emulator)',
+  heap: 'Footprint: heap peak per board (each bundle provisioned: a simulated minute idle, precomputing nonces, then verifying a record meanwhile)',
   validation: 'Device: the validation bench on the emulator (projected board time from the cost model)',
 };
 

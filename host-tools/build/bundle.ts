@@ -3,6 +3,8 @@
 // refused at build time, runtime globals it lacks must not appear, no NUL byte, and only the runtime's
 // built-in modules may be required. Returns a size report per module from esbuild's metafile.
 import { pruneNacl } from './prune-nacl';
+import { stripRejectionDetails } from './strip-details';
+import { MANGLED_PATTERN, MANGLE_RESERVED, quotedMangledNames } from './mangle';
 import * as esbuild from 'esbuild';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -50,6 +52,14 @@ function pruneNaclPlugin(keepSigning: boolean): esbuild.Plugin {
   };
 }
 
+/** Rejection details out of the firmware's sources (strip-details.ts): a board counts only the codes. */
+const stripDetailsPlugin: esbuild.Plugin = {
+  name: 'strip-details',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]firmware[\\/].*\.ts$/ }, (args) => ({ contents: stripRejectionDetails(readFileSync(args.path, 'utf8')).source, loader: 'ts' }));
+  },
+};
+
 function runtimeModulesPlugin(runtime: Runtime): esbuild.Plugin {
   return {
     name: 'smartchain-runtime-modules',
@@ -94,11 +104,13 @@ export async function buildBoard(board: BoardDescription, options: BuildOptions 
       minify: options.minify !== false,
       charset: 'ascii',
       legalComments: 'none',
+      mangleProps: MANGLED_PATTERN,
+      mangleCache: MANGLE_RESERVED,
       write: false,
       metafile: true,
       logLevel: 'silent',
       outfile,
-      plugins: [runtimeModulesPlugin(board.runtime), pruneNaclPlugin(options.keepNaclSigning === true)],
+      plugins: [runtimeModulesPlugin(board.runtime), pruneNaclPlugin(options.keepNaclSigning === true), stripDetailsPlugin],
       // tweetnacl's small variant: 18.7 KB minified against nacl-fast's 32.6 KB. On a 180 KB Kaluma heap a
       // byte of source costs about 2.3 bytes once parsed (PLATFORMS.md D), so nacl-fast would leave the
       // node almost no room; the speed we give up is won back by the sliced fast verification.
@@ -120,6 +132,11 @@ export async function buildBoard(board: BoardDescription, options: BuildOptions 
   for (const input of Object.keys(result.metafile.inputs)) {
     if (input.startsWith('empty:') || input.endsWith('.json')) continue;
     syntax.push(...findSyntaxViolations(board.runtime, input, readFileSync(input, 'utf8')));
+  }
+  for (const input of Object.keys(result.metafile.inputs)) {
+    if (input.startsWith('empty:') || input.includes('node_modules')) continue;
+    const quoted = quotedMangledNames(readFileSync(input, 'utf8'));
+    if (quoted.length > 0) throw new BuildError('BUILD_MANGLE_UNSAFE', `${input} spells ${quoted.join(', ')} as a string: take it out of host-tools/build/mangle.ts`);
   }
   if (syntax.length > 0) throw new BuildError('BUILD_SYNTAX_UNSUPPORTED', `${board.board} (${board.runtime}) lacks ${describe(syntax)}`);
   const output = (result.outputFiles as esbuild.OutputFile[])[0];

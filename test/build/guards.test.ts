@@ -1,13 +1,17 @@
 // Each build guard rejects a sample that uses what the runtime lacks, a clean sample passes, and every
 // real bundle is free of NUL bytes and within its budget.
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { runInNewContext } from 'node:vm';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BOARDS, BoardFileError, loadBoard, parseBoard } from '../../host-tools/build/boards';
 import { BuildError, buildBoard } from '../../host-tools/build/bundle';
 import { findNulBytes } from '../../host-tools/build/guards';
+import { MANGLED_PROPERTIES } from '../../host-tools/build/mangle';
+import { stripRejectionDetails } from '../../host-tools/build/strip-details';
 
 const directory = mkdtempSync(join(tmpdir(), 'smartchain-guards-'));
 let counter = 0;
@@ -93,6 +97,49 @@ test('every board bundle builds under budget and holds no NUL byte', async () =>
     assert.ok(result.bytes <= board.bundle_bytes_max, `${name}: ${result.bytes} > ${board.bundle_bytes_max}`);
     assert.equal(findNulBytes(readFileSync(result.outfile)), [], `${name} bundle has a NUL byte`);
     assert.ok(result.modules.some((entry) => entry.module.includes('firmware/node.ts')));
+  }
+});
+
+test('a board bundle keeps rejection codes and drops their details', async () => {
+  const sample = [
+    "reject('FRAME_MALFORMED', 'frame ' + describe(bytes, [1, 2]) + ' is, (odd)');",
+    'throw new Rejection("CBOR_TRUNCATED", `input ends at byte ${offset}`);',
+    "return reject(error.code === 'FRAME_FIELD' ? 'TOKEN_MALFORMED' : error.code, error.detail);",
+    'export function reject<T>(code: RejectionCode, detail: string): Result<T> {',
+  ].join('\n');
+  const stripped = stripRejectionDetails(sample);
+  assert.is(stripped.stripped, 3);
+  assert.is(stripped.source, [
+    "reject('FRAME_MALFORMED', '');",
+    'throw new Rejection("CBOR_TRUNCATED", \'\');',
+    "return reject(error.code === 'FRAME_FIELD' ? 'TOKEN_MALFORMED' : error.code, '');",
+    'export function reject<T>(code: RejectionCode, detail: string): Result<T> {',
+  ].join('\n'));
+  const bundle = readFileSync((await buildBoard(loadBoard('pico'))).outfile, 'utf8');
+  assert.ok(bundle.includes('CBOR_TRUNCATED') && bundle.includes('RECORD_FIELD_RANGE'), 'the codes stay');
+  assert.not.ok(bundle.includes('runs past the input') || bundle.includes('must be an unsigned integer'), 'the details go');
+});
+
+test('internal property names are shortened, and a source that quotes one is refused', async () => {
+  const bundle = readFileSync((await buildBoard(loadBoard('pico'))).outfile, 'utf8');
+  for (const name of ['parentSlot', 'startDecompress', 'balanceAsOfMs']) assert.not.ok(bundle.includes(name), name);
+  assert.ok(bundle.includes('requestIssue') && bundle.includes('records_accepted'), 'the REPL surface and stats keys stay');
+  assert.ok(MANGLED_PROPERTIES.includes('stage'));
+  assert.is(await buildSample('pico', 'const job = { stage: 1 }; export const out = (job as Record<string, number>)["stage"];'), 'BUILD_MANGLE_UNSAFE');
+  assert.is(await buildSample('pico', 'const job = { stage: 1 }; export const out = job.stage;'), 'OK');
+});
+
+test('the pruned tweetnacl in a board bundle still hashes as SHA-512 does', async () => {
+  const entry = join(directory, 'sha512-sample.ts');
+  writeFileSync(entry, `import { sha512 } from ${JSON.stringify(resolve('firmware/crypto/fast-verify'))};\n(globalThis as unknown as { sha512: unknown }).sha512 = sha512;\n`);
+  const outfile = join(directory, 'sha512-sample.js');
+  await buildBoard(loadBoard('emulator'), { entry, outfile });
+  const context: { sha512?: (bytes: Uint8Array) => Uint8Array; Uint8Array: typeof Uint8Array } = { Uint8Array };
+  runInNewContext(readFileSync(outfile, 'utf8'), context);
+  // Lengths around the 112- and 128-byte padding boundaries, and several blocks.
+  for (const length of [0, 1, 111, 112, 127, 128, 129, 239, 240, 300]) {
+    const input = Uint8Array.from({ length }, (_, index) => (index * 131 + length) & 255);
+    assert.is(Buffer.from((context.sha512 as (bytes: Uint8Array) => Uint8Array)(input)).toString('hex'), createHash('sha512').update(input).digest('hex'), `length ${length}`);
   }
 });
 

@@ -51,16 +51,17 @@ test('random and mutated cases agree with node:crypto (SMARTCHAIN_DIFFERENTIAL_C
   assert.ok(result.valid > cases / 10 && result.valid < cases, `${result.valid} valid of ${cases}`);
 });
 
-test('wNAF digits reconstruct the scalar and are odd within -7..7', () => {
+test('wNAF digits reconstruct the scalar and are odd within -7..7 (width 4) or -3..3 (width 3)', () => {
   const rng = createRng(testSeed('wnaf'));
   for (let round = 0; round < 2000; round++) {
     const scalar = rng.bytes(32);
     scalar[31] &= 0x1f;
-    const digits = wnaf(scalar);
+    const bits = round % 2 === 0 ? 4 : 3;
+    const digits = wnaf(scalar, bits);
     let value = 0n;
     for (let index = 255; index >= 0; index--) {
       value = value * 2n + BigInt(digits[index]);
-      assert.ok(digits[index] === 0 || (Math.abs(digits[index]) % 2 === 1 && Math.abs(digits[index]) <= 7));
+      assert.ok(digits[index] === 0 || (Math.abs(digits[index]) % 2 === 1 && Math.abs(digits[index]) <= (1 << (bits - 1)) - 1));
     }
     assert.is(value, BigInt('0x' + Buffer.from(scalar).reverse().toString('hex')));
   }

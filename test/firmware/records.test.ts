@@ -213,7 +213,7 @@ test('truncations and bit flips of records never throw and never decode to a dif
 test('link frames round-trip and reject bad shapes with codes', () => {
   const frames: Frame[] = [
     { type: FRAME_HELLO, member: 12, seqNext: 4001 },
-    { type: FRAME_TOKEN_REQUEST, requester: 12, seq: 4001, slot: 2991666, granters: [3, 7] },
+    { type: FRAME_TOKEN_REQUEST, requester: 12, seq: 4001, slot: 2991666, asked: [3, 7] },
     { type: FRAME_TOKEN_GRANT, granter: 3, requester: 12, seq: 4001, slot: 2991666, mac: new Uint8Array(32).fill(5) },
     { type: FRAME_CAP_REPLY, caps: [new Uint8Array(16).fill(1), new Uint8Array(16).fill(2)] },
     { type: FRAME_RECORD, record: signRecord(typical(KIND_SOLD), key).bytes },
