@@ -71,8 +71,11 @@ export interface VerificationJob {
 }
 
 export interface LightNode {
-  /** Advances the node by one bounded slice of work; feeds the watchdog. */
-  tick(nowMs: number): void;
+  /**
+   * Advances the node by one bounded slice of work; feeds the watchdog. True when it did work or has
+   * some waiting (the board ticks again soon), false when idle (the board may sleep until a frame).
+   */
+  tick(nowMs: number): boolean;
   /** Hands a frame received on links[linkIndex] to the node; never throws, drops when the inbox is full. */
   receive(linkIndex: number, frame: Uint8Array): void;
   stats(): NodeStats;

@@ -761,8 +761,9 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       inboxLink[tail] = linkIndex;
       inboxCount++;
     },
-    tick: function (nowMs: number): void {
+    tick: function (nowMs: number): boolean {
       platform.feedWatchdog();
+      const workBefore = counters.crypto_field_ops + counters.crypto_hash;
       // At most one expensive piece of work per tick: a frame, or else a slice of a verification.
       const busy = inboxCount > 0;
       for (let handled = 0; handled < FRAMES_PER_TICK_MAX && inboxCount > 0; handled++) {
@@ -797,6 +798,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
         broadcast({ type: FRAME_HELLO, member: memberId, seqNext: persistence.peekSeq() });
         offloadOne();
       }
+      return busy || inboxCount > 0 || verifyQueue.length > 0 || counters.crypto_field_ops + counters.crypto_hash !== workBefore;
     },
     requestIssue: function (request: IssueRequest): boolean {
       if (issue !== null || persistence.pendingCount() >= capacities.pending) return false;

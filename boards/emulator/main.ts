@@ -37,7 +37,8 @@ type Provisioning = {
 };
 
 declare const __board: HostBoard;
-declare function setInterval(callback: () => void, delayMs: number): unknown;
+declare function setTimeout(callback: () => void, delayMs: number): unknown;
+declare function clearTimeout(timer: unknown): void;
 
 const provisioning = JSON.parse(__board.config()) as Provisioning;
 const links: Link[] = [];
@@ -109,7 +110,7 @@ const node = startBoard(
     slotMs: provisioning.slot_ms,
     verifySliceUnits: provisioning.verify_slice_units,
   },
-  { setInterval: setInterval },
+  { setTimeout: setTimeout, clearTimeout: clearTimeout },
   provisioning.tick_interval_ms,
 );
 __board.on_frame(function (linkIndex: number, frame: Uint8Array) {

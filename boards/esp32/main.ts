@@ -19,7 +19,8 @@ declare const Serial2: EspruinoSerial;
 declare const global: { smartchain: unknown };
 declare function __runtimeRequire(name: 'Storage'): EspruinoStorage;
 declare function getTime(): number;
-declare function setInterval(callback: () => void, delayMs: number): number;
+declare function setTimeout(callback: () => void, delayMs: number): number;
+declare function clearTimeout(timer: unknown): void;
 declare function print(text: string): void;
 declare const E: { hwRand(): number; enableWatchdog(timeoutSeconds: number, automatic: boolean): void; kickWatchdog(): void };
 declare const process: { memory(): { usage: number; blocksize: number }; on(event: string, callback: (error: unknown) => void): void };
@@ -135,7 +136,7 @@ if (provisioned.config === null) {
   config.verifySliceUnits = 6;
   if (config.seed !== undefined) Storage.write(name('seed'), config.seed);
   E.enableWatchdog(board.watchdog_ms / 1000, false);
-  const node = startBoard(platform, config, { setInterval: setInterval }, board.tick_interval_ms);
+  const node = startBoard(platform, config, { setTimeout: setTimeout, clearTimeout: clearTimeout }, board.tick_interval_ms);
   const deframer = new UartDeframer(FRAME_PAYLOAD_BYTES_MAX, function (payload: Uint8Array) {
     node.receive(0, payload);
   });

@@ -25,6 +25,8 @@ declare function __runtimeRequire(name: 'fs'): KalumaFs;
 declare function __runtimeRequire(name: 'rp2'): { randomBigInt(): { toString(radix: number): string } };
 declare function millis(): number;
 declare function setInterval(callback: () => void, delayMs: number): number;
+declare function setTimeout(callback: () => void, delayMs: number): number;
+declare function clearTimeout(timer: unknown): void;
 declare function print(text: string): void;
 declare const process: { memoryUsage(): { heapUsed: number } };
 
@@ -116,7 +118,7 @@ if (provisioned.config === null) {
   // A field operation is about 67 ms of pico time and a point addition 9 of them: one unit per slice
   // keeps a slice of field arithmetic under the 1,000 ms bound in board.json.
   config.verifySliceUnits = 1;
-  const node = startBoard(platform, config, { setInterval: setInterval }, tick_interval_ms);
+  const node = startBoard(platform, config, { setTimeout: setTimeout, clearTimeout: clearTimeout }, tick_interval_ms);
   const deframer = new UartDeframer(FRAME_PAYLOAD_BYTES_MAX, function (payload: Uint8Array) {
     node.receive(0, payload);
   });

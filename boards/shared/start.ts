@@ -1,14 +1,19 @@
-// Starts a light node and the EV's trader on a board: one guarded tick timer (a throwing callback is logged with a code and
-// the node keeps running; Kaluma would otherwise cancel the timer for good), the link handlers feeding the
-// node's bounded inbox, and the board's watchdog fed from tick. Shared by every board adapter.
+// Starts a light node and the EV's trader on a board: a guarded tick (a throwing tick is logged with a code
+// and the node keeps running), the link handlers feeding the node's bounded inbox, and the board's watchdog
+// fed from tick. The tick comes every tick_interval_ms while the node has work, every IDLE_TICK_MS when it
+// has none (a parked EV's board sleeps), and at once when a frame arrives. Shared by every board adapter.
 import { createNode, FullLightNode } from '../../firmware/node';
 import type { NodeConfig } from '../../firmware/node-api';
 import type { Platform } from '../../firmware/platform';
 import { createTrader } from '../../firmware/trade';
 
 export type BoardTimers = {
-  setInterval(callback: () => void, delayMs: number): unknown;
+  setTimeout(callback: () => void, delayMs: number): unknown;
+  clearTimeout(timer: unknown): void;
 };
+
+/** The tick of an idle node: often enough for its timers (hellos, token requests, the trader's checks). */
+export const IDLE_TICK_MS = 1000;
 
 export function startBoard(platform: Platform, config: NodeConfig, timers: BoardTimers, tickIntervalMs: number): FullLightNode {
   const node = createNode(platform, config);
@@ -17,15 +22,30 @@ export function startBoard(platform: Platform, config: NodeConfig, timers: Board
   const trader = createTrader(node, platform.nowMs);
   node.trade = trader;
   let failures = 0;
-  timers.setInterval(function () {
+  let timer: unknown = null;
+  let idle = false;
+  function run(): void {
+    let busy = true;
     try {
-      node.tick(platform.nowMs());
+      busy = node.tick(platform.nowMs());
       trader.tick(platform.nowMs());
     } catch (error) {
       failures++;
       platform.log('TICK_FAILED', String(error) + ' (' + failures + ')');
     }
-  }, tickIntervalMs);
+    idle = !busy;
+    timer = timers.setTimeout(run, busy ? tickIntervalMs : IDLE_TICK_MS);
+  }
+  timer = timers.setTimeout(run, tickIntervalMs);
+  // A frame wakes an idle node for its next tick.
+  const receive = node.receive;
+  node.receive = function (linkIndex: number, frame: Uint8Array): void {
+    receive(linkIndex, frame);
+    if (!idle) return;
+    idle = false;
+    timers.clearTimeout(timer);
+    timer = timers.setTimeout(run, tickIntervalMs);
+  };
   platform.log('NODE_STARTED', 'member ' + config.memberId + ' on ' + platform.board);
   return node;
 }

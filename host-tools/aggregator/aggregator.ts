@@ -23,6 +23,7 @@ import { verifyHost } from '../crypto/verify-host';
 import { RECENT_RECORDS_MAX, RecentDag } from './dag';
 import { StoredRecord, openStore } from './store';
 import { runDoubleAuction, Order, AuctionMatch } from './auction';
+import { DEFAULT_TRADE_TIMEOUT_MS } from '../../firmware/trade';
 import type { SignatureCheck } from './verify-pool';
 
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -50,6 +51,11 @@ export type AggregatorOptions = {
 export type PreparedRecord = { bytes: Uint8Array; decoded: Result<SignedRecord>; checks: SignatureCheck[]; roles: number[]; verdicts: boolean[] | null };
 
 const RECORD_SIGNATURE = -1;
+/**
+ * An order older than this is not matched: its EV gave up on it (firmware/trade.ts, the trade timeout)
+ * and would ignore the match, leaving its counterparty waiting. A repeated order is a new one.
+ */
+export const ORDER_LIFETIME_MS = DEFAULT_TRADE_TIMEOUT_MS;
 
 export type SubmitResult =
   | { ok: true; id: string; duplicate: boolean; committed: string[] }
@@ -122,7 +128,7 @@ export class Aggregator {
       ),
       insertOrder: db.prepare('INSERT INTO orders (record_id, member, side, energy_wh, ecash, time_ms) VALUES (?, ?, ?, ?, ?, ?)'),
       replaceOrders: db.prepare('UPDATE orders SET open = 0 WHERE member = ? AND side = ? AND open = 1'),
-      openOrders: db.prepare('SELECT record_id, member, side, energy_wh, ecash, time_ms FROM orders WHERE open = 1 ORDER BY time_ms'),
+      openOrders: db.prepare('SELECT record_id, member, side, energy_wh, ecash, time_ms FROM orders WHERE open = 1 AND time_ms >= ? ORDER BY time_ms'),
       closeOrder: db.prepare('UPDATE orders SET open = 0 WHERE record_id = ?'),
       insertMatch: db.prepare('INSERT INTO matches (offer_id, demand_id, seller, buyer, energy_wh, ecash, matched_ms) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       matchesFor: db.prepare('SELECT * FROM matches WHERE seller = ? OR buyer = ? ORDER BY id DESC LIMIT 50'),
@@ -393,7 +399,7 @@ export class Aggregator {
 
   /** One round of the double auction over the open offers and demands (see auction.ts for the rule). */
   runAuction(): AuctionMatch[] {
-    const orders = (this.statements.openOrders.all() as { record_id: Buffer; member: number; side: string; energy_wh: number; ecash: number; time_ms: number }[]).map(
+    const orders = (this.statements.openOrders.all(this.now() - ORDER_LIFETIME_MS) as { record_id: Buffer; member: number; side: string; energy_wh: number; ecash: number; time_ms: number }[]).map(
       (row): Order => ({ id: row.record_id.toString('hex'), member: row.member, side: row.side as 'offer' | 'demand', energyWh: row.energy_wh, ecash: row.ecash, timeMs: row.time_ms }),
     );
     const matches = runDoubleAuction(orders, { surplusEnergyWh: this.surplusEnergyWh, surplusPricePerKwh: this.surplusPricePerKwh });

@@ -28,6 +28,8 @@ for (const attack of ATTACKS) {
       assert.is(summary.double_spends_confirmed, 0, context);
       assert.is(summary.board_resets, 0, `no board reset (${context}) ${JSON.stringify(detail.boards)}`);
       assert.is(summary.deadlocks, 0, context);
+      const orders = detail.boards.reduce((sum: number, board: { trade: Record<string, number> }) => sum + (board.trade.trades_offered ?? 0) + (board.trade.trades_demanded ?? 0), 0);
+      assert.ok(orders > 0, `the vehicles placed orders through the boards' traders (${context})`);
       for (const board of detail.boards) {
         assert.not.ok(board.log.some((line: string) => line.includes('UNCAUGHT') || line.includes('TICK_FAILED')), `${board.name}: ${board.log.join(' | ')}`);
         const kind = board.name.endsWith('pico') ? 'pico' : 'esp32';
