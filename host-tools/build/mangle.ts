@@ -8,7 +8,7 @@
 
 export const MANGLED_PROPERTIES = [
   // firmware/crypto/fast-verify.ts, nonces.ts and tweetnacl's lowlevel table
-  'stage', 'multiplications', 'squarings', 'encoded', 'candidate', 'spent', 'ladder', 'negA', 'phase', 'pendingR', 'hashed',
+  'multiplications', 'squarings', 'encoded', 'candidate', 'spent', 'ladder', 'negA', 'phase', 'pendingR', 'hashed',
   'tableA', 'started', 'outcome', 'digits', 'tables', 'digest', 'rooted', 'startDecompress', 'rootCandidate', 'isRoot',
   'fixRoot', 'tableStep', 'result', 'scalar', 'prefix', 'set25519', 'pack25519', 'unpack25519', 'modL', 'gf', 'hashLength',
   // firmware/ledger: the window, members, caps, persistence, verified ids
@@ -23,7 +23,7 @@ export const MANGLED_PROPERTIES = [
   'feedWatchdog', 'heapUsedBytes', 'frameBytesMax', 'requestedAtMs', 'granters', 'slotMs', 'alpha', 'links', 'store',
   // shared by several of the firmware's own types (rejections, results, codecs, jobs, tables, u64 words)
   'capacity', 'fields', 'byte', 'flags', 'payload', 'tokens', 'offset', 'slotOf', 'hi', 'lo', 'signed', 'stack', 'operations',
-  'hashes', 'job', 'used', 'startedMs', 'epoch', 'secretKey', 'bytesFor', 'reserve', 'fallbacks', 'propagate', 'victim', 'evict',
+  'hashes', 'job', 'used', 'epoch', 'secretKey', 'bytesFor', 'reserve', 'fallbacks', 'propagate', 'victim', 'evict',
   'items', 'take', 'detail', 'acc', 'num', 'bit', 'same', 'mark', 'scan', 'drop',
 ];
 
