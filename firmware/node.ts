@@ -67,9 +67,11 @@ export function capacitiesFor(heapBytesBudget: number): Capacities {
   const windowMin = 3 * PENDING_RECORDS_MAX * 2;
   if (window > 256) window = 256;
   if (window < windowMin) window = windowMin;
-  // A small heap holds a third of the inbox: frames wait there at up to 252 bytes each.
-  const inbox = heapBytesBudget < 200000 ? INBOX_FRAMES_MAX / 3 : INBOX_FRAMES_MAX;
-  return { window, approvers: 8, members: 32, verified: window * 2, refused: 16, inbox: inbox, pending: PENDING_RECORDS_MAX };
+  // A small heap (the pico's) holds a third of the inbox (frames wait there at up to 252 bytes each)
+  // and half the member table: 16 members, 59 bytes each.
+  const small = heapBytesBudget < 200000;
+  const inbox = small ? INBOX_FRAMES_MAX / 3 : INBOX_FRAMES_MAX;
+  return { window, approvers: 8, members: small ? 16 : 32, verified: window * 2, refused: 16, inbox: inbox, pending: PENDING_RECORDS_MAX };
 }
 
 type Issue = {
