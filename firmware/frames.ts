@@ -83,7 +83,7 @@ function checkFrameField(type: FieldType, name: string, value: CborValue): void 
     ok = Array.isArray(value) && value.length >= 1 && value.length <= GRANTERS_NAMED_MAX;
     for (let index = 0; ok && index < (value as CborValue[]).length; index++) {
       const member = (value as CborValue[])[index];
-      ok = typeof member === 'number' && member >= 0 && member <= MEMBER_ID_MAX && (value as CborValue[]).indexOf(member) === index;
+      ok = typeof member === 'number' && member >= 0 && member <= MEMBER_ID_MAX;
     }
   } else if (type === 'record') ok = value instanceof Uint8Array && value.length > 0 && value.length <= RECORD_BYTES_MAX;
   else {

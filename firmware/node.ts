@@ -63,15 +63,15 @@ export type Capacities = { window: number; approvers: number; members: number; v
 export function capacitiesFor(heapBytesBudget: number): Capacities {
   const share = Math.floor(heapBytesBudget / 40);
   const perRecord = RecordWindow.bytesFor(1, 8);
+  // A small heap (the pico's) holds a quarter of the inbox (frames wait there at up to 252 bytes each),
+  // half the member table (16 members, 59 bytes each) and one verification less (each waits with its record).
+  const small = heapBytesBudget < 200000;
   let window = Math.floor((share - MemberTable.bytesFor(32)) / perRecord);
   const windowMin = 3 * PENDING_RECORDS_MAX * 2;
   if (window > 256) window = 256;
   if (window < windowMin) window = windowMin;
-  // A small heap holds a third of the inbox (frames wait there at up to 252 bytes each) and one
-  // verification less (each waits with its record).
-  const small = heapBytesBudget < 200000;
   return {
-    window, approvers: 8, members: 32, verified: window * 2, refused: 16, inbox: small ? INBOX_FRAMES_MAX / 3 : INBOX_FRAMES_MAX,
+    window, approvers: 8, members: small ? 16 : 32, verified: window * 2, refused: 16, inbox: small ? INBOX_FRAMES_MAX / 4 : INBOX_FRAMES_MAX,
     pending: PENDING_RECORDS_MAX, verifyQueue: small ? VERIFY_QUEUE_MAX - 1 : VERIFY_QUEUE_MAX,
   };
 }
@@ -525,29 +525,27 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     });
   }
 
-  /** A trade record of another member, verified, not yet approved by this node while a commit still needs approvals. */
-  function isOwed(slot: number): boolean {
-    if (!window.isUsed(slot) || window.issuer[slot] === memberId || (window.kind[slot] !== KIND_SOLD && window.kind[slot] !== KIND_BOUGHT)) return false;
-    if ((window.flags[slot] & FLAG_VALID) === 0 || (window.flags[slot] & FLAG_CONFLICT_LOSER) !== 0) return false;
-    return window.validationCount(slot) < commitThreshold(members.count) && !window.approvedBy(slot, memberId);
-  }
+  /** Set by approvalTarget: whether its answer is a trade record whose commit still needs approvals. */
+  let targetOwed = false;
 
   /**
-   * The record this node's next record should approve directly: a trade record it owes an approval,
-   * else another member's record it has not approved yet; the newest, so that its ancestors gain too.
-   * Validation counts grow only by approvals across members, and the walk alone tends to a node's own
-   * records (verified the moment it signs them, where another's take minutes of board time). -1: none.
+   * The record this node's next record should approve directly: a trade record (sold, bought) it owes an
+   * approval while its validation count is below the commit threshold, else another member's record it
+   * has not approved yet; the newest, so that its ancestors gain too. Validation counts grow only by
+   * approvals across members, and the walk alone tends to a node's own records (verified the moment it
+   * signs them, where another's take minutes of board time). -1: none.
    */
   function approvalTarget(): number {
     let best = -1;
-    let bestOwed = false;
+    targetOwed = false;
     for (let slot = 0; slot < window.capacity; slot++) {
       if (!window.isUsed(slot) || window.issuer[slot] === memberId || window.kind[slot] === KIND_MEMBERSHIP) continue;
-      if ((window.flags[slot] & FLAG_VALID) === 0 || (window.flags[slot] & FLAG_CONFLICT_LOSER) !== 0 || window.approvedBy(slot, memberId)) continue;
-      const owed = isOwed(slot);
-      if (best < 0 || (owed && !bestOwed) || (owed === bestOwed && window.arrival[slot] > window.arrival[best])) {
+      if ((window.flags[slot] & (FLAG_VALID | FLAG_CONFLICT_LOSER)) !== FLAG_VALID || window.approvedBy(slot, memberId)) continue;
+      // Sold and bought are the last kinds.
+      const owed = window.kind[slot] >= KIND_SOLD && window.validationCount(slot) < commitThreshold(members.count);
+      if (best < 0 || (owed && !targetOwed) || (owed === targetOwed && window.arrival[slot] > window.arrival[best])) {
         best = slot;
-        bestOwed = owed;
+        targetOwed = owed;
       }
     }
     return best;
@@ -572,11 +570,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     // On a radio every node hears every acknowledgement: only its own are worth a hash.
     if (!own) return;
     counters.crypto_hash++;
-    const expected = keyedMac(sha512, config.tokenKey, ackMessage(id));
-    const mac = frame.mac as Uint8Array;
-    let difference = 0;
-    for (let index = 0; index < TOKEN_MAC_BYTES; index++) difference |= expected[index] ^ mac[index];
-    if (difference !== 0) {
+    if (hexId(keyedMac(sha512, config.tokenKey, ackMessage(id))) !== hexId(frame.mac as Uint8Array)) {
       count('ACK_MAC_INVALID');
       return;
     }
@@ -813,8 +807,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       return true;
     },
     approvalOwed: function (): boolean {
-      const target = approvalTarget();
-      return target >= 0 && isOwed(target);
+      return approvalTarget() >= 0 && targetOwed;
     },
     pendingIds: function (): Uint8Array[] {
       return persistence.pendingIds();

@@ -119,7 +119,7 @@ if (provisioned.config === null) {
 } else {
   const config = provisioned.config;
   // The trade-time path: sliced verification, a nonce stock, sliced key derivation (the pico runs the
-  // same, with little heap to spare: docs/boards.md). Measured here: 180,404 B of 229,362 B while a
+  // same, with little heap to spare: docs/boards.md). Measured here: 180,592 B of 229,362 B while a
   // record is verified and a nonce precomputed (`node --import tsx host-tools/bench/heap.ts`).
   config.startVerify = startFastVerify;
   config.createNonceStock = function (store, seed, publicKey, randomBytes) {

@@ -104,10 +104,10 @@ if (provisioned.config === null) {
 } else {
   const config = provisioned.config;
   // The trade-time path, as on the ESP32: sliced verification, a nonce stock (a signature is one
-  // SHA-512), sliced key derivation. It fits Kaluma's heap with little room: a record verified while a
-  // nonce is precomputed peaks at 179,827 B, three picos trading at 182,970 B, of 184,312 B (emulator:
-  // `node --import tsx host-tools/bench/heap.ts`, test/emulator/trade-time.test.ts); the LoRa variant
-  // does not fit yet (190,736 B). docs/boards.md has the figures and what made the room.
+  // SHA-512), sliced key derivation. Kaluma's heap holds it with little room: a record verified while a
+  // nonce is precomputed peaks at 179,274 B, three picos trading at 182,417 B, of 184,312 B (emulator:
+  // `node --import tsx host-tools/bench/heap.ts`, test/emulator/trade-time.test.ts); a four-pico city
+  // passes it by 152 B and the LoRa variant by 5.9 KB. docs/boards.md has the figures.
   config.startVerify = startFastVerify;
   config.createNonceStock = function (store, seed, publicKey, randomBytes) {
     return new NonceStock(store, seed, publicKey, NONCE_STOCK, randomBytes);

@@ -1,5 +1,6 @@
 // Each build guard rejects a sample that uses what the runtime lacks, a clean sample passes, and every
 // real bundle is free of NUL bytes and within its budget.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -124,9 +125,22 @@ test('internal property names are shortened, and a source that quotes one is ref
   const bundle = readFileSync((await buildBoard(loadBoard('pico'))).outfile, 'utf8');
   for (const name of ['parentSlot', 'startDecompress', 'balanceAsOfMs']) assert.not.ok(bundle.includes(name), name);
   assert.ok(bundle.includes('requestIssue') && bundle.includes('records_accepted'), 'the REPL surface and stats keys stay');
-  assert.ok(MANGLED_PROPERTIES.includes('phase'));
-  assert.is(await buildSample('pico', 'const job = { phase: 1 }; export const out = (job as Record<string, number>)["phase"];'), 'BUILD_MANGLE_UNSAFE');
-  assert.is(await buildSample('pico', 'const job = { phase: 1 }; export const out = job.phase;'), 'OK');
+  assert.ok(MANGLED_PROPERTIES.includes('spent'));
+  assert.is(await buildSample('pico', 'const job = { spent: 1 }; export const out = (job as Record<string, number>)["spent"];'), 'BUILD_MANGLE_UNSAFE');
+  assert.is(await buildSample('pico', 'const job = { spent: 1 }; export const out = job.spent;'), 'OK');
+});
+
+test('no listed name is read through the REPL by a host tool or test (the trade state, stats, the window)', () => {
+  const files = execFileSync('grep', ['-rl', 'smartchain\\.', 'host-tools', 'test', '--include=*.ts'], { encoding: 'utf8' }).trim().split('\n');
+  const read: string[] = [];
+  for (const file of files) {
+    // One-line string literals holding a REPL expression, e.g. '(function (s) { ... })(smartchain.trade.state())'.
+    for (const literal of readFileSync(file, 'utf8').matchAll(/(['"`])((?:(?!\1)[^\\\n]|\\.)*smartchain\.(?:(?!\1)[^\\\n]|\\.)*)\1/g)) {
+      for (const member of literal[2].matchAll(/\.([A-Za-z_$][\w$]*)/g)) if (MANGLED_PROPERTIES.includes(member[1])) read.push(`${file}: .${member[1]}`);
+    }
+  }
+  assert.ok(files.length > 3, 'REPL expressions found');
+  assert.equal(read, []);
 });
 
 test('the pruned tweetnacl in a board bundle still hashes as SHA-512 does', async () => {
