@@ -63,6 +63,8 @@ export function createTrader(node: FullLightNode, nowMs: () => number, timeoutMs
   let pendingIssue: { kind: number; energyWh: number; ecash: number; counterparty?: number; ref?: Uint8Array } | null = null;
   let orderedMs = 0;
   let owedCheckedMs = -Infinity;
+  /** The buyer's match: the seller's offer, which the sold record of this trade refers to. */
+  let matchedOffer: Uint8Array | null = null;
   // Trades whose record is out, awaiting the commit: the counterparty (negative when this EV sold) and since when.
   const awaitingParty = new Int32Array(AWAITING_MAX);
   const awaitingSinceMs = new Float64Array(AWAITING_MAX);
@@ -117,12 +119,15 @@ export function createTrader(node: FullLightNode, nowMs: () => number, timeoutMs
   function onMatch(frame: Frame): void {
     const me = node.memberId;
     if (frame.seller === me && trade.stage === 'offered') {
+      trade.startedMs = nowMs();
       trade.stage = 'selling';
       trade.counterparty = frame.buyer as number;
       trade.energyWh = frame.energyWh as number;
       trade.ecash = frame.ecash as number;
       pendingIssue = { kind: KIND_SOLD, energyWh: trade.energyWh, ecash: trade.ecash, counterparty: trade.counterparty, ref: frame.offer as Uint8Array };
     } else if (frame.buyer === me && trade.stage === 'demanded') {
+      trade.startedMs = nowMs();
+      matchedOffer = frame.offer as Uint8Array;
       trade.stage = 'buying';
       trade.counterparty = frame.seller as number;
       trade.energyWh = frame.energyWh as number;
@@ -130,13 +135,20 @@ export function createTrader(node: FullLightNode, nowMs: () => number, timeoutMs
     }
   }
 
-  /** The seller's sold record for this trade, verified into the window: its id, or null (bounded by the window). */
+  /**
+   * The seller's sold record for this trade, verified into the window: its id, or null (bounded by the
+   * window). It refers to the matched offer, so an earlier trade on the same terms is never taken for it.
+   */
   function findSold(): Uint8Array | null {
     const window = node.window;
     for (let slot = 0; slot < window.capacity; slot++) {
       if (!window.isUsed(slot) || window.kind[slot] !== KIND_SOLD || window.issuer[slot] !== trade.counterparty) continue;
       if ((window.flags[slot] & FLAG_VALID) === 0 || (window.flags[slot] & FLAG_CONFLICT_LOSER) !== 0) continue;
-      if (window.counterparty[slot] === node.memberId && window.energyWh[slot] === trade.energyWh && window.ecash[slot] === trade.ecash) return window.idOf(slot);
+      if (window.counterparty[slot] !== node.memberId || window.energyWh[slot] !== trade.energyWh || window.ecash[slot] !== trade.ecash) continue;
+      const ref = window.refOf(slot);
+      let same = matchedOffer !== null;
+      for (let index = 0; same && index < ref.length; index++) same = ref[index] === (matchedOffer as Uint8Array)[index];
+      if (same) return window.idOf(slot);
     }
     return null;
   }
@@ -187,12 +199,13 @@ export function createTrader(node: FullLightNode, nowMs: () => number, timeoutMs
         counters.failed_TRADE_TIMEOUT = (counters.failed_TRADE_TIMEOUT || 0) + 1;
       }
       if (trade.stage === 'idle') return;
-      if (now - trade.startedMs > timeout) {
-        fail(trade.stage === 'offered' || trade.stage === 'demanded' ? 'TRADE_NO_MATCH' : 'TRADE_TIMEOUT');
+      // An order counts from its latest repeat (the aggregator matches it that long, too); a matched trade from its match.
+      const waiting = trade.stage === 'offered' || trade.stage === 'demanded';
+      if (now - (waiting ? orderedMs : trade.startedMs) > timeout) {
+        fail(waiting ? 'TRADE_NO_MATCH' : 'TRADE_TIMEOUT');
         return;
       }
       if (trade.stage === 'buying') advanceBuyer();
-      const waiting = trade.stage === 'offered' || trade.stage === 'demanded';
       // The window scan waits for the repeat interval, then runs once a minute until something is owed.
       if (waiting && pendingIssue === null && now - orderedMs >= ORDER_REPEAT_MS && now - owedCheckedMs >= 60000) {
         owedCheckedMs = now;

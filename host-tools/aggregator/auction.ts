@@ -1,6 +1,7 @@
 // The aggregator's energy auction (paper II.C): a sealed double auction cleared in rounds at one uniform
 // price. Offers ascend by unit price (Ecash per Wh), demands descend; pairs are matched while the best
-// demand pays at least the best offer, each match for the smaller of the two quantities; the clearing
+// demand pays at least the best offer, each match for the smaller of the two quantities, and each order
+// in one match at most (an EV trades with one counterparty at a time, firmware/trade.ts); the clearing
 // price is the midpoint of the last matched pair. The aggregator's own surplus energy joins as an offer
 // at its reserve price, so buyers are served when EVs offer too little. Why uniform rounds rather than
 // continuous matching: every EV in a round pays or earns the same price, so no EV gains by racing its
@@ -23,23 +24,15 @@ export function runDoubleAuction(orders: Order[], options: AuctionOptions): Auct
   offers.sort((left, right) => unitPrice(left) - unitPrice(right) || left.timeMs - right.timeMs);
   const demands = orders.filter((order) => order.side === 'demand' && order.energyWh > 0);
   demands.sort((left, right) => unitPrice(right) - unitPrice(left) || left.timeMs - right.timeMs);
-  const remainingOffer = offers.map((order) => order.energyWh);
+  const offerUsed = offers.map(() => false);
   const pairs: { offer: number; demand: number; energyWh: number }[] = [];
-  let offerIndex = 0;
   for (let demandIndex = 0; demandIndex < demands.length; demandIndex++) {
-    let wanted = demands[demandIndex].energyWh;
-    while (wanted > 0 && offerIndex < offers.length && unitPrice(demands[demandIndex]) >= unitPrice(offers[offerIndex])) {
-      if (offers[offerIndex].member === demands[demandIndex].member) {
-        offerIndex++;
-        continue;
-      }
-      const quantity = Math.min(wanted, remainingOffer[offerIndex]);
-      pairs.push({ offer: offerIndex, demand: demandIndex, energyWh: quantity });
-      wanted -= quantity;
-      remainingOffer[offerIndex] -= quantity;
-      if (remainingOffer[offerIndex] === 0) offerIndex++;
-    }
-    if (offerIndex >= offers.length) break;
+    const demand = demands[demandIndex];
+    // The cheapest offer left that this demand pays for, from another member.
+    const offerIndex = offers.findIndex((offer, index) => !offerUsed[index] && offer.member !== demand.member && unitPrice(demand) >= unitPrice(offer));
+    if (offerIndex < 0) continue;
+    offerUsed[offerIndex] = true;
+    pairs.push({ offer: offerIndex, demand: demandIndex, energyWh: Math.min(demand.energyWh, offers[offerIndex].energyWh) });
   }
   if (pairs.length === 0) return [];
   const last = pairs[pairs.length - 1];

@@ -273,10 +273,11 @@ export async function runCity(options: CityOptions) {
   const seenMatches = new Set<string>();
   function driveVehicles(): void {
     for (const vehicle of vehicles) {
-      // A fuller battery drives more, an emptier one charges more, so sellers and buyers keep appearing.
+      // Every other EV mostly charges (a home with solar panels: a seller), the rest mostly drive (commuters:
+      // buyers), so both sides of the market stay filled.
       const roll = random();
-      const full = vehicle.socWh / vehicle.capacityWh;
-      if (vehicle.state === 'idle') vehicle.state = roll < 0.05 + 0.2 * full ? 'discharging' : roll < 0.3 ? 'charging' : 'idle';
+      const charges = vehicle.member % 2 === 1 ? 0.2 : 0.05;
+      if (vehicle.state === 'idle') vehicle.state = roll < charges ? 'charging' : roll < 0.25 ? 'discharging' : 'idle';
       else if (roll < 0.2) vehicle.state = 'idle';
       const stepWh = (VEHICLE_MS / 3600000) * (vehicle.state === 'charging' ? 7400 : vehicle.state === 'discharging' ? -9000 : 0);
       vehicle.socWh = Math.max(0, Math.min(vehicle.capacityWh, vehicle.socWh + stepWh));

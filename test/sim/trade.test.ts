@@ -76,7 +76,7 @@ test('sellers and buyers trade through the auction; every trade commits with mat
       }
     }
   });
-  const trades = aggregator.trades(100) as { seller: number; buyer: number; ecash: number; sold_id: string; bought_id: string }[];
+  const trades = aggregator.trades(100000) as { seller: number; buyer: number; ecash: number; sold_id: string; bought_id: string }[];
   assert.ok(trades.length >= 3, `${trades.length} trades committed, ${delivered} deliveries`);
   for (const trade of trades) {
     const sold = aggregator.record(trade.sold_id);
