@@ -28,7 +28,7 @@ test: $(STAMP) typecheck build
 
 # The main job on embedded defaults: the city simulation (docs/simulation.md), within two minutes here.
 run: $(STAMP) build
-	$(SMARTCHAIN) simulate --evs 6 --duration 4h --link lora --boards esp32 --seed 1 --out out
+	$(SMARTCHAIN) simulate --evs 6 --duration 12h --link uart --boards esp32 --seed 1 --out out
 
 size: $(STAMP)
 	$(SMARTCHAIN) build --board all --check-budget
