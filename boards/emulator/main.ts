@@ -1,9 +1,8 @@
 // The generic emulator board: a light node on QuickJS inside the host's board emulator, talking to the
 // emulator through its `__board` host object (documented in host-tools/emulator). Provisioning (member
 // id, keys of the consortium and aggregator, known members) comes from `__board.config()` as JSON.
-import { hexToBytes, startBoard } from '../shared/start';
-import { startFastVerify } from '../../firmware/crypto/fast-verify';
-import { NonceStock } from '../../firmware/crypto/nonces';
+import { hexToBytes, startBoard, useSlicedCrypto } from '../shared/start';
+import type { NodeConfig } from '../../firmware/node-api';
 import type { Link, Platform } from '../../firmware/platform';
 
 type HostBoard = {
@@ -87,32 +86,24 @@ const platform: Platform = {
 const members = provisioning.members.map(function (member) {
   return { id: member.id, publicKey: hexToBytes(member.public_key), balance: member.balance };
 });
-const node = startBoard(
-  platform,
-  {
-    memberId: provisioning.member,
-    seed: provisioning.seed !== undefined ? hexToBytes(provisioning.seed) : undefined,
-    tokenKey: hexToBytes(provisioning.token_key),
-    publicKey: members.filter(function (member) {
-      return member.id === provisioning.member;
-    }).map(function (member) {
-      return member.publicKey;
-    })[0],
-    heapBytesBudget: provisioning.heap_bytes_budget,
-    consortiumPublicKey: hexToBytes(provisioning.consortium_public_key),
-    aggregatorPublicKey: hexToBytes(provisioning.aggregator_public_key),
-    members: members,
-    tokensRequired: provisioning.tokens_required,
-    startVerify: startFastVerify,
-    createNonceStock: function (store, seed, publicKey, randomBytes) {
-      return new NonceStock(store, seed, publicKey, 4, randomBytes);
-    },
-    slotMs: provisioning.slot_ms,
-    verifySliceUnits: provisioning.verify_slice_units,
-  },
-  { setTimeout: setTimeout, clearTimeout: clearTimeout },
-  provisioning.tick_interval_ms,
-);
+const config: NodeConfig = {
+  memberId: provisioning.member,
+  seed: provisioning.seed !== undefined ? hexToBytes(provisioning.seed) : undefined,
+  tokenKey: hexToBytes(provisioning.token_key),
+  publicKey: members.filter(function (member) {
+    return member.id === provisioning.member;
+  }).map(function (member) {
+    return member.publicKey;
+  })[0],
+  heapBytesBudget: provisioning.heap_bytes_budget,
+  consortiumPublicKey: hexToBytes(provisioning.consortium_public_key),
+  aggregatorPublicKey: hexToBytes(provisioning.aggregator_public_key),
+  members: members,
+  tokensRequired: provisioning.tokens_required,
+  slotMs: provisioning.slot_ms,
+};
+useSlicedCrypto(config, 4, provisioning.verify_slice_units);
+const node = startBoard(platform, config, { setTimeout: setTimeout, clearTimeout: clearTimeout }, provisioning.tick_interval_ms);
 __board.on_frame(function (linkIndex: number, frame: Uint8Array) {
   node.receive(linkIndex, frame);
 });

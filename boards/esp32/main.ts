@@ -4,12 +4,10 @@
 // seed provisioned from the host (smartchain keygen) and a persisted counter, hedged with E.hwRand and
 // the clock: never the predictable sources alone. The hardware watchdog is fed from tick.
 import { parseProvisioning } from '../shared/provision';
-import { startBoard } from '../shared/start';
+import { startBoard, useSlicedCrypto } from '../shared/start';
 import { UartDeframer, encodeUartFrame } from '../drivers/uart-framing';
 import { extraLinks } from '../drivers/extra-links';
 import { sha512 } from '../../firmware/crypto/ed25519';
-import { ScalarBaseJob, secretScalar, startFastVerify } from '../../firmware/crypto/fast-verify';
-import { NonceStock } from '../../firmware/crypto/nonces';
 import type { Link, Platform } from '../../firmware/platform';
 import board from './board.json';
 
@@ -119,21 +117,13 @@ if (provisioned.config === null) {
 } else {
   const config = provisioned.config;
   // The trade-time path: sliced verification, a nonce stock, sliced key derivation (the pico runs the
-  // same, with little heap to spare: docs/boards.md). Measured here: 180,592 B of 229,362 B while a
+  // same, with little heap to spare: docs/boards.md). Measured here: 183,769 B of 229,362 B while a
   // record is verified and a nonce precomputed (`node --import tsx host-tools/bench/heap.ts`).
-  config.startVerify = startFastVerify;
-  config.createNonceStock = function (store, seed, publicKey, randomBytes) {
-    return new NonceStock(store, seed, publicKey, NONCE_STOCK, randomBytes);
-  };
-  // Without a provisioned public key, the node derives it a slice per tick.
-  config.derivePublicKey = function (seed) {
-    return new ScalarBaseJob(secretScalar(seed));
-  };
   // A field operation is about 0.28 s of ESP32 time, a point addition (9) 2.5 s: six per slice keep a
   // slice of field arithmetic (at most 6 - 1 + 9 operations) near 4 s; the longest crypto slice is the
   // verification's SHA-512 in one tweetnacl call, about 6.1 s, hence the 6.5 s bound in board.json
   // (host-tools/bench/validation.ts measures both), under the 8 s watchdog.
-  config.verifySliceUnits = 6;
+  useSlicedCrypto(config, NONCE_STOCK, 6);
   if (config.seed !== undefined) Storage.write(name('seed'), config.seed);
   E.enableWatchdog(board.watchdog_ms / 1000, false);
   const node = startBoard(platform, config, { setTimeout: setTimeout, clearTimeout: clearTimeout }, board.tick_interval_ms);

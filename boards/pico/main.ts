@@ -4,11 +4,9 @@
 // from rp2.randomBigInt (pico-sdk get_rand_128). Kaluma 1.2.1 exposes no hardware watchdog to JavaScript,
 // so feedWatchdog keeps a heartbeat that a second timer checks (docs/boards.md).
 import { parseProvisioning } from '../shared/provision';
-import { startBoard } from '../shared/start';
+import { startBoard, useSlicedCrypto } from '../shared/start';
 import { UartDeframer, encodeUartFrame } from '../drivers/uart-framing';
 import { extraLinks } from '../drivers/extra-links';
-import { ScalarBaseJob, secretScalar, startFastVerify } from '../../firmware/crypto/fast-verify';
-import { NonceStock } from '../../firmware/crypto/nonces';
 import type { Link, Platform } from '../../firmware/platform';
 // Named imports: the build keeps only these fields of board.json, not its chip name and radio settings.
 import { heap_bytes_max, tick_interval_ms, uart, watchdog_ms } from './board.json';
@@ -104,20 +102,13 @@ if (provisioned.config === null) {
 } else {
   const config = provisioned.config;
   // The trade-time path, as on the ESP32: sliced verification, a nonce stock (a signature is one
-  // SHA-512), sliced key derivation. Kaluma's heap holds it with little room: a record verified while a
-  // nonce is precomputed peaks at 179,274 B, three picos trading at 182,417 B, of 184,312 B (emulator:
-  // `node --import tsx host-tools/bench/heap.ts`, test/emulator/trade-time.test.ts); a four-pico city
-  // passes it by 152 B and the LoRa variant by 5.9 KB. docs/boards.md has the figures.
-  config.startVerify = startFastVerify;
-  config.createNonceStock = function (store, seed, publicKey, randomBytes) {
-    return new NonceStock(store, seed, publicKey, NONCE_STOCK, randomBytes);
-  };
-  config.derivePublicKey = function (seed) {
-    return new ScalarBaseJob(secretScalar(seed));
-  };
+  // SHA-512), sliced key derivation. Kaluma's heap holds it with almost no room: a record verified while a
+  // nonce is precomputed peaks at 182,449 B, three picos trading at 183,990 B, of 184,312 B (emulator:
+  // `node --import tsx host-tools/bench/heap.ts`, test/emulator/trade-time.test.ts); a city run can pass
+  // it by a few hundred bytes, and the LoRa variant does not fit. docs/boards.md has the figures.
   // A field operation is about 67 ms of pico time and a point addition 9 of them: one unit per slice
   // keeps a slice of field arithmetic under the 1,000 ms bound in board.json.
-  config.verifySliceUnits = 1;
+  useSlicedCrypto(config, NONCE_STOCK, 1);
   const node = startBoard(platform, config, { setTimeout: setTimeout, clearTimeout: clearTimeout }, tick_interval_ms);
   const deframer = new UartDeframer(FRAME_PAYLOAD_BYTES_MAX, function (payload: Uint8Array) {
     node.receive(0, payload);
