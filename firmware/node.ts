@@ -63,7 +63,7 @@ export type Capacities = { window: number; approvers: number; members: number; v
 export function capacitiesFor(heapBytesBudget: number): Capacities {
   const share = Math.floor(heapBytesBudget / 40);
   const perRecord = RecordWindow.bytesFor(1, 8);
-  // A small heap (the pico's) holds a quarter of the inbox (frames wait there at up to 252 bytes each),
+  // A small heap (the pico's) holds a third of the inbox (frames wait there at up to 252 bytes each),
   // half the member table (16 members, 59 bytes each) and one verification less (each waits with its record).
   const small = heapBytesBudget < 200000;
   let window = Math.floor((share - MemberTable.bytesFor(32)) / perRecord);
@@ -71,7 +71,7 @@ export function capacitiesFor(heapBytesBudget: number): Capacities {
   if (window > 256) window = 256;
   if (window < windowMin) window = windowMin;
   return {
-    window, approvers: 8, members: small ? 16 : 32, verified: window * 2, refused: 16, inbox: small ? INBOX_FRAMES_MAX / 4 : INBOX_FRAMES_MAX,
+    window, approvers: 8, members: small ? 16 : 32, verified: window * 2, refused: 16, inbox: small ? INBOX_FRAMES_MAX / 3 : INBOX_FRAMES_MAX,
     pending: PENDING_RECORDS_MAX, verifyQueue: small ? VERIFY_QUEUE_MAX - 1 : VERIFY_QUEUE_MAX,
   };
 }

@@ -1,5 +1,6 @@
 // Runs the uvu test files named on the command line (all of test/ when none) in one process, in order,
-// and exits non-zero when any test fails. Each test file also runs alone: node --import tsx FILE.
+// and exits non-zero when any test fails, or when fewer tests passed than ran: uvu stops a file without a
+// word when a test throws something that is not an Error. Each test file also runs alone: node --import tsx FILE.
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { run } from 'uvu/run';
@@ -15,7 +16,21 @@ function findTests(directory: string): string[] {
 }
 
 const files = process.argv.length > 2 ? process.argv.slice(2) : findTests('test');
+let output = '';
+const write = process.stdout.write.bind(process.stdout);
+process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+  output += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
+  return write(chunk, ...rest);
+}) as typeof process.stdout.write;
 await run(
   files.map((file) => ({ name: file, file: resolve(file) })),
   { bail: false },
 );
+const plain = output.replace(/\u001b\[[0-9;]*m/g, '');
+// uvu's summary comes last.
+const count = (label: string) => Number([...plain.matchAll(new RegExp(`${label}:\\s+(\\d+)`, 'g'))].pop()?.[1] ?? NaN);
+const [total, passed, skipped] = [count('Total'), count('Passed'), count('Skipped')];
+if (!(passed + skipped === total)) {
+  write(`\n${total - passed - skipped} of ${total} tests did not pass (a file stopped early, or failed)\n`);
+  process.exitCode = 1;
+}

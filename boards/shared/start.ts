@@ -53,8 +53,8 @@ export function startBoard(platform: Platform, config: NodeConfig, timers: Board
 }
 
 /**
- * The trade-time crypto path of a board (docs/ledger.md): verification a slice of `verifySliceUnits`
- * field operations at a time, a stock of `nonceStock` precomputed signing nonces in flash (a signature is
+ * The trade-time crypto path of a board (docs/ledger.md): verification a slice of verifySliceUnits
+ * field operations at a time, a stock of nonceStock precomputed signing nonces in flash (a signature is
  * then one SHA-512), and a public key not provisioned derived a slice per tick.
  */
 export function useSlicedCrypto(config: NodeConfig, nonceStock: number, verifySliceUnits: number | undefined): void {

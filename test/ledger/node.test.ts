@@ -138,7 +138,7 @@ test('proof of time: one record per slot for a member, and no tokens for members
   const attacker = world.nodes[0];
   // The attacker asks for tokens under ids that are not members, and for a second seq in the same slot.
   const slot = Math.floor(world.wallClockMs() / 30000);
-  for (const fake of [40, 41, 42]) world.broadcast(attacker.id, encodeFrame({ type: FRAME_TOKEN_REQUEST, requester: fake, seq: 1, slot, granters: world.nodes.slice(1).map((entry) => entry.id) }));
+  for (const fake of [40, 41, 42]) world.broadcast(attacker.id, encodeFrame({ type: FRAME_TOKEN_REQUEST, requester: fake, seq: 1, slot, asked: world.nodes.slice(1).map((entry) => entry.id) }));
   world.run(1000);
   const refusedUnknown = world.nodes.slice(1).reduce((sum, entry) => sum + ((entry.node.stats().rejected_TOKEN_REQUESTER_UNKNOWN as number) ?? 0), 0);
   assert.is(refusedUnknown, 12, 'four honest nodes refuse three invented requesters');
