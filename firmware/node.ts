@@ -565,8 +565,9 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   function onOffloadAck(frame: Frame): void {
     const id = frame.id as Uint8Array;
     const ids = persistence.pendingIds();
+    const key = hexId(id);
     let own = false;
-    for (let index = 0; index < ids.length; index++) if (hexId(ids[index]) === hexId(id)) own = true;
+    for (let index = 0; index < ids.length; index++) if (hexId(ids[index]) === key) own = true;
     // On a radio every node hears every acknowledgement: only its own are worth a hash.
     if (!own) return;
     counters.crypto_hash++;

@@ -194,7 +194,7 @@ export function createTrader(node: FullLightNode, nowMs: () => number, timeoutMs
     },
     tick: function (now: number): void {
       for (let index = awaitingCount - 1; index >= 0; index--) {
-        if (now - awaitingSinceMs[index] <= Math.max(timeout, COMMIT_WAIT_MS)) continue;
+        if (now - awaitingSinceMs[index] <= COMMIT_WAIT_MS) continue;
         removeAwaiting(index);
         counters.failed_TRADE_TIMEOUT = (counters.failed_TRADE_TIMEOUT || 0) + 1;
       }

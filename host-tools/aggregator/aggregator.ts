@@ -45,12 +45,10 @@ export type AggregatorOptions = {
 };
 
 /**
- * A record decoded ahead of validation, with the signature check its validation will make (when the
- * issuer's key was known then), its role (RECORD_SIGNATURE) and, once a verify pool has run it, its verdict.
+ * A record decoded ahead of validation, with the signature check its validation will make (none when
+ * the issuer's key was not known then) and, once a verify pool has run it, its verdict.
  */
-export type PreparedRecord = { bytes: Uint8Array; decoded: Result<SignedRecord>; checks: SignatureCheck[]; roles: number[]; verdicts: boolean[] | null };
-
-const RECORD_SIGNATURE = -1;
+export type PreparedRecord = { bytes: Uint8Array; decoded: Result<SignedRecord>; checks: SignatureCheck[]; verdicts: boolean[] | null };
 /**
  * An order older than this is not matched: its EV gave up on it (firmware/trade.ts, the trade timeout)
  * and would ignore the match, leaving its counterparty waiting. A repeated order is a new one.
@@ -234,30 +232,23 @@ export class Aggregator {
    */
   prepare(bytes: Uint8Array, withChecks: boolean): PreparedRecord {
     const decoded = decodeRecord(bytes, RECORD_WITH_TOKENS_BYTES_MAX);
-    const prepared: PreparedRecord = { bytes, decoded, checks: [], roles: [], verdicts: null };
+    const prepared: PreparedRecord = { bytes, decoded, checks: [], verdicts: null };
     if (decoded.ok && withChecks) {
       const { record, payload, signature } = decoded.value;
       const key = record.kind === KIND_MEMBERSHIP ? this.consortiumPublicKey : this.memberKey(record.issuer);
-      if (key !== undefined) {
-        prepared.checks.push({ message: bytesToSign(payload), signature, publicKey: key });
-        prepared.roles.push(RECORD_SIGNATURE);
-      }
+      if (key !== undefined) prepared.checks.push({ message: bytesToSign(payload), signature, publicKey: key });
     }
     return prepared;
   }
 
   /**
-   * The verdict on a signature of the record: the pool's when it checked this role with this key, else
-   * verified here. The message and signature of a role are fixed by the record's
-   * bytes, which prepare() decoded into the very object validated, so the role and key identify the check.
+   * The verdict on the record's signature: the pool's when it checked it with this key, else verified
+   * here. The message is fixed by the record's bytes, which prepare() decoded into the very object
+   * validated, so the key and signature identify the check.
    */
-  private verifySignature(prepared: PreparedRecord, role: number, publicKey: Uint8Array, signature: Uint8Array, message: () => Uint8Array): boolean {
-    const { checks, roles, verdicts } = prepared;
-    if (verdicts !== null) {
-      for (let index = 0; index < checks.length; index++) {
-        if (roles[index] === role && sameBytes(checks[index].publicKey, publicKey) && sameBytes(checks[index].signature, signature)) return verdicts[index];
-      }
-    }
+  private verifySignature(prepared: PreparedRecord, publicKey: Uint8Array, signature: Uint8Array, message: () => Uint8Array): boolean {
+    const [check] = prepared.checks;
+    if (prepared.verdicts !== null && check !== undefined && sameBytes(check.publicKey, publicKey) && sameBytes(check.signature, signature)) return prepared.verdicts[0];
     return verifyHost(message(), signature, publicKey);
   }
 
@@ -303,7 +294,7 @@ export class Aggregator {
       if (pending + spend > issuer.balance) return { code: 'CONFLICT_DOUBLE_SPEND', message: `with ${pending} unsettled, ${spend} overdraws ${issuer.balance}` };
     }
     const publicKey = record.kind === KIND_MEMBERSHIP ? this.consortiumPublicKey : (issuer as { public_key: Buffer }).public_key;
-    if (!this.verifySignature(prepared, RECORD_SIGNATURE, publicKey, signed.signature, () => bytesToSign(signed.payload))) return { code: 'SIGNATURE_INVALID', message: 'signature does not verify' };
+    if (!this.verifySignature(prepared, publicKey, signed.signature, () => bytesToSign(signed.payload))) return { code: 'SIGNATURE_INVALID', message: 'signature does not verify' };
     return null;
   }
 
