@@ -103,7 +103,7 @@ if (provisioned.config === null) {
   const config = provisioned.config;
   // The trade-time path, as on the ESP32: sliced verification, a nonce stock (a signature is one
   // SHA-512), sliced key derivation. Kaluma's heap holds it with almost no room: a record verified while a
-  // nonce is precomputed peaks at 182,448 B, three picos trading at 184,238 B, of 184,312 B (emulator:
+  // nonce is precomputed peaks at 182,448 B, three picos trading at 184,223 B, of 184,312 B (emulator:
   // `node --import tsx host-tools/bench/heap.ts`, test/emulator/trade-time.test.ts); a city run can pass
   // it by a few hundred bytes, and the LoRa variant does not fit. docs/boards.md has the figures.
   // A field operation is about 67 ms of pico time and a point addition 9 of them: one unit per slice
