@@ -4,10 +4,12 @@
 // seed provisioned from the host (smartchain keygen) and a persisted counter, hedged with E.hwRand and
 // the clock: never the predictable sources alone. The hardware watchdog is fed from tick.
 import { parseProvisioning } from '../shared/provision';
-import { startBoard, useSlicedCrypto } from '../shared/start';
+import { startBoard } from '../shared/start';
+import { useSlicedCrypto } from '../shared/sliced-crypto';
 import { UartDeframer, encodeUartFrame } from '../drivers/uart-framing';
 import { extraLinks } from '../drivers/extra-links';
 import { sha512 } from '../../firmware/crypto/ed25519';
+import { jsCrypto } from '../../firmware/crypto/js-crypto';
 import type { Link, Platform } from '../../firmware/platform';
 import board from './board.json';
 
@@ -105,6 +107,7 @@ const platform: Platform = {
   feedWatchdog: function () {
     E.kickWatchdog();
   },
+  crypto: jsCrypto,
 };
 
 process.on('uncaughtException', function (error: unknown) {

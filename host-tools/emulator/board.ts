@@ -10,7 +10,8 @@
 import { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten';
 import { BoardCosts, WorkCount, boardMs } from './cost-model';
 import { Sx127xFault, Sx127xModel, Transmission } from './sx127x-model';
-import { loadBoard } from '../build/boards';
+import { NativeCryptoCosts, loadBoard } from '../build/boards';
+import { createNativeCrypto } from './native-crypto';
 
 export const QUICKJS_TO_BOARD_HEAP = 1.3;
 /** Wall-clock time at the start of every emulated run (2026-11-18T...Z), for deterministic timestamps. */
@@ -43,6 +44,11 @@ export type BoardOptions = {
   links?: number;
   /** Where the SX127x sits (kaluma, espruino): chip select, reset and DIO0 pins; default the board.json's. */
   radioPins?: { cs: number; reset: number; dio0: number };
+  /**
+   * The image's native `smartcrypto` module (kaluma: our pico image) and its board time per call
+   * (board.json native_crypto_board_ms); absent for a stock image, whose require('smartcrypto') throws.
+   */
+  nativeCrypto?: NativeCryptoCosts;
 };
 
 /** Kaluma 1.2.1's GPIO constants (src/global.c, include/io.h). */
@@ -57,6 +63,9 @@ export class EmulatedBoard {
   resets = 0;
   log: string[] = [];
   work: WorkCount = { interrupts: 0, verifies: 0, signs: 0, hashes: 0, fieldOps: 0, calls: 0 };
+  /** Board time spent in the native `smartcrypto` module, and its calls by function. */
+  nativeCryptoMs = 0;
+  nativeCryptoCalls: Record<string, number> = { sha512: 0, publicKey: 0, sign: 0, verify: 0 };
   /** Bytes the board wrote to each UART (port) or link, for the world to carry. */
   outbox: { port: number; bytes: Uint8Array }[] = [];
   /** Files in flash (Kaluma fs, Espruino Storage, emulator storage): they survive a reset. */
@@ -94,6 +103,14 @@ export class EmulatedBoard {
   private rxDrainMs = -1;
   /** Board time a call spent in delay(): away from the event loop as much as computing. */
   private callDelayMs = 0;
+  /** Board time a call spent in the native crypto module (charged per call, not by interrupts). */
+  private callNativeMs = 0;
+  private nativeCryptoModule: QuickJSHandle | null = null;
+  /**
+   * Set once the program has required the native module: its crypto counters (crypto_hash, ...) then
+   * count native calls, already charged, not the JS crypto the cost model's extras stand for.
+   */
+  private nativeCryptoUsed = false;
 
   /** A watchdog reset: the runtime is rebuilt and the stored program runs again; flash survives. */
   private resetIfPending(): void {
@@ -130,6 +147,7 @@ export class EmulatedBoard {
       for (const handler of this.dataHandlers.values()) handler.dispose();
       for (const watch of this.watches.values()) watch.callback.dispose();
       this.frameHandler?.dispose();
+      this.nativeCryptoModule?.dispose();
       this.vm.dispose();
       this.runtime.dispose();
     }
@@ -137,6 +155,8 @@ export class EmulatedBoard {
     this.dataHandlers.clear();
     this.watches.clear();
     this.frameHandler = null;
+    this.nativeCryptoModule = null;
+    this.nativeCryptoUsed = false;
     this.runtime = this.module.newRuntime();
     this.runtime.setMemoryLimit(64 * 1024 * 1024);
     this.runtime.setMaxStackSize(512 * 1024);
@@ -173,6 +193,7 @@ export class EmulatedBoard {
   private call(run: () => ReturnType<QuickJSContext['evalCode']>): boolean {
     this.callStartInterrupts = this.work.interrupts;
     this.callDelayMs = 0;
+    this.callNativeMs = 0;
     const before = { ...this.work };
     this.work.calls++;
     const result = run();
@@ -189,7 +210,7 @@ export class EmulatedBoard {
     const spent = boardMs(this.options.costs, {
       interrupts: this.work.interrupts - before.interrupts, verifies: this.work.verifies - before.verifies, signs: this.work.signs - before.signs,
       hashes: this.work.hashes - before.hashes, fieldOps: this.work.fieldOps - before.fieldOps, calls: 1,
-    });
+    }) + this.callNativeMs;
     this.callCostMs = spent;
     if (spent + this.callDelayMs > this.longestCallMs) this.longestCallMs = spent + this.callDelayMs;
     if (process.env.SMARTCHAIN_EMULATOR_TRACE && spent > 2000) console.log(`${this.name} call ${spent.toFixed(0)} ms`, this.work.interrupts - before.interrupts, this.work.hashes - before.hashes, this.work.fieldOps - before.fieldOps);
@@ -230,7 +251,7 @@ export class EmulatedBoard {
     }
     const stats = JSON.parse(this.vm.getString(result.value)) as Record<string, number>;
     result.value.dispose();
-    const delta = (name: string) => Math.max(0, (stats[name] ?? 0) - (this.lastStats[name] ?? 0));
+    const delta = (name: string) => (this.nativeCryptoUsed ? 0 : Math.max(0, (stats[name] ?? 0) - (this.lastStats[name] ?? 0)));
     this.work.verifies += delta('crypto_verify');
     this.work.signs += delta('crypto_sign');
     this.work.hashes += delta('crypto_hash');
@@ -514,7 +535,11 @@ export class EmulatedBoard {
     // The GPIO and SPI globals came with the radio model; they are the runtime's, not the program's, and
     // leaving them out of the baseline would move every heap figure measured before them.
     const before = this.memoryUsed();
-    if (this.profile === 'kaluma') this.installKalumaGpio();
+    if (this.profile === 'kaluma') {
+      this.installKalumaGpio();
+      // The native module's object is the image's, made before the program runs, like the GPIO globals.
+      if (this.options.nativeCrypto !== undefined) this.nativeCryptoModule = this.makeNativeCrypto(this.options.nativeCrypto);
+    }
     else {
       this.installEspruinoGpio();
       this.installEspruinoConsole();
@@ -587,6 +612,18 @@ export class EmulatedBoard {
     this.fn(vm.global, 'clearWatch', (id) => this.clearWatch(id));
   }
 
+  private makeNativeCrypto(costs: NativeCryptoCosts): QuickJSHandle {
+    return createNativeCrypto(this.vm, costs, {
+      read: (handle) => this.hostBytes(handle, false),
+      make: (bytes) => this.bytesHandle(bytes),
+      charge: (boardMs, name) => {
+        this.callNativeMs += boardMs;
+        this.nativeCryptoMs += boardMs;
+        this.nativeCryptoCalls[name]++;
+      },
+    });
+  }
+
   private randomBytes(count: number): Uint8Array {
     return Uint8Array.from({ length: count }, () => Math.floor(this.options.random() * 256));
   }
@@ -639,6 +676,10 @@ export class EmulatedBoard {
       if (name === 'fs') return this.kalumaFs();
       if (name === 'rp2') return this.kalumaRp2();
       if (name === 'spi') return this.kalumaSpi();
+      if (name === 'smartcrypto' && this.nativeCryptoModule !== null) {
+        this.nativeCryptoUsed = true;
+        return this.nativeCryptoModule.dup();
+      }
       throw new Error(`Module "${name}" not found`);
     });
   }

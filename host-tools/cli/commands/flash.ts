@@ -4,13 +4,14 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadBoard } from '../../build/boards';
 import { Command, CommandError, parseChoice, requireString } from '../command';
 
 const BIN = join(process.cwd(), 'node_modules', '.bin');
 
 /** The child command a flash runs; exported for the test that checks the arguments. */
-export function flashInvocation(board: 'pico' | 'esp32', port: string, file: string): { tool: string; args: string[] } {
-  if (board === 'pico') {
+export function flashInvocation(board: 'pico' | 'pico-stock' | 'esp32', port: string, file: string): { tool: string; args: string[] } {
+  if (loadBoard(board).runtime === 'kaluma-1.2.1') {
     return { tool: join(BIN, 'kaluma'), args: ['write', file, '--port', port] };
   }
   return {
@@ -22,17 +23,18 @@ export function flashInvocation(board: 'pico' | 'esp32', port: string, file: str
 export const command: Command = {
   name: 'flash',
   summary: 'write a board bundle to a board (kaluma write, or the espruino tool)',
-  usage: `smartchain flash --board pico|esp32 --port PORT [--file FILE]
+  usage: `smartchain flash --board pico|pico-stock|esp32 --port PORT [--file FILE]
 
 Writes dist/<board>/firmware.js (or --file) to the board on PORT with the runtime's own tool:
-  pico   kaluma write FILE --port PORT   (YMODEM over Kaluma's REPL; then .load runs it)
+  pico, pico-stock   kaluma write FILE --port PORT   (YMODEM over Kaluma's REPL; then .load runs it)
+         (pico needs our Kaluma image with its smartcrypto module, pico-stock the stock one: docs/boards.md)
   esp32  espruino --port PORT -b 115200 --config SAVE_ON_SEND=1 FILE   (stored as .bootcde, runs at boot)
 The port may be the emulator's: smartchain emulate --board pico prints a pseudo-terminal for kaluma
 write; smartchain emulate --board esp32 prints a pseudo-terminal and a tcp://127.0.0.1:PORT address,
 which is what the espruino tool can open (it lists serial ports, and a pseudo-terminal is not one).`,
   options: { board: { type: 'string' }, port: { type: 'string' }, file: { type: 'string' } },
   async run(values) {
-    const board = parseChoice(values, 'board', ['pico', 'esp32'] as const);
+    const board = parseChoice(values, 'board', ['pico', 'pico-stock', 'esp32'] as const);
     const port = requireString(values, 'port');
     const file = typeof values.file === 'string' ? values.file : join('dist', board, 'firmware.js');
     if (!existsSync(file)) throw new CommandError('BUNDLE_MISSING', `${file} does not exist; run smartchain build --board ${board}`);
