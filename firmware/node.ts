@@ -134,8 +134,8 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
 
   const crypto = platform.crypto;
   const sha512 = crypto.sha512;
-  // A board without one-step verification must hand the node its sliced one (a wiring bug otherwise).
-  if (crypto.verify === undefined && config.startVerify === undefined) throw new Error('NodeConfig: no verification (platform.crypto.verify or startVerify)');
+  // What the board's cryptography lacks in one step, the configuration must do in slices (a wiring bug otherwise).
+  if ((crypto.verify === undefined && config.startVerify === undefined) || (crypto.sign === undefined && config.createNonceStock === undefined) || (crypto.publicKey === undefined && config.derivePublicKey === undefined)) throw new Error('crypto');
   const persistence = new NodePersistence(platform.storage, capacities.pending);
   let seed = persistence.loadSeed();
   if (seed === null) {
@@ -220,7 +220,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     keys = { publicKey: publicKey, secretKey: secretKey };
     if (config.createNonceStock !== undefined) nonces = config.createNonceStock(platform.storage, seed as Uint8Array, publicKey, platform.randomBytes);
   }
-  if (derivation === null) keysReady(knownKey || crypto.publicKey(seed));
+  if (derivation === null) keysReady(knownKey || (crypto.publicKey as (seed: Uint8Array) => Uint8Array)(seed));
 
   /** A record's id: the first 16 bytes of SHA-512(payload || signature) (docs/wire-format.md). */
   function recordId(payload: Uint8Array, signature: Uint8Array): Uint8Array {
@@ -248,7 +248,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       return null;
     }
     counters.crypto_sign++;
-    return crypto.sign(message, keys.secretKey);
+    return (crypto.sign as (message: Uint8Array, secretKey: Uint8Array) => Uint8Array)(message, keys.secretKey);
   }
 
   /**

@@ -45,17 +45,24 @@ export interface Platform {
 
 /**
  * SHA-512 and Ed25519 as a board offers them: natively (the pico image's `smartcrypto` module, whose
- * functions have exactly these names and arguments; node:crypto on the host) or in JS (jsCrypto,
- * firmware/crypto/js-crypto.ts, on a runtime without native code). A board hands the node its own, so a
- * bundle carries only the cryptography its runtime lacks.
+ * functions have exactly these names and arguments; node:crypto on the host), or only SHA-512 where the
+ * board runs the sliced JS path (boards/shared/sliced-crypto.ts) for the rest; jsCrypto
+ * (firmware/crypto/js-crypto.ts) is all of it in JS in one step, for hosts and tests. A board hands the
+ * node its own, so a bundle carries only the cryptography its runtime lacks.
  */
 export interface BoardCrypto {
   /** SHA-512 (FIPS 180-4): record ids, token and acknowledgement MACs. */
   sha512(bytes: Uint8Array): Uint8Array;
-  /** The Ed25519 public key of a 32-byte seed, in one step (RFC 8032 §5.1.5). */
-  publicKey(seed: Uint8Array): Uint8Array;
-  /** An Ed25519 signature in one step (RFC 8032 §5.1.6); secretKey is the seed then the public key. */
-  sign(message: Uint8Array, secretKey: Uint8Array): Uint8Array;
+  /**
+   * The Ed25519 public key of a 32-byte seed, in one step (RFC 8032 §5.1.5). Absent on a board that
+   * derives it in slices (NodeConfig.derivePublicKey).
+   */
+  publicKey?(seed: Uint8Array): Uint8Array;
+  /**
+   * An Ed25519 signature in one step (RFC 8032 §5.1.6); secretKey is the seed then the public key.
+   * Absent on a board that signs with precomputed nonces (NodeConfig.createNonceStock).
+   */
+  sign?(message: Uint8Array, secretKey: Uint8Array): Uint8Array;
   /**
    * Verification in one step, with the shared policy applied (firmware/crypto/policy.ts: S < L,
    * canonical R and A); false on any malformed input, never a throw. Absent where a verification is too

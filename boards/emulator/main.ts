@@ -2,8 +2,7 @@
 // emulator through its `__board` host object (documented in host-tools/emulator). Provisioning (member
 // id, keys of the consortium and aggregator, known members) comes from `__board.config()` as JSON.
 import { hexToBytes, startBoard } from '../shared/start';
-import { useSlicedCrypto } from '../shared/sliced-crypto';
-import { jsCrypto } from '../../firmware/crypto/js-crypto';
+import { slicedCrypto, useSlicedCrypto } from '../shared/sliced-crypto';
 import type { NodeConfig } from '../../firmware/node-api';
 import type { Link, Platform } from '../../firmware/platform';
 
@@ -84,7 +83,7 @@ const platform: Platform = {
   feedWatchdog: function () {
     __board.feed_watchdog();
   },
-  crypto: jsCrypto,
+  crypto: slicedCrypto,
 };
 const members = provisioning.members.map(function (member) {
   return { id: member.id, publicKey: hexToBytes(member.public_key), balance: member.balance };

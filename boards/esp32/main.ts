@@ -5,11 +5,10 @@
 // the clock: never the predictable sources alone. The hardware watchdog is fed from tick.
 import { parseProvisioning } from '../shared/provision';
 import { startBoard } from '../shared/start';
-import { useSlicedCrypto } from '../shared/sliced-crypto';
+import { slicedCrypto, useSlicedCrypto } from '../shared/sliced-crypto';
 import { UartDeframer, encodeUartFrame } from '../drivers/uart-framing';
 import { extraLinks } from '../drivers/extra-links';
 import { sha512 } from '../../firmware/crypto/ed25519';
-import { jsCrypto } from '../../firmware/crypto/js-crypto';
 import type { Link, Platform } from '../../firmware/platform';
 import board from './board.json';
 
@@ -107,7 +106,7 @@ const platform: Platform = {
   feedWatchdog: function () {
     E.kickWatchdog();
   },
-  crypto: jsCrypto,
+  crypto: slicedCrypto,
 };
 
 process.on('uncaughtException', function (error: unknown) {

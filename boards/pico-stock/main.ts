@@ -5,8 +5,7 @@
 // nonce is precomputed peaks at 182,448 B, three picos trading at 184,223 B, of 184,312 B (emulator:
 // `node --import tsx host-tools/bench/heap.ts`, test/emulator/trade-time.test.ts); the LoRa variant
 // does not fit.
-import { jsCrypto } from '../../firmware/crypto/js-crypto';
-import { useSlicedCrypto } from '../shared/sliced-crypto';
+import { slicedCrypto, useSlicedCrypto } from '../shared/sliced-crypto';
 import { startPico } from '../pico/kaluma';
 // Named imports: the build keeps only these fields of board.json, not its chip name and radio settings.
 import { board, heap_bytes_max, tick_interval_ms, uart, watchdog_ms } from './board.json';
@@ -14,7 +13,7 @@ import { board, heap_bytes_max, tick_interval_ms, uart, watchdog_ms } from './bo
 /** Signing nonces kept ready in flash (each 64 bytes). */
 const NONCE_STOCK = 4;
 
-startPico({ board: board, heap_bytes_max: heap_bytes_max, tick_interval_ms: tick_interval_ms, uart: uart, watchdog_ms: watchdog_ms }, jsCrypto, function (config) {
+startPico({ board: board, heap_bytes_max: heap_bytes_max, tick_interval_ms: tick_interval_ms, uart: uart, watchdog_ms: watchdog_ms }, slicedCrypto, function (config) {
   // A field operation is about 67 ms of pico time and a point addition 9 of them: one unit per slice
   // keeps a slice of field arithmetic under the 1,000 ms bound in board.json.
   useSlicedCrypto(config, NONCE_STOCK, 1);

@@ -66,6 +66,11 @@ export class EmulatedBoard {
   /** Board time spent in the native `smartcrypto` module, and its calls by function. */
   nativeCryptoMs = 0;
   nativeCryptoCalls: Record<string, number> = { sha512: 0, publicKey: 0, sign: 0, verify: 0 };
+  /**
+   * When set, every call into the board is appended (board ms, native crypto calls by function): for a
+   * test that times one path through the firmware. Off by default (a long run would grow it).
+   */
+  callTrace: { boardMs: number; native: Record<string, number> }[] | null = null;
   /** Bytes the board wrote to each UART (port) or link, for the world to carry. */
   outbox: { port: number; bytes: Uint8Array }[] = [];
   /** Files in flash (Kaluma fs, Espruino Storage, emulator storage): they survive a reset. */
@@ -195,6 +200,7 @@ export class EmulatedBoard {
     this.callDelayMs = 0;
     this.callNativeMs = 0;
     const before = { ...this.work };
+    const nativeBefore = { ...this.nativeCryptoCalls };
     this.work.calls++;
     const result = run();
     let failure: string | null = null;
@@ -212,6 +218,11 @@ export class EmulatedBoard {
       hashes: this.work.hashes - before.hashes, fieldOps: this.work.fieldOps - before.fieldOps, calls: 1,
     }) + this.callNativeMs;
     this.callCostMs = spent;
+    if (this.callTrace !== null) {
+      const native: Record<string, number> = {};
+      for (const name of Object.keys(this.nativeCryptoCalls)) native[name] = this.nativeCryptoCalls[name] - nativeBefore[name];
+      this.callTrace.push({ boardMs: spent + this.callDelayMs, native });
+    }
     if (spent + this.callDelayMs > this.longestCallMs) this.longestCallMs = spent + this.callDelayMs;
     if (process.env.SMARTCHAIN_EMULATOR_TRACE && spent > 2000) console.log(`${this.name} call ${spent.toFixed(0)} ms`, this.work.interrupts - before.interrupts, this.work.hashes - before.hashes, this.work.fieldOps - before.fieldOps);
     this.busyUntilMs = Math.max(this.busyUntilMs, this.clockMs) + spent;
