@@ -19,7 +19,7 @@ function typical(kind: number): LedgerRecord {
 }
 
 const bundles: Record<string, unknown> = {};
-for (const board of ['pico', 'esp32', 'emulator']) {
+for (const board of ['pico', 'pico-stock', 'esp32', 'emulator']) {
   const path = `dist/${board}/size-report.json`;
   if (!existsSync(path)) throw new Error(`${path} is missing: run make build first`);
   const report = JSON.parse(readFileSync(path, 'utf8')) as { bytes: number; budget: number; modules: { module: string; bytes: number }[] };
