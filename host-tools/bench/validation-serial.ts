@@ -77,7 +77,7 @@ class KalumaSerial {
   }
 }
 
-export async function runSerialValidationBench(boardName: 'pico' | 'esp32', port: string, repeats: number) {
+export async function runSerialValidationBench(boardName: 'pico' | 'pico-stock' | 'esp32', port: string, repeats: number) {
   if (boardName !== 'pico') throw new SerialBenchError('SERIAL_BOARD_UNSUPPORTED', 'the serial bench drives Kaluma\'s REPL: --board pico only');
   if (!existsSync(port)) throw new SerialBenchError('PORT_MISSING', `no such port ${port}`);
   const outfile = join(mkdtempSync(join(tmpdir(), 'smartchain-vbench-serial-')), 'bench.js');
