@@ -53,7 +53,7 @@ function measurer(board: EmulatedBoard, repeats: number) {
  * The bench on a board whose image has native crypto: one record signed (and its id), one bare
  * verification, two caps validated cold, and the trade-time path (those, a record signed, its id).
  */
-export async function runNativeValidationBench(boardName: 'pico', repeats: number) {
+export async function runNativeValidationBench(boardName: ValidationBoard, repeats: number) {
   const description = loadBoard(boardName);
   const native = description.native_crypto_board_ms;
   if (native === undefined) throw new Error(`${boardName} has no native crypto (board.json native_modules)`);
@@ -103,7 +103,7 @@ export function tweetnaclVerifyMultiplications(): number {
   return counter.n;
 }
 
-export async function runValidationBench(boardName: 'pico-stock' | 'esp32', repeats: number) {
+export async function runValidationBench(boardName: ValidationBoard, repeats: number) {
   const description = loadBoard(boardName);
   const outfile = join(mkdtempSync(join(tmpdir(), 'smartchain-vbench-')), 'bench.js');
   await buildBoard(description, { entry: 'host-tools/bench/validation-entry.ts', outfile, keepNaclSigning: true });
@@ -120,7 +120,8 @@ export async function runValidationBench(boardName: 'pico-stock' | 'esp32', repe
   const issue = measure((round) => `bench.issueRecord(${200 + round})`);
   const naive = measure((round) => `bench.naive(${300 + round})`);
   // Sliced jobs, one call per slice as the node's tick makes them: total board time, slices, longest.
-  const units = SLICE_UNITS[boardName];
+  const units = SLICE_UNITS[boardName as keyof typeof SLICE_UNITS];
+  if (units === undefined) throw new Error(`${boardName}: no slice size for the JS path (SLICE_UNITS)`);
   const sliced = (start: string, step: string, finished: (result: string) => boolean) => {
     board.evaluate(start);
     const before = board.stats().crypto_field_ops as number;
@@ -195,7 +196,7 @@ export async function runValidationBench(boardName: 'pico-stock' | 'esp32', repe
 
 /** The bench for a board: the native one where its image has native crypto, else the JS path's. */
 export function benchBoard(boardName: ValidationBoard, repeats: number) {
-  return boardName === 'pico' ? runNativeValidationBench(boardName, repeats) : runValidationBench(boardName, repeats);
+  return loadBoard(boardName).native_crypto_board_ms !== undefined ? runNativeValidationBench(boardName, repeats) : runValidationBench(boardName, repeats);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
