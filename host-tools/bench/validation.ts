@@ -6,7 +6,7 @@
 // instead: the same record paths with the image's smartcrypto module, no sliced jobs to measure.
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { loadBoard } from '../build/boards';
 import { buildBoard } from '../build/bundle';
@@ -57,11 +57,13 @@ export async function runNativeValidationBench(boardName: ValidationBoard, repea
   const description = loadBoard(boardName);
   const native = description.native_crypto_board_ms;
   if (native === undefined) throw new Error(`${boardName} has no native crypto (board.json native_modules)`);
-  const outfile = join(mkdtempSync(join(tmpdir(), 'smartchain-vbench-')), 'bench.js');
+  const folder = mkdtempSync(join(tmpdir(), 'smartchain-vbench-'));
+  const outfile = join(folder, 'bench.js');
   await buildBoard(description, { entry: 'host-tools/bench/validation-native-entry.ts', outfile });
   const options = emulatedBoardOptions(description);
   const board = new EmulatedBoard(await loadQuickJS(), { name: `${boardName}-bench`, ...options, watchdogMs: Number.MAX_SAFE_INTEGER, random: seededRandom(1) });
   board.load(readFileSync(outfile, 'utf8'));
+  rmSync(folder, { recursive: true, force: true });
   board.evaluate('bench.prepare()');
   const measure = measurer(board, repeats);
   const sign = measure((round) => `bench.sign(${100 + round})`);
