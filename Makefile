@@ -11,9 +11,12 @@ setup: $(STAMP)
 DEBIAN_PACKAGES := chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
+# Native modules build from source (npm_config_build_from_source, set for this npm ci only): cbor-extract
+# otherwise loads a prebuilt binary from an optional package and leaves its own binding unbuilt. npm names
+# the setting once as unknown here; kept out of .npmrc, it no longer warns on every npx call.
 $(STAMP): package.json package-lock.json
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(DEBIAN_PACKAGES); }
-	npm ci --no-audit --no-fund
+	npm_config_build_from_source=true npm ci --no-audit --no-fund
 	touch $(STAMP)
 
 build: $(STAMP)
