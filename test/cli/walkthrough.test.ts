@@ -209,7 +209,7 @@ function stop(child: ChildProcess): Promise<number | null> {
 }
 
 test('a README command the walkthrough does not know fails it, by name', () => {
-  const readme = '## Quick start\n\n```\nmake run   # all of it\n```\n\n## The `smartchain` command\n\n```\nnpx smartchain frobnicate --all &\n```\n';
+  const readme = '# SmartChain\n\n## Quick start\n\n```\nmake run   # all of it\n```\n\n## The `smartchain` command\n\n```\nnpx smartchain frobnicate --all &\n```\n';
   assert.equal(readmeCommands(readme, '## Quick start'), [{ command: 'make run', background: false }]);
   const [line] = readmeCommands(readme, '## The `smartchain` command');
   assert.equal(line, { command: 'npx smartchain frobnicate --all', background: true });
