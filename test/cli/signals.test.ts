@@ -34,14 +34,16 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     }
   });
 
-  test(`the emulated pico stops on ${signal}: exit 0`, async () => {
-    const { child } = await startEmulator(['--board', 'pico', '--state', join(directory, `pico-${signal}`)]);
-    try {
-      assert.equal(await stopBy(child, signal), { code: 0, signal: null });
-    } finally {
-      child.kill('SIGKILL');
-    }
-  });
+  for (const board of ['pico', 'esp32']) {
+    test(`the emulated ${board} stops on ${signal}: exit 0`, async () => {
+      const { child } = await startEmulator(['--board', board, '--state', join(directory, `${board}-${signal}`)]);
+      try {
+        assert.equal(await stopBy(child, signal), { code: 0, signal: null });
+      } finally {
+        child.kill('SIGKILL');
+      }
+    });
+  }
 }
 
 test('an aggregator started with npx stops when npx is killed (kill $!)', async () => {
