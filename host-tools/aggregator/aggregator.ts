@@ -174,10 +174,11 @@ export class Aggregator {
    * Admits a member: the consortium signs a membership record (with any initial grant, the only way
    * Ecash enters) and it is stored like any record. Small-order and non-canonical keys are refused.
    */
-  addMember(publicKey: Uint8Array, grantEcash: number): { ok: true; id: number; record: string; tokenKey: Uint8Array } | { ok: false; code: string; message: string } {
+  addMember(publicKey: Uint8Array, grantEcash: number): { ok: true; id: number; record: string; tokenKey: Uint8Array } | { ok: false; code: string; message: string; member?: number } {
     const keyCode = checkMemberKey(publicKey);
     if (keyCode !== null) return { ok: false, code: keyCode, message: `member key refused: ${keyCode}` };
-    if (this.statements.memberByKey.get(Buffer.from(publicKey))) return { ok: false, code: 'MEMBER_EXISTS', message: 'this key is already a member' };
+    const existing = this.statements.memberByKey.get(Buffer.from(publicKey)) as { id: number } | undefined;
+    if (existing) return { ok: false, code: 'MEMBER_EXISTS', message: `this key is already member ${existing.id}`, member: existing.id };
     const id = ((this.statements.maxMember.get() as { id: number }).id as number) + 1;
     if (id > MEMBER_ID_MAX) return { ok: false, code: 'MEMBER_EXISTS', message: 'no member id left' };
     const caps = this.selectCaps();

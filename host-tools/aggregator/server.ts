@@ -1,7 +1,7 @@
 // The aggregator's HTTP API (docs/api.md), JSON under /v1, on node:http. Bad input gets a 4xx with
 // {"code", "message"} and stores nothing. Limits: request body bytes, requests per second per client
 // address (token bucket), and open connections.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -17,18 +17,19 @@ const CLIENTS_TRACKED_MAX = 4096;
 export type ServerOptions = { host: string; port: number; adminToken: string; requestsPerSecond?: number; verifyPool?: VerifyPool | null };
 
 class ApiError extends Error {
-  constructor(public status: number, public code: string, message: string) {
+  constructor(public status: number, public code: string, message: string, public extra: Record<string, unknown> = {}) {
     super(message);
   }
 }
 
-/** Reads (or creates, mode 0600) a 32-byte secret kept as hex next to the database. */
-export function loadSecret(path: string): Uint8Array {
+/** Reads a 32-byte secret kept as hex next to the database; creates it (mode 0600) only when `create`. */
+export function loadSecret(path: string, create = true): Uint8Array {
   if (existsSync(path)) {
     const text = readFileSync(path, 'utf8').trim();
     if (!/^[0-9a-f]{64}$/.test(text)) throw new Error(`${path} is not 32 bytes of hex`);
     return new Uint8Array(Buffer.from(text, 'hex'));
   }
+  if (!create) throw new Error(`${path} is missing`);
   mkdirSync(dirname(path), { recursive: true });
   const secret = randomBytes(32);
   writeFileSync(path, secret.toString('hex') + '\n', { mode: 0o600 });
@@ -36,13 +37,29 @@ export function loadSecret(path: string): Uint8Array {
   return new Uint8Array(secret);
 }
 
-export function secretsFor(dbPath: string) {
+/** The paths of the secrets kept beside a store. */
+export function secretPaths(dbPath: string) {
   const directory = dirname(dbPath);
+  return { consortium: join(directory, 'consortium.key'), aggregator: join(directory, 'aggregator.key'), adminToken: join(directory, 'admin.token') };
+}
+
+/** The store's secrets; missing ones are created only when `create` (a new store). */
+export function secretsFor(dbPath: string, create = true) {
+  const paths = secretPaths(dbPath);
   return {
-    consortiumSeed: loadSecret(join(directory, 'consortium.key')),
-    aggregatorSeed: loadSecret(join(directory, 'aggregator.key')),
-    adminToken: Buffer.from(loadSecret(join(directory, 'admin.token'))).toString('hex'),
+    consortiumSeed: loadSecret(paths.consortium, create),
+    aggregatorSeed: loadSecret(paths.aggregator, create),
+    adminToken: Buffer.from(loadSecret(paths.adminToken, create)).toString('hex'),
   };
+}
+
+/**
+ * Whether the request carries `authorization: Bearer <admin token>`. Both sides are hashed to equal
+ * lengths first, so the comparison takes the same time wherever the first wrong byte is.
+ */
+export function isAdmin(request: IncomingMessage, adminToken: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(request.headers.authorization ?? ''), digest(`Bearer ${adminToken}`));
 }
 
 function readBody(request: IncomingMessage): Promise<Buffer> {
@@ -208,7 +225,7 @@ export function startServer(aggregator: Aggregator, options: ServerOptions): Pro
       return send(response, 200, { id, public_key: row.public_key.toString('hex'), balance: row.balance, history: aggregator.history(id), matches: aggregator.matchesFor(id) });
     }
     if (method === 'POST' && path[0] === 'members' && path.length === 1) {
-      if (request.headers.authorization !== `Bearer ${options.adminToken}`) throw new ApiError(401, 'UNAUTHORIZED', 'the consortium admin token is required');
+      if (!isAdmin(request, options.adminToken)) throw new ApiError(401, 'UNAUTHORIZED', 'the consortium admin token is required');
       const body = await readBody(request);
       let input: { public_key?: unknown; grant?: unknown };
       try {
@@ -220,12 +237,17 @@ export function startServer(aggregator: Aggregator, options: ServerOptions): Pro
       const grant = input.grant ?? 0;
       if (typeof grant !== 'number' || !Number.isInteger(grant) || grant < 0 || grant > 1e12) throw new ApiError(400, 'BAD_GRANT', 'grant must be an integer 0..10^12');
       const result = aggregator.addMember(new Uint8Array(Buffer.from(input.public_key, 'hex')), grant);
-      if (!result.ok) throw new ApiError(409, result.code, result.message);
+      if (!result.ok) {
+        // The admin registering a key again learns its member id and token key, as on the first
+        // registration: a lost provisioning sheet (or a load generator run again) can be recovered.
+        const existing = result.member === undefined ? {} : { id: result.member, token_key: Buffer.from(aggregator.tokenKey(result.member)).toString('hex') };
+        throw new ApiError(409, result.code, result.message, existing);
+      }
       return send(response, 201, { id: result.id, record: result.record, token_key: Buffer.from(result.tokenKey).toString('hex') });
     }
     if (method === 'GET' && path[0] === 'trades' && path.length === 1) return send(response, 200, { trades: aggregator.trades(100) });
     if (method === 'POST' && path[0] === 'auction' && path.length === 1) {
-      if (request.headers.authorization !== `Bearer ${options.adminToken}`) throw new ApiError(401, 'UNAUTHORIZED', 'the consortium admin token is required');
+      if (!isAdmin(request, options.adminToken)) throw new ApiError(401, 'UNAUTHORIZED', 'the consortium admin token is required');
       return send(response, 200, { matches: aggregator.runAuction() });
     }
     if (method === 'POST' && path[0] === 'offload' && path.length === 1) {
@@ -248,7 +270,7 @@ export function startServer(aggregator: Aggregator, options: ServerOptions): Pro
       return;
     }
     route(request, response).catch((error: unknown) => {
-      if (error instanceof ApiError) send(response, error.status, { code: error.code, message: error.message });
+      if (error instanceof ApiError) send(response, error.status, { code: error.code, message: error.message, ...error.extra });
       else send(response, 500, { code: 'INTERNAL', message: String((error as Error).message ?? error) });
     });
   });

@@ -51,23 +51,52 @@ export function call(agent: Agent, url: string, method: string, path: string, bo
 }
 
 
-export async function runLoad(options: LoadOptions): Promise<{ sent: number; accepted: number; rejected: number; records_per_s: number; codes: Record<string, number> }> {
+export type LoadResult = {
+  sent: number; accepted: number; rejected: number; records_per_s: number; codes: Record<string, number>;
+  members_registered: number; members_reused: number;
+};
+
+/**
+ * Registers the member of this key, or, when an earlier run (same --seed) registered it already
+ * (409 MEMBER_EXISTS, which tells the admin its id and token key), reuses it and continues after its
+ * highest sequence number at the aggregator.
+ */
+async function admit(agent: Agent, options: LoadOptions, seed: Uint8Array): Promise<{ participant: Participant; reused: boolean }> {
+  const publicKey = Buffer.from(keyPairFromSeed(seed).publicKey).toString('hex');
+  const answer = await call(agent, options.url, 'POST', '/v1/members', JSON.stringify({ public_key: publicKey, grant: 1000000 }), {
+    authorization: `Bearer ${options.adminToken}`, 'content-type': 'application/json',
+  });
+  const reused = answer.status === 409 && answer.json.code === 'MEMBER_EXISTS' && typeof answer.json.id === 'number' && typeof answer.json.token_key === 'string';
+  if (answer.status !== 201 && !reused) throw new Error(`registering a member failed: ${answer.status} ${JSON.stringify(answer.json)}`);
+  const id = answer.json.id as number;
+  let seq = 0;
+  if (reused) {
+    const member = await call(agent, options.url, 'GET', `/v1/members/${id}`, null, {});
+    const history = member.json.history as { seq: number }[] | undefined;
+    if (member.status !== 200 || !Array.isArray(history)) throw new Error(`reading member ${id} failed: ${member.status} ${JSON.stringify(member.json)}`);
+    seq = history.reduce((highest, row) => Math.max(highest, row.seq), 0); // newest first, at most 100 rows
+  }
+  return {
+    participant: {
+      id, seed, key: createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' }),
+      tokenKey: new Uint8Array(Buffer.from(answer.json.token_key as string, 'hex')), seq,
+    },
+    reused,
+  };
+}
+
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: options.inFlight ?? 32 });
   const random = seededRandom(options.seed);
   const slotMs = options.slotMs ?? 60000;
   const participants: Participant[] = [];
+  let membersReused = 0;
   for (let index = 0; index < options.members; index++) {
     const seed = new Uint8Array(32);
     for (let byte = 0; byte < 32; byte++) seed[byte] = Math.floor(random() * 256);
-    const publicKey = Buffer.from(keyPairFromSeed(seed).publicKey).toString('hex');
-    const answer = await call(agent, options.url, 'POST', '/v1/members', JSON.stringify({ public_key: publicKey, grant: 1000000 }), {
-      authorization: `Bearer ${options.adminToken}`, 'content-type': 'application/json',
-    });
-    if (answer.status !== 201) throw new Error(`registering a member failed: ${answer.status} ${JSON.stringify(answer.json)}`);
-    participants.push({
-      id: answer.json.id as number, seed, key: createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' }),
-      tokenKey: new Uint8Array(Buffer.from(answer.json.token_key as string, 'hex')), seq: 0,
-    });
+    const { participant, reused } = await admit(agent, options, seed);
+    if (reused) membersReused++;
+    participants.push(participant);
   }
   if (participants.length < 3) throw new Error('at least 3 members are needed (two granters per record)');
   const caps = await call(agent, options.url, 'GET', '/v1/caps', null, {});
@@ -138,5 +167,8 @@ export async function runLoad(options: LoadOptions): Promise<{ sent: number; acc
   await Promise.all(Array.from({ length: options.inFlight ?? 32 }, worker));
   agent.destroy();
   const seconds = (Date.now() - started) / 1000;
-  return { sent, accepted, rejected, records_per_s: Math.round(sent / Math.max(seconds, 0.001)), codes };
+  return {
+    sent, accepted, rejected, records_per_s: Math.round(sent / Math.max(seconds, 0.001)), codes,
+    members_registered: participants.length - membersReused, members_reused: membersReused,
+  };
 }

@@ -40,12 +40,13 @@ Starts an emulated board on a new pseudo-terminal and prints its path.
     const description = loadBoard(boardName);
     const watchdogMs = parseIntegerOption(values, 'watchdog-ms', 0, 3600000, description.watchdog_ms);
     const tcpPort = parseIntegerOption(values, 'tcp', 0, 65535, 0);
+    const seed = parseIntegerOption(values, 'seed', 0, 2 ** 31 - 1, 1);
     const state = typeof values.state === 'string' ? values.state : mkdtempSync(join(tmpdir(), `smartchain-${boardName}-`));
     mkdirSync(state, { recursive: true });
     const options = emulatedBoardOptions(description);
     const board = new EmulatedBoard(await loadQuickJS(), {
       name: boardName, ...options, watchdogMs: watchdogMs === 0 ? Number.MAX_SAFE_INTEGER : watchdogMs,
-      random: seededRandom(Number(values.seed ?? 1)),
+      random: seededRandom(seed),
     });
     const relay = spawn('python3', [RELAY], { stdio: ['pipe', 'pipe', 'inherit'] });
     const clients = new Set<Socket>();
