@@ -1,0 +1,116 @@
+// Boots a Kaluma image in rp2040js (the RP2040 B1 boot ROM from ../shared/upstream/rp2040/) and evaluates
+// expressions over its USB serial REPL, with board time from the simulator's clock. Input is typed one
+// character at a time, each after the previous one is echoed: Kaluma's REPL drops what arrives faster.
+// Minimal on purpose (no flash writes, no pseudo-terminal): the full engine is `emulate --engine rp2040`.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { RP2040, Simulator, USBCDC } from 'rp2040js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+export const BOOTROM_PATH = resolve(ROOT, '../shared/upstream/rp2040/bootrom-b1.js');
+/** rp2040js's Simulator ticks 8 ns per cycle: the RP2040 at 125 MHz, the clock Kaluma's pico-sdk sets. */
+export const CYCLE_NANOS = 8;
+/** Instructions run between checks of the output (small enough to see an echo promptly). */
+const STEP_INSTRUCTIONS = 2_000;
+/** How long a typed character may take to echo, in board time. */
+const ECHO_NANOS_MAX = 50_000_000;
+/** The longest a boot may take before the prompt, in board time. */
+const BOOT_NANOS_MAX = 10_000_000_000;
+/** The longest line typed at once: Kaluma's REPL buffer (targets/rp2/boards/pico/board.h) is 1024 bytes. */
+export const REPL_LINE_BYTES_MAX = 1000;
+
+export type Evaluation = { text: string; boardNanos: number; cycles: number };
+
+export class KalumaBoard {
+  readonly mcu: RP2040;
+  readonly clock: Simulator['clock'];
+  private readonly cdc: USBCDC;
+  private output = '';
+
+  constructor(image: Uint8Array, flashExtras: { offset: number; bytes: Uint8Array }[] = []) {
+    if (!existsSync(BOOTROM_PATH)) throw new Error(`BOOTROM_MISSING: ${BOOTROM_PATH}`);
+    const { bootromB1 } = createRequire(import.meta.url)(BOOTROM_PATH) as { bootromB1: Uint32Array };
+    // The Simulator only for its chip and clock: this class runs the instruction loop itself.
+    const simulator = new Simulator();
+    this.clock = simulator.clock;
+    this.mcu = simulator.rp2040;
+    this.mcu.loadBootrom(bootromB1);
+    this.mcu.flash.set(image, 0);
+    for (const extra of flashExtras) this.mcu.flash.set(extra.bytes, extra.offset);
+    this.mcu.core.PC = 0x10000000;
+    this.cdc = new USBCDC(this.mcu.usbCtrl);
+    this.cdc.onDeviceConnected = () => this.cdc.sendSerialByte('\r'.charCodeAt(0));
+    this.cdc.onSerialData = (bytes) => {
+      this.output += Buffer.from(bytes).toString('latin1');
+    };
+  }
+
+  get boardNanos(): number {
+    return this.clock.nanos;
+  }
+
+  /** Runs the board until `done` holds or `nanosMax` of board time passes; returns whether it held. */
+  runUntil(done: () => boolean, nanosMax: number): boolean {
+    const { mcu, clock } = this;
+    const deadline = clock.nanos + nanosMax;
+    while (clock.nanos < deadline) {
+      for (let step = 0; step < STEP_INSTRUCTIONS; step++) {
+        if (mcu.core.waiting) {
+          const wait = clock.nanosToNextAlarm;
+          clock.tick(wait > 0 ? wait : CYCLE_NANOS);
+        } else {
+          clock.tick(mcu.core.executeInstruction() * CYCLE_NANOS);
+        }
+      }
+      if (done()) return true;
+    }
+    return false;
+  }
+
+  /** Boots to Kaluma's prompt ("> "). */
+  boot(): void {
+    if (!this.runUntil(() => this.output.includes('> '), BOOT_NANOS_MAX)) {
+      throw new Error(`BOOT_TIMEOUT: no prompt after ${BOOT_NANOS_MAX / 1e9} s of board time; output: ${JSON.stringify(this.output.slice(-200))}`);
+    }
+  }
+
+  /** Types one line, paced by its echo, and presses return. */
+  private type(line: string): void {
+    if (line.length > REPL_LINE_BYTES_MAX) throw new Error(`LINE_TOO_LONG: ${line.length} bytes, at most ${REPL_LINE_BYTES_MAX}`);
+    for (const character of line) {
+      const before = this.output.length;
+      this.cdc.sendSerialByte(character.charCodeAt(0));
+      if (!this.runUntil(() => this.output.length > before, ECHO_NANOS_MAX)) throw new Error(`ECHO_TIMEOUT: ${JSON.stringify(character)} not echoed`);
+    }
+  }
+
+  /** Runs a statement (definitions); a thrown error on the board is an error here. */
+  define(statement: string, nanosMax = 60_000_000_000): void {
+    this.output = '';
+    this.type(statement);
+    this.cdc.sendSerialByte('\r'.charCodeAt(0));
+    if (!this.runUntil(() => /\n[^\n]*> $/.test(this.output), nanosMax)) throw new Error(`DEFINE_TIMEOUT: ${statement.slice(0, 80)}`);
+    if (/Error/.test(this.output.slice(statement.length))) throw new Error(`DEFINE_FAILED: ${statement.slice(0, 80)}: ${JSON.stringify(this.output.slice(statement.length, statement.length + 300))}`);
+  }
+
+  /**
+   * Evaluates `expression` on the board and returns what it printed between markers, with the board
+   * time and cycles from the moment return is pressed to the marker's arrival.
+   */
+  evaluate(expression: string, nanosMax = 600_000_000_000): Evaluation {
+    const marker = `@@${Math.floor(Math.random() * 1e9).toString(36)}@@`;
+    this.output = '';
+    this.type(`console.log('${marker}'+(${expression})+'${marker}')`);
+    const startNanos = this.clock.nanos;
+    const startCycles = this.mcu.core.cycles;
+    this.cdc.sendSerialByte('\r'.charCodeAt(0));
+    const pattern = new RegExp(`\\r?\\n${marker}([\\s\\S]*?)${marker}`);
+    if (!this.runUntil(() => pattern.test(this.output), nanosMax)) {
+      throw new Error(`EVALUATE_TIMEOUT: ${expression.slice(0, 80)}; output: ${JSON.stringify(this.output.slice(-300))}`);
+    }
+    const result = { text: pattern.exec(this.output)![1], boardNanos: this.clock.nanos - startNanos, cycles: this.mcu.core.cycles - startCycles };
+    this.runUntil(() => this.output.endsWith('> '), ECHO_NANOS_MAX);
+    return result;
+  }
+}
