@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { RP2040, Simulator, USBCDC } from 'rp2040js';
+import { ConsoleLogger, LogLevel, RP2040, Simulator, USBCDC } from 'rp2040js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 export const BOOTROM_PATH = resolve(ROOT, '../shared/upstream/rp2040/bootrom-b1.js');
@@ -17,6 +17,11 @@ const STEP_INSTRUCTIONS = 2_000;
 const ECHO_NANOS_MAX = 50_000_000;
 /** The longest a boot may take before the prompt, in board time. */
 const BOOT_NANOS_MAX = 10_000_000_000;
+const CURSOR_POSITION_REQUEST = '\u001b[6n';
+/** A terminal of 24 rows and 200 columns (VT100 cursor position report). */
+const CURSOR_POSITION_REPORT = '\u001b[24;200R';
+/** How long the board must print nothing after its prompt before typing starts. */
+const BOOT_QUIET_NANOS = 500_000_000;
 /** The longest line typed at once: Kaluma's REPL buffer (targets/rp2/boards/pico/board.h) is 1024 bytes. */
 export const REPL_LINE_BYTES_MAX = 1000;
 
@@ -27,6 +32,8 @@ export class KalumaBoard {
   readonly clock: Simulator['clock'];
   private readonly cdc: USBCDC;
   private output = '';
+  /** Answers to send to the board at the next check (not from inside rp2040js's USB callback). */
+  private readonly pending: string[] = [];
 
   constructor(image: Uint8Array, flashExtras: { offset: number; bytes: Uint8Array }[] = []) {
     if (!existsSync(BOOTROM_PATH)) throw new Error(`BOOTROM_MISSING: ${BOOTROM_PATH}`);
@@ -35,6 +42,7 @@ export class KalumaBoard {
     const simulator = new Simulator();
     this.clock = simulator.clock;
     this.mcu = simulator.rp2040;
+    this.mcu.logger = new ConsoleLogger(LogLevel.Error);
     this.mcu.loadBootrom(bootromB1);
     this.mcu.flash.set(image, 0);
     for (const extra of flashExtras) this.mcu.flash.set(extra.bytes, extra.offset);
@@ -42,7 +50,10 @@ export class KalumaBoard {
     this.cdc = new USBCDC(this.mcu.usbCtrl);
     this.cdc.onDeviceConnected = () => this.cdc.sendSerialByte('\r'.charCodeAt(0));
     this.cdc.onSerialData = (bytes) => {
-      this.output += Buffer.from(bytes).toString('latin1');
+      const text = Buffer.from(bytes).toString('latin1');
+      this.output += text;
+      // Kaluma asks the terminal for its cursor position (ESC [ 6 n) after each prompt, to learn its width.
+      if (text.includes(CURSOR_POSITION_REQUEST)) this.pending.push(CURSOR_POSITION_REPORT);
     };
   }
 
@@ -63,16 +74,28 @@ export class KalumaBoard {
           clock.tick(mcu.core.executeInstruction() * CYCLE_NANOS);
         }
       }
+      for (const text of this.pending.splice(0)) for (const character of text) this.cdc.sendSerialByte(character.charCodeAt(0));
       if (done()) return true;
     }
     return false;
   }
 
-  /** Boots to Kaluma's prompt ("> "). */
+  /**
+   * Boots to Kaluma's prompt ("> " and its terminal-size query), then waits until the board stays quiet
+   * for BOOT_QUIET_NANOS: the first prompt comes before the file system's start-up messages and a prompt
+   * again after them, and characters typed in between are lost.
+   */
   boot(): void {
-    if (!this.runUntil(() => this.output.includes('> '), BOOT_NANOS_MAX)) {
-      throw new Error(`BOOT_TIMEOUT: no prompt after ${BOOT_NANOS_MAX / 1e9} s of board time; output: ${JSON.stringify(this.output.slice(-200))}`);
+    const prompt = `> \u001b[H\u001b[900C${CURSOR_POSITION_REQUEST}`;
+    const deadline = this.clock.nanos + BOOT_NANOS_MAX;
+    let seen = -1;
+    while (this.clock.nanos < deadline) {
+      if (!this.runUntil(() => this.output.includes(prompt), deadline - this.clock.nanos)) break;
+      if (this.output.length === seen) return;
+      seen = this.output.length;
+      this.runUntil(() => false, BOOT_QUIET_NANOS);
     }
+    throw new Error(`BOOT_TIMEOUT: no quiet prompt after ${BOOT_NANOS_MAX / 1e9} s of board time; output: ${JSON.stringify(this.output.slice(-200))}`);
   }
 
   /** Types one line, paced by its echo, and presses return. */
@@ -98,14 +121,15 @@ export class KalumaBoard {
    * Evaluates `expression` on the board and returns what it printed between markers, with the board
    * time and cycles from the moment return is pressed to the marker's arrival.
    */
-  evaluate(expression: string, nanosMax = 600_000_000_000): Evaluation {
-    const marker = `@@${Math.floor(Math.random() * 1e9).toString(36)}@@`;
+  evaluate(expression: string, nanosMax = 120_000_000_000): Evaluation {
+    // The marker is joined on the board, so the echoed line does not contain it.
+    const tag = Math.floor(Math.random() * 1e9).toString(36);
     this.output = '';
-    this.type(`console.log('${marker}'+(${expression})+'${marker}')`);
+    this.type(`console.log('<'+'${tag}>'+(${expression})+'</'+'${tag}>')`);
     const startNanos = this.clock.nanos;
     const startCycles = this.mcu.core.cycles;
     this.cdc.sendSerialByte('\r'.charCodeAt(0));
-    const pattern = new RegExp(`\\r?\\n${marker}([\\s\\S]*?)${marker}`);
+    const pattern = new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`);
     if (!this.runUntil(() => pattern.test(this.output), nanosMax)) {
       throw new Error(`EVALUATE_TIMEOUT: ${expression.slice(0, 80)}; output: ${JSON.stringify(this.output.slice(-300))}`);
     }

@@ -1,7 +1,7 @@
 // Cases for the native smartcrypto module with the answers node:crypto and the shared policy give
 // (host-tools/crypto/verify-host.ts): RFC 8032 §7.1 and Wycheproof vectors from test/vectors/, and seeded
 // random and mutated ones. The host build (smartcrypto-host.ts) and the image test both run these.
-import { createHash, createPrivateKey, sign } from 'node:crypto';
+import { createHash, createPrivateKey, KeyObject, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { seededRandom } from '../random';
@@ -23,9 +23,8 @@ export const RANDOM_MESSAGE_BYTES_MAX = 300;
 
 const unhex = (text: string) => new Uint8Array(Buffer.from(text, 'hex'));
 
-function signNode(message: Uint8Array, seed: Uint8Array): Uint8Array {
-  const key = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' });
-  return new Uint8Array(sign(null, message, key));
+function privateKeyObject(seed: Uint8Array): KeyObject {
+  return createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' });
 }
 
 function littleEndianToBigInt(bytes: Uint8Array): bigint {
@@ -79,8 +78,11 @@ export function wycheproofCases(): CryptoCase[] {
   );
 }
 
+/** Cases that share one key pair: key derivation in node:crypto costs more than a signature. */
+const CASES_PER_KEY = 16;
+
 /**
- * Seeded random and mutated cases, one kind per index modulo 16: valid signatures, a flipped bit of R, S,
+ * Seeded random and mutated cases, one kind per index modulo 16 (a new key pair for each sixteen): valid signatures, a flipped bit of R, S,
  * A or the message, random keys (mostly not points), S + L, R and A encoded with y + p, small-order keys,
  * signing, key derivation and SHA-512 of random lengths.
  */
@@ -94,11 +96,17 @@ export function randomCases(count: number, seed: number): CryptoCase[] {
     return copy;
   };
   const cases: CryptoCase[] = [];
+  let keySeed = new Uint8Array(0);
+  let publicKey = new Uint8Array(0);
+  let privateKey: KeyObject | null = null;
   for (let index = 0; index < count; index++) {
-    const keySeed = bytes(32);
-    const publicKey = publicKeyFromSeed(keySeed);
+    if (index % CASES_PER_KEY === 0 || privateKey === null) {
+      keySeed = bytes(32);
+      publicKey = publicKeyFromSeed(keySeed);
+      privateKey = privateKeyObject(keySeed);
+    }
     const message = bytes(integer(RANDOM_MESSAGE_BYTES_MAX + 1));
-    const signature = signNode(message, keySeed);
+    const signature = new Uint8Array(sign(null, message, privateKey));
     const label = `random ${index} (seed ${seed})`;
     const mutation = index % 16;
     if (mutation === 0 || mutation === 1) cases.push(verifyCase(`${label} valid`, signature, message, publicKey));
