@@ -32,6 +32,8 @@ export class KalumaBoard {
   readonly clock: Simulator['clock'];
   private readonly cdc: USBCDC;
   private output = '';
+  private heldReadBytes: number | null = null;
+  private releaseHeldRead: () => void = () => {};
   /** Answers to send to the board at the next check (not from inside rp2040js's USB callback). */
   private readonly pending: string[] = [];
 
@@ -48,13 +50,47 @@ export class KalumaBoard {
     for (const extra of flashExtras) this.mcu.flash.set(extra.bytes, extra.offset);
     this.mcu.core.PC = 0x10000000;
     this.cdc = new USBCDC(this.mcu.usbCtrl);
-    this.cdc.onDeviceConnected = () => this.cdc.sendSerialByte('\r'.charCodeAt(0));
+    this.holdEmptyReads();
+    this.cdc.onDeviceConnected = () => this.send('\r');
     this.cdc.onSerialData = (bytes) => {
       const text = Buffer.from(bytes).toString('latin1');
       this.output += text;
       // Kaluma asks the terminal for its cursor position (ESC [ 6 n) after each prompt, to learn its width.
       if (text.includes(CURSOR_POSITION_REQUEST)) this.pending.push(CURSOR_POSITION_REPORT);
     };
+  }
+
+  /**
+   * rp2040js's USBCDC answers the device's every OUT read at once, with zero bytes when it has nothing to
+   * send, and TinyUSB re-arms at once: an interrupt storm that took about two thirds of the board's
+   * cycles while it computed. A real host NAKs until it has data; so does this: an empty read is held and
+   * answered when the next byte is typed.
+   */
+  private holdEmptyReads(): void {
+    const cdc = this.cdc as unknown as { outEndpoint: number; txFIFO: { itemCount: number; pull(): number } };
+    const usb = this.mcu.usbCtrl;
+    usb.onEndpointRead = (endpoint, size) => {
+      if (endpoint !== cdc.outEndpoint) return;
+      if (cdc.txFIFO.itemCount === 0) {
+        this.heldReadBytes = size;
+        return;
+      }
+      const buffer = new Uint8Array(Math.min(size, cdc.txFIFO.itemCount));
+      for (let index = 0; index < buffer.length; index++) buffer[index] = cdc.txFIFO.pull();
+      usb.endpointReadDone(endpoint, buffer);
+    };
+    this.releaseHeldRead = () => {
+      if (this.heldReadBytes === null) return;
+      const size = this.heldReadBytes;
+      this.heldReadBytes = null;
+      usb.onEndpointRead!(cdc.outEndpoint, size);
+    };
+  }
+
+  /** Queues characters to the board's USB serial (the host side of the CDC link). */
+  private send(text: string): void {
+    for (const character of text) this.cdc.sendSerialByte(character.charCodeAt(0));
+    this.releaseHeldRead();
   }
 
   get boardNanos(): number {
@@ -74,7 +110,7 @@ export class KalumaBoard {
           clock.tick(mcu.core.executeInstruction() * CYCLE_NANOS);
         }
       }
-      for (const text of this.pending.splice(0)) for (const character of text) this.cdc.sendSerialByte(character.charCodeAt(0));
+      for (const text of this.pending.splice(0)) this.send(text);
       if (done()) return true;
     }
     return false;
@@ -103,7 +139,7 @@ export class KalumaBoard {
     if (line.length > REPL_LINE_BYTES_MAX) throw new Error(`LINE_TOO_LONG: ${line.length} bytes, at most ${REPL_LINE_BYTES_MAX}`);
     for (const character of line) {
       const before = this.output.length;
-      this.cdc.sendSerialByte(character.charCodeAt(0));
+      this.send(character);
       if (!this.runUntil(() => this.output.length > before, ECHO_NANOS_MAX)) throw new Error(`ECHO_TIMEOUT: ${JSON.stringify(character)} not echoed`);
     }
   }
@@ -112,7 +148,7 @@ export class KalumaBoard {
   define(statement: string, nanosMax = 60_000_000_000): void {
     this.output = '';
     this.type(statement);
-    this.cdc.sendSerialByte('\r'.charCodeAt(0));
+    this.send('\r');
     if (!this.runUntil(() => /\n[^\n]*> $/.test(this.output), nanosMax)) throw new Error(`DEFINE_TIMEOUT: ${statement.slice(0, 80)}`);
     if (/Error/.test(this.output.slice(statement.length))) throw new Error(`DEFINE_FAILED: ${statement.slice(0, 80)}: ${JSON.stringify(this.output.slice(statement.length, statement.length + 300))}`);
   }
@@ -128,7 +164,7 @@ export class KalumaBoard {
     this.type(`console.log('<'+'${tag}>'+(${expression})+'</'+'${tag}>')`);
     const startNanos = this.clock.nanos;
     const startCycles = this.mcu.core.cycles;
-    this.cdc.sendSerialByte('\r'.charCodeAt(0));
+    this.send('\r');
     const pattern = new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`);
     if (!this.runUntil(() => pattern.test(this.output), nanosMax)) {
       throw new Error(`EVALUATE_TIMEOUT: ${expression.slice(0, 80)}; output: ${JSON.stringify(this.output.slice(-300))}`);
