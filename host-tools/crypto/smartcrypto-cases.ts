@@ -96,8 +96,8 @@ export function randomCases(count: number, seed: number): CryptoCase[] {
     return copy;
   };
   const cases: CryptoCase[] = [];
-  let keySeed = new Uint8Array(0);
-  let publicKey = new Uint8Array(0);
+  let keySeed: Uint8Array = new Uint8Array(0);
+  let publicKey: Uint8Array = new Uint8Array(0);
   let privateKey: KeyObject | null = null;
   for (let index = 0; index < count; index++) {
     if (index % CASES_PER_KEY === 0 || privateKey === null) {
