@@ -1,4 +1,4 @@
-// The validation bench on a board over its serial REPL (Kaluma's, PLATFORMS.md A4): the same bench
+// The validation bench on a board over its serial REPL (Kaluma's, docs/platforms.md A4): the same bench
 // program as on the emulator (validation-entry.ts, bundled for the board) is written with `kaluma write`,
 // loaded with `.load`, then driven one line at a time; each call is timed on the host from the line's
 // end to the next prompt, so the figures are board time plus the REPL round trip (a few ms at 115200

@@ -17,7 +17,7 @@ export class BuildError extends Error {
   }
 }
 
-/** Built-in modules each runtime offers to require() (PLATFORMS.md A3, B3); everything else is bundled. */
+/** Built-in modules each runtime offers to require() (docs/platforms.md A3, B3); everything else is bundled. */
 export const RUNTIME_MODULES: Record<Runtime, string[]> = {
   'kaluma-1.2.1': ['uart', 'spi', 'i2c', 'fs', 'flash', 'rp2', 'gpio', 'pwm', 'adc', 'events', 'stream', 'storage'],
   'espruino-esp32': ['Storage', 'crypto', 'ESP32'],
@@ -112,7 +112,7 @@ export async function buildBoard(board: BoardDescription, options: BuildOptions 
       outfile,
       plugins: [runtimeModulesPlugin(board.runtime), pruneNaclPlugin(options.keepNaclSigning === true), stripDetailsPlugin],
       // tweetnacl's small variant: 18.7 KB minified against nacl-fast's 32.6 KB. On a 180 KB Kaluma heap a
-      // byte of source costs about 2.3 bytes once parsed (PLATFORMS.md D), so nacl-fast would leave the
+      // byte of source costs about 2.3 bytes once parsed (docs/platforms.md D), so nacl-fast would leave the
       // node almost no room; the speed we give up is won back by the sliced fast verification.
       alias: { tweetnacl: 'tweetnacl/nacl.js' },
       // tweetnacl probes `typeof require` for Node's crypto to seed its PRNG; on a board there is no such

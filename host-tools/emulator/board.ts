@@ -4,9 +4,9 @@
 // work would cost on the board (cost-model.ts), never by the host's wall clock.
 //
 // Heap accounting: QuickJS counts the same loaded code at about 1.3 times what JerryScript does
-// (nacl-fast: 111 KB against 86 KB, PLATFORMS.md D), so a board's heap in use is taken as QuickJS's
+// (nacl-fast: 111 KB against 86 KB, docs/platforms.md D), so a board's heap in use is taken as QuickJS's
 // memory_used_size, less that of an empty context measured at start, divided by 1.3. setMemoryLimit
-// alone is not faithful (PLATFORMS.md D), so the peak is checked after every call into the board.
+// alone is not faithful (docs/platforms.md D), so the peak is checked after every call into the board.
 import { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten';
 import { BoardCosts, WorkCount, boardMs } from './cost-model';
 import { Sx127xFault, Sx127xModel, Transmission } from './sx127x-model';
@@ -478,7 +478,7 @@ export class EmulatedBoard {
   }
 
   private addTimer(callback: QuickJSHandle, delay: QuickJSHandle | undefined, repeat: boolean, delayRequired: boolean): QuickJSHandle {
-    // Kaluma: setTimeout and setInterval require a delay (PLATFORMS.md A3).
+    // Kaluma: setTimeout and setInterval require a delay (docs/platforms.md A3).
     if ((delay === undefined || this.vm.typeof(delay) !== 'number') && delayRequired) throw new TypeError('delay is required');
     const delayMs = delay === undefined ? 0 : Math.max(0, this.vm.getNumber(delay));
     const timer: Timer = { id: this.nextTimerId++, atMs: this.clockMs + Math.max(delayMs, repeat ? 1 : 0), intervalMs: repeat ? Math.max(1, delayMs) : 0, callback: callback.dup() };

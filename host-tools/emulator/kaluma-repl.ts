@@ -1,4 +1,4 @@
-// Kaluma 1.2.1's REPL, byte for byte as PLATFORMS.md A4 describes it, for an emulated board on a
+// Kaluma 1.2.1's REPL, byte for byte as docs/platforms.md A4 describes it, for an emulated board on a
 // pseudo-terminal, so the real `kaluma` command works against it: lines end with \r; `.hi`, `.echo
 // on|off`, `.mem`, `.reset`, `.load`, `.flash -w` (YMODEM: 1K and 128-byte packets, CRC-16/XMODEM, the
 // header packet, EOT answered at once, the null header, "Done" 500 ms later) and `.flash -e`; any other
@@ -117,7 +117,7 @@ export class KalumaRepl {
     }
   }
 
-  /** Until the first byte arrives, the board sends 'C' every second (PLATFORMS.md A4 step 3). */
+  /** Until the first byte arrives, the board sends 'C' every second (docs/platforms.md A4). */
   private requestCrc(): void {
     this.write(new Uint8Array([CRC_REQUEST]));
     this.crcTimer = setInterval(() => {

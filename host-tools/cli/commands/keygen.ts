@@ -1,5 +1,5 @@
 // `smartchain keygen`: an Ed25519 key pair from the host's CSPRNG, for provisioning a board whose own
-// entropy cannot be trusted (Espruino on ESP32, PLATFORMS.md B3).
+// entropy cannot be trusted (Espruino on ESP32, docs/platforms.md B3).
 import { randomBytes } from 'node:crypto';
 import { writeFileSync, existsSync } from 'node:fs';
 import nacl from 'tweetnacl';
