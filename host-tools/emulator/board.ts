@@ -43,6 +43,11 @@ export type BoardOptions = {
   links?: number;
   /** Where the SX127x sits (kaluma, espruino): chip select, reset and DIO0 pins; default the board.json's. */
   radioPins?: { cs: number; reset: number; dio0: number };
+  /**
+   * A board on a terminal (`smartchain emulate`): a failing program is reported on its console and the
+   * board stays at its prompt, as a real one does, instead of failing the run with a BoardFailure.
+   */
+  interactive?: boolean;
 };
 
 /** Kaluma 1.2.1's GPIO constants (src/global.c, include/io.h). */
@@ -95,10 +100,30 @@ export class EmulatedBoard {
   /** Board time a call spent in delay(): away from the event loop as much as computing. */
   private callDelayMs = 0;
 
-  /** A watchdog reset: the runtime is rebuilt and the stored program runs again; flash survives. */
+  /** A program failure on an interactive board, acted on once the caller has released its handles. */
+  private stopPending: BoardFailure | null = null;
+
+  /**
+   * A watchdog reset: the runtime is rebuilt and the stored program runs again; flash survives. A failure
+   * on an interactive board (over its heap, or booting past the watchdog) stops the program instead:
+   * its code and message go to the console and the runtime restarts without it, so the prompt stays.
+   */
   private resetIfPending(): void {
+    if (this.stopPending !== null) {
+      const failure = this.stopPending;
+      this.stopPending = null;
+      this.resetPending = false;
+      this.stopProgram(failure);
+      return;
+    }
     if (!this.resetPending) return;
     this.resetPending = false;
+    this.boot();
+  }
+
+  private stopProgram(failure: BoardFailure | null): void {
+    if (failure !== null) this.log.push(`[${failure.code}] ${failure.message}; the program is stopped`);
+    this.program = '';
     this.boot();
   }
 
@@ -150,12 +175,19 @@ export class EmulatedBoard {
     this.callStartInterrupts = this.work.interrupts;
     this.baselineBytes = this.memoryUsed();
     this.installProfile();
-    this.call(() => this.vm.evalCode(this.program, `${this.name}.js`));
+    const ran = this.call(() => this.vm.evalCode(this.program, `${this.name}.js`), true);
     if (this.resetPending) {
       // A program that cannot boot within the watchdog would reset forever: report it once.
       this.resetPending = false;
-      throw new BoardFailure('BOOT_PAST_WATCHDOG', `${this.name}: booting takes longer than the watchdog`);
+      const failure = new BoardFailure('BOOT_PAST_WATCHDOG', `${this.name}: booting takes longer than the watchdog`);
+      if (this.options.interactive !== true) throw failure;
+      this.stopPending = failure;
     }
+    if (this.options.interactive !== true || this.program === '') return;
+    // Kaluma prints a program's top-level error and restarts the runtime without the program (src/runtime.c
+    // km_runtime_load, docs/platforms.md A3); Espruino reports it and keeps what already ran.
+    if (this.stopPending !== null) this.resetIfPending();
+    else if (!ran && this.profile === 'kaluma') this.stopProgram(null);
   }
 
   private memoryUsed(): number {
@@ -170,7 +202,8 @@ export class EmulatedBoard {
   }
 
   /** Runs one call into the board, charges its board time, checks heap and watchdog; false if it threw. */
-  private call(run: () => ReturnType<QuickJSContext['evalCode']>): boolean {
+  /** `measure`: check the heap whatever the call cost (a program's evaluation at boot is never idle). */
+  private call(run: () => ReturnType<QuickJSContext['evalCode']>, measure = false): boolean {
     this.callStartInterrupts = this.work.interrupts;
     this.callDelayMs = 0;
     const before = { ...this.work };
@@ -197,11 +230,14 @@ export class EmulatedBoard {
     // Measuring the heap walks every object (about half the host time of an idle board), so a call that
     // did no work the cost model sees (no interrupt, no crypto: an idle tick, whose temporaries QuickJS's
     // reference counting frees on return) is measured only every IDLE_HEAP_CHECK_EVERY calls.
-    const idle = spent <= this.options.costs.callMs && this.work.calls % IDLE_HEAP_CHECK_EVERY !== 0;
+    const idle = !measure && spent <= this.options.costs.callMs && this.work.calls % IDLE_HEAP_CHECK_EVERY !== 0;
     const heap = idle ? 0 : this.heapUsedBytes();
     if (heap > this.heapPeakBytes) this.heapPeakBytes = heap;
     if (heap > this.options.heapBytesMax) {
-      throw new BoardFailure('HEAP_BUDGET_EXCEEDED', `${this.name}: heap ${heap} B exceeds its budget of ${this.options.heapBytesMax} B`);
+      const failure = new BoardFailure('HEAP_BUDGET_EXCEEDED', `${this.name}: heap ${heap} B exceeds its budget of ${this.options.heapBytesMax} B`);
+      if (this.options.interactive !== true) throw failure;
+      this.stopPending = failure;
+      return false;
     }
     if (spent + this.callDelayMs > this.options.watchdogMs) {
       // The reset happens once the caller has released its handles (resetIfPending).
@@ -211,7 +247,8 @@ export class EmulatedBoard {
       return false;
     }
     if (failure !== null) {
-      if (/is not defined|not a function|cannot read|not found/i.test(failure)) throw new BoardFailure('RUNTIME_MISSING', `${this.name} (${this.profile}): ${failure}`);
+      // A run fails on a global or module the runtime lacks; a board on a terminal prints it, as a real one does.
+      if (/is not defined|not a function|cannot read|not found/i.test(failure) && this.options.interactive !== true) throw new BoardFailure('RUNTIME_MISSING', `${this.name} (${this.profile}): ${failure}`);
       this.log.push(`[UNCAUGHT] ${failure}`);
     }
     return failure === null;
@@ -305,8 +342,11 @@ export class EmulatedBoard {
       if (due.intervalMs > 0) due.atMs = this.clockMs + due.intervalMs;
       else this.timers = this.timers.filter((timer) => timer !== due);
       const callback = due.callback;
-      this.call(() => this.vm.callFunction(callback, this.vm.undefined));
-      if (due.intervalMs === 0) callback.dispose();
+      try {
+        this.call(() => this.vm.callFunction(callback, this.vm.undefined));
+      } finally {
+        if (due.intervalMs === 0) callback.dispose();
+      }
       this.resetIfPending();
       this.raiseRadioInterrupt();
     }

@@ -3,7 +3,7 @@
 // flashes it like a real Pico); the esp32 speaks Espruino's console, also on a TCP port (the line after
 // the path), because the `espruino` tool opens only serial ports it can list, and a pseudo-terminal is not.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -25,11 +25,14 @@ export const command: Command = {
 
 Starts an emulated board on a new pseudo-terminal and prints its path.
   pico   Kaluma 1.2.1's REPL. The program written with '.flash -w' (kaluma write) is kept in
-         DIR/program.js and survives .reset.
+         DIR/program.js and survives .reset; files written with require('fs') (provision.json)
+         are kept in DIR/fs.
+A program that fails (a missing global, over the heap budget) prints its error on the console and
+the board stays at its prompt, as a real one does.
   esp32  Espruino's console, as the espruino tool uses it; also on tcp://127.0.0.1:PORT (printed on
          the second line), for the espruino tool, which opens only serial ports it can list. Storage
          files are kept in DIR/storage; .bootcde runs at start and on load().
-  --state DIR        where the board's flash lives (default: a new temporary folder)
+  --state DIR        where the board's flash lives (default: a temporary folder, removed on exit)
   --watchdog-ms MS   reset a call that keeps the board longer than MS of board time (default: the
                      board's watchdog_ms; 0: none, as on Kaluma 1.2.1 when the program arms no watchdog)
   --tcp PORT         the esp32's TCP port (default: any free port)`,
@@ -39,12 +42,16 @@ Starts an emulated board on a new pseudo-terminal and prints its path.
     const description = loadBoard(boardName);
     const watchdogMs = parseIntegerOption(values, 'watchdog-ms', 0, 3600000, description.watchdog_ms);
     const tcpPort = parseIntegerOption(values, 'tcp', 0, 65535, 0);
-    const state = typeof values.state === 'string' ? values.state : mkdtempSync(join(tmpdir(), `smartchain-${boardName}-`));
+    // Without --state the board's flash lives in a temporary folder that goes when the emulator stops.
+    const temporary = typeof values.state === 'string' ? null : mkdtempSync(join(tmpdir(), `smartchain-${boardName}-`));
+    const state = temporary ?? (values.state as string);
     mkdirSync(state, { recursive: true });
     const board = new EmulatedBoard(await loadQuickJS(), {
       name: boardName, profile: boardName === 'pico' ? 'kaluma' : 'espruino', costs: boardName === 'pico' ? PICO_COSTS : ESP32_COSTS,
       heapBytesMax: description.heap_bytes_max, watchdogMs: watchdogMs === 0 ? Number.MAX_SAFE_INTEGER : watchdogMs,
       random: seededRandom(Number(values.seed ?? 1)),
+      // A bad program prints its error on the console and the board stays at its prompt (docs/emulator.md).
+      interactive: true,
     });
     const relay = spawn('python3', [RELAY], { stdio: ['pipe', 'pipe', 'inherit'] });
     const clients = new Set<Socket>();
@@ -53,7 +60,7 @@ Starts an emulated board on a new pseudo-terminal and prints its path.
       relay.stdin.write(buffer);
       for (const client of clients) client.write(buffer);
     };
-    const terminal = boardName === 'pico' ? new KalumaRepl(board, join(state, 'program.js'), write) : new EspruinoConsole(board, join(state, 'storage'), write);
+    const terminal = boardName === 'pico' ? new KalumaRepl(board, join(state, 'program.js'), write, join(state, 'fs')) : new EspruinoConsole(board, join(state, 'storage'), write);
     const server = boardName === 'esp32' ? createServer((socket) => {
       clients.add(socket);
       socket.on('data', (chunk: Buffer) => terminal.receive(chunk));
@@ -88,6 +95,7 @@ Starts an emulated board on a new pseudo-terminal and prints its path.
         relay.kill();
         server?.close();
         for (const client of clients) client.destroy();
+        if (temporary !== null) rmSync(temporary, { recursive: true, force: true });
         resolve();
       };
       relay.on('exit', stop);
