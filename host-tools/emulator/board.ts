@@ -364,12 +364,17 @@ export class EmulatedBoard {
 
   /** An 8-bit String of the bytes, built inside the board (a host string would stop at a NUL byte). */
   private bytesString(bytes: Uint8Array): QuickJSHandle {
+    // Plain ASCII without NUL passes as a host string at once: the runtime's own Storage.read maps flash
+    // and costs no board time, so neither should this (a 53 KB .bootcde built in a loop would).
+    if (bytes.every((byte) => byte > 0 && byte < 0x80)) return this.vm.newString(Buffer.from(bytes).toString('latin1'));
     const array = this.bytesHandle(bytes);
     const make = this.vm.unwrapResult(this.vm.evalCode('(function (a) { var s = ""; for (var i = 0; i < a.length; i++) s += String.fromCharCode(a[i]); return s; })'));
-    const text = this.vm.unwrapResult(this.vm.callFunction(make, this.vm.undefined, array));
-    make.dispose();
-    array.dispose();
-    return text;
+    try {
+      return this.vm.unwrapResult(this.vm.callFunction(make, this.vm.undefined, array));
+    } finally {
+      make.dispose();
+      array.dispose();
+    }
   }
 
   private hostBytes(handle: QuickJSHandle, wholeBuffer: boolean): Uint8Array {
