@@ -4,7 +4,7 @@
 // model (deterministic; its basis is printed); host milliseconds are the QuickJS wall time.
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { loadBoard } from '../build/boards';
 import { buildBoard } from '../build/bundle';
@@ -43,14 +43,21 @@ export function tweetnaclVerifyMultiplications(): number {
 
 export async function runValidationBench(boardName: 'pico' | 'esp32', repeats: number) {
   const description = loadBoard(boardName);
-  const outfile = join(mkdtempSync(join(tmpdir(), 'smartchain-vbench-')), 'bench.js');
-  await buildBoard(description, { entry: 'host-tools/bench/validation-entry.ts', outfile, keepNaclSigning: true });
+  const folder = mkdtempSync(join(tmpdir(), 'smartchain-vbench-'));
+  let program: string;
+  try {
+    const outfile = join(folder, 'bench.js');
+    await buildBoard(description, { entry: 'host-tools/bench/validation-entry.ts', outfile, keepNaclSigning: true });
+    program = readFileSync(outfile, 'utf8');
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
   const board = new EmulatedBoard(await loadQuickJS(), {
     name: `${boardName}-bench`, profile: boardName === 'pico' ? 'kaluma' : 'espruino', costs: COSTS[boardName], heapBytesMax: description.heap_bytes_max,
     // The bench measures whole operations, so it must not be reset in the middle of one.
     watchdogMs: Number.MAX_SAFE_INTEGER, random: seededRandom(1),
   });
-  board.load(readFileSync(outfile, 'utf8'));
+  board.load(program);
   board.evaluate('bench.prepare()');
   const measure = (code: (round: number) => string, before?: () => void) => {
     const host: number[] = [];

@@ -2,7 +2,7 @@
 // real bundle is free of NUL bytes and within its budget.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runInNewContext } from 'node:vm';
@@ -175,5 +175,7 @@ test('board files are validated field by field', () => {
   assert.is(code(good.replace('"slice_board_ms_max": 1000', '"slice_board_ms_max": 8000')), 'BOARD_FIELD_RANGE');
   assert.throws(() => loadBoard('arduino'), (error: BoardFileError) => error.code === 'BOARD_UNKNOWN');
 });
+
+test.after(() => rmSync(directory, { recursive: true, force: true }));
 
 test.run();

@@ -59,6 +59,8 @@ test('bad arguments and inputs that disagree with the store are refused with the
     const options: Record<string, string> = { board: 'pico', port: '/dev/null', key: keyFile, 'member-id': '2', 'token-key': tokenKeys[1], db: dbPath, ...overrides };
     return Object.entries(options).flatMap(([name, value]) => [`--${name}`, value]);
   };
+  assertRefused(provision(...base({ board: 'arduino' })), 2, 'BOARD_INVALID');
+  assertRefused(provision(...base({ port: '' })), 2, 'ARGUMENT_MISSING');
   assertRefused(provision(...base({ 'member-id': '0' })), 2, 'MEMBER_ID_INVALID');
   assertRefused(provision(...base({ 'member-id': 'two' })), 2, 'MEMBER_ID_INVALID');
   assertRefused(provision(...base({ 'token-key': 'abcd' })), 2, 'TOKEN_KEY_INVALID');
@@ -82,8 +84,9 @@ test('bad arguments and inputs that disagree with the store are refused with the
 });
 
 for (const target of boardTargets) {
-  test(`${target.name}: flash, provision over the REPL, read back, reset; the node starts as member 2`, async () => {
-    const started = await target.start(join(directory, `state-${target.board}`));
+  test(`${target.name}: flash, provision over the REPL, read back, reset; the node starts as member 2, also after a power-on`, async () => {
+    const state = join(directory, `state-${target.board}`);
+    const started = await target.start(state);
     if (started === null) return;
     try {
       const flashed = smartchain('flash', '--board', target.board, '--port', started.flashPort);
@@ -97,6 +100,14 @@ for (const target of boardTargets) {
       assert.equal(readFileSync(dbPath), storeBytes, 'the store is unchanged');
     } finally {
       started.stop();
+    }
+    const again = await target.start(state);
+    assert.ok(again !== null);
+    try {
+      const asked = await converse(again.replPort, `print("member-" + smartchain.stats().member)${target.lineEnd}`, /member-\d+/);
+      assert.match(asked, /member-2/, 'provisioning is kept in flash');
+    } finally {
+      again.stop();
     }
   });
 }

@@ -6,10 +6,17 @@
 import { BoardPort, PortError, checkSerialPort, isTcpPort } from '../../repl/board-port';
 import { BoardRepl } from '../../repl/board-repl';
 import { ProvisionError, buildProvisioning } from '../../repl/provisioning';
-import { Command, CommandError, UsageError, parseChoice, requireString } from '../command';
+import { Command, CommandError, UsageError } from '../command';
 
 const ANSWER_TIMEOUT_MS = 15000;
 const MEMBER_ID_MAX = 2147483647;
+
+/** A required option's value, or a usage error naming it with its code. */
+function required(values: Record<string, unknown>, name: string): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value.length === 0) throw new UsageError(`ARGUMENT_MISSING: --${name} is required`);
+  return value;
+}
 
 export const command: Command = {
   name: 'provision',
@@ -31,14 +38,15 @@ The port may be the emulator's (smartchain emulate); the esp32's may be tcp://ho
     'token-key': { type: 'string' }, db: { type: 'string' }, 'wait-ms': { type: 'string' },
   },
   async run(values) {
-    const board = parseChoice(values, 'board', ['pico', 'esp32'] as const);
-    const port = requireString(values, 'port');
-    const keyFile = requireString(values, 'key');
-    const memberText = requireString(values, 'member-id');
+    if (values.board !== 'pico' && values.board !== 'esp32') throw new UsageError('BOARD_INVALID: --board must be pico or esp32');
+    const board: 'pico' | 'esp32' = values.board;
+    const port = required(values, 'port');
+    const keyFile = required(values, 'key');
+    const memberText = required(values, 'member-id');
     if (!/^\d{1,10}$/.test(memberText) || Number(memberText) < 1 || Number(memberText) > MEMBER_ID_MAX) {
       throw new UsageError(`MEMBER_ID_INVALID: --member-id must be an integer from 1 to ${MEMBER_ID_MAX}, got ${memberText}`);
     }
-    const tokenKey = requireString(values, 'token-key').toLowerCase();
+    const tokenKey = required(values, 'token-key').toLowerCase();
     if (!/^[0-9a-f]{64}$/.test(tokenKey)) throw new UsageError('TOKEN_KEY_INVALID: --token-key must be 64 hex digits (the token_key of smartchain member add)');
     const waitText = typeof values['wait-ms'] === 'string' ? values['wait-ms'] : '60000';
     if (!/^\d{1,7}$/.test(waitText) || Number(waitText) > 3600000) throw new UsageError(`WAIT_INVALID: --wait-ms must be an integer from 0 to 3600000, got ${waitText}`);
