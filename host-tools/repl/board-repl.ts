@@ -1,9 +1,10 @@
 // What the host does on a board through its REPL (pico: Kaluma 1.2.1, docs/platforms.md A4) or console
 // (esp32: Espruino, B3): evaluate an expression, write a file where the board's firmware reads it (pico:
 // LittleFS through `fs`; esp32: `Storage`), read it back, read the stored program's size, and reset.
-// Each expression prints a marker line that its own echo cannot contain ('SCR' + '#7' echoes as typed,
-// prints as SCR#7), so output is matched whatever else the board prints. Lines stay under Kaluma's
+// Each expression prints a marker line that its own echo cannot contain ('SC' + '1f2e3d#7' echoes as
+// typed, prints as SC1f2e3d#7), so output is matched whatever else the board prints. Lines stay under Kaluma's
 // 1,024-byte line buffer and are typed in paced pieces (Kaluma drops input typed faster than it echoes).
+import { randomBytes } from 'node:crypto';
 import { BoardPort, PortError } from './board-port';
 
 export type ReplBoard = 'pico' | 'esp32';
@@ -18,6 +19,8 @@ export const FILE_CHARS_MAX = 16384;
 
 export class BoardRepl {
   private sequence = 0;
+  /** Marks differ per session, so an answer left on the port by an earlier session never matches. */
+  private session = randomBytes(3).toString('hex');
 
   constructor(private port: BoardPort, private board: ReplBoard) {}
 
@@ -37,8 +40,8 @@ export class BoardRepl {
 
   /** Evaluates `expression` on the board and returns String(value), or throws REPL_ERROR with the board's error. */
   async evaluate(expression: string, timeoutMs: number): Promise<string> {
-    const mark = `SCR#${++this.sequence}`;
-    const [head, tail] = [mark.slice(0, 3), mark.slice(3)];
+    const mark = `SC${this.session}#${++this.sequence}`;
+    const [head, tail] = [mark.slice(0, 2), mark.slice(2)];
     await this.line(`(function(){try{print('${head}'+'${tail} ok '+(${expression}))}catch(e){print('${head}'+'${tail} error '+e)}})()`);
     const match = await this.port.waitFor(new RegExp(`${mark} (ok|error) ([^\\r\\n]*)\\r?\\n`), timeoutMs, `answer to ${expression.slice(0, 60)}`);
     if (match[1] === 'error') throw new PortError('REPL_ERROR', `the board refused ${expression.slice(0, 60)}: ${match[2]}`);
