@@ -1,4 +1,4 @@
-// The light node (DESIGN.md "The actors"): created once at boot, fed frames by the board's event
+// The light node (docs/design.md "The actors"): created once at boot, fed frames by the board's event
 // handlers into a bounded inbox, advanced by tick with a bounded amount of work per call. It grants and
 // collects proof-of-time tokens, validates records into its window (cheapest checks first, signature
 // last, each verified once), selects caps by the weighted walk, issues signed records, persists what a

@@ -1,4 +1,4 @@
-// ESP32 on Espruino: builds the Platform from Espruino's APIs (PLATFORMS.md B3) and starts the node.
+// ESP32 on Espruino: builds the Platform from Espruino's APIs (docs/platforms.md B3) and starts the node.
 // Serial2 carries framed link frames (its data events deliver Strings); Storage holds durable state.
 // Espruino's Math.random and E.hwRand are predictable on ESP32, so randomness is a hash DRBG over the
 // seed provisioned from the host (smartchain keygen) and a persisted counter, hedged with E.hwRand and

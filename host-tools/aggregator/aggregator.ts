@@ -362,7 +362,7 @@ export class Aggregator {
 
   /**
    * Commits every trade whose sold and bought records match and each has a validation count above half
-   * of the members (DESIGN.md); balances move in the same transaction as the trade row.
+   * of the members (docs/design.md); balances move in the same transaction as the trade row.
    */
   settle(): string[] {
     const committed: string[] = [];

@@ -10,7 +10,7 @@
 // real record with fresh ids, without validation; the newest 4,096 are real, validated records.
 import { spawn } from 'node:child_process';
 import { createPrivateKey, randomBytes, sign, KeyObject } from 'node:crypto';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,9 @@ import { VerifyPool, defaultWorkers } from '../aggregator/verify-pool';
 import { call } from '../loadgen/loadgen';
 
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+/** Every store this bench makes lives in one temporary folder, removed when the process exits. */
+const root = mkdtempSync(join(tmpdir(), 'smartchain-aggregator-bench-'));
+process.on('exit', () => rmSync(root, { recursive: true, force: true }));
 const quick = process.argv.includes('--quick');
 const countArgument = process.argv.indexOf('--count');
 const ingestCount = countArgument > 0 ? Number(process.argv[countArgument + 1]) : quick ? 2000 : 40000;
@@ -90,7 +93,7 @@ type IngestFigures = {
 };
 
 async function ingest(workers: number): Promise<IngestFigures> {
-  const directory = mkdtempSync(join(tmpdir(), 'smartchain-ingest-'));
+  const directory = mkdtempSync(join(root, 'ingest-'));
   const dbPath = join(directory, 'a.sqlite');
   // The keys the aggregator process will find beside its store: its token keys are the members' too.
   const secrets = secretsFor(dbPath);
@@ -158,7 +161,7 @@ async function ingest(workers: number): Promise<IngestFigures> {
  * group of 64), and an HTTP request and response with both ends in this process.
  */
 async function stages(): Promise<Record<string, number>> {
-  const directory = mkdtempSync(join(tmpdir(), 'smartchain-stages-'));
+  const directory = mkdtempSync(join(root, 'stages-'));
   const aggregator = new Aggregator({ dbPath: join(directory, 'a.sqlite'), consortiumSeed: new Uint8Array(32).fill(1), aggregatorSeed: new Uint8Array(32).fill(2) });
   const members = admitMembers(aggregator, 16);
   const count = quick ? 1024 : 8192;
@@ -218,7 +221,7 @@ async function stages(): Promise<Record<string, number>> {
  * verified on this thread (submitMany), then by the pool with groups double-buffered as the server does.
  */
 async function storeInProcess(): Promise<{ workers: number; group: number; main_thread_records_per_s: number; pool_records_per_s: number }> {
-  const open = () => new Aggregator({ dbPath: join(mkdtempSync(join(tmpdir(), 'smartchain-store-')), 'a.sqlite'), consortiumSeed: new Uint8Array(32).fill(1), aggregatorSeed: new Uint8Array(32).fill(2) });
+  const open = () => new Aggregator({ dbPath: join(mkdtempSync(join(root, 'store-')), 'a.sqlite'), consortiumSeed: new Uint8Array(32).fill(1), aggregatorSeed: new Uint8Array(32).fill(2) });
   const count = quick ? 2048 : 16384;
   const group = 64;
   const reference = open();
@@ -261,7 +264,7 @@ async function storeInProcess(): Promise<{ workers: number; group: number; main_
 }
 
 function capSelection(stored: number): { stored: number; p50_ms: number; p99_ms: number } {
-  const directory = mkdtempSync(join(tmpdir(), 'smartchain-caps-'));
+  const directory = mkdtempSync(join(root, 'caps-'));
   const dbPath = join(directory, 'a.sqlite');
   const aggregator = new Aggregator({ dbPath, consortiumSeed: new Uint8Array(32).fill(1), aggregatorSeed: new Uint8Array(32).fill(2) });
   const members = admitMembers(aggregator, 8);

@@ -88,7 +88,7 @@ function paperSection(paper: Paper, command: string, docsDir: string): string[] 
   ];
 }
 
-/** The physical limit: native Ed25519 on comparable cores (PLATFORMS.md section C, cited, not measured here). */
+/** The physical limit: native Ed25519 on comparable cores (docs/platforms.md section C, cited, not measured here). */
 function limitsSection(results: Record<string, unknown>): string[] {
   const validation = results.validation as Record<string, { projected_board_ms: { validate_two_caps: { median: number }; trade_time_path?: { median: number } } } | undefined> | undefined;
   const picoTwo = validation?.['pico-stock']?.projected_board_ms.validate_two_caps.median;
@@ -97,7 +97,7 @@ function limitsSection(results: Record<string, unknown>): string[] {
   return [
     '## Where we stand against the physical limit',
     '',
-    'Native Ed25519 figures from `../shared/PLATFORMS.md` section C (their sources are given there; not measured here):',
+    'Native Ed25519 figures from `docs/platforms.md` section C (their sources are given there; not measured here):',
     '',
     '| platform | sign | verify |',
     '| --- | --- | --- |',

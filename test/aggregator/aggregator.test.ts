@@ -2,7 +2,7 @@
 // auction rule, settlement with Ecash conserved after every step of a long random run (seed printed),
 // and signed acknowledgements and checkpoints a light node can verify.
 import { createPrivateKey, sign, KeyObject } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -25,8 +25,11 @@ type Member = { id: number; seed: Uint8Array; key: KeyObject; seq: number };
 
 const CONSORTIUM_SEED = new Uint8Array(32).fill(1);
 
+/** Every store this file makes lives in one temporary folder, removed at the end. */
+const root = mkdtempSync(join(tmpdir(), 'smartchain-aggregator-'));
+
 function fresh(now = { ms: 1795000000000 }) {
-  const directory = mkdtempSync(join(tmpdir(), 'smartchain-aggregator-'));
+  const directory = mkdtempSync(join(root, 'store-'));
   const aggregator = new Aggregator({
     dbPath: join(directory, 'a.sqlite'), consortiumSeed: CONSORTIUM_SEED, aggregatorSeed: new Uint8Array(32).fill(2),
     now: () => now.ms, random: createRng(9).next,
@@ -310,5 +313,7 @@ test('through the verify pool the same records are accepted and refused with the
   assert.equal(pooled.stats(), reference.stats());
   assert.equal(pooled.members(), reference.members());
 });
+
+test.after(() => rmSync(root, { recursive: true, force: true }));
 
 test.run();

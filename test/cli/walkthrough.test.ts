@@ -27,7 +27,7 @@ export function readmeCommands(readme: string, heading: string): { command: stri
     .map((line) => ({ command: line.replace(/\s*&$/, ''), background: line.endsWith('&') }));
 }
 
-type Context = { clone: string; url?: string; publicKey?: string; pty?: string; servers: { name: string; child: ChildProcess; output: () => string }[] };
+type Context = { clone: string; url?: string; publicKey?: string; memberId?: string; tokenKey?: string; pty?: string; servers: { name: string; child: ChildProcess; output: () => string }[] };
 type Result = { status: number | null; stdout: string; stderr: string };
 
 /**
@@ -106,7 +106,13 @@ const STEPS: Step[] = [
   {
     match: /^member add --pubkey HEX --grant \d+ --aggregator http:\/\/127\.0\.0\.1:7700$/,
     rewrite: (command, context) => command.replace('HEX', context.publicKey as string).replace('http://127.0.0.1:7700', context.url as string),
-    check: (result) => assert.match(result.stdout, /^member 1 \(membership record [0-9a-f]{32}\); token_key [0-9a-f]{64}\n$/),
+    check: (result, context) => {
+      const printed = /^member (\d+) \(membership record [0-9a-f]{32}\); token_key ([0-9a-f]{64})\n$/.exec(result.stdout);
+      assert.ok(printed !== null, result.stdout);
+      assert.is(printed[1], '1');
+      context.memberId = printed[1];
+      context.tokenKey = printed[2];
+    },
   },
   {
     match: /^loadgen --aggregator http:\/\/127\.0\.0\.1:7700 --members 20 --count \d+ --json$/,
@@ -130,10 +136,16 @@ const STEPS: Step[] = [
     match: /^flash --board pico --port \/dev\/pts\/N$/,
     rewrite: (command, context) => command.replace('/dev/pts/N', context.pty as string),
     check: (result, context) => {
-      assert.match(result.stdout, /^Writing firmware\.js\.\.\.\n[^]*Done\. \(dist\/pico\/firmware\.js : \d+ bytes\)\n/);
+      assert.match(result.stdout, /^Writing firmware\.js\.\.\.\n[^]*Done\. \(dist\/pico\/firmware\.js : \d+ bytes\)\n[^]*flashed pico on \/dev\/pts\/\d+: dist\/pico\/firmware\.js \(pico bundle, version [\d.]+, (\d+) bytes\); the board holds \1 bytes\n$/);
       const program = join(context.clone, 'pico-state', 'program.js');
       assert.equal(readFileSync(program), readFileSync(join(context.clone, 'dist', 'pico', 'firmware.js')), 'the emulated Pico holds the bundle');
     },
+  },
+  {
+    match: /^provision --board pico --port \/dev\/pts\/N --key board-key\.json --member-id N --token-key HEX --db data\/aggregator\.sqlite$/,
+    rewrite: (command, context) =>
+      command.replace('/dev/pts/N', context.pty as string).replace('--member-id N', `--member-id ${context.memberId as string}`).replace('HEX', context.tokenKey as string),
+    check: (result) => assert.match(result.stdout, /^provisioned pico on \/dev\/pts\/\d+: provision\.json \(\d+ bytes\) written, read back and equal; reset; its node started as member 1\n$/),
   },
   {
     match: /^bench validation --board pico$/,

@@ -1,5 +1,5 @@
 // `smartchain keygen`: an Ed25519 key pair from the host's CSPRNG, for provisioning a board whose own
-// entropy cannot be trusted (Espruino on ESP32, PLATFORMS.md B3). The secret seed goes only into the
+// entropy cannot be trusted (Espruino on ESP32, docs/platforms.md B3). The secret seed goes only into the
 // file (mode 0600); the terminal sees the public key alone.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, constants, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
