@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
 /** `// smartchain-bundle board=pico version=0.1.0 bytes=52704 sha256=<64 hex>` */
-const STAMP_PATTERN = /^\/\/ smartchain-bundle board=([a-z0-9]+) version=([0-9A-Za-z.+-]+) bytes=(\d+) sha256=([0-9a-f]{64})$/;
+const STAMP_PATTERN = /^\/\/ smartchain-bundle board=([a-z0-9-]+) version=([0-9A-Za-z.+-]+) bytes=(\d+) sha256=([0-9a-f]{64})$/;
 /** A stamp line is about 120 bytes; a first line longer than this is not one. */
 const STAMP_BYTES_MAX = 200;
 
