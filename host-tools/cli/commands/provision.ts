@@ -14,7 +14,7 @@ const MEMBER_ID_MAX = 2147483647;
 /** A required option's value, or a usage error naming it with its code. */
 function required(values: Record<string, unknown>, name: string): string {
   const value = values[name];
-  if (typeof value !== 'string' || value.length === 0) throw new UsageError(`ARGUMENT_MISSING: --${name} is required`);
+  if (typeof value !== 'string' || value.length === 0) throw new UsageError(`--${name} is required`, 'ARGUMENT_MISSING');
   return value;
 }
 
@@ -38,18 +38,18 @@ The port may be the emulator's (smartchain emulate); the esp32's may be tcp://ho
     'token-key': { type: 'string' }, db: { type: 'string' }, 'wait-ms': { type: 'string' },
   },
   async run(values) {
-    if (values.board !== 'pico' && values.board !== 'pico-stock' && values.board !== 'esp32') throw new UsageError('BOARD_INVALID: --board must be pico, pico-stock or esp32');
+    if (values.board !== 'pico' && values.board !== 'pico-stock' && values.board !== 'esp32') throw new UsageError('--board must be pico, pico-stock or esp32', 'BOARD_INVALID');
     const board: 'pico' | 'pico-stock' | 'esp32' = values.board;
     const port = required(values, 'port');
     const keyFile = required(values, 'key');
     const memberText = required(values, 'member-id');
     if (!/^\d{1,10}$/.test(memberText) || Number(memberText) < 1 || Number(memberText) > MEMBER_ID_MAX) {
-      throw new UsageError(`MEMBER_ID_INVALID: --member-id must be an integer from 1 to ${MEMBER_ID_MAX}, got ${memberText}`);
+      throw new UsageError(`--member-id must be an integer from 1 to ${MEMBER_ID_MAX}, got ${memberText}`, 'MEMBER_ID_INVALID');
     }
     const tokenKey = required(values, 'token-key').toLowerCase();
-    if (!/^[0-9a-f]{64}$/.test(tokenKey)) throw new UsageError('TOKEN_KEY_INVALID: --token-key must be 64 hex digits (the token_key of smartchain member add)');
+    if (!/^[0-9a-f]{64}$/.test(tokenKey)) throw new UsageError('--token-key must be 64 hex digits (the token_key of smartchain member add)', 'TOKEN_KEY_INVALID');
     const waitText = typeof values['wait-ms'] === 'string' ? values['wait-ms'] : '60000';
-    if (!/^\d{1,7}$/.test(waitText) || Number(waitText) > 3600000) throw new UsageError(`WAIT_INVALID: --wait-ms must be an integer from 0 to 3600000, got ${waitText}`);
+    if (!/^\d{1,7}$/.test(waitText) || Number(waitText) > 3600000) throw new UsageError(`--wait-ms must be an integer from 0 to 3600000, got ${waitText}`, 'WAIT_INVALID');
     const dbPath = typeof values.db === 'string' ? values.db : 'data/aggregator.sqlite';
     const memberId = Number(memberText);
     let opened: BoardPort | null = null;
