@@ -150,7 +150,7 @@ const STEPS: Step[] = [
   {
     match: /^bench validation --board pico$/,
     rewrite: (command) => `${command} --repeats 1`,
-    check: (result) => assert.match(result.stdout, /ratio to naive [\d.]+ \(host\), [\d.]+ \(board\); heap peak \d+ B\n$/),
+    check: (result) => assert.match(result.stdout, /\n {2}trade-time path +host +[\d.]+ ms +board +[\d.]+ ms\n[^]*heap peak \d+ B\n$/),
   },
   { match: /^bench validation --board pico --target serial:\/dev\/ttyACM0$/, skip: 'needs a real Pico; test/emulator/serial-bench.test.ts runs it against the emulated one' },
 ];
