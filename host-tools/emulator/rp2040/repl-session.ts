@@ -19,7 +19,15 @@ export class ReplSession {
   /** What the board printed since the last `take`. */
   output = '';
 
-  constructor(readonly machine: Rp2040Machine, private tee: (bytes: Uint8Array) => void = () => {}) {
+  /**
+   * `advance` runs the board (and whatever it is wired to, e.g. a UART hub's other boards) to a board time;
+   * by default only this board runs.
+   */
+  constructor(
+    readonly machine: Rp2040Machine,
+    private tee: (bytes: Uint8Array) => void = () => {},
+    private advance: (untilNanos: number, wallMsMax: number) => void = (untilNanos, wallMsMax) => machine.runUntil(untilNanos, wallMsMax),
+  ) {
     machine.onSerial = (bytes) => {
       this.output = (this.output + Buffer.from(bytes).toString('latin1')).slice(-OUTPUT_CHARS_MAX);
       this.tee(bytes);
@@ -44,7 +52,7 @@ export class ReplSession {
       if (Date.now() >= wallEnd) throw new ReplTimeout('REPL_WALL_TIMEOUT', `${pattern} within ${wallMsMax} ms of host time`, this.output);
       const sliceWallEnd = Date.now() + WALL_MS_BETWEEN_YIELDS;
       while (Date.now() < sliceWallEnd && this.machine.nowNanos < boardEnd && !pattern.test(this.output)) {
-        this.machine.runUntil(Math.min(boardEnd, this.machine.nowNanos + SLICE_NS), WALL_MS_BETWEEN_YIELDS);
+        this.advance(Math.min(boardEnd, this.machine.nowNanos + SLICE_NS), WALL_MS_BETWEEN_YIELDS);
       }
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -57,7 +65,9 @@ export class ReplSession {
   async evaluate(expression: string, boardMsMax: number, wallMsMax?: number): Promise<string> {
     const marker = `R${Math.floor(Math.random() * 1e9)}`;
     this.type(`print('<${marker}'+'>'+(${expression})+'</${marker}'+'>')\r`);
-    const match = await this.waitFor(new RegExp(`<${marker}>([\\s\\S]*?)</${marker}>`), boardMsMax, wallMsMax);
+    // Kaluma prints an uncaught error in red (ESC[31m) instead of the result: fail at once with its text.
+    const match = await this.waitFor(new RegExp(`<${marker}>([\\s\\S]*?)</${marker}>|\x1b\\[31m([^\r\n]*)`), boardMsMax, wallMsMax);
+    if (match[2] !== undefined) throw new Error(`REPL_ERROR: ${expression} threw ${match[2]}`);
     return match[1];
   }
 }

@@ -12,7 +12,9 @@ export const SLICE_NS = 100_000;
 export const LINE_BYTES_IN_FLIGHT_MAX = 65536;
 
 type End = { machine: Rp2040Machine; port: number };
-type HostEnd = { receive: (bytes: Uint8Array) => void };
+type HostEnd = { receive: HostReceiver };
+/** The host's end of a cable: each byte with its board time of arrival. */
+export type HostReceiver = (bytes: Uint8Array, atNanos: number) => void;
 type Line = { from: End | HostEnd; to: End | HostEnd; baud: number; freeAtNanos: number; inFlight: number };
 
 export type HubStats = { uart_bytes: number; uart_bytes_baud_mismatch: number; uart_bytes_dropped_in_flight: number };
@@ -53,7 +55,7 @@ export class UartHub {
   }
 
   /** A cable from a board's UART to the host: `receive` gets each byte on arrival; `send` writes to the board. */
-  connectHost(machine: Rp2040Machine, port: number, baud: number, receive: (bytes: Uint8Array) => void): { send(bytes: Uint8Array): void } {
+  connectHost(machine: Rp2040Machine, port: number, baud: number, receive: HostReceiver): { send(bytes: Uint8Array): void } {
     this.add(machine);
     const board: End = { machine, port };
     const host: HostEnd = { receive };
@@ -80,7 +82,7 @@ export class UartHub {
     this.stats.uart_bytes++;
     const deliver = () => {
       line.inFlight--;
-      if (!isBoard(line.to)) return line.to.receive(Uint8Array.of(byte));
+      if (!isBoard(line.to)) return line.to.receive(Uint8Array.of(byte), arrival);
       const uart = line.to.machine.mcu.uart[line.to.port];
       const senderBaud = isBoard(line.from) ? line.from.machine.mcu.uart[line.from.port].baudRate : line.baud;
       // A receiver (or sender) set to another rate than the cable's sees framing errors, not bytes.
