@@ -57,14 +57,19 @@ export function flashFromUf2(bytes: Uint8Array): Uint8Array {
   return flash.slice(0, end);
 }
 
-/** The second-stage boot loader's CRC (RP2040 datasheet §2.8.1.3.1): CRC-32, polynomial 0x04c11db7, MSB first, no reflection, no final XOR. */
-export function boot2Crc(bytes: Uint8Array): number {
+/** CRC-32/MPEG-2 (polynomial 0x04c11db7, MSB first, init 0xffffffff, no reflection, no final XOR). */
+export function crc32Mpeg2(bytes: Uint8Array): number {
   let crc = 0xffffffff;
-  for (let index = 0; index < BOOT2_BYTES - 4; index++) {
+  for (let index = 0; index < bytes.length; index++) {
     crc ^= bytes[index] << 24;
     for (let bit = 0; bit < 8; bit++) crc = crc & 0x80000000 ? (crc << 1) ^ 0x04c11db7 : crc << 1;
   }
   return crc >>> 0;
+}
+
+/** The second-stage boot loader's check (RP2040 datasheet §2.8.1.3.1): CRC-32/MPEG-2 of its first 252 bytes. */
+export function boot2Crc(bytes: Uint8Array): number {
+  return crc32Mpeg2(bytes.subarray(0, BOOT2_BYTES - 4));
 }
 
 /**
