@@ -115,7 +115,13 @@ if (missing !== null) {
     // Kaluma sends a print's line end with the next output, so match up to the board's name, not the newline.
     const started = await session.waitFor(new RegExp(`\\[NODE_STARTED\\] member (\\d+) on ${FIRMWARE.board}`), 30000);
     assert.is(Number(started[1]), provisioned.member);
-    console.log(`  NODE_STARTED ${(machine.nowMs - bootedAt).toFixed(0)} ms of board time after power-up`);
+    const startedMs = machine.nowMs - bootedAt;
+    // The running node's heap, as Kaluma counts it (the emulator's pico heap model is calibrated against this).
+    session.type('\r');
+    const heap = JSON.parse(await session.evaluate('JSON.stringify(process.memoryUsage())', 5000)) as { heapTotal: number; heapUsed: number; heapPeak: number };
+    assert.is(heap.heapTotal, 184312);
+    assert.ok(heap.heapUsed > 0 && heap.heapPeak <= heap.heapTotal, JSON.stringify(heap));
+    console.log(`  NODE_STARTED ${startedMs.toFixed(0)} ms of board time after power-up; heap used ${heap.heapUsed} B, peak ${heap.heapPeak} B of ${heap.heapTotal}`);
   }));
 }
 
