@@ -14,13 +14,14 @@ export class EngineError extends Error {
 }
 
 export async function emulateRp2040(imagePath: string, flashFile: string | undefined, print: (line: string) => void): Promise<void> {
-  const missing = upstreamMissing();
-  if (missing !== null) throw new EngineError('UPSTREAM_MISSING', `the rp2040 engine needs the RP2040 boot ROM: ${missing}`);
   if (!existsSync(imagePath)) {
     const hint = imagePath === NATIVE_IMAGE_PATH ? ' (build it with make image, or pass --image stock)' : '';
     throw new EngineError('IMAGE_MISSING', `${imagePath} does not exist${hint}`);
   }
-  const machine = new Rp2040Machine({ name: 'pico', image: readImage(imagePath), bootrom: loadBootrom(), flashFile });
+  const image = readImage(imagePath);
+  const missing = upstreamMissing();
+  if (missing !== null) throw new EngineError('UPSTREAM_MISSING', `the rp2040 engine needs the RP2040 boot ROM: ${missing}`);
+  const machine = new Rp2040Machine({ name: 'pico', image, bootrom: loadBootrom(), flashFile });
   const bridge = await bridgeToPty(machine);
   print(bridge.path);
   const save = setInterval(() => machine.saveFlash(), 1000);
