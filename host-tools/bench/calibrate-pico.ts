@@ -4,6 +4,7 @@
 // The real heap is Kaluma's process.memoryUsage(); the model's is the emulator's heapUsedBytes/heapPeakBytes.
 // Usage: node --import tsx host-tools/bench/calibrate-pico.ts [--idle-ms MS]   (prints one JSON object)
 import { readFileSync } from 'node:fs';
+import { HEAP_MODELS } from '../emulator/board';
 import { PICO_COSTS } from '../emulator/cost-model';
 import { provisionBoards } from '../emulator/provision';
 import { readImage } from '../emulator/rp2040/image';
@@ -62,7 +63,7 @@ if (missing !== null) {
   const quickjs = await model(json, idleMs);
   const ratio = (a: number, b: number) => Number((a / b).toFixed(3));
   console.log(JSON.stringify({
-    workload: `idle node, ${idleMs} ms of board time after NODE_STARTED`, bundle: BUNDLE, rp2040, quickjs,
+    workload: `idle node, ${idleMs} ms of board time after NODE_STARTED`, bundle: BUNDLE, heap_model: HEAP_MODELS.kaluma, rp2040, quickjs,
     model_over_real: { used: ratio(quickjs.used_bytes, rp2040.used_bytes), peak: ratio(quickjs.peak_bytes, rp2040.peak_bytes), node_started_ms: ratio(quickjs.node_started_board_ms, rp2040.node_started_board_ms) },
     wall_s: Math.round((Date.now() - wallStarted) / 1000),
   }));
