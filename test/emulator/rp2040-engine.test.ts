@@ -24,9 +24,12 @@ const KALUMA = join('node_modules', '.bin', 'kaluma');
 const PROMPT = /> /;
 
 /** Runs `kaluma write FILE -p PTY` without blocking this process (the board may run in it). */
-function kalumaWrite(file: string, pty: string, timeoutMs: number): Promise<{ status: number | null; output: string }> {
+const kalumaWrite = (file: string, pty: string, timeoutMs: number) => run(KALUMA, ['write', file, '-p', pty], timeoutMs);
+
+/** Runs a command without blocking this process; its status and its output. */
+function run(command: string, args: string[], timeoutMs: number): Promise<{ status: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(KALUMA, ['write', file, '-p', pty], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk));
@@ -59,17 +62,23 @@ if (missing !== null) {
     assert.is(machine.halted, null);
   }));
 
-  test('kaluma write programs the flash; the program runs at power-up only while GPIO22 is high', () => timed('kaluma write, power cycle', async () => {
+  test('kaluma write and smartchain flash program the flash; the program runs at power-up only while GPIO22 is high', () => timed('kaluma write, power cycle', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'smartchain-rp2040-'));
     try {
+      const first = join(directory, 'first.js');
       const program = join(directory, 'answer.js');
       const flashFile = join(directory, 'flash.bin');
+      // A longer first program, then the real one over it: only an erase before programming leaves the second intact.
+      writeFileSync(first, 'var answer = "the first program, longer than the second one";\n');
       writeFileSync(program, 'var answer = 6 * 7;\n');
       const { child, match } = await startEmulator(['--board', 'pico', '--engine', 'rp2040', '--image', 'stock', '--flash', flashFile]);
       try {
-        const written = await kalumaWrite(program, match[1], 120000);
+        const written = await kalumaWrite(first, match[1], 120000);
         assert.is(written.status, 0, written.output);
-        assert.match(written.output, /Done\. \(.*answer\.js : 20 bytes\)/);
+        assert.match(written.output, /Done\. \(.*first\.js : 62 bytes\)/);
+        const wrapped = await run(process.execPath, ['host-tools/cli/bin.js', 'flash', '--board', 'pico', '--port', match[1], '--file', program], 120000);
+        assert.is(wrapped.status, 0, wrapped.output);
+        assert.match(wrapped.output, /Done\. \(.*answer\.js : 20 bytes\)/, 'smartchain flash wraps kaluma write');
       } finally {
         child.kill('SIGTERM');
         await new Promise((resolve) => child.once('exit', resolve));
@@ -78,6 +87,7 @@ if (missing !== null) {
       const data = readFileSync(flashFile);
       const at = KALUMA_PROGRAM_OFFSET - KALUMA_DATA_OFFSET;
       assert.is(data.subarray(at, at + 21).toString('latin1'), 'var answer = 6 * 7;\n\0');
+      assert.not.ok(data.subarray(at, at + 4096).includes('first program'), 'the first program was erased');
       for (const [high, expected] of [[true, 'number 42'], [false, 'undefined undefined']] as const) {
         const machine = new Rp2040Machine({ name: 'pico', image: readImage(STOCK_IMAGE_PATH), bootrom: loadBootrom(), flashFile, safeBootHigh: high });
         const session = new ReplSession(machine);
