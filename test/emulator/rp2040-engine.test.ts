@@ -59,6 +59,11 @@ if (missing !== null) {
     assert.ok(machine.nowMs < 2000, `prompt at ${machine.nowMs} ms of board time`);
     assert.is(await session.evaluate('process.memoryUsage().heapTotal', 1000), '184312');
     assert.is(await session.evaluate("typeof require('fs').writeFile", 1000), 'function');
+    // An idle USB link must not cost the board its cycles (usb-serial.ts holds empty OUT reads): this loop
+    // took 651 ms of board time while rp2040js answered every read with zero bytes, 216 ms since.
+    const loopUs = Number(await session.evaluate('(function () { var t = micros(); var x = 0; for (var i = 0; i < 20000; i++) x += i; return micros() - t; })()', 2000));
+    assert.ok(loopUs < 300000, `20,000 loop iterations took ${loopUs} us of board time`);
+    console.log(`  20,000 loop iterations: ${(loopUs / 1000).toFixed(0)} ms of board time`);
     assert.is(machine.halted, null);
   }));
 
