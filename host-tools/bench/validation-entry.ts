@@ -86,6 +86,10 @@ const bench = {
   sign: function (seq: number) {
     return signRecord(seq).length;
   },
+  /** One cap validated cold: decode, id, one verification (the rp2040 bench's single verify). */
+  verifyCap: function (index: number) {
+    return validate(caps[index]);
+  },
   validateTwoCaps: function () {
     return validate(caps[0]) && validate(caps[1]);
   },

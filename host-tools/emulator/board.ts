@@ -3,17 +3,30 @@
 // heap budget enforced by measurement, a watchdog in board time, and a clock that advances by what the
 // work would cost on the board (cost-model.ts), never by the host's wall clock.
 //
-// Heap accounting: QuickJS counts the same loaded code at about 1.3 times what JerryScript does
-// (nacl-fast: 111 KB against 86 KB, docs/platforms.md D), so a board's heap in use is taken as QuickJS's
-// memory_used_size, less that of an empty context measured at start, divided by 1.3. setMemoryLimit
-// alone is not faithful (docs/platforms.md D), so the peak is checked after every call into the board.
+// Heap accounting: a board's heap in use is QuickJS's memory_used_size, less that of an empty context
+// measured at start, divided by the profile's QuickJS-to-board ratio, plus the runtime's own heap
+// (HEAP_MODELS). setMemoryLimit alone is not faithful (docs/platforms.md D), so the peak is checked after
+// every call into the board.
 import { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten';
 import { BoardCosts, WorkCount, boardMs } from './cost-model';
 import { Sx127xFault, Sx127xModel, Transmission } from './sx127x-model';
 import { NativeCryptoCosts, loadBoard } from '../build/boards';
 import { createNativeCrypto } from './native-crypto';
 
+/** QuickJS counts the same loaded code at about 1.3 times JerryScript (nacl-fast: 111 KB against 86 KB, docs/platforms.md D). */
 export const QUICKJS_TO_BOARD_HEAP = 1.3;
+/**
+ * Per profile: QuickJS bytes per board heap byte, and the heap the runtime holds before any program.
+ * kaluma is calibrated against Kaluma 1.2.1's real firmware in rp2040js (host-tools/bench/calibrate-pico.ts,
+ * docs/emulator.md): the pico bundle's idle node holds 114,440 B there, of which 12,712 B is the runtime at
+ * its prompt; QuickJS held 232,305 B above an empty context for the same node: 2.28 QuickJS bytes per byte.
+ * The others keep the library-level ratio until a real runtime calibrates them.
+ */
+export const HEAP_MODELS: Record<Profile, { quickjsPerBoardByte: number; runtimeBytes: number }> = {
+  kaluma: { quickjsPerBoardByte: 2.28, runtimeBytes: 12712 },
+  espruino: { quickjsPerBoardByte: QUICKJS_TO_BOARD_HEAP, runtimeBytes: 0 },
+  emulator: { quickjsPerBoardByte: QUICKJS_TO_BOARD_HEAP, runtimeBytes: 0 },
+};
 /** Wall-clock time at the start of every emulated run (2026-11-18T...Z), for deterministic timestamps. */
 export const WORLD_EPOCH_MS = 1795000000000;
 export const KALUMA_UART_BUFFER_BYTES = 2048;
@@ -223,7 +236,8 @@ export class EmulatedBoard {
   }
 
   heapUsedBytes(): number {
-    return Math.round((this.memoryUsed() - this.baselineBytes) / QUICKJS_TO_BOARD_HEAP);
+    const model = HEAP_MODELS[this.profile];
+    return model.runtimeBytes + Math.round((this.memoryUsed() - this.baselineBytes) / model.quickjsPerBoardByte);
   }
 
   /** Runs one call into the board, charges its board time, checks heap and watchdog; false if it threw. */

@@ -62,4 +62,21 @@ test('negative, malformed and missing numbers: one line with a code, exit 2, not
   }
 });
 
+test('the rp2040 engine and bench target reject what they cannot run, on one line, changing nothing', () => {
+  for (const [args, status, text] of [
+    [['emulate', '--board', 'esp32', '--engine', 'rp2040'], 2, /runs the pico only/],
+    [['emulate', '--board', 'pico', '--image', 'stock'], 2, /options of --engine rp2040/],
+    [['emulate', '--board', 'pico', '--engine', 'v8'], 2, /quickjs, rp2040/],
+    [['emulate', '--board', 'pico', '--engine', 'rp2040', '--image', 'package.json'], 1, /IMAGE_NO_BOOT2/],
+    [['emulate', '--board', 'pico', '--engine', 'rp2040', '--image', 'no-such.uf2'], 1, /IMAGE_MISSING/],
+    [['bench', 'validation', '--target', 'rp2040', '--board', 'pico', '--ops', 'sign,foo'], 2, /foo is not one of/],
+    [['bench', 'validation', '--target', 'rp2040', '--board', 'esp32'], 1, /RP2040_BOARD_UNSUPPORTED/],
+  ] as const) {
+    const result = smartchain(...args);
+    assert.is(result.status, status, `${args.join(' ')}: ${result.stderr}`);
+    assert.match(result.stderr.split('\n')[0], text);
+    assert.not.match(result.stderr, /\n\s+at /);
+  }
+});
+
 test.run();

@@ -152,6 +152,8 @@ const STEPS: Step[] = [
     rewrite: (command) => `${command} --repeats 1`,
     check: (result) => assert.match(result.stdout, /\n {2}trade-time path +host +[\d.]+ ms +board +[\d.]+ ms\n[^]*heap peak \d+ B\n$/),
   },
+  { match: /^bench validation --board pico --target rp2040$/, skip: 'minutes of rp2040js; test/emulator/rp2040-engine.test.ts and rp2040-image.test.ts run the real-firmware engine' },
+  { match: /^emulate --board pico --engine rp2040 --image stock$/, skip: 'the real firmware boots in rp2040js for tens of seconds; test/emulator/rp2040-engine.test.ts boots it' },
   { match: /^bench validation --board pico --target serial:\/dev\/ttyACM0$/, skip: 'needs a real Pico; test/emulator/serial-bench.test.ts runs it against the emulated one' },
 ];
 

@@ -13,8 +13,12 @@ import { EmulatedBoard } from '../../emulator/board';
 import { emulatedBoardOptions } from '../../emulator/profile';
 import { EspruinoConsole } from '../../emulator/espruino-console';
 import { KalumaRepl } from '../../emulator/kaluma-repl';
+import { emulateRp2040, EngineError } from '../../emulator/rp2040/emulate';
+import { ImageError } from '../../emulator/rp2040/image';
+import { MachineError } from '../../emulator/rp2040/machine';
+import { resolveImage } from '../../emulator/rp2040/upstream';
 import { loadQuickJS, seededRandom } from '../../emulator/world';
-import { Command, parseChoice, parseIntegerOption } from '../command';
+import { Command, CommandError, parseChoice, parseIntegerOption, UsageError } from '../command';
 
 const RELAY = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'emulator', 'pty-relay.py');
 
@@ -22,6 +26,7 @@ export const command: Command = {
   name: 'emulate',
   summary: 'run an emulated board on a pseudo-terminal (Kaluma REPL, Espruino console)',
   usage: `smartchain emulate --board pico|pico-stock|esp32 [--state DIR] [--seed S] [--watchdog-ms MS] [--tcp PORT]
+       smartchain emulate --board pico --engine rp2040 [--image FILE|stock] [--flash FILE]
 
 Starts an emulated board on a new pseudo-terminal and prints its path.
   pico   Kaluma 1.2.1's REPL on our image (its native smartcrypto module). The program written with
@@ -36,10 +41,31 @@ the board stays at its prompt, as a real one does.
   --state DIR        where the board's flash lives (default: a temporary folder, removed on exit)
   --watchdog-ms MS   reset a call that keeps the board longer than MS of board time (default: the
                      board's watchdog_ms; 0: none, as on Kaluma 1.2.1 when the program arms no watchdog)
-  --tcp PORT         the esp32's TCP port (default: any free port)`,
-  options: { board: { type: 'string' }, state: { type: 'string' }, seed: { type: 'string' }, 'watchdog-ms': { type: 'string' }, tcp: { type: 'string' } },
+  --tcp PORT         the esp32's TCP port (default: any free port)
+  --engine ENGINE    quickjs (default): the bundle in QuickJS under the board's cost model;
+                     rp2040: the real Kaluma firmware image in the rp2040js chip emulator (pico only),
+                     about 0.4 times real time at best; board time is the simulator's clock
+  --image FILE       the rp2040 engine's image, .uf2 or .bin (default dist/pico/kaluma-smartchain.uf2,
+                     from make image); 'stock' is Kaluma 1.2.1's own, from ../shared/upstream/
+  --flash FILE       keep the rp2040 board's data flash (storage, program, filesystem) in FILE`,
+  options: {
+    board: { type: 'string' }, state: { type: 'string' }, seed: { type: 'string' }, 'watchdog-ms': { type: 'string' }, tcp: { type: 'string' },
+    engine: { type: 'string' }, image: { type: 'string' }, flash: { type: 'string' },
+  },
   async run(values) {
     const boardName = parseChoice(values, 'board', ['pico', 'pico-stock', 'esp32'] as const);
+    const engine = parseChoice(values, 'engine', ['quickjs', 'rp2040'] as const, 'quickjs');
+    if (engine === 'rp2040') {
+      if (boardName === 'esp32') throw new UsageError('--engine rp2040 runs the pico only (--image picks our image or the stock one)');
+      try {
+        await emulateRp2040(resolveImage(values.image as string | undefined), values.flash as string | undefined, (line) => console.log(line));
+      } catch (error) {
+        if (error instanceof EngineError || error instanceof ImageError || error instanceof MachineError) throw new CommandError(error.code, error.message.slice(error.code.length + 2));
+        throw error;
+      }
+      return 0;
+    }
+    if (values.image !== undefined || values.flash !== undefined) throw new UsageError('--image and --flash are options of --engine rp2040');
     const description = loadBoard(boardName);
     const watchdogMs = parseIntegerOption(values, 'watchdog-ms', 0, 3600000, description.watchdog_ms);
     const tcpPort = parseIntegerOption(values, 'tcp', 0, 65535, 0);
