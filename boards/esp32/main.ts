@@ -10,6 +10,7 @@ import { extraLinks } from '../drivers/extra-links';
 import { sha512 } from '../../firmware/crypto/ed25519';
 import type { Link, Platform } from '../../firmware/platform';
 import board from './board.json';
+import { copyBytes } from '../../firmware/bytes';
 
 type EspruinoSerial = { setup(baud: number, options: object): void; on(event: 'data', callback: (data: string) => void): void; write(data: Uint8Array): void };
 type EspruinoStorage = { read(name: string): string | undefined; readArrayBuffer(name: string): ArrayBuffer | undefined; write(name: string, data: Uint8Array | string): boolean; erase(name: string): void };
@@ -35,7 +36,7 @@ function name(key: string): string {
 
 function readBytes(key: string): Uint8Array | null {
   const buffer = Storage.readArrayBuffer(name(key));
-  return buffer === undefined ? null : new Uint8Array(buffer).slice();
+  return buffer === undefined ? null : copyBytes(new Uint8Array(buffer), 0);
 }
 
 let drbgCounter = 0;

@@ -11,6 +11,7 @@
 // its links between slices. One unit is one M or S; SHA-512 and modL run in one step of their own.
 import nacl from 'tweetnacl';
 import { checkKeyEncoding, checkSignatureEncoding } from './policy';
+import { copyBytes } from '../bytes';
 
 type Gf = Float64Array;
 type Point = Gf[]; // extended coordinates X, Y, Z, T
@@ -41,7 +42,7 @@ export const fieldOps = { multiplications: 0, squarings: 0 };
 
 /** The clamped secret scalar of a seed (RFC 8032 §5.1.5), whose [a]B is the public key. */
 export function secretScalar(seed: Uint8Array): Uint8Array {
-  const scalar = sha512(seed).slice(0, 32);
+  const scalar = copyBytes(sha512(seed), 0, 32);
   scalar[0] &= 248;
   scalar[31] &= 127;
   scalar[31] |= 64;
