@@ -8,6 +8,7 @@ import { startBoard, useSlicedCrypto } from '../shared/start';
 import { UartDeframer, encodeUartFrame } from '../drivers/uart-framing';
 import { extraLinks } from '../drivers/extra-links';
 import { sha512 } from '../../firmware/crypto/ed25519';
+import { useEspruinoNatives } from './natives';
 import type { Link, Platform } from '../../firmware/platform';
 import board from './board.json';
 import { copyBytes } from '../../firmware/bytes';
@@ -28,6 +29,8 @@ const FRAME_PAYLOAD_BYTES_MAX = 256;
 /** Signing nonces kept ready in flash (each 64 bytes). */
 const NONCE_STOCK = 4;
 const Storage = __runtimeRequire('Storage');
+// Native SHA-512 and E.convolve where the firmware has them, before anything hashes (natives.ts).
+const natives = useEspruinoNatives(true);
 Serial2.setup(board.uart.baud, { tx: board.uart.tx, rx: board.uart.rx });
 
 function name(key: string): string {
@@ -124,6 +127,7 @@ if (provisioned.config === null) {
   // slice of field arithmetic (at most 6 - 1 + 9 operations) near 4 s; the longest crypto slice is the
   // verification's SHA-512 in one tweetnacl call, about 6.1 s, hence the 6.5 s bound in board.json
   // (host-tools/bench/validation.ts measures both), under the 8 s watchdog.
+  platform.log('NATIVE_CRYPTO', 'sha512 ' + (natives.sha512 ? 'native' : 'js') + ', field multiplication ' + (natives.convolve ? 'E.convolve' : 'js'));
   useSlicedCrypto(config, NONCE_STOCK, 6);
   if (config.seed !== undefined) Storage.write(name('seed'), config.seed);
   E.enableWatchdog(board.watchdog_ms / 1000, false);

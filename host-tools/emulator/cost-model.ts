@@ -33,6 +33,15 @@ export type BoardCosts = {
   fieldOpExtraMs: number;
   /** Board milliseconds per call into the board (event dispatch, timer). */
   callMs: number;
+  /**
+   * Native work (Espruino's crypto module and E.convolve; absent on boards without them): board
+   * milliseconds per native SHA-512 call and per 128-byte block, and per field multiplication made of 16
+   * E.convolve calls, beyond its interrupts. A hash or field operation the firmware counts that went
+   * through a native call is charged these instead of hashExtraMs or fieldOpExtraMs.
+   */
+  nativeHashCallMs?: number;
+  nativeHashBlockMs?: number;
+  convolveFieldOpExtraMs?: number;
   /** The factor relating this board to the pico, and where it comes from. */
   basis: string;
 };
@@ -79,11 +88,28 @@ export const HOST_QUICKJS_COSTS: BoardCosts = {
 
 export const COSTS: Record<string, BoardCosts> = { pico: PICO_COSTS, esp32: ESP32_COSTS, emulator: HOST_QUICKJS_COSTS };
 
-export type WorkCount = { interrupts: number; verifies: number; signs: number; hashes: number; fieldOps: number; calls: number };
+export type WorkCount = {
+  interrupts: number; verifies: number; signs: number; hashes: number; fieldOps: number; calls: number;
+  /** Native SHA-512 calls, their 128-byte blocks, and E.convolve calls (16 per field operation). */
+  nativeHashes: number; nativeHashBlocks: number; convolveCalls: number;
+};
+
+export function emptyWork(): WorkCount {
+  return { interrupts: 0, verifies: 0, signs: 0, hashes: 0, fieldOps: 0, calls: 0, nativeHashes: 0, nativeHashBlocks: 0, convolveCalls: 0 };
+}
+
+/** E.convolve calls per field multiplication (boards/esp32/field-convolve.ts: one per output limb). */
+export const CONVOLVE_CALLS_PER_FIELD_OP = 16;
 
 export function boardMs(costs: BoardCosts, work: WorkCount): number {
+  // The firmware counts every hash and field operation; those done natively are charged as native.
+  const jsHashes = Math.max(0, work.hashes - work.nativeHashes);
+  const convolvedOps = work.convolveCalls / CONVOLVE_CALLS_PER_FIELD_OP;
+  const jsFieldOps = Math.max(0, work.fieldOps - convolvedOps);
   return (
     work.interrupts * costs.interruptMs + work.verifies * costs.verifyExtraMs + work.signs * costs.signExtraMs +
-    work.hashes * costs.hashExtraMs + work.fieldOps * costs.fieldOpExtraMs + work.calls * costs.callMs
+    jsHashes * costs.hashExtraMs + jsFieldOps * costs.fieldOpExtraMs + work.calls * costs.callMs +
+    work.nativeHashes * (costs.nativeHashCallMs ?? 0) + work.nativeHashBlocks * (costs.nativeHashBlockMs ?? 0) +
+    convolvedOps * (costs.convolveFieldOpExtraMs ?? 0)
   );
 }
