@@ -352,7 +352,11 @@ export class EmulatedBoard {
 
   /** The numbers of a Float64Array (read as its bytes), or of any other array-like (read as JSON). */
   private hostNumbers(handle: QuickJSHandle): ArrayLike<number> {
-    const isDoubles = this.vm.dump(this.vm.getProp(this.vm.getProp(handle, 'constructor'), 'name')) === 'Float64Array';
+    const constructor = this.vm.getProp(handle, 'constructor');
+    const name = this.vm.getProp(constructor, 'name');
+    const isDoubles = this.vm.dump(name) === 'Float64Array';
+    name.dispose();
+    constructor.dispose();
     if (!isDoubles) return Object.values(this.vm.dump(handle) as Record<string, number>);
     const bytes = this.hostBytes(handle, false);
     return new Float64Array(bytes.buffer, bytes.byteOffset, bytes.length / 8);
