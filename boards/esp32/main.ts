@@ -123,11 +123,10 @@ if (provisioned.config === null) {
   // The trade-time path: sliced verification, a nonce stock, sliced key derivation (the pico runs the
   // same, with little heap to spare: docs/boards.md). Measured here: 183,769 B of 229,362 B while a
   // record is verified and a nonce precomputed (`node --import tsx host-tools/bench/heap.ts`).
-  // A field operation is about 0.28 s of ESP32 time, a point addition (9) 2.5 s: six per slice keep a
-  // slice of field arithmetic (at most 6 - 1 + 9 operations) near 4 s; the longest crypto slice is the
-  // verification's SHA-512 in one tweetnacl call, about 6.1 s, hence the 6.5 s bound in board.json
-  // (host-tools/bench/validation.ts measures both), under the 8 s watchdog.
-  platform.log('NATIVE_CRYPTO', 'sha512 ' + (natives.sha512 ? 'native' : 'js') + ', field multiplication ' + (natives.convolve ? 'E.convolve' : 'js'));
+  // With E.convolve a field multiplication is about 0.16 s of projected ESP32 time and a native SHA-512
+  // of a record about 12 ms (`npx smartchain bench validation --target espruino --board esp32`): six
+  // operations a slice (at most 6 - 1 + 9 with a point addition) stay near 2.3 s, under the 6.5 s bound in
+  // board.json and the 8 s watchdog; without the natives (a firmware lacking them) a slice is longer.
   useSlicedCrypto(config, NONCE_STOCK, 6);
   if (config.seed !== undefined) Storage.write(name('seed'), config.seed);
   E.enableWatchdog(board.watchdog_ms / 1000, false);

@@ -18,9 +18,11 @@
 //    0.094 interrupts per field operation (measured: 727 for 7,746 operations), 29.6 ms of it, so each
 //    adds 37.8 ms beyond its interrupts.
 //
-// ESP32 (Espruino): 8.1 times slower than JerryScript on the same CPU (3,345 / 412 ms, PLATFORMS.md D)
-// and 240 MHz against 125 MHz: 8.1 x 125 / 240 = 4.2 times the pico's figures. A real board replaces
-// these figures with its own measurement (`BoardCosts` is plain data).
+// ESP32 (Espruino): crypto calibrated on Espruino's own interpreter (ESP32_COSTS below); the rest is
+// 8.1 times slower than JerryScript on the same CPU (3,345 / 412 ms, PLATFORMS.md D) at 240 against
+// 125 MHz: 4.2 times the pico's figures. A real board replaces these with its own measurement.
+
+import esp32Calibration from './esp32-calibration.json';
 
 export type BoardCosts = {
   /** Board milliseconds per QuickJS interrupt (10,000 poll points). */
@@ -63,16 +65,35 @@ export const PICO_COSTS: BoardCosts = {
   basis: 'Kaluma 1.2.1 on an emulated RP2040 (PLATFORMS.md D): 226 s per nacl-fast verify, 15,800 loop iterations/s',
 };
 
+/** The pico-to-ESP32 factor that still sets the ESP32's general interpreter cost (interrupts, calls). */
 const ESP32_FACTOR = (3345 / 412) * (125 / 240);
+const ESP32_INTERRUPT_MS = PICO_COSTS.interruptMs * ESP32_FACTOR;
+type Measured = { esp32_ms: number; quickjs_interrupts: number };
+/** Board milliseconds of a calibrated workload beyond what its QuickJS interrupts already charge. */
+const beyondInterrupts = (unit: Measured) => Math.max(0, unit.esp32_ms - unit.quickjs_interrupts * ESP32_INTERRUPT_MS);
+const esp32Units = esp32Calibration.per_unit;
 
+/**
+ * ESP32 (Espruino). Crypto is calibrated on Espruino 2v29's own interpreter (its Linux build), per
+ * workload, by `npx smartchain bench validation --target espruino --board esp32`, which writes
+ * esp32-calibration.json: a field multiplication (tweetnacl's M, and through E.convolve), SHA-512 of a
+ * record (tweetnacl's, and the native module, per call: a record is two blocks), each as projected ESP32
+ * milliseconds (host CPU time x HOST_TO_ESP32, validation-espruino.ts) less what its QuickJS interrupts
+ * charge. tweetnacl's own verify and sign (the naive path) are its field multiplications at that cost.
+ * The general interpreter cost per interrupt and per call is still the pico's x 4.23; the codec workload
+ * of the same calibration measures more (docs/emulator.md), not adopted yet.
+ */
 export const ESP32_COSTS: BoardCosts = {
-  interruptMs: PICO_COSTS.interruptMs * ESP32_FACTOR,
-  verifyExtraMs: PICO_COSTS.verifyExtraMs * ESP32_FACTOR,
-  signExtraMs: PICO_COSTS.signExtraMs * ESP32_FACTOR,
-  hashExtraMs: PICO_COSTS.hashExtraMs * ESP32_FACTOR,
-  fieldOpExtraMs: PICO_COSTS.fieldOpExtraMs * ESP32_FACTOR,
+  interruptMs: ESP32_INTERRUPT_MS,
+  verifyExtraMs: esp32Calibration.tweetnacl_field_ops_per_verification * beyondInterrupts(esp32Units.field_op_js),
+  signExtraMs: (esp32Calibration.tweetnacl_field_ops_per_verification * beyondInterrupts(esp32Units.field_op_js)) / 2,
+  hashExtraMs: beyondInterrupts(esp32Units.sha512_record_js),
+  fieldOpExtraMs: beyondInterrupts(esp32Units.field_op_js),
   callMs: PICO_COSTS.callMs * ESP32_FACTOR,
-  basis: `pico x ${ESP32_FACTOR.toFixed(2)}: Espruino 8.1x slower than JerryScript per operation, 240 MHz vs 125 MHz`,
+  nativeHashCallMs: beyondInterrupts(esp32Units.sha512_record_native),
+  nativeHashBlockMs: 0,
+  convolveFieldOpExtraMs: beyondInterrupts(esp32Units.field_op_convolve),
+  basis: `crypto calibrated on Espruino 2v29's interpreter x ${esp32Calibration.host_to_esp32} (HOST_TO_ESP32); interpreter work pico x ${ESP32_FACTOR.toFixed(2)}`,
 };
 
 /** The generic emulator board runs at the host's QuickJS speed: about 1,400 times the pico's (PLATFORMS.md D). */
