@@ -23,6 +23,7 @@ import {
   encodeRecord, recordIdInput,
 } from './records';
 import { encodeCbor } from './codec/cbor';
+import { copyBytes } from './bytes';
 
 export const INBOX_FRAMES_MAX = 24;
 /** One frame per tick: a record costs a SHA-512 (about 1.2 s on a Pico, 5 s on an ESP32). */
@@ -491,7 +492,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       // A repeated request (its grant was lost) gets the same grant again; another seq in the slot does not.
       if (grantedSeq[index] !== frame.seq) refusal = 'TOKEN_ALREADY_GRANTED';
       else {
-        const again = grantedMac.slice(index * TOKEN_MAC_BYTES, (index + 1) * TOKEN_MAC_BYTES);
+        const again = copyBytes(grantedMac, index * TOKEN_MAC_BYTES, (index + 1) * TOKEN_MAC_BYTES);
         broadcast({ type: FRAME_TOKEN_GRANT, granter: memberId, requester: requester, seq: frame.seq as number, slot: slot, mac: again });
         return;
       }
@@ -760,7 +761,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
         return;
       }
       const tail = (inboxHead + inboxCount) % capacities.inbox;
-      inboxFrames[tail] = frame.slice();
+      inboxFrames[tail] = copyBytes(frame, 0);
       inboxLink[tail] = linkIndex;
       inboxCount++;
     },

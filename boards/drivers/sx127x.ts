@@ -4,6 +4,7 @@
 // loop. The sender keeps the duty cycle: a frame whose airtime would pass it is refused, never sent.
 // Explicit header, CRC on, one frame on air at a time; up to TX_QUEUE_MAX more wait for TxDone.
 import { airtimeMs, LoraModulation } from './lora-airtime';
+import { copyBytes } from '../../firmware/bytes';
 
 /** Full-duplex SPI transfer with chip select held for its length; returns the bytes clocked in. */
 export type Sx127xBus = { transfer(out: Uint8Array): Uint8Array };
@@ -147,7 +148,7 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
           counts.RADIO_BUSY++;
           return false;
         }
-        waiting.push(payload.slice());
+        waiting.push(copyBytes(payload, 0));
         return true;
       }
       const airtime = airtimeMs(payload.length, modulation);
@@ -179,7 +180,7 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
           // RegRxNbBytes bytes from RegFifoRxCurrentAddr, read in one burst from RegFifo.
           const length = read(0x13);
           write(0x0d, read(0x10));
-          const payload = bus.transfer(new Uint8Array(length + 1)).slice(1, length + 1);
+          const payload = copyBytes(bus.transfer(new Uint8Array(length + 1)), 1, length + 1);
           counts.RADIO_RECEIVED++;
           onFrame(payload);
         }

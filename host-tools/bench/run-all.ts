@@ -17,6 +17,7 @@ export const BENCHES: BenchEntry[] = [
   { key: 'footprint', script: 'host-tools/bench/footprint.ts', args: [], quickArgs: [] },
   { key: 'heap', script: 'host-tools/bench/heap.ts', args: [], quickArgs: [] },
   { key: 'validation', script: 'host-tools/bench/validation.ts', args: [], quickArgs: ['--quick', '--board', 'pico,pico-stock'] },
+  { key: 'espruino', script: 'host-tools/bench/validation-espruino.ts', args: [], quickArgs: ['--skip'] },
 ];
 
 const SECTION_TITLES: Record<string, string> = {
@@ -159,6 +160,38 @@ function timeBudgetSection(results: Record<string, unknown>): string[] {
   ];
 }
 
+type EspruinoRow = { espruino_host_cpu_ms: number; quickjs_host_cpu_ms: number; ratio_espruino_to_quickjs: number; projected_esp32_ms: number };
+type EspruinoMode = Record<string, EspruinoRow> & { natives: string; heap_variables: { used: number; linux_block_bytes: number; esp32_bytes_if_one_to_one: number; esp32_variables_upper_bound: number } };
+
+/** The esp32 on Espruino's own interpreter, before (JS paths) and after (natives) (validation-espruino.ts). */
+export function espruinoSection(result: { skipped?: string; basis?: string; before?: EspruinoMode; after?: EspruinoMode; calibration?: Record<string, unknown> } | undefined): string[] {
+  if (result === undefined) return [];
+  const title = '## The esp32 on the real Espruino interpreter: before and after native hashing and E.convolve';
+  if (result.skipped !== undefined || result.before === undefined || result.after === undefined) return [title, '', `Not run: ${result.skipped ?? 'no result'}.`, ''];
+  const before = result.before;
+  const after = result.after;
+  const ms = (value: number) => (value >= 10000 ? (value / 1000).toFixed(0) + ' s' : value >= 1000 ? (value / 1000).toFixed(2) + ' s' : value.toFixed(value < 10 ? 2 : 1) + ' ms');
+  const names: [string, string][] = [
+    ['sha512', 'SHA-512 of a record (its signed bytes and signature)'], ['signature', 'one signature (online: a nonce ready)'],
+    ['background_verification', 'one background verification (6 field operations a slice)'], ['trade_time_path', 'trade-time path (two caps verified in the background, sign, id)'],
+    ['field', 'one field multiplication'], ['codec', 'one record through the codec (encode, decode)'],
+  ];
+  return [
+    title,
+    '',
+    'Command: `npx smartchain bench validation --target espruino --board esp32` (`node --import tsx host-tools/bench/validation-espruino.ts` here).',
+    `Projected ESP32 board time: ${result.basis}. Host times are CPU times of each engine in the same run.`,
+    '',
+    '| figure | before: Espruino CPU on this host | before: projected ESP32 | after: Espruino CPU on this host | after: projected ESP32 | after: ratio to QuickJS |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...names.map(([key, label]) => `| ${label} | ${ms(before[key].espruino_host_cpu_ms)} | ${ms(before[key].projected_esp32_ms)} | ${ms(after[key].espruino_host_cpu_ms)} | ${ms(after[key].projected_esp32_ms)} | ${after[key].ratio_espruino_to_quickjs} |`),
+    `| heap in Espruino variables (bench program) | ${before.heap_variables.used} | ${before.heap_variables.esp32_bytes_if_one_to_one} to ${before.heap_variables.esp32_variables_upper_bound * 14} B | ${after.heap_variables.used} | ${after.heap_variables.esp32_bytes_if_one_to_one} to ${after.heap_variables.esp32_variables_upper_bound * 14} B | |`,
+    '',
+    `Calibration of the emulator's esp32 cost model from this run: \`${JSON.stringify(result.calibration)}\``,
+    '',
+  ];
+}
+
 export function writeReport(results: Record<string, unknown>, quick: boolean, outDir: string): void {
   const docsDir = join(outDir, 'docs');
   mkdirSync(join(outDir, 'bench'), { recursive: true });
@@ -174,7 +207,8 @@ export function writeReport(results: Record<string, unknown>, quick: boolean, ou
     ...paperSection(results.paper as Paper, `node --import tsx host-tools/bench/paper.ts${quick ? ' --max 100' : ''}`, docsDir),
     ...limitsSection(results),
     ...timeBudgetSection(results),
-    ...BENCHES.filter((entry) => entry.key !== 'paper').flatMap((entry) =>
+    ...espruinoSection(results.espruino as Parameters<typeof espruinoSection>[0]),
+    ...BENCHES.filter((entry) => entry.key !== 'paper' && entry.key !== 'espruino').flatMap((entry) =>
       figuresSection(entry.key, results[entry.key] as Record<string, unknown>, `node --import tsx ${entry.script} ${(quick ? entry.quickArgs : entry.args).join(' ')}`.trim()),
     ),
   ];

@@ -7,8 +7,9 @@
 // measured at start, divided by the profile's QuickJS-to-board ratio, plus the runtime's own heap
 // (HEAP_MODELS). setMemoryLimit alone is not faithful (docs/platforms.md D), so the peak is checked after
 // every call into the board.
+import { createHash } from 'node:crypto';
 import { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten';
-import { BoardCosts, WorkCount, boardMs } from './cost-model';
+import { BoardCosts, WorkCount, boardMs, emptyWork } from './cost-model';
 import { Sx127xFault, Sx127xModel, Transmission } from './sx127x-model';
 import { NativeCryptoCosts, loadBoard } from '../build/boards';
 import { createNativeCrypto } from './native-crypto';
@@ -80,7 +81,7 @@ export class EmulatedBoard {
   heapPeakBytes = 0;
   resets = 0;
   log: string[] = [];
-  work: WorkCount = { interrupts: 0, verifies: 0, signs: 0, hashes: 0, fieldOps: 0, calls: 0 };
+  work: WorkCount = emptyWork();
   /** Board time spent in the native `smartcrypto` module, and its calls by function. */
   nativeCryptoMs = 0;
   nativeCryptoCalls: Record<string, number> = { sha512: 0, publicKey: 0, sign: 0, verify: 0 };
@@ -260,10 +261,10 @@ export class EmulatedBoard {
     }
     this.runtime.executePendingJobs();
     this.readCryptoCounters();
-    const spent = boardMs(this.options.costs, {
-      interrupts: this.work.interrupts - before.interrupts, verifies: this.work.verifies - before.verifies, signs: this.work.signs - before.signs,
-      hashes: this.work.hashes - before.hashes, fieldOps: this.work.fieldOps - before.fieldOps, calls: 1,
-    }) + this.callNativeMs;
+    const delta = emptyWork();
+    for (const key of Object.keys(delta) as (keyof WorkCount)[]) delta[key] = this.work[key] - before[key];
+    delta.calls = 1;
+    const spent = boardMs(this.options.costs, delta) + this.callNativeMs;
     this.callCostMs = spent;
     if (this.callTrace !== null) {
       const native: Record<string, number> = {};
@@ -438,6 +439,18 @@ export class EmulatedBoard {
     lifetime.dispose();
     bufferHandle.dispose();
     return out;
+  }
+
+  /** The numbers of a Float64Array (read as its bytes), or of any other array-like (read as JSON). */
+  private hostNumbers(handle: QuickJSHandle): ArrayLike<number> {
+    const constructor = this.vm.getProp(handle, 'constructor');
+    const name = this.vm.getProp(constructor, 'name');
+    const isDoubles = this.vm.dump(name) === 'Float64Array';
+    name.dispose();
+    constructor.dispose();
+    if (!isDoubles) return Object.values(this.vm.dump(handle) as Record<string, number>);
+    const bytes = this.hostBytes(handle, false);
+    return new Float64Array(bytes.buffer, bytes.byteOffset, bytes.length / 8);
   }
 
   /** Bytes arriving on a UART port: delivered as the runtime does (Uint8Array on Kaluma, String on Espruino). */
@@ -827,6 +840,10 @@ export class EmulatedBoard {
       ['Map', 'Set', 'WeakMap', 'WeakSet', 'Symbol', 'BigInt', 'Proxy', 'Reflect', 'TextEncoder', 'TextDecoder'].forEach(function (name) { delete g[name]; });
       delete Math.imul; delete Math.trunc; delete Math.clz32;
       g.global = g;
+      // Espruino 2v29's typed arrays have no slice of their own: theirs is Array's, returning an Array.
+      [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array].forEach(function (type) {
+        type.prototype.slice = function (start, end) { return Array.prototype.slice.call(Array.prototype.slice.call(this), start, end); };
+      });
     })(globalThis)`)).dispose();
     // The board's clock is set to the world's start, as `espruino -t` sets it when uploading.
     this.fn(vm.global, 'getTime', () => vm.newNumber((WORLD_EPOCH_MS + this.clockMs) / 1000));
@@ -842,6 +859,19 @@ export class EmulatedBoard {
     this.fn(e, 'hwRand', () => vm.newNumber(Math.floor(this.options.random() * 4294967296) | 0));
     this.fn(e, 'enableWatchdog', () => undefined);
     this.fn(e, 'kickWatchdog', () => undefined);
+    // E.convolve(a, b, offset): sum of a[i] b[(i + offset) mod b.length], native on the board; charged
+    // per call from the cost model (the field multiplication makes 16 per operation).
+    this.fn(e, 'convolve', (left, right, offsetHandle) => {
+      const a = this.hostNumbers(left);
+      const b = this.hostNumbers(right);
+      const lengthA = a.length;
+      const lengthB = b.length;
+      const offset = vm.getNumber(offsetHandle);
+      let sum = 0;
+      for (let index = 0; index < lengthA; index++) sum += a[index] * b[(index + offset) % lengthB];
+      this.work.convolveCalls++;
+      return vm.newNumber(sum);
+    });
     vm.setProp(vm.global, 'E', e);
     e.dispose();
     const processObject = vm.newObject();
@@ -857,6 +887,7 @@ export class EmulatedBoard {
     processObject.dispose();
     this.fn(vm.global, 'require', (nameHandle) => {
       const name = vm.getString(nameHandle);
+      if (name === 'crypto') return this.espruinoCrypto();
       if (name !== 'Storage') throw new Error(`Module ${name} not found`);
       const storage = vm.newObject();
       this.fn(storage, 'read', (file) => {
@@ -887,6 +918,29 @@ export class EmulatedBoard {
       this.fn(storage, 'erase', (file) => void this.files.delete(vm.getString(file)));
       return storage;
     });
+  }
+
+  /**
+   * Espruino's crypto module as the standard ESP32 firmware has it (libs/crypto/jswrap_crypto.c): SHA512
+   * of a String, ArrayBuffer, typed array or Array, returning an ArrayBuffer of 64 bytes. The host hashes;
+   * the board time is the cost model's, per call and per 128-byte block.
+   */
+  private espruinoCrypto(): QuickJSHandle {
+    const vm = this.vm;
+    const host = vm.newFunction('SHA512', (message) => {
+      const bytes = this.hostBytes(message, false);
+      this.work.nativeHashes++;
+      // FIPS 180-4 §5.1.2: the message, a 1 bit and a 128-bit length, padded to 128-byte blocks.
+      this.work.nativeHashBlocks += Math.floor((bytes.length + 17 + 127) / 128);
+      return vm.newArrayBuffer(Uint8Array.from(createHash('sha512').update(bytes).digest()).buffer);
+    });
+    const wrap = vm.unwrapResult(vm.evalCode(`(function (host) { return { SHA512: function (message) {
+      return host(typeof message === 'string' || ArrayBuffer.isView(message) ? message : new Uint8Array(message));
+    } }; })`));
+    const module = vm.unwrapResult(vm.callFunction(wrap, vm.undefined, host));
+    wrap.dispose();
+    host.dispose();
+    return module;
   }
 
   private installEmulator(): void {

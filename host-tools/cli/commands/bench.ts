@@ -1,5 +1,6 @@
 // `smartchain bench validation`: the validation bench on one emulated board (host-tools/bench/validation.ts).
 import { benchBoard, runNativeValidationBench, runValidationBench } from '../../bench/validation';
+import { runEspruinoValidationBench } from '../../bench/validation-espruino';
 import { SerialBenchError, runSerialValidationBench } from '../../bench/validation-serial';
 import { RP2040_OPERATIONS, Rp2040BenchError, Rp2040Operation, runRp2040ValidationBench } from '../../bench/validation-rp2040';
 import { Command, CommandError, UsageError, parseChoice, parseIntegerOption } from '../command';
@@ -7,7 +8,7 @@ import { Command, CommandError, UsageError, parseChoice, parseIntegerOption } fr
 export const command: Command = {
   name: 'bench',
   summary: 'measure validation latency on a board (emulator)',
-  usage: `smartchain bench validation --target emulator|serial:PORT|rp2040 --board pico|pico-stock|esp32 [--repeats N] [--json]
+  usage: `smartchain bench validation --target emulator|espruino|serial:PORT|rp2040 --board pico|pico-stock|esp32 [--repeats N] [--json]
 
 Signing one record, validating two caps, the whole issue-a-record path and, in the same run, the naive
 path (plain tweetnacl: verify twice, sign once): min, median and max in host ms, projected board ms
@@ -22,14 +23,36 @@ module's board time from board.json.
     ../shared/upstream/, in one run; board time from Kaluma's micros() (the simulator clock), heap from
     process.memoryUsage(). Slow: on the stock image one verification is minutes of board time, and
     rp2040js runs at 0.4 times real time at best. Default --repeats 1 there.
+  --target espruino (--board esp32) runs the bench program on Espruino's own interpreter (its Linux build
+    in ../shared/upstream/espruino/) next to QuickJS in the same run, on the JS paths and with the natives
+    (native SHA-512, E.convolve), projects ESP32 board time and writes the emulator's esp32 calibration
+    (host-tools/emulator/esp32-calibration.json).
   --ops LIST (rp2040 only) which of ${Object.keys(RP2040_OPERATIONS).join(',')} to run (default all)`,
   options: { target: { type: 'string' }, board: { type: 'string' }, repeats: { type: 'string' }, json: { type: 'boolean' }, ops: { type: 'string' } },
   positionals: true,
   async run(values, positionals) {
     if (positionals[0] !== 'validation') throw new UsageError('the only bench here is: smartchain bench validation');
     const target = typeof values.target === 'string' ? values.target : 'emulator';
-    if (target !== 'emulator' && target !== 'rp2040' && !/^serial:.+/.test(target)) throw new UsageError(`--target ${target}: emulator, serial:PORT or rp2040`);
+    if (target !== 'emulator' && target !== 'espruino' && target !== 'rp2040' && !/^serial:.+/.test(target)) throw new UsageError(`--target ${target}: emulator, espruino, serial:PORT or rp2040`);
     const board = parseChoice(values, 'board', ['pico', 'pico-stock', 'esp32'] as const);
+    if (target === 'espruino') {
+      if (board !== 'esp32') throw new UsageError('--target espruino runs the esp32 bench (--board esp32)');
+      const espruinoResult = await runEspruinoValidationBench({ calibrationOut: 'host-tools/emulator/esp32-calibration.json' });
+      if (values.json === true) console.log(JSON.stringify(espruinoResult));
+      else {
+        console.log(`esp32 (espruino: ${espruinoResult.basis})`);
+        for (const [mode, rows] of [['before (JS paths)', espruinoResult.before], ['after (natives)', espruinoResult.after]] as const) {
+          console.log(`  ${mode}: ${rows.natives}`);
+          for (const [name, row] of Object.entries(rows)) {
+            if (typeof row !== 'object' || row === null || !('projected_esp32_ms' in row)) continue;
+            const figures = row as { espruino_host_cpu_ms: number; quickjs_host_cpu_ms: number; ratio_espruino_to_quickjs: number; projected_esp32_ms: number };
+            console.log(`    ${name.padEnd(24)} espruino ${String(figures.espruino_host_cpu_ms).padStart(10)} ms  quickjs ${String(figures.quickjs_host_cpu_ms).padStart(9)} ms  ratio ${String(figures.ratio_espruino_to_quickjs).padStart(6)}  esp32 ${String(figures.projected_esp32_ms).padStart(10)} ms`);
+          }
+          console.log(`    heap ${JSON.stringify(rows.heap_variables)}`);
+        }
+      }
+      return 0;
+    }
     const repeats = parseIntegerOption(values, 'repeats', 1, 100, target === 'rp2040' ? 1 : 5);
     if (target === 'rp2040') return runRp2040(board, repeats, values.ops, values.json === true);
     if (values.ops !== undefined) throw new UsageError('--ops is an option of --target rp2040');
