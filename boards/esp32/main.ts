@@ -116,6 +116,7 @@ const platform: Platform = {
 process.on('uncaughtException', function (error: unknown) {
   platform.log('UNCAUGHT', String(error));
 });
+platform.log('NATIVE_CRYPTO', 'sha512 ' + (natives.sha512 ? 'native' : 'js') + ', field multiplication ' + (natives.convolve ? 'E.convolve' : 'js'));
 const provisionText = Storage.read('provision.json');
 const provisioned = parseProvisioning(provisionText === undefined ? null : provisionText, board.heap_bytes_max);
 if (provisioned.config === null) {

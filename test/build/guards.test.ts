@@ -199,8 +199,8 @@ test('board files are validated field by field', () => {
   assert.is(code(good.replace('"native_modules": ["smartcrypto"]', '"native_modules": ["crypto"]')), 'BOARD_FIELD_RANGE');
   assert.is(code(good.replace('"native_modules": ["smartcrypto"]', '"native_modules": "smartcrypto"')), 'BOARD_FIELD_TYPE');
   assert.is(code(good.replace('"native_modules": ["smartcrypto"]', '"native_modules": []')), 'BOARD_FIELD_RANGE', 'costs without the module');
-  assert.is(code(good.replace('"verify": 310', '"verify": "fast"')), 'BOARD_FIELD_TYPE');
-  assert.is(code(good.replace('"verify": 310', '"verify": 0')), 'BOARD_FIELD_RANGE');
+  assert.is(code(good.replace('"verify": 84.2', '"verify": "fast"')), 'BOARD_FIELD_TYPE');
+  assert.is(code(good.replace('"verify": 84.2', '"verify": 0')), 'BOARD_FIELD_RANGE');
   assert.is(code(good.replace(/"basis": "[^"]*"/, '"basis": 1')), 'BOARD_FIELD_TYPE');
   const stockText = readFileSync('boards/pico-stock/board.json', 'utf8');
   assert.is(code(stockText.replace('"runtime": "kaluma-1.2.1",', '"runtime": "kaluma-1.2.1", "native_modules": ["smartcrypto"],')), 'BOARD_FIELD_RANGE', 'the module without its costs');
