@@ -67,6 +67,12 @@ export function recordIdHost(payload: Uint8Array, signature: Uint8Array): Buffer
   return createHash('sha512').update(recordIdInput(payload, signature)).digest().subarray(0, ID_BYTES);
 }
 
+/** What check() found: a rejection, a record already stored, or a new valid record and what it claims. */
+export type CheckResult =
+  | { ok: false; code: RejectionCode | ValidationCode | 'MEMBER_EXISTS'; message: string }
+  | { ok: true; id: string; duplicate: true }
+  | { ok: true; id: string; duplicate: false; signed: SignedRecord; claims: string[]; spends: boolean };
+
 export class Aggregator {
   readonly db: Database.Database;
   readonly dag = new RecentDag();
@@ -175,6 +181,15 @@ export class Aggregator {
    * Ecash enters) and it is stored like any record. Small-order and non-canonical keys are refused.
    */
   addMember(publicKey: Uint8Array, grantEcash: number): { ok: true; id: number; record: string; tokenKey: Uint8Array } | { ok: false; code: string; message: string } {
+    const membership = this.membershipRecord(publicKey, grantEcash);
+    if (!membership.ok) return membership;
+    const result = this.submit(membership.bytes);
+    if (!result.ok) throw new Error(`the consortium's own membership record was refused: ${result.code}`);
+    return { ok: true, id: membership.id, record: result.id, tokenKey: this.tokenKey(membership.id) };
+  }
+
+  /** The consortium-signed membership record that admits a key under the next member id (not stored). */
+  membershipRecord(publicKey: Uint8Array, grantEcash: number): { ok: true; id: number; bytes: Uint8Array } | { ok: false; code: string; message: string } {
     const keyCode = checkMemberKey(publicKey);
     if (keyCode !== null) return { ok: false, code: keyCode, message: `member key refused: ${keyCode}` };
     if (this.statements.memberByKey.get(Buffer.from(publicKey))) return { ok: false, code: 'MEMBER_EXISTS', message: 'this key is already a member' };
@@ -187,9 +202,7 @@ export class Aggregator {
     };
     const payload = encodePayload(record);
     const signature = new Uint8Array(sign(null, bytesToSign(payload), this.consortiumKey));
-    const result = this.submit(encodeRecord(payload, signature, []));
-    if (!result.ok) throw new Error(`the consortium's own membership record was refused: ${result.code}`);
-    return { ok: true, id, record: result.id, tokenKey: this.tokenKey(id) };
+    return { ok: true, id, bytes: encodeRecord(payload, signature, []) };
   }
 
   /** Two caps by the weighted walk over the recent DAG; the genesis id while the DAG is empty. */
@@ -334,13 +347,37 @@ export class Aggregator {
   }
 
   private validateAndInsert(prepared: PreparedRecord): { result: SubmitResult; added?: { id: string; issuer: number; parents: string[] } } {
-    const { bytes, decoded } = prepared;
-    if (!decoded.ok) return { result: { ok: false, code: decoded.code, message: decoded.detail } };
+    const checked = this.check(prepared);
+    if (!checked.ok) return { result: checked };
+    if (checked.duplicate) return { result: { ok: true, id: checked.id, duplicate: true, committed: [] } };
+    return { result: { ok: true, id: checked.id, duplicate: false, committed: [] }, added: this.insert(prepared.bytes, checked.signed, Buffer.from(checked.id, 'hex')) };
+  }
+
+  /**
+   * Validates a record against the state stored now, writing nothing. A new valid record comes with what
+   * it claims for good (keys no other record may claim: its issuer's sequence number, a new member's id
+   * and key) and whether it spends its issuer's Ecash: a ledger shared by several aggregators
+   * (host-tools/federation) must make those checks again, atomically, where the records are ordered.
+   */
+  check(prepared: PreparedRecord): CheckResult {
+    const { decoded } = prepared;
+    if (!decoded.ok) return { ok: false, code: decoded.code, message: decoded.detail };
     const signed = decoded.value;
     const id = recordIdHost(signed.payload, signed.signature);
-    if (this.statements.recordExists.get(id)) return { result: { ok: true, id: id.toString('hex'), duplicate: true, committed: [] } };
+    if (this.statements.recordExists.get(id)) return { ok: true, id: id.toString('hex'), duplicate: true };
     const failure = this.validate(prepared, signed, id);
-    if (failure !== null) return { result: { ok: false, code: failure.code, message: failure.message } };
+    if (failure !== null) return { ok: false, code: failure.code, message: failure.message };
+    const record = signed.record;
+    const claims = [`seq/${record.issuer}/${record.seq}`];
+    if (record.kind === KIND_MEMBERSHIP) {
+      if (this.member(record.member as number) !== undefined) return { ok: false, code: 'MEMBER_EXISTS', message: `member ${record.member} exists` };
+      if (this.statements.memberByKey.get(Buffer.from(record.publicKey as Uint8Array))) return { ok: false, code: 'MEMBER_EXISTS', message: 'this key is already a member' };
+      claims.push(`member/${record.member}`, `key/${hex(record.publicKey as Uint8Array)}`);
+    }
+    return { ok: true, id: id.toString('hex'), duplicate: false, signed, claims, spends: spendOf(record) > 0 };
+  }
+
+  private insert(bytes: Uint8Array, signed: SignedRecord, id: Buffer): { id: string; issuer: number; parents: string[] } {
     const record = signed.record;
     this.statements.insertRecord.run(
       id, record.issuer, record.seq, record.kind, record.timeMs, record.energyWh ?? null, record.ecash ?? null,
@@ -355,8 +392,22 @@ export class Aggregator {
       this.statements.replaceOrders.run(record.issuer, record.kind === KIND_OFFER ? 'offer' : 'demand');
       this.statements.insertOrder.run(id, record.issuer, record.kind === KIND_OFFER ? 'offer' : 'demand', record.energyWh, record.ecash, record.timeMs);
     }
-    const key = id.toString('hex');
-    return { result: { ok: true, id: key, duplicate: false, committed: [] }, added: { id: key, issuer: record.issuer, parents: record.parents.map(hex) } };
+    return { id: id.toString('hex'), issuer: record.issuer, parents: record.parents.map(hex) };
+  }
+
+  /**
+   * Stores a record that a shared ordered log accepted (after check() passed where it was committed),
+   * then settles: every aggregator applies the same records in the same order, settling after each, so
+   * all reach the same state. The caller holds the SQLite transaction. Returns the trades it committed.
+   */
+  apply(bytes: Uint8Array): { id: string; committed: string[] } {
+    const decoded = decodeRecord(bytes, RECORD_WITH_TOKENS_BYTES_MAX);
+    if (!decoded.ok) throw new Error(`a record of the shared log does not decode: ${decoded.code}`);
+    const id = recordIdHost(decoded.value.payload, decoded.value.signature);
+    if (this.statements.recordExists.get(id)) throw new Error(`the shared log holds record ${id.toString('hex')} twice`);
+    const added = this.insert(bytes, decoded.value, id);
+    this.dag.add(added.id, added.issuer, added.parents);
+    return { id: added.id, committed: this.settle() };
   }
 
   /**

@@ -8,13 +8,18 @@ import { dirname, join } from 'node:path';
 import { Aggregator, PreparedRecord, SubmitResult } from './aggregator';
 import { POT_GRANTERS_MAX } from '../../firmware/records';
 import { CHECKS_PER_BATCH_MAX, VerifyPool } from './verify-pool';
+import { ClusterUnavailable, LedgerLog, LocalLedgerLog } from '../federation/ledger-log';
 
 export const BODY_BYTES_MAX = 4096;
 export const CONNECTIONS_MAX = 256;
 export const REQUESTS_PER_S_MAX = 20000;
 const CLIENTS_TRACKED_MAX = 4096;
 
-export type ServerOptions = { host: string; port: number; adminToken: string; requestsPerSecond?: number; verifyPool?: VerifyPool | null };
+export type ServerOptions = {
+  host: string; port: number; adminToken: string; requestsPerSecond?: number; verifyPool?: VerifyPool | null;
+  /** Where validated groups are committed: the embedded SQLite store unless a federation's log is given. */
+  ledgerLog?: LedgerLog;
+};
 
 class ApiError extends Error {
   constructor(public status: number, public code: string, message: string) {
@@ -95,7 +100,7 @@ type Waiting = {
  * main thread validates every record in arrival order against the state the records before it left,
  * exactly as without a pool. Both lists hold only requests in progress, which the connection limit bounds.
  */
-function groupCommitter(aggregator: Aggregator, pool: VerifyPool | null) {
+function groupCommitter(aggregator: Aggregator, pool: VerifyPool | null, log: LedgerLog) {
   const incoming: Waiting[] = [];
   const ordered: Waiting[] = [];
   let verifying = false;
@@ -130,12 +135,14 @@ function groupCommitter(aggregator: Aggregator, pool: VerifyPool | null) {
     while (ready < ordered.length && ready < GROUP_COMMIT_MAX && ordered[ready].verified) ready++;
     if (ready > 0) {
       const group = ordered.splice(0, ready);
-      try {
-        const results = aggregator.commit(group.map((entry) => entry.prepared as PreparedRecord));
-        group.forEach((entry, index) => entry.resolve(results[index]));
-      } catch (error) {
-        for (const entry of group) entry.reject(error);
-      }
+      // The federation hook (host-tools/federation/ledger-log.ts): the local log commits at once, as
+      // before; a cluster's log resolves once the group is committed there and applied here.
+      log.commit(group.map((entry) => entry.prepared as PreparedRecord)).then(
+        (results) => group.forEach((entry, index) => entry.resolve(results[index])),
+        (error) => {
+          for (const entry of group) entry.reject(error);
+        },
+      );
     }
     if ((incoming.length > 0 && !verifying) || (ordered.length > 0 && ordered[0].verified)) schedule();
   };
@@ -152,8 +159,23 @@ function groupCommitter(aggregator: Aggregator, pool: VerifyPool | null) {
     });
 }
 
+/** Membership attempts: in a federation another aggregator may take the next member id first. */
+const ADMIT_ATTEMPTS_MAX = 4;
+
+/** Admits a member through the same commit path as every record, so a federation's log orders it too. */
+async function admit(aggregator: Aggregator, submit: (bytes: Uint8Array) => Promise<SubmitResult>, publicKey: Uint8Array, grant: number) {
+  for (let attempt = 1; ; attempt++) {
+    const membership = aggregator.membershipRecord(publicKey, grant);
+    if (!membership.ok) return membership;
+    const result = await submit(membership.bytes);
+    if (result.ok) return { ok: true as const, id: membership.id, record: result.id };
+    if (attempt >= ADMIT_ATTEMPTS_MAX || (result.code !== 'EQUIVOCATION' && result.code !== 'MEMBER_EXISTS')) return result;
+  }
+}
+
 export function startServer(aggregator: Aggregator, options: ServerOptions): Promise<Server> {
-  const submit = groupCommitter(aggregator, options.verifyPool ?? null);
+  const log = options.ledgerLog ?? new LocalLedgerLog(aggregator);
+  const submit = groupCommitter(aggregator, options.verifyPool ?? null, log);
   const rate = options.requestsPerSecond ?? REQUESTS_PER_S_MAX;
   const buckets = new Map<string, { tokens: number; atMs: number }>();
   const allow = (client: string): boolean => {
@@ -178,7 +200,7 @@ export function startServer(aggregator: Aggregator, options: ServerOptions): Pro
     const method = request.method ?? 'GET';
     const path = parts.slice(1);
     if (method === 'GET' && path[0] === 'health' && path.length === 1) return send(response, 200, { ok: true });
-    if (method === 'GET' && path[0] === 'stats' && path.length === 1) return send(response, 200, { ...aggregator.stats(), dag_recent: aggregator.dag.size });
+    if (method === 'GET' && path[0] === 'stats' && path.length === 1) return send(response, 200, { ...aggregator.stats(), dag_recent: aggregator.dag.size, federation: log.status() });
     if (method === 'POST' && path[0] === 'records' && path.length === 1) {
       if (request.headers['content-type'] !== 'application/cbor') throw new ApiError(415, 'CONTENT_TYPE', 'send the COSE_Sign1 bytes as application/cbor');
       const body = await readBody(request);
@@ -219,13 +241,14 @@ export function startServer(aggregator: Aggregator, options: ServerOptions): Pro
       if (typeof input.public_key !== 'string' || !/^[0-9a-f]{64}$/.test(input.public_key)) throw new ApiError(400, 'BAD_PUBLIC_KEY', 'public_key must be 64 hex digits');
       const grant = input.grant ?? 0;
       if (typeof grant !== 'number' || !Number.isInteger(grant) || grant < 0 || grant > 1e12) throw new ApiError(400, 'BAD_GRANT', 'grant must be an integer 0..10^12');
-      const result = aggregator.addMember(new Uint8Array(Buffer.from(input.public_key, 'hex')), grant);
+      const result = await admit(aggregator, submit, new Uint8Array(Buffer.from(input.public_key, 'hex')), grant);
       if (!result.ok) throw new ApiError(409, result.code, result.message);
-      return send(response, 201, { id: result.id, record: result.record, token_key: Buffer.from(result.tokenKey).toString('hex') });
+      return send(response, 201, { id: result.id, record: result.record, token_key: Buffer.from(aggregator.tokenKey(result.id)).toString('hex') });
     }
     if (method === 'GET' && path[0] === 'trades' && path.length === 1) return send(response, 200, { trades: aggregator.trades(100) });
     if (method === 'POST' && path[0] === 'auction' && path.length === 1) {
       if (request.headers.authorization !== `Bearer ${options.adminToken}`) throw new ApiError(401, 'UNAUTHORIZED', 'the consortium admin token is required');
+      if (!log.runsAuction()) throw new ApiError(409, 'NOT_AUCTIONEER', 'another aggregator of the zone runs the auction rounds');
       return send(response, 200, { matches: aggregator.runAuction() });
     }
     if (method === 'POST' && path[0] === 'offload' && path.length === 1) {
@@ -249,6 +272,7 @@ export function startServer(aggregator: Aggregator, options: ServerOptions): Pro
     }
     route(request, response).catch((error: unknown) => {
       if (error instanceof ApiError) send(response, error.status, { code: error.code, message: error.message });
+      else if (error instanceof ClusterUnavailable) send(response, 503, { code: error.code, message: error.message });
       else send(response, 500, { code: 'INTERNAL', message: String((error as Error).message ?? error) });
     });
   });

@@ -16,6 +16,7 @@ export const ATTACKS = ['none', 'double-spend', 'sybil', 'forged-token', 'spam']
 export type Attack = (typeof ATTACKS)[number];
 
 export type LoadOptions = {
+  /** One aggregator's URL, or several separated by commas: records go to each in turn (a federation). */
   url: string;
   adminToken: string;
   members: number;
@@ -55,12 +56,13 @@ export async function runLoad(options: LoadOptions): Promise<{ sent: number; acc
   const agent = new Agent({ keepAlive: true, maxSockets: options.inFlight ?? 32 });
   const random = seededRandom(options.seed);
   const slotMs = options.slotMs ?? 60000;
+  const urls = options.url.split(',');
   const participants: Participant[] = [];
   for (let index = 0; index < options.members; index++) {
     const seed = new Uint8Array(32);
     for (let byte = 0; byte < 32; byte++) seed[byte] = Math.floor(random() * 256);
     const publicKey = Buffer.from(keyPairFromSeed(seed).publicKey).toString('hex');
-    const answer = await call(agent, options.url, 'POST', '/v1/members', JSON.stringify({ public_key: publicKey, grant: 1000000 }), {
+    const answer = await call(agent, urls[0], 'POST', '/v1/members', JSON.stringify({ public_key: publicKey, grant: 1000000 }), {
       authorization: `Bearer ${options.adminToken}`, 'content-type': 'application/json',
     });
     if (answer.status !== 201) throw new Error(`registering a member failed: ${answer.status} ${JSON.stringify(answer.json)}`);
@@ -70,7 +72,7 @@ export async function runLoad(options: LoadOptions): Promise<{ sent: number; acc
     });
   }
   if (participants.length < 3) throw new Error('at least 3 members are needed (two granters per record)');
-  const caps = await call(agent, options.url, 'GET', '/v1/caps', null, {});
+  const caps = await call(agent, urls[0], 'GET', '/v1/caps', null, {});
   let parents: Uint8Array[] = (caps.json.caps as string[]).map((text) => new Uint8Array(Buffer.from(text, 'hex')));
   const recent: Uint8Array[] = [];
   const codes: Record<string, number> = {};
@@ -120,7 +122,7 @@ export async function runLoad(options: LoadOptions): Promise<{ sent: number; acc
       }
       const bytes = makeRecord(index);
       sent++;
-      const answer = await call(agent, options.url, 'POST', '/v1/records', bytes, { 'content-type': 'application/cbor' });
+      const answer = await call(agent, urls[index % urls.length], 'POST', '/v1/records', bytes, { 'content-type': 'application/cbor' });
       if (answer.status === 201 || answer.status === 200) {
         accepted++;
         const id = answer.json.id as string;

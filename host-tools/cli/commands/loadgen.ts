@@ -6,11 +6,12 @@ import { Command, UsageError, parseChoice, parseIntegerOption, requireString } f
 export const command: Command = {
   name: 'loadgen',
   summary: 'send signed records (or attack traffic) to an aggregator',
-  usage: `smartchain loadgen --aggregator URL --members N --count C [--rate R] [--attack KIND] [--acked FILE] [--json]
+  usage: `smartchain loadgen --aggregator URL[,URL...] --members N --count C [--rate R] [--attack KIND] [--acked FILE] [--json]
                    [--admin-token-file FILE] [--seed S] [--in-flight K]
 
 Registers N members (each granted 1,000,000 minor units), then sends C records with valid proof-of-time
-tokens, K requests in flight (default 32), at most R per second if --rate is given.
+tokens, K requests in flight (default 32), at most R per second if --rate is given. With several URLs
+(federated aggregators of one zone) members are registered through the first and records go to each in turn.
   --attack KIND            none, double-spend, sybil, forged-token or spam (one record in ten)
   --acked FILE             append each acknowledged record id to FILE as soon as it is acknowledged
   --admin-token-file FILE  the aggregator's admin token (default data/admin.token)
@@ -22,7 +23,7 @@ tokens, K requests in flight (default 32), at most R per second if --rate is giv
   },
   async run(values) {
     const url = requireString(values, 'aggregator');
-    if (!/^http:\/\/[^/]+\/?$/.test(url)) throw new UsageError('--aggregator must be http://HOST:PORT');
+    if (!url.split(',').every((entry) => /^http:\/\/[^/,]+\/?$/.test(entry))) throw new UsageError('--aggregator must be http://HOST:PORT[,http://HOST:PORT...]');
     const tokenFile = typeof values['admin-token-file'] === 'string' ? values['admin-token-file'] : 'data/admin.token';
     let adminToken: string;
     try {
