@@ -21,8 +21,10 @@ import { ClusterUnavailable, LedgerLog, LogStatus } from './ledger-log';
 import { stateDigest } from './digest';
 
 export const ZONE_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;
-export const COMMIT_DEADLINE_MS = 5000;
-export const APPLY_WAIT_MS = 10000;
+// Each wait ends below the HTTP server's idle timeout (IDLE_TIMEOUT_MS, 5 s), so a client gets a 503
+// naming the unknown outcome rather than a closed connection.
+export const COMMIT_DEADLINE_MS = 4000;
+export const APPLY_WAIT_MS = 4000;
 export const ATTEMPTS_MAX = 4;
 /** How long a starting aggregator may take to apply the log's backlog before it serves. */
 export const CATCH_UP_MS_MAX = 600000;
@@ -43,6 +45,13 @@ export type EtcdLogOptions = {
 type Waiter = { revision: number; resolve: () => void; reject: (error: Error) => void; timer: NodeJS.Timeout };
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+
+/** The rejection code of a claim another record holds: the same codes an embedded aggregator gives. */
+function refusalOf(claim: string): string {
+  if (claim.startsWith('seq/')) return 'EQUIVOCATION';
+  if (claim.startsWith('slot/') || claim.startsWith('bought-slot/')) return 'POT_SLOT_REUSED';
+  return 'MEMBER_EXISTS';
+}
 
 export class EtcdLedgerLog implements LedgerLog {
   private applied = 0;
@@ -226,13 +235,15 @@ export class EtcdLedgerLog implements LedgerLog {
       if (checked.duplicate) return { ok: true, id: checked.id, duplicate: true, committed: [] };
       const record = checked.signed.record;
       const logKey = `${this.base}log/${checked.id}`;
-      const claimKeys = checked.claims.map((claim) => `${this.base}claim/${claim}`);
+      const takenKeys = checked.claims.taken.map((claim) => `${this.base}claim/${claim}`);
+      const freeKeys = checked.claims.free.map((claim) => `${this.base}claim/${claim}`);
       const spendKey = `${this.base}spend/${record.issuer}`;
       let txn = this.client.if(logKey, 'Create', '==', 0);
-      for (const key of claimKeys) txn = txn.and(key, 'Create', '==', 0);
+      for (const key of [...takenKeys, ...freeKeys]) txn = txn.and(key, 'Create', '==', 0);
       if (checked.spends) txn = txn.and(spendKey, 'Mod', '<', revision + 1);
-      const puts = [this.client.put(logKey).value(Buffer.from(prepared.bytes)), ...claimKeys.map((key) => this.client.put(key).value(checked.id))];
-      const gets = [this.client.get(logKey), ...claimKeys.map((key) => this.client.get(key))];
+      const puts = [this.client.put(logKey).value(Buffer.from(prepared.bytes)), ...takenKeys.map((key) => this.client.put(key).value(checked.id))];
+      for (const claim of checked.claims.marked) puts.push(this.client.put(`${this.base}claim/${claim}`).value(checked.id));
+      const gets = [this.client.get(logKey), ...[...takenKeys, ...freeKeys].map((key) => this.client.get(key))];
       if (checked.spends) {
         puts.push(this.client.put(spendKey).value(checked.id));
         gets.push(this.client.get(spendKey));
@@ -251,14 +262,14 @@ export class EtcdLedgerLog implements LedgerLog {
         await this.waitApplied(Number(found[0].mod_revision));
         return { ok: true, id: checked.id, duplicate: true, committed: [] };
       }
-      for (let index = 0; index < claimKeys.length; index++) {
+      const claims = [...checked.claims.taken, ...checked.claims.free];
+      for (let index = 0; index < claims.length; index++) {
         const holder = found[1 + index];
         if (holder === undefined) continue;
-        const claim = checked.claims[index];
-        const code = claim.startsWith('seq/') ? 'EQUIVOCATION' : 'MEMBER_EXISTS';
-        return { ok: false, code, message: `${claim} is taken by record ${holder.value.toString()}` } as SubmitResult;
+        const code = refusalOf(claims[index]);
+        return { ok: false, code, message: `${claims[index]} is taken by record ${holder.value.toString()}` } as SubmitResult;
       }
-      const spend = found[1 + claimKeys.length];
+      const spend = found[1 + claims.length];
       if (spend === undefined) throw new Error(`transaction for ${checked.id} failed with every compared key free`);
       if (attempt >= ATTEMPTS_MAX) throw new ClusterUnavailable(`spends of issuer ${record.issuer} kept changing during ${ATTEMPTS_MAX} validations: send the record again`);
       await this.waitApplied(Number(spend.mod_revision));

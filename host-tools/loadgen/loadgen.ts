@@ -1,7 +1,10 @@
 // The load generator: registers members with the aggregator, then sends signed records with real
 // proof-of-time tokens (it holds every member's key, so it can grant as neighbours would), keeping a
-// bounded number of requests in flight. Attack traffic: double spends, Sybil issuers, forged tokens,
-// spam. Each acknowledged id can be appended to a file as soon as it is acknowledged.
+// bounded number of requests in flight, one record a request or a batch of them (a CBOR sequence, as a
+// gateway forwards its boards' offloads). Proof of time allows one record per issuer per slot, so each
+// member's records take consecutive slots ending at the present one, like records a gateway offloads late
+// (within the aggregator's age limit). Attack traffic: double spends, Sybil issuers, forged tokens, spam.
+// Each acknowledged id can be appended to a file as soon as it is acknowledged.
 import { createPrivateKey, sign, KeyObject } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -10,6 +13,7 @@ import { encodeToken, tokenMessage } from '../../firmware/frames';
 import { macHost } from '../crypto/token-key';
 import { KIND_BOUGHT, KIND_DEMAND, KIND_OFFER, LedgerRecord, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
 import { seededRandom } from '../random';
+import { OFFLOADED_RECORD_AGE_MAX_MS } from '../aggregator/aggregator';
 
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 export const ATTACKS = ['none', 'double-spend', 'sybil', 'forged-token', 'spam'] as const;
@@ -27,9 +31,11 @@ export type LoadOptions = {
   seed: number;
   slotMs?: number;
   inFlight?: number;
+  /** Records per request (a CBOR sequence); 1 sends each record alone as application/cbor. */
+  batch?: number;
 };
 
-type Participant = { id: number; seed: Uint8Array; key: KeyObject; tokenKey: Uint8Array; seq: number };
+type Participant = { id: number; seed: Uint8Array; key: KeyObject; tokenKey: Uint8Array; seq: number; nextSlot: number };
 
 export function call(agent: Agent, url: string, method: string, path: string, body: Uint8Array | string | null, headers: Record<string, string>): Promise<{ status: number; json: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
@@ -68,10 +74,19 @@ export async function runLoad(options: LoadOptions): Promise<{ sent: number; acc
     if (answer.status !== 201) throw new Error(`registering a member failed: ${answer.status} ${JSON.stringify(answer.json)}`);
     participants.push({
       id: answer.json.id as number, seed, key: createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' }),
-      tokenKey: new Uint8Array(Buffer.from(answer.json.token_key as string, 'hex')), seq: 0,
+      tokenKey: new Uint8Array(Buffer.from(answer.json.token_key as string, 'hex')), seq: 0, nextSlot: 0,
     });
   }
   if (participants.length < 3) throw new Error('at least 3 members are needed (two granters per record)');
+  // Each member's records take consecutive slots, the last one the present slot, none older than the
+  // aggregator's age limit (with a slot to spare for the time the run takes).
+  const slotsPerMember = Math.ceil(options.count / participants.length);
+  const nowSlot = Math.floor(Date.now() / slotMs);
+  const oldestSlot = Math.floor((Date.now() - OFFLOADED_RECORD_AGE_MAX_MS) / slotMs) + 2;
+  if (nowSlot - slotsPerMember + 1 < oldestSlot) {
+    throw new Error(`${options.count} records from ${participants.length} members need ${slotsPerMember} slots each, over the age limit's ${nowSlot - oldestSlot + 1}: use more members`);
+  }
+  for (const participant of participants) participant.nextSlot = nowSlot - slotsPerMember + 1;
   const caps = await call(agent, urls[0], 'GET', '/v1/caps', null, {});
   let parents: Uint8Array[] = (caps.json.caps as string[]).map((text) => new Uint8Array(Buffer.from(text, 'hex')));
   const recent: Uint8Array[] = [];
@@ -85,7 +100,8 @@ export async function runLoad(options: LoadOptions): Promise<{ sent: number; acc
     const others = participants.filter((entry) => entry !== issuer);
     const granters = [others[index % others.length], others[(index + 1) % others.length]].sort((a, b) => a.id - b.id);
     issuer.seq++;
-    const timeMs = Date.now();
+    const timeMs = Math.min(Date.now(), issuer.nextSlot * slotMs + Math.floor(random() * slotMs));
+    issuer.nextSlot++;
     const kinds = [KIND_OFFER, KIND_DEMAND];
     const record: LedgerRecord = {
       kind: kinds[index % 2], issuer: issuer.id, seq: issuer.seq, timeMs, parents,
@@ -113,6 +129,41 @@ export async function runLoad(options: LoadOptions): Promise<{ sent: number; acc
 
   const started = Date.now();
   let next = 0;
+  const accept = (id: string, index: number) => {
+    accepted++;
+    if (options.ackedFile) appendFileSync(options.ackedFile, id + '\n');
+    recent.push(new Uint8Array(Buffer.from(id, 'hex')));
+    if (recent.length > 64) recent.shift();
+    if (recent.length >= 2 && index % 8 === 0) parents = [recent[recent.length - 1], recent[recent.length - 2]];
+  };
+  const refuse = (code: string) => {
+    rejected++;
+    codes[code] = (codes[code] ?? 0) + 1;
+  };
+  const batch = options.batch ?? 1;
+  const batchWorker = async () => {
+    while (next < options.count) {
+      const first = next;
+      const size = Math.min(batch, options.count - first);
+      next += size;
+      if (options.rate !== undefined && options.rate > 0) {
+        const due = started + (first * 1000) / options.rate;
+        if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+      }
+      const list: Uint8Array[] = [];
+      for (let index = first; index < first + size; index++) list.push(makeRecord(index));
+      sent += size;
+      const answer = await call(agent, urls[(first / batch) % urls.length], 'POST', '/v1/records', Buffer.concat(list), { 'content-type': 'application/cbor-seq' });
+      if (answer.status !== 200) {
+        for (let index = 0; index < size; index++) refuse(String(answer.json.code ?? answer.status));
+        continue;
+      }
+      (answer.json.results as { id?: string; code?: string }[]).forEach((result, offset) => {
+        if (result.id !== undefined) accept(result.id, first + offset);
+        else refuse(String(result.code));
+      });
+    }
+  };
   const worker = async () => {
     while (next < options.count) {
       const index = next++;
@@ -123,21 +174,11 @@ export async function runLoad(options: LoadOptions): Promise<{ sent: number; acc
       const bytes = makeRecord(index);
       sent++;
       const answer = await call(agent, urls[index % urls.length], 'POST', '/v1/records', bytes, { 'content-type': 'application/cbor' });
-      if (answer.status === 201 || answer.status === 200) {
-        accepted++;
-        const id = answer.json.id as string;
-        if (options.ackedFile) appendFileSync(options.ackedFile, id + '\n');
-        recent.push(new Uint8Array(Buffer.from(id, 'hex')));
-        if (recent.length > 64) recent.shift();
-        if (recent.length >= 2 && index % 8 === 0) parents = [recent[recent.length - 1], recent[recent.length - 2]];
-      } else {
-        rejected++;
-        const code = String(answer.json.code ?? answer.status);
-        codes[code] = (codes[code] ?? 0) + 1;
-      }
+      if (answer.status === 201 || answer.status === 200) accept(answer.json.id as string, index);
+      else refuse(String(answer.json.code ?? answer.status));
     }
   };
-  await Promise.all(Array.from({ length: options.inFlight ?? 32 }, worker));
+  await Promise.all(Array.from({ length: options.inFlight ?? 32 }, batch > 1 ? batchWorker : worker));
   agent.destroy();
   const seconds = (Date.now() - started) / 1000;
   return { sent, accepted, rejected, records_per_s: Math.round(sent / Math.max(seconds, 0.001)), codes };

@@ -21,7 +21,9 @@ import { verifyHost } from '../../host-tools/crypto/verify-host';
 import { createRng, testSeed } from '../support/rng';
 
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
-type Member = { id: number; seed: Uint8Array; key: KeyObject; seq: number };
+type Member = { id: number; seed: Uint8Array; key: KeyObject; seq: number; nextMs: number };
+/** The slot of these tests' aggregators: each member's records take its next free slot (one per slot). */
+const SLOT_MS = 1000;
 
 const CONSORTIUM_SEED = new Uint8Array(32).fill(1);
 
@@ -29,7 +31,7 @@ function fresh(now = { ms: 1795000000000 }) {
   const directory = mkdtempSync(join(tmpdir(), 'smartchain-aggregator-'));
   const aggregator = new Aggregator({
     dbPath: join(directory, 'a.sqlite'), consortiumSeed: CONSORTIUM_SEED, aggregatorSeed: new Uint8Array(32).fill(2),
-    now: () => now.ms, random: createRng(9).next,
+    now: () => now.ms, random: createRng(9).next, slotMs: SLOT_MS,
   });
   return { aggregator, directory, now };
 }
@@ -40,18 +42,26 @@ function admit(aggregator: Aggregator, count: number, grant: number): Member[] {
     const seed = new Uint8Array(32).fill(40 + index);
     const result = aggregator.addMember(keyPairFromSeed(seed).publicKey, grant);
     assert.ok(result.ok);
-    if (result.ok) members.push({ id: result.id, seed, key: createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' }), seq: 0 });
+    if (result.ok) members.push({ id: result.id, seed, key: createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' }), seq: 0, nextMs: 0 });
   }
   return members;
 }
 
-/** A record with proper tokens from the next two members; `tamper` edits it before signing. */
+/**
+ * A record with proper tokens from the next two members; `tamper` edits it before signing. Unless the
+ * fields fix its time, it takes the issuer's next free slot from `nowMs` on (one record per slot).
+ */
 function make(aggregator: Aggregator, members: Member[], issuer: Member, fields: Partial<LedgerRecord>, nowMs: number, tamper?: { tokenKey?: Uint8Array; tokens?: number }) {
   const others = members.filter((entry) => entry !== issuer).slice(0, 2).sort((a, b) => a.id - b.id);
   issuer.seq++;
+  let timeMs = fields.timeMs;
+  if (timeMs === undefined) {
+    timeMs = Math.max(nowMs, issuer.nextMs);
+    issuer.nextMs = (Math.floor(timeMs / SLOT_MS) + 1) * SLOT_MS;
+  }
   const record: LedgerRecord = {
-    kind: KIND_OFFER, issuer: issuer.id, seq: issuer.seq, timeMs: nowMs, parents: aggregator.selectCaps(), pot: others.map((entry) => entry.id),
-    energyWh: 1000, ecash: 300, ...fields,
+    kind: KIND_OFFER, issuer: issuer.id, seq: issuer.seq, parents: aggregator.selectCaps(), pot: others.map((entry) => entry.id),
+    energyWh: 1000, ecash: 300, ...fields, timeMs,
   };
   const payload = encodePayload(record);
   const signature = new Uint8Array(sign(null, bytesToSign(payload), issuer.key));
@@ -68,7 +78,7 @@ test('a new file gets the current schema; migrations are idempotent; a newer fil
   assert.is(aggregator.db.pragma('journal_mode', { simple: true }), 'wal');
   assert.is(migrate(aggregator.db), SCHEMA_VERSION);
   const indexes = (aggregator.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL").all() as { name: string }[]).map((row) => row.name);
-  assert.ok(indexes.includes('records_sold') && !indexes.includes('edges_parent'), indexes.join(','));
+  assert.ok(indexes.includes('records_issuer_time') && indexes.includes('orders_open_member') && !indexes.includes('records_sold'), indexes.join(','));
   aggregator.close();
   const db = new Database(join(directory, 'a.sqlite'));
   db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
@@ -160,7 +170,7 @@ test('trades settle under the commit rule and Ecash is conserved after every ste
   let committed = 0;
   const open: { seller: Member; buyer: Member; sold?: string; energyWh: number; ecash: number }[] = [];
   for (let step = 0; step < 400; step++) {
-    now.ms += 1000;
+    now.ms += 3 * SLOT_MS;
     const choice = rng.int(0, 3);
     if (choice === 0 || open.length === 0) {
       const seller = members[rng.int(0, 5)];

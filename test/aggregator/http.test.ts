@@ -91,8 +91,11 @@ test('kill -9 during sustained ingest loses no acknowledged record and keeps bal
   writeFileSync(acked, '');
   const first = await startAggregator(dbPath);
   const token = readFileSync(join(directory, 'admin.token'), 'utf8').trim();
-  const load = runLoad({ url: first.url, adminToken: token, members: 8, count: 100000, attack: 'none', ackedFile: acked, seed: 6 }).catch((error: Error) => error);
-  await new Promise((resolve) => setTimeout(resolve, 2500));
+  const load = runLoad({ url: first.url, adminToken: token, members: 16, count: 20000, attack: 'none', ackedFile: acked, seed: 6 }).catch((error: Error) => error);
+  // Killed once the load is well under way (a busy machine takes longer to get there), within 60 s.
+  const ackedCount = () => readFileSync(acked, 'utf8').split('\n').filter((line) => line.length === 32).length;
+  for (let waited = 0; waited < 60000 && ackedCount() < 1000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+  await new Promise((resolve) => setTimeout(resolve, 500));
   first.child.kill('SIGKILL');
   const outcome = await load;
   assert.ok(outcome instanceof Error, 'the load generator sees the aggregator die');

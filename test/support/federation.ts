@@ -94,7 +94,11 @@ export function adminTokenOf(dir: string): string {
   return readFileSync(join(dir, 'admin.token'), 'utf8').trim();
 }
 
-export type Member = { id: number; seed: Uint8Array; key: KeyObject; tokenKey: Uint8Array; seq: number };
+/** `slot`: the member's next proof-of-time slot; one record per member per slot (checkSlotFree). */
+export type Member = { id: number; seed: Uint8Array; key: KeyObject; tokenKey: Uint8Array; seq: number; slot: number };
+
+/** Records take consecutive slots from this many back: well within the aggregator's 24-hour age limit. */
+const SLOTS_BACK = 1000;
 
 /** Registers a member through one aggregator's API (a consortium-signed membership record). */
 export async function register(url: string, adminToken: string, seedByte: number, grant: number): Promise<Member> {
@@ -104,15 +108,15 @@ export async function register(url: string, adminToken: string, seedByte: number
   if (answer.status !== 201) throw new Error(`registering failed: ${answer.status} ${JSON.stringify(answer.json)}`);
   return {
     id: answer.json.id as number, seed, key: createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' }),
-    tokenKey: new Uint8Array(Buffer.from(answer.json.token_key as string, 'hex')), seq: 0,
+    tokenKey: new Uint8Array(Buffer.from(answer.json.token_key as string, 'hex')), seq: 0, slot: Math.floor(Date.now() / SLOT_MS) - SLOTS_BACK,
   };
 }
 
-/** A record of `issuer` with tokens from two other members; `seq` defaults to the issuer's next. */
+/** A record of `issuer` with tokens from two other members; `seq` and the time default to the issuer's next seq and slot. */
 export function signedRecord(members: Member[], issuer: Member, fields: Partial<LedgerRecord>, parents: Uint8Array[]): { bytes: Uint8Array; id: string } {
   const granters = members.filter((entry) => entry !== issuer).slice(0, 2).sort((a, b) => a.id - b.id);
   const seq = fields.seq ?? ++issuer.seq;
-  const timeMs = fields.timeMs ?? Date.now();
+  const timeMs = fields.timeMs ?? issuer.slot++ * SLOT_MS + 1000;
   const record: LedgerRecord = {
     kind: 2, issuer: issuer.id, seq, timeMs, parents, pot: granters.map((entry) => entry.id), energyWh: 1000, ecash: 300, ...fields,
   };
