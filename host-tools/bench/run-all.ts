@@ -14,6 +14,7 @@ export const BENCHES: BenchEntry[] = [
   { key: 'paper', script: 'host-tools/bench/paper.ts', args: ['--max', '10000'], quickArgs: ['--max', '100'] },
   { key: 'ledger_core', script: 'host-tools/bench/ledger-core.ts', args: [], quickArgs: ['--quick'] },
   { key: 'aggregator', script: 'host-tools/bench/aggregator.ts', args: [], quickArgs: ['--quick'] },
+  { key: 'federation', script: 'host-tools/bench/federation.ts', args: [], quickArgs: ['--quick'] },
   { key: 'footprint', script: 'host-tools/bench/footprint.ts', args: [], quickArgs: [] },
   { key: 'heap', script: 'host-tools/bench/heap.ts', args: [], quickArgs: [] },
   { key: 'validation', script: 'host-tools/bench/validation.ts', args: [], quickArgs: ['--quick', '--board', 'pico'] },
@@ -22,6 +23,7 @@ export const BENCHES: BenchEntry[] = [
 const SECTION_TITLES: Record<string, string> = {
   ledger_core: 'Ledger core on the host (one light node)',
   aggregator: 'Aggregator: ingest over HTTP with full validation and durable commit, cap selection, storage',
+  federation: 'Federation: ingest of 1 and 3 aggregators on a local 3-member etcd against the embedded aggregator (same load, same run); catch-up of a restarted aggregator',
   footprint: 'Footprint: bundles, record sizes, LoRa airtime per trade (EU868, BW 125 kHz, CR 4/5)',
   heap: 'Footprint: heap peak per board (each bundle provisioned: a simulated minute idle, precomputing nonces, then verifying a record meanwhile)',
   validation: 'Device: the validation bench on the emulator (projected board time from the cost model)',

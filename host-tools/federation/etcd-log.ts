@@ -11,11 +11,11 @@
 //   after it, and the revision is saved in the same SQLite transaction, so every aggregator derives the
 //   same state and a restarted one resumes where it stopped.
 // Bounds: ATTEMPTS_MAX validations per record, COMMIT_DEADLINE_MS per transaction, APPLY_WAIT_MS for a
-// committed record to be applied here; etcd's own limits (1.5 MB requests, 128 operations) are far above
-// a record's one transaction (a record is at most RECORD_WITH_TOKENS_BYTES_MAX bytes, four puts).
+// committed record to be applied here; a group's transaction stays within etcd's TXN_OPS_MAX operations
+// and far below its 1.5 MB request limit (a record is at most RECORD_WITH_TOKENS_BYTES_MAX bytes).
 import { Campaign, Etcd3, IWatchResponse, Watcher } from 'etcd3';
 import type Database from 'better-sqlite3';
-import type { Aggregator, PreparedRecord, SubmitResult } from '../aggregator/aggregator';
+import type { Aggregator, CheckResult, PreparedRecord, SubmitResult } from '../aggregator/aggregator';
 import { GENESIS_ID } from '../../firmware/ledger/caps';
 import { ClusterUnavailable, LedgerLog, LogStatus } from './ledger-log';
 import { stateDigest } from './digest';
@@ -31,6 +31,12 @@ export const CATCH_UP_MS_MAX = 600000;
 /** Trades committed by applied records, kept until the request that wrote the record reads them. */
 const COMMITTED_KEPT_MAX = 4096;
 const PROGRESS_MS = 1000;
+/** etcd's default limit on the comparisons, and on the writes, of one transaction (--max-txn-ops). */
+export const TXN_OPS_MAX = 128;
+
+type Compare = [string, 'Create' | 'Mod', '==' | '<', number];
+/** One record's part of a transaction: the keys it touches, and in the order of `claims`, what it reads back. */
+type Plan = { id: string; claims: string[]; keys: string[]; compares: Compare[]; puts: [string, Buffer | string][]; gets: string[] };
 const LEADER_TTL_S = 5;
 
 export type EtcdLogOptions = {
@@ -57,7 +63,8 @@ export class EtcdLedgerLog implements LedgerLog {
   private applied = 0;
   private saved = 0;
   private waiters = new Set<Waiter>();
-  private committedAt = new Map<number, string[]>();
+  /** Trades each applied record committed, by record id, until the request that wrote it reads them. */
+  private committedBy = new Map<string, string[]>();
   private inflight = new Set<Promise<unknown>>();
   private watcher: Watcher | null = null;
   private campaign: Campaign | null = null;
@@ -161,11 +168,12 @@ export class EtcdLedgerLog implements LedgerLog {
     let last = this.applied;
     this.aggregator.db.transaction(() => {
       for (const entry of entries) {
-        if (entry.revision <= last) throw new Error(`log revision ${entry.revision} after ${last}: the watch is out of order`);
-        const { committed } = this.aggregator.apply(entry.bytes);
+        // One transaction's records share a revision, in the order of its writes.
+        if (entry.revision < last) throw new Error(`log revision ${entry.revision} after ${last}: the watch is out of order`);
+        const { id, committed } = this.aggregator.apply(entry.bytes);
         if (committed.length > 0) {
-          if (this.committedAt.size >= COMMITTED_KEPT_MAX) this.committedAt.delete(this.committedAt.keys().next().value as number);
-          this.committedAt.set(entry.revision, committed);
+          if (this.committedBy.size >= COMMITTED_KEPT_MAX) this.committedBy.delete(this.committedBy.keys().next().value as string);
+          this.committedBy.set(id, committed);
         }
         last = entry.revision;
       }
@@ -211,14 +219,94 @@ export class EtcdLedgerLog implements LedgerLog {
     });
   }
 
+  /**
+   * A group is first tried as one transaction holding every record whose keys no other record of the
+   * group touches (one raft round and one fsync for all); if any comparison fails, or for the records
+   * left out, each record goes through its own transaction. The outcome of each record is the same
+   * either way: the group's transaction is all the records' conditions joined.
+   */
   commit(prepared: PreparedRecord[]): Promise<SubmitResult[]> {
-    return Promise.all(prepared.map((entry) => {
-      // A later record may name this one as its parent: it waits for the commits begun before it.
-      const promise = this.commitOne(entry, [...this.inflight]);
+    if (this.failure !== null) return Promise.reject(new ClusterUnavailable(`this aggregator stopped applying the log: ${this.failure.message}`));
+    const revision = this.applied;
+    const plans: (Plan | null)[] = prepared.map(() => null);
+    const used = new Set<string>();
+    let compares = 0;
+    let puts = 0;
+    let planned = 0;
+    if (prepared.length > 1) {
+      prepared.forEach((entry, index) => {
+        const checked = this.aggregator.check(entry);
+        if (!checked.ok || checked.duplicate) return;
+        const plan = this.plan(checked, entry.bytes, revision);
+        if (plan.keys.some((key) => used.has(key))) return;
+        if (compares + plan.compares.length > TXN_OPS_MAX || puts + plan.puts.length > TXN_OPS_MAX) return;
+        for (const key of plan.keys) used.add(key);
+        compares += plan.compares.length;
+        puts += plan.puts.length;
+        plans[index] = plan;
+        planned++;
+      });
+    }
+    const grouped = planned > 1 ? this.commitGroup(plans.filter((plan): plan is Plan => plan !== null)) : Promise.resolve(false);
+    return Promise.all(prepared.map((entry, index) => {
+      const plan = plans[index];
+      const alone = () => this.commitOne(entry, [...this.inflight]);
+      const promise = planned > 1 && plan !== null
+        ? grouped.then((done) => (done ? { ok: true as const, id: plan.id, duplicate: false, committed: this.takeCommitted(plan.id) } : alone()))
+        // A record left out of the group may name one in it as its parent: it waits for the group first.
+        : grouped.then(alone, alone);
       this.inflight.add(promise);
       void promise.finally(() => this.inflight.delete(promise)).catch(() => undefined);
       return promise;
     }));
+  }
+
+  /** Whether the group's one transaction committed; once it resolves true, every record of it is applied here. */
+  private async commitGroup(plans: Plan[]): Promise<boolean> {
+    const response = await this.cluster(() => this.transaction(plans).commit());
+    if (!response.succeeded) return false;
+    await this.waitApplied(Number(response.header.revision));
+    return true;
+  }
+
+  /** The keys, comparisons, writes and reads of one record's transaction, validated at `revision`. */
+  private plan(checked: Extract<CheckResult, { duplicate: false }>, bytes: Uint8Array, revision: number): Plan {
+    const issuer = checked.signed.record.issuer;
+    const logKey = `${this.base}log/${checked.id}`;
+    const takenKeys = checked.claims.taken.map((claim) => `${this.base}claim/${claim}`);
+    const freeKeys = checked.claims.free.map((claim) => `${this.base}claim/${claim}`);
+    const markedKeys = checked.claims.marked.map((claim) => `${this.base}claim/${claim}`);
+    const spendKey = `${this.base}spend/${issuer}`;
+    const plan: Plan = {
+      id: checked.id, claims: [...checked.claims.taken, ...checked.claims.free], keys: [logKey, ...takenKeys, ...freeKeys, ...markedKeys],
+      compares: [logKey, ...takenKeys, ...freeKeys].map((key) => [key, 'Create', '==', 0] as Compare),
+      puts: [[logKey, Buffer.from(bytes)], ...[...takenKeys, ...markedKeys].map((key) => [key, checked.id] as [string, string])],
+      gets: [logKey, ...takenKeys, ...freeKeys],
+    };
+    if (checked.spends) {
+      plan.keys.push(spendKey);
+      // No spend of this issuer was committed after the state the record was validated against.
+      plan.compares.push([spendKey, 'Mod', '<', revision + 1]);
+      plan.puts.push([spendKey, checked.id]);
+      plan.gets.push(spendKey);
+    }
+    return plan;
+  }
+
+  private transaction(plans: Plan[]) {
+    const compares = plans.flatMap((plan) => plan.compares);
+    let txn = this.client.if(...compares[0]);
+    for (const compare of compares.slice(1)) txn = txn.and(...compare);
+    return txn
+      .then(...plans.flatMap((plan) => plan.puts.map(([key, value]) => this.client.put(key).value(value))))
+      .else(...plans.flatMap((plan) => plan.gets.map((key) => this.client.get(key))))
+      .options(this.deadline());
+  }
+
+  private takeCommitted(id: string): string[] {
+    const committed = this.committedBy.get(id) ?? [];
+    this.committedBy.delete(id);
+    return committed;
   }
 
   private async commitOne(prepared: PreparedRecord, earlier: Promise<unknown>[]): Promise<SubmitResult> {
@@ -233,28 +321,11 @@ export class EtcdLedgerLog implements LedgerLog {
         return checked;
       }
       if (checked.duplicate) return { ok: true, id: checked.id, duplicate: true, committed: [] };
-      const record = checked.signed.record;
-      const logKey = `${this.base}log/${checked.id}`;
-      const takenKeys = checked.claims.taken.map((claim) => `${this.base}claim/${claim}`);
-      const freeKeys = checked.claims.free.map((claim) => `${this.base}claim/${claim}`);
-      const spendKey = `${this.base}spend/${record.issuer}`;
-      let txn = this.client.if(logKey, 'Create', '==', 0);
-      for (const key of [...takenKeys, ...freeKeys]) txn = txn.and(key, 'Create', '==', 0);
-      if (checked.spends) txn = txn.and(spendKey, 'Mod', '<', revision + 1);
-      const puts = [this.client.put(logKey).value(Buffer.from(prepared.bytes)), ...takenKeys.map((key) => this.client.put(key).value(checked.id))];
-      for (const claim of checked.claims.marked) puts.push(this.client.put(`${this.base}claim/${claim}`).value(checked.id));
-      const gets = [this.client.get(logKey), ...[...takenKeys, ...freeKeys].map((key) => this.client.get(key))];
-      if (checked.spends) {
-        puts.push(this.client.put(spendKey).value(checked.id));
-        gets.push(this.client.get(spendKey));
-      }
-      const response = await this.cluster(() => txn.then(...puts).else(...gets).options(this.deadline()).commit());
+      const plan = this.plan(checked, prepared.bytes, revision);
+      const response = await this.cluster(() => this.transaction([plan]).commit());
       if (response.succeeded) {
-        const committedRevision = Number(response.header.revision);
-        await this.waitApplied(committedRevision);
-        const committed = this.committedAt.get(committedRevision) ?? [];
-        this.committedAt.delete(committedRevision);
-        return { ok: true, id: checked.id, duplicate: false, committed };
+        await this.waitApplied(Number(response.header.revision));
+        return { ok: true, id: checked.id, duplicate: false, committed: this.takeCommitted(checked.id) };
       }
       const found = response.responses.map((entry) => entry.response_range.kvs[0]);
       if (found[0] !== undefined) {
@@ -262,16 +333,14 @@ export class EtcdLedgerLog implements LedgerLog {
         await this.waitApplied(Number(found[0].mod_revision));
         return { ok: true, id: checked.id, duplicate: true, committed: [] };
       }
-      const claims = [...checked.claims.taken, ...checked.claims.free];
-      for (let index = 0; index < claims.length; index++) {
+      for (let index = 0; index < plan.claims.length; index++) {
         const holder = found[1 + index];
         if (holder === undefined) continue;
-        const code = refusalOf(claims[index]);
-        return { ok: false, code, message: `${claims[index]} is taken by record ${holder.value.toString()}` } as SubmitResult;
+        return { ok: false, code: refusalOf(plan.claims[index]), message: `${plan.claims[index]} is taken by record ${holder.value.toString()}` } as SubmitResult;
       }
-      const spend = found[1 + claims.length];
+      const spend = found[1 + plan.claims.length];
       if (spend === undefined) throw new Error(`transaction for ${checked.id} failed with every compared key free`);
-      if (attempt >= ATTEMPTS_MAX) throw new ClusterUnavailable(`spends of issuer ${record.issuer} kept changing during ${ATTEMPTS_MAX} validations: send the record again`);
+      if (attempt >= ATTEMPTS_MAX) throw new ClusterUnavailable(`spends of issuer ${checked.signed.record.issuer} kept changing during ${ATTEMPTS_MAX} validations: send the record again`);
       await this.waitApplied(Number(spend.mod_revision));
     }
   }
