@@ -21,10 +21,14 @@ import { ClusterUnavailable, LedgerLog, LogStatus } from './ledger-log';
 import { stateDigest } from './digest';
 
 export const ZONE_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;
-// Each wait ends below the HTTP server's idle timeout (IDLE_TIMEOUT_MS, 5 s), so a client gets a 503
-// naming the unknown outcome rather than a closed connection.
 export const COMMIT_DEADLINE_MS = 4000;
 export const APPLY_WAIT_MS = 4000;
+/**
+ * Every record is answered within this time of reaching the log, whatever it waited for: below the HTTP
+ * server's idle timeout (IDLE_TIMEOUT_MS, 5 s), so a client gets a 503 naming the unknown outcome
+ * rather than a closed connection.
+ */
+export const ANSWER_WITHIN_MS = 4000;
 export const ATTEMPTS_MAX = 4;
 /** How long a starting aggregator may take to apply the log's backlog before it serves. */
 export const CATCH_UP_MS_MAX = 600000;
@@ -42,6 +46,8 @@ const LEADER_TTL_S = 5;
 export type EtcdLogOptions = {
   hosts: string[];
   zone: string;
+  /** This aggregator's name in the zone (default: its public key's first 8 bytes in hex). */
+  name?: string;
   /** Compact the cluster's history every this many ms (0: never) below what every aggregator applied. */
   compactEveryMs?: number;
   /** Called when the log cannot go on (a broken invariant, a compacted history): the aggregator must stop. */
@@ -78,7 +84,7 @@ export class EtcdLedgerLog implements LedgerLog {
 
   private constructor(private aggregator: Aggregator, private client: Etcd3, private options: EtcdLogOptions) {
     this.base = `/smartchain/${options.zone}/`;
-    this.name = hex(aggregator.aggregatorPublicKey).slice(0, 16);
+    this.name = options.name ?? hex(aggregator.aggregatorPublicKey).slice(0, 16);
     // The federation's own table, created here rather than among the store's migrations: only a
     // federated aggregator has it, and the embedded store's schema stays as it is.
     aggregator.db.exec('CREATE TABLE IF NOT EXISTS federation_applied (zone TEXT PRIMARY KEY, cluster_id TEXT NOT NULL, revision INTEGER NOT NULL)');
@@ -99,8 +105,15 @@ export class EtcdLedgerLog implements LedgerLog {
     return log;
   }
 
-  private deadline() {
-    return { deadline: Date.now() + COMMIT_DEADLINE_MS };
+  private deadline(untilMs = Number.MAX_SAFE_INTEGER) {
+    return { deadline: Math.min(Date.now() + COMMIT_DEADLINE_MS, untilMs) };
+  }
+
+  /** The time left before `untilMs`; none left is an unknown outcome. */
+  private left(untilMs: number): number {
+    const left = untilMs - Date.now();
+    if (left <= 0) throw new ClusterUnavailable(`no answer from the cluster within ${ANSWER_WITHIN_MS} ms: outcome unknown, send the record again`);
+    return left;
   }
 
   private async start(): Promise<void> {
@@ -247,10 +260,11 @@ export class EtcdLedgerLog implements LedgerLog {
         planned++;
       });
     }
-    const grouped = planned > 1 ? this.commitGroup(plans.filter((plan): plan is Plan => plan !== null)) : Promise.resolve(false);
+    const untilMs = Date.now() + ANSWER_WITHIN_MS;
+    const grouped = planned > 1 ? this.commitGroup(plans.filter((plan): plan is Plan => plan !== null), untilMs) : Promise.resolve(false);
     return Promise.all(prepared.map((entry, index) => {
       const plan = plans[index];
-      const alone = () => this.commitOne(entry, [...this.inflight]);
+      const alone = () => this.commitOne(entry, [...this.inflight], untilMs);
       const promise = planned > 1 && plan !== null
         ? grouped.then((done) => (done ? { ok: true as const, id: plan.id, duplicate: false, committed: this.takeCommitted(plan.id) } : alone()))
         // A record left out of the group may name one in it as its parent: it waits for the group first.
@@ -262,10 +276,10 @@ export class EtcdLedgerLog implements LedgerLog {
   }
 
   /** Whether the group's one transaction committed; once it resolves true, every record of it is applied here. */
-  private async commitGroup(plans: Plan[]): Promise<boolean> {
-    const response = await this.cluster(() => this.transaction(plans).commit());
+  private async commitGroup(plans: Plan[], untilMs: number): Promise<boolean> {
+    const response = await this.cluster(() => this.transaction(plans, untilMs).commit());
     if (!response.succeeded) return false;
-    await this.waitApplied(Number(response.header.revision));
+    await this.waitApplied(Number(response.header.revision), this.left(untilMs));
     return true;
   }
 
@@ -293,14 +307,14 @@ export class EtcdLedgerLog implements LedgerLog {
     return plan;
   }
 
-  private transaction(plans: Plan[]) {
+  private transaction(plans: Plan[], untilMs: number) {
     const compares = plans.flatMap((plan) => plan.compares);
     let txn = this.client.if(...compares[0]);
     for (const compare of compares.slice(1)) txn = txn.and(...compare);
     return txn
       .then(...plans.flatMap((plan) => plan.puts.map(([key, value]) => this.client.put(key).value(value))))
       .else(...plans.flatMap((plan) => plan.gets.map((key) => this.client.get(key))))
-      .options(this.deadline());
+      .options(this.deadline(untilMs));
   }
 
   private takeCommitted(id: string): string[] {
@@ -309,7 +323,7 @@ export class EtcdLedgerLog implements LedgerLog {
     return committed;
   }
 
-  private async commitOne(prepared: PreparedRecord, earlier: Promise<unknown>[]): Promise<SubmitResult> {
+  private async commitOne(prepared: PreparedRecord, earlier: Promise<unknown>[], untilMs: number): Promise<SubmitResult> {
     if (this.failure !== null) throw new ClusterUnavailable(`this aggregator stopped applying the log: ${this.failure.message}`);
     for (let attempt = 1; ; attempt++) {
       const revision = this.applied;
@@ -317,20 +331,20 @@ export class EtcdLedgerLog implements LedgerLog {
       if (!checked.ok) {
         // A parent or the issuer's membership may be committed through another aggregator and not applied
         // here yet: wait for it and validate again.
-        if ((checked.code === 'PARENT_UNKNOWN' || checked.code === 'ISSUER_UNKNOWN') && attempt < ATTEMPTS_MAX && (await this.awaitMissing(prepared, earlier))) continue;
+        if ((checked.code === 'PARENT_UNKNOWN' || checked.code === 'ISSUER_UNKNOWN') && attempt < ATTEMPTS_MAX && (await this.awaitMissing(prepared, earlier, untilMs))) continue;
         return checked;
       }
       if (checked.duplicate) return { ok: true, id: checked.id, duplicate: true, committed: [] };
       const plan = this.plan(checked, prepared.bytes, revision);
-      const response = await this.cluster(() => this.transaction([plan]).commit());
+      const response = await this.cluster(() => this.transaction([plan], untilMs).commit());
       if (response.succeeded) {
-        await this.waitApplied(Number(response.header.revision));
+        await this.waitApplied(Number(response.header.revision), this.left(untilMs));
         return { ok: true, id: checked.id, duplicate: false, committed: this.takeCommitted(checked.id) };
       }
       const found = response.responses.map((entry) => entry.response_range.kvs[0]);
       if (found[0] !== undefined) {
         // Committed before, through this aggregator or another (a re-sent record, or a retried transaction).
-        await this.waitApplied(Number(found[0].mod_revision));
+        await this.waitApplied(Number(found[0].mod_revision), this.left(untilMs));
         return { ok: true, id: checked.id, duplicate: true, committed: [] };
       }
       for (let index = 0; index < plan.claims.length; index++) {
@@ -341,12 +355,12 @@ export class EtcdLedgerLog implements LedgerLog {
       const spend = found[1 + plan.claims.length];
       if (spend === undefined) throw new Error(`transaction for ${checked.id} failed with every compared key free`);
       if (attempt >= ATTEMPTS_MAX) throw new ClusterUnavailable(`spends of issuer ${checked.signed.record.issuer} kept changing during ${ATTEMPTS_MAX} validations: send the record again`);
-      await this.waitApplied(Number(spend.mod_revision));
+      await this.waitApplied(Number(spend.mod_revision), this.left(untilMs));
     }
   }
 
   /** Waits for the missing parents or membership of a record if the log holds them; false when it does not. */
-  private async awaitMissing(prepared: PreparedRecord, earlier: Promise<unknown>[]): Promise<boolean> {
+  private async awaitMissing(prepared: PreparedRecord, earlier: Promise<unknown>[], untilMs: number): Promise<boolean> {
     if (!prepared.decoded.ok) return false;
     const record = prepared.decoded.value.record;
     const keys: string[] = [];
@@ -357,19 +371,24 @@ export class EtcdLedgerLog implements LedgerLog {
     if (record.kind !== 1 && this.aggregator.member(record.issuer) === undefined) keys.push(`${this.base}claim/member/${record.issuer}`);
     let newest = 0;
     for (const key of keys) {
-      const kv = await this.cluster(() => this.client.get(key).options(this.deadline()).exec());
+      const kv = await this.cluster(() => this.client.get(key).options(this.deadline(untilMs)).exec());
       const entry = kv.kvs[0];
       if (entry === undefined) continue;
       newest = Math.max(newest, Number(entry.mod_revision));
     }
     if (newest > 0) {
-      await this.waitApplied(newest);
+      await this.waitApplied(newest, this.left(untilMs));
       return true;
     }
     // Records this aggregator began committing earlier may be the missing ones.
     if (earlier.length === 0) return false;
     await Promise.allSettled(earlier.splice(0));
     return true;
+  }
+
+  /** The last revision applied here. */
+  get revision(): number {
+    return this.applied;
   }
 
   status(): LogStatus {
