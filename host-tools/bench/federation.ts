@@ -16,7 +16,8 @@ import { spawn } from 'node:child_process';
 const quick = process.argv.includes('--quick');
 const COUNT = quick ? 300 : 3000;
 const MEMBERS = 20;
-const IN_FLIGHT = 64;
+// Below the server's per-address connection cap (CONNECTIONS_PER_ADDRESS_MAX, 64), as loadgen's default.
+const IN_FLIGHT = 32;
 
 /** The embedded aggregator as a process, without --cluster. */
 async function embedded(dir: string): Promise<{ url: string; stop: () => Promise<void> }> {

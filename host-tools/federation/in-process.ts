@@ -1,6 +1,7 @@
 // Several federated aggregators in one process, for the city simulation: a local etcd cluster on
 // loopback, one Aggregator with its own SQLite file and etcd log each, members admitted through the
 // log, and a wait until every aggregator has applied the same revision. Bounded: CONVERGE_MS.
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Aggregator, SubmitResult } from '../aggregator/aggregator';
 import { LocalCluster } from './cluster';
@@ -16,6 +17,8 @@ export class InProcessFederation {
 
   /** Starts the cluster in `dir` and `count` aggregators made by `make`, each federated in zone city. */
   static async start(count: number, dir: string, make: (index: number) => Aggregator): Promise<InProcessFederation> {
+    // A cluster left by an earlier run would hold that run's ledger.
+    rmSync(join(dir, 'etcd'), { recursive: true, force: true });
     const cluster = await LocalCluster.start(join(dir, 'etcd'), ETCD_MEMBERS);
     const aggregators: Aggregator[] = [];
     const logs: EtcdLedgerLog[] = [];
@@ -76,5 +79,6 @@ export class InProcessFederation {
     for (const log of this.logs) await log.close();
     for (const aggregator of this.aggregators) aggregator.close();
     await this.cluster.stop();
+    rmSync(this.cluster.dir, { recursive: true, force: true });
   }
 }

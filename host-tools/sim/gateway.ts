@@ -14,6 +14,7 @@ import { RECORD_BYTES_MAX, decodeRecord, encodeRecord } from '../../firmware/rec
  */
 export type GatewayFederation = { serves: (member: number) => boolean; submit: (bytes: Uint8Array) => Promise<SubmitResult> };
 
+
 /** Where the gateway sends a frame: one member, or everyone in range. */
 export type GatewaySend = (member: number | 'all', frame: Uint8Array) => void;
 
@@ -62,9 +63,13 @@ export class Gateway {
   /** A frame heard from an EV; returns whether it is one the gateway consumed (not to be relayed). */
   receive(bytes: Uint8Array): boolean {
     const decoded = decodeFrame(bytes);
+    // Every gateway of a federation hears every frame: the one serving member 0 counts what nobody issued.
+    const countsStray = this.federation === null || this.federation.serves(0);
     if (!decoded.ok) {
-      this.framesRejected++;
-      this.count(decoded.code, 0);
+      if (countsStray) {
+        this.framesRejected++;
+        this.count(decoded.code, 0);
+      }
       return true;
     }
     const frame = decoded.value;
@@ -72,7 +77,7 @@ export class Gateway {
 
       const record = decodeRecord(frame.record as Uint8Array, RECORD_BYTES_MAX);
       if (!record.ok) {
-        this.count(record.code, 0);
+        if (countsStray) this.count(record.code, 0);
         return true;
       }
       const { issuer, seq } = record.value.record;
