@@ -58,6 +58,21 @@ export function call(agent: Agent, url: string, method: string, path: string, bo
 }
 
 
+/** Times a record is sent again after its connection broke (an unknown outcome: the aggregator keeps each record once). */
+const RESENDS_MAX = 3;
+
+/** Sends records, sending the same bytes again when the connection breaks before an answer. */
+async function sendRecords(agent: Agent, url: string, bytes: Uint8Array, type: string): Promise<{ status: number; json: Record<string, unknown> }> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call(agent, url, 'POST', '/v1/records', bytes, { 'content-type': type });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (attempt >= RESENDS_MAX || (code !== 'ECONNRESET' && code !== 'EPIPE')) throw error;
+    }
+  }
+}
+
 export async function runLoad(options: LoadOptions): Promise<{ sent: number; accepted: number; rejected: number; records_per_s: number; codes: Record<string, number> }> {
   const agent = new Agent({ keepAlive: true, maxSockets: options.inFlight ?? 32 });
   const random = seededRandom(options.seed);
@@ -153,7 +168,7 @@ export async function runLoad(options: LoadOptions): Promise<{ sent: number; acc
       const list: Uint8Array[] = [];
       for (let index = first; index < first + size; index++) list.push(makeRecord(index));
       sent += size;
-      const answer = await call(agent, urls[(first / batch) % urls.length], 'POST', '/v1/records', Buffer.concat(list), { 'content-type': 'application/cbor-seq' });
+      const answer = await sendRecords(agent, urls[(first / batch) % urls.length], Buffer.concat(list), 'application/cbor-seq');
       if (answer.status !== 200) {
         for (let index = 0; index < size; index++) refuse(String(answer.json.code ?? answer.status));
         continue;
@@ -173,7 +188,7 @@ export async function runLoad(options: LoadOptions): Promise<{ sent: number; acc
       }
       const bytes = makeRecord(index);
       sent++;
-      const answer = await call(agent, urls[index % urls.length], 'POST', '/v1/records', bytes, { 'content-type': 'application/cbor' });
+      const answer = await sendRecords(agent, urls[index % urls.length], bytes, 'application/cbor');
       if (answer.status === 201 || answer.status === 200) accept(answer.json.id as string, index);
       else refuse(String(answer.json.code ?? answer.status));
     }
