@@ -264,7 +264,9 @@ export class EtcdLedgerLog implements LedgerLog {
     const grouped = planned > 1 ? this.commitGroup(plans.filter((plan): plan is Plan => plan !== null), untilMs) : Promise.resolve(false);
     return Promise.all(prepared.map((entry, index) => {
       const plan = plans[index];
-      const alone = () => this.commitOne(entry, [...this.inflight], untilMs);
+      // Only commits begun before this record's: waiting on its own or a later one could never end.
+      const earlier = [...this.inflight];
+      const alone = () => this.commitOne(entry, earlier, untilMs);
       const promise = planned > 1 && plan !== null
         ? grouped.then((done) => (done ? { ok: true as const, id: plan.id, duplicate: false, committed: this.takeCommitted(plan.id) } : alone()))
         // A record left out of the group may name one in it as its parent: it waits for the group first.
@@ -382,7 +384,10 @@ export class EtcdLedgerLog implements LedgerLog {
     }
     // Records this aggregator began committing earlier may be the missing ones.
     if (earlier.length === 0) return false;
-    await Promise.allSettled(earlier.splice(0));
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise((resolve) => (timer = setTimeout(resolve, this.left(untilMs))));
+    await Promise.race([Promise.allSettled(earlier.splice(0)), late]);
+    clearTimeout(timer);
     return true;
   }
 

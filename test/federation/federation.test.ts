@@ -3,14 +3,15 @@
 // ones) leave every aggregator with the same records, balances and digest; kill -9 of an aggregator and
 // of an etcd member under load loses no acknowledged record. Each test is bounded in time and removes
 // its processes and folders whatever happens. Skipped, with one line, when etcd is not installed.
-import { mkdtempSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { GENESIS_ID } from '../../firmware/ledger/caps';
 import { KIND_BOUGHT, KIND_OFFER, KIND_SOLD } from '../../firmware/records';
-import { LocalCluster, etcdAvailable } from '../../host-tools/federation/cluster';
+import { LocalCluster, etcdAvailable, parseClusterUrl } from '../../host-tools/federation/cluster';
 import { runLoad } from '../../host-tools/loadgen/loadgen';
 import {
   AggregatorProcess, Member, adminTokenOf, aggregatorDirs, converged, post, register, removeDir, request, signedRecord, stats,
@@ -45,9 +46,60 @@ async function withFederation(name: string, body: (cluster: LocalCluster, aggreg
 const idBytes = (id: string) => new Uint8Array(Buffer.from(id, 'hex'));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+test('--cluster and --zone are checked before anything starts; cluster URLs parse or are refused', () => {
+  const run = (...args: string[]) => spawnSync(process.execPath, ['host-tools/cli/bin.js', ...args], { encoding: 'utf8' });
+  const bad = run('aggregator', '--db', join(tmpdir(), 'never-created', 'a.sqlite'), '--cluster', 'http://127.0.0.1:2379');
+  assert.is(bad.status, 2);
+  assert.match(bad.stderr, /--cluster must be etcd:\/\/HOST:PORT/);
+  const zone = run('aggregator', '--db', join(tmpdir(), 'never-created', 'a.sqlite'), '--cluster', 'etcd://127.0.0.1:2379', '--zone', 'Bad Zone');
+  assert.is(zone.status, 2);
+  assert.match(zone.stderr, /--zone must match/);
+  assert.is(run('aggregator', '--zone', 'city').status, 2, '--zone needs --cluster');
+  assert.is(existsSync(join(tmpdir(), 'never-created')), false, 'nothing was created');
+  assert.equal(parseClusterUrl('etcd://127.0.0.1:2379,localhost:2380'), ['http://127.0.0.1:2379', 'http://localhost:2380']);
+  for (const text of ['etcd://', 'etcd://host', 'etcd://h:99999', 'etcd://a:1,,b:2', 'https://a:1', 'etcd://a:1/x']) assert.is(parseClusterUrl(text), null, text);
+  assert.is(run('cluster', 'sideways', '--dir', 'x').status, 2);
+});
+
 if (!etcdAvailable()) {
   console.log('federation tests skipped: the etcd binary is not installed (make setup installs Debian etcd-server)');
 } else {
+  test('cluster up prints its URL and serves; cluster down stops it and removes cluster.json', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smartchain-cluster-'));
+    const up = spawn(process.execPath, ['host-tools/cli/bin.js', 'cluster', 'up', '--members', '3', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let output = '';
+        const timer = setTimeout(() => reject(new Error(`no cluster URL within 30 s: ${output}`)), 30000);
+        up.stdout?.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          const match = /cluster (etcd:\/\/\S+)/.exec(output);
+          if (match) {
+            clearTimeout(timer);
+            resolve(match[1]);
+          }
+        });
+      });
+      const hosts = parseClusterUrl(url) as string[];
+      assert.is(hosts.length, 3);
+      for (const host of hosts) assert.is(((await (await fetch(`${host}/health`)).json()) as { health: string }).health, 'true');
+      const exited = new Promise((resolve) => up.once('exit', resolve));
+      const down = spawnSync(process.execPath, ['host-tools/cli/bin.js', 'cluster', 'down', '--dir', dir], { encoding: 'utf8' });
+      assert.is(down.status, 0, down.stderr);
+      assert.is(await exited, 0);
+      assert.is(existsSync(join(dir, 'cluster.json')), false);
+      for (const host of hosts) assert.ok(await fetch(`${host}/health`).then(() => false, () => true), `${host} stopped`);
+    } finally {
+      // SIGTERM lets 'cluster up' stop its members; a SIGKILL would leave them running.
+      if (up.exitCode === null && up.signalCode === null) {
+        const exited = new Promise((resolve) => up.once('exit', resolve));
+        up.kill('SIGTERM');
+        await Promise.race([exited, sleep(10000)]);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('parallel sends to three aggregators: same records, balances and digest; one of each conflicting pair; Ecash conserved', async () => {
     await withFederation('consistency', async (_cluster, aggregators, token) => {
       const urls = aggregators.map((aggregator) => aggregator.url);
