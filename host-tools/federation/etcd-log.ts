@@ -445,6 +445,8 @@ export class EtcdLedgerLog implements LedgerLog {
     });
     campaign.on('error', () => {
       this.leader = false;
+      // A failed campaign's lease may still be kept alive by the client: give it up.
+      void campaign.resign().catch(() => undefined);
       if (!this.closed) this.timers.push(setTimeout(() => this.campaignForAuction(), 1000));
     });
   }

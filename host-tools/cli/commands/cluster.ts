@@ -8,12 +8,17 @@ import { LocalCluster, MEMBERS_MAX, etcdAvailable } from '../../federation/clust
 
 const DOWN_WAIT_MS = 10000;
 
+/** Whether a process runs (a zombie, exited but not yet reaped by its parent, does not). */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
   }
 }
 
