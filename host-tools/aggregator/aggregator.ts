@@ -294,14 +294,9 @@ export class Aggregator {
    */
   private validate(prepared: PreparedRecord, signed: SignedRecord, id: Buffer): { code: ValidationCode; message: string } | null {
     const record = signed.record;
-    // Nothing is written while one record is validated, so each member row is read once.
-    const rows = new Map<number, ReturnType<Aggregator['member']>>();
-    const member = (memberId: number) => {
-      if (!rows.has(memberId)) rows.set(memberId, this.member(memberId));
-      return rows.get(memberId);
-    };
-    const issuer = record.kind === KIND_MEMBERSHIP ? undefined : member(record.issuer);
-    const kindCode = checkIssuerKind(record, issuer !== undefined);
+    // Membership is known from the immutable key cache; the balance row is read only for a spend.
+    const issuerKey = record.kind === KIND_MEMBERSHIP ? undefined : this.memberKey(record.issuer);
+    const kindCode = checkIssuerKind(record, issuerKey !== undefined);
     if (kindCode !== null) return { code: kindCode, message: `issuer ${record.issuer}` };
     const timeCode = checkTimestamp(record.timeMs, this.now(), this.timeRules);
     if (timeCode !== null) return { code: timeCode, message: `time ${record.timeMs}` };
@@ -314,10 +309,11 @@ export class Aggregator {
       if (slotCode !== null) return { code: slotCode, message: `issuer ${record.issuer} already has a record in slot ${slotOf(record.timeMs, this.slotMs)}` };
     }
     for (const parent of record.parents) {
-      if (sameBytes(parent, GENESIS_ID)) continue;
+      // A parent in the recent DAG is stored (the DAG holds committed records only): no lookup needed.
+      if (sameBytes(parent, GENESIS_ID) || this.dag.has(hex(parent))) continue;
       if (!this.statements.recordExists.get(Buffer.from(parent))) return { code: 'PARENT_UNKNOWN', message: `parent ${hex(parent)} is not stored` };
     }
-    const potCode = checkPotGranters(record, { tokensRequired: this.tokensRequired, slotMs: this.slotMs }, (granter) => member(granter) !== undefined);
+    const potCode = checkPotGranters(record, { tokensRequired: this.tokensRequired, slotMs: this.slotMs }, (granter) => this.memberKey(granter) !== undefined);
     if (potCode !== null) return { code: potCode, message: 'proof of time' };
     if (record.kind !== KIND_MEMBERSHIP) {
       const tokens = [];
@@ -334,12 +330,13 @@ export class Aggregator {
       }
     }
     const spend = spendOf(record);
-    if (spend > 0 && issuer !== undefined) {
+    const issuer = spend > 0 && issuerKey !== undefined ? this.member(record.issuer) : undefined;
+    if (issuer !== undefined) {
       // Unpaid bought records hold their Ecash until paid or expired (members.reserved).
       const spendCode = checkSpend(issuer.balance, issuer.reserved, spend);
       if (spendCode !== null) return { code: spendCode, message: `spends ${spend} of ${issuer.balance} with ${issuer.reserved} reserved` };
     }
-    const publicKey = record.kind === KIND_MEMBERSHIP ? this.consortiumPublicKey : (issuer as { public_key: Buffer }).public_key;
+    const publicKey = record.kind === KIND_MEMBERSHIP ? this.consortiumPublicKey : (issuerKey as Uint8Array);
     if (!this.verifySignature(prepared, publicKey, signed.signature, () => bytesToSign(signed.payload))) return { code: 'SIGNATURE_INVALID', message: 'signature does not verify' };
     return null;
   }

@@ -325,6 +325,9 @@ export function startServer(aggregator: Aggregator, options: ServerOptions): Pro
     headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: HEADERS_TIMEOUT_MS + REQUEST_TIMEOUT_MS, keepAliveTimeout: IDLE_TIMEOUT_MS,
     connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
   }, (request, response) => {
+    // The whole request must be in and answered within the request time; then the next one's header is due.
+    arm(request.socket, REQUEST_TIMEOUT_MS);
+    response.once('finish', () => arm(request.socket, HEADERS_TIMEOUT_MS));
     if (!allow(request.socket.remoteAddress ?? '?')) {
       send(response, 429, { code: 'RATE_LIMITED', message: `more than ${rate} requests per second` });
       return;
@@ -339,6 +342,14 @@ export function startServer(aggregator: Aggregator, options: ServerOptions): Pro
     });
   });
   server.maxConnections = CONNECTIONS_MAX;
+  // node:http's own header and request times are checked on a timer that a client dripping bytes can
+  // outlast (seen here: sockets held past them); each connection also gets its own deadline, re-armed
+  // at each stage (header due, request due, next header due), which closes it however it drips.
+  const deadlines = new WeakMap<Socket, NodeJS.Timeout>();
+  function arm(socket: Socket, ms: number): void {
+    clearTimeout(deadlines.get(socket));
+    deadlines.set(socket, setTimeout(() => socket.destroy(), ms).unref());
+  }
   // An idle socket (no bytes either way) is closed: a slow client cannot park a connection.
   server.timeout = IDLE_TIMEOUT_MS;
   const perAddress = new Map<string, number>();
@@ -350,7 +361,9 @@ export function startServer(aggregator: Aggregator, options: ServerOptions): Pro
       return;
     }
     perAddress.set(address, open + 1);
+    arm(socket, HEADERS_TIMEOUT_MS);
     socket.once('close', () => {
+      clearTimeout(deadlines.get(socket));
       const left = (perAddress.get(address) ?? 1) - 1;
       if (left <= 0) perAddress.delete(address);
       else perAddress.set(address, left);
