@@ -438,6 +438,8 @@ export class Aggregator {
     const boughtKey = bought.id.toString('hex');
     if (this.pending.has(boughtKey) || !this.dag.has(soldKey) || !this.dag.has(boughtKey)) return;
     if (!tradeMatches(asRecord(sold), new Uint8Array(sold.id), asRecord(bought))) return;
+    // An unanswered sold record expires as a reservation does: after that no bought record completes it.
+    if (sold.time_ms + RESERVATION_TTL_MS < this.now()) return;
     if (this.statements.trade.get(sold.id) || !this.statements.reservation.get(bought.id)) return;
     while (this.pending.size >= RECENT_RECORDS_MAX) this.dropPending(this.pending.keys().next().value as string);
     this.pending.set(boughtKey, { soldKey, boughtKey, sold, bought });
