@@ -140,6 +140,7 @@ type Waiting = {
 function groupCommitter(aggregator: Aggregator, pool: VerifyPool | null) {
   const incoming: Waiting[] = [];
   const ordered: Waiting[] = [];
+  const counters = { groups: 0, records: 0 };
   let verifying = false;
   let scheduled = false;
   const step = () => {
@@ -172,6 +173,8 @@ function groupCommitter(aggregator: Aggregator, pool: VerifyPool | null) {
     while (ready < ordered.length && ready < GROUP_COMMIT_MAX && ordered[ready].verified) ready++;
     if (ready > 0) {
       const group = ordered.splice(0, ready);
+      counters.groups++;
+      counters.records += group.length;
       try {
         const results = aggregator.commit(group.map((entry) => entry.prepared as PreparedRecord));
         group.forEach((entry, index) => entry.resolve(results[index]));
@@ -192,7 +195,7 @@ function groupCommitter(aggregator: Aggregator, pool: VerifyPool | null) {
       incoming.push({ bytes, resolve, reject, prepared: null, verified: false });
       schedule();
     });
-  return { submitOne, submitAll: (list: Uint8Array[]) => Promise.all(list.map(submitOne)) };
+  return { submitOne, submitAll: (list: Uint8Array[]) => Promise.all(list.map(submitOne)), counters };
 }
 
 function isType(request: IncomingMessage, type: string): boolean {
@@ -200,7 +203,7 @@ function isType(request: IncomingMessage, type: string): boolean {
 }
 
 export function startServer(aggregator: Aggregator, options: ServerOptions): Promise<Server> {
-  const { submitOne: submit, submitAll } = groupCommitter(aggregator, options.verifyPool ?? null);
+  const { submitOne: submit, submitAll, counters } = groupCommitter(aggregator, options.verifyPool ?? null);
   const rate = options.requestsPerSecond ?? REQUESTS_PER_S_MAX;
   const buckets = new Map<string, { tokens: number; atMs: number }>();
   const allow = (client: string): boolean => {
@@ -242,7 +245,7 @@ export function startServer(aggregator: Aggregator, options: ServerOptions): Pro
     }
     const path = parts.slice(1);
     if (method === 'GET' && path[0] === 'health' && path.length === 1) return send(response, 200, { ok: true });
-    if (method === 'GET' && path[0] === 'stats' && path.length === 1) return send(response, 200, { ...aggregator.stats(), dag_recent: aggregator.dag.size });
+    if (method === 'GET' && path[0] === 'stats' && path.length === 1) return send(response, 200, { ...aggregator.stats(), dag_recent: aggregator.dag.size, commit_groups: counters.groups, records_committed_in_groups: counters.records });
     if (method === 'POST' && path[0] === 'records' && path.length === 1 && isType(request, 'application/cbor-seq')) {
       // A batch: each record validated and stored in order, exactly as if posted one by one, in one request.
       const body = await readBody(request, BATCH_BYTES_MAX);

@@ -29,12 +29,13 @@ import { FillMember, StoreFiller } from './prefill';
 const SLOT_MS = 60000;
 const quick = process.argv.includes('--quick');
 const countArgument = process.argv.indexOf('--count');
-const ingestCount = countArgument > 0 ? Number(process.argv[countArgument + 1]) : quick ? 4000 : 40000;
+const ingestCount = countArgument > 0 ? Number(process.argv[countArgument + 1]) : quick ? 2048 : 40000;
 if (!Number.isInteger(ingestCount) || ingestCount < 1024) throw new Error('--count must be an integer of at least 1024');
 /** Members of the growth stores: two open orders each make the 100,000 open orders. */
-const MEMBERS = quick ? 2000 : 50000;
-const STORED_POINTS = quick ? [0, 10000, 40000] : [0, 100000, 1000000];
-const FLOOD_SOLD = quick ? 1000 : 10000;
+const MEMBERS = quick ? 1000 : 50000;
+const STORED_POINTS = quick ? [0, 5000, 20000] : [0, 100000, 1000000];
+const FLOOD_SOLD = quick ? 500 : 10000;
+const CEILING_SECONDS = quick ? 0.5 : 2;
 const BATCH = 128;
 const IN_FLIGHT = 8;
 
@@ -61,7 +62,7 @@ function ceilings(directory: string): { verify_per_s: number; sqlite_inserts_per
   const signature = sign(null, message, key);
   const verifyPerS = ratePerS(() => {
     if (!verify(null, message, publicKey, signature)) throw new Error('the ceiling\'s signature does not verify');
-  }, 2);
+  }, CEILING_SECONDS);
   const db = new Database(join(directory, 'ceiling.sqlite'));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
@@ -72,8 +73,8 @@ function ceilings(directory: string): { verify_per_s: number; sqlite_inserts_per
   const hundred = db.transaction(() => {
     for (let index = 0; index < 100; index++) insert.run(randomBytes(16), raw);
   });
-  const onePerS = ratePerS(one, 2);
-  const hundredPerS = ratePerS(hundred, 2) * 100;
+  const onePerS = ratePerS(one, CEILING_SECONDS);
+  const hundredPerS = ratePerS(hundred, CEILING_SECONDS) * 100;
   db.close();
   return { verify_per_s: verifyPerS, sqlite_inserts_per_s_1_per_txn: onePerS, sqlite_inserts_per_s_100_per_txn: hundredPerS };
 }
@@ -129,7 +130,10 @@ function startAggregator(dbPath: string): Promise<{ child: ChildProcess; url: st
   });
 }
 
-type IngestFigures = { stored_before: number; records: number; seconds: number; records_per_s: number; server_cpu_us_per_record: number; server_main_thread_cpu_us_per_record: number };
+type IngestFigures = {
+  stored_before: number; records: number; seconds: number; records_per_s: number; server_cpu_us_per_record: number; server_main_thread_cpu_us_per_record: number;
+  records_per_commit_group: number;
+};
 
 /** Sends the records in batches, IN_FLIGHT requests at a time, in waves (each wave approves the one before). */
 async function ingest(dbPath: string, records: Uint8Array[], storedBefore: number): Promise<IngestFigures> {
@@ -160,6 +164,7 @@ async function ingest(dbPath: string, records: Uint8Array[], storedBefore: numbe
   }
   const seconds = (performance.now() - began) / 1000;
   const after = serverCpu(child.pid as number);
+  const stats = (await call(agent, url, 'GET', '/v1/stats', null, {})).json as { commit_groups: number; records_committed_in_groups: number };
   agent.destroy();
   child.removeAllListeners('exit');
   const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -170,6 +175,7 @@ async function ingest(dbPath: string, records: Uint8Array[], storedBefore: numbe
     stored_before: storedBefore, records: records.length, seconds: Number(seconds.toFixed(2)), records_per_s: Math.round(records.length / seconds),
     server_cpu_us_per_record: Math.round(((after.all - before.all) * 1e6) / records.length),
     server_main_thread_cpu_us_per_record: Math.round(((after.main - before.main) * 1e6) / records.length),
+    records_per_commit_group: Number((stats.records_committed_in_groups / Math.max(1, stats.commit_groups)).toFixed(1)),
   };
 }
 
@@ -341,6 +347,7 @@ try {
     ingest_ratio_to_sqlite_100_per_txn: ratio(empty.records_per_s, machine.sqlite_inserts_per_s_100_per_txn),
     ingest_batch_records: BATCH, ingest_requests_in_flight: IN_FLIGHT, verify_workers: defaultWorkers(),
     server_cpu_us_per_record: empty.server_cpu_us_per_record, server_main_thread_cpu_us_per_record: empty.server_main_thread_cpu_us_per_record,
+    records_per_commit_group: empty.records_per_commit_group,
     growth_records_per_s: curve.points.map((point) => ({ stored: point.stored_before, label: point.label, records_per_s: point.records_per_s, open_orders: point.open_orders })),
     growth_ratio_largest_to_empty: ratio(largest.records_per_s, empty.records_per_s),
     flood_ratio_to_empty: ratio(flood.records_per_s, empty.records_per_s),

@@ -2,7 +2,7 @@
 // auction rule, settlement with Ecash conserved after every step of a long random run (seed printed),
 // and signed acknowledgements and checkpoints a light node can verify.
 import { createPrivateKey, sign, KeyObject } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -20,6 +20,18 @@ import { VerifyPool } from '../../host-tools/aggregator/verify-pool';
 import { verifyHost } from '../../host-tools/crypto/verify-host';
 import { createRng, testSeed } from '../support/rng';
 
+/** Every folder a test makes, removed when the file's tests are done. */
+const temporaries: string[] = [];
+function temporary(prefix: string): string {
+  const directory = mkdtempSync(prefix);
+  temporaries.push(directory);
+  return directory;
+}
+test.after(() => {
+  for (const directory of temporaries) rmSync(directory, { recursive: true, force: true });
+});
+
+
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 type Member = { id: number; seed: Uint8Array; key: KeyObject; seq: number; nextMs: number };
 /** The slot of these tests' aggregators: each member's records take its next free slot (one per slot). */
@@ -28,7 +40,7 @@ const SLOT_MS = 1000;
 const CONSORTIUM_SEED = new Uint8Array(32).fill(1);
 
 function fresh(now = { ms: 1795000000000 }) {
-  const directory = mkdtempSync(join(tmpdir(), 'smartchain-aggregator-'));
+  const directory = temporary(join(tmpdir(), 'smartchain-aggregator-'));
   const aggregator = new Aggregator({
     dbPath: join(directory, 'a.sqlite'), consortiumSeed: CONSORTIUM_SEED, aggregatorSeed: new Uint8Array(32).fill(2),
     now: () => now.ms, random: createRng(9).next, slotMs: SLOT_MS,
