@@ -328,9 +328,12 @@ export function startServer(aggregator: Aggregator, options: ServerOptions): Pro
     headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: HEADERS_TIMEOUT_MS + REQUEST_TIMEOUT_MS, keepAliveTimeout: IDLE_TIMEOUT_MS,
     connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
   }, (request, response) => {
-    // The whole request must be in and answered within the request time; then the next one's header is due.
+    // The whole request must be in within the request time; the aggregator's own time to answer is not
+    // the client's to pay. After the answer, node:http closes an idle connection after IDLE_TIMEOUT_MS
+    // (gracefully); the deadline behind it also closes one whose next header drips.
     arm(request.socket, REQUEST_TIMEOUT_MS);
-    response.once('finish', () => arm(request.socket, HEADERS_TIMEOUT_MS));
+    request.once('end', () => clearTimeout(deadlines.get(request.socket)));
+    response.once('finish', () => arm(request.socket, IDLE_TIMEOUT_MS + HEADERS_TIMEOUT_MS));
     if (!allow(request.socket.remoteAddress ?? '?')) {
       send(response, 429, { code: 'RATE_LIMITED', message: `more than ${rate} requests per second` });
       return;

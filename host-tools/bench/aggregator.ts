@@ -132,7 +132,7 @@ function startAggregator(dbPath: string): Promise<{ child: ChildProcess; url: st
 
 type IngestFigures = {
   stored_before: number; records: number; seconds: number; records_per_s: number; server_cpu_us_per_record: number; server_main_thread_cpu_us_per_record: number;
-  records_per_commit_group: number;
+  records_per_commit_group: number; batches_resent: number;
 };
 
 /** Sends the records in batches, IN_FLIGHT requests at a time, in waves (each wave approves the one before). */
@@ -141,6 +141,7 @@ async function ingest(dbPath: string, records: Uint8Array[], storedBefore: numbe
   const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
   const codes: Record<string, number> = {};
   let refused = 0;
+  let resent = 0;
   const before = serverCpu(child.pid as number);
   const began = performance.now();
   const wave = BATCH * IN_FLIGHT;
@@ -151,7 +152,14 @@ async function ingest(dbPath: string, records: Uint8Array[], storedBefore: numbe
       while (next < waveEnd) {
         const batch = records.slice(next, Math.min(waveEnd, next + BATCH));
         next += batch.length;
-        const answer = await call(agent, url, 'POST', '/v1/records', Buffer.concat(batch), { 'content-type': 'application/cbor-seq' });
+        const body = Buffer.concat(batch);
+        // A keep-alive socket the server closed as idle just as it was reused resets: send again (a
+        // record stored the first time is answered as a duplicate, with its id).
+        const answer = await call(agent, url, 'POST', '/v1/records', body, { 'content-type': 'application/cbor-seq' }).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ECONNRESET') throw error;
+          resent++;
+          return call(agent, url, 'POST', '/v1/records', body, { 'content-type': 'application/cbor-seq' });
+        });
         if (answer.status !== 200) throw new Error(`a batch was refused: ${answer.status} ${JSON.stringify(answer.json)}`);
         for (const result of answer.json.results as { id?: string; code?: string }[]) {
           if (result.id === undefined) {
@@ -176,6 +184,7 @@ async function ingest(dbPath: string, records: Uint8Array[], storedBefore: numbe
     server_cpu_us_per_record: Math.round(((after.all - before.all) * 1e6) / records.length),
     server_main_thread_cpu_us_per_record: Math.round(((after.main - before.main) * 1e6) / records.length),
     records_per_commit_group: Number((stats.records_committed_in_groups / Math.max(1, stats.commit_groups)).toFixed(1)),
+    batches_resent: resent,
   };
 }
 
@@ -232,6 +241,8 @@ async function growth(directory: string) {
     const figures = await ingest(dbPath, records, stored);
     const caps = capSelection(dbPath, secrets);
     points.push({ label, ...figures, open_orders: count('SELECT COUNT(*) AS n FROM orders WHERE open = 1'), cap_p50_ms: caps.p50_ms, cap_p99_ms: caps.p99_ms });
+    // Progress on stderr (the figures go to stdout at the end): the full run takes minutes.
+    process.stderr.write(`aggregator bench: ${JSON.stringify(points[points.length - 1])}\n`);
   };
   // Stored records other than memberships and the ingests' own.
   let stored = 0;
@@ -249,6 +260,7 @@ async function growth(directory: string) {
       // The new rounds end where the earlier ones began, so each member's slots never repeat.
       stored += fill.addOrders(members, perMember - roundsFilled, fillLastSlot - roundsFilled, Date.now());
       fillSeconds += (performance.now() - began) / 1000;
+      process.stderr.write(`aggregator bench: filled to ${stored} records in ${fillSeconds.toFixed(0)} s\n`);
       roundsFilled = perMember;
       db.close();
     }
