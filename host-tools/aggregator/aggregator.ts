@@ -120,6 +120,7 @@ export class Aggregator {
   private fresh: string[] = [];
   /** The shared log's clock for apply(): the latest record time applied (null until first needed). */
   private logClockMs: number | null = null;
+  private applying = false;
   private statements: Record<string, Database.Statement>;
   /** Member id to public key; a member's key never changes, so entries never go stale (at most MEMBER_ID_MAX). */
   private memberKeys = new Map<number, Uint8Array>();
@@ -316,14 +317,9 @@ export class Aggregator {
    */
   private validate(prepared: PreparedRecord, signed: SignedRecord, id: Buffer): { code: ValidationCode; message: string } | null {
     const record = signed.record;
-    // Nothing is written while one record is validated, so each member row is read once.
-    const rows = new Map<number, ReturnType<Aggregator['member']>>();
-    const member = (memberId: number) => {
-      if (!rows.has(memberId)) rows.set(memberId, this.member(memberId));
-      return rows.get(memberId);
-    };
-    const issuer = record.kind === KIND_MEMBERSHIP ? undefined : member(record.issuer);
-    const kindCode = checkIssuerKind(record, issuer !== undefined);
+    // Membership is known from the immutable key cache; the balance row is read only for a spend.
+    const issuerKey = record.kind === KIND_MEMBERSHIP ? undefined : this.memberKey(record.issuer);
+    const kindCode = checkIssuerKind(record, issuerKey !== undefined);
     if (kindCode !== null) return { code: kindCode, message: `issuer ${record.issuer}` };
     const timeCode = checkTimestamp(record.timeMs, this.now(), this.timeRules);
     if (timeCode !== null) return { code: timeCode, message: `time ${record.timeMs}` };
@@ -336,10 +332,11 @@ export class Aggregator {
       if (slotCode !== null) return { code: slotCode, message: `issuer ${record.issuer} already has a record in slot ${slotOf(record.timeMs, this.slotMs)}` };
     }
     for (const parent of record.parents) {
-      if (sameBytes(parent, GENESIS_ID)) continue;
+      // A parent in the recent DAG is stored (the DAG holds committed records only): no lookup needed.
+      if (sameBytes(parent, GENESIS_ID) || this.dag.has(hex(parent))) continue;
       if (!this.statements.recordExists.get(Buffer.from(parent))) return { code: 'PARENT_UNKNOWN', message: `parent ${hex(parent)} is not stored` };
     }
-    const potCode = checkPotGranters(record, { tokensRequired: this.tokensRequired, slotMs: this.slotMs }, (granter) => member(granter) !== undefined);
+    const potCode = checkPotGranters(record, { tokensRequired: this.tokensRequired, slotMs: this.slotMs }, (granter) => this.memberKey(granter) !== undefined);
     if (potCode !== null) return { code: potCode, message: 'proof of time' };
     if (record.kind !== KIND_MEMBERSHIP) {
       const tokens = [];
@@ -356,12 +353,13 @@ export class Aggregator {
       }
     }
     const spend = spendOf(record);
-    if (spend > 0 && issuer !== undefined) {
+    const issuer = spend > 0 && issuerKey !== undefined ? this.member(record.issuer) : undefined;
+    if (issuer !== undefined) {
       // Unpaid bought records hold their Ecash until paid or expired (members.reserved).
       const spendCode = checkSpend(issuer.balance, issuer.reserved, spend);
       if (spendCode !== null) return { code: spendCode, message: `spends ${spend} of ${issuer.balance} with ${issuer.reserved} reserved` };
     }
-    const publicKey = record.kind === KIND_MEMBERSHIP ? this.consortiumPublicKey : (issuer as { public_key: Buffer }).public_key;
+    const publicKey = record.kind === KIND_MEMBERSHIP ? this.consortiumPublicKey : (issuerKey as Uint8Array);
     if (!this.verifySignature(prepared, publicKey, signed.signature, () => bytesToSign(signed.payload))) return { code: 'SIGNATURE_INVALID', message: 'signature does not verify' };
     return null;
   }
@@ -478,15 +476,25 @@ export class Aggregator {
     if (this.statements.recordExists.get(id)) throw new Error(`the shared log holds record ${id.toString('hex')} twice`);
     if (this.logClockMs === null) this.logClockMs = (this.statements.latestTime.get() as { time_ms: number }).time_ms;
     this.logClockMs = Math.max(this.logClockMs, decoded.value.record.timeMs);
-    this.releaseExpired(this.logClockMs);
-    const added = this.insert(bytes, decoded.value, id);
-    this.dag.add(added.id, added.record.issuer, added.record.parents.map(hex));
-    if (added.record.kind === KIND_SOLD || added.record.kind === KIND_BOUGHT) this.pairUp(added.id, added.record);
-    return { id: added.id, committed: this.settle() };
+    this.applying = true;
+    try {
+      this.releaseExpired();
+      const added = this.insert(bytes, decoded.value, id);
+      this.dag.add(added.id, added.record.issuer, added.record.parents.map(hex));
+      if (added.record.kind === KIND_SOLD || added.record.kind === KIND_BOUGHT) this.pairUp(added.id, added.record);
+      return { id: added.id, committed: this.settle() };
+    } finally {
+      this.applying = false;
+    }
+  }
+
+  /** The time expiries are judged by: the shared log's clock while applying its record, else this host's. */
+  private expiryNowMs(): number {
+    return this.applying ? (this.logClockMs as number) : this.now();
   }
 
   /** Releases what expired reservations hold (at most EXPIRED_PER_GROUP_MAX per call); inside a transaction. */
-  private releaseExpired(atMs = this.now()): void {
+  private releaseExpired(atMs = this.expiryNowMs()): void {
     const rows = this.statements.expired.all(atMs, EXPIRED_PER_GROUP_MAX) as { bought_id: Buffer; issuer: number; ecash: number }[];
     for (const row of rows) {
       this.statements.deleteReservation.run(row.bought_id);
@@ -514,6 +522,8 @@ export class Aggregator {
     const boughtKey = bought.id.toString('hex');
     if (this.pending.has(boughtKey) || !this.dag.has(soldKey) || !this.dag.has(boughtKey)) return;
     if (!tradeMatches(asRecord(sold), new Uint8Array(sold.id), asRecord(bought))) return;
+    // An unanswered sold record expires as a reservation does: after that no bought record completes it.
+    if (sold.time_ms + RESERVATION_TTL_MS < this.expiryNowMs()) return;
     if (this.statements.trade.get(sold.id) || !this.statements.reservation.get(bought.id)) return;
     while (this.pending.size >= RECENT_RECORDS_MAX) this.dropPending(this.pending.keys().next().value as string);
     this.pending.set(boughtKey, { soldKey, boughtKey, sold, bought });

@@ -145,6 +145,7 @@ type Waiting = {
 function groupCommitter(aggregator: Aggregator, pool: VerifyPool | null, log: LedgerLog) {
   const incoming: Waiting[] = [];
   const ordered: Waiting[] = [];
+  const counters = { groups: 0, records: 0 };
   let verifying = false;
   let scheduled = false;
   const step = () => {
@@ -177,6 +178,8 @@ function groupCommitter(aggregator: Aggregator, pool: VerifyPool | null, log: Le
     while (ready < ordered.length && ready < GROUP_COMMIT_MAX && ordered[ready].verified) ready++;
     if (ready > 0) {
       const group = ordered.splice(0, ready);
+      counters.groups++;
+      counters.records += group.length;
       // The federation hook (host-tools/federation/ledger-log.ts): the local log commits at once, as
       // before; a cluster's log resolves once the group is committed there and applied here.
       log.commit(group.map((entry) => entry.prepared as PreparedRecord)).then(
@@ -199,7 +202,7 @@ function groupCommitter(aggregator: Aggregator, pool: VerifyPool | null, log: Le
       incoming.push({ bytes, resolve, reject, prepared: null, verified: false });
       schedule();
     });
-  return { submitOne, submitAll: (list: Uint8Array[]) => Promise.all(list.map(submitOne)) };
+  return { submitOne, submitAll: (list: Uint8Array[]) => Promise.all(list.map(submitOne)), counters };
 }
 
 /** Membership attempts: in a federation another aggregator may take the next member id first. */
@@ -222,7 +225,7 @@ function isType(request: IncomingMessage, type: string): boolean {
 
 export function startServer(aggregator: Aggregator, options: ServerOptions): Promise<Server> {
   const log = options.ledgerLog ?? new LocalLedgerLog(aggregator);
-  const { submitOne: submit, submitAll } = groupCommitter(aggregator, options.verifyPool ?? null, log);
+  const { submitOne: submit, submitAll, counters } = groupCommitter(aggregator, options.verifyPool ?? null, log);
   const rate = options.requestsPerSecond ?? REQUESTS_PER_S_MAX;
   const buckets = new Map<string, { tokens: number; atMs: number }>();
   const allow = (client: string): boolean => {
@@ -264,7 +267,7 @@ export function startServer(aggregator: Aggregator, options: ServerOptions): Pro
     }
     const path = parts.slice(1);
     if (method === 'GET' && path[0] === 'health' && path.length === 1) return send(response, 200, { ok: true });
-    if (method === 'GET' && path[0] === 'stats' && path.length === 1) return send(response, 200, { ...aggregator.stats(), dag_recent: aggregator.dag.size, federation: log.status() });
+    if (method === 'GET' && path[0] === 'stats' && path.length === 1) return send(response, 200, { ...aggregator.stats(), dag_recent: aggregator.dag.size, commit_groups: counters.groups, records_committed_in_groups: counters.records, federation: log.status() });
     if (method === 'POST' && path[0] === 'records' && path.length === 1 && isType(request, 'application/cbor-seq')) {
       // A batch: each record validated and stored in order, exactly as if posted one by one, in one request.
       const body = await readBody(request, BATCH_BYTES_MAX);
@@ -348,6 +351,12 @@ export function startServer(aggregator: Aggregator, options: ServerOptions): Pro
     headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: HEADERS_TIMEOUT_MS + REQUEST_TIMEOUT_MS, keepAliveTimeout: IDLE_TIMEOUT_MS,
     connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
   }, (request, response) => {
+    // The whole request must be in within the request time; the aggregator's own time to answer is not
+    // the client's to pay. After the answer, node:http closes an idle connection after IDLE_TIMEOUT_MS
+    // (gracefully); the deadline behind it also closes one whose next header drips.
+    arm(request.socket, REQUEST_TIMEOUT_MS);
+    request.once('end', () => clearTimeout(deadlines.get(request.socket)));
+    response.once('finish', () => arm(request.socket, IDLE_TIMEOUT_MS + HEADERS_TIMEOUT_MS));
     if (!allow(request.socket.remoteAddress ?? '?')) {
       send(response, 429, { code: 'RATE_LIMITED', message: `more than ${rate} requests per second` });
       return;
@@ -363,6 +372,14 @@ export function startServer(aggregator: Aggregator, options: ServerOptions): Pro
     });
   });
   server.maxConnections = CONNECTIONS_MAX;
+  // node:http's own header and request times are checked on a timer that a client dripping bytes can
+  // outlast (seen here: sockets held past them); each connection also gets its own deadline, re-armed
+  // at each stage (header due, request due, next header due), which closes it however it drips.
+  const deadlines = new WeakMap<Socket, NodeJS.Timeout>();
+  function arm(socket: Socket, ms: number): void {
+    clearTimeout(deadlines.get(socket));
+    deadlines.set(socket, setTimeout(() => socket.destroy(), ms).unref());
+  }
   // An idle socket (no bytes either way) is closed: a slow client cannot park a connection.
   server.timeout = IDLE_TIMEOUT_MS;
   const perAddress = new Map<string, number>();
@@ -374,7 +391,9 @@ export function startServer(aggregator: Aggregator, options: ServerOptions): Pro
       return;
     }
     perAddress.set(address, open + 1);
+    arm(socket, HEADERS_TIMEOUT_MS);
     socket.once('close', () => {
+      clearTimeout(deadlines.get(socket));
       const left = (perAddress.get(address) ?? 1) - 1;
       if (left <= 0) perAddress.delete(address);
       else perAddress.set(address, left);

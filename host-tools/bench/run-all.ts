@@ -1,8 +1,9 @@
 // `make bench`: runs every benchmark as its own process (so one cannot warm or starve another), each
 // printing one JSON object as its last line, then writes bench/results.json and docs/benchmarks.md with
-// tables, SVG plots and the command that reproduces each figure. --quick runs the tiny versions CI uses.
+// tables, SVG plots and the command that reproduces each figure. --quick runs the tiny versions CI uses;
+// --only KEY runs one bench and keeps the others' last figures.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { lineChart } from './svg-plot';
@@ -182,8 +183,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const quick = process.argv.includes('--quick');
   const outAt = process.argv.indexOf('--out');
   const outDir = outAt > 0 ? process.argv[outAt + 1] : '.';
-  const results: Record<string, unknown> = {};
-  for (const entry of BENCHES) {
+  // --only KEY re-runs one bench and keeps the others' figures from the last bench/results.json.
+  const onlyAt = process.argv.indexOf('--only');
+  const only = onlyAt > 0 ? process.argv[onlyAt + 1] : null;
+  if (only !== null && !BENCHES.some((entry) => entry.key === only)) throw new Error(`--only must be one of ${BENCHES.map((entry) => entry.key).join(', ')}`);
+  const results: Record<string, unknown> = only === null ? {} : JSON.parse(readFileSync(join(outDir, 'bench', 'results.json'), 'utf8'));
+  for (const entry of BENCHES.filter((bench) => only === null || bench.key === only)) {
     process.stdout.write(`bench ${entry.key} ... `);
     const started = Date.now();
     results[entry.key] = runBench(entry, quick);
