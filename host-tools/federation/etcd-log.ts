@@ -139,6 +139,13 @@ export class EtcdLedgerLog implements LedgerLog {
     }
     const newest = await this.cluster(() => this.client.getAll().prefix(`${this.base}log/`).sort('Mod', 'Descend').limit(1).options(this.deadline()).exec());
     const target = newest.kvs.length === 0 ? 0 : Number(newest.kvs[0].mod_revision);
+    if (target > this.applied) {
+      // A read at the first revision not applied here fails when the cluster compacted it away (a watch
+      // from there would never start).
+      await this.client.get(`${this.base}consortium`).revision(String(this.applied + 1)).options(this.deadline()).exec().catch((error: Error) => {
+        throw new Error(`the log's history from revision ${this.applied + 1} is gone: ${error.message} (seed this store from a peer's, docs/federation.md)`);
+      });
+    }
     await this.watch();
     if (target > this.applied) await this.waitApplied(target, CATCH_UP_MS_MAX);
     this.timers.push(setInterval(() => void this.saveProgress(), PROGRESS_MS));
@@ -155,7 +162,16 @@ export class EtcdLedgerLog implements LedgerLog {
   }
 
   private async watch(): Promise<void> {
-    const watcher = await this.client.watch().prefix(`${this.base}log/`).startRevision(String(this.applied + 1)).create();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no watch within ${COMMIT_DEADLINE_MS} ms`)), COMMIT_DEADLINE_MS)));
+    let watcher: Watcher;
+    try {
+      watcher = await Promise.race([this.client.watch().prefix(`${this.base}log/`).startRevision(String(this.applied + 1)).create(), late]);
+    } catch (error) {
+      throw new ClusterUnavailable(`the log's watch from revision ${this.applied + 1} failed: ${(error as Error).message}`);
+    } finally {
+      clearTimeout(timer);
+    }
     this.watcher = watcher;
     watcher.on('data', (response: IWatchResponse) => {
       try {

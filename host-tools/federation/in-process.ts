@@ -36,6 +36,11 @@ export class InProcessFederation {
     return new InProcessFederation(cluster, aggregators, logs);
   }
 
+  /** The cluster's client URLs. */
+  get hosts(): string[] {
+    return this.cluster.hosts;
+  }
+
   async submit(index: number, bytes: Uint8Array): Promise<SubmitResult> {
     const [result] = await this.logs[index].commit([this.aggregators[index].prepare(bytes, false)]);
     return result;

@@ -11,7 +11,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { GENESIS_ID } from '../../firmware/ledger/caps';
 import { KIND_BOUGHT, KIND_OFFER, KIND_SOLD } from '../../firmware/records';
+import { Etcd3 } from 'etcd3';
+import { Aggregator } from '../../host-tools/aggregator/aggregator';
+import { keyPairFromSeed } from '../../firmware/crypto/ed25519';
 import { LocalCluster, etcdAvailable, parseClusterUrl } from '../../host-tools/federation/cluster';
+import { EtcdLedgerLog } from '../../host-tools/federation/etcd-log';
+import { InProcessFederation } from '../../host-tools/federation/in-process';
 import { runLoad } from '../../host-tools/loadgen/loadgen';
 import {
   AggregatorProcess, Member, adminTokenOf, aggregatorDirs, converged, post, register, removeDir, request, signedRecord, stats,
@@ -19,6 +24,16 @@ import {
 
 const TEST_MS = 150000;
 const CONVERGE_MS = 30000;
+
+/** Resolves with `work`, or rejects once TEST_MS passed (the caller's finally still cleans up). */
+async function bounded(name: string, work: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([work, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${name} took over ${TEST_MS} ms`)), TEST_MS)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** Runs `body` with a cluster and three aggregators, and stops and removes them all afterwards. */
 async function withFederation(name: string, body: (cluster: LocalCluster, aggregators: AggregatorProcess[], token: string) => Promise<void>): Promise<void> {
@@ -98,6 +113,37 @@ if (!etcdAvailable()) {
         await Promise.race([exited, sleep(10000)]);
       }
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('compaction stays below what every aggregator applied; a store behind the compacted history is refused', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'smartchain-federation-compaction-'));
+    const seeds = { consortiumSeed: new Uint8Array(32).fill(1), aggregatorSeed: new Uint8Array(32).fill(2) };
+    let federation: InProcessFederation | null = null;
+    const late = new Aggregator({ dbPath: join(root, 'late.sqlite'), ...seeds });
+    const client: { etcd: Etcd3 | null } = { etcd: null };
+    try {
+      await bounded('compaction', (async () => {
+        federation = await InProcessFederation.start(2, root, (index) => new Aggregator({ dbPath: join(root, `a${index}.sqlite`), ...seeds }));
+        for (let index = 0; index < 5; index++) assert.is(await federation.admit(keyPairFromSeed(new Uint8Array(32).fill(90 + index)).publicKey, 100), index + 1);
+        await federation.converge();
+        await sleep(2500); // each aggregator publishes its applied revision every second
+        const applied = Math.min(...federation.logs.map((log) => log.revision));
+        const compactedAt = await federation.logs[0].compact();
+        assert.is(compactedAt, applied, 'compacted exactly at the lowest applied revision');
+        client.etcd = new Etcd3({ hosts: federation.hosts });
+        const etcd = client.etcd;
+        const below = await etcd.get('/smartchain/city/consortium').revision(String(applied - 1)).exec().then(() => 'read', (error: Error) => error.message);
+        assert.match(below, /compacted/, 'history below it is gone');
+        const opened = await EtcdLedgerLog.open(late, { hosts: federation.hosts, zone: 'city', name: 'late', onFatal: () => undefined }).then(() => 'opened', (error: Error) => error.message);
+        assert.match(opened, /history from revision 1 is gone: .*compacted/, 'an empty store cannot catch up from a compacted history');
+        assert.is(late.stats().records, 0);
+      })());
+    } finally {
+      client.etcd?.close();
+      late.close();
+      await (federation as InProcessFederation | null)?.close();
+      removeDir(root);
     }
   });
 
