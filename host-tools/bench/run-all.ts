@@ -157,7 +157,7 @@ function timeBudgetSection(results: Record<string, unknown>): string[] {
   ];
 }
 
-export function writeReport(results: Record<string, unknown>, quick: boolean, outDir: string): void {
+export function writeReport(results: Record<string, unknown>, quick: boolean, outDir: string, only: string | null = null): void {
   const docsDir = join(outDir, 'docs');
   mkdirSync(join(outDir, 'bench'), { recursive: true });
   mkdirSync(docsDir, { recursive: true });
@@ -166,7 +166,9 @@ export function writeReport(results: Record<string, unknown>, quick: boolean, ou
   const lines = [
     '# Benchmarks',
     '',
-    `Written by \`make bench\` (\`node --import tsx host-tools/bench/run-all.ts${flag}\`) on ${new Date().toISOString().slice(0, 10)},`,
+    only === null
+      ? `Written by \`make bench\` (\`node --import tsx host-tools/bench/run-all.ts${flag}\`) on ${new Date().toISOString().slice(0, 10)},`
+      : `Written by \`make bench\` (\`node --import tsx host-tools/bench/run-all.ts${flag}\`) in an earlier run, except the ${only} section, re-run alone (\`--only ${only}\`) on ${new Date().toISOString().slice(0, 10)},`,
     `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}. Raw figures: \`bench/results.json\`.`,
     quick ? '\n**Quick run**: the tiny sizes CI uses to prove the benches work; not the figures to quote.\n' : '',
     ...paperSection(results.paper as Paper, `node --import tsx host-tools/bench/paper.ts${quick ? ' --max 100' : ''}`, docsDir),
@@ -194,6 +196,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     results[entry.key] = runBench(entry, quick);
     console.log(`${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
-  writeReport(results, quick, outDir);
+  writeReport(results, quick, outDir, only);
   console.log(`wrote ${join(outDir, 'bench', 'results.json')} and ${join(outDir, 'docs', 'benchmarks.md')}`);
 }
