@@ -1,5 +1,5 @@
 # SmartChain: build, test and run. `make run` and `make test` set the project up first when needed.
-.PHONY: setup build test run size bench typecheck clean
+.PHONY: setup setup-image image build test run size bench typecheck clean
 
 STAMP := node_modules/.setup-stamp
 SMARTCHAIN := node host-tools/cli/bin.js
@@ -12,10 +12,26 @@ setup: $(STAMP)
 DEBIAN_PACKAGES := chromium etcd-server etcd-client
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
+# Native modules build from source (npm_config_build_from_source, set for this npm ci only): cbor-extract
+# otherwise loads a prebuilt binary from an optional package and leaves its own binding unbuilt. npm names
+# the setting once as unknown here; kept out of .npmrc, it no longer warns on every npx call.
 $(STAMP): package.json package-lock.json
 	@{ command -v chromium >/dev/null && command -v etcd >/dev/null && command -v etcdctl >/dev/null; } || { $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(DEBIAN_PACKAGES); }
-	npm ci --no-audit --no-fund
+	npm_config_build_from_source=true npm ci --no-audit --no-fund
 	touch $(STAMP)
+
+# The pico image (docs/boards.md): Kaluma 1.2.1 with our smartcrypto module, built with Debian's ARM
+# toolchain. KALUMA_DIR=<a Kaluma 1.2.1 checkout> and PICO_SDK_PATH=<a pico-sdk> replace the tarball in
+# ../shared/upstream/kaluma/ and the pico-sdk inside it.
+IMAGE_DEBIAN_PACKAGES := gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib cmake python3
+# make test builds the image only where its source is, so a fresh clone without ../shared still tests.
+IMAGE_FOR_TEST := $(if $(or $(KALUMA_DIR),$(wildcard ../shared/upstream/kaluma/kaluma-1.2.1-src.tar.xz)),image,)
+
+setup-image:
+	@dpkg -s $(IMAGE_DEBIAN_PACKAGES) >/dev/null 2>&1 || { $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(IMAGE_DEBIAN_PACKAGES); }
+
+image: $(STAMP) setup-image
+	node --import tsx host-tools/build/image.ts
 
 build: $(STAMP)
 	$(SMARTCHAIN) build --board all
@@ -24,12 +40,15 @@ build: $(STAMP)
 typecheck: $(STAMP)
 	npx tsc --noEmit -p tsconfig.json
 
-test: $(STAMP) typecheck build
+test: $(STAMP) typecheck build $(IMAGE_FOR_TEST)
 	node --import tsx test/run.ts $(TESTS)
 
-# The main job on embedded defaults: the city simulation (docs/simulation.md), within two minutes here.
+# The main job on embedded defaults: the city simulation (docs/simulation.md). Its figures in that doc
+# are rewritten from out/summary.json, so the doc quotes what this command gave.
+RUN_COMMAND := simulate --evs 6 --duration 12h --link uart --boards esp32 --seed 1 --out out
 run: $(STAMP) build
-	$(SMARTCHAIN) simulate --evs 6 --duration 12h --link uart --boards esp32 --seed 1 --out out
+	$(SMARTCHAIN) $(RUN_COMMAND)
+	node --import tsx host-tools/sim/doc-figures.ts out/summary.json docs/simulation.md -- smartchain $(RUN_COMMAND)
 
 size: $(STAMP)
 	$(SMARTCHAIN) build --board all --check-budget
@@ -38,4 +57,4 @@ bench: $(STAMP) build
 	node --import tsx host-tools/bench/run-all.ts
 
 clean:
-	rm -rf dist out
+	rm -rf dist out build

@@ -32,8 +32,8 @@ export type NodeConfig = {
   /** Cap selection: alpha of the weighted walk; 0 gives the uniform random walk. */
   alpha?: number;
   /**
-   * Starts a resumable signature verification (firmware/crypto/fast-verify.ts on boards whose heap holds
-   * it). Without it the node verifies with tweetnacl in one step.
+   * Starts a resumable signature verification (firmware/crypto/fast-verify.ts), for a board whose
+   * cryptography has no one-step verify (platform.crypto.verify); such a board must give it.
    */
   startVerify?: (message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array) => VerificationJob;
   /**

@@ -1,12 +1,9 @@
-// The light node (DESIGN.md "The actors"): created once at boot, fed frames by the board's event
+// The light node (docs/design.md "The actors"): created once at boot, fed frames by the board's event
 // handlers into a bounded inbox, advanced by tick with a bounded amount of work per call. It grants and
 // collects proof-of-time tokens, validates records into its window (cheapest checks first, signature
 // last, each verified once), selects caps by the weighted walk, issues signed records, persists what a
 // reset must not lose, and offloads its own records to the aggregator until acknowledged.
-import { keyPairFromSeed, recordId, sha512, signDetached, KeyPair, SEED_BYTES } from './crypto/ed25519';
-import { startFastVerify } from './crypto/fast-verify';
 import { VerifiedCache } from './crypto/verified-cache';
-import { checkKeyEncoding, checkSignatureEncoding } from './crypto/policy';
 import {
   FRAME_BYTES_MAX, FRAME_CAP_REPLY, FRAME_CAP_REQUEST, FRAME_CHECKPOINT, FRAME_HELLO, FRAME_OFFLOAD, FRAME_OFFLOAD_ACK,
   FRAME_RECORD, FRAME_TOKEN_GRANT, FRAME_TOKEN_REQUEST, Frame, GRANTERS_NAMED_MAX, TOKEN_MAC_BYTES, ackMessage, decodeFrame, decodeToken, encodeFrame, encodeToken, keyedMac, tokenMessage,
@@ -23,7 +20,7 @@ import type { Platform } from './platform';
 import type { Trader } from './trade';
 import {
   ID_BYTES, KIND_BOUGHT, KIND_MEMBERSHIP, KIND_SOLD, LedgerRecord, RECORD_BYTES_MAX, RECORD_WITH_TOKENS_BYTES_MAX, SignedRecord, bytesToSign, decodeRecord, encodePayload,
-  encodeRecord,
+  encodeRecord, recordIdInput,
 } from './records';
 import { encodeCbor } from './codec/cbor';
 
@@ -40,6 +37,11 @@ export const VERIFY_QUEUE_MAX = 4;
  * 67 ms each on a pico (host-tools/emulator/cost-model.ts) one unit keeps it under 1 s; the esp32 uses 6.
  */
 export const DEFAULT_VERIFY_SLICE_UNITS = 24;
+/** An Ed25519 seed (RFC 8032 §5.1.5). */
+export const SEED_BYTES = 32;
+
+type KeyPair = { publicKey: Uint8Array; secretKey: Uint8Array };
+type StartVerify = (message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array) => VerificationJob;
 
 function hexId(id: Uint8Array): string {
   let text = '';
@@ -130,6 +132,10 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   };
   const helloIntervalMs = config.helloIntervalMs !== undefined ? config.helloIntervalMs : DEFAULT_HELLO_INTERVAL_MS;
 
+  const crypto = platform.crypto;
+  const sha512 = crypto.sha512;
+  // What the board's cryptography lacks in one step, the configuration must do in slices (a wiring bug otherwise).
+  if ((crypto.verify === undefined && config.startVerify === undefined) || (crypto.sign === undefined && config.createNonceStock === undefined) || (crypto.publicKey === undefined && config.derivePublicKey === undefined)) throw new Error('crypto');
   const persistence = new NodePersistence(platform.storage, capacities.pending);
   let seed = persistence.loadSeed();
   if (seed === null) {
@@ -173,7 +179,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   // Only the head holds a job (its points and tables): the others wait as bytes.
   // Each waits as a function that makes its inputs (message, signature, key) when its turn comes.
   const verifyQueue: { key: string; inputs: () => Uint8Array[]; urgent: boolean; job: VerificationJob | null; finish: (valid: boolean) => void }[] = [];
-  const startVerify = config.startVerify !== undefined ? config.startVerify : startFastVerify;
+  const startVerify = config.startVerify;
   type Stock = ReturnType<NonNullable<NodeConfig['createNonceStock']>>;
   let nonces: Stock | null = null;
   /** Set while a signature waits for a nonce: the precomputation then goes before background verification. */
@@ -214,7 +220,13 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     keys = { publicKey: publicKey, secretKey: secretKey };
     if (config.createNonceStock !== undefined) nonces = config.createNonceStock(platform.storage, seed as Uint8Array, publicKey, platform.randomBytes);
   }
-  if (derivation === null) keysReady(knownKey || keyPairFromSeed(seed).publicKey);
+  if (derivation === null) keysReady(knownKey || (crypto.publicKey as (seed: Uint8Array) => Uint8Array)(seed));
+
+  /** A record's id: the first 16 bytes of SHA-512(payload || signature) (docs/wire-format.md). */
+  function recordId(payload: Uint8Array, signature: Uint8Array): Uint8Array {
+    counters.crypto_hash++;
+    return sha512(recordIdInput(payload, signature)).slice(0, ID_BYTES);
+  }
 
   /**
    * A signature now, or null when it must wait: the key is still being derived, or the nonce stock is
@@ -222,8 +234,6 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
    * ahead of everything else, and the caller asks again (never a point multiplication in one step).
    */
   function signAny(message: Uint8Array): Uint8Array | null {
-    const native = platform.nativeEd25519;
-    if (native !== undefined) return native.sign(message, seed as Uint8Array);
     if (keys === null) return null;
     if (nonces !== null) {
       const online = nonces.sign(message);
@@ -238,7 +248,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       return null;
     }
     counters.crypto_sign++;
-    return signDetached(message, keys.secretKey);
+    return (crypto.sign as (message: Uint8Array, secretKey: Uint8Array) => Uint8Array)(message, keys.secretKey);
   }
 
   /**
@@ -256,15 +266,15 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
 
   /**
    * Queues a signature verification, advanced a slice per tick in idle time; `finish` gets the answer.
-   * With native Ed25519 it is answered at once. An urgent one (the sold record of this node's own trade)
+   * With one-step verification (native Ed25519) it is answered at once. An urgent one (the sold record of this node's own trade)
    * goes next after the one under way. A full queue drops its oldest waiting entry that is not urgent:
    * a newer record makes a better cap, and the ledger moves on without the old one (counted).
    */
   function verifyLater(key: string, inputs: () => Uint8Array[], finish: (valid: boolean) => void, urgent?: boolean): void {
-    const native = platform.nativeEd25519;
-    if (native !== undefined) {
+    if (crypto.verify !== undefined) {
       const made = inputs();
-      finish(checkSignatureEncoding(made[1]) === null && checkKeyEncoding(made[2]) === null && native.verify(made[0], made[1], made[2]));
+      counters.crypto_verify++;
+      finish(crypto.verify(made[1], made[0], made[2]));
       return;
     }
     for (let index = 0; index < verifyQueue.length; index++) if (verifyQueue[index].key === key) return;
@@ -343,7 +353,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     const head = verifyQueue[0];
     if (head.job === null) {
       const made = head.inputs();
-      head.job = startVerify(made[0], made[1], made[2]);
+      head.job = (startVerify as StartVerify)(made[0], made[1], made[2]);
     }
     if (!slice(head.job)) return;
     verifyQueue.shift();
@@ -407,7 +417,6 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       count(decoded.code);
       return;
     }
-    counters.crypto_hash++;
     const id = recordId(decoded.value.payload, decoded.value.signature);
     if (window.find(id) >= 0) return;
     const code = validate(decoded.value, id, platform.wallClockMs());
@@ -640,7 +649,6 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     const payload = current.signed.payload;
     const signature = current.signed.signature;
     const order = current.signed.order;
-    counters.crypto_hash++;
     const id = recordId(payload, signature);
     const withTokens = encodeRecord(payload, signature, order);
     persistence.savePending(id, withTokens);

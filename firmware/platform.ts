@@ -39,12 +39,34 @@ export interface Platform {
   heapUsedBytes(): number;
   /** Feeds the hardware watchdog; called from every tick. */
   feedWatchdog(): void;
+  /** The board's cryptography (BoardCrypto): the node hashes, signs and verifies only through it. */
+  crypto: BoardCrypto;
+}
+
+/**
+ * SHA-512 and Ed25519 as a board offers them: natively (the pico image's `smartcrypto` module, whose
+ * functions have exactly these names and arguments; node:crypto on the host), or only SHA-512 where the
+ * board runs the sliced JS path (boards/shared/sliced-crypto.ts) for the rest; jsCrypto
+ * (firmware/crypto/js-crypto.ts) is all of it in JS in one step, for hosts and tests. A board hands the
+ * node its own, so a bundle carries only the cryptography its runtime lacks.
+ */
+export interface BoardCrypto {
+  /** SHA-512 (FIPS 180-4): record ids, token and acknowledgement MACs. */
+  sha512(bytes: Uint8Array): Uint8Array;
   /**
-   * Native Ed25519, where the platform has it (the host's node:crypto in simulations; a board with a
-   * crypto engine). The node applies the shared policy first and falls back to tweetnacl without it.
+   * The Ed25519 public key of a 32-byte seed, in one step (RFC 8032 §5.1.5). Absent on a board that
+   * derives it in slices (NodeConfig.derivePublicKey).
    */
-  nativeEd25519?: {
-    verify(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean;
-    sign(message: Uint8Array, seed: Uint8Array): Uint8Array;
-  };
+  publicKey?(seed: Uint8Array): Uint8Array;
+  /**
+   * An Ed25519 signature in one step (RFC 8032 §5.1.6); secretKey is the seed then the public key.
+   * Absent on a board that signs with precomputed nonces (NodeConfig.createNonceStock).
+   */
+  sign?(message: Uint8Array, secretKey: Uint8Array): Uint8Array;
+  /**
+   * Verification in one step, with the shared policy applied (firmware/crypto/policy.ts: S < L,
+   * canonical R and A); false on any malformed input, never a throw. Absent where a verification is too
+   * long for one tick: the node then verifies in slices (NodeConfig.startVerify).
+   */
+  verify?(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean;
 }

@@ -1,7 +1,8 @@
 // The generic emulator board: a light node on QuickJS inside the host's board emulator, talking to the
 // emulator through its `__board` host object (documented in host-tools/emulator). Provisioning (member
 // id, keys of the consortium and aggregator, known members) comes from `__board.config()` as JSON.
-import { hexToBytes, startBoard, useSlicedCrypto } from '../shared/start';
+import { hexToBytes, startBoard } from '../shared/start';
+import { slicedCrypto, useSlicedCrypto } from '../shared/sliced-crypto';
 import type { NodeConfig } from '../../firmware/node-api';
 import type { Link, Platform } from '../../firmware/platform';
 
@@ -82,6 +83,7 @@ const platform: Platform = {
   feedWatchdog: function () {
     __board.feed_watchdog();
   },
+  crypto: slicedCrypto,
 };
 const members = provisioning.members.map(function (member) {
   return { id: member.id, publicKey: hexToBytes(member.public_key), balance: member.balance };

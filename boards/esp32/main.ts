@@ -1,10 +1,11 @@
-// ESP32 on Espruino: builds the Platform from Espruino's APIs (PLATFORMS.md B3) and starts the node.
+// ESP32 on Espruino: builds the Platform from Espruino's APIs (docs/platforms.md B3) and starts the node.
 // Serial2 carries framed link frames (its data events deliver Strings); Storage holds durable state.
 // Espruino's Math.random and E.hwRand are predictable on ESP32, so randomness is a hash DRBG over the
 // seed provisioned from the host (smartchain keygen) and a persisted counter, hedged with E.hwRand and
 // the clock: never the predictable sources alone. The hardware watchdog is fed from tick.
 import { parseProvisioning } from '../shared/provision';
-import { startBoard, useSlicedCrypto } from '../shared/start';
+import { startBoard } from '../shared/start';
+import { slicedCrypto, useSlicedCrypto } from '../shared/sliced-crypto';
 import { UartDeframer, encodeUartFrame } from '../drivers/uart-framing';
 import { extraLinks } from '../drivers/extra-links';
 import { sha512 } from '../../firmware/crypto/ed25519';
@@ -105,6 +106,7 @@ const platform: Platform = {
   feedWatchdog: function () {
     E.kickWatchdog();
   },
+  crypto: slicedCrypto,
 };
 
 process.on('uncaughtException', function (error: unknown) {

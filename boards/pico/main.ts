@@ -1,131 +1,21 @@
-// Raspberry Pi Pico (RP2040) on Kaluma 1.2.1: builds the Platform from Kaluma's own APIs (PLATFORMS.md
-// A3) and starts the node. UART0 carries framed link frames; LittleFS (`fs`) holds durable state, one
-// file per key (LittleFS commits a file on close, so a reset leaves the old or the new value); entropy
-// from rp2.randomBigInt (pico-sdk get_rand_128). Kaluma 1.2.1 exposes no hardware watchdog to JavaScript,
-// so feedWatchdog keeps a heartbeat that a second timer checks (docs/boards.md).
-import { parseProvisioning } from '../shared/provision';
-import { startBoard, useSlicedCrypto } from '../shared/start';
-import { UartDeframer, encodeUartFrame } from '../drivers/uart-framing';
-import { extraLinks } from '../drivers/extra-links';
-import type { Link, Platform } from '../../firmware/platform';
+// Raspberry Pi Pico (RP2040) on our Kaluma 1.2.1 image (`make image`, docs/boards.md): SHA-512 and
+// Ed25519 from the image's native `smartcrypto` module, one verification in one tick (about 0.3 s of
+// board time: board.json native_crypto_board_ms), no JS Ed25519 in the bundle. On any other image the
+// node does not start: it logs NATIVE_CRYPTO_MISSING once and halts (boards/pico-stock runs there).
+import { loadNativeCrypto, NATIVE_CRYPTO_MODULE } from '../shared/native-crypto';
+import { logLine, startPico } from './kaluma';
 // Named imports: the build keeps only these fields of board.json, not its chip name and radio settings.
-import { heap_bytes_max, tick_interval_ms, uart, watchdog_ms } from './board.json';
+import { board, heap_bytes_max, tick_interval_ms, uart, watchdog_ms } from './board.json';
 
-type KalumaUart = { on(event: 'data', callback: (data: Uint8Array) => void): void; write(data: Uint8Array): void };
-type KalumaFs = {
-  readFile(path: string): Uint8Array;
-  writeFile(path: string, data: Uint8Array): void;
-  unlink(path: string): void;
-  exists(path: string): boolean;
-};
-declare function __runtimeRequire(name: 'uart'): { UART: new (port: number, options: object) => KalumaUart };
-declare function __runtimeRequire(name: 'fs'): KalumaFs;
-declare function __runtimeRequire(name: 'rp2'): { randomBigInt(): { toString(radix: number): string } };
-declare function millis(): number;
-declare function setInterval(callback: () => void, delayMs: number): number;
-declare function setTimeout(callback: () => void, delayMs: number): number;
-declare function clearTimeout(timer: unknown): void;
-declare function print(text: string): void;
-declare const process: { memoryUsage(): { heapUsed: number } };
+declare function __runtimeRequire(name: string): unknown;
 
-const FRAME_PAYLOAD_BYTES_MAX = 256;
-/** Signing nonces kept ready in flash (each 64 bytes). */
-const NONCE_STOCK = 4;
-const fs = __runtimeRequire('fs');
-const rp2 = __runtimeRequire('rp2');
-const UART = __runtimeRequire('uart').UART;
-const serial = new UART(uart.port, { baudrate: uart.baud, tx: uart.tx, rx: uart.rx, bufferSize: 2048 });
-let heartbeatMs = millis();
-
-function path(key: string): string {
-  return '/sc-' + key;
-}
-
-function entropy(count: number): Uint8Array {
-  const out = new Uint8Array(count);
-  let filled = 0;
-  while (filled < count) {
-    // 128 bits per call, as 32 hex digits (leading zeros restored).
-    let hex = rp2.randomBigInt().toString(16);
-    while (hex.length < 32) hex = '0' + hex;
-    for (let index = 0; index < 16 && filled < count; index++) out[filled++] = parseInt(hex.substr(index * 2, 2), 16);
-  }
-  return out;
-}
-
-const uartLink: Link = {
-  name: 'uart0',
-  frameBytesMax: FRAME_PAYLOAD_BYTES_MAX,
-  send: function (frame: Uint8Array): boolean {
-    serial.write(encodeUartFrame(frame, FRAME_PAYLOAD_BYTES_MAX));
-    return true;
-  },
-};
-
-const platform: Platform = {
-  board: 'pico',
-  nowMs: millis,
-  wallClockMs: function () {
-    return Date.now();
-  },
-  randomBytes: entropy,
-  storage: {
-    read: function (key: string) {
-      return fs.exists(path(key)) ? fs.readFile(path(key)) : null;
-    },
-    write: function (key: string, value: Uint8Array) {
-      fs.writeFile(path(key), value.slice());
-    },
-    remove: function (key: string) {
-      if (fs.exists(path(key))) fs.unlink(path(key));
-    },
-  },
-  links: [uartLink].concat(
-    extraLinks.map(function (extra) {
-      return extra.link;
-    }),
-  ),
-  log: function (code: string, message: string) {
-    print('[' + code + '] ' + message);
-  },
-  heapUsedBytes: function () {
-    return process.memoryUsage().heapUsed;
-  },
-  feedWatchdog: function () {
-    heartbeatMs = millis();
-  },
-};
-
-const provisioned = parseProvisioning(fs.exists('/provision.json') ? String.fromCharCode.apply(null, Array.prototype.slice.call(fs.readFile('/provision.json'))) : null, heap_bytes_max);
-if (provisioned.config === null) {
-  platform.log(provisioned.code as string, 'write /provision.json (docs/boards.md) and reset');
+const crypto = loadNativeCrypto(function () {
+  return __runtimeRequire('smartcrypto');
+});
+if (crypto === null) {
+  logLine('NATIVE_CRYPTO_MISSING', 'this image has no ' + NATIVE_CRYPTO_MODULE + ' module: flash dist/pico/kaluma-smartchain.uf2, or the pico-stock build (docs/boards.md); halted');
 } else {
-  const config = provisioned.config;
-  // The trade-time path, as on the ESP32: sliced verification, a nonce stock (a signature is one
-  // SHA-512), sliced key derivation. Kaluma's heap holds it with almost no room: a record verified while a
-  // nonce is precomputed peaks at 182,448 B, three picos trading at 184,223 B, of 184,312 B (emulator:
-  // `node --import tsx host-tools/bench/heap.ts`, test/emulator/trade-time.test.ts); a city run can pass
-  // it by a few hundred bytes, and the LoRa variant does not fit. docs/boards.md has the figures.
-  // A field operation is about 67 ms of pico time and a point addition 9 of them: one unit per slice
-  // keeps a slice of field arithmetic under the 1,000 ms bound in board.json.
-  useSlicedCrypto(config, NONCE_STOCK, 1);
-  const node = startBoard(platform, config, { setTimeout: setTimeout, clearTimeout: clearTimeout }, tick_interval_ms);
-  const deframer = new UartDeframer(FRAME_PAYLOAD_BYTES_MAX, function (payload: Uint8Array) {
-    node.receive(0, payload);
+  startPico({ board: board, heap_bytes_max: heap_bytes_max, tick_interval_ms: tick_interval_ms, uart: uart, watchdog_ms: watchdog_ms }, crypto, function () {
+    // Nothing to wire: one-step verification and signing need no jobs, nonces or slices.
   });
-  serial.on('data', function (data: Uint8Array) {
-    deframer.push(data);
-  });
-  // Links of a build variant (the LoRa radio, boards/pico/lora.ts) deliver on link 1, 2, ...
-  // (A function per link: Espruino's let is function-scoped, so a loop closure would see the last index.)
-  extraLinks.forEach(function (extra, index) {
-    extra.start(function (payload: Uint8Array) {
-      node.receive(index + 1, payload);
-    });
-  });
-  // The node at the REPL: `smartchain.stats()`.
-  (globalThis as unknown as { smartchain: unknown }).smartchain = node;
-  setInterval(function () {
-    if (millis() - heartbeatMs > watchdog_ms) platform.log('WATCHDOG_EXPIRED', 'no tick for ' + (millis() - heartbeatMs) + ' ms');
-  }, watchdog_ms);
 }

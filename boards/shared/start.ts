@@ -6,8 +6,6 @@ import { createNode, FullLightNode } from '../../firmware/node';
 import type { NodeConfig } from '../../firmware/node-api';
 import type { Platform } from '../../firmware/platform';
 import { createTrader } from '../../firmware/trade';
-import { ScalarBaseJob, secretScalar, startFastVerify } from '../../firmware/crypto/fast-verify';
-import { NonceStock } from '../../firmware/crypto/nonces';
 
 export type BoardTimers = {
   setTimeout(callback: () => void, delayMs: number): unknown;
@@ -50,22 +48,6 @@ export function startBoard(platform: Platform, config: NodeConfig, timers: Board
   };
   platform.log('NODE_STARTED', 'member ' + config.memberId + ' on ' + platform.board);
   return node;
-}
-
-/**
- * The trade-time crypto path of a board (docs/ledger.md): verification a slice of verifySliceUnits
- * field operations at a time, a stock of nonceStock precomputed signing nonces in flash (a signature is
- * then one SHA-512), and a public key not provisioned derived a slice per tick.
- */
-export function useSlicedCrypto(config: NodeConfig, nonceStock: number, verifySliceUnits: number | undefined): void {
-  config.startVerify = startFastVerify;
-  config.createNonceStock = function (store, seed, publicKey, randomBytes) {
-    return new NonceStock(store, seed, publicKey, nonceStock, randomBytes);
-  };
-  config.derivePublicKey = function (seed) {
-    return new ScalarBaseJob(secretScalar(seed));
-  };
-  config.verifySliceUnits = verifySliceUnits;
 }
 
 /** Hex to bytes for provisioning data baked into a bundle; throws on a malformed constant (a build bug). */

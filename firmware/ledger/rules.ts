@@ -1,4 +1,4 @@
-// The ledger rules of DESIGN.md as pure functions, shared by the light node and the aggregator (which
+// The ledger rules of docs/design.md as pure functions, shared by the light node and the aggregator (which
 // imports them: the rules exist once). Each returns null or a fixed code from VALIDATION_CODES; callers
 // order them cheapest first and check the signature last (Algorithm 1 lines 10-20).
 import { KIND_BOUGHT, KIND_MEMBERSHIP, KIND_SOLD, LedgerRecord } from '../records';

@@ -225,7 +225,7 @@ export class Aggregator {
    * Admits a member: the consortium signs a membership record (with any initial grant, the only way
    * Ecash enters) and it is stored like any record. Small-order and non-canonical keys are refused.
    */
-  addMember(publicKey: Uint8Array, grantEcash: number): { ok: true; id: number; record: string; tokenKey: Uint8Array } | { ok: false; code: string; message: string } {
+  addMember(publicKey: Uint8Array, grantEcash: number): { ok: true; id: number; record: string; tokenKey: Uint8Array } | { ok: false; code: string; message: string; member?: number } {
     const membership = this.membershipRecord(publicKey, grantEcash);
     if (!membership.ok) return membership;
     const result = this.submit(membership.bytes);
@@ -234,10 +234,11 @@ export class Aggregator {
   }
 
   /** The consortium-signed membership record that admits a key under the next member id (not stored). */
-  membershipRecord(publicKey: Uint8Array, grantEcash: number): { ok: true; id: number; bytes: Uint8Array } | { ok: false; code: string; message: string } {
+  membershipRecord(publicKey: Uint8Array, grantEcash: number): { ok: true; id: number; bytes: Uint8Array } | { ok: false; code: string; message: string; member?: number } {
     const keyCode = checkMemberKey(publicKey);
     if (keyCode !== null) return { ok: false, code: keyCode, message: `member key refused: ${keyCode}` };
-    if (this.statements.memberByKey.get(Buffer.from(publicKey))) return { ok: false, code: 'MEMBER_EXISTS', message: 'this key is already a member' };
+    const existing = this.statements.memberByKey.get(Buffer.from(publicKey)) as { id: number } | undefined;
+    if (existing) return { ok: false, code: 'MEMBER_EXISTS', message: `this key is already member ${existing.id}`, member: existing.id };
     const id = ((this.statements.maxMember.get() as { id: number }).id as number) + 1;
     if (id > MEMBER_ID_MAX) return { ok: false, code: 'MEMBER_EXISTS', message: 'no member id left' };
     const caps = this.selectCaps();
@@ -549,7 +550,7 @@ export class Aggregator {
 
   /**
    * Commits the pending trades whose sold and bought records now each have a validation count above half
-   * of the members (DESIGN.md): only those a record of this group could have completed, the ones whose
+   * of the members (docs/design.md): only those a record of this group could have completed, the ones whose
    * counts grew or that were just paired. Balances move in the same transaction as the trade row.
    */
   settle(): string[] {

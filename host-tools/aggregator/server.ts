@@ -47,17 +47,18 @@ export type ServerOptions = {
 };
 
 class ApiError extends Error {
-  constructor(public status: number, public code: string, message: string, public headers: Record<string, string> = {}) {
+  constructor(public status: number, public code: string, message: string, public headers: Record<string, string> = {}, public extra: Record<string, unknown> = {}) {
     super(message);
   }
 }
 
 /**
- * Reads (or creates, mode 0600) a 32-byte secret kept as hex next to the database. A file that anyone
- * but its owner may read or write is refused: the consortium key derives every member's token key and the
- * admin token admits members. Neither the secret nor any part of it appears in a message.
+ * Reads a 32-byte secret kept as hex next to the database; creates it (mode 0600) only when `create`.
+ * A file that anyone but its owner may read or write is refused: the consortium key derives every
+ * member's token key and the admin token admits members. Neither the secret nor any part of it appears
+ * in a message.
  */
-export function loadSecret(path: string): Uint8Array {
+export function loadSecret(path: string, create = true): Uint8Array {
   if (existsSync(path)) {
     const mode = statSync(path).mode & 0o777;
     if ((mode & 0o077) !== 0) {
@@ -67,6 +68,7 @@ export function loadSecret(path: string): Uint8Array {
     if (!/^[0-9a-f]{64}$/.test(text)) throw new Error(`${path} is not 32 bytes of hex`);
     return new Uint8Array(Buffer.from(text, 'hex'));
   }
+  if (!create) throw new Error(`${path} is missing`);
   mkdirSync(dirname(path), { recursive: true });
   const secret = randomBytes(32);
   writeFileSync(path, secret.toString('hex') + '\n', { mode: 0o600 });
@@ -74,13 +76,28 @@ export function loadSecret(path: string): Uint8Array {
   return new Uint8Array(secret);
 }
 
-export function secretsFor(dbPath: string) {
+/** The paths of the secrets kept beside a store. */
+export function secretPaths(dbPath: string) {
   const directory = dirname(dbPath);
+  return { consortium: join(directory, 'consortium.key'), aggregator: join(directory, 'aggregator.key'), adminToken: join(directory, 'admin.token') };
+}
+
+/** The store's secrets; missing ones are created only when `create` (a new store). */
+export function secretsFor(dbPath: string, create = true) {
+  const paths = secretPaths(dbPath);
   return {
-    consortiumSeed: loadSecret(join(directory, 'consortium.key')),
-    aggregatorSeed: loadSecret(join(directory, 'aggregator.key')),
-    adminToken: Buffer.from(loadSecret(join(directory, 'admin.token'))).toString('hex'),
+    consortiumSeed: loadSecret(paths.consortium, create),
+    aggregatorSeed: loadSecret(paths.aggregator, create),
+    adminToken: Buffer.from(loadSecret(paths.adminToken, create)).toString('hex'),
   };
+}
+
+/**
+ * Whether the request carries `authorization: Bearer <admin token>`, compared in constant time
+ * (secretMatches: both sides hashed to equal lengths first).
+ */
+export function isAdmin(request: IncomingMessage, adminToken: string): boolean {
+  return secretMatches(request.headers.authorization ?? '', `Bearer ${adminToken}`);
 }
 
 /**
@@ -243,7 +260,7 @@ export function startServer(aggregator: Aggregator, options: ServerOptions): Pro
     return true;
   };
 
-  const authorised = (request: IncomingMessage) => secretMatches(request.headers.authorization ?? '', `Bearer ${options.adminToken}`);
+  const authorised = (request: IncomingMessage) => isAdmin(request, options.adminToken);
   const requireType = (request: IncomingMessage, type: string) => {
     if (!isType(request, type)) throw new ApiError(415, 'CONTENT_TYPE', `send the body as ${type}`);
   };
@@ -323,7 +340,13 @@ export function startServer(aggregator: Aggregator, options: ServerOptions): Pro
       const grant = input.grant ?? 0;
       if (typeof grant !== 'number' || !Number.isInteger(grant) || grant < 0 || grant > 1e12) throw new ApiError(400, 'BAD_GRANT', 'grant must be an integer 0..10^12');
       const result = await admit(aggregator, submit, new Uint8Array(Buffer.from(input.public_key, 'hex')), grant);
-      if (!result.ok) throw new ApiError(409, result.code, result.message);
+      if (!result.ok) {
+        // The admin registering a key again learns its member id and token key, as on the first
+        // registration: a lost provisioning sheet (or a load generator run again) can be recovered.
+        const member = 'member' in result ? result.member : undefined;
+        const existing = member === undefined ? {} : { id: member, token_key: Buffer.from(aggregator.tokenKey(member)).toString('hex') };
+        throw new ApiError(409, result.code, result.message, {}, existing);
+      }
       return send(response, 201, { id: result.id, record: result.record, token_key: Buffer.from(aggregator.tokenKey(result.id)).toString('hex') });
     }
     if (method === 'GET' && path[0] === 'trades' && path.length === 1) return send(response, 200, { trades: aggregator.trades(100) });
@@ -366,7 +389,7 @@ export function startServer(aggregator: Aggregator, options: ServerOptions): Pro
       if (error instanceof ApiError) {
         // After a refused body the rest of it is not worth reading: the connection closes once answered.
         const headers = error.status === 413 ? { ...error.headers, connection: 'close' } : error.headers;
-        send(response, error.status, { code: error.code, message: error.message }, headers);
+        send(response, error.status, { code: error.code, message: error.message, ...error.extra }, headers);
       } else if (error instanceof ClusterUnavailable) send(response, 503, { code: error.code, message: error.message });
       else send(response, 500, { code: 'INTERNAL', message: String((error as Error).message ?? error) });
     });

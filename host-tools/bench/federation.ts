@@ -21,7 +21,7 @@ const IN_FLIGHT = 32;
 
 /** The embedded aggregator as a process, without --cluster. */
 async function embedded(dir: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, ['host-tools/cli/bin.js', 'aggregator', '--db', join(dir, 'a.sqlite'), '--http', '127.0.0.1:0', '--auction-ms', '0', '--workers', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['host-tools/cli/bin.js', 'aggregator', '--db', join(dir, 'a.sqlite'), '--create', '--http', '127.0.0.1:0', '--auction-ms', '0', '--workers', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => {

@@ -18,7 +18,7 @@ export const BENCHES: BenchEntry[] = [
   { key: 'federation', script: 'host-tools/bench/federation.ts', args: [], quickArgs: ['--quick'] },
   { key: 'footprint', script: 'host-tools/bench/footprint.ts', args: [], quickArgs: [] },
   { key: 'heap', script: 'host-tools/bench/heap.ts', args: [], quickArgs: [] },
-  { key: 'validation', script: 'host-tools/bench/validation.ts', args: [], quickArgs: ['--quick', '--board', 'pico'] },
+  { key: 'validation', script: 'host-tools/bench/validation.ts', args: [], quickArgs: ['--quick', '--board', 'pico,pico-stock'] },
 ];
 
 const SECTION_TITLES: Record<string, string> = {
@@ -91,14 +91,16 @@ function paperSection(paper: Paper, command: string, docsDir: string): string[] 
   ];
 }
 
-/** The physical limit: native Ed25519 on comparable cores (PLATFORMS.md section C, cited, not measured here). */
+/** The physical limit: native Ed25519 on comparable cores (docs/platforms.md section C, cited, not measured here). */
 function limitsSection(results: Record<string, unknown>): string[] {
-  const validation = results.validation as { pico?: { projected_board_ms: { validate_two_caps: { median: number } } } } | undefined;
-  const picoTwo = validation?.pico?.projected_board_ms.validate_two_caps.median;
+  const validation = results.validation as Record<string, { projected_board_ms: { validate_two_caps: { median: number }; trade_time_path?: { median: number } } } | undefined> | undefined;
+  const picoTwo = validation?.['pico-stock']?.projected_board_ms.validate_two_caps.median;
+  const nativeTwo = validation?.pico?.projected_board_ms.validate_two_caps.median;
+  const nativeTrade = validation?.pico?.projected_board_ms.trade_time_path?.median;
   return [
     '## Where we stand against the physical limit',
     '',
-    'Native Ed25519 figures from `../shared/PLATFORMS.md` section C (their sources are given there; not measured here):',
+    'Native Ed25519 figures from `docs/platforms.md` section C (their sources are given there; not measured here):',
     '',
     '| platform | sign | verify |',
     '| --- | --- | --- |',
@@ -109,7 +111,10 @@ function limitsSection(results: Record<string, unknown>): string[] {
     '',
     picoTwo === undefined
       ? ''
-      : `Our interpreted path validates two caps cold in ${(picoTwo / 1000).toFixed(0)} s of projected pico time, against about 0.05 to 0.06 s for two native verifications on an RP2040-class core: a factor of about ${Math.round(picoTwo / 55)}, which is why the node verifies in the background, caches every verified id and signs with precomputed nonces.`,
+      : `Our interpreted path (pico-stock) validates two caps cold in ${(picoTwo / 1000).toFixed(0)} s of projected pico time, against about 0.05 to 0.06 s for two native verifications on an RP2040-class core: a factor of about ${Math.round(picoTwo / 55)}, which is why the node verifies in the background, caches every verified id and signs with precomputed nonces.`,
+    nativeTwo === undefined || nativeTrade === undefined
+      ? ''
+      : `On our image's native module (pico, board time from \`boards/pico/board.json\` native_crypto_board_ms) two caps validate cold in ${nativeTwo.toFixed(1)} ms and the trade-time path (those, a signature, its id) takes ${nativeTrade.toFixed(1)} ms (target 400 ms).`,
     '',
   ];
 }
@@ -126,7 +131,7 @@ type TimeBudget = {
 /** The board's time budget (issue 8), per board, from the validation bench: projected board time. */
 function timeBudgetSection(results: Record<string, unknown>): string[] {
   const validation = (results.validation ?? {}) as Record<string, { time_budget?: TimeBudget; projected_board_ms?: { naive: Spread } }>;
-  const boards = ['pico', 'esp32'].filter((name) => validation[name]?.time_budget !== undefined);
+  const boards = ['pico-stock', 'esp32'].filter((name) => validation[name]?.time_budget !== undefined);
   if (boards.length === 0) return [];
   const seconds = (ms: number) => (ms < 1000 ? ms.toFixed(1) + ' ms' : (ms / 1000).toFixed(ms < 10000 ? 2 : 0) + ' s');
   const row = (label: string, value: (budget: TimeBudget, naiveMs: number) => string) =>

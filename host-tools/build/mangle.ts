@@ -19,7 +19,7 @@ export const MANGLED_PROPERTIES = [
   'loadSeed', 'saveSeed', 'peekSeq', 'takeSeq', 'nextRandomState', 'pendingCount', 'idBytes', 'uint32', 'payloadBytesMax',
   // the node's configuration and platform, built by the board adapter inside the bundle
   'verifySliceUnits', 'derivePublicKey', 'startVerify', 'tokensRequired', 'recordAgeMaxMs', 'clockSkewMs',
-  'helloIntervalMs', 'heapBytesBudget', 'consortiumPublicKey', 'aggregatorPublicKey', 'nativeEd25519', 'wallClockMs',
+  'helloIntervalMs', 'heapBytesBudget', 'consortiumPublicKey', 'aggregatorPublicKey', 'wallClockMs',
   'feedWatchdog', 'heapUsedBytes', 'frameBytesMax', 'requestedAtMs', 'granters', 'rounds', 'urgent', 'inputs', 'slotMs', 'alpha', 'links', 'store',
   // shared by several of the firmware's own types (rejections, results, codecs, jobs, tables, u64 words)
   'capacity', 'fields', 'byte', 'flags', 'payload', 'tokens', 'offset', 'slotOf', 'hi', 'lo', 'signed', 'stack', 'operations',

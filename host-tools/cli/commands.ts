@@ -20,5 +20,6 @@ export const commands: Record<string, Entry> = Object.fromEntries(
     entry('loadgen', 'send signed records (or attack traffic) to an aggregator', () => import('./commands/loadgen')),
     entry('member', 'add or list members of the permissioned ledger', () => import('./commands/member')),
     entry('keygen', 'make an Ed25519 key pair for provisioning a board', () => import('./commands/keygen')),
+    entry('provision', "write a board's provision.json over its REPL, read it back, reset it", () => import('./commands/provision')),
   ].map((item) => [item.name, item]),
 );

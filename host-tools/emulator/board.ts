@@ -4,13 +4,14 @@
 // work would cost on the board (cost-model.ts), never by the host's wall clock.
 //
 // Heap accounting: QuickJS counts the same loaded code at about 1.3 times what JerryScript does
-// (nacl-fast: 111 KB against 86 KB, PLATFORMS.md D), so a board's heap in use is taken as QuickJS's
+// (nacl-fast: 111 KB against 86 KB, docs/platforms.md D), so a board's heap in use is taken as QuickJS's
 // memory_used_size, less that of an empty context measured at start, divided by 1.3. setMemoryLimit
-// alone is not faithful (PLATFORMS.md D), so the peak is checked after every call into the board.
+// alone is not faithful (docs/platforms.md D), so the peak is checked after every call into the board.
 import { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten';
 import { BoardCosts, WorkCount, boardMs } from './cost-model';
 import { Sx127xFault, Sx127xModel, Transmission } from './sx127x-model';
-import { loadBoard } from '../build/boards';
+import { NativeCryptoCosts, loadBoard } from '../build/boards';
+import { createNativeCrypto } from './native-crypto';
 
 export const QUICKJS_TO_BOARD_HEAP = 1.3;
 /** Wall-clock time at the start of every emulated run (2026-11-18T...Z), for deterministic timestamps. */
@@ -43,6 +44,16 @@ export type BoardOptions = {
   links?: number;
   /** Where the SX127x sits (kaluma, espruino): chip select, reset and DIO0 pins; default the board.json's. */
   radioPins?: { cs: number; reset: number; dio0: number };
+  /**
+   * The image's native `smartcrypto` module (kaluma: our pico image) and its board time per call
+   * (board.json native_crypto_board_ms); absent for a stock image, whose require('smartcrypto') throws.
+   */
+  nativeCrypto?: NativeCryptoCosts;
+  /**
+   * A board on a terminal (`smartchain emulate`): a failing program is reported on its console and the
+   * board stays at its prompt, as a real one does, instead of failing the run with a BoardFailure.
+   */
+  interactive?: boolean;
 };
 
 /** Kaluma 1.2.1's GPIO constants (src/global.c, include/io.h). */
@@ -57,6 +68,14 @@ export class EmulatedBoard {
   resets = 0;
   log: string[] = [];
   work: WorkCount = { interrupts: 0, verifies: 0, signs: 0, hashes: 0, fieldOps: 0, calls: 0 };
+  /** Board time spent in the native `smartcrypto` module, and its calls by function. */
+  nativeCryptoMs = 0;
+  nativeCryptoCalls: Record<string, number> = { sha512: 0, publicKey: 0, sign: 0, verify: 0 };
+  /**
+   * When set, every call into the board is appended (board ms, native crypto calls by function): for a
+   * test that times one path through the firmware. Off by default (a long run would grow it).
+   */
+  callTrace: { boardMs: number; native: Record<string, number> }[] | null = null;
   /** Bytes the board wrote to each UART (port) or link, for the world to carry. */
   outbox: { port: number; bytes: Uint8Array }[] = [];
   /** Files in flash (Kaluma fs, Espruino Storage, emulator storage): they survive a reset. */
@@ -94,11 +113,39 @@ export class EmulatedBoard {
   private rxDrainMs = -1;
   /** Board time a call spent in delay(): away from the event loop as much as computing. */
   private callDelayMs = 0;
+  /** Board time a call spent in the native crypto module (charged per call, not by interrupts). */
+  private callNativeMs = 0;
+  private nativeCryptoModule: QuickJSHandle | null = null;
+  /**
+   * Set once the program has required the native module: its crypto counters (crypto_hash, ...) then
+   * count native calls, already charged, not the JS crypto the cost model's extras stand for.
+   */
+  private nativeCryptoUsed = false;
 
-  /** A watchdog reset: the runtime is rebuilt and the stored program runs again; flash survives. */
+  /** A program failure on an interactive board, acted on once the caller has released its handles. */
+  private stopPending: BoardFailure | null = null;
+
+  /**
+   * A watchdog reset: the runtime is rebuilt and the stored program runs again; flash survives. A failure
+   * on an interactive board (over its heap, or booting past the watchdog) stops the program instead:
+   * its code and message go to the console and the runtime restarts without it, so the prompt stays.
+   */
   private resetIfPending(): void {
+    if (this.stopPending !== null) {
+      const failure = this.stopPending;
+      this.stopPending = null;
+      this.resetPending = false;
+      this.stopProgram(failure);
+      return;
+    }
     if (!this.resetPending) return;
     this.resetPending = false;
+    this.boot();
+  }
+
+  private stopProgram(failure: BoardFailure | null): void {
+    if (failure !== null) this.log.push(`[${failure.code}] ${failure.message}; the program is stopped`);
+    this.program = '';
     this.boot();
   }
 
@@ -130,6 +177,7 @@ export class EmulatedBoard {
       for (const handler of this.dataHandlers.values()) handler.dispose();
       for (const watch of this.watches.values()) watch.callback.dispose();
       this.frameHandler?.dispose();
+      this.nativeCryptoModule?.dispose();
       this.vm.dispose();
       this.runtime.dispose();
     }
@@ -137,6 +185,8 @@ export class EmulatedBoard {
     this.dataHandlers.clear();
     this.watches.clear();
     this.frameHandler = null;
+    this.nativeCryptoModule = null;
+    this.nativeCryptoUsed = false;
     this.runtime = this.module.newRuntime();
     this.runtime.setMemoryLimit(64 * 1024 * 1024);
     this.runtime.setMaxStackSize(512 * 1024);
@@ -150,12 +200,19 @@ export class EmulatedBoard {
     this.callStartInterrupts = this.work.interrupts;
     this.baselineBytes = this.memoryUsed();
     this.installProfile();
-    this.call(() => this.vm.evalCode(this.program, `${this.name}.js`));
+    const ran = this.call(() => this.vm.evalCode(this.program, `${this.name}.js`), true);
     if (this.resetPending) {
       // A program that cannot boot within the watchdog would reset forever: report it once.
       this.resetPending = false;
-      throw new BoardFailure('BOOT_PAST_WATCHDOG', `${this.name}: booting takes longer than the watchdog`);
+      const failure = new BoardFailure('BOOT_PAST_WATCHDOG', `${this.name}: booting takes longer than the watchdog`);
+      if (this.options.interactive !== true) throw failure;
+      this.stopPending = failure;
     }
+    if (this.options.interactive !== true || this.program === '') return;
+    // Kaluma prints a program's top-level error and restarts the runtime without the program (src/runtime.c
+    // km_runtime_load, docs/platforms.md A3); Espruino reports it and keeps what already ran.
+    if (this.stopPending !== null) this.resetIfPending();
+    else if (!ran && this.profile === 'kaluma') this.stopProgram(null);
   }
 
   private memoryUsed(): number {
@@ -170,10 +227,13 @@ export class EmulatedBoard {
   }
 
   /** Runs one call into the board, charges its board time, checks heap and watchdog; false if it threw. */
-  private call(run: () => ReturnType<QuickJSContext['evalCode']>): boolean {
+  /** `measure`: check the heap whatever the call cost (a program's evaluation at boot is never idle). */
+  private call(run: () => ReturnType<QuickJSContext['evalCode']>, measure = false): boolean {
     this.callStartInterrupts = this.work.interrupts;
     this.callDelayMs = 0;
+    this.callNativeMs = 0;
     const before = { ...this.work };
+    const nativeBefore = { ...this.nativeCryptoCalls };
     this.work.calls++;
     const result = run();
     let failure: string | null = null;
@@ -189,19 +249,27 @@ export class EmulatedBoard {
     const spent = boardMs(this.options.costs, {
       interrupts: this.work.interrupts - before.interrupts, verifies: this.work.verifies - before.verifies, signs: this.work.signs - before.signs,
       hashes: this.work.hashes - before.hashes, fieldOps: this.work.fieldOps - before.fieldOps, calls: 1,
-    });
+    }) + this.callNativeMs;
     this.callCostMs = spent;
+    if (this.callTrace !== null) {
+      const native: Record<string, number> = {};
+      for (const name of Object.keys(this.nativeCryptoCalls)) native[name] = this.nativeCryptoCalls[name] - nativeBefore[name];
+      this.callTrace.push({ boardMs: spent + this.callDelayMs, native });
+    }
     if (spent + this.callDelayMs > this.longestCallMs) this.longestCallMs = spent + this.callDelayMs;
     if (process.env.SMARTCHAIN_EMULATOR_TRACE && spent > 2000) console.log(`${this.name} call ${spent.toFixed(0)} ms`, this.work.interrupts - before.interrupts, this.work.hashes - before.hashes, this.work.fieldOps - before.fieldOps);
     this.busyUntilMs = Math.max(this.busyUntilMs, this.clockMs) + spent;
     // Measuring the heap walks every object (about half the host time of an idle board), so a call that
     // did no work the cost model sees (no interrupt, no crypto: an idle tick, whose temporaries QuickJS's
     // reference counting frees on return) is measured only every IDLE_HEAP_CHECK_EVERY calls.
-    const idle = spent <= this.options.costs.callMs && this.work.calls % IDLE_HEAP_CHECK_EVERY !== 0;
+    const idle = !measure && spent <= this.options.costs.callMs && this.work.calls % IDLE_HEAP_CHECK_EVERY !== 0;
     const heap = idle ? 0 : this.heapUsedBytes();
     if (heap > this.heapPeakBytes) this.heapPeakBytes = heap;
     if (heap > this.options.heapBytesMax) {
-      throw new BoardFailure('HEAP_BUDGET_EXCEEDED', `${this.name}: heap ${heap} B exceeds its budget of ${this.options.heapBytesMax} B`);
+      const failure = new BoardFailure('HEAP_BUDGET_EXCEEDED', `${this.name}: heap ${heap} B exceeds its budget of ${this.options.heapBytesMax} B`);
+      if (this.options.interactive !== true) throw failure;
+      this.stopPending = failure;
+      return false;
     }
     if (spent + this.callDelayMs > this.options.watchdogMs) {
       // The reset happens once the caller has released its handles (resetIfPending).
@@ -211,7 +279,8 @@ export class EmulatedBoard {
       return false;
     }
     if (failure !== null) {
-      if (/is not defined|not a function|cannot read|not found/i.test(failure)) throw new BoardFailure('RUNTIME_MISSING', `${this.name} (${this.profile}): ${failure}`);
+      // A run fails on a global or module the runtime lacks; a board on a terminal prints it, as a real one does.
+      if (/is not defined|not a function|cannot read|not found/i.test(failure) && this.options.interactive !== true) throw new BoardFailure('RUNTIME_MISSING', `${this.name} (${this.profile}): ${failure}`);
       this.log.push(`[UNCAUGHT] ${failure}`);
     }
     return failure === null;
@@ -230,7 +299,7 @@ export class EmulatedBoard {
     }
     const stats = JSON.parse(this.vm.getString(result.value)) as Record<string, number>;
     result.value.dispose();
-    const delta = (name: string) => Math.max(0, (stats[name] ?? 0) - (this.lastStats[name] ?? 0));
+    const delta = (name: string) => (this.nativeCryptoUsed ? 0 : Math.max(0, (stats[name] ?? 0) - (this.lastStats[name] ?? 0)));
     this.work.verifies += delta('crypto_verify');
     this.work.signs += delta('crypto_sign');
     this.work.hashes += delta('crypto_hash');
@@ -305,8 +374,11 @@ export class EmulatedBoard {
       if (due.intervalMs > 0) due.atMs = this.clockMs + due.intervalMs;
       else this.timers = this.timers.filter((timer) => timer !== due);
       const callback = due.callback;
-      this.call(() => this.vm.callFunction(callback, this.vm.undefined));
-      if (due.intervalMs === 0) callback.dispose();
+      try {
+        this.call(() => this.vm.callFunction(callback, this.vm.undefined));
+      } finally {
+        if (due.intervalMs === 0) callback.dispose();
+      }
       this.resetIfPending();
       this.raiseRadioInterrupt();
     }
@@ -324,12 +396,17 @@ export class EmulatedBoard {
 
   /** An 8-bit String of the bytes, built inside the board (a host string would stop at a NUL byte). */
   private bytesString(bytes: Uint8Array): QuickJSHandle {
+    // Plain ASCII without NUL passes as a host string at once: the runtime's own Storage.read maps flash
+    // and costs no board time, so neither should this (a 53 KB .bootcde built in a loop would).
+    if (bytes.every((byte) => byte > 0 && byte < 0x80)) return this.vm.newString(Buffer.from(bytes).toString('latin1'));
     const array = this.bytesHandle(bytes);
     const make = this.vm.unwrapResult(this.vm.evalCode('(function (a) { var s = ""; for (var i = 0; i < a.length; i++) s += String.fromCharCode(a[i]); return s; })'));
-    const text = this.vm.unwrapResult(this.vm.callFunction(make, this.vm.undefined, array));
-    make.dispose();
-    array.dispose();
-    return text;
+    try {
+      return this.vm.unwrapResult(this.vm.callFunction(make, this.vm.undefined, array));
+    } finally {
+      make.dispose();
+      array.dispose();
+    }
   }
 
   private hostBytes(handle: QuickJSHandle, wholeBuffer: boolean): Uint8Array {
@@ -478,7 +555,7 @@ export class EmulatedBoard {
   }
 
   private addTimer(callback: QuickJSHandle, delay: QuickJSHandle | undefined, repeat: boolean, delayRequired: boolean): QuickJSHandle {
-    // Kaluma: setTimeout and setInterval require a delay (PLATFORMS.md A3).
+    // Kaluma: setTimeout and setInterval require a delay (docs/platforms.md A3).
     if ((delay === undefined || this.vm.typeof(delay) !== 'number') && delayRequired) throw new TypeError('delay is required');
     const delayMs = delay === undefined ? 0 : Math.max(0, this.vm.getNumber(delay));
     const timer: Timer = { id: this.nextTimerId++, atMs: this.clockMs + Math.max(delayMs, repeat ? 1 : 0), intervalMs: repeat ? Math.max(1, delayMs) : 0, callback: callback.dup() };
@@ -514,7 +591,11 @@ export class EmulatedBoard {
     // The GPIO and SPI globals came with the radio model; they are the runtime's, not the program's, and
     // leaving them out of the baseline would move every heap figure measured before them.
     const before = this.memoryUsed();
-    if (this.profile === 'kaluma') this.installKalumaGpio();
+    if (this.profile === 'kaluma') {
+      this.installKalumaGpio();
+      // The native module's object is the image's, made before the program runs, like the GPIO globals.
+      if (this.options.nativeCrypto !== undefined) this.nativeCryptoModule = this.makeNativeCrypto(this.options.nativeCrypto);
+    }
     else {
       this.installEspruinoGpio();
       this.installEspruinoConsole();
@@ -587,6 +668,18 @@ export class EmulatedBoard {
     this.fn(vm.global, 'clearWatch', (id) => this.clearWatch(id));
   }
 
+  private makeNativeCrypto(costs: NativeCryptoCosts): QuickJSHandle {
+    return createNativeCrypto(this.vm, costs, {
+      read: (handle) => this.hostBytes(handle, false),
+      make: (bytes) => this.bytesHandle(bytes),
+      charge: (boardMs, name) => {
+        this.callNativeMs += boardMs;
+        this.nativeCryptoMs += boardMs;
+        this.nativeCryptoCalls[name]++;
+      },
+    });
+  }
+
   private randomBytes(count: number): Uint8Array {
     return Uint8Array.from({ length: count }, () => Math.floor(this.options.random() * 256));
   }
@@ -639,6 +732,10 @@ export class EmulatedBoard {
       if (name === 'fs') return this.kalumaFs();
       if (name === 'rp2') return this.kalumaRp2();
       if (name === 'spi') return this.kalumaSpi();
+      if (name === 'smartcrypto' && this.nativeCryptoModule !== null) {
+        this.nativeCryptoUsed = true;
+        return this.nativeCryptoModule.dup();
+      }
       throw new Error(`Module "${name}" not found`);
     });
   }

@@ -35,7 +35,7 @@ export class AggregatorProcess {
     return new Promise((resolve, reject) => {
       this.output = '';
       const child = spawn(process.execPath, [
-        'host-tools/cli/bin.js', 'aggregator', '--db', join(this.dir, 'a.sqlite'), '--http', '127.0.0.1:0', '--auction-ms', '0', '--workers', '0',
+        'host-tools/cli/bin.js', 'aggregator', '--db', join(this.dir, 'a.sqlite'), '--create', '--http', '127.0.0.1:0', '--auction-ms', '0', '--workers', '0',
         '--cluster', this.clusterUrl, '--zone', this.zone,
       ], { stdio: ['ignore', 'pipe', 'pipe'] });
       this.child = child;

@@ -73,35 +73,77 @@ async function sendRecords(agent: Agent, url: string, bytes: Uint8Array, type: s
   }
 }
 
-export async function runLoad(options: LoadOptions): Promise<{ sent: number; accepted: number; rejected: number; records_per_s: number; codes: Record<string, number> }> {
+export type LoadResult = {
+  sent: number; accepted: number; rejected: number; records_per_s: number; codes: Record<string, number>;
+  members_registered: number; members_reused: number;
+};
+
+/**
+ * Registers the member of this key through `url`, or, when an earlier run (same --seed) registered it
+ * already (409 MEMBER_EXISTS, which tells the admin its id and token key), reuses it and continues after
+ * its highest sequence number at the aggregator. `lowestSlot` is the earliest proof-of-time slot of its
+ * newest records (null for a new member): a run places a reused member's records in the slots below it,
+ * since the slots up to the present one may be taken (one record per member per slot).
+ */
+async function admit(agent: Agent, url: string, options: LoadOptions, seed: Uint8Array, slotMs: number): Promise<{ participant: Participant; reused: boolean; lowestSlot: number | null }> {
+  const publicKey = Buffer.from(keyPairFromSeed(seed).publicKey).toString('hex');
+  const answer = await call(agent, url, 'POST', '/v1/members', JSON.stringify({ public_key: publicKey, grant: 1000000 }), {
+    authorization: `Bearer ${options.adminToken}`, 'content-type': 'application/json',
+  });
+  const reused = answer.status === 409 && answer.json.code === 'MEMBER_EXISTS' && typeof answer.json.id === 'number' && typeof answer.json.token_key === 'string';
+  if (answer.status !== 201 && !reused) throw new Error(`registering a member failed: ${answer.status} ${JSON.stringify(answer.json)}`);
+  const id = answer.json.id as number;
+  let seq = 0;
+  let lowestSlot: number | null = null;
+  if (reused) {
+    const member = await call(agent, url, 'GET', `/v1/members/${id}`, null, {});
+    const history = member.json.history as { seq: number; time_ms: number }[] | undefined;
+    if (member.status !== 200 || !Array.isArray(history)) throw new Error(`reading member ${id} failed: ${member.status} ${JSON.stringify(member.json)}`);
+    seq = history.reduce((highest, row) => Math.max(highest, row.seq), 0); // newest first, at most 100 rows
+    // Each run takes slots below the earlier runs', so the newest records hold the lowest slots.
+    for (const row of history) lowestSlot = Math.min(lowestSlot ?? Infinity, Math.floor(row.time_ms / slotMs));
+  }
+  return {
+    participant: {
+      id, seed, key: createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' }),
+      tokenKey: new Uint8Array(Buffer.from(answer.json.token_key as string, 'hex')), seq, nextSlot: 0,
+    },
+    reused,
+    lowestSlot,
+  };
+}
+
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: options.inFlight ?? 32 });
   const random = seededRandom(options.seed);
   const slotMs = options.slotMs ?? 60000;
   const urls = options.url.split(',');
   const participants: Participant[] = [];
+  let membersReused = 0;
+  const lowestSlots: (number | null)[] = [];
   for (let index = 0; index < options.members; index++) {
     const seed = new Uint8Array(32);
     for (let byte = 0; byte < 32; byte++) seed[byte] = Math.floor(random() * 256);
-    const publicKey = Buffer.from(keyPairFromSeed(seed).publicKey).toString('hex');
-    const answer = await call(agent, urls[0], 'POST', '/v1/members', JSON.stringify({ public_key: publicKey, grant: 1000000 }), {
-      authorization: `Bearer ${options.adminToken}`, 'content-type': 'application/json',
-    });
-    if (answer.status !== 201) throw new Error(`registering a member failed: ${answer.status} ${JSON.stringify(answer.json)}`);
-    participants.push({
-      id: answer.json.id as number, seed, key: createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' }),
-      tokenKey: new Uint8Array(Buffer.from(answer.json.token_key as string, 'hex')), seq: 0, nextSlot: 0,
-    });
+    const { participant, reused, lowestSlot } = await admit(agent, urls[0], options, seed, slotMs);
+    if (reused) membersReused++;
+    participants.push(participant);
+    lowestSlots.push(lowestSlot);
   }
   if (participants.length < 3) throw new Error('at least 3 members are needed (two granters per record)');
-  // Each member's records take consecutive slots, the last one the present slot, none older than the
-  // aggregator's age limit (with a slot to spare for the time the run takes).
+  // Each member's records take consecutive slots, the last one the present slot (for a reused member,
+  // the slot below its earlier records'), none older than the aggregator's age limit (with a slot to
+  // spare for the time the run takes).
   const slotsPerMember = Math.ceil(options.count / participants.length);
   const nowSlot = Math.floor(Date.now() / slotMs);
   const oldestSlot = Math.floor((Date.now() - OFFLOADED_RECORD_AGE_MAX_MS) / slotMs) + 2;
-  if (nowSlot - slotsPerMember + 1 < oldestSlot) {
-    throw new Error(`${options.count} records from ${participants.length} members need ${slotsPerMember} slots each, over the age limit's ${nowSlot - oldestSlot + 1}: use more members`);
-  }
-  for (const participant of participants) participant.nextSlot = nowSlot - slotsPerMember + 1;
+  participants.forEach((participant, index) => {
+    const lowest = lowestSlots[index];
+    const lastSlot = lowest === null ? nowSlot : Math.min(nowSlot, lowest - 1);
+    if (lastSlot - slotsPerMember + 1 < oldestSlot) {
+      throw new Error(`${options.count} records from ${participants.length} members need ${slotsPerMember} slots each, over the ${lastSlot - oldestSlot + 1} free within the age limit: use more members (or another --seed)`);
+    }
+    participant.nextSlot = lastSlot - slotsPerMember + 1;
+  });
   const caps = await call(agent, urls[0], 'GET', '/v1/caps', null, {});
   let parents: Uint8Array[] = (caps.json.caps as string[]).map((text) => new Uint8Array(Buffer.from(text, 'hex')));
   const recent: Uint8Array[] = [];
@@ -196,5 +238,8 @@ export async function runLoad(options: LoadOptions): Promise<{ sent: number; acc
   await Promise.all(Array.from({ length: options.inFlight ?? 32 }, batch > 1 ? batchWorker : worker));
   agent.destroy();
   const seconds = (Date.now() - started) / 1000;
-  return { sent, accepted, rejected, records_per_s: Math.round(sent / Math.max(seconds, 0.001)), codes };
+  return {
+    sent, accepted, rejected, records_per_s: Math.round(sent / Math.max(seconds, 0.001)), codes,
+    members_registered: participants.length - membersReused, members_reused: membersReused,
+  };
 }

@@ -8,13 +8,13 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPrivateKey, sign } from 'node:crypto';
 import { Aggregator } from '../aggregator/aggregator';
-import { loadBoard } from '../build/boards';
-import { COSTS } from '../emulator/cost-model';
+import { BoardName, loadBoard } from '../build/boards';
+import { emulatedBoardOptions, provisionFileName } from '../emulator/profile';
 import { EmulatedBoard, WORLD_EPOCH_MS } from '../emulator/board';
 import { EMULATED_CONSORTIUM_SEED, provisionBoards } from '../emulator/provision';
 import { tokenKeyFor } from '../crypto/token-key';
 import { World, seededRandom, slidingHourMaxPercent } from '../emulator/world';
-import { verifyHost } from '../crypto/verify-host';
+import { hostCrypto } from '../crypto/host-crypto';
 import { Gateway, GatewayFederation } from './gateway';
 import { InProcessFederation } from '../federation/in-process';
 import { stateDigest } from '../federation/digest';
@@ -31,7 +31,7 @@ import type { Link, Platform } from '../../firmware/platform';
 export const ATTACKS = ['none', 'double-spend', 'sybil', 'spam'] as const;
 export type Attack = (typeof ATTACKS)[number];
 export type LinkKind = 'lora' | 'uart';
-export type BoardKind = 'pico' | 'esp32' | 'emulator';
+export type BoardKind = BoardName;
 
 export type CityOptions = {
   evs: number;
@@ -173,11 +173,11 @@ export async function runCity(options: CityOptions) {
     const spec = loadBoard(kind);
     const json = provisioned.boards[index].json;
     const member = provisioned.boards[index].member;
-    const generic = kind === 'emulator';
+    const emulated = emulatedBoardOptions(spec);
+    const generic = emulated.profile === 'emulator';
     const board = world.addBoard({
-      name: `ev${member}-${kind}`, profile: kind === 'pico' ? 'kaluma' : kind === 'esp32' ? 'espruino' : 'emulator', costs: COSTS[kind],
-      heapBytesMax: spec.heap_bytes_max, watchdogMs: spec.watchdog_ms,
-      files: kind === 'pico' ? { '/provision.json': encode(json) } : kind === 'esp32' ? { 'provision.json': encode(json) } : {},
+      name: `ev${member}-${kind}`, ...emulated,
+      files: generic ? {} : { [provisionFileName(emulated.profile)]: encode(json) },
       config: generic ? json : undefined, links: generic ? 1 : undefined,
     }, options.link === 'lora' && !generic ? `dist/${kind}/firmware-lora.js` : `dist/${kind}/firmware.js`);
     boards.push({ board, kind });
@@ -212,11 +212,10 @@ export async function runCity(options: CityOptions) {
     const entry = provisioned.boards[memberCount - 1];
     const store = new MemoryStore();
     const link: Link = { name: 'attacker', frameBytesMax: 236, send: (frame) => (sendAttack(frame), true) };
-    const key = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, Buffer.from(entry.seed)]), format: 'der', type: 'pkcs8' });
     const platform: Platform = {
       board: 'host', nowMs: () => world.nowMs, wallClockMs: wallMs, randomBytes: (count) => Uint8Array.from({ length: count }, () => Math.floor(random() * 256)),
       storage: store, links: [link], log: () => undefined, heapUsedBytes: () => 0, feedWatchdog: () => undefined,
-      nativeEd25519: { verify: verifyHost, sign: (message) => new Uint8Array(sign(null, message, key)) },
+      crypto: hostCrypto,
     };
     attackNode = createNode(platform, {
       memberId: entry.member, seed: entry.seed, publicKey: entry.publicKey, tokenKey: tokenKeyFor(EMULATED_CONSORTIUM_SEED, entry.member), heapBytesBudget: 1000000, consortiumPublicKey: provisioned.consortiumPublicKey,
@@ -441,7 +440,7 @@ export async function runCity(options: CityOptions) {
     frames_rejected: sum('frames_rejected') + gateway.framesRejected,
     commit_latency_ms: percentiles(commitLatencies),
     validation_latency_board_ms: (({ p50, p95 }) => ({ p50, p95 }))(percentiles(validationSamples)),
-    board_heap_peak_bytes: { pico: heapPeak('pico'), esp32: heapPeak('esp32') },
+    board_heap_peak_bytes: { pico: heapPeak('pico'), 'pico-stock': heapPeak('pico-stock'), esp32: heapPeak('esp32') },
     airtime_ms_per_trade: stats.trades_committed > 0 ? Math.round(airtimeTotal / stats.trades_committed) : null,
     duty_cycle_max_percent: options.link === 'lora' ? round(world.dutyCycleMaxPercent(), 3) : round(uartDutyEquivalent(frameLog, options.evs), 3),
     radio_frames: frames,

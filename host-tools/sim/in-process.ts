@@ -11,7 +11,9 @@ import { FRAME_RECORD, encodeFrame } from '../../firmware/frames';
 import type { KeyValueStore, Link, Platform } from '../../firmware/platform';
 import { KIND_MEMBERSHIP, LedgerRecord, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
 import { keyPairFromSeed } from '../../firmware/crypto/ed25519';
-import { verifyHost } from '../crypto/verify-host';
+import { hostCrypto } from '../crypto/host-crypto';
+import { jsCrypto } from '../../firmware/crypto/js-crypto';
+import { startFastVerify } from '../../firmware/crypto/fast-verify';
 import { seededRandom } from '../random';
 
 export const START_TIME_MS = 1795000000000;
@@ -55,17 +57,10 @@ export type WorldOptions = {
   slotMs?: number;
   heapBytesBudget?: number;
   grantEcash?: number;
-  /** Use node:crypto for Ed25519 (default); false runs the firmware's own tweetnacl path. */
+  /** Use node:crypto for SHA-512 and Ed25519 (default); false runs the firmware's own JS path. */
   nativeCrypto?: boolean;
 };
 
-const HOST_ED25519 = {
-  verify: verifyHost,
-  sign(message: Uint8Array, seed: Uint8Array): Uint8Array {
-    const key = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
-    return new Uint8Array(sign(null, message, key));
-  },
-};
 
 export type SimNode = { id: number; node: FullLightNode; store: MemoryStore; seed: Uint8Array; publicKey: Uint8Array };
 
@@ -121,7 +116,7 @@ export class InProcessWorld {
       log: () => undefined,
       heapUsedBytes: () => 0,
       feedWatchdog: () => undefined,
-      nativeEd25519: this.options.nativeCrypto === false ? undefined : HOST_ED25519,
+      crypto: this.options.nativeCrypto === false ? jsCrypto : hostCrypto,
     };
   }
 
@@ -139,6 +134,8 @@ export class InProcessWorld {
       slotMs: this.options.slotMs ?? 60000,
       members: [],
       helloIntervalMs: 60000,
+      // The firmware's own JS path verifies in slices (DEFAULT_VERIFY_SLICE_UNITS field operations each).
+      startVerify: this.options.nativeCrypto === false ? startFastVerify : undefined,
     });
   }
 

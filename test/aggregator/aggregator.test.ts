@@ -360,4 +360,5 @@ test('through the verify pool the same records are accepted and refused with the
   assert.equal(pooled.members(), reference.members());
 });
 
+
 test.run();

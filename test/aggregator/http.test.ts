@@ -29,7 +29,7 @@ const agent = new Agent({ keepAlive: false });
 
 function startAggregator(dbPath: string): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['host-tools/cli/bin.js', 'aggregator', '--db', dbPath, '--http', '127.0.0.1:0', '--auction-ms', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['host-tools/cli/bin.js', 'aggregator', '--db', dbPath, '--create', '--http', '127.0.0.1:0', '--auction-ms', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const timer = setTimeout(() => reject(new Error('aggregator did not start within 20 s')), 20000);
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -127,5 +127,6 @@ test('kill -9 during sustained ingest loses no acknowledged record and keeps bal
     second.child.kill('SIGKILL');
   }
 });
+
 
 test.run();

@@ -180,7 +180,7 @@ test('a secret file that others may read stops the aggregator, and the secret is
     writeFileSync(path, secret + '\n');
     chmodSync(path, 0o644);
     assert.throws(() => loadSecret(path), /readable by its owner only/);
-    const run = spawnSync(process.execPath, ['host-tools/cli/bin.js', 'aggregator', '--db', join(directory, 'a.sqlite'), '--http', '127.0.0.1:0'], { encoding: 'utf8', timeout: 30000 });
+    const run = spawnSync(process.execPath, ['host-tools/cli/bin.js', 'aggregator', '--db', join(directory, 'a.sqlite'), '--create', '--http', '127.0.0.1:0'], { encoding: 'utf8', timeout: 30000 });
     assert.is(run.status, 1);
     assert.match(run.stderr, /consortium\.key has mode 0644/);
     assert.not.ok((run.stdout + run.stderr).includes(secret), 'the secret is not printed');

@@ -1,14 +1,23 @@
 // CI proves the benchmarks still run: the quick versions, into a temporary folder, with the keys the
 // results file promises.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { loadBoard } from '../../host-tools/build/boards';
 
 test('make bench --quick writes results.json and benchmarks.md with every section', () => {
   const out = mkdtempSync(join(tmpdir(), 'smartchain-bench-'));
+  try {
+    checkBench(out);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+function checkBench(out: string): void {
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'host-tools/bench/run-all.ts', '--quick', '--out', out], { encoding: 'utf8' });
   assert.is(result.status, 0, result.stderr);
   const results = JSON.parse(readFileSync(join(out, 'bench', 'results.json'), 'utf8'));
@@ -22,10 +31,13 @@ test('make bench --quick writes results.json and benchmarks.md with every sectio
   assert.ok(results.footprint.bundles.pico.bytes <= results.footprint.bundles.pico.budget);
   for (const board of ['pico', 'esp32', 'emulator']) assert.ok(results.heap[board].heap_peak_bytes <= results.heap[board].heap_bytes_max, board);
   assert.ok(results.footprint.airtime_sf9.frames_over_payload_limit.includes('sold'), 'a sold record does not fit one SF9 frame');
-  assert.ok(results.validation.pico.projected_board_ms.validate_two_caps.median > 100000, 'two tweetnacl verifications are minutes on a pico');
+  assert.ok(results.validation['pico-stock'].projected_board_ms.validate_two_caps.median > 100000, 'two JS verifications are minutes on a pico');
+  const native = results.validation.pico.projected_board_ms;
+  assert.ok(native.validate_two_caps.median >= 2 * (loadBoard('pico').native_crypto_board_ms as { verify: number }).verify, 'two native verifications on the pico, from board.json');
+  assert.ok(native.trade_time_path.median < native.validate_two_caps.median + 1000, 'then one signature and an id');
   const page = readFileSync(join(out, 'docs', 'benchmarks.md'), 'utf8');
   assert.match(page, /Fig\. 7/);
   assert.match(readFileSync(join(out, 'docs', 'figures', 'paper-fig7-preparation.svg'), 'utf8'), /<polyline class="series"/);
-});
+}
 
 test.run();

@@ -2,7 +2,7 @@
 // real bundle is free of NUL bytes and within its budget.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runInNewContext } from 'node:vm';
@@ -73,10 +73,13 @@ test('the pico build refuses what JerryScript 2.4 lacks and accepts the rest of 
   assert.is(await buildSample('pico', 'export const out = new Map();'), 'OK');
 });
 
-test('only the runtime\'s built-in modules may be required', async () => {
+test('only the runtime\'s built-in modules and its image\'s native modules may be required', async () => {
   const source = (name: string) => `declare function __runtimeRequire(name: string): unknown; export const out = __runtimeRequire('${name}');`;
   assert.is(await buildSample('pico', source('uart')), 'OK');
   assert.is(await buildSample('pico', source('net')), 'BUILD_MODULE_UNAVAILABLE');
+  assert.is(await buildSample('pico', source('smartcrypto')), 'OK', 'our image has it (board.json native_modules)');
+  assert.is(await buildSample('pico-stock', source('smartcrypto')), 'BUILD_MODULE_UNAVAILABLE', 'the stock image has not');
+  assert.is(await buildSample('esp32', source('smartcrypto')), 'BUILD_MODULE_UNAVAILABLE');
   assert.is(await buildSample('esp32', source('Storage')), 'OK');
   assert.is(await buildSample('esp32', source('uart')), 'BUILD_MODULE_UNAVAILABLE');
   assert.is(await buildSample('pico', "import { readFileSync } from 'node:fs'; export const out = readFileSync;"), 'BUILD_REFUSED');
@@ -101,6 +104,20 @@ test('every board bundle builds under budget and holds no NUL byte', async () =>
   }
 });
 
+test('the pico bundle carries no JS Ed25519 and asks the image for smartcrypto; the pico-stock bundle carries the sliced path', async () => {
+  const jsPath = ['tweetnacl', 'firmware/crypto/fast-verify.ts', 'firmware/crypto/nonces.ts', 'firmware/crypto/ed25519.ts', 'boards/shared/sliced-crypto.ts'];
+  const pico = await buildBoard(loadBoard('pico'));
+  const stock = await buildBoard(loadBoard('pico-stock'));
+  const has = (result: typeof pico, part: string) => result.modules.some((entry) => entry.module.includes(part) && entry.bytes > 0);
+  for (const part of jsPath) {
+    assert.not.ok(has(pico, part), `pico carries ${part}`);
+    assert.ok(has(stock, part), `pico-stock lacks ${part}`);
+  }
+  assert.ok(readFileSync(pico.outfile, 'utf8').includes('__runtimeRequire("smartcrypto")'));
+  assert.not.ok(readFileSync(stock.outfile, 'utf8').includes('smartcrypto'));
+  assert.ok(stock.bytes - pico.bytes > 10000, `the JS path is ${stock.bytes - pico.bytes} B of bundle`);
+});
+
 test('a board bundle keeps rejection codes and drops their details', async () => {
   const sample = [
     "reject('FRAME_MALFORMED', 'frame ' + describe(bytes, [1, 2]) + ' is, (odd)');",
@@ -122,8 +139,9 @@ test('a board bundle keeps rejection codes and drops their details', async () =>
 });
 
 test('internal property names are shortened, and a source that quotes one is refused', async () => {
-  const bundle = readFileSync((await buildBoard(loadBoard('pico'))).outfile, 'utf8');
+  const bundle = readFileSync((await buildBoard(loadBoard('pico-stock'))).outfile, 'utf8');
   for (const name of ['parentSlot', 'startDecompress', 'balanceAsOfMs']) assert.not.ok(bundle.includes(name), name);
+  assert.not.ok(bundle.includes('.startVerify'), 'the sliced wiring is shortened too');
   assert.ok(bundle.includes('requestIssue') && bundle.includes('records_accepted'), 'the REPL surface and stats keys stay');
   assert.ok(MANGLED_PROPERTIES.includes('spent'));
   assert.is(await buildSample('pico', 'const job = { spent: 1 }; export const out = (job as Record<string, number>)["spent"];'), 'BUILD_MANGLE_UNSAFE');
@@ -174,6 +192,20 @@ test('board files are validated field by field', () => {
   assert.is(code(good.replace('"spreading_factor": 7', '"spreading_factor": 13')), 'BOARD_FIELD_RANGE');
   assert.is(code(good.replace('"slice_board_ms_max": 1000', '"slice_board_ms_max": 8000')), 'BOARD_FIELD_RANGE');
   assert.throws(() => loadBoard('arduino'), (error: BoardFileError) => error.code === 'BOARD_UNKNOWN');
+  // An image's native modules: known names only, and smartcrypto exactly with its measured board time.
+  assert.equal(loadBoard('pico').native_modules, ['smartcrypto']);
+  assert.equal(loadBoard('pico-stock').native_modules, [], 'absent in the file: a stock image');
+  assert.is(loadBoard('pico-stock').native_crypto_board_ms, undefined);
+  assert.is(code(good.replace('"native_modules": ["smartcrypto"]', '"native_modules": ["crypto"]')), 'BOARD_FIELD_RANGE');
+  assert.is(code(good.replace('"native_modules": ["smartcrypto"]', '"native_modules": "smartcrypto"')), 'BOARD_FIELD_TYPE');
+  assert.is(code(good.replace('"native_modules": ["smartcrypto"]', '"native_modules": []')), 'BOARD_FIELD_RANGE', 'costs without the module');
+  assert.is(code(good.replace('"verify": 310', '"verify": "fast"')), 'BOARD_FIELD_TYPE');
+  assert.is(code(good.replace('"verify": 310', '"verify": 0')), 'BOARD_FIELD_RANGE');
+  assert.is(code(good.replace(/"basis": "[^"]*"/, '"basis": 1')), 'BOARD_FIELD_TYPE');
+  const stockText = readFileSync('boards/pico-stock/board.json', 'utf8');
+  assert.is(code(stockText.replace('"runtime": "kaluma-1.2.1",', '"runtime": "kaluma-1.2.1", "native_modules": ["smartcrypto"],')), 'BOARD_FIELD_RANGE', 'the module without its costs');
 });
+
+test.after(() => rmSync(directory, { recursive: true, force: true }));
 
 test.run();

@@ -8,6 +8,7 @@ import { ScalarBaseJob, fieldOps, secretScalar, startFastVerify } from '../../fi
 import { NonceStock } from '../../firmware/crypto/nonces';
 import { createNode } from '../../firmware/node';
 import type { Platform } from '../../firmware/platform';
+import { jsCrypto } from '../../firmware/crypto/js-crypto';
 import { MemoryStore } from '../../host-tools/sim/in-process';
 
 test('the public key is derived in slices of at most one point operation, then the stock fills', () => {
@@ -15,7 +16,7 @@ test('the public key is derived in slices of at most one point operation, then t
   const store = new MemoryStore();
   let random = 1;
   const platform: Platform = {
-    board: 'test', nowMs: () => 0, wallClockMs: () => 1795000000000, storage: store, links: [], log: () => undefined, heapUsedBytes: () => 0, feedWatchdog: () => undefined,
+    board: 'test', nowMs: () => 0, wallClockMs: () => 1795000000000, storage: store, links: [], log: () => undefined, heapUsedBytes: () => 0, feedWatchdog: () => undefined, crypto: jsCrypto,
     randomBytes: (count) => Uint8Array.from({ length: count }, () => (random = (random * 48271) % 2147483647) & 255),
   };
   const node = createNode(platform, {

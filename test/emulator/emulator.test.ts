@@ -1,13 +1,15 @@
 // The board emulator: the real bundles in their runtime profiles within budget, what a runtime lacks
 // failing as it would on the board, Kaluma's quirks, the watchdog in board time, two boards exchanging
 // proof-of-time tokens over a virtual UART and over LoRa, and one seed giving one run.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { loadBoard } from '../../host-tools/build/boards';
 import { BoardFailure } from '../../host-tools/emulator/board';
 import { ESP32_COSTS, HOST_QUICKJS_COSTS, PICO_COSTS } from '../../host-tools/emulator/cost-model';
+import { emulatedBoardOptions } from '../../host-tools/emulator/profile';
 import { provisionBoards } from '../../host-tools/emulator/provision';
 import { World, seededRandom } from '../../host-tools/emulator/world';
 
@@ -20,10 +22,11 @@ function script(source: string): string {
 }
 const encode = (text: string) => new TextEncoder().encode(text);
 
-test('the pico and esp32 bundles boot provisioned in their runtime profiles and fill their nonce stocks, within their heap budgets', async () => {
+test('the pico-stock and esp32 bundles boot provisioned in their runtime profiles and fill their nonce stocks, within their heap budgets', async () => {
   const world = await World.create(1);
   const provisioned = provisionBoards(2, seededRandom(2));
-  const pico = world.addBoard({ name: 'pico', profile: 'kaluma', costs: PICO_COSTS, heapBytesMax: 184312, watchdogMs: 8000, files: { '/provision.json': encode(provisioned.boards[0].json) } }, 'dist/pico/firmware.js');
+  // The stock Kaluma image: no native module, the sliced JS path.
+  const pico = world.addBoard({ name: 'pico-stock', profile: 'kaluma', costs: PICO_COSTS, heapBytesMax: 184312, watchdogMs: 8000, files: { '/provision.json': encode(provisioned.boards[0].json) } }, 'dist/pico-stock/firmware.js');
   const esp32 = world.addBoard({ name: 'esp32', profile: 'espruino', costs: ESP32_COSTS, heapBytesMax: 229362, watchdogMs: 8000, files: { 'provision.json': encode(provisioned.boards[1].json) } }, 'dist/esp32/firmware.js');
   world.run(1000);
   for (const board of [pico, esp32]) {
@@ -39,7 +42,41 @@ test('the pico and esp32 bundles boot provisioned in their runtime profiles and 
   for (let minutes = 0; minutes < 120 && !(stocked(pico, '/sc-') && stocked(esp32, 'sc.')); minutes++) world.run(60000);
   assert.ok(stocked(pico, '/sc-') && stocked(esp32, 'sc.'), `stocks: ${[...pico.files.keys(), ...esp32.files.keys()].join(' ')}`);
   for (const board of [pico, esp32]) assert.is(board.resets, 0, board.log.join(' | '));
-  console.log(`    heap peak with a full nonce stock: pico ${pico.heapPeakBytes} B of 184312 B, esp32 ${esp32.heapPeakBytes} B of 229362 B`);
+  console.log(`    heap peak with a full nonce stock: pico-stock ${pico.heapPeakBytes} B of 184312 B, esp32 ${esp32.heapPeakBytes} B of 229362 B`);
+});
+
+test('the pico bundle on our image (smartcrypto) boots with its key known at once, keeps no nonce stock and stays within its budgets', async () => {
+  const world = await World.create(1);
+  const provisioned = provisionBoards(1, seededRandom(2));
+  const description = loadBoard('pico');
+  const pico = world.addBoard({ name: 'pico', ...emulatedBoardOptions(description), files: { '/provision.json': encode(provisioned.boards[0].json) } }, 'dist/pico/firmware.js');
+  world.run(10 * 60000);
+  assert.ok(pico.log.some((line) => line.startsWith('[NODE_STARTED]')), pico.log.join(' | '));
+  assert.is(pico.stats().member, 1);
+  assert.is(pico.evaluate('smartchain.publicKey.length'), '32');
+  assert.ok(pico.files.has('/sc-seed'), 'the node persisted its state in LittleFS files');
+  assert.not.ok([...pico.files.keys()].some((name) => name.includes('nonce')), `no nonce stock: ${[...pico.files.keys()].join(' ')}`);
+  assert.is(pico.stats().crypto_field_ops, 0, 'no field arithmetic in JS');
+  assert.is(pico.resets, 0, pico.log.join(' | '));
+  assert.ok(pico.heapPeakBytes > 20000 && pico.heapPeakBytes <= description.heap_bytes_max, `heap ${pico.heapPeakBytes}`);
+  console.log(`    pico on smartcrypto: heap peak ${pico.heapPeakBytes} B of ${description.heap_bytes_max} B after ten idle minutes`);
+});
+
+test('the pico bundle on the stock image (no smartcrypto) logs NATIVE_CRYPTO_MISSING once and halts', async () => {
+  const world = await World.create(1);
+  const provisioned = provisionBoards(1, seededRandom(2));
+  const stock = emulatedBoardOptions(loadBoard('pico-stock'));
+  assert.is(stock.nativeCrypto, undefined, 'the pico-stock board has no native module');
+  const pico = world.addBoard({ name: 'pico-on-stock', ...stock, files: { '/provision.json': encode(provisioned.boards[0].json) } }, 'dist/pico/firmware.js');
+  world.run(10 * 60000);
+  assert.equal(pico.log.filter((line) => line.startsWith('[')).map((line) => line.slice(0, line.indexOf(']') + 1)), ['[NATIVE_CRYPTO_MISSING]'], pico.log.join(' | '));
+  assert.is(pico.evaluate('typeof smartchain'), 'undefined', 'no node was started');
+  assert.is(pico.nextTimerMs(), Infinity, 'no timer left running: the node halted');
+  assert.not.ok(pico.files.has('/sc-seed'), 'nothing was written');
+  // Flashed with the stock build instead, the same board runs.
+  const fixed = world.addBoard({ name: 'pico-stock', ...stock, files: { '/provision.json': encode(provisioned.boards[0].json) } }, 'dist/pico-stock/firmware.js');
+  world.run(1000);
+  assert.ok(fixed.log.some((line) => line.startsWith('[NODE_STARTED]')), fixed.log.join(' | '));
 });
 
 test('a bundle over its heap budget fails with a clear message', async () => {
@@ -150,5 +187,7 @@ test('one seed, one run: the same scenario twice gives the same trace and the sa
   assert.equal(first.boards.map((board) => board.stats()), second.boards.map((board) => board.stats()));
   assert.ok(first.world.trace.length > 3);
 });
+
+test.after(() => rmSync(directory, { recursive: true, force: true }));
 
 test.run();

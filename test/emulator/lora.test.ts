@@ -3,14 +3,15 @@
 // emulator board share one channel; the run is deterministic. The variants do not fit the heap budgets
 // (docs/boards.md gives the figures, which the first test prints), so these boards run with the budget
 // lifted.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadBoard } from '../../host-tools/build/boards';
 import { buildBoard } from '../../host-tools/build/bundle';
-import { ESP32_COSTS, HOST_QUICKJS_COSTS, PICO_COSTS } from '../../host-tools/emulator/cost-model';
+import { ESP32_COSTS, HOST_QUICKJS_COSTS } from '../../host-tools/emulator/cost-model';
+import { emulatedBoardOptions } from '../../host-tools/emulator/profile';
 import { provisionBoards } from '../../host-tools/emulator/provision';
 import { World, seededRandom } from '../../host-tools/emulator/world';
 
@@ -73,7 +74,8 @@ test('one seed, one run over LoRa', async () => {
 test('a pico and an emulator board share one channel', async () => {
   const world = await World.create(3);
   const provisioned = provisionBoards(2, seededRandom(3));
-  const pico = world.addBoard({ name: 'pico', profile: 'kaluma', costs: PICO_COSTS, heapBytesMax: HEAP_LIFTED_BYTES, watchdogMs: 8000, files: { '/provision.json': encode(provisioned.boards[0].json) } }, await variant('pico'));
+  // The pico on our image (smartcrypto, board.json), its heap budget lifted as the others'.
+  const pico = world.addBoard({ name: 'pico', ...emulatedBoardOptions(loadBoard('pico')), heapBytesMax: HEAP_LIFTED_BYTES, files: { '/provision.json': encode(provisioned.boards[0].json) } }, await variant('pico'));
   const generic = world.addBoard({ name: 'ev', profile: 'emulator', costs: HOST_QUICKJS_COSTS, heapBytesMax: 229362, watchdogMs: 8000, config: provisioned.boards[1].json, links: 1 }, 'dist/emulator/firmware.js');
   world.connectLora([{ board: pico, link: 1 }, { board: generic, link: 0 }]);
   world.run(130000);
@@ -83,5 +85,7 @@ test('a pico and an emulator board share one channel', async () => {
   assert.ok((pico.stats().frames_received as number) >= 1, 'the pico hears the emulator board');
   assert.ok(world.trace.some((line) => line.endsWith('pico tx done')));
 });
+
+test.after(() => rmSync(directory, { recursive: true, force: true }));
 
 test.run();

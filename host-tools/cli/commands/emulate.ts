@@ -1,16 +1,16 @@
-// `smartchain emulate --board pico|esp32`: one emulated board on a pseudo-terminal, in real time. Prints
-// the terminal's path and runs until stopped. The pico speaks Kaluma's REPL (`kaluma write FILE -p PATH`
+// `smartchain emulate --board pico|pico-stock|esp32`: one emulated board on a pseudo-terminal, in real
+// time. Prints the terminal's path and runs until stopped. The picos speak Kaluma's REPL (`kaluma write FILE -p PATH`
 // flashes it like a real Pico); the esp32 speaks Espruino's console, also on a TCP port (the line after
 // the path), because the `espruino` tool opens only serial ports it can list, and a pseudo-terminal is not.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadBoard } from '../../build/boards';
 import { EmulatedBoard } from '../../emulator/board';
-import { ESP32_COSTS, PICO_COSTS } from '../../emulator/cost-model';
+import { emulatedBoardOptions } from '../../emulator/profile';
 import { EspruinoConsole } from '../../emulator/espruino-console';
 import { KalumaRepl } from '../../emulator/kaluma-repl';
 import { loadQuickJS, seededRandom } from '../../emulator/world';
@@ -21,30 +21,39 @@ const RELAY = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'emulato
 export const command: Command = {
   name: 'emulate',
   summary: 'run an emulated board on a pseudo-terminal (Kaluma REPL, Espruino console)',
-  usage: `smartchain emulate --board pico|esp32 [--state DIR] [--seed S] [--watchdog-ms MS] [--tcp PORT]
+  usage: `smartchain emulate --board pico|pico-stock|esp32 [--state DIR] [--seed S] [--watchdog-ms MS] [--tcp PORT]
 
 Starts an emulated board on a new pseudo-terminal and prints its path.
-  pico   Kaluma 1.2.1's REPL. The program written with '.flash -w' (kaluma write) is kept in
-         DIR/program.js and survives .reset.
+  pico   Kaluma 1.2.1's REPL on our image (its native smartcrypto module). The program written with
+         '.flash -w' (kaluma write) is kept in DIR/program.js and survives .reset; files written with
+         require('fs') (provision.json) are kept in DIR/fs.
+  pico-stock  the same on the stock Kaluma 1.2.1 image (no smartcrypto).
+A program that fails (a missing global, over the heap budget) prints its error on the console and
+the board stays at its prompt, as a real one does.
   esp32  Espruino's console, as the espruino tool uses it; also on tcp://127.0.0.1:PORT (printed on
          the second line), for the espruino tool, which opens only serial ports it can list. Storage
          files are kept in DIR/storage; .bootcde runs at start and on load().
-  --state DIR        where the board's flash lives (default: a new temporary folder)
+  --state DIR        where the board's flash lives (default: a temporary folder, removed on exit)
   --watchdog-ms MS   reset a call that keeps the board longer than MS of board time (default: the
                      board's watchdog_ms; 0: none, as on Kaluma 1.2.1 when the program arms no watchdog)
   --tcp PORT         the esp32's TCP port (default: any free port)`,
   options: { board: { type: 'string' }, state: { type: 'string' }, seed: { type: 'string' }, 'watchdog-ms': { type: 'string' }, tcp: { type: 'string' } },
   async run(values) {
-    const boardName = parseChoice(values, 'board', ['pico', 'esp32'] as const);
+    const boardName = parseChoice(values, 'board', ['pico', 'pico-stock', 'esp32'] as const);
     const description = loadBoard(boardName);
     const watchdogMs = parseIntegerOption(values, 'watchdog-ms', 0, 3600000, description.watchdog_ms);
     const tcpPort = parseIntegerOption(values, 'tcp', 0, 65535, 0);
-    const state = typeof values.state === 'string' ? values.state : mkdtempSync(join(tmpdir(), `smartchain-${boardName}-`));
+    const seed = parseIntegerOption(values, 'seed', 0, 2 ** 31 - 1, 1);
+    // Without --state the board's flash lives in a temporary folder that goes when the emulator stops.
+    const temporary = typeof values.state === 'string' ? null : mkdtempSync(join(tmpdir(), `smartchain-${boardName}-`));
+    const state = temporary ?? (values.state as string);
     mkdirSync(state, { recursive: true });
+    const options = emulatedBoardOptions(description);
     const board = new EmulatedBoard(await loadQuickJS(), {
-      name: boardName, profile: boardName === 'pico' ? 'kaluma' : 'espruino', costs: boardName === 'pico' ? PICO_COSTS : ESP32_COSTS,
-      heapBytesMax: description.heap_bytes_max, watchdogMs: watchdogMs === 0 ? Number.MAX_SAFE_INTEGER : watchdogMs,
-      random: seededRandom(Number(values.seed ?? 1)),
+      name: boardName, ...options, watchdogMs: watchdogMs === 0 ? Number.MAX_SAFE_INTEGER : watchdogMs,
+      random: seededRandom(seed),
+      // A bad program prints its error on the console and the board stays at its prompt (docs/emulator.md).
+      interactive: true,
     });
     const relay = spawn('python3', [RELAY], { stdio: ['pipe', 'pipe', 'inherit'] });
     const clients = new Set<Socket>();
@@ -53,8 +62,8 @@ Starts an emulated board on a new pseudo-terminal and prints its path.
       relay.stdin.write(buffer);
       for (const client of clients) client.write(buffer);
     };
-    const terminal = boardName === 'pico' ? new KalumaRepl(board, join(state, 'program.js'), write) : new EspruinoConsole(board, join(state, 'storage'), write);
-    const server = boardName === 'esp32' ? createServer((socket) => {
+    const terminal = options.profile === 'kaluma' ? new KalumaRepl(board, join(state, 'program.js'), write, join(state, 'fs')) : new EspruinoConsole(board, join(state, 'storage'), write);
+    const server = options.profile === 'espruino' ? createServer((socket) => {
       clients.add(socket);
       socket.on('data', (chunk: Buffer) => terminal.receive(chunk));
       socket.on('close', () => clients.delete(socket));
@@ -88,6 +97,7 @@ Starts an emulated board on a new pseudo-terminal and prints its path.
         relay.kill();
         server?.close();
         for (const client of clients) client.destroy();
+        if (temporary !== null) rmSync(temporary, { recursive: true, force: true });
         resolve();
       };
       relay.on('exit', stop);

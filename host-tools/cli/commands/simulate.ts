@@ -1,4 +1,5 @@
 // `smartchain simulate`: the city simulation, the product's main job (host-tools/sim/city.ts).
+import { BOARDS } from '../../build/boards';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ATTACKS, BoardKind, runCity, LinkKind } from '../../sim/city';
@@ -32,9 +33,9 @@ driving and charging the host plays. Writes DIR/summary.json (docs/simulation.md
   --duration D     simulated time, e.g. 90m or 6h (default 30m)
   --link KIND      lora (one SF7 channel) or uart (a star through the aggregator's gateway); default lora
   --attack KIND    none (default), double-spend, sybil or spam
-  --boards LIST    the boards the EVs use in turn: pico, esp32, emulator (the generic board at the
-                   host's QuickJS speed); default esp32 (the pico's heap does not hold the trade-time
-                   path, docs/simulation.md)
+  --boards LIST    the boards the EVs use in turn: pico (our image, native crypto), pico-stock (the
+                   stock image, sliced JS crypto: its heap does not hold a city, docs/boards.md), esp32,
+                   emulator (the generic board at the host's QuickJS speed); default esp32
   --quiet          no progress bar
 Run \`make build\` first.`,
   options: {
@@ -51,7 +52,7 @@ Run \`make build\` first.`,
     const attack = parseChoice(values, 'attack', ATTACKS, 'none');
     const outDir = typeof values.out === 'string' ? values.out : 'out';
     const boards = (typeof values.boards === 'string' ? values.boards : 'esp32').split(',');
-    if (boards.some((board) => !['pico', 'esp32', 'emulator'].includes(board))) throw new UsageError('--boards must list pico, esp32 or emulator, e.g. pico,esp32');
+    if (boards.some((board) => !(BOARDS as readonly string[]).includes(board))) throw new UsageError(`--boards must list ${BOARDS.join(', ')}, e.g. pico,esp32`);
     for (const board of new Set(boards)) {
       const bundle = join('dist', board, link === 'lora' ? 'firmware-lora.js' : 'firmware.js');
       if (!existsSync(bundle)) throw new CommandError('BUNDLE_MISSING', `${bundle} is missing: run make build`);

@@ -1,0 +1,6 @@
+// The pico-stock's LoRa link (boards/pico/kaluma-lora.ts) with this board's radio settings; imported by
+// the LoRa variant (main-lora.ts) before main.ts.
+import { addKalumaLora } from '../pico/kaluma-lora';
+import { lora } from './board.json';
+
+addKalumaLora(lora);
