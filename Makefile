@@ -7,15 +7,16 @@ TESTS := $(shell find test -name '*.test.ts' | sort)
 
 setup: $(STAMP)
 
-# Debian packages the tests need: chromium renders the simulation report headless.
-DEBIAN_PACKAGES := chromium
+# Debian packages the tests need: chromium renders the simulation report headless; etcd-server and
+# etcd-client run the federation's local cluster (docs/federation.md).
+DEBIAN_PACKAGES := chromium etcd-server etcd-client
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Native modules build from source (npm_config_build_from_source, set for this npm ci only): cbor-extract
 # otherwise loads a prebuilt binary from an optional package and leaves its own binding unbuilt. npm names
 # the setting once as unknown here; kept out of .npmrc, it no longer warns on every npx call.
 $(STAMP): package.json package-lock.json
-	@command -v chromium >/dev/null || { $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(DEBIAN_PACKAGES); }
+	@{ command -v chromium >/dev/null && command -v etcd >/dev/null && command -v etcdctl >/dev/null; } || { $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(DEBIAN_PACKAGES); }
 	npm_config_build_from_source=true npm ci --no-audit --no-fund
 	touch $(STAMP)
 

@@ -12,7 +12,7 @@ import { selectCaps, CapWalk, GENESIS_ID } from './ledger/caps';
 import { MemberTable } from './ledger/members';
 import { NodePersistence } from './ledger/persist';
 import {
-  ValidationCode, checkBalance, checkIssuerKind, checkPotGranters, checkTimestamp, commitThreshold, slotOf, spendOf,
+  ValidationCode, checkIssuerKind, checkPotGranters, checkSlotFree, checkSpend, checkTimestamp, commitThreshold, slotOf, spendOf,
 } from './ledger/rules';
 import { FLAG_CONFLICT_LOSER, FLAG_OFFLOADED, FLAG_PINNED, FLAG_VALID, RecordWindow } from './ledger/window';
 import type { LightNode, NodeConfig, NodeStats, VerificationJob } from './node-api';
@@ -299,24 +299,21 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     if (kindCode !== null) return kindCode;
     const timeCode = checkTimestamp(record.timeMs, nowMs, timeRules);
     if (timeCode !== null) return timeCode;
-    const recordSlot = slotOf(record.timeMs, slotMs);
     for (let slot = 0; slot < window.capacity; slot++) {
       if (!window.isUsed(slot) || window.issuer[slot] !== record.issuer || record.kind === KIND_MEMBERSHIP || window.idEquals(slot, id, 0)) continue;
       if (window.seq[slot] === record.seq) return 'EQUIVOCATION';
       // Proof of time allows one record per issuer per slot; tokens are not broadcast, so this is what a
-      // light node can see. Two spends in one slot go on to the balance check, to be weighed as a conflict.
-      if (slotOf(window.timeMs[slot], slotMs) === recordSlot && !(record.kind === KIND_BOUGHT && window.kind[slot] === KIND_BOUGHT)) return 'POT_SLOT_REUSED';
+      // light node can see (the aggregator applies the same rule to the issuer's stored records).
+      const slotCode = checkSlotFree(record, window.kind[slot], window.timeMs[slot], slotMs);
+      if (slotCode !== null) return slotCode;
     }
     const potCode = checkPotGranters(record, { tokensRequired: tokensRequired, slotMs: slotMs }, function (member: number) {
       return members.has(member);
     });
     if (potCode !== null) return potCode;
     const spend = spendOf(record);
-    let balanceCode = checkBalance(members.balanceOf(record.issuer), members.spentSince(record.issuer), spend);
     // Over the balance only together with a spend already accepted: a double spend, kept to weigh it.
-    if (balanceCode === 'BALANCE_INSUFFICIENT' && checkBalance(members.balanceOf(record.issuer), 0, spend) === null) {
-      balanceCode = 'CONFLICT_DOUBLE_SPEND';
-    }
+    const balanceCode = checkSpend(members.balanceOf(record.issuer), members.spentSince(record.issuer), spend);
     if (balanceCode !== null && balanceCode !== 'CONFLICT_DOUBLE_SPEND') return balanceCode;
     const publicKey = record.kind === KIND_MEMBERSHIP ? config.consortiumPublicKey : members.publicKey(record.issuer);
     if (publicKey === null) return 'ISSUER_UNKNOWN';

@@ -38,6 +38,16 @@ export function checkTimestamp(timeMs: number, nowMs: number, rules: TimeRules):
   return null;
 }
 
+/**
+ * One record per issuer per proof-of-time slot (paper IV.E), judged against one other record of the same
+ * issuer (its kind and time): two bought records may share a slot, so that a double spend goes on to the
+ * balance check and is weighed as a conflict. Membership records (the consortium's) are not limited.
+ */
+export function checkSlotFree(record: LedgerRecord, otherKind: number, otherTimeMs: number, slotMs: number): ValidationCode | null {
+  if (record.kind === KIND_MEMBERSHIP || slotOf(otherTimeMs, slotMs) !== slotOf(record.timeMs, slotMs)) return null;
+  return record.kind === KIND_BOUGHT && otherKind === KIND_BOUGHT ? null : 'POT_SLOT_REUSED';
+}
+
 /** Membership records come from the consortium key and nobody else. */
 export function checkIssuerKind(record: LedgerRecord, issuerKnown: boolean): ValidationCode | null {
   if (record.kind === KIND_MEMBERSHIP) return record.issuer === 0 ? null : 'MEMBERSHIP_NOT_CONSORTIUM';
@@ -91,6 +101,17 @@ export function checkBalance(balance: number | null, alreadySpent: number, spend
   if (spend === 0) return null;
   if (balance === null) return 'BALANCE_UNKNOWN';
   return alreadySpent + spend <= balance ? null : 'BALANCE_INSUFFICIENT';
+}
+
+/**
+ * A spend against what the issuer holds: over the balance alone is BALANCE_INSUFFICIENT; covered by the
+ * balance but not together with the spends already accepted (`alreadySpent`) is CONFLICT_DOUBLE_SPEND,
+ * which a light node keeps to weigh and the aggregator refuses.
+ */
+export function checkSpend(balance: number | null, alreadySpent: number, spend: number): ValidationCode | null {
+  const code = checkBalance(balance, alreadySpent, spend);
+  if (code === 'BALANCE_INSUFFICIENT' && checkBalance(balance, 0, spend) === null) return 'CONFLICT_DOUBLE_SPEND';
+  return code;
 }
 
 /** The commit rule's pairing (Algorithm 1 lines 45-54): a sold and a bought record that match. */

@@ -1,8 +1,9 @@
 // `make bench`: runs every benchmark as its own process (so one cannot warm or starve another), each
 // printing one JSON object as its last line, then writes bench/results.json and docs/benchmarks.md with
-// tables, SVG plots and the command that reproduces each figure. --quick runs the tiny versions CI uses.
+// tables, SVG plots and the command that reproduces each figure. --quick runs the tiny versions CI uses;
+// --only KEY runs one bench and keeps the others' last figures.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { lineChart } from './svg-plot';
@@ -14,6 +15,7 @@ export const BENCHES: BenchEntry[] = [
   { key: 'paper', script: 'host-tools/bench/paper.ts', args: ['--max', '10000'], quickArgs: ['--max', '100'] },
   { key: 'ledger_core', script: 'host-tools/bench/ledger-core.ts', args: [], quickArgs: ['--quick'] },
   { key: 'aggregator', script: 'host-tools/bench/aggregator.ts', args: [], quickArgs: ['--quick'] },
+  { key: 'federation', script: 'host-tools/bench/federation.ts', args: [], quickArgs: ['--quick'] },
   { key: 'footprint', script: 'host-tools/bench/footprint.ts', args: [], quickArgs: [] },
   { key: 'heap', script: 'host-tools/bench/heap.ts', args: [], quickArgs: [] },
   { key: 'validation', script: 'host-tools/bench/validation.ts', args: [], quickArgs: ['--quick', '--board', 'pico,pico-stock'] },
@@ -23,6 +25,7 @@ export const BENCHES: BenchEntry[] = [
 const SECTION_TITLES: Record<string, string> = {
   ledger_core: 'Ledger core on the host (one light node)',
   aggregator: 'Aggregator: ingest over HTTP with full validation and durable commit, cap selection, storage',
+  federation: 'Federation: ingest of 1 and 3 aggregators on a local 3-member etcd against the embedded aggregator (same load, same run); catch-up of a restarted aggregator',
   footprint: 'Footprint: bundles, record sizes, LoRa airtime per trade (EU868, BW 125 kHz, CR 4/5)',
   heap: 'Footprint: heap peak per board (each bundle provisioned: a simulated minute idle, precomputing nonces, then verifying a record meanwhile)',
   validation: 'Device: the validation bench on the emulator (projected board time from the cost model)',
@@ -192,7 +195,7 @@ export function espruinoSection(result: { skipped?: string; basis?: string; befo
   ];
 }
 
-export function writeReport(results: Record<string, unknown>, quick: boolean, outDir: string): void {
+export function writeReport(results: Record<string, unknown>, quick: boolean, outDir: string, only: string | null = null): void {
   const docsDir = join(outDir, 'docs');
   mkdirSync(join(outDir, 'bench'), { recursive: true });
   mkdirSync(docsDir, { recursive: true });
@@ -201,7 +204,9 @@ export function writeReport(results: Record<string, unknown>, quick: boolean, ou
   const lines = [
     '# Benchmarks',
     '',
-    `Written by \`make bench\` (\`node --import tsx host-tools/bench/run-all.ts${flag}\`) on ${new Date().toISOString().slice(0, 10)},`,
+    only === null
+      ? `Written by \`make bench\` (\`node --import tsx host-tools/bench/run-all.ts${flag}\`) on ${new Date().toISOString().slice(0, 10)},`
+      : `Written by \`make bench\` (\`node --import tsx host-tools/bench/run-all.ts${flag}\`) in an earlier run, except the ${only} section, re-run alone (\`--only ${only}\`) on ${new Date().toISOString().slice(0, 10)},`,
     `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}. Raw figures: \`bench/results.json\`.`,
     quick ? '\n**Quick run**: the tiny sizes CI uses to prove the benches work; not the figures to quote.\n' : '',
     ...paperSection(results.paper as Paper, `node --import tsx host-tools/bench/paper.ts${quick ? ' --max 100' : ''}`, docsDir),
@@ -219,13 +224,17 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const quick = process.argv.includes('--quick');
   const outAt = process.argv.indexOf('--out');
   const outDir = outAt > 0 ? process.argv[outAt + 1] : '.';
-  const results: Record<string, unknown> = {};
-  for (const entry of BENCHES) {
+  // --only KEY re-runs one bench and keeps the others' figures from the last bench/results.json.
+  const onlyAt = process.argv.indexOf('--only');
+  const only = onlyAt > 0 ? process.argv[onlyAt + 1] : null;
+  if (only !== null && !BENCHES.some((entry) => entry.key === only)) throw new Error(`--only must be one of ${BENCHES.map((entry) => entry.key).join(', ')}`);
+  const results: Record<string, unknown> = only === null ? {} : JSON.parse(readFileSync(join(outDir, 'bench', 'results.json'), 'utf8'));
+  for (const entry of BENCHES.filter((bench) => only === null || bench.key === only)) {
     process.stdout.write(`bench ${entry.key} ... `);
     const started = Date.now();
     results[entry.key] = runBench(entry, quick);
     console.log(`${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
-  writeReport(results, quick, outDir);
+  writeReport(results, quick, outDir, only);
   console.log(`wrote ${join(outDir, 'bench', 'results.json')} and ${join(outDir, 'docs', 'benchmarks.md')}`);
 }

@@ -10,6 +10,7 @@ function entry(name: string, summary: string, load: () => Promise<{ command: Com
 export const commands: Record<string, Entry> = Object.fromEntries(
   [
     entry('aggregator', 'run the aggregator (full node, SQLite store, HTTP API)', () => import('./commands/aggregator')),
+    entry('cluster', 'start or stop a local etcd cluster on loopback for federated aggregators', () => import('./commands/cluster')),
     entry('bench', 'measure validation latency on a board (emulator)', () => import('./commands/bench')),
     entry('build', 'bundle the firmware for a board (pico, esp32, emulator)', () => import('./commands/build')),
     entry('simulate', 'run the city: emulated EV boards trading energy through an aggregator', () => import('./commands/simulate')),

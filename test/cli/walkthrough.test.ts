@@ -27,7 +27,7 @@ export function readmeCommands(readme: string, heading: string): { command: stri
     .map((line) => ({ command: line.replace(/\s*&$/, ''), background: line.endsWith('&') }));
 }
 
-type Context = { clone: string; url?: string; publicKey?: string; memberId?: string; tokenKey?: string; pty?: string; servers: { name: string; child: ChildProcess; output: () => string }[] };
+type Context = { clone: string; url?: string; cluster?: string; publicKey?: string; memberId?: string; tokenKey?: string; pty?: string; servers: { name: string; child: ChildProcess; output: () => string }[] };
 type Result = { status: number | null; stdout: string; stderr: string };
 
 /**
@@ -124,6 +124,17 @@ const STEPS: Step[] = [
       assert.is(again.status, 0, again.stderr);
       assert.equal({ ...JSON.parse(again.stdout), records_per_s: 0 }, { sent: 200, accepted: 200, rejected: 0, records_per_s: 0, members_registered: 0, members_reused: 20 });
     },
+  },
+  {
+    match: /^cluster up --members 3 --dir data\/etcd$/,
+    ready: /^cluster (etcd:\/\/127\.0\.0\.1:\d+(?:,127\.0\.0\.1:\d+){2})\n3 members healthy in \d+ ms; data and logs in data\/etcd\n/,
+    onReady: (match, context) => (context.cluster = match[1]),
+  },
+  {
+    match: /^aggregator --db a2\/aggregator\.sqlite --create --http 127\.0\.0\.1:7702 --cluster etcd:\/\/127\.0\.0\.1:PORT,\.\.\. --zone city$/,
+    // The URL cluster up printed; a free port, as above.
+    rewrite: (command, context) => command.replace('127.0.0.1:7702', '127.0.0.1:0').replace('etcd://127.0.0.1:PORT,...', context.cluster as string),
+    ready: /^federated in zone city as \S+: applied revision \d+ \(0 records\) in \d+ ms\ncreated a new store at a2\/aggregator\.sqlite\nlistening on http:\/\/127\.0\.0\.1:\d+\n/,
   },
   {
     match: /^emulate --board pico$/,

@@ -6,25 +6,29 @@ import { ADMIN_TOKEN_FILE_DEFAULT, parseAggregatorUrl, readAdminToken } from './
 export const command: Command = {
   name: 'loadgen',
   summary: 'send signed records (or attack traffic) to an aggregator',
-  usage: `smartchain loadgen --aggregator URL --members N --count C [--rate R] [--attack KIND] [--acked FILE] [--json]
-                   [--admin-token-file FILE] [--seed S] [--in-flight K]
+  usage: `smartchain loadgen --aggregator URL[,URL...] --members N --count C [--rate R] [--attack KIND] [--acked FILE] [--json]
+                   [--admin-token-file FILE] [--seed S] [--in-flight K] [--batch B]
 
 Registers N members (each granted 1,000,000 minor units), then sends C records with valid proof-of-time
-tokens, K requests in flight (default 32), at most R per second if --rate is given. The members' keys
-follow from --seed (default 1): run again with the same seed, it reuses the members it registered
-before (continuing their sequence numbers); with another seed it registers new ones. It says which.
+tokens, K requests in flight (default 32), at most R per second if --rate is given. With several URLs
+(federated aggregators of one zone) members are registered through the first and records go to each in
+turn. The members' keys follow from --seed (default 1): run again with the same seed, it reuses the
+members it registered before (continuing their sequence numbers, in free slots before the earlier
+run's); with another seed it registers new ones. It says which.
   --attack KIND            none, double-spend, sybil, forged-token or spam (one record in ten)
   --acked FILE             append each acknowledged record id to FILE as soon as it is acknowledged
+  --batch B                B records per request, as one CBOR sequence (default 1: one record a request)
   --admin-token-file FILE  the aggregator's admin token (default data/admin.token)
   --json                   end with one line {"sent", "accepted", "rejected", "records_per_s",
                            "members_registered", "members_reused"}`,
   options: {
     aggregator: { type: 'string' }, members: { type: 'string' }, count: { type: 'string' }, rate: { type: 'string' },
     attack: { type: 'string' }, acked: { type: 'string' }, json: { type: 'boolean' }, 'admin-token-file': { type: 'string' },
-    seed: { type: 'string' }, 'in-flight': { type: 'string' },
+    seed: { type: 'string' }, 'in-flight': { type: 'string' }, batch: { type: 'string' },
   },
   async run(values) {
-    const url = parseAggregatorUrl(requireString(values, 'aggregator'));
+    // One URL, or several (federated aggregators of one zone), each checked the member command's way.
+    const url = requireString(values, 'aggregator').split(',').map(parseAggregatorUrl).join(',');
     const adminToken = readAdminToken(typeof values['admin-token-file'] === 'string' ? values['admin-token-file'] : ADMIN_TOKEN_FILE_DEFAULT);
     const seed = parseIntegerOption(values, 'seed', 0, 2 ** 31 - 1, 1);
     const options = {
@@ -37,6 +41,7 @@ before (continuing their sequence numbers); with another seed it registers new o
       ackedFile: typeof values.acked === 'string' ? values.acked : undefined,
       seed,
       inFlight: parseIntegerOption(values, 'in-flight', 1, 1024, 32),
+      batch: parseIntegerOption(values, 'batch', 1, 256, 1),
     };
     let result: LoadResult;
     try {
