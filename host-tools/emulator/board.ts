@@ -19,12 +19,12 @@ export const QUICKJS_TO_BOARD_HEAP = 1.3;
 /**
  * Per profile: QuickJS bytes per board heap byte, and the heap the runtime holds before any program.
  * kaluma is calibrated against Kaluma 1.2.1's real firmware in rp2040js (host-tools/bench/calibrate-pico.ts,
- * docs/emulator.md): the pico bundle's idle node holds 114,440 B there, of which 12,712 B is the runtime at
- * its prompt; QuickJS held 232,305 B above an empty context for the same node: 2.28 QuickJS bytes per byte.
+ * docs/emulator.md): the pico bundle's idle node holds 118,304 B there, of which 12,712 B is the runtime at
+ * its prompt; QuickJS held 232,305 B above an empty context for the same node: 2.20 QuickJS bytes per byte.
  * The others keep the library-level ratio until a real runtime calibrates them.
  */
 export const HEAP_MODELS: Record<Profile, { quickjsPerBoardByte: number; runtimeBytes: number }> = {
-  kaluma: { quickjsPerBoardByte: 2.28, runtimeBytes: 12712 },
+  kaluma: { quickjsPerBoardByte: 2.2, runtimeBytes: 12712 },
   espruino: { quickjsPerBoardByte: QUICKJS_TO_BOARD_HEAP, runtimeBytes: 0 },
   emulator: { quickjsPerBoardByte: QUICKJS_TO_BOARD_HEAP, runtimeBytes: 0 },
 };
