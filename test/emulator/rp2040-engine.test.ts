@@ -14,12 +14,16 @@ import { KALUMA_DATA_OFFSET, KALUMA_PROGRAM_OFFSET, Rp2040Machine } from '../../
 import { bridgeToPty } from '../../host-tools/emulator/rp2040/pty-bridge';
 import { writeFileThroughRepl } from '../../host-tools/emulator/rp2040/repl-file';
 import { ReplSession } from '../../host-tools/emulator/rp2040/repl-session';
-import { loadBootrom, STOCK_IMAGE_PATH, upstreamMissing } from '../../host-tools/emulator/rp2040/upstream';
+import { loadBootrom, NATIVE_IMAGE_PATH, STOCK_IMAGE_PATH, upstreamMissing } from '../../host-tools/emulator/rp2040/upstream';
 import { seededRandom } from '../../host-tools/random';
 import { startEmulator } from '../support/emulate';
 
 /** The bundle and image under test: today's pico bundle runs on the stock image (a pico-stock build later). */
-const FIRMWARE = { board: 'pico', bundle: join('dist', 'pico', 'firmware.js'), image: STOCK_IMAGE_PATH };
+/** Each pico build on the image it is made for: pico-stock on Kaluma's own, pico on ours (make image). */
+const FIRMWARES = [
+  { board: 'pico-stock', bundle: join('dist', 'pico-stock', 'firmware.js'), image: STOCK_IMAGE_PATH },
+  { board: 'pico', bundle: join('dist', 'pico', 'firmware.js'), image: NATIVE_IMAGE_PATH },
+];
 const KALUMA = join('node_modules', '.bin', 'kaluma');
 const PROMPT = /> /;
 
@@ -52,7 +56,7 @@ if (missing !== null) {
   console.log(`rp2040 engine tests skipped: ${missing}`);
 } else {
   test('the stock Kaluma 1.2.1 image boots to the REPL in rp2040js', () => timed('boot to the REPL', async () => {
-    const machine = new Rp2040Machine({ name: 'stock', image: readImage(FIRMWARE.image), bootrom: loadBootrom() });
+    const machine = new Rp2040Machine({ name: 'stock', image: readImage(STOCK_IMAGE_PATH), bootrom: loadBootrom() });
     const session = new ReplSession(machine);
     session.type('\r');
     await session.waitFor(PROMPT, 2000);
@@ -106,7 +110,12 @@ if (missing !== null) {
     }
   }));
 
-  test(`the ${FIRMWARE.board} bundle, written with kaluma write and provisioned through the REPL, starts its node`, () => timed('bundle: provision, write, boot', async () => {
+  for (const FIRMWARE of FIRMWARES) {
+  if (!existsSync(FIRMWARE.image)) {
+    console.log(`rp2040 engine test of the ${FIRMWARE.board} bundle skipped: ${FIRMWARE.image} is not built (make image)`);
+    continue;
+  }
+  test(`the ${FIRMWARE.board} bundle, written with kaluma write and provisioned through the REPL, starts its node`, () => timed(`${FIRMWARE.board} bundle: provision, write, boot`, async () => {
     assert.ok(existsSync(FIRMWARE.bundle), `${FIRMWARE.bundle} is built by make build`);
     const machine = new Rp2040Machine({ name: 'node', image: readImage(FIRMWARE.image), bootrom: loadBootrom() });
     let session = new ReplSession(machine);
@@ -136,8 +145,9 @@ if (missing !== null) {
     const heap = JSON.parse(await session.evaluate('JSON.stringify(process.memoryUsage())', 5000)) as { heapTotal: number; heapUsed: number; heapPeak: number };
     assert.is(heap.heapTotal, 184312);
     assert.ok(heap.heapUsed > 0 && heap.heapPeak <= heap.heapTotal, JSON.stringify(heap));
-    console.log(`  NODE_STARTED ${startedMs.toFixed(0)} ms of board time after power-up; heap used ${heap.heapUsed} B, peak ${heap.heapPeak} B of ${heap.heapTotal}`);
+    console.log(`  ${FIRMWARE.board}: NODE_STARTED ${startedMs.toFixed(0)} ms of board time after power-up; heap used ${heap.heapUsed} B, peak ${heap.heapPeak} B of ${heap.heapTotal}`);
   }));
+  }
 }
 
 test.run();
