@@ -132,7 +132,10 @@ export class KalumaRepl {
       const used = this.board.heapUsedBytes();
       this.write(`total: ${this.board.heapBytesMax}, occupied: ${used}, peak: ${Math.max(used, this.board.heapPeakBytes)}\r\n`);
     } else if (line === '.reset' || line === '.load') {
-      this.board.load(this.storedProgram());
+      // Kaluma 1.2.1 (src/repl.c): .reset restarts the runtime without the stored program
+      // (km_runtime_init(false, ...)) and prints "soft reset"; .load restarts it and runs the program.
+      this.board.load(line === '.load' ? this.storedProgram() : '');
+      if (line === '.reset') this.write('\r\nsoft reset\r\n');
       this.printed = this.board.log.length > 0 ? Math.min(this.printed, this.board.log.length) : 0;
       this.flushLog();
     } else if (line === '.flash -e') {

@@ -48,8 +48,11 @@ export class BoardRepl {
   async evaluate(expression: string, timeoutMs: number): Promise<string> {
     const mark = `SC${this.session}#${++this.sequence}`;
     const [head, tail] = [mark.slice(0, 2), mark.slice(2)];
-    await this.line(`(function(){try{print('${head}'+'${tail} ok '+(${expression}))}catch(e){print('${head}'+'${tail} error '+e)}})()`);
-    const match = await this.port.waitFor(new RegExp(`${mark} (ok|error) ([^\\r\\n]*)\\r?\\n`), timeoutMs, `answer to ${expression.slice(0, 60)}`);
+    // The answer ends with its own end mark: Kaluma sends a print's line end only with its next output,
+    // so the REPL's echo of the call's value (undefined) follows the answer on the same line.
+    const end = `END${tail}`;
+    await this.line(`(function(){try{print('${head}'+'${tail} ok '+(${expression})+' EN'+'D${tail}')}catch(e){print('${head}'+'${tail} error '+e+' EN'+'D${tail}')}})()`);
+    const match = await this.port.waitFor(new RegExp(`${mark} (ok|error) ([^\\r\\n]*?) ${end}`), timeoutMs, `answer to ${expression.slice(0, 60)}`);
     if (match[1] === 'error') throw new PortError('REPL_ERROR', `the board refused ${expression.slice(0, 60)}: ${match[2]}`);
     return match[2];
   }
@@ -104,9 +107,9 @@ export class BoardRepl {
     return { bytes: Number(match[1]), firstLine: match[2] };
   }
 
-  /** Restarts the board's program as power-on does: Kaluma's `.reset`, Espruino's `load()` (runs `.bootcde`). */
+  /** Restarts the board's program as power-on does: Kaluma's `.load` (`.reset` would not run it), Espruino's `load()` (runs `.bootcde`). */
   async reset(): Promise<void> {
     this.port.discard();
-    await this.line(this.dialect === 'kaluma' ? '.reset' : 'load()');
+    await this.line(this.dialect === 'kaluma' ? '.load' : 'load()');
   }
 }

@@ -85,7 +85,7 @@ test('bad arguments and inputs that disagree with the store are refused with the
 
 for (const target of boardTargets) {
   test(`${target.name}: flash, provision over the REPL, read back, reset; the node starts as member 2, also after a power-on`, async () => {
-    const state = join(directory, `state-${target.board}`);
+    const state = join(directory, `state-${target.name.replace(/[^a-z0-9]+/g, '-')}`);
     const started = await target.start(state);
     if (started === null) return;
     try {

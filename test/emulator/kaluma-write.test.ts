@@ -14,7 +14,7 @@ import { converse, startEmulator } from '../support/emulate';
 const directory = mkdtempSync(join(tmpdir(), 'smartchain-kaluma-'));
 const smartchainFlash = (...args: string[]) => spawnSync(process.execPath, ['host-tools/cli/bin.js', 'flash', '--board', 'pico', ...args], { encoding: 'utf8', timeout: 60000 });
 
-test('kaluma write flashes the emulated Pico, which then runs the code, also after .reset', async () => {
+test('kaluma write flashes the emulated Pico, which then runs the code, also after .load', async () => {
   const program = join(directory, 'marker.js');
   writeFileSync(program, 'var answer = 6 * 7;\nprint("marker-" + answer);\n');
   const { child, match } = await startEmulator(['--board', 'pico', '--state', join(directory, 'state')]);
@@ -26,7 +26,8 @@ test('kaluma write flashes the emulated Pico, which then runs the code, also aft
     assert.is(readFileSync(join(directory, 'state', 'program.js'), 'utf8'), readFileSync(program, 'utf8'));
     assert.match(await converse(pty, '.load\r', /marker-42/), /marker-42/);
     assert.match(await converse(pty, 'answer + 1\r', /43/), /43/);
-    assert.match(await converse(pty, '.reset\r', /marker-42/), /marker-42/, 'the program is in flash');
+    assert.match(await converse(pty, '.reset\r', /soft reset/), /soft reset/, '.reset restarts the runtime');
+    assert.match(await converse(pty, '.load\r', /marker-42/), /marker-42/, 'the program is in flash');
     assert.match(await converse(pty, '.mem\r', /total: 184312, occupied: \d+, peak: \d+/), /total: 184312/);
     assert.match(await converse(pty, '.flash -s\r', /\r\n47\r\n/), /\r\n47\r\n/, '.flash -s prints the stored size');
     const bundle = join(directory, 'second.js');

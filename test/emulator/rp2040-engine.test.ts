@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { provisionBoards } from '../../host-tools/emulator/provision';
+import { projectVersion, stampBundle } from '../../host-tools/build/bundle-stamp';
 import { readImage } from '../../host-tools/emulator/rp2040/image';
 import { KALUMA_DATA_OFFSET, KALUMA_PROGRAM_OFFSET, Rp2040Machine } from '../../host-tools/emulator/rp2040/machine';
 import { bridgeToPty } from '../../host-tools/emulator/rp2040/pty-bridge';
@@ -78,16 +79,20 @@ if (missing !== null) {
       const program = join(directory, 'answer.js');
       const flashFile = join(directory, 'flash.bin');
       // A longer first program, then the real one over it: only an erase before programming leaves the second intact.
-      writeFileSync(first, 'var answer = "the first program, longer than the second one";\n');
-      writeFileSync(program, 'var answer = 6 * 7;\n');
+      const firstText = 'var answer = "the first program, longer than the second one' + '.'.repeat(256) + '";\n';
+      writeFileSync(first, firstText);
+      // smartchain flash takes only a bundle the build stamped for that board (bundle-stamp.ts).
+      const stamped = stampBundle('pico', projectVersion(), new TextEncoder().encode('var answer = 6 * 7;\n'));
+      writeFileSync(program, stamped);
+      assert.ok(firstText.length > stamped.length + 1, 'the first program must be the longer one');
       const { child, match } = await startEmulator(['--board', 'pico', '--engine', 'rp2040', '--image', 'stock', '--flash', flashFile]);
       try {
         const written = await kalumaWrite(first, match[1], 120000);
         assert.is(written.status, 0, written.output);
-        assert.match(written.output, /Done\. \(.*first\.js : 62 bytes\)/);
+        assert.match(written.output, new RegExp(`Done\\. \\(.*first\\.js : ${firstText.length} bytes\\)`));
         const wrapped = await run(process.execPath, ['host-tools/cli/bin.js', 'flash', '--board', 'pico', '--port', match[1], '--file', program], 120000);
         assert.is(wrapped.status, 0, wrapped.output);
-        assert.match(wrapped.output, /Done\. \(.*answer\.js : 20 bytes\)/, 'smartchain flash wraps kaluma write');
+        assert.match(wrapped.output, new RegExp(`flashed pico on \\S+: \\S*answer\\.js \\(pico bundle, version [\\d.]+, ${stamped.length} bytes\\); the board holds ${stamped.length} bytes`), 'smartchain flash wraps kaluma write and reads the size back');
       } finally {
         child.kill('SIGTERM');
         await new Promise((resolve) => child.once('exit', resolve));
@@ -95,7 +100,7 @@ if (missing !== null) {
       // The emulator saved its data flash on SIGTERM: the program sits NUL-terminated at 0x100000.
       const data = readFileSync(flashFile);
       const at = KALUMA_PROGRAM_OFFSET - KALUMA_DATA_OFFSET;
-      assert.is(data.subarray(at, at + 21).toString('latin1'), 'var answer = 6 * 7;\n\0');
+      assert.is(data.subarray(at, at + stamped.length + 1).toString('latin1'), Buffer.from(stamped).toString('latin1') + '\0');
       assert.not.ok(data.subarray(at, at + 4096).includes('first program'), 'the first program was erased');
       for (const [high, expected] of [[true, 'number 42'], [false, 'undefined undefined']] as const) {
         const machine = new Rp2040Machine({ name: 'pico', image: readImage(STOCK_IMAGE_PATH), bootrom: loadBootrom(), flashFile, safeBootHigh: high });

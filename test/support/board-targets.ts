@@ -2,11 +2,12 @@
 // user reaches a real one. Now: the emulated pico (Kaluma's REPL on a pseudo-terminal) and the emulated
 // esp32 (Espruino's console on a pseudo-terminal, and on TCP for the espruino tool).
 //
-// Hook for the real-firmware pico (Kaluma 1.2.1's own image in rp2040js): add one entry to
-// `boardTargets` whose start() boots that engine on a pseudo-terminal and returns it as both ports
-// (kaluma write and the REPL share it), with stop() ending the engine; when its input in
-// ../shared/upstream/ is missing, start() prints one line saying it is skipped and why, and returns
-// null. test/cli/provision.test.ts then runs the same flash, provision and boot checks on it.
+// And the real-firmware pico: our Kaluma image (make image) in the rp2040 engine, its USB serial on a
+// pseudo-terminal that kaluma write and the REPL share, its flash kept in the state folder across a
+// restart; without ../shared/upstream/ or the image, start() says on one line that it is skipped.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { NATIVE_IMAGE_PATH, upstreamMissing } from '../../host-tools/emulator/rp2040/upstream';
 import { startEmulator } from './emulate';
 
 export type StartedBoard = {
@@ -43,6 +44,21 @@ export const boardTargets: BoardTarget[] = [
     async start(state) {
       const { child, match } = await startEmulator(['--board', 'esp32', '--state', state], /^(\/dev\/pts\/\d+)\n(tcp:\/\/127\.0\.0\.1:\d+)$/m);
       return { flashPort: match[2], replPort: match[1], stop: () => child.kill('SIGTERM') };
+    },
+  },
+  {
+    name: 'real-firmware pico (our image in rp2040js)',
+    board: 'pico',
+    lineEnd: '\r',
+    async start(state) {
+      const missing = upstreamMissing() ?? (existsSync(NATIVE_IMAGE_PATH) ? null : `${NATIVE_IMAGE_PATH} is not built (make image)`);
+      if (missing !== null) {
+        console.log(`real-firmware pico skipped: ${missing}`);
+        return null;
+      }
+      mkdirSync(state, { recursive: true });
+      const { child, match } = await startEmulator(['--board', 'pico', '--engine', 'rp2040', '--flash', join(state, 'flash.bin')]);
+      return { flashPort: match[1], replPort: match[1], stop: () => child.kill('SIGTERM') };
     },
   },
 ];
