@@ -10,6 +10,8 @@ export interface Link {
   frameBytesMax: number;
   /** Queues one frame for sending; false when the link refuses it now (busy or over its duty cycle). */
   send(frame: Uint8Array): boolean;
+  /** Milliseconds a frame of this many bytes occupies a shared medium (a radio); absent on a point-to-point cable. */
+  airtimeMs?: (frameBytes: number) => number;
 }
 
 /**
