@@ -34,6 +34,8 @@ export const GRANTS_PER_SLOT_MAX = 3;
  * grants follow one another instead of colliding (docs/wire-format.md "Medium access").
  */
 export const GRANT_TURN_GUARD_MS = 30;
+/** At most this many ticks in a row skip their slice for a busy link (at 50 ms a tick, 2 s). */
+export const SLICE_DEFERRALS_MAX = 40;
 export const PENDING_RECORDS_MAX = 3;
 export const CONFLICTS_MAX = 8;
 export const VERIFY_QUEUE_MAX = 4;
@@ -178,7 +180,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   const counters: { [name: string]: number } = {
     frames_received: 0, frames_dropped_inbox_full: 0, frames_rejected: 0, records_accepted: 0, records_rejected: 0,
     records_issued: 0, signatures_online: 0, sign_fallbacks: 0, crypto_field_ops: 0, crypto_verify: 0, crypto_sign: 0, crypto_hash: 0, conflicts_detected: 0, conflicts_swapped: 0, tokens_granted: 0, tokens_refused: 0, tokens_collected: 0, signatures_verified: 0,
-    signature_cache_hits: 0, offload_acked: 0, checkpoints: 0, window_full: 0, validation_ms_last: 0, validations_timed: 0,
+    signature_cache_hits: 0, offload_acked: 0, checkpoints: 0, window_full: 0, validation_ms_last: 0, validations_timed: 0, slices_deferred_link_busy: 0,
   };
   const rejections: { [code: string]: number } = {};
   let issue: Issue | null = null;
@@ -215,6 +217,22 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   function broadcast(frame: Frame): void {
     const bytes = encodeFrame(frame);
     for (let index = 0; index < platform.links.length; index++) platform.links[index].send(bytes);
+  }
+
+  /** Ticks in a row whose slice waited for a quiet link; past SLICE_DEFERRALS_MAX the slice runs anyway. */
+  let deferrals = 0;
+
+  /** Whether no link is receiving (or just received: a burst continues); bounded so work is never starved. */
+  function linksQuiet(): boolean {
+    for (let index = 0; index < platform.links.length; index++) {
+      const receiving = platform.links[index].receiving;
+      if (receiving !== undefined && receiving() && deferrals < SLICE_DEFERRALS_MAX) {
+        deferrals++;
+        return false;
+      }
+    }
+    deferrals = 0;
+    return true;
   }
 
   /** Grants waiting for their turn (one per grant a slot allows), with the board time each is due. */
@@ -826,6 +844,10 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       }
       if (busy) {
         // A frame was this tick's work.
+      } else if (!linksQuiet()) {
+        // A packet is arriving (or a burst is under way): a long slice now would leave the next one to be
+        // written over in the radio's FIFO before the board reads it. The slice waits a tick or a few.
+        counters.slices_deferred_link_busy++;
       } else if (derivation !== null) {
         // Key derivation, a slice per tick, before any other idle work.
         if (slice(derivation)) {

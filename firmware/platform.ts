@@ -12,6 +12,8 @@ export interface Link {
   send(frame: Uint8Array): boolean;
   /** Milliseconds a frame of this many bytes occupies a shared medium (a radio); absent on a point-to-point cable. */
   airtimeMs?: (frameBytes: number) => number;
+  /** Whether a frame is arriving now or a burst of them is under way (a radio); absent where it cannot tell. */
+  receiving?: () => boolean;
 }
 
 /**

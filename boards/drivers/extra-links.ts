@@ -29,6 +29,9 @@ export function addLoraLink(bus: Sx127xBus, settings: LoraRadioSettings, nowMs: 
       send: function (frame: Uint8Array) {
         return radio.send(frame);
       },
+      receiving: function () {
+        return radio.receiving();
+      },
       airtimeMs: function (frameBytes: number) {
         const modulation = loraModulation(settings);
         return typeof modulation === 'string' ? 0 : airtimeMs(frameBytes, modulation);

@@ -6,7 +6,8 @@
 // Listen before talk (docs/wire-format.md "Medium access: LBT-CAD with random backoff"), when the board
 // gives the driver a timer: a frame goes on air only when RegModemStat shows no packet arriving and a
 // channel activity detection (§4.1.6.2) finds no preamble; otherwise the radio listens again and retries
-// after a random backoff of 1 to 2^n airtimes of the frame (n the attempt, at most BACKOFF_EXPONENT_MAX),
+// after a random backoff of 1 to 2^n airtimes of the frame (n the attempt, at most BACKOFF_EXPONENT_MAX);
+// the first check comes after a random 0 to 1 airtime,
 // from a seed the chip's wideband RSSI gives (RegRssiWideband, the LSB of 32 reads: AN1200.24).
 import { airtimeMs, LoraModulation } from './lora-airtime';
 
@@ -28,6 +29,8 @@ const BACKOFF_EXPONENT_MAX = 4;
 const BACKOFF_ATTEMPTS_MAX = 8;
 /** A CadDone later than this is taken as lost (DIO0 missed): the check is counted busy and retried. */
 const CAD_DONE_LATE_MS = 500;
+/** After a reception the channel counts as busy for the airtime of a frame this long (a grant is about 60 B). */
+const BURST_GAP_AIRTIME_BYTES = 64;
 /** Bandwidth codes 0..9 of RegModemConfig1 bits 7-4 (datasheet §4.1.1.4). */
 const BANDWIDTHS_HZ = [7800, 10400, 15600, 20800, 31250, 41700, 62500, 125000, 250000, 500000];
 /**
@@ -65,6 +68,11 @@ export type Sx127x = {
   begin(): string | null;
   /** Sends a frame now: false when the radio is off or still sending, or the duty cycle is spent. */
   send(payload: Uint8Array): boolean;
+  /**
+   * Whether a packet is arriving (RegModemStat) or one ended less than BURST_GAP_AIRTIME_BYTES' airtime
+   * ago (a record's tokens follow it): the board should not start a long piece of work now.
+   */
+  receiving(): boolean;
   /** Handles DIO0 (or a poll): reads and clears the IRQ flags, delivers a received frame, listens again after TX. */
   service(): void;
 };
@@ -87,6 +95,7 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
   let attempts = 0;
   let cadByMs = 0;
   let seed = 1;
+  let lastReceivedMs = -Infinity;
 
   /** xorshift32 from the RSSI seed: enough to spread backoffs, not for keys. */
   function nextRandom(): number {
@@ -259,8 +268,18 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
       if (later === undefined) return transmit(payload);
       held = payload.slice();
       attempts = 0;
-      checkChannel();
+      // The first check too waits a random 0 to 1 airtime: boards whose timers run in step (hellos from a
+      // common boot) would otherwise all find the channel clear in the same CAD window and collide.
+      cadByMs = 0;
+      later(function () {
+        if (txDoneByMs === 0 && cadByMs === 0) checkChannel();
+      }, nextRandom() * airtimeMs(payload.length, modulation));
       return true;
+    },
+    receiving: function () {
+      if (modulation === null) return false;
+      if (nowMs() - lastReceivedMs < airtimeMs(BURST_GAP_AIRTIME_BYTES, modulation)) return true;
+      return txDoneByMs === 0 && cadByMs === 0 && (read(0x18) & 0x05) !== 0;
     },
     service: function () {
       if (modulation === null) return;
@@ -274,6 +293,7 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
           write(0x0d, read(0x10));
           const payload = bus.transfer(new Uint8Array(length + 1)).slice(1, length + 1);
           counts.RADIO_RECEIVED++;
+          lastReceivedMs = nowMs();
           onFrame(payload);
         }
       }

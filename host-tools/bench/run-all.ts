@@ -17,6 +17,7 @@ export const BENCHES: BenchEntry[] = [
   { key: 'footprint', script: 'host-tools/bench/footprint.ts', args: [], quickArgs: [] },
   { key: 'heap', script: 'host-tools/bench/heap.ts', args: [], quickArgs: [] },
   { key: 'validation', script: 'host-tools/bench/validation.ts', args: [], quickArgs: ['--quick', '--board', 'pico,pico-stock'] },
+  { key: 'lora_medium', script: 'host-tools/bench/lora-medium.ts', args: ['--evs', '6,12,24,48', '--duration', '30m', '--boards', 'pico'], quickArgs: ['--evs', '6', '--duration', '5m', '--boards', 'pico'] },
 ];
 
 const SECTION_TITLES: Record<string, string> = {
@@ -26,6 +27,26 @@ const SECTION_TITLES: Record<string, string> = {
   heap: 'Footprint: heap peak per board (each bundle provisioned: a simulated minute idle, precomputing nonces, then verifying a record meanwhile)',
   validation: 'Device: the validation bench on the emulator (projected board time from the cost model)',
 };
+
+/** The LoRa medium against the fleet size: one row per run (host-tools/bench/lora-medium.ts). */
+function loraMediumSection(medium: { duration: string; boards: string; rows: Record<string, number>[] } | undefined, command: string): string[] {
+  if (medium === undefined) return [];
+  const columns = ['evs', 'frames_sent', 'receptions_delivered', 'receptions_collided', 'collision_percent', 'delivered_percent', 'lost_board_busy', 'cad_checks', 'cad_busy', 'gateway_backoffs', 'duty_cycle_max_percent', 'records', 'trades', 'wall_ms'];
+  return [
+    '## LoRa medium: collisions and delivery against the number of EVs (LBT-CAD with random backoff, grants in turn)',
+    '',
+    `Command: \`${command}\``,
+    '',
+    `The city on one SF7 125 kHz channel, ${medium.boards} boards, ${medium.duration} simulated each, seed 1. A reception is one packet at one`,
+    'receiver (the gateway and every EV); collided receptions overlapped another packet there. lost_board_busy: packets written over',
+    "in a radio's FIFO before its busy board read them.",
+    '',
+    `| ${columns.join(' | ')} |`,
+    `| ${columns.map(() => '---').join(' | ')} |`,
+    ...medium.rows.map((row) => `| ${columns.map((column) => String(row[column])).join(' | ')} |`),
+    '',
+  ];
+}
 
 /** A section of figures for a bench whose output is a flat object (nested objects shown as JSON). */
 function figuresSection(key: string, figures: Record<string, unknown>, command: string): string[] {
@@ -174,7 +195,8 @@ export function writeReport(results: Record<string, unknown>, quick: boolean, ou
     ...paperSection(results.paper as Paper, `node --import tsx host-tools/bench/paper.ts${quick ? ' --max 100' : ''}`, docsDir),
     ...limitsSection(results),
     ...timeBudgetSection(results),
-    ...BENCHES.filter((entry) => entry.key !== 'paper').flatMap((entry) =>
+    ...loraMediumSection(results.lora_medium as never, `node --import tsx host-tools/bench/lora-medium.ts ${(quick ? BENCHES[BENCHES.length - 1].quickArgs : BENCHES[BENCHES.length - 1].args).join(' ')}`),
+    ...BENCHES.filter((entry) => entry.key !== 'paper' && entry.key !== 'lora_medium').flatMap((entry) =>
       figuresSection(entry.key, results[entry.key] as Record<string, unknown>, `node --import tsx ${entry.script} ${(quick ? entry.quickArgs : entry.args).join(' ')}`.trim()),
     ),
   ];

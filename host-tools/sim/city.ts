@@ -476,6 +476,7 @@ function boardKindTable(entries: { kind: BoardKind; board: EmulatedBoard; stats:
       validation_ms_p50: latency.p50, validation_ms_p95: latency.p95,
       records_issued: mine.reduce((total, entry) => total + (entry.stats.records_issued ?? 0), 0),
       resets: mine.reduce((total, entry) => total + entry.board.resets, 0),
+      frames_lost_board_busy: mine.reduce((total, entry) => total + (entry.board.radio?.overwritten ?? 0), 0),
     };
   }
   return table;
