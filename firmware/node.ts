@@ -831,6 +831,11 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     },
     tick: function (nowMs: number): boolean {
       platform.feedWatchdog();
+      // Between slices of work: a packet waiting in a radio's FIFO is read before the next one can land on it.
+      for (let index = 0; index < platform.links.length; index++) {
+        const poll = platform.links[index].poll;
+        if (poll !== undefined) poll();
+      }
       const workBefore = counters.crypto_field_ops + counters.crypto_hash;
       // At most one expensive piece of work per tick: a frame, or else a slice of a verification.
       const busy = inboxCount > 0;

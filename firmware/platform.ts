@@ -14,6 +14,8 @@ export interface Link {
   airtimeMs?: (frameBytes: number) => number;
   /** Whether a frame is arriving now or a burst of them is under way (a radio); absent where it cannot tell. */
   receiving?: () => boolean;
+  /** Services the link's receiver now (a radio's FIFO): called between slices, so a missed interrupt costs no frame. */
+  poll?: () => void;
 }
 
 /**

@@ -29,6 +29,9 @@ export function addLoraLink(bus: Sx127xBus, settings: LoraRadioSettings, nowMs: 
       send: function (frame: Uint8Array) {
         return radio.send(frame);
       },
+      poll: function () {
+        radio.poll();
+      },
       receiving: function () {
         return radio.receiving();
       },

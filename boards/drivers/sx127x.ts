@@ -73,6 +73,8 @@ export type Sx127x = {
    * ago (a record's tokens follow it): the board should not start a long piece of work now.
    */
   receiving(): boolean;
+  /** Reads RegIrqFlags and services them if a packet (or CadDone) waits: for a board between slices of work. */
+  poll(): void;
   /** Handles DIO0 (or a poll): reads and clears the IRQ flags, delivers a received frame, listens again after TX. */
   service(): void;
 };
@@ -275,6 +277,9 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
         if (txDoneByMs === 0 && cadByMs === 0) checkChannel();
       }, nextRandom() * airtimeMs(payload.length, modulation));
       return true;
+    },
+    poll: function () {
+      if (modulation !== null && (read(0x12) & 0x44) !== 0) radio.service();
     },
     receiving: function () {
       if (modulation === null) return false;
