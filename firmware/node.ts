@@ -1,4 +1,4 @@
-// The light node (DESIGN.md "The actors"): created once at boot, fed frames by the board's event
+// The light node (docs/design.md "The actors"): created once at boot, fed frames by the board's event
 // handlers into a bounded inbox, advanced by tick with a bounded amount of work per call. It grants and
 // collects proof-of-time tokens, validates records into its window (cheapest checks first, signature
 // last, each verified once), selects caps by the weighted walk, issues signed records, persists what a
@@ -12,7 +12,7 @@ import { selectCaps, CapWalk, GENESIS_ID } from './ledger/caps';
 import { MemberTable } from './ledger/members';
 import { NodePersistence } from './ledger/persist';
 import {
-  ValidationCode, checkBalance, checkIssuerKind, checkPotGranters, checkTimestamp, commitThreshold, slotOf, spendOf,
+  ValidationCode, checkIssuerKind, checkPotGranters, checkSlotFree, checkSpend, checkTimestamp, commitThreshold, slotOf, spendOf,
 } from './ledger/rules';
 import { FLAG_CONFLICT_LOSER, FLAG_OFFLOADED, FLAG_PINNED, FLAG_VALID, RecordWindow } from './ledger/window';
 import type { LightNode, NodeConfig, NodeStats, VerificationJob } from './node-api';
@@ -23,6 +23,7 @@ import {
   encodeRecord, recordIdInput,
 } from './records';
 import { encodeCbor } from './codec/cbor';
+import { copyBytes } from './bytes';
 
 export const INBOX_FRAMES_MAX = 24;
 /** One frame per tick: a record costs a SHA-512 (about 1.2 s on a Pico, 5 s on an ESP32). */
@@ -362,24 +363,21 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     if (kindCode !== null) return kindCode;
     const timeCode = checkTimestamp(record.timeMs, nowMs, timeRules);
     if (timeCode !== null) return timeCode;
-    const recordSlot = slotOf(record.timeMs, slotMs);
     for (let slot = 0; slot < window.capacity; slot++) {
       if (!window.isUsed(slot) || window.issuer[slot] !== record.issuer || record.kind === KIND_MEMBERSHIP || window.idEquals(slot, id, 0)) continue;
       if (window.seq[slot] === record.seq) return 'EQUIVOCATION';
       // Proof of time allows one record per issuer per slot; tokens are not broadcast, so this is what a
-      // light node can see. Two spends in one slot go on to the balance check, to be weighed as a conflict.
-      if (slotOf(window.timeMs[slot], slotMs) === recordSlot && !(record.kind === KIND_BOUGHT && window.kind[slot] === KIND_BOUGHT)) return 'POT_SLOT_REUSED';
+      // light node can see (the aggregator applies the same rule to the issuer's stored records).
+      const slotCode = checkSlotFree(record, window.kind[slot], window.timeMs[slot], slotMs);
+      if (slotCode !== null) return slotCode;
     }
     const potCode = checkPotGranters(record, { tokensRequired: tokensRequired, slotMs: slotMs }, function (member: number) {
       return members.has(member);
     });
     if (potCode !== null) return potCode;
     const spend = spendOf(record);
-    let balanceCode = checkBalance(members.balanceOf(record.issuer), members.spentSince(record.issuer), spend);
     // Over the balance only together with a spend already accepted: a double spend, kept to weigh it.
-    if (balanceCode === 'BALANCE_INSUFFICIENT' && checkBalance(members.balanceOf(record.issuer), 0, spend) === null) {
-      balanceCode = 'CONFLICT_DOUBLE_SPEND';
-    }
+    const balanceCode = checkSpend(members.balanceOf(record.issuer), members.spentSince(record.issuer), spend);
     if (balanceCode !== null && balanceCode !== 'CONFLICT_DOUBLE_SPEND') return balanceCode;
     const publicKey = record.kind === KIND_MEMBERSHIP ? config.consortiumPublicKey : members.publicKey(record.issuer);
     if (publicKey === null) return 'ISSUER_UNKNOWN';
@@ -556,7 +554,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       // A repeated request (its grant was lost) gets the same grant again; another seq in the slot does not.
       if (grantedSeq[index] !== frame.seq) refusal = 'TOKEN_ALREADY_GRANTED';
       else {
-        const again = grantedMac.slice(index * TOKEN_MAC_BYTES, (index + 1) * TOKEN_MAC_BYTES);
+        const again = copyBytes(grantedMac, index * TOKEN_MAC_BYTES, (index + 1) * TOKEN_MAC_BYTES);
         broadcastInTurn({ type: FRAME_TOKEN_GRANT, granter: memberId, requester: requester, seq: frame.seq as number, slot: slot, mac: again }, turn);
         return;
       }
@@ -825,7 +823,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
         return;
       }
       const tail = (inboxHead + inboxCount) % capacities.inbox;
-      inboxFrames[tail] = frame.slice();
+      inboxFrames[tail] = copyBytes(frame, 0);
       inboxLink[tail] = linkIndex;
       inboxCount++;
     },

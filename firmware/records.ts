@@ -1,4 +1,4 @@
-// Ledger records (DESIGN.md "Ledger rules"; paper IV.A, IV.H and Algorithm 1): the five kinds, their
+// Ledger records (docs/design.md "Ledger rules"; paper IV.A, IV.H and Algorithm 1): the five kinds, their
 // payload fields with integer keys, types and bounds, and their strict encoding inside COSE_Sign1.
 // docs/wire-format.md is the prose form of the tables here; a test keeps the two in step.
 import { CborMap, CborValue, decodeCborStrict, encodeCbor, isMap } from './codec/cbor';

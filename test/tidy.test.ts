@@ -1,4 +1,4 @@
-// The layering of DESIGN.md, enforced: firmware/ imports only firmware/ and the device's libraries,
+// The layering of docs/design.md, enforced: firmware/ imports only firmware/ and the device's libraries,
 // boards/ never import host-tools/, the emulator never imports firmware/ source (it runs the built
 // bundles), and the firmware never reaches for Math.random or a runtime global on its own.
 import { readdirSync, readFileSync, statSync } from 'node:fs';

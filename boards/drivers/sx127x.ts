@@ -10,6 +10,7 @@
 // the first check comes after a random 0 to 1 airtime,
 // from a seed the chip's wideband RSSI gives (RegRssiWideband, the LSB of 32 reads: AN1200.24).
 import { airtimeMs, LoraModulation } from './lora-airtime';
+import { copyBytes } from '../../firmware/bytes';
 
 /** Full-duplex SPI transfer with chip select held for its length; returns the bytes clocked in. */
 export type Sx127xBus = { transfer(out: Uint8Array): Uint8Array };
@@ -260,7 +261,7 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
           counts.RADIO_BUSY++;
           return false;
         }
-        waiting.push(payload.slice());
+        waiting.push(copyBytes(payload, 0));
         return true;
       }
       if (!bookAirtime(now, airtimeMs(payload.length, modulation), false)) {
@@ -268,7 +269,7 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
         return false;
       }
       if (later === undefined) return transmit(payload);
-      held = payload.slice();
+      held = copyBytes(payload, 0);
       attempts = 0;
       // The first check too waits a random 0 to 1 airtime: boards whose timers run in step (hellos from a
       // common boot) would otherwise all find the channel clear in the same CAD window and collide.
@@ -296,7 +297,7 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
           // RegRxNbBytes bytes from RegFifoRxCurrentAddr, read in one burst from RegFifo.
           const length = read(0x13);
           write(0x0d, read(0x10));
-          const payload = bus.transfer(new Uint8Array(length + 1)).slice(1, length + 1);
+          const payload = copyBytes(bus.transfer(new Uint8Array(length + 1)), 1, length + 1);
           counts.RADIO_RECEIVED++;
           lastReceivedMs = nowMs();
           onFrame(payload);

@@ -5,6 +5,8 @@
 // events and Espruino's String data events; frames to send are copied into a fresh buffer, because
 // Kaluma's write sends the whole ArrayBuffer behind a subarray.
 
+import { copyBytes } from '../../firmware/bytes';
+
 export const FRAME_START = 0x7e;
 export const FRAMING_OVERHEAD_BYTES = 5;
 
@@ -87,7 +89,7 @@ export class UartDeframer {
         this.drop(1);
         continue;
       }
-      const payload = this.buffer.slice(3, 3 + size);
+      const payload = copyBytes(this.buffer, 3, 3 + size);
       this.drop(size + FRAMING_OVERHEAD_BYTES);
       this.counts.FRAME_OK++;
       this.onFrame(payload);

@@ -1,4 +1,4 @@
-// ESP32 on Espruino: builds the Platform from Espruino's APIs (PLATFORMS.md B3) and starts the node.
+// ESP32 on Espruino: builds the Platform from Espruino's APIs (docs/platforms.md B3) and starts the node.
 // Serial2 carries framed link frames (its data events deliver Strings); Storage holds durable state.
 // Espruino's Math.random and E.hwRand are predictable on ESP32, so randomness is a hash DRBG over the
 // seed provisioned from the host (smartchain keygen) and a persisted counter, hedged with E.hwRand and
@@ -9,8 +9,10 @@ import { slicedCrypto, useSlicedCrypto } from '../shared/sliced-crypto';
 import { UartDeframer, encodeUartFrame } from '../drivers/uart-framing';
 import { extraLinks } from '../drivers/extra-links';
 import { sha512 } from '../../firmware/crypto/ed25519';
+import { useEspruinoNatives } from './natives';
 import type { Link, Platform } from '../../firmware/platform';
 import board from './board.json';
+import { copyBytes } from '../../firmware/bytes';
 
 type EspruinoSerial = { setup(baud: number, options: object): void; on(event: 'data', callback: (data: string) => void): void; write(data: Uint8Array): void };
 type EspruinoStorage = { read(name: string): string | undefined; readArrayBuffer(name: string): ArrayBuffer | undefined; write(name: string, data: Uint8Array | string): boolean; erase(name: string): void };
@@ -28,6 +30,8 @@ const FRAME_PAYLOAD_BYTES_MAX = 256;
 /** Signing nonces kept ready in flash (each 64 bytes). */
 const NONCE_STOCK = 4;
 const Storage = __runtimeRequire('Storage');
+// Native SHA-512 and E.convolve where the firmware has them, before anything hashes (natives.ts).
+const natives = useEspruinoNatives(true);
 Serial2.setup(board.uart.baud, { tx: board.uart.tx, rx: board.uart.rx });
 
 function name(key: string): string {
@@ -36,7 +40,7 @@ function name(key: string): string {
 
 function readBytes(key: string): Uint8Array | null {
   const buffer = Storage.readArrayBuffer(name(key));
-  return buffer === undefined ? null : new Uint8Array(buffer).slice();
+  return buffer === undefined ? null : copyBytes(new Uint8Array(buffer), 0);
 }
 
 let drbgCounter = 0;
@@ -112,6 +116,7 @@ const platform: Platform = {
 process.on('uncaughtException', function (error: unknown) {
   platform.log('UNCAUGHT', String(error));
 });
+platform.log('NATIVE_CRYPTO', 'sha512 ' + (natives.sha512 ? 'native' : 'js') + ', field multiplication ' + (natives.convolve ? 'E.convolve' : 'js'));
 const provisionText = Storage.read('provision.json');
 const provisioned = parseProvisioning(provisionText === undefined ? null : provisionText, board.heap_bytes_max);
 if (provisioned.config === null) {
@@ -121,10 +126,10 @@ if (provisioned.config === null) {
   // The trade-time path: sliced verification, a nonce stock, sliced key derivation (the pico runs the
   // same, with little heap to spare: docs/boards.md). Measured here: 183,769 B of 229,362 B while a
   // record is verified and a nonce precomputed (`node --import tsx host-tools/bench/heap.ts`).
-  // A field operation is about 0.28 s of ESP32 time, a point addition (9) 2.5 s: six per slice keep a
-  // slice of field arithmetic (at most 6 - 1 + 9 operations) near 4 s; the longest crypto slice is the
-  // verification's SHA-512 in one tweetnacl call, about 6.1 s, hence the 6.5 s bound in board.json
-  // (host-tools/bench/validation.ts measures both), under the 8 s watchdog.
+  // With E.convolve a field multiplication is about 0.16 s of projected ESP32 time and a native SHA-512
+  // of a record about 12 ms (`npx smartchain bench validation --target espruino --board esp32`): six
+  // operations a slice (at most 6 - 1 + 9 with a point addition) stay near 2.3 s, under the 6.5 s bound in
+  // board.json and the 8 s watchdog; without the natives (a firmware lacking them) a slice is longer.
   useSlicedCrypto(config, NONCE_STOCK, 6);
   if (config.seed !== undefined) Storage.write(name('seed'), config.seed);
   E.enableWatchdog(board.watchdog_ms / 1000, false);

@@ -1,6 +1,6 @@
 // Raspberry Pi Pico (RP2040) on Kaluma 1.2.1, shared by both pico builds (boards/pico: our image with
 // native crypto; boards/pico-stock: the public image, crypto in JS): builds the Platform from Kaluma's
-// own APIs (PLATFORMS.md A3) and starts the node. UART0 carries framed link frames; LittleFS (`fs`)
+// own APIs (docs/platforms.md A3) and starts the node. UART0 carries framed link frames; LittleFS (`fs`)
 // holds durable state, one file per key (LittleFS commits a file on close, so a reset leaves the old or
 // the new value); entropy from rp2.randomBigInt (pico-sdk get_rand_128). Kaluma 1.2.1 exposes no
 // hardware watchdog to JavaScript, so feedWatchdog keeps a heartbeat that a second timer checks

@@ -4,6 +4,7 @@
 // (shortest arguments, sorted unique keys, no trailing bytes) and bounds depth and item count, so one
 // value has exactly one encoding. cbor-x does the same job on the host; this one fits a 180 KB board.
 import { Rejection } from '../rejections';
+import { copyBytes } from '../bytes';
 
 /** An integer-keyed map. Keys are the decimal strings of integers, as JavaScript objects hold them. */
 export type CborMap = { [key: number]: CborValue };
@@ -125,7 +126,7 @@ function encodeInto(writer: Writer, value: CborValue, depth: number) {
 export function encodeCbor(value: CborValue, bytesMax: number): Uint8Array {
   const writer = new Writer(bytesMax);
   encodeInto(writer, value, 0);
-  return writer.bytes.slice(0, writer.length);
+  return copyBytes(writer.bytes, 0, writer.length);
 }
 
 /** Decoding state: the input, a cursor and the number of items seen so far. */
@@ -143,7 +144,7 @@ class Reader {
     }
     const start = this.offset;
     this.offset += count;
-    return this.bytes.slice(start, this.offset);
+    return copyBytes(this.bytes, start, this.offset);
   }
   uint32(): number {
     return this.byte() * 0x1000000 + ((this.byte() << 16) | (this.byte() << 8) | this.byte());

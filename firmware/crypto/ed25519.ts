@@ -7,6 +7,7 @@
 // board; a board signs with its nonce stock (nonces.ts) and verifies in slices.
 import nacl from 'tweetnacl';
 import { ScalarBaseJob, secretScalar, sha512, verifyFast } from './fast-verify';
+import { copyBytes } from '../bytes';
 
 export type KeyPair = { publicKey: Uint8Array; secretKey: Uint8Array };
 
@@ -82,5 +83,5 @@ export { sha512 };
 
 /** A record's id: the first 16 bytes of SHA-512(payload || signature) (docs/wire-format.md). */
 export function recordId(payload: Uint8Array, signature: Uint8Array): Uint8Array {
-  return sha512(concat([payload, signature])).slice(0, ID_BYTES);
+  return copyBytes(sha512(concat([payload, signature])), 0, ID_BYTES);
 }

@@ -11,6 +11,8 @@
 // its links between slices. One unit is one M or S; SHA-512 and modL run in one step of their own.
 import nacl from 'tweetnacl';
 import { checkKeyEncoding, checkSignatureEncoding } from './policy';
+import { copyBytes } from '../bytes';
+import { sha512 } from './sha512';
 
 type Gf = Float64Array;
 type Point = Gf[]; // extended coordinates X, Y, Z, T
@@ -25,37 +27,49 @@ const low = (nacl as unknown as { lowlevel: unknown }).lowlevel as {
   pack25519(o: Uint8Array, n: Gf): void;
   unpack25519(o: Gf, n: Uint8Array): void;
   modL(r: Uint8Array, x: Float64Array): void;
-  crypto_hash(out: Uint8Array, message: Uint8Array, length: number): number;
   D: Gf;
 };
 
-/** SHA-512 (tweetnacl's), called through its lowlevel table: boards carry no `nacl.hash` wrapper. */
-export function sha512(bytes: Uint8Array): Uint8Array {
-  const out = new Uint8Array(64);
-  low.crypto_hash(out, bytes, bytes.length);
-  return out;
-}
+export { sha512 };
 
 /** Field multiplications and squarings done, for the cost model and the test that counts them. */
 export const fieldOps = { multiplications: 0, squarings: 0 };
 
 /** The clamped secret scalar of a seed (RFC 8032 §5.1.5), whose [a]B is the public key. */
 export function secretScalar(seed: Uint8Array): Uint8Array {
-  const scalar = sha512(seed).slice(0, 32);
+  const scalar = copyBytes(sha512(seed), 0, 32);
   scalar[0] &= 248;
   scalar[31] &= 127;
   scalar[31] |= 64;
   return scalar;
 }
 
+/** A field multiplication o = a b mod 2^255 - 19 over tweetnacl's 16 limbs, its result exactly tweetnacl's M's. */
+export type FieldMultiply = (o: Gf, a: Gf, b: Gf) => void;
+
+/** tweetnacl's M, unless the board installed a faster multiplication with the same results. */
+let multiply: FieldMultiply = low.M;
+
+/**
+ * Installs the board's field multiplication (boards/esp32/field-convolve.ts: Espruino's native
+ * E.convolve for the limb products), or puts tweetnacl's back with null. It must give exactly
+ * tweetnacl's limbs (test/crypto/field-convolve.test.ts), so board and host agree bit for bit.
+ */
+export function useFieldMultiply(candidate: FieldMultiply | null): void {
+  multiply = candidate !== null ? candidate : low.M;
+}
+
 function mul(o: Gf, a: Gf, b: Gf): void {
   fieldOps.multiplications++;
-  low.M(o, a, b);
+  multiply(o, a, b);
 }
+
+/** One counted field multiplication through the installed multiplication, for benches. */
+export const fieldMultiply: FieldMultiply = mul;
 
 function sqr(o: Gf, a: Gf): void {
   fieldOps.squarings++;
-  low.S(o, a);
+  multiply(o, a, a);
 }
 
 // Curve constants (RFC 8032 §5.1), as 16-bit limbs: the base point's coordinates and sqrt(-1).

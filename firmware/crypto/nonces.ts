@@ -7,6 +7,7 @@
 import type { KeyValueStore } from '../platform';
 import { ScalarBaseJob, secretScalar, sha512 } from './fast-verify';
 import { reduceModL, signatureScalar } from './ed25519';
+import { copyBytes } from '../bytes';
 
 const COUNTER_KEY = 'nonce-count';
 const NONCE_PREFIX = 'nonce';
@@ -29,7 +30,7 @@ export class NonceStock {
     private randomBytes: (count: number) => Uint8Array,
   ) {
     this.scalar = secretScalar(seed);
-    this.prefix = sha512(seed).slice(32, 64);
+    this.prefix = copyBytes(sha512(seed), 32, 64);
   }
 
   private key(slot: number): string {
@@ -108,8 +109,8 @@ export class NonceStock {
     }
     // Used at most once, ever: the nonce leaves storage before the signature exists.
     this.store.remove(this.key(slot));
-    const r = value.slice(0, 32);
-    const encodedR = value.slice(32, 64);
+    const r = copyBytes(value, 0, 32);
+    const encodedR = copyBytes(value, 32, 64);
     const input = new Uint8Array(64 + message.length);
     input.set(encodedR, 0);
     input.set(this.publicKey, 32);

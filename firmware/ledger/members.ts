@@ -2,6 +2,8 @@
 // member's Ecash balance (the last signed checkpoint, plus what accepted records since spend). Fixed
 // capacity; when full, a new member is refused (counted), never another one dropped.
 
+import { copyBytes } from '../bytes';
+
 const KEY_BYTES = 32;
 
 export class MemberTable {
@@ -39,7 +41,7 @@ export class MemberTable {
 
   publicKey(id: number): Uint8Array | null {
     const slot = this.slotOf(id);
-    return slot < 0 ? null : this.keys.slice(slot * KEY_BYTES, slot * KEY_BYTES + KEY_BYTES);
+    return slot < 0 ? null : copyBytes(this.keys, slot * KEY_BYTES, slot * KEY_BYTES + KEY_BYTES);
   }
 
   /** Adds a member; false when the table is full or the id is taken by another key. */

@@ -4,6 +4,7 @@
 // writes skips numbers but never reuses one. A pending record is written under its own key before it
 // is sent anywhere, and removed only after a verified acknowledgement.
 import type { KeyValueStore } from '../platform';
+import { copyBytes } from '../bytes';
 
 export const SEQ_BLOCK = 16;
 const SEED_KEY = 'seed';
@@ -102,7 +103,7 @@ export class NodePersistence {
     const ids: Uint8Array[] = [];
     for (let slot = 0; slot < this.pendingMax; slot++) {
       const value = this.store.read(this.pendingKey(slot));
-      if (value !== null) ids.push(value.slice(0, ID_BYTES));
+      if (value !== null) ids.push(copyBytes(value, 0, ID_BYTES));
     }
     return ids;
   }
@@ -113,7 +114,7 @@ export class NodePersistence {
       const slot = this.offloadCursor;
       this.offloadCursor = (this.offloadCursor + 1) % this.pendingMax;
       const value = this.store.read(this.pendingKey(slot));
-      if (value !== null) return value.slice(ID_BYTES);
+      if (value !== null) return copyBytes(value, ID_BYTES);
     }
     return null;
   }

@@ -1,4 +1,4 @@
-// The ledger rules of DESIGN.md as pure functions, shared by the light node and the aggregator (which
+// The ledger rules of docs/design.md as pure functions, shared by the light node and the aggregator (which
 // imports them: the rules exist once). Each returns null or a fixed code from VALIDATION_CODES; callers
 // order them cheapest first and check the signature last (Algorithm 1 lines 10-20).
 import { KIND_BOUGHT, KIND_MEMBERSHIP, KIND_SOLD, LedgerRecord } from '../records';
@@ -36,6 +36,16 @@ export function checkTimestamp(timeMs: number, nowMs: number, rules: TimeRules):
   if (timeMs > nowMs + rules.clockSkewMs) return 'TIMESTAMP_FUTURE';
   if (timeMs < nowMs - rules.recordAgeMaxMs) return 'TIMESTAMP_STALE';
   return null;
+}
+
+/**
+ * One record per issuer per proof-of-time slot (paper IV.E), judged against one other record of the same
+ * issuer (its kind and time): two bought records may share a slot, so that a double spend goes on to the
+ * balance check and is weighed as a conflict. Membership records (the consortium's) are not limited.
+ */
+export function checkSlotFree(record: LedgerRecord, otherKind: number, otherTimeMs: number, slotMs: number): ValidationCode | null {
+  if (record.kind === KIND_MEMBERSHIP || slotOf(otherTimeMs, slotMs) !== slotOf(record.timeMs, slotMs)) return null;
+  return record.kind === KIND_BOUGHT && otherKind === KIND_BOUGHT ? null : 'POT_SLOT_REUSED';
 }
 
 /** Membership records come from the consortium key and nobody else. */
@@ -91,6 +101,17 @@ export function checkBalance(balance: number | null, alreadySpent: number, spend
   if (spend === 0) return null;
   if (balance === null) return 'BALANCE_UNKNOWN';
   return alreadySpent + spend <= balance ? null : 'BALANCE_INSUFFICIENT';
+}
+
+/**
+ * A spend against what the issuer holds: over the balance alone is BALANCE_INSUFFICIENT; covered by the
+ * balance but not together with the spends already accepted (`alreadySpent`) is CONFLICT_DOUBLE_SPEND,
+ * which a light node keeps to weigh and the aggregator refuses.
+ */
+export function checkSpend(balance: number | null, alreadySpent: number, spend: number): ValidationCode | null {
+  const code = checkBalance(balance, alreadySpent, spend);
+  if (code === 'BALANCE_INSUFFICIENT' && checkBalance(balance, 0, spend) === null) return 'CONFLICT_DOUBLE_SPEND';
+  return code;
 }
 
 /** The commit rule's pairing (Algorithm 1 lines 45-54): a sold and a bought record that match. */

@@ -5,6 +5,8 @@
 // Eviction rule: a pinned record (one the node's own pending trades need) is never evicted; among the
 // others, offloaded-and-confirmed records go first, then the oldest.
 
+import { copyBytes } from '../bytes';
+
 export const FLAG_VALID = 1;
 export const FLAG_OFFLOADED = 2;
 export const FLAG_CONFIRMED = 4;
@@ -100,11 +102,11 @@ export class RecordWindow {
   }
 
   idOf(slot: number): Uint8Array {
-    return this.ids.slice(slot * ID_BYTES, slot * ID_BYTES + ID_BYTES);
+    return copyBytes(this.ids, slot * ID_BYTES, slot * ID_BYTES + ID_BYTES);
   }
 
   refOf(slot: number): Uint8Array {
-    return this.refIds.slice(slot * ID_BYTES, slot * ID_BYTES + ID_BYTES);
+    return copyBytes(this.refIds, slot * ID_BYTES, slot * ID_BYTES + ID_BYTES);
   }
 
   validationCount(slot: number): number {

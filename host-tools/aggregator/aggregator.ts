@@ -12,18 +12,19 @@ import { FRAME_CHECKPOINT, FRAME_OFFLOAD_ACK, ackMessage, decodeToken, encodeFra
 import { macHost, tokenKeyFor } from '../crypto/token-key';
 import { GENESIS_ID } from '../../firmware/ledger/caps';
 import {
-  ValidationCode, checkIssuerKind, checkPotGranters, checkTimestamp, checkTokensMatch, commitThreshold, slotOf, spendOf, tradeMatches,
+  TimeRules, ValidationCode, checkIssuerKind, checkPotGranters, checkSlotFree, checkSpend, checkTimestamp, checkTokensMatch, commitThreshold, slotOf,
+  spendOf, tradeMatches,
 } from '../../firmware/ledger/rules';
 import {
-  ID_BYTES, KIND_DEMAND, KIND_MEMBERSHIP, KIND_OFFER, LedgerRecord, MEMBER_ID_MAX, RECORD_WITH_TOKENS_BYTES_MAX,
+  ID_BYTES, KIND_BOUGHT, KIND_DEMAND, KIND_MEMBERSHIP, KIND_OFFER, KIND_SOLD, LedgerRecord, MEMBER_ID_MAX, RECORD_WITH_TOKENS_BYTES_MAX,
   SignedRecord, bytesToSign, decodeRecord, encodePayload, encodeRecord, recordIdInput,
 } from '../../firmware/records';
 import type { RejectionCode, Result } from '../../firmware/rejections';
 import { verifyHost } from '../crypto/verify-host';
 import { RECENT_RECORDS_MAX, RecentDag } from './dag';
-import { StoredRecord, openStore } from './store';
+import { RESERVATION_TTL_MS, StoredRecord, openStore } from './store';
 import { runDoubleAuction, Order, AuctionMatch } from './auction';
-import { DEFAULT_TRADE_TIMEOUT_MS } from '../../firmware/trade';
+import { COMMIT_WAIT_MS, DEFAULT_TRADE_TIMEOUT_MS } from '../../firmware/trade';
 import type { SignatureCheck } from './verify-pool';
 
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -55,6 +56,21 @@ export type PreparedRecord = { bytes: Uint8Array; decoded: Result<SignedRecord>;
  */
 export const ORDER_LIFETIME_MS = DEFAULT_TRADE_TIMEOUT_MS;
 
+/**
+ * The aggregator's age limit (docs/ledger.md, "Time at the aggregator"): it sees a record when the record
+ * is offloaded, which may be long after the nodes around its issuer judged it against their one-hour
+ * window. A record older than COMMIT_WAIT_MS at its arrival here can no longer complete a trade (its
+ * issuer stopped waiting) and its tokens are for a slot that long past, so it is refused as stale.
+ */
+export const OFFLOADED_RECORD_AGE_MAX_MS = COMMIT_WAIT_MS;
+/** Expired reservations released per group commit: the sweep is bounded work per group. */
+export const EXPIRED_PER_GROUP_MAX = 256;
+/** Bought records that may refer to one sold record (conflicting buyers), looked at when it arrives. */
+const BOUGHT_PER_SOLD_MAX = 8;
+
+/** A sold and a bought record that match (tradeMatches), both in the recent DAG, waiting for their counts. */
+type PendingTrade = { soldKey: string; boughtKey: string; sold: StoredRecord; bought: StoredRecord };
+
 export type SubmitResult =
   | { ok: true; id: string; duplicate: boolean; committed: string[] }
   | { ok: false; code: RejectionCode | ValidationCode; message: string };
@@ -66,6 +82,18 @@ function privateKey(seed: Uint8Array): KeyObject {
 export function recordIdHost(payload: Uint8Array, signature: Uint8Array): Buffer {
   return createHash('sha512').update(recordIdInput(payload, signature)).digest().subarray(0, ID_BYTES);
 }
+
+/**
+ * What a record's acceptance takes in a shared log: keys that must be absent and are then taken for good
+ * (`taken`), keys that must be absent (`free`), keys it marks as used without excluding others (`marked`).
+ */
+export type Claims = { taken: string[]; free: string[]; marked: string[] };
+
+/** What check() found: a rejection, a record already stored, or a new valid record and what it claims. */
+export type CheckResult =
+  | { ok: false; code: RejectionCode | ValidationCode | 'MEMBER_EXISTS'; message: string }
+  | { ok: true; id: string; duplicate: true }
+  | { ok: true; id: string; duplicate: false; signed: SignedRecord; claims: Claims; spends: boolean };
 
 export class Aggregator {
   readonly db: Database.Database;
@@ -82,6 +110,17 @@ export class Aggregator {
   private random: () => number;
   private surplusEnergyWh: number;
   private surplusPricePerKwh: number;
+  private timeRules: TimeRules;
+  private memberCount = 0;
+  /** Pending trades by bought id, oldest first; at most RECENT_RECORDS_MAX (both sides are in the recent DAG). */
+  private pending = new Map<string, PendingTrade>();
+  /** Bought ids of the pending trades each record (hex id) takes part in. */
+  private pendingOf = new Map<string, string[]>();
+  /** Pending trades paired since the last settle (both counts may already be high enough). */
+  private fresh: string[] = [];
+  /** The shared log's clock for apply(): the latest record time applied (null until first needed). */
+  private logClockMs: number | null = null;
+  private applying = false;
   private statements: Record<string, Database.Statement>;
   /** Member id to public key; a member's key never changes, so entries never go stale (at most MEMBER_ID_MAX). */
   private memberKeys = new Map<number, Uint8Array>();
@@ -98,6 +137,7 @@ export class Aggregator {
     this.tokensRequired = options.tokensRequired ?? 2;
     this.slotMs = options.slotMs ?? 60000;
     this.clockSkewMs = options.clockSkewMs ?? 30000;
+    this.timeRules = { clockSkewMs: this.clockSkewMs, recordAgeMaxMs: OFFLOADED_RECORD_AGE_MAX_MS };
     this.alpha = options.alpha ?? 0.5;
     // Whole milliseconds: timestamps are CBOR integers (a simulated clock may carry fractions).
     const now = options.now ?? Date.now;
@@ -107,7 +147,7 @@ export class Aggregator {
     this.surplusPricePerKwh = options.surplusPricePerKwh ?? 0;
     const db = this.db;
     this.statements = {
-      member: db.prepare('SELECT id, public_key, balance FROM members WHERE id = ?'),
+      member: db.prepare('SELECT id, public_key, balance, reserved FROM members WHERE id = ?'),
       memberByKey: db.prepare('SELECT id FROM members WHERE public_key = ?'),
       members: db.prepare('SELECT id, public_key, balance FROM members ORDER BY id'),
       maxMember: db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM members'),
@@ -121,9 +161,13 @@ export class Aggregator {
         'INSERT INTO records (id, issuer, seq, kind, time_ms, energy_wh, ecash, counterparty, ref, raw, received_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       insertEdge: db.prepare('INSERT OR IGNORE INTO edges (child, parent) VALUES (?, ?)'),
-      unsettledSpends: db.prepare(
-        'SELECT COALESCE(SUM(r.ecash), 0) AS spent FROM records r LEFT JOIN trades t ON t.bought_id = r.id WHERE r.issuer = ? AND r.kind = 5 AND t.bought_id IS NULL',
-      ),
+      // The issuer's record in a slot most likely to conflict: any but a bought record first.
+      inSlot: db.prepare('SELECT kind, time_ms FROM records WHERE issuer = ? AND time_ms >= ? AND time_ms < ? ORDER BY kind = 5 LIMIT 1'),
+      insertReservation: db.prepare('INSERT INTO reservations (bought_id, issuer, ecash, expires_ms) VALUES (?, ?, ?, ?)'),
+      reservation: db.prepare('SELECT issuer, ecash FROM reservations WHERE bought_id = ?'),
+      deleteReservation: db.prepare('DELETE FROM reservations WHERE bought_id = ?'),
+      expired: db.prepare('SELECT bought_id, issuer, ecash FROM reservations WHERE expires_ms < ? ORDER BY expires_ms LIMIT ?'),
+      reserve: db.prepare('UPDATE members SET reserved = reserved + ? WHERE id = ?'),
       insertOrder: db.prepare('INSERT INTO orders (record_id, member, side, energy_wh, ecash, time_ms) VALUES (?, ?, ?, ?, ?, ?)'),
       replaceOrders: db.prepare('UPDATE orders SET open = 0 WHERE member = ? AND side = ? AND open = 1'),
       openOrders: db.prepare('SELECT record_id, member, side, energy_wh, ecash, time_ms FROM orders WHERE open = 1 AND time_ms >= ? ORDER BY time_ms'),
@@ -131,12 +175,12 @@ export class Aggregator {
       insertMatch: db.prepare('INSERT INTO matches (offer_id, demand_id, seller, buyer, energy_wh, ecash, matched_ms) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       matchesFor: db.prepare('SELECT * FROM matches WHERE seller = ? OR buyer = ? ORDER BY id DESC LIMIT 50'),
       soldFor: db.prepare('SELECT * FROM records WHERE id = ? AND kind = 4'),
-      boughtFor: db.prepare('SELECT * FROM records WHERE ref = ? AND kind = 5'),
-      pendingSold: db.prepare('SELECT r.* FROM records r LEFT JOIN trades t ON t.sold_id = r.id WHERE r.kind = 4 AND t.sold_id IS NULL'),
+      boughtFor: db.prepare(`SELECT * FROM records WHERE ref = ? AND kind = 5 LIMIT ${BOUGHT_PER_SOLD_MAX}`),
       trade: db.prepare('SELECT sold_id FROM trades WHERE sold_id = ?'),
       tradeOf: db.prepare('SELECT * FROM trades WHERE sold_id = ?'),
       insertTrade: db.prepare('INSERT INTO trades (sold_id, bought_id, seller, buyer, energy_wh, ecash, committed_ms) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       move: db.prepare('UPDATE members SET balance = balance + ? WHERE id = ?'),
+      pay: db.prepare('UPDATE members SET balance = balance - ?, reserved = reserved - ? WHERE id = ?'),
       trades: db.prepare('SELECT * FROM trades ORDER BY committed_ms DESC LIMIT ?'),
       insertAck: db.prepare('INSERT OR IGNORE INTO acks (id, acked_ms) VALUES (?, ?)'),
       counts: db.prepare(
@@ -144,26 +188,33 @@ export class Aggregator {
       ),
       history: db.prepare('SELECT id, seq, kind, time_ms, energy_wh, ecash, counterparty FROM records WHERE issuer = ? ORDER BY seq DESC LIMIT 100'),
       recent: db.prepare('SELECT id, issuer, raw FROM records ORDER BY rowid DESC LIMIT ?'),
+      latestTime: db.prepare('SELECT COALESCE(MAX(time_ms), 0) AS time_ms FROM records'),
     };
+    this.memberCount = (this.statements.memberCount.get() as { members: number }).members;
     this.reloadRecentDag();
   }
 
-  /** Rebuilds the in-memory recent DAG from the newest stored records after a restart. */
+  /** Rebuilds the in-memory recent DAG, and the trades pending in it, from the newest stored records after a restart. */
   private reloadRecentDag(): void {
     const rows = (this.statements.recent.all(RECENT_RECORDS_MAX) as { id: Buffer; issuer: number; raw: Buffer }[]).reverse();
+    const traded: { key: string; record: LedgerRecord }[] = [];
     for (const row of rows) {
       const decoded = decodeRecord(new Uint8Array(row.raw), RECORD_WITH_TOKENS_BYTES_MAX);
       if (!decoded.ok) throw new Error(`stored record ${row.id.toString('hex')} no longer decodes: ${decoded.code}`);
-      this.dag.add(row.id.toString('hex'), row.issuer, decoded.value.record.parents.map(hex));
+      const key = row.id.toString('hex');
+      this.dag.add(key, row.issuer, decoded.value.record.parents.map(hex));
+      if (decoded.value.record.kind === KIND_SOLD || decoded.value.record.kind === KIND_BOUGHT) traded.push({ key, record: decoded.value.record });
     }
+    this.dag.takeTouched();
+    for (const entry of traded) this.pairUp(entry.key, entry.record);
   }
 
   close(): void {
     this.db.close();
   }
 
-  member(id: number): { id: number; public_key: Buffer; balance: number } | undefined {
-    return this.statements.member.get(id) as { id: number; public_key: Buffer; balance: number } | undefined;
+  member(id: number): { id: number; public_key: Buffer; balance: number; reserved: number } | undefined {
+    return this.statements.member.get(id) as { id: number; public_key: Buffer; balance: number; reserved: number } | undefined;
   }
 
   members(): { id: number; public_key: Buffer; balance: number }[] {
@@ -174,10 +225,20 @@ export class Aggregator {
    * Admits a member: the consortium signs a membership record (with any initial grant, the only way
    * Ecash enters) and it is stored like any record. Small-order and non-canonical keys are refused.
    */
-  addMember(publicKey: Uint8Array, grantEcash: number): { ok: true; id: number; record: string; tokenKey: Uint8Array } | { ok: false; code: string; message: string } {
+  addMember(publicKey: Uint8Array, grantEcash: number): { ok: true; id: number; record: string; tokenKey: Uint8Array } | { ok: false; code: string; message: string; member?: number } {
+    const membership = this.membershipRecord(publicKey, grantEcash);
+    if (!membership.ok) return membership;
+    const result = this.submit(membership.bytes);
+    if (!result.ok) throw new Error(`the consortium's own membership record was refused: ${result.code}`);
+    return { ok: true, id: membership.id, record: result.id, tokenKey: this.tokenKey(membership.id) };
+  }
+
+  /** The consortium-signed membership record that admits a key under the next member id (not stored). */
+  membershipRecord(publicKey: Uint8Array, grantEcash: number): { ok: true; id: number; bytes: Uint8Array } | { ok: false; code: string; message: string; member?: number } {
     const keyCode = checkMemberKey(publicKey);
     if (keyCode !== null) return { ok: false, code: keyCode, message: `member key refused: ${keyCode}` };
-    if (this.statements.memberByKey.get(Buffer.from(publicKey))) return { ok: false, code: 'MEMBER_EXISTS', message: 'this key is already a member' };
+    const existing = this.statements.memberByKey.get(Buffer.from(publicKey)) as { id: number } | undefined;
+    if (existing) return { ok: false, code: 'MEMBER_EXISTS', message: `this key is already member ${existing.id}`, member: existing.id };
     const id = ((this.statements.maxMember.get() as { id: number }).id as number) + 1;
     if (id > MEMBER_ID_MAX) return { ok: false, code: 'MEMBER_EXISTS', message: 'no member id left' };
     const caps = this.selectCaps();
@@ -187,9 +248,7 @@ export class Aggregator {
     };
     const payload = encodePayload(record);
     const signature = new Uint8Array(sign(null, bytesToSign(payload), this.consortiumKey));
-    const result = this.submit(encodeRecord(payload, signature, []));
-    if (!result.ok) throw new Error(`the consortium's own membership record was refused: ${result.code}`);
-    return { ok: true, id, record: result.id, tokenKey: this.tokenKey(id) };
+    return { ok: true, id, bytes: encodeRecord(payload, signature, []) };
   }
 
   /** Two caps by the weighted walk over the recent DAG; the genesis id while the DAG is empty. */
@@ -252,26 +311,33 @@ export class Aggregator {
     return verifyHost(message(), signature, publicKey);
   }
 
+  /**
+   * The ledger rules of firmware/ledger/rules.ts in the light node's order (docs/ledger.md), over the
+   * whole stored history; every step is a keyed lookup. What only a full node can check (stored parents,
+   * the tokens' MACs) sits where the light node has nothing, and the signature comes last.
+   */
   private validate(prepared: PreparedRecord, signed: SignedRecord, id: Buffer): { code: ValidationCode; message: string } | null {
     const record = signed.record;
-    // Nothing is written while one record is validated, so each member row is read once.
-    const rows = new Map<number, ReturnType<Aggregator['member']>>();
-    const member = (memberId: number) => {
-      if (!rows.has(memberId)) rows.set(memberId, this.member(memberId));
-      return rows.get(memberId);
-    };
-    const issuer = record.kind === KIND_MEMBERSHIP ? undefined : member(record.issuer);
-    const kindCode = checkIssuerKind(record, issuer !== undefined);
+    // Membership is known from the immutable key cache; the balance row is read only for a spend.
+    const issuerKey = record.kind === KIND_MEMBERSHIP ? undefined : this.memberKey(record.issuer);
+    const kindCode = checkIssuerKind(record, issuerKey !== undefined);
     if (kindCode !== null) return { code: kindCode, message: `issuer ${record.issuer}` };
-    const timeCode = checkTimestamp(record.timeMs, this.now(), { clockSkewMs: this.clockSkewMs, recordAgeMaxMs: Number.MAX_SAFE_INTEGER });
+    const timeCode = checkTimestamp(record.timeMs, this.now(), this.timeRules);
     if (timeCode !== null) return { code: timeCode, message: `time ${record.timeMs}` };
     const sameSeq = this.statements.recordBySeq.get(record.issuer, record.seq) as { id: Buffer } | undefined;
     if (sameSeq && !sameSeq.id.equals(id)) return { code: 'EQUIVOCATION', message: `issuer ${record.issuer} already has seq ${record.seq}` };
+    if (record.kind !== KIND_MEMBERSHIP) {
+      const slotStartMs = slotOf(record.timeMs, this.slotMs) * this.slotMs;
+      const other = this.statements.inSlot.get(record.issuer, slotStartMs, slotStartMs + this.slotMs) as { kind: number; time_ms: number } | undefined;
+      const slotCode = other === undefined ? null : checkSlotFree(record, other.kind, other.time_ms, this.slotMs);
+      if (slotCode !== null) return { code: slotCode, message: `issuer ${record.issuer} already has a record in slot ${slotOf(record.timeMs, this.slotMs)}` };
+    }
     for (const parent of record.parents) {
-      if (sameBytes(parent, GENESIS_ID)) continue;
+      // A parent in the recent DAG is stored (the DAG holds committed records only): no lookup needed.
+      if (sameBytes(parent, GENESIS_ID) || this.dag.has(hex(parent))) continue;
       if (!this.statements.recordExists.get(Buffer.from(parent))) return { code: 'PARENT_UNKNOWN', message: `parent ${hex(parent)} is not stored` };
     }
-    const potCode = checkPotGranters(record, { tokensRequired: this.tokensRequired, slotMs: this.slotMs }, (granter) => member(granter) !== undefined);
+    const potCode = checkPotGranters(record, { tokensRequired: this.tokensRequired, slotMs: this.slotMs }, (granter) => this.memberKey(granter) !== undefined);
     if (potCode !== null) return { code: potCode, message: 'proof of time' };
     if (record.kind !== KIND_MEMBERSHIP) {
       const tokens = [];
@@ -288,12 +354,13 @@ export class Aggregator {
       }
     }
     const spend = spendOf(record);
-    if (spend > 0 && issuer !== undefined) {
-      const pending = (this.statements.unsettledSpends.get(record.issuer) as { spent: number }).spent;
-      if (spend > issuer.balance) return { code: 'BALANCE_INSUFFICIENT', message: `spends ${spend} of ${issuer.balance}` };
-      if (pending + spend > issuer.balance) return { code: 'CONFLICT_DOUBLE_SPEND', message: `with ${pending} unsettled, ${spend} overdraws ${issuer.balance}` };
+    const issuer = spend > 0 && issuerKey !== undefined ? this.member(record.issuer) : undefined;
+    if (issuer !== undefined) {
+      // Unpaid bought records hold their Ecash until paid or expired (members.reserved).
+      const spendCode = checkSpend(issuer.balance, issuer.reserved, spend);
+      if (spendCode !== null) return { code: spendCode, message: `spends ${spend} of ${issuer.balance} with ${issuer.reserved} reserved` };
     }
-    const publicKey = record.kind === KIND_MEMBERSHIP ? this.consortiumPublicKey : (issuer as { public_key: Buffer }).public_key;
+    const publicKey = record.kind === KIND_MEMBERSHIP ? this.consortiumPublicKey : (issuerKey as Uint8Array);
     if (!this.verifySignature(prepared, publicKey, signed.signature, () => bytesToSign(signed.payload))) return { code: 'SIGNATURE_INVALID', message: 'signature does not verify' };
     return null;
   }
@@ -317,30 +384,64 @@ export class Aggregator {
    */
   commit(prepared: PreparedRecord[]): SubmitResult[] {
     const results: SubmitResult[] = [];
-    const added: { id: string; issuer: number; parents: string[] }[] = [];
+    const added: Added[] = [];
     this.db.transaction(() => {
+      this.releaseExpired();
       for (const entry of prepared) {
         const result = this.validateAndInsert(entry);
         results.push(result.result);
         if (result.added) added.push(result.added);
       }
     })();
-    for (const entry of added) this.dag.add(entry.id, entry.issuer, entry.parents);
-    const committed = added.some((entry) => entry !== undefined) ? this.settle() : [];
+    for (const entry of added) this.dag.add(entry.id, entry.record.issuer, entry.record.parents.map(hex));
+    for (const entry of added) if (entry.record.kind === KIND_SOLD || entry.record.kind === KIND_BOUGHT) this.pairUp(entry.id, entry.record);
+    const committed = added.length > 0 ? this.settle() : [];
     if (committed.length > 0) {
       for (const result of results) if (result.ok && !result.duplicate) result.committed = committed;
     }
     return results;
   }
 
-  private validateAndInsert(prepared: PreparedRecord): { result: SubmitResult; added?: { id: string; issuer: number; parents: string[] } } {
-    const { bytes, decoded } = prepared;
-    if (!decoded.ok) return { result: { ok: false, code: decoded.code, message: decoded.detail } };
+  private validateAndInsert(prepared: PreparedRecord): { result: SubmitResult; added?: Added } {
+    const checked = this.check(prepared);
+    if (!checked.ok) return { result: checked };
+    if (checked.duplicate) return { result: { ok: true, id: checked.id, duplicate: true, committed: [] } };
+    return { result: { ok: true, id: checked.id, duplicate: false, committed: [] }, added: this.insert(prepared.bytes, checked.signed, Buffer.from(checked.id, 'hex')) };
+  }
+
+  /**
+   * Validates a record against the state stored now, writing nothing. A new valid record comes with the
+   * keys its acceptance takes (see Claims) and whether it spends its issuer's Ecash: a ledger shared by
+   * several aggregators (host-tools/federation) must make those checks again, atomically, where the
+   * records are ordered.
+   */
+  check(prepared: PreparedRecord): CheckResult {
+    const { decoded } = prepared;
+    if (!decoded.ok) return { ok: false, code: decoded.code, message: decoded.detail };
     const signed = decoded.value;
     const id = recordIdHost(signed.payload, signed.signature);
-    if (this.statements.recordExists.get(id)) return { result: { ok: true, id: id.toString('hex'), duplicate: true, committed: [] } };
+    if (this.statements.recordExists.get(id)) return { ok: true, id: id.toString('hex'), duplicate: true };
     const failure = this.validate(prepared, signed, id);
-    if (failure !== null) return { result: { ok: false, code: failure.code, message: failure.message } };
+    if (failure !== null) return { ok: false, code: failure.code, message: failure.message };
+    const record = signed.record;
+    const claims: Claims = { taken: [`seq/${record.issuer}/${record.seq}`], free: [], marked: [] };
+    if (record.kind === KIND_MEMBERSHIP) {
+      if (this.member(record.member as number) !== undefined) return { ok: false, code: 'MEMBER_EXISTS', message: `member ${record.member} exists` };
+      if (this.statements.memberByKey.get(Buffer.from(record.publicKey as Uint8Array))) return { ok: false, code: 'MEMBER_EXISTS', message: 'this key is already a member' };
+      claims.taken.push(`member/${record.member}`, `key/${hex(record.publicKey as Uint8Array)}`);
+    } else {
+      // The slot rule (checkSlotFree): a record other than a bought one takes its issuer's slot; a bought
+      // one needs the slot free of the others but may share it with more bought records.
+      const slot = `${record.issuer}/${slotOf(record.timeMs, this.slotMs)}`;
+      if (record.kind === KIND_BOUGHT) {
+        claims.free.push(`slot/${slot}`);
+        claims.marked.push(`bought-slot/${slot}`);
+      } else claims.taken.push(`slot/${slot}`, `bought-slot/${slot}`);
+    }
+    return { ok: true, id: id.toString('hex'), duplicate: false, signed, claims, spends: spendOf(record) > 0 };
+  }
+
+  private insert(bytes: Uint8Array, signed: SignedRecord, id: Buffer): Added {
     const record = signed.record;
     this.statements.insertRecord.run(
       id, record.issuer, record.seq, record.kind, record.timeMs, record.energyWh ?? null, record.ecash ?? null,
@@ -349,41 +450,147 @@ export class Aggregator {
     for (const parent of record.parents) this.statements.insertEdge.run(id, Buffer.from(parent));
     if (record.kind === KIND_MEMBERSHIP) {
       this.statements.insertMember.run(record.member, Buffer.from(record.publicKey as Uint8Array), record.grantEcash, id, this.now());
+      this.memberCount++;
+    }
+    if (record.kind === KIND_BOUGHT) {
+      this.statements.insertReservation.run(id, record.issuer, record.ecash, record.timeMs + RESERVATION_TTL_MS);
+      this.statements.reserve.run(record.ecash, record.issuer);
     }
     if (record.kind === KIND_OFFER || record.kind === KIND_DEMAND) {
       // An EV's newest order of a side replaces its open one (an EV repeats its order while it waits).
       this.statements.replaceOrders.run(record.issuer, record.kind === KIND_OFFER ? 'offer' : 'demand');
       this.statements.insertOrder.run(id, record.issuer, record.kind === KIND_OFFER ? 'offer' : 'demand', record.energyWh, record.ecash, record.timeMs);
     }
-    const key = id.toString('hex');
-    return { result: { ok: true, id: key, duplicate: false, committed: [] }, added: { id: key, issuer: record.issuer, parents: record.parents.map(hex) } };
+    return { id: id.toString('hex'), record };
   }
 
   /**
-   * Commits every trade whose sold and bought records match and each has a validation count above half
-   * of the members (DESIGN.md); balances move in the same transaction as the trade row.
+   * Stores a record that a shared ordered log accepted (check() passed where it was committed) and
+   * settles. Every aggregator applies the same records in the same order and settles after each, so all
+   * derive the same state; reservations expire by the log's own clock (the latest record time applied),
+   * never by this host's. The caller holds the SQLite transaction. Returns the trades it committed.
+   */
+  apply(bytes: Uint8Array): { id: string; committed: string[] } {
+    const decoded = decodeRecord(bytes, RECORD_WITH_TOKENS_BYTES_MAX);
+    if (!decoded.ok) throw new Error(`a record of the shared log does not decode: ${decoded.code}`);
+    const id = recordIdHost(decoded.value.payload, decoded.value.signature);
+    if (this.statements.recordExists.get(id)) throw new Error(`the shared log holds record ${id.toString('hex')} twice`);
+    if (this.logClockMs === null) this.logClockMs = (this.statements.latestTime.get() as { time_ms: number }).time_ms;
+    this.logClockMs = Math.max(this.logClockMs, decoded.value.record.timeMs);
+    this.applying = true;
+    try {
+      this.releaseExpired();
+      const added = this.insert(bytes, decoded.value, id);
+      this.dag.add(added.id, added.record.issuer, added.record.parents.map(hex));
+      if (added.record.kind === KIND_SOLD || added.record.kind === KIND_BOUGHT) this.pairUp(added.id, added.record);
+      return { id: added.id, committed: this.settle() };
+    } finally {
+      this.applying = false;
+    }
+  }
+
+  /** The time expiries are judged by: the shared log's clock while applying its record, else this host's. */
+  private expiryNowMs(): number {
+    return this.applying ? (this.logClockMs as number) : this.now();
+  }
+
+  /** Releases what expired reservations hold (at most EXPIRED_PER_GROUP_MAX per call); inside a transaction. */
+  private releaseExpired(atMs = this.expiryNowMs()): void {
+    const rows = this.statements.expired.all(atMs, EXPIRED_PER_GROUP_MAX) as { bought_id: Buffer; issuer: number; ecash: number }[];
+    for (const row of rows) {
+      this.statements.deleteReservation.run(row.bought_id);
+      this.statements.reserve.run(-row.ecash, row.issuer);
+    }
+  }
+
+  /**
+   * A new sold or bought record looks up its counterpart (by id or by ref: keyed, never a scan); a
+   * matching pair whose two records are both in the recent DAG, the bought one still holding its Ecash,
+   * waits for its validation counts. A pair outside the recent DAG can never reach them.
+   */
+  private pairUp(key: string, record: LedgerRecord): void {
+    const id = Buffer.from(key, 'hex');
+    if (record.kind === KIND_BOUGHT) {
+      const sold = this.statements.soldFor.get(Buffer.from(record.ref as Uint8Array)) as StoredRecord | undefined;
+      if (sold !== undefined) this.addPending(sold, this.statements.record.get(id) as StoredRecord);
+    } else {
+      for (const bought of this.statements.boughtFor.all(id) as StoredRecord[]) this.addPending(this.statements.record.get(id) as StoredRecord, bought);
+    }
+  }
+
+  private addPending(sold: StoredRecord, bought: StoredRecord): void {
+    const soldKey = sold.id.toString('hex');
+    const boughtKey = bought.id.toString('hex');
+    if (this.pending.has(boughtKey) || !this.dag.has(soldKey) || !this.dag.has(boughtKey)) return;
+    if (!tradeMatches(asRecord(sold), new Uint8Array(sold.id), asRecord(bought))) return;
+    // An unanswered sold record expires as a reservation does: after that no bought record completes it.
+    if (sold.time_ms + RESERVATION_TTL_MS < this.expiryNowMs()) return;
+    if (this.statements.trade.get(sold.id) || !this.statements.reservation.get(bought.id)) return;
+    while (this.pending.size >= RECENT_RECORDS_MAX) this.dropPending(this.pending.keys().next().value as string);
+    this.pending.set(boughtKey, { soldKey, boughtKey, sold, bought });
+    this.fresh.push(boughtKey);
+    for (const key of [soldKey, boughtKey]) {
+      this.dag.watch(key);
+      const list = this.pendingOf.get(key);
+      if (list === undefined) this.pendingOf.set(key, [boughtKey]);
+      else list.push(boughtKey);
+    }
+  }
+
+  private dropPending(boughtKey: string): void {
+    const trade = this.pending.get(boughtKey);
+    if (trade === undefined) return;
+    this.pending.delete(boughtKey);
+    for (const key of [trade.soldKey, trade.boughtKey]) {
+      const list = (this.pendingOf.get(key) ?? []).filter((entry) => entry !== boughtKey);
+      if (list.length === 0) this.pendingOf.delete(key);
+      else this.pendingOf.set(key, list);
+    }
+  }
+
+  /**
+   * Commits the pending trades whose sold and bought records now each have a validation count above half
+   * of the members (docs/design.md): only those a record of this group could have completed, the ones whose
+   * counts grew or that were just paired. Balances move in the same transaction as the trade row.
    */
   settle(): string[] {
     const committed: string[] = [];
-    const threshold = commitThreshold(Math.max(1, (this.statements.memberCount.get() as { members: number }).members));
-    for (const sold of this.statements.pendingSold.all() as StoredRecord[]) {
-      const soldVc = this.dag.validationCount(sold.id.toString('hex'));
-      if (soldVc === null || soldVc < threshold) continue;
-      for (const bought of this.statements.boughtFor.all(sold.id) as StoredRecord[]) {
-        const boughtVc = this.dag.validationCount(bought.id.toString('hex'));
-        if (boughtVc === null || boughtVc < threshold) continue;
-        if (!tradeMatches(asRecord(sold), new Uint8Array(sold.id), asRecord(bought))) continue;
-        this.db.transaction(() => {
-          if (this.statements.trade.get(sold.id)) return;
-          const buyer = this.member(bought.issuer) as { balance: number };
-          if (buyer.balance < (bought.ecash as number)) return;
-          this.statements.insertTrade.run(sold.id, bought.id, sold.issuer, bought.issuer, sold.energy_wh, sold.ecash, this.now());
-          this.statements.move.run(-(bought.ecash as number), bought.issuer);
-          this.statements.move.run(bought.ecash, sold.issuer);
-          committed.push(sold.id.toString('hex'));
-        })();
-        break;
+    const threshold = commitThreshold(Math.max(1, this.memberCount));
+    // The oldest pending trades whose records left the recent DAG can never commit.
+    for (const [boughtKey, trade] of this.pending) {
+      if (this.dag.has(trade.soldKey) && this.dag.has(trade.boughtKey)) break;
+      this.dropPending(boughtKey);
+    }
+    const candidates = new Set<string>();
+    for (const key of this.dag.takeTouched()) for (const boughtKey of this.pendingOf.get(key) ?? []) candidates.add(boughtKey);
+    for (const boughtKey of this.fresh.splice(0)) candidates.add(boughtKey);
+    for (const boughtKey of candidates) {
+      const trade = this.pending.get(boughtKey);
+      if (trade === undefined) continue;
+      const soldVc = this.dag.validationCount(trade.soldKey);
+      const boughtVc = this.dag.validationCount(boughtKey);
+      if (soldVc === null || boughtVc === null) {
+        this.dropPending(boughtKey);
+        continue;
       }
+      if (soldVc < threshold || boughtVc < threshold) continue;
+      const { sold, bought } = trade;
+      this.db.transaction(() => {
+        if (this.statements.trade.get(sold.id)) return;
+        // An expired reservation holds nothing any more: its trade can no longer complete.
+        if (!this.statements.reservation.get(bought.id)) return;
+        const buyer = this.member(bought.issuer) as { balance: number; reserved: number };
+        if (buyer.balance < (bought.ecash as number) || buyer.reserved < (bought.ecash as number)) {
+          throw new Error(`invariant: member ${bought.issuer} holds ${buyer.balance} with ${buyer.reserved} reserved, less than its reservation of ${bought.ecash}`);
+        }
+        this.statements.insertTrade.run(sold.id, bought.id, sold.issuer, bought.issuer, sold.energy_wh, sold.ecash, this.now());
+        this.statements.deleteReservation.run(bought.id);
+        this.statements.pay.run(bought.ecash, bought.ecash, bought.issuer);
+        this.statements.move.run(bought.ecash, sold.issuer);
+        committed.push(sold.id.toString('hex'));
+      })();
+      // Committed or not committable: either way the pair is done, and so is every other buyer of this sold record.
+      for (const other of [...(this.pendingOf.get(trade.soldKey) ?? [])]) this.dropPending(other);
     }
     return committed;
   }
@@ -436,8 +643,9 @@ export class Aggregator {
     return this.statements.counts.get() as { records: number; members: number; ecash_total: number; trades_committed: number };
   }
 
+  /** A stored record by its id, as hex in either case (ids are printed in lower case). */
   record(id: string): StoredRecord | undefined {
-    if (!/^[0-9a-f]{32}$/.test(id)) return undefined;
+    if (!/^[0-9a-fA-F]{32}$/.test(id)) return undefined;
     return this.statements.record.get(Buffer.from(id, 'hex')) as StoredRecord | undefined;
   }
 
@@ -459,6 +667,8 @@ export class Aggregator {
     return slotOf(timeMs, this.slotMs);
   }
 }
+
+type Added = { id: string; record: LedgerRecord };
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);

@@ -17,6 +17,7 @@ type DagNode = {
   parents: DagNode[];
   children: DagNode[];
   loser: boolean;
+  watched: boolean;
 };
 
 export class RecentDag {
@@ -25,6 +26,8 @@ export class RecentDag {
   private arrivals = 0;
   private epoch = 0;
   private marks = new Map<DagNode, number>();
+  /** Watched records whose validation count grew since takeTouched() (at most RECENT_RECORDS_MAX). */
+  private touched = new Set<string>();
 
   get size(): number {
     return this.nodes.size;
@@ -47,10 +50,31 @@ export class RecentDag {
     if (node) node.loser = true;
   }
 
+  /**
+   * Marks a record whose validation count matters (one side of a trade waiting to commit): settlement
+   * then looks only at watched records whose count grew, never at every pending trade.
+   */
+  watch(key: string): void {
+    const node = this.nodes.get(key);
+    if (node) node.watched = true;
+  }
+
+  unwatch(key: string): void {
+    const node = this.nodes.get(key);
+    if (node) node.watched = false;
+  }
+
+  /** The watched records whose validation count grew since the last call, and forgets them. */
+  takeTouched(): string[] {
+    const keys = [...this.touched];
+    this.touched.clear();
+    return keys;
+  }
+
   /** Adds a record; parents outside the recent DAG are simply not linked. */
   add(key: string, issuer: number, parentKeys: string[]): void {
     if (this.nodes.has(key)) return;
-    const node: DagNode = { key, issuer, arrival: this.arrivals++, weight: 1, approvers: new Set(), parents: [], children: [], loser: false };
+    const node: DagNode = { key, issuer, arrival: this.arrivals++, weight: 1, approvers: new Set(), parents: [], children: [], loser: false, watched: false };
     for (const parentKey of parentKeys) {
       const parent = this.nodes.get(parentKey);
       if (parent && !node.parents.includes(parent)) {
@@ -66,7 +90,10 @@ export class RecentDag {
     while (stack.length > 0) {
       const current = stack.pop() as DagNode;
       current.weight++;
-      if (current.issuer !== issuer) current.approvers.add(issuer);
+      if (current.issuer !== issuer && !current.approvers.has(issuer)) {
+        current.approvers.add(issuer);
+        if (current.watched) this.touched.add(current.key);
+      }
       for (const parent of current.parents) {
         if (parent.arrival >= oldest && !seen.has(parent)) {
           seen.add(parent);
@@ -79,6 +106,7 @@ export class RecentDag {
 
   private forget(node: DagNode): void {
     this.nodes.delete(node.key);
+    this.touched.delete(node.key);
     for (const child of node.children) child.parents = child.parents.filter((parent) => parent !== node);
     node.children = [];
   }

@@ -1,75 +1,110 @@
-// Aggregator figures: sustained ingest over HTTP with full validation and durable group commit (records
-// signed beforehand, so the sender is not the bottleneck), with signatures verified by the worker pool and
-// on the main thread (--workers 0), alternately, best of the rounds for each (other processes on the
-// machine only ever slow a run down), with the CPU time each side spent per record; where one record's
-// time goes, stage by stage on one thread; validation and storage in process, without HTTP, with and
-// without the pool; cap selection p50/p99 with 10^4, 10^5 and 10^6 records stored, database bytes per
-// record, resident memory. Prints one JSON object.
-// Run: node --import tsx host-tools/bench/aggregator.ts [--quick] [--count N] [--rounds R]
-// Bulk fill (stated, bench-only): records older than the recent DAG are inserted as rows copied from one
-// real record with fresh ids, without validation; the newest 4,096 are real, validated records.
-import { spawn } from 'node:child_process';
-import { createPrivateKey, randomBytes, sign, KeyObject } from 'node:crypto';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+// Aggregator figures, all in one run so that ratios compare like with like: the machine's ceilings
+// (node:crypto Ed25519 verifications per second on one thread; SQLite inserts per second in WAL mode with
+// synchronous=FULL, one row per transaction and a hundred), sustained ingest over HTTP with full
+// validation and durable commit (records signed beforehand and sent in batches, application/cbor-seq, by
+// this process on the same cores) as a rate and as ratios to those ceilings, the CPU time per record of
+// the server's main thread and of all its threads, where one record's time goes stage by stage, and the
+// growth curve: the same ingest with 0, 100,000 and 1,000,000 records stored (100,000 open orders at the
+// last two), and with one member's 10,000 unanswered sold records stored. The stores are filled by
+// prefill.ts (valid, signed records, without HTTP). Prints one JSON object.
+// Run: node --import tsx host-tools/bench/aggregator.ts [--quick] [--count N]
+import { spawn, ChildProcess } from 'node:child_process';
+import { createPrivateKey, createPublicKey, randomBytes, sign, verify } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { keyPairFromSeed } from '../../firmware/crypto/ed25519';
+import Database from 'better-sqlite3';
 import { decodeToken, encodeToken, tokenMessage } from '../../firmware/frames';
 import { macHost } from '../crypto/token-key';
-import { GENESIS_ID } from '../../firmware/ledger/caps';
 import { KIND_OFFER, LedgerRecord, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
 import { Aggregator, recordIdHost } from '../aggregator/aggregator';
 import { secretsFor, startServer } from '../aggregator/server';
 import { verifyHost } from '../crypto/verify-host';
-import { VerifyPool, defaultWorkers } from '../aggregator/verify-pool';
+import { defaultWorkers } from '../aggregator/verify-pool';
 import { call } from '../loadgen/loadgen';
+import { FillMember, StoreFiller } from './prefill';
 
-const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+const SLOT_MS = 60000;
 const quick = process.argv.includes('--quick');
 const countArgument = process.argv.indexOf('--count');
-const ingestCount = countArgument > 0 ? Number(process.argv[countArgument + 1]) : quick ? 2000 : 40000;
-if (!Number.isInteger(ingestCount) || ingestCount < 512) throw new Error('--count must be an integer of at least 512');
-const roundsArgument = process.argv.indexOf('--rounds');
-const rounds = roundsArgument > 0 ? Number(process.argv[roundsArgument + 1]) : quick ? 1 : 2;
-if (!Number.isInteger(rounds) || rounds < 1 || rounds > 10) throw new Error('--rounds must be an integer from 1 to 10');
-type Member = { id: number; key: KeyObject; tokenKey: Uint8Array; seq: number };
+const ingestCount = countArgument > 0 ? Number(process.argv[countArgument + 1]) : quick ? 2048 : 40000;
+if (!Number.isInteger(ingestCount) || ingestCount < 1024) throw new Error('--count must be an integer of at least 1024');
+/** Members of the growth stores: two open orders each make the 100,000 open orders. */
+const MEMBERS = quick ? 1000 : 50000;
+const STORED_POINTS = quick ? [0, 5000, 20000] : [0, 100000, 1000000];
+const FLOOD_SOLD = quick ? 500 : 10000;
+const CEILING_SECONDS = quick ? 0.5 : 2;
+const BATCH = 128;
+const IN_FLIGHT = 8;
 
 function percentile(sorted: number[], fraction: number): number {
   return Number(sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))].toFixed(4));
 }
 
-/** Signed records with tokens; each approves two records at least `gap` positions earlier. */
-function presign(members: Member[], count: number, gap: number, start: Uint8Array[], slotMs: number): Uint8Array[] {
+/** Calls per second of `run` over about `seconds`. */
+function ratePerS(run: () => void, seconds: number): number {
+  let calls = 0;
+  const began = performance.now();
+  while (performance.now() - began < seconds * 1000) {
+    for (let index = 0; index < 16; index++) run();
+    calls += 16;
+  }
+  return Math.round(calls / ((performance.now() - began) / 1000));
+}
+
+/** The machine's ceilings, measured now: one thread each. */
+function ceilings(directory: string): { verify_per_s: number; sqlite_inserts_per_s_1_per_txn: number; sqlite_inserts_per_s_100_per_txn: number } {
+  const key = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), randomBytes(32)]), format: 'der', type: 'pkcs8' });
+  const publicKey = createPublicKey(key);
+  const message = randomBytes(120);
+  const signature = sign(null, message, key);
+  const verifyPerS = ratePerS(() => {
+    if (!verify(null, message, publicKey, signature)) throw new Error('the ceiling\'s signature does not verify');
+  }, CEILING_SECONDS);
+  const db = new Database(join(directory, 'ceiling.sqlite'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec('CREATE TABLE rows (id BLOB PRIMARY KEY, raw BLOB NOT NULL)');
+  const insert = db.prepare('INSERT INTO rows (id, raw) VALUES (?, ?)');
+  const raw = randomBytes(300);
+  const one = db.transaction(() => insert.run(randomBytes(16), raw));
+  const hundred = db.transaction(() => {
+    for (let index = 0; index < 100; index++) insert.run(randomBytes(16), raw);
+  });
+  const onePerS = ratePerS(one, CEILING_SECONDS);
+  const hundredPerS = ratePerS(hundred, CEILING_SECONDS) * 100;
+  db.close();
+  return { verify_per_s: verifyPerS, sqlite_inserts_per_s_1_per_txn: onePerS, sqlite_inserts_per_s_100_per_txn: hundredPerS };
+}
+
+/**
+ * Signed offers with tokens: record i from members[i % n], each member's records in consecutive slots
+ * ending at `lastSlot`; each approves two records at least `gap` positions earlier (`start`: stored ones).
+ */
+function presign(members: FillMember[], count: number, gap: number, start: Uint8Array[], lastSlot: number): Uint8Array[] {
   const ids: Uint8Array[] = [...start];
   const out: Uint8Array[] = [];
+  const rounds = Math.ceil(count / members.length);
   for (let index = 0; index < count; index++) {
     const issuer = members[index % members.length];
-    const granters = members.filter((entry) => entry !== issuer).slice(0, 2);
+    const granters = [members[(index + 1) % members.length], members[(index + 2) % members.length]].sort((a, b) => a.id - b.id);
     issuer.seq++;
     const back = Math.max(0, ids.length - gap);
     const parents = [ids[Math.max(0, back - 1 - (index % 7))], ids[Math.max(0, back - 1 - (index % 13))]];
-    const record: LedgerRecord = { kind: KIND_OFFER, issuer: issuer.id, seq: issuer.seq, timeMs: Date.now(), parents, pot: granters.map((entry) => entry.id), energyWh: 1000 + index % 5000, ecash: 100 + index % 900 };
+    const slot = lastSlot - rounds + 1 + Math.floor(index / members.length);
+    const record: LedgerRecord = {
+      kind: KIND_OFFER, issuer: issuer.id, seq: issuer.seq, timeMs: slot * SLOT_MS + (index % SLOT_MS), parents, pot: granters.map((entry) => entry.id),
+      energyWh: 1000 + (index % 5000), ecash: 100 + (index % 900),
+    };
     const payload = encodePayload(record);
     const signature = new Uint8Array(sign(null, bytesToSign(payload), issuer.key));
-    const slot = Math.floor(record.timeMs / slotMs);
     const tokens = granters.map((granter) => encodeToken({ granter: granter.id, requester: issuer.id, seq: issuer.seq, slot, mac: macHost(granter.tokenKey, tokenMessage(granter.id, issuer.id, issuer.seq, slot)) }));
     out.push(encodeRecord(payload, signature, tokens));
     ids.push(new Uint8Array(recordIdHost(payload, signature)));
   }
   return out;
-}
-
-function admitMembers(aggregator: Aggregator, count: number): Member[] {
-  const members: Member[] = [];
-  for (let index = 0; index < count; index++) {
-    const seed = new Uint8Array(randomBytes(32));
-    const result = aggregator.addMember(keyPairFromSeed(seed).publicKey, 1000000);
-    if (!result.ok) throw new Error(result.message);
-    members.push({ id: result.id, key: createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' }), tokenKey: result.tokenKey, seq: 0 });
-  }
-  return members;
 }
 
 /** User plus system CPU seconds so far (proc(5): utime and stime, in ticks of 1/100 s) of a process, all threads. */
@@ -78,120 +113,214 @@ function cpuSeconds(statPath: string): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** The CPU seconds of a process (every thread) and of its main thread, whose work is serial. */
 function serverCpu(pid: number): { all: number; main: number } {
   return { all: cpuSeconds(`/proc/${pid}/stat`), main: cpuSeconds(`/proc/${pid}/task/${pid}/stat`) };
 }
 
-type IngestFigures = {
-  workers: number; records: number; seconds: number; records_per_s: number;
-  server_cpu_us_per_record: number; server_main_thread_cpu_us_per_record: number; client_cpu_us_per_record: number;
-  db_bytes_per_record: number; rss_bytes: number;
-};
-
-async function ingest(workers: number): Promise<IngestFigures> {
-  const directory = mkdtempSync(join(tmpdir(), 'smartchain-ingest-'));
-  const dbPath = join(directory, 'a.sqlite');
-  // The keys the aggregator process will find beside its store: its token keys are the members' too.
-  const secrets = secretsFor(dbPath);
-  const setup = new Aggregator({ dbPath, consortiumSeed: secrets.consortiumSeed, aggregatorSeed: secrets.aggregatorSeed });
-  const members = admitMembers(setup, 16);
-  const start = setup.selectCaps();
-  setup.close();
-  const count = ingestCount;
-  const inFlight = 64;
-  // Records go out in waves; each approves records of earlier waves, which are stored by then.
-  const wave = 512;
-  const records = presign(members, count, wave, start, 60000);
-  const child = spawn(process.execPath, ['host-tools/cli/bin.js', 'aggregator', '--db', dbPath, '--http', '127.0.0.1:0', '--auction-ms', '0', '--workers', String(workers)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve) => {
+function startAggregator(dbPath: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['host-tools/cli/bin.js', 'aggregator', '--db', dbPath, '--http', '127.0.0.1:0', '--auction-ms', '0', '--workers', String(defaultWorkers())], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
     let output = '';
+    child.on('exit', (code) => reject(new Error(`the aggregator exited with ${code}`)));
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const match = /listening on (http:\/\/[\d.]+:\d+)/.exec(output);
-      if (match) resolve(match[1]);
+      if (match) resolve({ child, url: match[1] });
     });
   });
-  const agent = new Agent({ keepAlive: true, maxSockets: inFlight });
-  let next = 0;
-  let failed = 0;
+}
+
+type IngestFigures = {
+  stored_before: number; records: number; seconds: number; records_per_s: number; server_cpu_us_per_record: number; server_main_thread_cpu_us_per_record: number;
+  records_per_commit_group: number; batches_resent: number;
+};
+
+/** Sends the records in batches, IN_FLIGHT requests at a time, in waves (each wave approves the one before). */
+async function ingest(dbPath: string, records: Uint8Array[], storedBefore: number): Promise<IngestFigures> {
+  const { child, url } = await startAggregator(dbPath);
+  const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
   const codes: Record<string, number> = {};
-  const serverCpuBefore = serverCpu(child.pid as number);
-  const clientCpuBefore = process.cpuUsage();
+  let refused = 0;
+  let resent = 0;
+  const before = serverCpu(child.pid as number);
   const began = performance.now();
+  const wave = BATCH * IN_FLIGHT;
   for (let waveStart = 0; waveStart < records.length; waveStart += wave) {
+    let next = waveStart;
     const waveEnd = Math.min(records.length, waveStart + wave);
-    next = waveStart;
-    await Promise.all(Array.from({ length: inFlight }, async () => {
+    await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
       while (next < waveEnd) {
-        const answer = await call(agent, url, 'POST', '/v1/records', records[next++], { 'content-type': 'application/cbor' });
-        if (answer.status !== 201) {
-          failed++;
-          const code = String(answer.json.code ?? answer.status);
-          codes[code] = (codes[code] ?? 0) + 1;
+        const batch = records.slice(next, Math.min(waveEnd, next + BATCH));
+        next += batch.length;
+        const body = Buffer.concat(batch);
+        // A keep-alive socket the server closed as idle just as it was reused resets: send again (a
+        // record stored the first time is answered as a duplicate, with its id).
+        const answer = await call(agent, url, 'POST', '/v1/records', body, { 'content-type': 'application/cbor-seq' }).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ECONNRESET') throw error;
+          resent++;
+          return call(agent, url, 'POST', '/v1/records', body, { 'content-type': 'application/cbor-seq' });
+        });
+        if (answer.status !== 200) throw new Error(`a batch was refused: ${answer.status} ${JSON.stringify(answer.json)}`);
+        for (const result of answer.json.results as { id?: string; code?: string }[]) {
+          if (result.id === undefined) {
+            refused++;
+            codes[String(result.code)] = (codes[String(result.code)] ?? 0) + 1;
+          }
         }
       }
     }));
   }
   const seconds = (performance.now() - began) / 1000;
-  const serverCpuAfter = serverCpu(child.pid as number);
-  const clientCpu = process.cpuUsage(clientCpuBefore);
-  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-  const rss = Number((/VmRSS:\s+(\d+) kB/.exec(status) as RegExpExecArray)[1]) * 1024;
-  child.kill('SIGTERM');
-  await new Promise((resolve) => child.on('exit', resolve));
+  const after = serverCpu(child.pid as number);
+  const stats = (await call(agent, url, 'GET', '/v1/stats', null, {})).json as { commit_groups: number; records_committed_in_groups: number };
   agent.destroy();
-  if (failed > 0) throw new Error(`${failed} records were refused during the ingest bench: ${JSON.stringify(codes)}`);
-  const total = statSync(dbPath).size;
+  child.removeAllListeners('exit');
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+  if (refused > 0) throw new Error(`${refused} records were refused during the ingest bench: ${JSON.stringify(codes)}`);
   return {
-    workers, records: count, seconds: Number(seconds.toFixed(2)), records_per_s: Math.round(count / seconds),
-    server_cpu_us_per_record: Math.round(((serverCpuAfter.all - serverCpuBefore.all) * 1e6) / count),
-    server_main_thread_cpu_us_per_record: Math.round(((serverCpuAfter.main - serverCpuBefore.main) * 1e6) / count), client_cpu_us_per_record: Math.round((clientCpu.user + clientCpu.system) / count),
-    db_bytes_per_record: Math.round(total / (count + 16)), rss_bytes: rss,
+    stored_before: storedBefore, records: records.length, seconds: Number(seconds.toFixed(2)), records_per_s: Math.round(records.length / seconds),
+    server_cpu_us_per_record: Math.round(((after.all - before.all) * 1e6) / records.length),
+    server_main_thread_cpu_us_per_record: Math.round(((after.main - before.main) * 1e6) / records.length),
+    records_per_commit_group: Number((stats.records_committed_in_groups / Math.max(1, stats.commit_groups)).toFixed(1)),
+    batches_resent: resent,
   };
+}
+
+/** Cap selection p50/p99 on the store as it stands (in this process, the server stopped). */
+function capSelection(dbPath: string, secrets: ReturnType<typeof secretsFor>): { p50_ms: number; p99_ms: number } {
+  const aggregator = new Aggregator({ dbPath, consortiumSeed: secrets.consortiumSeed, aggregatorSeed: secrets.aggregatorSeed });
+  const times: number[] = [];
+  for (let round = 0; round < (quick ? 200 : 2000); round++) {
+    const began = performance.now();
+    aggregator.selectCaps();
+    times.push(performance.now() - began);
+  }
+  aggregator.close();
+  times.sort((a, b) => a - b);
+  return { p50_ms: percentile(times, 0.5), p99_ms: percentile(times, 0.99) };
+}
+
+/** The newest stored record ids, for the first wave's parents. */
+function newestIds(dbPath: string): Uint8Array[] {
+  const db = new Database(dbPath, { readonly: true });
+  const rows = db.prepare('SELECT id FROM records ORDER BY rowid DESC LIMIT 64').all() as { id: Buffer }[];
+  db.close();
+  return rows.reverse().map((row) => new Uint8Array(row.id));
+}
+
+/**
+ * The growth curve on one store: members only, then one member's unanswered sold records, then orders
+ * up to each stored count; at each point the same number of fresh records is ingested over HTTP (each
+ * point in its own recent slots, so proof of time allows them), and cap selection is timed.
+ */
+async function growth(directory: string) {
+  const dbPath = join(directory, 'growth.sqlite');
+  const secrets = secretsFor(dbPath);
+  const nowSlot = Math.floor(Date.now() / SLOT_MS);
+  const setup = new Aggregator({ dbPath, consortiumSeed: secrets.consortiumSeed, aggregatorSeed: secrets.aggregatorSeed });
+  const filler = new StoreFiller(setup.db, secrets.consortiumSeed, SLOT_MS);
+  let began = performance.now();
+  const members = filler.addMembers(MEMBERS, 1000000, 7, Date.now());
+  const extra = filler.addMembers(1, 1000000, 8, Date.now())[0];
+  const membersSeconds = (performance.now() - began) / 1000;
+  setup.close();
+  const rounds = Math.ceil(ingestCount / members.length);
+  const points: (IngestFigures & { cap_p50_ms: number; cap_p99_ms: number; open_orders: number; label: string })[] = [];
+  const count = (sql: string) => {
+    const db = new Database(dbPath, { readonly: true });
+    const value = (db.prepare(sql).get() as { n: number }).n;
+    db.close();
+    return value;
+  };
+  const measure = async (label: string, stored: number, pointIndex: number) => {
+    // Each point's records take their own recent slots, before the present one.
+    const lastSlot = nowSlot - 1 - pointIndex * (rounds + 1);
+    const records = presign(members, ingestCount, BATCH * IN_FLIGHT, newestIds(dbPath), lastSlot);
+    const figures = await ingest(dbPath, records, stored);
+    const caps = capSelection(dbPath, secrets);
+    points.push({ label, ...figures, open_orders: count('SELECT COUNT(*) AS n FROM orders WHERE open = 1'), cap_p50_ms: caps.p50_ms, cap_p99_ms: caps.p99_ms });
+    // Progress on stderr (the figures go to stdout at the end): the full run takes minutes.
+    process.stderr.write(`aggregator bench: ${JSON.stringify(points[points.length - 1])}\n`);
+  };
+  // Stored records other than memberships and the ingests' own.
+  let stored = 0;
+  let fillSeconds = 0;
+  // Filled orders take slots well before any ingest's; the flood's slots before those.
+  const fillLastSlot = nowSlot - 100 - 4 * (rounds + 1);
+  let roundsFilled = 0;
+  let pointIndex = 0;
+  for (const target of STORED_POINTS) {
+    const perMember = Math.round(target / members.length);
+    if (perMember > roundsFilled) {
+      const db = new Aggregator({ dbPath, consortiumSeed: secrets.consortiumSeed, aggregatorSeed: secrets.aggregatorSeed });
+      const fill = new StoreFiller(db.db, secrets.consortiumSeed, SLOT_MS);
+      began = performance.now();
+      // The new rounds end where the earlier ones began, so each member's slots never repeat.
+      stored += fill.addOrders(members, perMember - roundsFilled, fillLastSlot - roundsFilled, Date.now());
+      fillSeconds += (performance.now() - began) / 1000;
+      process.stderr.write(`aggregator bench: filled to ${stored} records in ${fillSeconds.toFixed(0)} s\n`);
+      roundsFilled = perMember;
+      db.close();
+    }
+    await measure(`${stored} stored`, stored, pointIndex++);
+    if (target === 0) {
+      const db = new Aggregator({ dbPath, consortiumSeed: secrets.consortiumSeed, aggregatorSeed: secrets.aggregatorSeed });
+      const fill = new StoreFiller(db.db, secrets.consortiumSeed, SLOT_MS);
+      began = performance.now();
+      fill.addUnansweredSold(extra, members[1], [members[2], members[3]], FLOOD_SOLD, fillLastSlot - 1000, Date.now());
+      fillSeconds += (performance.now() - began) / 1000;
+      stored += FLOOD_SOLD;
+      db.close();
+      await measure(`${FLOOD_SOLD} unanswered sold records of one member stored`, stored, pointIndex++);
+    }
+  }
+  const dbBytes = statSync(dbPath).size;
+  const total = count('SELECT COUNT(*) AS n FROM records');
+  return { points, members: MEMBERS, members_fill_seconds: Number(membersSeconds.toFixed(1)), records_fill_seconds: Number(fillSeconds.toFixed(1)), db_bytes_per_record: Math.round(dbBytes / total) };
 }
 
 /**
  * Where one record's time goes, each stage alone on this thread over the same signed records (µs per
- * record): decoding, its signing input, the MACs of its two tokens (decoded and recomputed), its id, its Ed25519 verification,
- * validation and storage with the verdicts already known (SQLite statements and a durable commit per
- * group of 64), and an HTTP request and response with both ends in this process.
+ * record): decoding, its signing input, the MACs of its two tokens, its id, its Ed25519 verification,
+ * validation and storage with the verdicts already known (a durable commit per group of 128), and an
+ * HTTP request and response with both ends in this process.
  */
-async function stages(): Promise<Record<string, number>> {
-  const directory = mkdtempSync(join(tmpdir(), 'smartchain-stages-'));
-  const aggregator = new Aggregator({ dbPath: join(directory, 'a.sqlite'), consortiumSeed: new Uint8Array(32).fill(1), aggregatorSeed: new Uint8Array(32).fill(2) });
-  const members = admitMembers(aggregator, 16);
+async function stages(directory: string): Promise<Record<string, number>> {
+  const dbPath = join(directory, 'stages.sqlite');
+  const aggregator = new Aggregator({ dbPath, consortiumSeed: new Uint8Array(32).fill(1), aggregatorSeed: new Uint8Array(32).fill(2) });
   const count = quick ? 1024 : 8192;
-  const group = 64;
-  const records = presign(members, count, group, aggregator.selectCaps(), 60000);
-  // Each stage runs once untimed first, so the figures are of compiled code.
-  const warm = records.slice(0, 256);
-  for (const bytes of warm) recordIdHost(aggregator.prepare(bytes, false).bytes, aggregator.prepare(bytes, true).checks[0].signature);
+  const group = BATCH;
+  const members = new StoreFiller(aggregator.db, new Uint8Array(32).fill(1), SLOT_MS).addMembers(count, 1000000, 9, Date.now());
+  const records = presign(members, count, group, aggregator.selectCaps(), Math.floor(Date.now() / SLOT_MS) - 1);
+  aggregator.close();
+  const reopened = new Aggregator({ dbPath, consortiumSeed: new Uint8Array(32).fill(1), aggregatorSeed: new Uint8Array(32).fill(2) });
+  for (const bytes of records.slice(0, 256)) reopened.prepare(bytes, true);
   const perRecord = (run: () => void) => {
     const began = performance.now();
     run();
     return Number((((performance.now() - began) * 1000) / count).toFixed(1));
   };
-  const decode = perRecord(() => records.forEach((bytes) => aggregator.prepare(bytes, false)));
-  const prepared = records.map((bytes) => aggregator.prepare(bytes, true));
+  const decode = perRecord(() => records.forEach((bytes) => reopened.prepare(bytes, false)));
+  const prepared = records.map((bytes) => reopened.prepare(bytes, true));
   const signingInputs = perRecord(() => prepared.forEach((entry) => entry.decoded.ok && bytesToSign(entry.decoded.value.payload)));
   const tokenMacs = perRecord(() => prepared.forEach((entry) => {
     if (!entry.decoded.ok) return;
     for (const bytes of entry.decoded.value.tokens) {
       const token = decodeToken(bytes);
-      if (token.ok) macHost(aggregator.tokenKey(token.value.granter), tokenMessage(token.value.granter, token.value.requester, token.value.seq, token.value.slot));
+      if (token.ok) macHost(reopened.tokenKey(token.value.granter), tokenMessage(token.value.granter, token.value.requester, token.value.seq, token.value.slot));
     }
   }));
   const recordId = perRecord(() => prepared.forEach((entry) => entry.decoded.ok && recordIdHost(entry.decoded.value.payload, entry.decoded.value.signature)));
-  for (const check of prepared[0].checks.concat(prepared[1].checks)) for (let index = 0; index < 100; index++) verifyHost(check.message, check.signature, check.publicKey);
-  const verify = perRecord(() => prepared.forEach((entry) => (entry.verdicts = entry.checks.map((check) => verifyHost(check.message, check.signature, check.publicKey)))));
+  const verifyUs = perRecord(() => prepared.forEach((entry) => (entry.verdicts = entry.checks.map((check) => verifyHost(check.message, check.signature, check.publicKey)))));
   if (prepared.some((entry) => entry.checks.length !== 1 || entry.verdicts?.includes(false))) throw new Error('every bench record has one valid signature');
   const store = perRecord(() => {
     for (let offset = 0; offset < count; offset += group) {
-      for (const result of aggregator.commit(prepared.slice(offset, offset + group))) if (!result.ok) throw new Error(`bench record refused: ${result.code}`);
+      for (const result of reopened.commit(prepared.slice(offset, offset + group))) if (!result.ok) throw new Error(`bench record refused: ${result.code}`);
     }
   });
-  const server = await startServer(aggregator, { host: '127.0.0.1', port: 0, adminToken: 'bench' });
+  const server = await startServer(reopened, { host: '127.0.0.1', port: 0, adminToken: 'bench' });
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   for (let index = 0; index < 256; index++) await call(agent, url, 'GET', '/v1/health', null, {});
@@ -206,119 +335,40 @@ async function stages(): Promise<Record<string, number>> {
   const http = Number((((performance.now() - began) * 1000) / count).toFixed(1));
   agent.destroy();
   await new Promise((resolve) => server.close(resolve));
-  aggregator.close();
+  reopened.close();
   return {
-    decode_us: decode, signing_input_us: signingInputs, token_macs_2_us: tokenMacs, record_id_us: recordId, ed25519_verify_us: verify,
+    decode_us: decode, signing_input_us: signingInputs, token_macs_2_us: tokenMacs, record_id_us: recordId, ed25519_verify_us: verifyUs,
     validate_and_store_us: store, http_request_both_ends_us: http,
   };
 }
 
-/**
- * Validation and durable storage of the same signed records in this process, without HTTP: signatures
- * verified on this thread (submitMany), then by the pool with groups double-buffered as the server does.
- */
-async function storeInProcess(): Promise<{ workers: number; group: number; main_thread_records_per_s: number; pool_records_per_s: number }> {
-  const open = () => new Aggregator({ dbPath: join(mkdtempSync(join(tmpdir(), 'smartchain-store-')), 'a.sqlite'), consortiumSeed: new Uint8Array(32).fill(1), aggregatorSeed: new Uint8Array(32).fill(2) });
-  const count = quick ? 2048 : 16384;
-  const group = 64;
-  const reference = open();
-  const members = admitMembers(reference, 16);
-  const memberships = (reference.db.prepare('SELECT raw FROM records WHERE kind = 1 ORDER BY seq').all() as { raw: Buffer }[]).map((row) => new Uint8Array(row.raw));
-  const records = presign(members, count, group, reference.selectCaps(), 60000);
-  const groups: Uint8Array[][] = [];
-  for (let offset = 0; offset < count; offset += group) groups.push(records.slice(offset, offset + group));
-  const refused = (results: { ok: boolean }[]) => {
-    if (results.some((result) => !result.ok)) throw new Error('a bench record was refused');
-  };
-  let began = performance.now();
-  for (const list of groups) refused(reference.submitMany(list));
-  const mainThread = count / ((performance.now() - began) / 1000);
-  reference.close();
-  const pooled = open();
-  refused(pooled.submitMany(memberships));
-  const pool = await VerifyPool.start(defaultWorkers());
-  const dispatch = (list: Uint8Array[]) => {
-    const prepared = list.map((bytes) => pooled.prepare(bytes, true));
-    const verified = pool.verify(prepared.flatMap((entry) => entry.checks)).then((verdicts) => {
-      let next = 0;
-      for (const entry of prepared) entry.verdicts = verdicts.slice(next, (next += entry.checks.length));
-    });
-    return { prepared, verified };
-  };
-  began = performance.now();
-  let next = dispatch(groups[0]);
-  for (let index = 0; index < groups.length; index++) {
-    const current = next;
-    await current.verified;
-    if (index + 1 < groups.length) next = dispatch(groups[index + 1]);
-    refused(pooled.commit(current.prepared));
-  }
-  const withPool = count / ((performance.now() - began) / 1000);
-  const workers = pool.size;
-  await pool.close();
-  pooled.close();
-  return { workers, group, main_thread_records_per_s: Math.round(mainThread), pool_records_per_s: Math.round(withPool) };
+const directory = mkdtempSync(join(tmpdir(), 'smartchain-aggregator-bench-'));
+try {
+  const machine = ceilings(directory);
+  const curve = await growth(directory);
+  const stageFigures = await stages(directory);
+  const empty = curve.points[0];
+  const flood = curve.points[1];
+  const largest = curve.points[curve.points.length - 1];
+  const ratio = (value: number, to: number) => Number((value / to).toFixed(3));
+  console.log(JSON.stringify({
+    ingest_records_per_s: empty.records_per_s,
+    ceilings: machine,
+    ingest_ratio_to_verify_per_s: ratio(empty.records_per_s, machine.verify_per_s),
+    ingest_ratio_to_sqlite_1_per_txn: ratio(empty.records_per_s, machine.sqlite_inserts_per_s_1_per_txn),
+    ingest_ratio_to_sqlite_100_per_txn: ratio(empty.records_per_s, machine.sqlite_inserts_per_s_100_per_txn),
+    ingest_batch_records: BATCH, ingest_requests_in_flight: IN_FLIGHT, verify_workers: defaultWorkers(),
+    server_cpu_us_per_record: empty.server_cpu_us_per_record, server_main_thread_cpu_us_per_record: empty.server_main_thread_cpu_us_per_record,
+    records_per_commit_group: empty.records_per_commit_group,
+    growth_records_per_s: curve.points.map((point) => ({ stored: point.stored_before, label: point.label, records_per_s: point.records_per_s, open_orders: point.open_orders })),
+    growth_ratio_largest_to_empty: ratio(largest.records_per_s, empty.records_per_s),
+    flood_ratio_to_empty: ratio(flood.records_per_s, empty.records_per_s),
+    growth_points: curve.points,
+    fill: { members: curve.members, members_seconds: curve.members_fill_seconds, records_seconds: curve.records_fill_seconds },
+    stages_us_per_record: stageFigures,
+    cap_selection: curve.points.map((point) => ({ stored: point.stored_before, p50_ms: point.cap_p50_ms, p99_ms: point.cap_p99_ms })),
+    db_bytes_per_record: curve.db_bytes_per_record,
+  }));
+} finally {
+  rmSync(directory, { recursive: true, force: true });
 }
-
-function capSelection(stored: number): { stored: number; p50_ms: number; p99_ms: number } {
-  const directory = mkdtempSync(join(tmpdir(), 'smartchain-caps-'));
-  const dbPath = join(directory, 'a.sqlite');
-  const aggregator = new Aggregator({ dbPath, consortiumSeed: new Uint8Array(32).fill(1), aggregatorSeed: new Uint8Array(32).fill(2) });
-  const members = admitMembers(aggregator, 8);
-  const real = Math.min(4096, stored);
-  const template = presign(members, 1, 1, aggregator.selectCaps(), 60000)[0];
-  const insert = aggregator.db.prepare('INSERT INTO records (id, issuer, seq, kind, time_ms, energy_wh, ecash, counterparty, ref, raw, received_ms) VALUES (?, ?, ?, 2, ?, 1000, 100, NULL, NULL, ?, ?)');
-  const edge = aggregator.db.prepare('INSERT INTO edges (child, parent) VALUES (?, ?)');
-  const filler = stored - real;
-  for (let done = 0; done < filler; done += 10000) {
-    aggregator.db.transaction(() => {
-      for (let index = done; index < Math.min(filler, done + 10000); index++) {
-        const id = randomBytes(16);
-        insert.run(id, 1, 1000000 + index, Date.now(), Buffer.from(template), Date.now());
-        edge.run(id, Buffer.from(GENESIS_ID));
-      }
-    })();
-  }
-  const chain = presign(members, real, 1, aggregator.selectCaps(), 60000);
-  for (let offset = 0; offset < chain.length; offset += 512) {
-    for (const result of aggregator.submitMany(chain.slice(offset, offset + 512))) if (!result.ok) throw new Error(`bench record refused: ${result.code}`);
-  }
-  const times: number[] = [];
-  for (let round = 0; round < (quick ? 200 : 2000); round++) {
-    const began = performance.now();
-    aggregator.selectCaps();
-    times.push(performance.now() - began);
-  }
-  aggregator.close();
-  times.sort((a, b) => a - b);
-  return { stored, p50_ms: percentile(times, 0.5), p99_ms: percentile(times, 0.99) };
-}
-
-// Alternate runs, the main-thread one first, so neither is favoured by a warmer cache or a quieter minute.
-const mainThreadRuns: IngestFigures[] = [];
-const poolRuns: IngestFigures[] = [];
-for (let round = 0; round < rounds; round++) {
-  mainThreadRuns.push(await ingest(0));
-  poolRuns.push(await ingest(defaultWorkers()));
-}
-const best = (runs: IngestFigures[]) => runs.reduce((a, b) => (b.records_per_s > a.records_per_s ? b : a));
-const mainThreadFigures = best(mainThreadRuns);
-const ingestFigures = best(poolRuns);
-const stageFigures = await stages();
-const storeFigures = await storeInProcess();
-const sizes = quick ? [10000] : [10000, 100000, 1000000];
-const caps = sizes.map(capSelection);
-const at1e6 = caps.find((entry) => entry.stored === 1000000);
-console.log(JSON.stringify({
-  ingest_records_per_s: ingestFigures.records_per_s,
-  ingest: ingestFigures,
-  ingest_main_thread_verify: mainThreadFigures,
-  ingest_ratio_pool_to_main_thread: Number((ingestFigures.records_per_s / mainThreadFigures.records_per_s).toFixed(2)),
-  ingest_rounds_records_per_s: { pool: poolRuns.map((run) => run.records_per_s), main_thread: mainThreadRuns.map((run) => run.records_per_s) },
-  stages_us_per_record: stageFigures,
-  store_in_process: storeFigures,
-  cap_selection: caps,
-  cap_selection_p99_ms_1e6: at1e6 ? at1e6.p99_ms : null,
-  db_bytes_per_record: ingestFigures.db_bytes_per_record,
-  rss_bytes: ingestFigures.rss_bytes,
-}));

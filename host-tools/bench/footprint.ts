@@ -34,7 +34,7 @@ for (const kind of [KIND_OFFER, KIND_SOLD, KIND_BOUGHT]) {
 }
 const request = encodeFrame({ type: FRAME_TOKEN_REQUEST, requester: 12, seq: 4000, slot: 29916666, asked: [3, 7] }).length;
 const grant = encodeFrame({ type: FRAME_TOKEN_GRANT, granter: 3, requester: 12, seq: 4000, slot: 29916666, mac: new Uint8Array(32).fill(7) }).length;
-/** LoRa EU868 payload limits (DESIGN.md): 242 B at SF7/SF8, 115 B at SF9. */
+/** LoRa EU868 payload limits (docs/design.md): 242 B at SF7/SF8, 115 B at SF9. */
 const PAYLOAD_BYTES_MAX: Record<number, number> = { 7: 242, 8: 242, 9: 115 };
 const airtime = (sf: number) => {
   const at = (bytes: number) => airtimeMs(bytes, { ...EU868_DEFAULT, spreadingFactor: sf });

@@ -1,8 +1,9 @@
 // `make bench`: runs every benchmark as its own process (so one cannot warm or starve another), each
 // printing one JSON object as its last line, then writes bench/results.json and docs/benchmarks.md with
-// tables, SVG plots and the command that reproduces each figure. --quick runs the tiny versions CI uses.
+// tables, SVG plots and the command that reproduces each figure. --quick runs the tiny versions CI uses;
+// --only KEY runs one bench and keeps the others' last figures.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { lineChart } from './svg-plot';
@@ -14,15 +15,18 @@ export const BENCHES: BenchEntry[] = [
   { key: 'paper', script: 'host-tools/bench/paper.ts', args: ['--max', '10000'], quickArgs: ['--max', '100'] },
   { key: 'ledger_core', script: 'host-tools/bench/ledger-core.ts', args: [], quickArgs: ['--quick'] },
   { key: 'aggregator', script: 'host-tools/bench/aggregator.ts', args: [], quickArgs: ['--quick'] },
+  { key: 'federation', script: 'host-tools/bench/federation.ts', args: [], quickArgs: ['--quick'] },
   { key: 'footprint', script: 'host-tools/bench/footprint.ts', args: [], quickArgs: [] },
   { key: 'heap', script: 'host-tools/bench/heap.ts', args: [], quickArgs: [] },
   { key: 'validation', script: 'host-tools/bench/validation.ts', args: [], quickArgs: ['--quick', '--board', 'pico,pico-stock'] },
+  { key: 'espruino', script: 'host-tools/bench/validation-espruino.ts', args: [], quickArgs: ['--skip'] },
   { key: 'lora_medium', script: 'host-tools/bench/lora-medium.ts', args: ['--evs', '6,12,24,48', '--duration', '30m', '--boards', 'pico'], quickArgs: ['--evs', '6', '--duration', '5m', '--boards', 'pico'] },
 ];
 
 const SECTION_TITLES: Record<string, string> = {
   ledger_core: 'Ledger core on the host (one light node)',
   aggregator: 'Aggregator: ingest over HTTP with full validation and durable commit, cap selection, storage',
+  federation: 'Federation: ingest of 1 and 3 aggregators on a local 3-member etcd against the embedded aggregator (same load, same run); catch-up of a restarted aggregator',
   footprint: 'Footprint: bundles, record sizes, LoRa airtime per trade (EU868, BW 125 kHz, CR 4/5)',
   heap: 'Footprint: heap peak per board (each bundle provisioned: a simulated minute idle, precomputing nonces, then verifying a record meanwhile)',
   validation: 'Device: the validation bench on the emulator (projected board time from the cost model)',
@@ -49,6 +53,12 @@ function loraMediumSection(medium: { duration: string; boards: string; rows: Rec
 }
 
 /** A section of figures for a bench whose output is a flat object (nested objects shown as JSON). */
+/** The command that reproduces a bench's figures, as run-all ran it. */
+function benchCommand(key: string, quick: boolean): string {
+  const entry = BENCHES.find((candidate) => candidate.key === key) as BenchEntry;
+  return `node --import tsx ${entry.script} ${(quick ? entry.quickArgs : entry.args).join(' ')}`.trim();
+}
+
 function figuresSection(key: string, figures: Record<string, unknown>, command: string): string[] {
   const rows = Object.entries(figures).map(([name, value]) => `| ${name} | ${typeof value === 'object' ? '`' + JSON.stringify(value) + '`' : String(value)} |`);
   return [`## ${SECTION_TITLES[key] ?? key}`, '', `Command: \`${command}\``, '', '| figure | value |', '| --- | --- |', ...rows, ''];
@@ -109,7 +119,7 @@ function paperSection(paper: Paper, command: string, docsDir: string): string[] 
   ];
 }
 
-/** The physical limit: native Ed25519 on comparable cores (PLATFORMS.md section C, cited, not measured here). */
+/** The physical limit: native Ed25519 on comparable cores (docs/platforms.md section C, cited, not measured here). */
 function limitsSection(results: Record<string, unknown>): string[] {
   const validation = results.validation as Record<string, { projected_board_ms: { validate_two_caps: { median: number }; trade_time_path?: { median: number } } } | undefined> | undefined;
   const picoTwo = validation?.['pico-stock']?.projected_board_ms.validate_two_caps.median;
@@ -118,7 +128,7 @@ function limitsSection(results: Record<string, unknown>): string[] {
   return [
     '## Where we stand against the physical limit',
     '',
-    'Native Ed25519 figures from `../shared/PLATFORMS.md` section C (their sources are given there; not measured here):',
+    'Native Ed25519 figures from `docs/platforms.md` section C (their sources are given there; not measured here):',
     '',
     '| platform | sign | verify |',
     '| --- | --- | --- |',
@@ -180,7 +190,39 @@ function timeBudgetSection(results: Record<string, unknown>): string[] {
   ];
 }
 
-export function writeReport(results: Record<string, unknown>, quick: boolean, outDir: string): void {
+type EspruinoRow = { espruino_host_cpu_ms: number; quickjs_host_cpu_ms: number; ratio_espruino_to_quickjs: number; projected_esp32_ms: number };
+type EspruinoMode = Record<string, EspruinoRow> & { natives: string; heap_variables: { used: number; linux_block_bytes: number; esp32_bytes_if_one_to_one: number; esp32_variables_upper_bound: number } };
+
+/** The esp32 on Espruino's own interpreter, before (JS paths) and after (natives) (validation-espruino.ts). */
+export function espruinoSection(result: { skipped?: string; basis?: string; before?: EspruinoMode; after?: EspruinoMode; calibration?: Record<string, unknown> } | undefined): string[] {
+  if (result === undefined) return [];
+  const title = '## The esp32 on the real Espruino interpreter: before and after native hashing and E.convolve';
+  if (result.skipped !== undefined || result.before === undefined || result.after === undefined) return [title, '', `Not run: ${result.skipped ?? 'no result'}.`, ''];
+  const before = result.before;
+  const after = result.after;
+  const ms = (value: number) => (value >= 10000 ? (value / 1000).toFixed(0) + ' s' : value >= 1000 ? (value / 1000).toFixed(2) + ' s' : value.toFixed(value < 10 ? 2 : 1) + ' ms');
+  const names: [string, string][] = [
+    ['sha512', 'SHA-512 of a record (its signed bytes and signature)'], ['signature', 'one signature (online: a nonce ready)'],
+    ['background_verification', 'one background verification (6 field operations a slice)'], ['trade_time_path', 'trade-time path (two caps verified in the background, sign, id)'],
+    ['field', 'one field multiplication'], ['codec', 'one record through the codec (encode, decode)'],
+  ];
+  return [
+    title,
+    '',
+    'Command: `npx smartchain bench validation --target espruino --board esp32` (`node --import tsx host-tools/bench/validation-espruino.ts` here).',
+    `Projected ESP32 board time: ${result.basis}. Host times are CPU times of each engine in the same run.`,
+    '',
+    '| figure | before: Espruino CPU on this host | before: projected ESP32 | after: Espruino CPU on this host | after: projected ESP32 | after: ratio to QuickJS |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...names.map(([key, label]) => `| ${label} | ${ms(before[key].espruino_host_cpu_ms)} | ${ms(before[key].projected_esp32_ms)} | ${ms(after[key].espruino_host_cpu_ms)} | ${ms(after[key].projected_esp32_ms)} | ${after[key].ratio_espruino_to_quickjs} |`),
+    `| heap in Espruino variables (bench program) | ${before.heap_variables.used} | ${before.heap_variables.esp32_bytes_if_one_to_one} to ${before.heap_variables.esp32_variables_upper_bound * 14} B | ${after.heap_variables.used} | ${after.heap_variables.esp32_bytes_if_one_to_one} to ${after.heap_variables.esp32_variables_upper_bound * 14} B | |`,
+    '',
+    `Calibration of the emulator's esp32 cost model from this run: \`${JSON.stringify(result.calibration)}\``,
+    '',
+  ];
+}
+
+export function writeReport(results: Record<string, unknown>, quick: boolean, outDir: string, only: string | null = null): void {
   const docsDir = join(outDir, 'docs');
   mkdirSync(join(outDir, 'bench'), { recursive: true });
   mkdirSync(docsDir, { recursive: true });
@@ -189,14 +231,17 @@ export function writeReport(results: Record<string, unknown>, quick: boolean, ou
   const lines = [
     '# Benchmarks',
     '',
-    `Written by \`make bench\` (\`node --import tsx host-tools/bench/run-all.ts${flag}\`) on ${new Date().toISOString().slice(0, 10)},`,
+    only === null
+      ? `Written by \`make bench\` (\`node --import tsx host-tools/bench/run-all.ts${flag}\`) on ${new Date().toISOString().slice(0, 10)},`
+      : `Written by \`make bench\` (\`node --import tsx host-tools/bench/run-all.ts${flag}\`) in an earlier run, except the ${only} section, re-run alone (\`--only ${only}\`) on ${new Date().toISOString().slice(0, 10)},`,
     `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}. Raw figures: \`bench/results.json\`.`,
     quick ? '\n**Quick run**: the tiny sizes CI uses to prove the benches work; not the figures to quote.\n' : '',
     ...paperSection(results.paper as Paper, `node --import tsx host-tools/bench/paper.ts${quick ? ' --max 100' : ''}`, docsDir),
     ...limitsSection(results),
     ...timeBudgetSection(results),
-    ...loraMediumSection(results.lora_medium as never, `node --import tsx host-tools/bench/lora-medium.ts ${(quick ? BENCHES[BENCHES.length - 1].quickArgs : BENCHES[BENCHES.length - 1].args).join(' ')}`),
-    ...BENCHES.filter((entry) => entry.key !== 'paper' && entry.key !== 'lora_medium').flatMap((entry) =>
+    ...espruinoSection(results.espruino as Parameters<typeof espruinoSection>[0]),
+    ...loraMediumSection(results.lora_medium as never, benchCommand('lora_medium', quick)),
+    ...BENCHES.filter((entry) => entry.key !== 'paper' && entry.key !== 'espruino' && entry.key !== 'lora_medium').flatMap((entry) =>
       figuresSection(entry.key, results[entry.key] as Record<string, unknown>, `node --import tsx ${entry.script} ${(quick ? entry.quickArgs : entry.args).join(' ')}`.trim()),
     ),
   ];
@@ -207,13 +252,17 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const quick = process.argv.includes('--quick');
   const outAt = process.argv.indexOf('--out');
   const outDir = outAt > 0 ? process.argv[outAt + 1] : '.';
-  const results: Record<string, unknown> = {};
-  for (const entry of BENCHES) {
+  // --only KEY re-runs one bench and keeps the others' figures from the last bench/results.json.
+  const onlyAt = process.argv.indexOf('--only');
+  const only = onlyAt > 0 ? process.argv[onlyAt + 1] : null;
+  if (only !== null && !BENCHES.some((entry) => entry.key === only)) throw new Error(`--only must be one of ${BENCHES.map((entry) => entry.key).join(', ')}`);
+  const results: Record<string, unknown> = only === null ? {} : JSON.parse(readFileSync(join(outDir, 'bench', 'results.json'), 'utf8'));
+  for (const entry of BENCHES.filter((bench) => only === null || bench.key === only)) {
     process.stdout.write(`bench ${entry.key} ... `);
     const started = Date.now();
     results[entry.key] = runBench(entry, quick);
     console.log(`${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
-  writeReport(results, quick, outDir);
+  writeReport(results, quick, outDir, only);
   console.log(`wrote ${join(outDir, 'bench', 'results.json')} and ${join(outDir, 'docs', 'benchmarks.md')}`);
 }

@@ -5,6 +5,7 @@ import nacl from 'tweetnacl';
 import { keyPairFromSeed, recordId, signDetached } from '../../firmware/crypto/ed25519';
 import { ScalarBaseJob, VerifyJob, fieldOps, secretScalar, verifyFast } from '../../firmware/crypto/fast-verify';
 import { NonceStock } from '../../firmware/crypto/nonces';
+import { copyBytes } from '../../firmware/bytes';
 import { VerifiedCache } from '../../firmware/crypto/verified-cache';
 import { KIND_SOLD, LedgerRecord, bytesToSign, decodeRecord, encodePayload, encodeRecord, RECORD_BYTES_MAX } from '../../firmware/records';
 
@@ -19,7 +20,7 @@ const store = {
     return files[key] !== undefined ? files[key] : null;
   },
   write: function (key: string, value: Uint8Array) {
-    files[key] = value.slice();
+    files[key] = copyBytes(value, 0);
   },
   remove: function (key: string) {
     delete files[key];
@@ -85,6 +86,10 @@ const bench = {
   },
   sign: function (seq: number) {
     return signRecord(seq).length;
+  },
+  /** One cap validated cold: decode, id, one verification (the rp2040 bench's single verify). */
+  verifyCap: function (index: number) {
+    return validate(caps[index]);
   },
   validateTwoCaps: function () {
     return validate(caps[0]) && validate(caps[1]);

@@ -1,11 +1,11 @@
-// The validation bench on a board over its serial REPL (Kaluma's, PLATFORMS.md A4): the same bench
+// The validation bench on a board over its serial REPL (Kaluma's, docs/platforms.md A4): the same bench
 // program as on the emulator (validation-entry.ts, bundled for the board) is written with `kaluma write`,
 // loaded with `.load`, then driven one line at a time; each call is timed on the host from the line's
 // end to the next prompt, so the figures are board time plus the REPL round trip (a few ms at 115200
 // baud). The heap peak is the REPL's own `.mem`. Only the pico (Kaluma) is supported: the esp32's
 // Espruino console is not driven here.
 import { spawnSync } from 'node:child_process';
-import { closeSync, constants, existsSync, mkdtempSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -80,10 +80,16 @@ class KalumaSerial {
 export async function runSerialValidationBench(boardName: 'pico' | 'pico-stock' | 'esp32', port: string, repeats: number) {
   if (boardName !== 'pico') throw new SerialBenchError('SERIAL_BOARD_UNSUPPORTED', 'the serial bench drives Kaluma\'s REPL: --board pico only');
   if (!existsSync(port)) throw new SerialBenchError('PORT_MISSING', `no such port ${port}`);
-  const outfile = join(mkdtempSync(join(tmpdir(), 'smartchain-vbench-serial-')), 'bench.js');
-  await buildBoard(loadBoard(boardName), { entry: 'host-tools/bench/validation-entry.ts', outfile, keepNaclSigning: true });
-  const { tool, args } = flashInvocation(boardName, port, outfile);
-  const flashed = spawnSync(tool, args, { encoding: 'utf8', timeout: 300000 });
+  const folder = mkdtempSync(join(tmpdir(), 'smartchain-vbench-serial-'));
+  let flashed: ReturnType<typeof spawnSync>;
+  try {
+    const outfile = join(folder, 'bench.js');
+    await buildBoard(loadBoard(boardName), { entry: 'host-tools/bench/validation-entry.ts', outfile, keepNaclSigning: true });
+    const { tool, args } = flashInvocation(boardName, port, outfile);
+    flashed = spawnSync(tool, args, { encoding: 'utf8', timeout: 300000 });
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
   if (flashed.status !== 0) throw new SerialBenchError('FLASH_FAILED', `kaluma write exited with ${flashed.status}: ${flashed.stderr || flashed.stdout}`);
   const repl = new KalumaSerial(port);
   try {

@@ -107,14 +107,21 @@ export function tweetnaclVerifyMultiplications(): number {
 
 export async function runValidationBench(boardName: ValidationBoard, repeats: number) {
   const description = loadBoard(boardName);
-  const outfile = join(mkdtempSync(join(tmpdir(), 'smartchain-vbench-')), 'bench.js');
-  await buildBoard(description, { entry: 'host-tools/bench/validation-entry.ts', outfile, keepNaclSigning: true });
+  const folder = mkdtempSync(join(tmpdir(), 'smartchain-vbench-'));
+  let program: string;
+  try {
+    const outfile = join(folder, 'bench.js');
+    await buildBoard(description, { entry: 'host-tools/bench/validation-entry.ts', outfile, keepNaclSigning: true });
+    program = readFileSync(outfile, 'utf8');
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
   const board = new EmulatedBoard(await loadQuickJS(), {
     name: `${boardName}-bench`, profile: emulatedBoardOptions(description).profile, costs: COSTS[boardName], heapBytesMax: description.heap_bytes_max,
     // The bench measures whole operations, so it must not be reset in the middle of one.
     watchdogMs: Number.MAX_SAFE_INTEGER, random: seededRandom(1),
   });
-  board.load(readFileSync(outfile, 'utf8'));
+  board.load(program);
   board.evaluate('bench.prepare()');
   const measure = measurer(board, repeats);
   const sign = measure((round) => `bench.sign(${100 + round})`);

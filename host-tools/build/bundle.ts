@@ -1,8 +1,8 @@
 // Bundles firmware/ with one board's adapter (boards/<board>/main.ts) into one minified IIFE script,
 // dist/<board>/firmware.js, through esbuild, with the guards of guards.ts: syntax the runtime lacks is
 // refused at build time, runtime globals it lacks must not appear, no NUL byte, and only the runtime's
-// built-in modules (and the native modules its board's image adds) may be required. Returns a size report
-// per module from esbuild's metafile.
+// built-in modules (and the native modules its board's image adds) may be required; its first line is the
+// stamp of bundle-stamp.ts. Returns a size report per module from esbuild's metafile.
 import { pruneNacl } from './prune-nacl';
 import { stripRejectionDetails } from './strip-details';
 import { MANGLED_PATTERN, MANGLE_RESERVED, quotedMangledNames } from './mangle';
@@ -10,6 +10,7 @@ import * as esbuild from 'esbuild';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BoardDescription, Runtime } from './boards';
+import { projectVersion, stampBundle } from './bundle-stamp';
 import { Violation, findNulBytes, findRuntimeRequires, findRuntimeViolations, findSyntaxViolations } from './guards';
 
 export class BuildError extends Error {
@@ -18,7 +19,7 @@ export class BuildError extends Error {
   }
 }
 
-/** Built-in modules each runtime offers to require() (PLATFORMS.md A3, B3); everything else is bundled. */
+/** Built-in modules each runtime offers to require() (docs/platforms.md A3, B3); everything else is bundled. */
 export const RUNTIME_MODULES: Record<Runtime, string[]> = {
   'kaluma-1.2.1': ['uart', 'spi', 'i2c', 'fs', 'flash', 'rp2', 'gpio', 'pwm', 'adc', 'events', 'stream', 'storage'],
   'espruino-esp32': ['Storage', 'crypto', 'ESP32'],
@@ -118,7 +119,7 @@ export async function buildBoard(board: BoardDescription, options: BuildOptions 
       outfile,
       plugins: [runtimeModulesPlugin(board.runtime, boardModules(board)), pruneNaclPlugin(options.keepNaclSigning === true), stripDetailsPlugin],
       // tweetnacl's small variant: 18.7 KB minified against nacl-fast's 32.6 KB. On a 180 KB Kaluma heap a
-      // byte of source costs about 2.3 bytes once parsed (PLATFORMS.md D), so nacl-fast would leave the
+      // byte of source costs about 2.3 bytes once parsed (docs/platforms.md D), so nacl-fast would leave the
       // node almost no room; the speed we give up is won back by the sliced fast verification.
       alias: { tweetnacl: 'tweetnacl/nacl.js' },
       // tweetnacl probes `typeof require` for Node's crypto to seed its PRNG; on a board there is no such
@@ -152,13 +153,16 @@ export async function buildBoard(board: BoardDescription, options: BuildOptions 
   if (runtime.length > 0) throw new BuildError('BUILD_RUNTIME_UNSUPPORTED', `${board.board} (${board.runtime}) lacks ${describe(runtime)}`);
   const nul = findNulBytes(output.contents);
   if (nul.length > 0) throw new BuildError('BUILD_NUL_BYTE', `${board.board}: NUL byte at offset ${nul.join(', ')} would truncate the program`);
+  // The stamp line (board, version, length and SHA-256 of the rest) lets `smartchain flash` refuse
+  // anything else before it writes to a board (bundle-stamp.ts).
+  const stamped = stampBundle(board.board, projectVersion(), output.contents);
   mkdirSync(dirname(outfile), { recursive: true });
-  writeFileSync(outfile, output.contents);
+  writeFileSync(outfile, stamped);
   const meta = Object.values(result.metafile.outputs)[0];
   const sizes = Object.entries(meta.inputs)
     .map(([module, info]) => ({ module, bytes: info.bytesInOutput }))
     .sort((left, right) => right.bytes - left.bytes);
-  return { board: board.board, outfile, bytes: output.contents.length, budget: board.bundle_bytes_max, modules: sizes };
+  return { board: board.board, outfile, bytes: stamped.length, budget: board.bundle_bytes_max, modules: sizes };
 }
 
 export function formatSizeReport(build: BuildResult): string {

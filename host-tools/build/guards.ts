@@ -1,7 +1,7 @@
 // Build guards: what a board's runtime lacks must not reach its bundle. Every input module is parsed
 // (TypeScript inputs after esbuild strips their types, without lowering anything) and refused if it
 // uses syntax the runtime lacks; the output is scanned for runtime globals the runtime lacks and for
-// NUL bytes (Kaluma stores the program NUL-terminated). Sources: PLATFORMS.md A1 (JerryScript 2.4), B1.
+// NUL bytes (Kaluma stores the program NUL-terminated). Sources: docs/platforms.md A1 (JerryScript 2.4), B1.
 import * as acorn from 'acorn';
 import { transformSync } from 'esbuild';
 import type { Runtime } from './boards';
@@ -14,7 +14,7 @@ type SyntaxFeature =
   | 'BigInt literal' | 'tagged template';
 
 const SYNTAX_REFUSED: Record<Runtime, SyntaxFeature[]> = {
-  // JerryScript 2.4 has ES2020 but not these (PLATFORMS.md A1: "Missing in 2.4").
+  // JerryScript 2.4 has ES2020 but not these (docs/platforms.md A1: "Missing in 2.4").
   'kaluma-1.2.1': ['optional chaining (?.)', 'logical assignment', '#private member'],
   'espruino-esp32': [
     'destructuring', 'spread', 'rest parameter', 'default parameter', 'async/await', 'generator',
@@ -24,7 +24,7 @@ const SYNTAX_REFUSED: Record<Runtime, SyntaxFeature[]> = {
   quickjs: [],
 };
 
-/** Globals and members the runtime lacks (PLATFORMS.md A1 and B1). */
+/** Globals and members the runtime lacks (docs/platforms.md A1 and B1). */
 const GLOBALS_REFUSED: Record<Runtime, string[]> = {
   'kaluma-1.2.1': [],
   'espruino-esp32': ['Map', 'Set', 'WeakMap', 'WeakSet', 'Symbol', 'BigInt', 'Proxy', 'Reflect', 'TextEncoder', 'TextDecoder'],

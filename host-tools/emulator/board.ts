@@ -3,17 +3,31 @@
 // heap budget enforced by measurement, a watchdog in board time, and a clock that advances by what the
 // work would cost on the board (cost-model.ts), never by the host's wall clock.
 //
-// Heap accounting: QuickJS counts the same loaded code at about 1.3 times what JerryScript does
-// (nacl-fast: 111 KB against 86 KB, PLATFORMS.md D), so a board's heap in use is taken as QuickJS's
-// memory_used_size, less that of an empty context measured at start, divided by 1.3. setMemoryLimit
-// alone is not faithful (PLATFORMS.md D), so the peak is checked after every call into the board.
+// Heap accounting: a board's heap in use is QuickJS's memory_used_size, less that of an empty context
+// measured at start, divided by the profile's QuickJS-to-board ratio, plus the runtime's own heap
+// (HEAP_MODELS). setMemoryLimit alone is not faithful (docs/platforms.md D), so the peak is checked after
+// every call into the board.
+import { createHash } from 'node:crypto';
 import { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten';
-import { BoardCosts, WorkCount, boardMs } from './cost-model';
+import { BoardCosts, WorkCount, boardMs, emptyWork } from './cost-model';
 import { CadRequest, Sx127xFault, Sx127xModel, Transmission } from './sx127x-model';
 import { NativeCryptoCosts, loadBoard } from '../build/boards';
 import { createNativeCrypto } from './native-crypto';
 
+/** QuickJS counts the same loaded code at about 1.3 times JerryScript (nacl-fast: 111 KB against 86 KB, docs/platforms.md D). */
 export const QUICKJS_TO_BOARD_HEAP = 1.3;
+/**
+ * Per profile: QuickJS bytes per board heap byte, and the heap the runtime holds before any program.
+ * kaluma is calibrated against Kaluma 1.2.1's real firmware in rp2040js (host-tools/bench/calibrate-pico.ts,
+ * docs/emulator.md): the pico bundle's idle node holds 114,440 B there, of which 12,712 B is the runtime at
+ * its prompt; QuickJS held 232,305 B above an empty context for the same node: 2.28 QuickJS bytes per byte.
+ * The others keep the library-level ratio until a real runtime calibrates them.
+ */
+export const HEAP_MODELS: Record<Profile, { quickjsPerBoardByte: number; runtimeBytes: number }> = {
+  kaluma: { quickjsPerBoardByte: 2.28, runtimeBytes: 12712 },
+  espruino: { quickjsPerBoardByte: QUICKJS_TO_BOARD_HEAP, runtimeBytes: 0 },
+  emulator: { quickjsPerBoardByte: QUICKJS_TO_BOARD_HEAP, runtimeBytes: 0 },
+};
 /** Wall-clock time at the start of every emulated run (2026-11-18T...Z), for deterministic timestamps. */
 export const WORLD_EPOCH_MS = 1795000000000;
 export const KALUMA_UART_BUFFER_BYTES = 2048;
@@ -49,6 +63,11 @@ export type BoardOptions = {
    * (board.json native_crypto_board_ms); absent for a stock image, whose require('smartcrypto') throws.
    */
   nativeCrypto?: NativeCryptoCosts;
+  /**
+   * A board on a terminal (`smartchain emulate`): a failing program is reported on its console and the
+   * board stays at its prompt, as a real one does, instead of failing the run with a BoardFailure.
+   */
+  interactive?: boolean;
 };
 
 /** Kaluma 1.2.1's GPIO constants (src/global.c, include/io.h). */
@@ -62,7 +81,7 @@ export class EmulatedBoard {
   heapPeakBytes = 0;
   resets = 0;
   log: string[] = [];
-  work: WorkCount = { interrupts: 0, verifies: 0, signs: 0, hashes: 0, fieldOps: 0, calls: 0 };
+  work: WorkCount = emptyWork();
   /** Board time spent in the native `smartcrypto` module, and its calls by function. */
   nativeCryptoMs = 0;
   nativeCryptoCalls: Record<string, number> = { sha512: 0, publicKey: 0, sign: 0, verify: 0 };
@@ -119,10 +138,30 @@ export class EmulatedBoard {
    */
   private nativeCryptoUsed = false;
 
-  /** A watchdog reset: the runtime is rebuilt and the stored program runs again; flash survives. */
+  /** A program failure on an interactive board, acted on once the caller has released its handles. */
+  private stopPending: BoardFailure | null = null;
+
+  /**
+   * A watchdog reset: the runtime is rebuilt and the stored program runs again; flash survives. A failure
+   * on an interactive board (over its heap, or booting past the watchdog) stops the program instead:
+   * its code and message go to the console and the runtime restarts without it, so the prompt stays.
+   */
   private resetIfPending(): void {
+    if (this.stopPending !== null) {
+      const failure = this.stopPending;
+      this.stopPending = null;
+      this.resetPending = false;
+      this.stopProgram(failure);
+      return;
+    }
     if (!this.resetPending) return;
     this.resetPending = false;
+    this.boot();
+  }
+
+  private stopProgram(failure: BoardFailure | null): void {
+    if (failure !== null) this.log.push(`[${failure.code}] ${failure.message}; the program is stopped`);
+    this.program = '';
     this.boot();
   }
 
@@ -177,12 +216,19 @@ export class EmulatedBoard {
     this.callStartInterrupts = this.work.interrupts;
     this.baselineBytes = this.memoryUsed();
     this.installProfile();
-    this.call(() => this.vm.evalCode(this.program, `${this.name}.js`));
+    const ran = this.call(() => this.vm.evalCode(this.program, `${this.name}.js`), true);
     if (this.resetPending) {
       // A program that cannot boot within the watchdog would reset forever: report it once.
       this.resetPending = false;
-      throw new BoardFailure('BOOT_PAST_WATCHDOG', `${this.name}: booting takes longer than the watchdog`);
+      const failure = new BoardFailure('BOOT_PAST_WATCHDOG', `${this.name}: booting takes longer than the watchdog`);
+      if (this.options.interactive !== true) throw failure;
+      this.stopPending = failure;
     }
+    if (this.options.interactive !== true || this.program === '') return;
+    // Kaluma prints a program's top-level error and restarts the runtime without the program (src/runtime.c
+    // km_runtime_load, docs/platforms.md A3); Espruino reports it and keeps what already ran.
+    if (this.stopPending !== null) this.resetIfPending();
+    else if (!ran && this.profile === 'kaluma') this.stopProgram(null);
   }
 
   private memoryUsed(): number {
@@ -193,11 +239,13 @@ export class EmulatedBoard {
   }
 
   heapUsedBytes(): number {
-    return Math.round((this.memoryUsed() - this.baselineBytes) / QUICKJS_TO_BOARD_HEAP);
+    const model = HEAP_MODELS[this.profile];
+    return model.runtimeBytes + Math.round((this.memoryUsed() - this.baselineBytes) / model.quickjsPerBoardByte);
   }
 
   /** Runs one call into the board, charges its board time, checks heap and watchdog; false if it threw. */
-  private call(run: () => ReturnType<QuickJSContext['evalCode']>): boolean {
+  /** `measure`: check the heap whatever the call cost (a program's evaluation at boot is never idle). */
+  private call(run: () => ReturnType<QuickJSContext['evalCode']>, measure = false): boolean {
     this.callStartInterrupts = this.work.interrupts;
     this.callDelayMs = 0;
     this.callNativeMs = 0;
@@ -215,10 +263,10 @@ export class EmulatedBoard {
     }
     this.runtime.executePendingJobs();
     this.readCryptoCounters();
-    const spent = boardMs(this.options.costs, {
-      interrupts: this.work.interrupts - before.interrupts, verifies: this.work.verifies - before.verifies, signs: this.work.signs - before.signs,
-      hashes: this.work.hashes - before.hashes, fieldOps: this.work.fieldOps - before.fieldOps, calls: 1,
-    }) + this.callNativeMs;
+    const delta = emptyWork();
+    for (const key of Object.keys(delta) as (keyof WorkCount)[]) delta[key] = this.work[key] - before[key];
+    delta.calls = 1;
+    const spent = boardMs(this.options.costs, delta) + this.callNativeMs;
     this.callCostMs = spent;
     if (this.callTrace !== null) {
       const native: Record<string, number> = {};
@@ -231,11 +279,14 @@ export class EmulatedBoard {
     // Measuring the heap walks every object (about half the host time of an idle board), so a call that
     // did no work the cost model sees (no interrupt, no crypto: an idle tick, whose temporaries QuickJS's
     // reference counting frees on return) is measured only every IDLE_HEAP_CHECK_EVERY calls.
-    const idle = spent <= this.options.costs.callMs && this.work.calls % IDLE_HEAP_CHECK_EVERY !== 0;
+    const idle = !measure && spent <= this.options.costs.callMs && this.work.calls % IDLE_HEAP_CHECK_EVERY !== 0;
     const heap = idle ? 0 : this.heapUsedBytes();
     if (heap > this.heapPeakBytes) this.heapPeakBytes = heap;
     if (heap > this.options.heapBytesMax) {
-      throw new BoardFailure('HEAP_BUDGET_EXCEEDED', `${this.name}: heap ${heap} B exceeds its budget of ${this.options.heapBytesMax} B`);
+      const failure = new BoardFailure('HEAP_BUDGET_EXCEEDED', `${this.name}: heap ${heap} B exceeds its budget of ${this.options.heapBytesMax} B`);
+      if (this.options.interactive !== true) throw failure;
+      this.stopPending = failure;
+      return false;
     }
     if (spent + this.callDelayMs > this.options.watchdogMs) {
       // The reset happens once the caller has released its handles (resetIfPending).
@@ -245,7 +296,8 @@ export class EmulatedBoard {
       return false;
     }
     if (failure !== null) {
-      if (/is not defined|not a function|cannot read|not found/i.test(failure)) throw new BoardFailure('RUNTIME_MISSING', `${this.name} (${this.profile}): ${failure}`);
+      // A run fails on a global or module the runtime lacks; a board on a terminal prints it, as a real one does.
+      if (/is not defined|not a function|cannot read|not found/i.test(failure) && this.options.interactive !== true) throw new BoardFailure('RUNTIME_MISSING', `${this.name} (${this.profile}): ${failure}`);
       this.log.push(`[UNCAUGHT] ${failure}`);
     }
     return failure === null;
@@ -344,8 +396,11 @@ export class EmulatedBoard {
       if (due.intervalMs > 0) due.atMs = this.clockMs + due.intervalMs;
       else this.timers = this.timers.filter((timer) => timer !== due);
       const callback = due.callback;
-      this.call(() => this.vm.callFunction(callback, this.vm.undefined));
-      if (due.intervalMs === 0) callback.dispose();
+      try {
+        this.call(() => this.vm.callFunction(callback, this.vm.undefined));
+      } finally {
+        if (due.intervalMs === 0) callback.dispose();
+      }
       this.resetIfPending();
       this.raiseRadioInterrupt();
     }
@@ -363,12 +418,17 @@ export class EmulatedBoard {
 
   /** An 8-bit String of the bytes, built inside the board (a host string would stop at a NUL byte). */
   private bytesString(bytes: Uint8Array): QuickJSHandle {
+    // Plain ASCII without NUL passes as a host string at once: the runtime's own Storage.read maps flash
+    // and costs no board time, so neither should this (a 53 KB .bootcde built in a loop would).
+    if (bytes.every((byte) => byte > 0 && byte < 0x80)) return this.vm.newString(Buffer.from(bytes).toString('latin1'));
     const array = this.bytesHandle(bytes);
     const make = this.vm.unwrapResult(this.vm.evalCode('(function (a) { var s = ""; for (var i = 0; i < a.length; i++) s += String.fromCharCode(a[i]); return s; })'));
-    const text = this.vm.unwrapResult(this.vm.callFunction(make, this.vm.undefined, array));
-    make.dispose();
-    array.dispose();
-    return text;
+    try {
+      return this.vm.unwrapResult(this.vm.callFunction(make, this.vm.undefined, array));
+    } finally {
+      make.dispose();
+      array.dispose();
+    }
   }
 
   private hostBytes(handle: QuickJSHandle, wholeBuffer: boolean): Uint8Array {
@@ -386,6 +446,18 @@ export class EmulatedBoard {
     lifetime.dispose();
     bufferHandle.dispose();
     return out;
+  }
+
+  /** The numbers of a Float64Array (read as its bytes), or of any other array-like (read as JSON). */
+  private hostNumbers(handle: QuickJSHandle): ArrayLike<number> {
+    const constructor = this.vm.getProp(handle, 'constructor');
+    const name = this.vm.getProp(constructor, 'name');
+    const isDoubles = this.vm.dump(name) === 'Float64Array';
+    name.dispose();
+    constructor.dispose();
+    if (!isDoubles) return Object.values(this.vm.dump(handle) as Record<string, number>);
+    const bytes = this.hostBytes(handle, false);
+    return new Float64Array(bytes.buffer, bytes.byteOffset, bytes.length / 8);
   }
 
   /** Bytes arriving on a UART port: delivered as the runtime does (Uint8Array on Kaluma, String on Espruino). */
@@ -530,7 +602,7 @@ export class EmulatedBoard {
   }
 
   private addTimer(callback: QuickJSHandle, delay: QuickJSHandle | undefined, repeat: boolean, delayRequired: boolean): QuickJSHandle {
-    // Kaluma: setTimeout and setInterval require a delay (PLATFORMS.md A3).
+    // Kaluma: setTimeout and setInterval require a delay (docs/platforms.md A3).
     if ((delay === undefined || this.vm.typeof(delay) !== 'number') && delayRequired) throw new TypeError('delay is required');
     const delayMs = delay === undefined ? 0 : Math.max(0, this.vm.getNumber(delay));
     const timer: Timer = { id: this.nextTimerId++, atMs: this.clockMs + Math.max(delayMs, repeat ? 1 : 0), intervalMs: repeat ? Math.max(1, delayMs) : 0, callback: callback.dup() };
@@ -788,6 +860,10 @@ export class EmulatedBoard {
       ['Map', 'Set', 'WeakMap', 'WeakSet', 'Symbol', 'BigInt', 'Proxy', 'Reflect', 'TextEncoder', 'TextDecoder'].forEach(function (name) { delete g[name]; });
       delete Math.imul; delete Math.trunc; delete Math.clz32;
       g.global = g;
+      // Espruino 2v29's typed arrays have no slice of their own: theirs is Array's, returning an Array.
+      [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array].forEach(function (type) {
+        type.prototype.slice = function (start, end) { return Array.prototype.slice.call(Array.prototype.slice.call(this), start, end); };
+      });
     })(globalThis)`)).dispose();
     // The board's clock is set to the world's start, as `espruino -t` sets it when uploading.
     this.fn(vm.global, 'getTime', () => vm.newNumber((WORLD_EPOCH_MS + this.clockMs) / 1000));
@@ -803,6 +879,19 @@ export class EmulatedBoard {
     this.fn(e, 'hwRand', () => vm.newNumber(Math.floor(this.options.random() * 4294967296) | 0));
     this.fn(e, 'enableWatchdog', () => undefined);
     this.fn(e, 'kickWatchdog', () => undefined);
+    // E.convolve(a, b, offset): sum of a[i] b[(i + offset) mod b.length], native on the board; charged
+    // per call from the cost model (the field multiplication makes 16 per operation).
+    this.fn(e, 'convolve', (left, right, offsetHandle) => {
+      const a = this.hostNumbers(left);
+      const b = this.hostNumbers(right);
+      const lengthA = a.length;
+      const lengthB = b.length;
+      const offset = vm.getNumber(offsetHandle);
+      let sum = 0;
+      for (let index = 0; index < lengthA; index++) sum += a[index] * b[(index + offset) % lengthB];
+      this.work.convolveCalls++;
+      return vm.newNumber(sum);
+    });
     vm.setProp(vm.global, 'E', e);
     e.dispose();
     const processObject = vm.newObject();
@@ -818,6 +907,7 @@ export class EmulatedBoard {
     processObject.dispose();
     this.fn(vm.global, 'require', (nameHandle) => {
       const name = vm.getString(nameHandle);
+      if (name === 'crypto') return this.espruinoCrypto();
       if (name !== 'Storage') throw new Error(`Module ${name} not found`);
       const storage = vm.newObject();
       this.fn(storage, 'read', (file) => {
@@ -848,6 +938,29 @@ export class EmulatedBoard {
       this.fn(storage, 'erase', (file) => void this.files.delete(vm.getString(file)));
       return storage;
     });
+  }
+
+  /**
+   * Espruino's crypto module as the standard ESP32 firmware has it (libs/crypto/jswrap_crypto.c): SHA512
+   * of a String, ArrayBuffer, typed array or Array, returning an ArrayBuffer of 64 bytes. The host hashes;
+   * the board time is the cost model's, per call and per 128-byte block.
+   */
+  private espruinoCrypto(): QuickJSHandle {
+    const vm = this.vm;
+    const host = vm.newFunction('SHA512', (message) => {
+      const bytes = this.hostBytes(message, false);
+      this.work.nativeHashes++;
+      // FIPS 180-4 §5.1.2: the message, a 1 bit and a 128-bit length, padded to 128-byte blocks.
+      this.work.nativeHashBlocks += Math.floor((bytes.length + 17 + 127) / 128);
+      return vm.newArrayBuffer(Uint8Array.from(createHash('sha512').update(bytes).digest()).buffer);
+    });
+    const wrap = vm.unwrapResult(vm.evalCode(`(function (host) { return { SHA512: function (message) {
+      return host(typeof message === 'string' || ArrayBuffer.isView(message) ? message : new Uint8Array(message));
+    } }; })`));
+    const module = vm.unwrapResult(vm.callFunction(wrap, vm.undefined, host));
+    wrap.dispose();
+    host.dispose();
+    return module;
   }
 
   private installEmulator(): void {

@@ -42,8 +42,9 @@ export class EspruinoConsole {
 
   private boot(runBootCode: boolean): void {
     const code = this.board.files.get(BOOT_FILE);
+    // The board's log outlives a restart: print only what this boot adds.
+    this.flushLog();
     this.board.load(runBootCode && code !== undefined ? Buffer.from(code).toString('latin1') : '');
-    this.printed = 0;
     this.flushLog();
   }
 

@@ -1,10 +1,11 @@
-// Kaluma 1.2.1's REPL, byte for byte as PLATFORMS.md A4 describes it, for an emulated board on a
+// Kaluma 1.2.1's REPL, byte for byte as docs/platforms.md A4 describes it, for an emulated board on a
 // pseudo-terminal, so the real `kaluma` command works against it: lines end with \r; `.hi`, `.echo
 // on|off`, `.mem`, `.reset`, `.load`, `.flash -w` (YMODEM: 1K and 128-byte packets, CRC-16/XMODEM, the
-// header packet, EOT answered at once, the null header, "Done" 500 ms later) and `.flash -e`; any other
-// line is JavaScript evaluated on the board. The written program is kept in a file, like flash, and
+// header packet, EOT answered at once, the null header, "Done" 500 ms later) and `.flash -e|-t|-s|-r`
+// (erase, area size, stored size, print); any other line is JavaScript evaluated on the board. The written program is kept in a file, like flash, and
 // survives `.reset`. Runs in real time: a person or a tool is at the other end.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { EmulatedBoard } from './board';
 
 const SOH = 0x01;
@@ -14,7 +15,8 @@ const ACK = 0x06;
 const NAK = 0x15;
 const CA = 0x18;
 const CRC_REQUEST = 0x43;
-const PROGRAM_BYTES_MAX = 524287; // Kaluma's program area less the NUL terminator
+const PROGRAM_AREA_BYTES = 524288; // KALUMA_PROG_SECTOR_COUNT * KALUMA_FLASH_SECTOR_SIZE
+const PROGRAM_BYTES_MAX = PROGRAM_AREA_BYTES - 1; // less the NUL terminator
 const ERRORS_MAX = 5;
 
 export function crc16Xmodem(bytes: Uint8Array): number {
@@ -36,25 +38,61 @@ export class KalumaRepl {
   private crcTimer: NodeJS.Timeout | null = null;
   private printed = 0;
 
+  /** The file contents last written to the files folder, to write only what changed. */
+  private saved = new Map<string, Uint8Array>();
+
   constructor(
     private board: EmulatedBoard,
     private programFile: string,
     private write: (bytes: Uint8Array | string) => void,
+    private filesDirectory: string | null = null,
   ) {}
 
-  /** Boots the board with the stored program, as power-on does. */
+  /** Boots the board with the stored program, as power-on does; its files come back from their folder first. */
   start(): void {
+    if (this.filesDirectory !== null) {
+      mkdirSync(this.filesDirectory, { recursive: true });
+      for (const name of readdirSync(this.filesDirectory)) {
+        const data = new Uint8Array(readFileSync(join(this.filesDirectory, name)));
+        this.board.files.set(decodeURIComponent(name), data);
+        this.saved.set(decodeURIComponent(name), data);
+      }
+    }
     this.board.load(this.storedProgram());
     this.flushLog();
     this.write('\r\n> ');
   }
 
+  /** Writes the board's files that changed since the last call (the board replaces a file's bytes on each write). */
+  private saveFiles(): void {
+    if (this.filesDirectory === null) return;
+    for (const name of [...this.saved.keys()]) {
+      if (this.board.files.has(name)) continue;
+      this.saved.delete(name);
+      const path = join(this.filesDirectory, encodeURIComponent(name));
+      if (existsSync(path)) unlinkSync(path);
+    }
+    for (const [name, data] of this.board.files) {
+      if (this.saved.get(name) === data) continue;
+      writeFileSync(join(this.filesDirectory, encodeURIComponent(name)), data);
+      this.saved.set(name, data);
+    }
+  }
+
+  /** The stored bytes up to the first NUL: Kaluma keeps the program NUL-terminated (src/prog.c). */
+  private storedBytes(): Buffer {
+    const bytes = existsSync(this.programFile) ? readFileSync(this.programFile) : Buffer.alloc(0);
+    const end = bytes.indexOf(0);
+    return end < 0 ? bytes : bytes.subarray(0, end);
+  }
+
   private storedProgram(): string {
-    return existsSync(this.programFile) ? readFileSync(this.programFile, 'utf8') : '';
+    return this.storedBytes().toString('utf8');
   }
 
   /** Prints what the board logged since the last call. */
   flushLog(): void {
+    this.saveFiles();
     while (this.printed < this.board.log.length) this.write(this.board.log[this.printed++].replace(/\n/g, '\r\n') + '\r\n');
     if (this.printed > this.board.log.length) this.printed = this.board.log.length;
   }
@@ -99,6 +137,14 @@ export class KalumaRepl {
       this.flushLog();
     } else if (line === '.flash -e') {
       writeFileSync(this.programFile, '');
+      this.write('Flash has erased\r\n');
+    } else if (line === '.flash -t') {
+      this.write(`${PROGRAM_AREA_BYTES}\r\n`);
+    } else if (line === '.flash -s') {
+      // The stored program's length up to its NUL terminator (src/prog.c km_prog_get_size).
+      this.write(`${this.storedBytes().length}\r\n`);
+    } else if (line === '.flash -r') {
+      this.write(this.storedBytes().toString('latin1').replace(/\n/g, '\r\n') + '\r\n');
     } else if (line === '.flash -w') {
       this.write('Transfer a file via YMODEM... (press \'a\' to abort)\r\n');
       this.mode = { kind: 'ymodem', expected: 0, size: 0, received: [], ended: false, errors: 0, started: false };
@@ -117,7 +163,7 @@ export class KalumaRepl {
     }
   }
 
-  /** Until the first byte arrives, the board sends 'C' every second (PLATFORMS.md A4 step 3). */
+  /** Until the first byte arrives, the board sends 'C' every second (docs/platforms.md A4). */
   private requestCrc(): void {
     this.write(new Uint8Array([CRC_REQUEST]));
     this.crcTimer = setInterval(() => {
@@ -171,8 +217,7 @@ export class KalumaRepl {
     if (mode.ended) {
       // The null header closes the session.
       this.write(new Uint8Array([ACK]));
-      const program = Buffer.from(mode.received.slice(0, mode.size)).toString('utf8');
-      writeFileSync(this.programFile, program);
+      writeFileSync(this.programFile, Buffer.from(mode.received.slice(0, mode.size)));
       setTimeout(() => this.finishYmodem('\r\nDone\r\n'), 500);
       mode.expected = -1;
       return;

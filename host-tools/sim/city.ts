@@ -15,7 +15,9 @@ import { EMULATED_CONSORTIUM_SEED, provisionBoards } from '../emulator/provision
 import { tokenKeyFor } from '../crypto/token-key';
 import { World, seededRandom, slidingHourMaxPercent } from '../emulator/world';
 import { hostCrypto } from '../crypto/host-crypto';
-import { Gateway } from './gateway';
+import { Gateway, GatewayFederation } from './gateway';
+import { InProcessFederation } from '../federation/in-process';
+import { stateDigest } from '../federation/digest';
 import { MemoryStore } from './in-process';
 import { UartDeframer, encodeUartFrame } from '../../boards/drivers/uart-framing';
 import { airtimeMs, EU868_DEFAULT } from '../../boards/drivers/lora-airtime';
@@ -40,6 +42,8 @@ export type CityOptions = {
   /** The board of each EV in turn. */
   boards: BoardKind[];
   outDir: string;
+  /** Aggregators sharing the ledger through a local etcd cluster (host-tools/federation); default 1, embedded. */
+  aggregators?: number;
   /** Called after every simulated step with the progress so far. */
   progress?: (progress: { simMs: number; durationMs: number; records: number; trades: number }) => void;
 };
@@ -88,17 +92,24 @@ export async function runCity(options: CityOptions) {
   const memberCount = options.evs + (attacker ? 1 : 0);
   const provisioned = provisionBoards(memberCount, random, { balance: BALANCE, tokensRequired: TOKENS_REQUIRED, slotMs: SLOT_MS, heapBytesBudget: loadBoard('emulator').heap_bytes_max });
   mkdirSync(options.outDir, { recursive: true });
-  const dbPath = join(options.outDir, 'aggregator.sqlite');
-  for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
   const wallMs = () => WORLD_EPOCH_MS + Math.floor(world.nowMs);
-  const aggregator = new Aggregator({
-    dbPath, consortiumSeed: EMULATED_CONSORTIUM_SEED, aggregatorSeed: provisioned.aggregatorSeed, tokensRequired: TOKENS_REQUIRED,
-    slotMs: SLOT_MS, now: wallMs, random: seededRandom(options.seed + 1), surplusEnergyWh: 0,
-  });
+  // Aggregator i > 0 of a federation keeps aggregator-i.sqlite; every one signs with the provisioned key.
+  const newAggregator = (index: number) => {
+    const dbPath = join(options.outDir, index === 0 ? 'aggregator.sqlite' : `aggregator-${index}.sqlite`);
+    for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
+    return new Aggregator({
+      dbPath, consortiumSeed: EMULATED_CONSORTIUM_SEED, aggregatorSeed: provisioned.aggregatorSeed, tokensRequired: TOKENS_REQUIRED,
+      slotMs: SLOT_MS, now: wallMs, random: seededRandom(options.seed + 1 + index), surplusEnergyWh: 0,
+    });
+  };
+  const aggregator = newAggregator(0);
+  const aggregatorCount = options.aggregators ?? 1;
+  const federation = aggregatorCount > 1 ? await InProcessFederation.start(aggregatorCount, options.outDir, (index) => (index === 0 ? aggregator : newAggregator(index))) : null;
   for (const entry of provisioned.boards) {
-    const added = aggregator.addMember(entry.publicKey, BALANCE);
-    if (!added.ok || added.id !== entry.member) throw new Error(`member ${entry.member} could not be registered`);
+    const added = federation !== null ? await federation.admit(entry.publicKey, BALANCE) : aggregator.addMember(entry.publicKey, BALANCE);
+    if (typeof added === 'number' ? added !== entry.member : !added.ok || added.id !== entry.member) throw new Error(`member ${entry.member} could not be registered`);
   }
+  await federation?.converge();
   const ecashStart = aggregator.stats().ecash_total;
 
   // ---- the channel: every endpoint's frames reach the gateway and (on UART, through its relay) the others
@@ -115,9 +126,15 @@ export async function runCity(options: CityOptions) {
   const matchKey = (seller: number, buyer: number, energyWh: number, ecash: number) => `${seller}/${buyer}/${energyWh}/${ecash}`;
   let hostRadio: { send(bytes: Uint8Array): boolean } | null = null;
 
-  // On the radio one transmission reaches every EV: a frame for both sides of a match goes on air once.
+  // A federation's gateways share the channel; each takes the offloads of every N-th member.
+  const federatedAs = (index: number): GatewayFederation | null => federation === null ? null : {
+    serves: (member) => (member === 0 ? index === 0 : (member - 1) % aggregatorCount === index),
+    submit: (bytes) => federation.submit(index, bytes),
+  };
+  // On the radio one transmission reaches every EV: a frame for both sides of a match goes on air once
+  // (the host's gateways share one radio).
   let lastAired = { atMs: -1, hex: '' };
-  const gateway = new Gateway(aggregator, TOKENS_REQUIRED, (member, frame) => {
+  const newGateway = (entry: Aggregator, index: number) => new Gateway(entry, TOKENS_REQUIRED, (member, frame) => {
     if (options.link === 'lora') {
       const hex = Buffer.from(frame).toString('hex');
       if (lastAired.atMs === world.nowMs && lastAired.hex === hex) return;
@@ -139,17 +156,20 @@ export async function runCity(options: CityOptions) {
       const at = matchTimes.get(matchKey(trade.seller, trade.buyer, trade.energyWh, trade.ecash));
       if (at !== undefined) commitLatencies.push(world.nowMs - at);
     },
-  });
+  }, federatedAs(index));
+  const gateways = (federation?.aggregators ?? [aggregator]).map(newGateway);
+  const gateway = gateways[0];
+  const hear = (frame: Uint8Array) => gateways.map((entry) => entry.receive(frame)).includes(true);
 
   /** A frame from an EV: the gateway hears it, and on the UART star relays it to the other EVs. */
   function fromEndpoint(member: number, frame: Uint8Array): void {
     frameLog.push({ member, atMs: world.nowMs, airtimeMs: airtimeMs(frame.length, EU868_DEFAULT) });
-    const consumed = gateway.receive(frame);
+    const consumed = hear(frame);
     if (options.link === 'uart' && !consumed) for (const endpoint of endpoints) if (endpoint.member !== member) endpoint.send(frame);
   }
   if (options.link === 'lora') {
     // The gateway's radio on the EU868 g3 sub-band, where the duty cycle is 10 %.
-    hostRadio = world.addHostRadio((bytes) => void gateway.receive(bytes), 10);
+    hostRadio = world.addHostRadio((bytes) => void hear(bytes), 10);
   }
 
   // ---- the boards
@@ -348,7 +368,8 @@ export async function runCity(options: CityOptions) {
     }
     if (world.nowMs >= nextAuction) {
       nextAuction += AUCTION_MS;
-      gateway.auction();
+      // In a federation one aggregator at a time runs the rounds (elected through the cluster).
+      gateways[federation?.auctioneer() ?? 0]?.auction();
     }
     if (options.attack === 'spam' && random() < 0.2) spam();
     if (options.attack === 'sybil' && attackNode !== null) {
@@ -385,11 +406,14 @@ export async function runCity(options: CityOptions) {
         vehicle.ecashSeries.push([world.nowMs, aggregator.member(vehicle.member)?.balance ?? 0]);
       }
     }
+    // Simulated time waits for the federation's answers to what this step submitted.
+    if (federation !== null) await Promise.all(gateways.map((entry) => entry.idle()));
     const stats = aggregator.stats();
     options.progress?.({ simMs: world.nowMs, durationMs: options.durationMs, records: stats.records, trades: stats.trades_committed });
   }
 
-  // ---- the summary
+  // ---- the summary (a federation's aggregators first apply everything committed)
+  await federation?.converge();
   const stats = aggregator.stats();
   const boardStats = boards.map((entry) => ({ kind: entry.kind, board: entry.board, stats: entry.board.stats() as Record<string, number>, trade: JSON.parse(entry.board.evaluate('smartchain.trade.stats()') || '{}') as Record<string, number> }));
   const failed: Record<string, number> = {};
@@ -417,7 +441,8 @@ export async function runCity(options: CityOptions) {
   const airtimeTotal = options.link === 'lora' ? world.stats.radio_airtime_ms : frameLog.filter((entry) => entry.member <= options.evs).reduce((total, entry) => total + entry.airtimeMs, 0);
   const summary = {
     evs: options.evs,
-    aggregators: 1,
+    aggregators: aggregatorCount,
+    aggregator_digests: federation?.digests() ?? [stateDigest(aggregator.db)],
     link: options.link,
     attack: options.attack,
     seed: options.seed,
@@ -448,7 +473,10 @@ export async function runCity(options: CityOptions) {
     deadlocks: vehicles.filter((vehicle) => vehicle.lastStage !== 'idle' && world.nowMs - vehicle.stageSinceMs > 2 * 4 * 3600000).length,
     board_resets: boards.reduce((total, entry) => total + entry.board.resets, 0),
     board_uart_overflow_bytes: boards.reduce((total, entry) => total + entry.board.uartOverflowBytes, 0),
-    aggregator_rejections: gateway.rejections,
+    aggregator_rejections: gateways.reduce((all: Record<string, number>, entry) => {
+      for (const [code, count] of Object.entries(entry.rejections)) all[code] = (all[code] ?? 0) + count;
+      return all;
+    }, {}),
     wall_ms: Date.now() - started,
   };
   const detail = {
@@ -458,7 +486,8 @@ export async function runCity(options: CityOptions) {
     trades: tradeRows,
     boards: boardStats.map((entry) => ({ name: entry.board.name, heap_peak_bytes: entry.board.heapPeakBytes, resets: entry.board.resets, log: entry.board.log.slice(-5), stats: entry.stats, trade: entry.trade })),
   };
-  aggregator.close();
+  if (federation !== null) await federation.close();
+  else aggregator.close();
   return { summary, detail };
 
 }

@@ -8,6 +8,13 @@ import type { Aggregator, SubmitResult } from '../aggregator/aggregator';
 import { FRAME_MATCH, FRAME_OFFLOAD, FRAME_TOKEN_GRANT, FRAME_TRADE_COMMITTED, decodeFrame, encodeFrame, encodeToken } from '../../firmware/frames';
 import { RECORD_BYTES_MAX, decodeRecord, encodeRecord } from '../../firmware/records';
 
+/**
+ * A gateway of one of several federated aggregators (host-tools/federation): it takes the offloads of
+ * the members it serves only, and submits through the federation's log, which answers asynchronously.
+ */
+export type GatewayFederation = { serves: (member: number) => boolean; submit: (bytes: Uint8Array) => Promise<SubmitResult> };
+
+
 /** Where the gateway sends a frame: one member, or everyone in range. */
 export type GatewaySend = (member: number | 'all', frame: Uint8Array) => void;
 
@@ -42,14 +49,27 @@ export class Gateway {
     private tokensRequired: number,
     private send: GatewaySend,
     private events: GatewayEvents = {},
+    private federation: GatewayFederation | null = null,
   ) {}
+
+  /** Submissions through a federation still waiting for their answer (none without a federation). */
+  private pending = new Set<Promise<void>>();
+
+  /** Resolves once every submission made so far has been answered and handled. */
+  async idle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
 
   /** A frame heard from an EV; returns whether it is one the gateway consumed (not to be relayed). */
   receive(bytes: Uint8Array): boolean {
     const decoded = decodeFrame(bytes);
+    // Every gateway of a federation hears every frame: the one serving member 0 counts what nobody issued.
+    const countsStray = this.federation === null || this.federation.serves(0);
     if (!decoded.ok) {
-      this.framesRejected++;
-      this.count(decoded.code, 0);
+      if (countsStray) {
+        this.framesRejected++;
+        this.count(decoded.code, 0);
+      }
       return true;
     }
     const frame = decoded.value;
@@ -57,10 +77,11 @@ export class Gateway {
 
       const record = decodeRecord(frame.record as Uint8Array, RECORD_BYTES_MAX);
       if (!record.ok) {
-        this.count(record.code, 0);
+        if (countsStray) this.count(record.code, 0);
         return true;
       }
       const { issuer, seq } = record.value.record;
+      if (this.federation !== null && !this.federation.serves(issuer)) return true;
       // Only a member's record may wait for its tokens (its signature is checked once they are in).
       if (this.aggregator.member(issuer) === undefined) {
         this.count('ISSUER_UNKNOWN', issuer);
@@ -98,7 +119,15 @@ export class Gateway {
    * waits among the orphans and is tried again after each record stored.
    */
   private submit(issuer: number, bytes: Uint8Array): void {
-    const result: SubmitResult = this.aggregator.submit(bytes);
+    if (this.federation === null) return this.handle(issuer, bytes, this.aggregator.submit(bytes));
+    const pending = this.federation.submit(bytes).then(
+      (result) => this.handle(issuer, bytes, result),
+      () => this.count('CLUSTER_UNAVAILABLE', issuer),
+    ).finally(() => this.pending.delete(pending));
+    this.pending.add(pending);
+  }
+
+  private handle(issuer: number, bytes: Uint8Array, result: SubmitResult): void {
     if (!result.ok) {
       if (result.code === 'PARENT_UNKNOWN' && this.orphans.length < ORPHANS_MAX) this.orphans.push({ issuer, bytes });
       else this.count(result.code, issuer);

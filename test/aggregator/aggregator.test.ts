@@ -2,7 +2,7 @@
 // auction rule, settlement with Ecash conserved after every step of a long random run (seed printed),
 // and signed acknowledgements and checkpoints a light node can verify.
 import { createPrivateKey, sign, KeyObject } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -15,21 +15,35 @@ import { macHost, tokenKeyFor } from '../../host-tools/crypto/token-key';
 import { KIND_BOUGHT, KIND_DEMAND, KIND_OFFER, KIND_SOLD, LedgerRecord, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
 import { Aggregator, PreparedRecord, SubmitResult } from '../../host-tools/aggregator/aggregator';
 import { runDoubleAuction } from '../../host-tools/aggregator/auction';
-import { SCHEMA_VERSION, migrate } from '../../host-tools/aggregator/store';
+import { RESERVATION_TTL_MS, SCHEMA_VERSION, migrate } from '../../host-tools/aggregator/store';
 import { VerifyPool } from '../../host-tools/aggregator/verify-pool';
 import { verifyHost } from '../../host-tools/crypto/verify-host';
 import { createRng, testSeed } from '../support/rng';
 
+/** Every folder a test makes, removed when the file's tests are done. */
+const temporaries: string[] = [];
+function temporary(prefix: string): string {
+  const directory = mkdtempSync(prefix);
+  temporaries.push(directory);
+  return directory;
+}
+test.after(() => {
+  for (const directory of temporaries) rmSync(directory, { recursive: true, force: true });
+});
+
+
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
-type Member = { id: number; seed: Uint8Array; key: KeyObject; seq: number };
+type Member = { id: number; seed: Uint8Array; key: KeyObject; seq: number; nextMs: number };
+/** The slot of these tests' aggregators: each member's records take its next free slot (one per slot). */
+const SLOT_MS = 1000;
 
 const CONSORTIUM_SEED = new Uint8Array(32).fill(1);
 
 function fresh(now = { ms: 1795000000000 }) {
-  const directory = mkdtempSync(join(tmpdir(), 'smartchain-aggregator-'));
+  const directory = temporary(join(tmpdir(), 'smartchain-aggregator-'));
   const aggregator = new Aggregator({
     dbPath: join(directory, 'a.sqlite'), consortiumSeed: CONSORTIUM_SEED, aggregatorSeed: new Uint8Array(32).fill(2),
-    now: () => now.ms, random: createRng(9).next,
+    now: () => now.ms, random: createRng(9).next, slotMs: SLOT_MS,
   });
   return { aggregator, directory, now };
 }
@@ -40,18 +54,26 @@ function admit(aggregator: Aggregator, count: number, grant: number): Member[] {
     const seed = new Uint8Array(32).fill(40 + index);
     const result = aggregator.addMember(keyPairFromSeed(seed).publicKey, grant);
     assert.ok(result.ok);
-    if (result.ok) members.push({ id: result.id, seed, key: createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' }), seq: 0 });
+    if (result.ok) members.push({ id: result.id, seed, key: createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' }), seq: 0, nextMs: 0 });
   }
   return members;
 }
 
-/** A record with proper tokens from the next two members; `tamper` edits it before signing. */
+/**
+ * A record with proper tokens from the next two members; `tamper` edits it before signing. Unless the
+ * fields fix its time, it takes the issuer's next free slot from `nowMs` on (one record per slot).
+ */
 function make(aggregator: Aggregator, members: Member[], issuer: Member, fields: Partial<LedgerRecord>, nowMs: number, tamper?: { tokenKey?: Uint8Array; tokens?: number }) {
   const others = members.filter((entry) => entry !== issuer).slice(0, 2).sort((a, b) => a.id - b.id);
   issuer.seq++;
+  let timeMs = fields.timeMs;
+  if (timeMs === undefined) {
+    timeMs = Math.max(nowMs, issuer.nextMs);
+    issuer.nextMs = (Math.floor(timeMs / SLOT_MS) + 1) * SLOT_MS;
+  }
   const record: LedgerRecord = {
-    kind: KIND_OFFER, issuer: issuer.id, seq: issuer.seq, timeMs: nowMs, parents: aggregator.selectCaps(), pot: others.map((entry) => entry.id),
-    energyWh: 1000, ecash: 300, ...fields,
+    kind: KIND_OFFER, issuer: issuer.id, seq: issuer.seq, parents: aggregator.selectCaps(), pot: others.map((entry) => entry.id),
+    energyWh: 1000, ecash: 300, ...fields, timeMs,
   };
   const payload = encodePayload(record);
   const signature = new Uint8Array(sign(null, bytesToSign(payload), issuer.key));
@@ -68,7 +90,7 @@ test('a new file gets the current schema; migrations are idempotent; a newer fil
   assert.is(aggregator.db.pragma('journal_mode', { simple: true }), 'wal');
   assert.is(migrate(aggregator.db), SCHEMA_VERSION);
   const indexes = (aggregator.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL").all() as { name: string }[]).map((row) => row.name);
-  assert.ok(indexes.includes('records_sold') && !indexes.includes('edges_parent'), indexes.join(','));
+  assert.ok(indexes.includes('records_issuer_time') && indexes.includes('orders_open_member') && !indexes.includes('records_sold'), indexes.join(','));
   aggregator.close();
   const db = new Database(join(directory, 'a.sqlite'));
   db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
@@ -122,6 +144,33 @@ test('every validation failure has its code and stores nothing', () => {
   assert.is(aggregator.submit(first.bytes).ok && (aggregator.submit(first.bytes) as { duplicate: boolean }).duplicate, true);
 });
 
+test('an unpaid bought record holds its Ecash for RESERVATION_TTL_MS, then releases it and can no longer complete', () => {
+  const { aggregator, now } = fresh();
+  const members = admit(aggregator, 4, 1000);
+  const [seller, buyer] = members;
+  const code = (bytes: Uint8Array) => {
+    const result = aggregator.submit(bytes);
+    return result.ok ? 'OK' : result.code;
+  };
+  const sold = aggregator.submit(make(aggregator, members, seller, { kind: KIND_SOLD, energyWh: 1000, ecash: 600, counterparty: buyer.id, ref: new Uint8Array(16).fill(1) }, now.ms).bytes);
+  assert.ok(sold.ok);
+  const soldId = new Uint8Array(Buffer.from((sold as { id: string }).id, 'hex'));
+  const bought = (ref: Uint8Array) => make(aggregator, members, buyer, { kind: KIND_BOUGHT, energyWh: 1000, ecash: 600, counterparty: seller.id, ref }, now.ms + SLOT_MS).bytes;
+  assert.is(code(bought(new Uint8Array(16).fill(2))), 'OK');
+  assert.is((aggregator.member(buyer.id) as { reserved: number }).reserved, 600);
+  assert.is(code(bought(soldId)), 'CONFLICT_DOUBLE_SPEND', 'the first reservation still holds 600 of 1000');
+  now.ms += RESERVATION_TTL_MS + 2 * SLOT_MS;
+  // Any group commit sweeps expired reservations.
+  assert.is(code(make(aggregator, members, members[2], {}, now.ms).bytes), 'OK');
+  assert.is((aggregator.member(buyer.id) as { reserved: number }).reserved, 0, 'released');
+  assert.is(aggregator.member(buyer.id)?.balance, 1000, 'nothing paid');
+  // The sold record has expired too: a bought record answering it now holds Ecash but never commits.
+  assert.is(code(bought(soldId)), 'OK');
+  for (let index = 0; index < 12; index++) assert.is(code(make(aggregator, members, members[index % 4], {}, now.ms + 2 * SLOT_MS).bytes), 'OK');
+  assert.is(aggregator.stats().trades_committed, 0);
+  assert.is(aggregator.stats().ecash_total, 4000);
+});
+
 test('caps come from the recent DAG and are stored records', () => {
   const { aggregator, now } = fresh();
   const members = admit(aggregator, 4, 1000);
@@ -160,7 +209,7 @@ test('trades settle under the commit rule and Ecash is conserved after every ste
   let committed = 0;
   const open: { seller: Member; buyer: Member; sold?: string; energyWh: number; ecash: number }[] = [];
   for (let step = 0; step < 400; step++) {
-    now.ms += 1000;
+    now.ms += 3 * SLOT_MS;
     const choice = rng.int(0, 3);
     if (choice === 0 || open.length === 0) {
       const seller = members[rng.int(0, 5)];
@@ -310,5 +359,6 @@ test('through the verify pool the same records are accepted and refused with the
   assert.equal(pooled.stats(), reference.stats());
   assert.equal(pooled.members(), reference.members());
 });
+
 
 test.run();

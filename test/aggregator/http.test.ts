@@ -1,7 +1,7 @@
 // The aggregator as a user runs it: a real subprocess on 127.0.0.1, its HTTP API and limits, the load
 // generator against it, and kill -9 during sustained ingest: every acknowledged record survives.
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,11 +13,23 @@ import { Aggregator } from '../../host-tools/aggregator/aggregator';
 import { BODY_BYTES_MAX, startServer } from '../../host-tools/aggregator/server';
 import { call, runLoad } from '../../host-tools/loadgen/loadgen';
 
+/** Every folder a test makes, removed when the file's tests are done. */
+const temporaries: string[] = [];
+function temporary(prefix: string): string {
+  const directory = mkdtempSync(prefix);
+  temporaries.push(directory);
+  return directory;
+}
+test.after(() => {
+  for (const directory of temporaries) rmSync(directory, { recursive: true, force: true });
+});
+
+
 const agent = new Agent({ keepAlive: false });
 
 function startAggregator(dbPath: string): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['host-tools/cli/bin.js', 'aggregator', '--db', dbPath, '--http', '127.0.0.1:0', '--auction-ms', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['host-tools/cli/bin.js', 'aggregator', '--db', dbPath, '--create', '--http', '127.0.0.1:0', '--auction-ms', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const timer = setTimeout(() => reject(new Error('aggregator did not start within 20 s')), 20000);
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -33,7 +45,7 @@ function startAggregator(dbPath: string): Promise<{ child: ChildProcess; url: st
 }
 
 test('the API answers, validates and rejects bad input with a code', async () => {
-  const directory = mkdtempSync(join(tmpdir(), 'smartchain-http-'));
+  const directory = temporary(join(tmpdir(), 'smartchain-http-'));
   const { child, url } = await startAggregator(join(directory, 'a.sqlite'));
   try {
     const token = readFileSync(join(directory, 'admin.token'), 'utf8').trim();
@@ -72,7 +84,7 @@ test('the API answers, validates and rejects bad input with a code', async () =>
 });
 
 test('requests beyond the rate limit get 429', async () => {
-  const directory = mkdtempSync(join(tmpdir(), 'smartchain-rate-'));
+  const directory = temporary(join(tmpdir(), 'smartchain-rate-'));
   const aggregator = new Aggregator({ dbPath: join(directory, 'a.sqlite'), consortiumSeed: new Uint8Array(32).fill(1), aggregatorSeed: new Uint8Array(32).fill(2) });
   const server = await startServer(aggregator, { host: '127.0.0.1', port: 0, adminToken: 'x', requestsPerSecond: 5 });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -85,14 +97,17 @@ test('requests beyond the rate limit get 429', async () => {
 });
 
 test('kill -9 during sustained ingest loses no acknowledged record and keeps balances consistent', async () => {
-  const directory = mkdtempSync(join(tmpdir(), 'smartchain-crash-'));
+  const directory = temporary(join(tmpdir(), 'smartchain-crash-'));
   const dbPath = join(directory, 'a.sqlite');
   const acked = join(directory, 'acked.txt');
   writeFileSync(acked, '');
   const first = await startAggregator(dbPath);
   const token = readFileSync(join(directory, 'admin.token'), 'utf8').trim();
-  const load = runLoad({ url: first.url, adminToken: token, members: 8, count: 100000, attack: 'none', ackedFile: acked, seed: 6 }).catch((error: Error) => error);
-  await new Promise((resolve) => setTimeout(resolve, 2500));
+  const load = runLoad({ url: first.url, adminToken: token, members: 16, count: 20000, attack: 'none', ackedFile: acked, seed: 6 }).catch((error: Error) => error);
+  // Killed once the load is well under way (a busy machine takes longer to get there), within 60 s.
+  const ackedCount = () => readFileSync(acked, 'utf8').split('\n').filter((line) => line.length === 32).length;
+  for (let waited = 0; waited < 60000 && ackedCount() < 1000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+  await new Promise((resolve) => setTimeout(resolve, 500));
   first.child.kill('SIGKILL');
   const outcome = await load;
   assert.ok(outcome instanceof Error, 'the load generator sees the aggregator die');
@@ -112,5 +127,6 @@ test('kill -9 during sustained ingest loses no acknowledged record and keeps bal
     second.child.kill('SIGKILL');
   }
 });
+
 
 test.run();

@@ -1,7 +1,7 @@
 // CI proves the benchmarks still run: the quick versions, into a temporary folder, with the keys the
 // results file promises.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -10,6 +10,14 @@ import { loadBoard } from '../../host-tools/build/boards';
 
 test('make bench --quick writes results.json and benchmarks.md with every section', () => {
   const out = mkdtempSync(join(tmpdir(), 'smartchain-bench-'));
+  try {
+    checkBench(out);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+function checkBench(out: string): void {
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'host-tools/bench/run-all.ts', '--quick', '--out', out], { encoding: 'utf8' });
   assert.is(result.status, 0, result.stderr);
   const results = JSON.parse(readFileSync(join(out, 'bench', 'results.json'), 'utf8'));
@@ -30,6 +38,6 @@ test('make bench --quick writes results.json and benchmarks.md with every sectio
   const page = readFileSync(join(out, 'docs', 'benchmarks.md'), 'utf8');
   assert.match(page, /Fig\. 7/);
   assert.match(readFileSync(join(out, 'docs', 'figures', 'paper-fig7-preparation.svg'), 'utf8'), /<polyline class="series"/);
-});
+}
 
 test.run();

@@ -1,7 +1,7 @@
 // The board emulator: the real bundles in their runtime profiles within budget, what a runtime lacks
 // failing as it would on the board, Kaluma's quirks, the watchdog in board time, two boards exchanging
 // proof-of-time tokens over a virtual UART and over LoRa, and one seed giving one run.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -187,5 +187,7 @@ test('one seed, one run: the same scenario twice gives the same trace and the sa
   assert.equal(first.boards.map((board) => board.stats()), second.boards.map((board) => board.stats()));
   assert.ok(first.world.trace.length > 3);
 });
+
+test.after(() => rmSync(directory, { recursive: true, force: true }));
 
 test.run();

@@ -3,7 +3,7 @@
 // emulator board share one channel; the run is deterministic. The variants do not fit the heap budgets
 // (docs/boards.md gives the figures, which the first test prints), so these boards run with the budget
 // lifted.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -85,5 +85,7 @@ test('a pico and an emulator board share one channel', async () => {
   assert.ok((pico.stats().frames_received as number) >= 1, 'the pico hears the emulator board');
   assert.ok(world.trace.some((line) => line.endsWith('pico tx done')));
 });
+
+test.after(() => rmSync(directory, { recursive: true, force: true }));
 
 test.run();

@@ -2,7 +2,7 @@
 // bench program is written with the real `kaluma write`, driven over Kaluma's REPL, and reported in the
 // same JSON shape as the emulator target; bad targets and boards are refused with codes.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -11,9 +11,11 @@ import { startEmulator } from '../support/emulate';
 
 const bench = (...args: string[]) => spawnSync(process.execPath, ['host-tools/cli/bin.js', 'bench', 'validation', ...args], { encoding: 'utf8', timeout: 300000 });
 
+const directory = mkdtempSync(join(tmpdir(), 'smartchain-serial-bench-'));
+
 test('the validation bench runs over the serial REPL of the emulated Pico', async () => {
   // No watchdog: Kaluma 1.2.1 resets nothing unless the program arms one, and the bench program does not.
-  const state = join(mkdtempSync(join(tmpdir(), 'smartchain-serial-bench-')), 'state');
+  const state = join(directory, 'state');
   const { child, match } = await startEmulator(['--board', 'pico', '--state', state, '--watchdog-ms', '0']);
   const pty = match[1];
   try {
@@ -44,5 +46,7 @@ test('a missing port, an unknown target and the esp32 are refused with codes', (
   const unknown = bench('--target', 'usb', '--board', 'pico');
   assert.is(unknown.status, 2);
 });
+
+test.after(() => rmSync(directory, { recursive: true, force: true }));
 
 test.run();

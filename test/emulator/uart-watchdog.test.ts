@@ -1,7 +1,7 @@
 // The emulator holds a board to its time budget: bytes that arrive on a Kaluma UART while the board is
 // away from its event loop wait in the 2 KB receive buffer and the excess is lost and counted; time
 // spent in delay() counts towards the watchdog like computing does.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -51,5 +51,7 @@ test('delay() past the watchdog resets the board', async () => {
   const result = await receive(9000);
   assert.is(result.resets, 1);
 });
+
+test.after(() => rmSync(directory, { recursive: true, force: true }));
 
 test.run();

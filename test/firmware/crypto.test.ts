@@ -2,7 +2,6 @@
 // vector on the board's verification and the host's (node:crypto) with the shared policy, tampering,
 // small-order keys, and the verified-once cache.
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import nacl from 'tweetnacl';
@@ -77,7 +76,7 @@ test('a tampered message, signature or key fails on both sides', () => {
 });
 
 type Wycheproof = { testGroups: { publicKey: { pk: string }; tests: { tcId: number; msg: string; sig: string; result: string }[] }[] };
-const wycheproof = JSON.parse(readFileSync(resolve('..', 'shared', 'vectors', 'wycheproof-ed25519_test.json'), 'utf8')) as Wycheproof;
+const wycheproof = JSON.parse(readFileSync(new URL('../vectors/wycheproof-ed25519_test.json', import.meta.url), 'utf8')) as Wycheproof;
 
 test('all 151 Wycheproof vectors: board (tweetnacl + policy) and host (node:crypto + policy) agree with the expected result', () => {
   let cases = 0;
@@ -96,7 +95,7 @@ test('all 151 Wycheproof vectors: board (tweetnacl + policy) and host (node:cryp
     }
   }
   assert.is(cases, 151);
-  // Plain tweetnacl accepts S >= L (vectors/README.md): exactly these, which the policy refuses.
+  // Plain tweetnacl accepts S >= L (test/vectors/README.md): exactly these, which the policy refuses.
   assert.equal(malleable, [63, 64, 65, 66, 85]);
   for (const tcId of malleable) {
     const vector = wycheproof.testGroups.flatMap((group) => group.tests).find((entry) => entry.tcId === tcId);

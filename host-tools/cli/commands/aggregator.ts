@@ -1,11 +1,15 @@
 // `smartchain aggregator`: the full node with its SQLite store and HTTP API; prints
 // `listening on http://HOST:PORT` once it accepts requests, and runs until stopped.
 import type { AddressInfo } from 'node:net';
-import { Aggregator } from '../../aggregator/aggregator';
-import { secretsFor, startServer } from '../../aggregator/server';
+import type { Server } from 'node:http';
+import { startServer } from '../../aggregator/server';
 import { POOL_WORKERS_MAX, VerifyPool, defaultWorkers } from '../../aggregator/verify-pool';
 import { Command, CommandError, UsageError, parseIntegerOption } from '../command';
 import { SerialLink, openSerialLink } from '../../aggregator/serial-link';
+import { parseClusterUrl } from '../../federation/cluster';
+import { EtcdLedgerLog, ZONE_PATTERN } from '../../federation/etcd-log';
+import type { LedgerLog } from '../../federation/ledger-log';
+import { STORE_PATH_DEFAULT, openStore } from '../store';
 
 export function parseHostPort(text: string): { host: string; port: number } {
   const match = /^([0-9a-zA-Z.:-]+):(\d{1,5})$/.exec(text);
@@ -16,11 +20,13 @@ export function parseHostPort(text: string): { host: string; port: number } {
 export const command: Command = {
   name: 'aggregator',
   summary: 'run the aggregator (full node, SQLite store, HTTP API)',
-  usage: `smartchain aggregator [--db FILE] [--http HOST:PORT] [--auction-ms N] [--workers N] [--link emulator]
+  usage: `smartchain aggregator [--db FILE] [--create] [--http HOST:PORT] [--auction-ms N] [--workers N]
+                      [--link serial:PORT[@BAUD]] [--cluster etcd://HOST:PORT[,HOST:PORT...] --zone NAME]
 
-Opens (or creates) the SQLite store, with the consortium and aggregator keys and the admin token kept
-beside it (mode 0600), and serves the API of docs/api.md.
-  --db FILE         default data/aggregator.sqlite
+Opens the SQLite store, with the consortium and aggregator keys and the admin token kept beside it
+(mode 0600), and serves the API of docs/api.md until SIGINT or SIGTERM, which close the store and exit 0.
+  --db FILE         default data/aggregator.sqlite; a FILE that does not exist is an error
+  --create          make a new store (and its keys) when FILE does not exist
   --http HOST:PORT  default 127.0.0.1:7700 (port 0 picks a free one)
   --auction-ms N    run a double-auction round every N ms (default 10000; 0 turns rounds off)
   --workers N       threads verifying signatures off the main thread (default: one per core less
@@ -29,44 +35,101 @@ beside it (mode 0600), and serves the API of docs/api.md.
                     also serve light nodes on a serial port (a LoRa gateway or a board on USB; UART
                     framing of docs/wire-format.md, 115200 baud by default): offloads are validated,
                     stored and acknowledged, and auction matches and commits are sent there. An
-                    emulated board is reached the same way, through a pseudo-terminal.`,
-  options: { db: { type: 'string' }, http: { type: 'string' }, 'auction-ms': { type: 'string' }, workers: { type: 'string' }, link: { type: 'string' } },
+                    emulated board is reached the same way, through a pseudo-terminal.
+  --cluster etcd://HOST:PORT[,...]
+                    federate: share one ledger with the zone's other aggregators through this etcd
+                    cluster (docs/federation.md). Every aggregator of a zone needs the same
+                    consortium.key beside its database. Not with --link yet.
+  --zone NAME       the ledger's name in the cluster (a-z, 0-9, '-'; default city)
+  --compact-ms N    compact the cluster's history every N ms below what every aggregator of the zone
+                    applied (default 60000; 0 never)`,
+  options: { db: { type: 'string' }, create: { type: 'boolean' }, http: { type: 'string' }, 'auction-ms': { type: 'string' }, workers: { type: 'string' }, link: { type: 'string' }, cluster: { type: 'string' }, zone: { type: 'string' }, 'compact-ms': { type: 'string' } },
   async run(values) {
     const link = typeof values.link === 'string' ? /^serial:([^@]+)(?:@(\d{3,7}))?$/.exec(values.link) : null;
     if (values.link !== undefined && link === null) throw new UsageError(`--link must be serial:PORT or serial:PORT@BAUD, got ${String(values.link)}`);
-    const dbPath = typeof values.db === 'string' ? values.db : 'data/aggregator.sqlite';
+    const dbPath = typeof values.db === 'string' ? values.db : STORE_PATH_DEFAULT;
     const { host, port } = parseHostPort(typeof values.http === 'string' ? values.http : '127.0.0.1:7700');
     const auctionMs = parseIntegerOption(values, 'auction-ms', 0, 3600000, 10000);
     const workers = parseIntegerOption(values, 'workers', 0, POOL_WORKERS_MAX, defaultWorkers());
-    const secrets = secretsFor(dbPath);
-    const aggregator = new Aggregator({ dbPath, consortiumSeed: secrets.consortiumSeed, aggregatorSeed: secrets.aggregatorSeed });
+    const hosts = typeof values.cluster === 'string' ? parseClusterUrl(values.cluster) : null;
+    if (values.cluster !== undefined && hosts === null) throw new UsageError(`--cluster must be etcd://HOST:PORT[,HOST:PORT...], got ${String(values.cluster)}`);
+    const zone = typeof values.zone === 'string' ? values.zone : 'city';
+    if (!ZONE_PATTERN.test(zone)) throw new UsageError(`--zone must match ${ZONE_PATTERN}, got ${zone}`);
+    if (values.zone !== undefined && hosts === null) throw new UsageError('--zone needs --cluster');
+    if (hosts !== null && link !== null) throw new UsageError('--link is not federated yet: run a serial link on an aggregator without --cluster');
+    const compactMs = parseIntegerOption(values, 'compact-ms', 0, 86400000, 60000);
+    const { aggregator, adminToken, created } = openStore(dbPath, values.create === true);
+    let ledgerLog: LedgerLog | undefined;
+    if (hosts !== null) {
+      const started = Date.now();
+      try {
+        ledgerLog = await EtcdLedgerLog.open(aggregator, {
+          hosts, zone, compactEveryMs: compactMs,
+          onFatal: (error) => {
+            console.error(`aggregator stopped: ${error.message}`);
+            process.exit(1);
+          },
+        });
+      } catch (error) {
+        aggregator.close();
+        throw new CommandError('CLUSTER_UNAVAILABLE', (error as Error).message);
+      }
+      const status = ledgerLog.status() as { revision: number; name: string };
+      console.log(`federated in zone ${zone} as ${status.name}: applied revision ${status.revision} (${aggregator.stats().records} records) in ${Date.now() - started} ms`);
+    }
     const verifyPool = workers > 0 ? await VerifyPool.start(workers) : null;
-    const server = await startServer(aggregator, { host, port, adminToken: secrets.adminToken, verifyPool });
+    let server: Server;
+    try {
+      server = await startServer(aggregator, { host, port, adminToken, verifyPool, ledgerLog });
+    } catch (error) {
+      await ledgerLog?.close();
+      aggregator.close();
+      verifyPool?.close();
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new CommandError(code === 'EADDRINUSE' ? 'ADDRESS_IN_USE' : 'LISTEN_FAILED', `cannot listen on ${host}:${port}: ${(error as Error).message}`);
+    }
+    if (created) console.log(`created a new store at ${dbPath}`);
     let serial: SerialLink | null = null;
     if (link !== null) {
       try {
         serial = openSerialLink(aggregator, link[1], link[2] ? Number(link[2]) : 115200, 2);
       } catch (error) {
+        await new Promise((resolve) => server.close(resolve));
+        aggregator.close();
+        verifyPool?.close();
         throw new CommandError('LINK_UNAVAILABLE', (error as Error).message);
       }
     }
     const address = server.address() as AddressInfo;
     console.log(`listening on http://${address.address}:${address.port}`);
     if (serial !== null) console.log(`link on ${link?.[1]}`);
-    const timer = auctionMs > 0 ? setInterval(() => (serial !== null ? serial.gateway.auction() : aggregator.runAuction()), auctionMs) : null;
+    const auction = () => {
+      if (ledgerLog !== undefined && !ledgerLog.runsAuction()) return;
+      if (serial !== null) serial.gateway.auction();
+      else aggregator.runAuction();
+    };
+    const timer = auctionMs > 0 ? setInterval(auction, auctionMs) : null;
+    // SIGINT and SIGTERM stop the server: no new connections, idle keep-alive ones closed, the store
+    // closed once the requests in progress are answered; then the command returns 0.
     await new Promise<void>((resolve) => {
       const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
         if (timer) clearInterval(timer);
         serial?.close();
         server.close(() => {
-          aggregator.close();
-          verifyPool?.close();
-          resolve();
+          void (ledgerLog?.close() ?? Promise.resolve()).finally(() => {
+            aggregator.close();
+            verifyPool?.close();
+            resolve();
+          });
         });
+        server.closeIdleConnections();
       };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
     });
+    console.log('stopped');
     return 0;
   },
 };

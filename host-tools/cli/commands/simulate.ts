@@ -3,6 +3,7 @@ import { BOARDS } from '../../build/boards';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ATTACKS, BoardKind, runCity, LinkKind } from '../../sim/city';
+import { etcdAvailable } from '../../federation/cluster';
 import { writeReport } from '../../sim/report';
 import { Command, CommandError, UsageError, parseChoice, parseIntegerOption } from '../command';
 
@@ -26,7 +27,9 @@ Runs the aggregator (a SQLite file in DIR) and N emulated boards (the real dist/
 bundles) in simulated board time, each the telematics unit of an EV whose battery,
 driving and charging the host plays. Writes DIR/summary.json (docs/simulation.md) and DIR/report.html.
   --evs N          EVs, 2 to 100 (default 12)
-  --aggregators N  aggregators; one is supported
+  --aggregators N  aggregators, 1 to 4 (default 1, embedded). More than one share the ledger through a
+                   local 3-member etcd cluster (out/etcd while it runs; Debian etcd-server, make setup),
+                   the EVs' offloads spread over their gateways; summary.json lists each one's digest
   --duration D     simulated time, e.g. 90m or 6h (default 30m)
   --link KIND      lora (one SF7 channel) or uart (a star through the aggregator's gateway); default lora
   --attack KIND    none (default), double-spend, sybil or spam
@@ -41,7 +44,8 @@ Run \`make build\` first.`,
   },
   async run(values) {
     const evs = parseIntegerOption(values, 'evs', 2, 100, 12);
-    parseIntegerOption(values, 'aggregators', 1, 1, 1);
+    const aggregators = parseIntegerOption(values, 'aggregators', 1, 4, 1);
+    if (aggregators > 1 && !etcdAvailable()) throw new CommandError('ETCD_MISSING', '--aggregators above 1 needs etcd: run make setup (Debian etcd-server)');
     const durationMs = parseDuration(values.duration, '30m');
     const seed = parseIntegerOption(values, 'seed', 0, 2 ** 31 - 1, 1);
     const link = parseChoice<LinkKind>(values, 'link', ['lora', 'uart'], 'lora');
@@ -57,7 +61,7 @@ Run \`make build\` first.`,
     const bar = values.quiet === true || !process.stderr.isTTY ? null : process.stderr;
     let lastPrinted = -1;
     const { summary, detail } = await runCity({
-      evs, durationMs, seed, link, attack, outDir, boards: boards as BoardKind[],
+      evs, durationMs, seed, link, attack, outDir, boards: boards as BoardKind[], aggregators,
       progress: ({ simMs, durationMs: total, records, trades }) => {
         const percent = Math.floor((100 * simMs) / total);
         if (percent === lastPrinted) return;

@@ -1,0 +1,121 @@
+// One table of hostile records fed to a light node (in process, firmware/node.ts) and to the aggregator:
+// both run the rules of firmware/ledger/rules.ts and must answer code for code. The one difference is
+// the documented one (docs/ledger.md, "Time at the aggregator"): a record offloaded hours after it was
+// issued is stale to a light node's one-hour window and still fresh to the aggregator's.
+import { createPrivateKey, sign } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { FRAME_RECORD, encodeFrame, encodeToken, tokenMessage } from '../../firmware/frames';
+import { KIND_BOUGHT, KIND_MEMBERSHIP, KIND_OFFER, LedgerRecord, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
+import { Aggregator } from '../../host-tools/aggregator/aggregator';
+import { macHost } from '../../host-tools/crypto/token-key';
+import { InProcessWorld, SimNode } from '../../host-tools/sim/in-process';
+
+const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+const SLOT_MS = 30000;
+const HOUR_MS = 3600000;
+
+type Row = {
+  name: string;
+  /** The issuer (index into the world's nodes) and the record's fields over an honest offer's. */
+  issuer: number;
+  fields: Partial<LedgerRecord>;
+  /** Reuse the sequence number and slot of the named earlier row. */
+  sameSeqAs?: string;
+  sameSlotAs?: string;
+  tamper?: 'signature' | 'truncate';
+  expected: string;
+  /** Where the aggregator must judge differently (documented), its code. */
+  aggregatorExpected?: string;
+};
+
+test('a light node and the aggregator refuse the same hostile records with the same codes', () => {
+  const world = new InProcessWorld({ nodes: 4, seed: 17, slotMs: SLOT_MS, grantEcash: 100000 });
+  world.admitAll();
+  world.run(2000);
+  const directory = mkdtempSync(join(tmpdir(), 'smartchain-agreement-'));
+  const aggregator = new Aggregator({
+    dbPath: join(directory, 'a.sqlite'), consortiumSeed: world.consortiumSeed, aggregatorSeed: world.aggregatorSeed, slotMs: SLOT_MS,
+    now: () => world.wallClockMs(),
+  });
+  try {
+    for (const bytes of world.membershipRecords) assert.ok(aggregator.submit(bytes).ok, 'the same membership records');
+    const target = world.nodes[0].node;
+    // Parents: the first two membership records, stored by both.
+    const membershipIds = (aggregator.db.prepare('SELECT id FROM records WHERE kind = 1 ORDER BY seq LIMIT 2').all() as { id: Buffer }[]).map((row) => new Uint8Array(row.id));
+    const seqs = new Map<number, number>();
+    const slots = new Map<number, number>();
+    const made = new Map<string, LedgerRecord>();
+    const nowMs = world.wallClockMs();
+    const keyOf = (entry: SimNode) => createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, entry.seed]), format: 'der', type: 'pkcs8' });
+    const rows: Row[] = [
+      { name: 'honest offer', issuer: 1, fields: {}, expected: 'OK' },
+      { name: 'same seq, other content', issuer: 1, fields: { energyWh: 4321 }, sameSeqAs: 'honest offer', expected: 'EQUIVOCATION' },
+      { name: 'second record in the slot', issuer: 1, fields: {}, sameSlotAs: 'honest offer', expected: 'POT_SLOT_REUSED' },
+      { name: 'an hour ahead', issuer: 1, fields: { timeMs: nowMs + HOUR_MS }, expected: 'TIMESTAMP_FUTURE' },
+      { name: 'years old', issuer: 1, fields: { timeMs: nowMs - 3 * 365 * 24 * HOUR_MS }, expected: 'TIMESTAMP_STALE' },
+      { name: 'two days old', issuer: 2, fields: { timeMs: nowMs - 48 * HOUR_MS }, expected: 'TIMESTAMP_STALE' },
+      { name: 'unknown issuer', issuer: 1, fields: { issuer: 77 }, expected: 'ISSUER_UNKNOWN' },
+      { name: 'too few granters', issuer: 1, fields: { pot: [] }, expected: 'POT_TOO_FEW' },
+      { name: 'the issuer grants itself', issuer: 1, fields: { pot: [1, 2] }, expected: 'POT_SELF' },
+      { name: 'an unknown granter', issuer: 1, fields: { pot: [3, 50] }, expected: 'POT_GRANTER_UNKNOWN' },
+      { name: 'spends more than the balance', issuer: 2, fields: { kind: KIND_BOUGHT, ecash: 200000, counterparty: 2, ref: new Uint8Array(16).fill(5) }, expected: 'BALANCE_INSUFFICIENT' },
+      { name: 'a first spend', issuer: 2, fields: { kind: KIND_BOUGHT, ecash: 60000, counterparty: 2, ref: new Uint8Array(16).fill(6) }, expected: 'OK' },
+      { name: 'a double spend', issuer: 2, fields: { kind: KIND_BOUGHT, ecash: 60000, counterparty: 2, ref: new Uint8Array(16).fill(7) }, expected: 'CONFLICT_DOUBLE_SPEND' },
+      { name: 'a forged signature', issuer: 3, fields: {}, tamper: 'signature', expected: 'SIGNATURE_INVALID' },
+      { name: 'truncated bytes', issuer: 3, fields: {}, tamper: 'truncate', expected: 'CBOR_TRUNCATED' },
+      { name: 'offloaded two hours late', issuer: 3, fields: { timeMs: nowMs - 2 * HOUR_MS }, expected: 'TIMESTAMP_STALE', aggregatorExpected: 'OK' },
+    ];
+    const codes: { name: string; node: string; aggregator: string }[] = [];
+    for (const row of rows) {
+      const issuer = world.nodes[row.issuer];
+      const earlier = row.sameSeqAs ?? row.sameSlotAs;
+      const seq = row.sameSeqAs !== undefined ? (made.get(row.sameSeqAs) as LedgerRecord).seq : (seqs.get(issuer.id) ?? 0) + 1;
+      seqs.set(issuer.id, Math.max(seq, seqs.get(issuer.id) ?? 0));
+      // Each record in its issuer's next slot (ten minutes back and on), unless it reuses one.
+      const slot = earlier !== undefined ? Math.floor((made.get(earlier) as LedgerRecord).timeMs / SLOT_MS) : (slots.get(issuer.id) ?? Math.floor((nowMs - 600000) / SLOT_MS)) + 1;
+      if (earlier === undefined) slots.set(issuer.id, slot);
+      const granters = world.nodes.map((entry) => entry.id).filter((id) => id !== issuer.id).slice(0, 2);
+      const record: LedgerRecord = {
+        kind: KIND_OFFER, issuer: issuer.id, seq, timeMs: slot * SLOT_MS + 1000, parents: membershipIds, pot: granters, energyWh: 1000, ecash: 300, ...row.fields,
+      };
+      made.set(row.name, record);
+      const payload = encodePayload(record);
+      const signature = new Uint8Array(sign(null, bytesToSign(payload), keyOf(issuer)));
+      if (row.tamper === 'signature') signature[10] ^= 1;
+      const tokenSlot = Math.floor(record.timeMs / SLOT_MS);
+      const tokens = record.kind === KIND_MEMBERSHIP ? [] : record.pot.map((granter) => encodeToken({
+        granter, requester: record.issuer, seq: record.seq, slot: tokenSlot, mac: macHost(aggregator.tokenKey(granter), tokenMessage(granter, record.issuer, record.seq, tokenSlot)),
+      }));
+      // A light node gets the bare record over the radio; the aggregator gets it with its tokens, offloaded.
+      let bare = encodeRecord(payload, signature, []);
+      let offloaded = encodeRecord(payload, signature, tokens);
+      if (row.tamper === 'truncate') {
+        bare = bare.subarray(0, 40);
+        offloaded = offloaded.subarray(0, 40);
+      }
+      const before = target.stats();
+      target.receive(0, encodeFrame({ type: FRAME_RECORD, record: bare }));
+      for (let tick = 0; tick < 40; tick++) target.tick(world.nowMs);
+      const after = target.stats();
+      const counted = Object.keys(after).filter((key) => key.startsWith('rejected_') && (after[key] as number) > ((before[key] as number | undefined) ?? 0));
+      const nodeCode = counted.length === 0 ? 'OK' : counted.map((key) => key.slice('rejected_'.length)).join('+');
+      const result = aggregator.submit(offloaded);
+      codes.push({ name: row.name, node: nodeCode, aggregator: result.ok ? 'OK' : result.code });
+    }
+    for (const [index, row] of rows.entries()) {
+      const got = codes[index];
+      assert.is(got.node, row.expected, `${row.name}: the node`);
+      assert.is(got.aggregator, row.aggregatorExpected ?? row.expected, `${row.name}: the aggregator`);
+      if (row.aggregatorExpected === undefined) assert.is(got.aggregator, got.node, `${row.name}: the same code`);
+    }
+  } finally {
+    aggregator.close();
+    rmSync(directory, { recursive: true, force: true });
+  }
+});
+
+test.run();

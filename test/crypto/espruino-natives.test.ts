@@ -1,0 +1,58 @@
+// On the real Espruino interpreter (its Linux build, ../shared/upstream/espruino/): the native SHA-512
+// (require("crypto").SHA512) and the JS one give node:crypto's bytes on the FIPS 180-4 examples and on
+// random inputs across the block boundaries, and the E.convolve field multiplication gives tweetnacl's
+// limbs. Skipped, on one line, when the interpreter is absent.
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import nacl from 'tweetnacl';
+import { loadBoard } from '../../host-tools/build/boards';
+import { buildBoard } from '../../host-tools/build/bundle';
+import { EspruinoProcess, espruinoMissing } from '../../host-tools/bench/espruino-runner';
+import { BOUNDARY_LENGTHS } from '../support/sha512-lengths';
+import { createRng, testSeed } from '../support/rng';
+
+const low = (nacl as unknown as { lowlevel: { M(o: Float64Array, a: Float64Array, b: Float64Array): void } }).lowlevel;
+const missing = espruinoMissing();
+
+async function start(): Promise<EspruinoProcess> {
+  const directory = mkdtempSync(join(tmpdir(), 'smartchain-natives-'));
+  try {
+    const outfile = join(directory, 'check.js');
+    await buildBoard(loadBoard('esp32'), { entry: 'test/support/espruino-crypto-entry.ts', outfile });
+    return EspruinoProcess.start(readFileSync(outfile, 'utf8'));
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+if (missing !== null) {
+  console.log(`espruino-natives: ${missing}`);
+} else {
+  test('native and JS SHA-512 on Espruino give node:crypto\'s bytes; E.convolve gives tweetnacl\'s limbs', async () => {
+    const rng = createRng(testSeed('espruino natives'));
+    const inputs = ['616263', '', Buffer.from('abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu').toString('hex')];
+    for (const length of BOUNDARY_LENGTHS) inputs.push(Buffer.from(rng.bytes(length)).toString('hex'));
+    const expected = inputs.map((input) => createHash('sha512').update(Buffer.from(input, 'hex')).digest('hex')).join(',');
+    const espruino = await start();
+    try {
+      assert.is((await espruino.evaluate('check.natives(true)')).value, '"sha512,convolve"', 'the Linux build has the crypto library and E.convolve');
+      assert.is(JSON.parse((await espruino.evaluate(`check.sha512(${JSON.stringify(inputs)})`)).value), expected, 'native');
+      for (let round = 0; round < 20; round++) {
+        const a = Array.from({ length: 16 }, () => rng.int(0, 262143) - 131071);
+        const b = Array.from({ length: 16 }, () => rng.int(0, 65535));
+        const reference = new Float64Array(16);
+        low.M(reference, Float64Array.from(a), Float64Array.from(b));
+        assert.equal(JSON.parse((await espruino.evaluate(`check.multiply(${JSON.stringify(a)}, ${JSON.stringify(b)})`)).value), Array.from(reference), `convolve round ${round}`);
+      }
+      assert.is((await espruino.evaluate('check.natives(false)')).value, '"-,-"');
+      assert.is(JSON.parse((await espruino.evaluate(`check.sha512(${JSON.stringify(inputs)})`)).value), expected, 'JS');
+    } finally {
+      espruino.close();
+    }
+  });
+  test.run();
+}

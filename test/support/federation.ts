@@ -1,0 +1,52 @@
+// Helpers for the federation tests: members registered through an aggregator's API that sign records
+// with real proof-of-time tokens, one record per member per slot. The processes are host-tools/federation/harness.ts.
+import { createPrivateKey, sign, KeyObject } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { keyPairFromSeed } from '../../firmware/crypto/ed25519';
+import { encodeToken, tokenMessage } from '../../firmware/frames';
+import { LedgerRecord, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
+import { recordIdHost } from '../../host-tools/aggregator/aggregator';
+import { macHost } from '../../host-tools/crypto/token-key';
+import { post, request } from '../../host-tools/federation/harness';
+
+export { AggregatorProcess, adminTokenOf, aggregatorDirs, converged, post, request, stats } from '../../host-tools/federation/harness';
+
+const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+export const SLOT_MS = 60000;
+
+/** `slot`: the member's next proof-of-time slot; one record per member per slot (checkSlotFree). */
+export type Member = { id: number; seed: Uint8Array; key: KeyObject; tokenKey: Uint8Array; seq: number; slot: number };
+
+/** Records take consecutive slots from this many back: well within the aggregator's 24-hour age limit. */
+const SLOTS_BACK = 1000;
+
+/** Registers a member through one aggregator's API (a consortium-signed membership record). */
+export async function register(url: string, adminToken: string, seedByte: number, grant: number): Promise<Member> {
+  const seed = new Uint8Array(32).fill(seedByte);
+  const publicKey = Buffer.from(keyPairFromSeed(seed).publicKey).toString('hex');
+  const answer = await request(url, 'POST', '/v1/members', JSON.stringify({ public_key: publicKey, grant }), { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' });
+  if (answer.status !== 201) throw new Error(`registering failed: ${answer.status} ${JSON.stringify(answer.json)}`);
+  return {
+    id: answer.json.id as number, seed, key: createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' }),
+    tokenKey: new Uint8Array(Buffer.from(answer.json.token_key as string, 'hex')), seq: 0, slot: Math.floor(Date.now() / SLOT_MS) - SLOTS_BACK,
+  };
+}
+
+/** A record of `issuer` with tokens from two other members; `seq` and the time default to the issuer's next seq and slot. */
+export function signedRecord(members: Member[], issuer: Member, fields: Partial<LedgerRecord>, parents: Uint8Array[]): { bytes: Uint8Array; id: string } {
+  const granters = members.filter((entry) => entry !== issuer).slice(0, 2).sort((a, b) => a.id - b.id);
+  const seq = fields.seq ?? ++issuer.seq;
+  const timeMs = fields.timeMs ?? issuer.slot++ * SLOT_MS + 1000;
+  const record: LedgerRecord = {
+    kind: 2, issuer: issuer.id, seq, timeMs, parents, pot: granters.map((entry) => entry.id), energyWh: 1000, ecash: 300, ...fields,
+  };
+  const payload = encodePayload(record);
+  const signature = new Uint8Array(sign(null, bytesToSign(payload), issuer.key));
+  const slot = Math.floor(timeMs / SLOT_MS);
+  const tokens = granters.map((granter) => encodeToken({ granter: granter.id, requester: issuer.id, seq, slot, mac: macHost(granter.tokenKey, tokenMessage(granter.id, issuer.id, seq, slot)) }));
+  return { bytes: encodeRecord(payload, signature, tokens), id: recordIdHost(payload, signature).toString('hex') };
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
