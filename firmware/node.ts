@@ -29,6 +29,14 @@ export const INBOX_FRAMES_MAX = 24;
 /** One frame per tick: a record costs a SHA-512 (about 1.2 s on a Pico, 5 s on an ESP32). */
 export const FRAMES_PER_TICK_MAX = 1;
 export const GRANTS_PER_SLOT_MAX = 3;
+/**
+ * On a shared medium the neighbours a token request names answer in turn, the n-th (from 0) after n
+ * grant airtimes plus this guard each (a CAD, about 2 symbols, and the radio's turnaround): the round's
+ * grants follow one another instead of colliding (docs/wire-format.md "Medium access").
+ */
+export const GRANT_TURN_GUARD_MS = 30;
+/** At most this many ticks in a row skip their slice for a busy link (at 50 ms a tick, 2 s). */
+export const SLICE_DEFERRALS_MAX = 40;
 export const PENDING_RECORDS_MAX = 3;
 export const CONFLICTS_MAX = 8;
 export const VERIFY_QUEUE_MAX = 4;
@@ -173,7 +181,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   const counters: { [name: string]: number } = {
     frames_received: 0, frames_dropped_inbox_full: 0, frames_rejected: 0, records_accepted: 0, records_rejected: 0,
     records_issued: 0, signatures_online: 0, sign_fallbacks: 0, crypto_field_ops: 0, crypto_verify: 0, crypto_sign: 0, crypto_hash: 0, conflicts_detected: 0, conflicts_swapped: 0, tokens_granted: 0, tokens_refused: 0, tokens_collected: 0, signatures_verified: 0,
-    signature_cache_hits: 0, offload_acked: 0, checkpoints: 0, window_full: 0, validation_ms_last: 0, validations_timed: 0,
+    signature_cache_hits: 0, offload_acked: 0, checkpoints: 0, window_full: 0, validation_ms_last: 0, validations_timed: 0, slices_deferred_link_busy: 0,
   };
   const rejections: { [code: string]: number } = {};
   let issue: Issue | null = null;
@@ -210,6 +218,62 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   function broadcast(frame: Frame): void {
     const bytes = encodeFrame(frame);
     for (let index = 0; index < platform.links.length; index++) platform.links[index].send(bytes);
+  }
+
+  /** Ticks in a row whose slice waited for a quiet link; past SLICE_DEFERRALS_MAX the slice runs anyway. */
+  let deferrals = 0;
+
+  /** Whether no link is receiving (or just received: a burst continues); bounded so work is never starved. */
+  function linksQuiet(): boolean {
+    for (let index = 0; index < platform.links.length; index++) {
+      const receiving = platform.links[index].receiving;
+      if (receiving !== undefined && receiving() && deferrals < SLICE_DEFERRALS_MAX) {
+        deferrals++;
+        return false;
+      }
+    }
+    deferrals = 0;
+    return true;
+  }
+
+  /** Grants waiting for their turn (one per grant a slot allows), with the board time each is due. */
+  const turnFrames: (Uint8Array | null)[] = [];
+  const turnDueMs = new Float64Array(GRANTS_PER_SLOT_MAX);
+  for (let index = 0; index < GRANTS_PER_SLOT_MAX; index++) turnFrames.push(null);
+
+  /** Broadcasts a grant in its turn: at once when first (or on no shared medium), else when due, from tick. */
+  function broadcastInTurn(frame: Frame, turn: number): void {
+    const bytes = encodeFrame(frame);
+    let turnMs = 0;
+    for (let index = 0; index < platform.links.length; index++) {
+      const airtime = platform.links[index].airtimeMs;
+      if (airtime !== undefined) turnMs = Math.max(turnMs, airtime(bytes.length) + GRANT_TURN_GUARD_MS);
+    }
+    if (turn > 0 && turnMs > 0) {
+      for (let index = 0; index < GRANTS_PER_SLOT_MAX; index++) {
+        if (turnFrames[index] !== null) continue;
+        turnFrames[index] = bytes;
+        turnDueMs[index] = platform.nowMs() + turn * turnMs;
+        return;
+      }
+    }
+    for (let index = 0; index < platform.links.length; index++) platform.links[index].send(bytes);
+  }
+
+  /** Sends the grants whose turn has come; true while some still wait. */
+  function sendDueTurns(nowMs: number): boolean {
+    let waiting = false;
+    for (let index = 0; index < GRANTS_PER_SLOT_MAX; index++) {
+      const bytes = turnFrames[index];
+      if (bytes === null) continue;
+      if (turnDueMs[index] > nowMs) {
+        waiting = true;
+        continue;
+      }
+      turnFrames[index] = null;
+      for (let link = 0; link < platform.links.length; link++) platform.links[link].send(bytes);
+    }
+    return waiting;
   }
 
 
@@ -473,7 +537,8 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
 
   function onTokenRequest(frame: Frame): void {
     // Only the neighbours the requester named answer: every other grant would be spent for nothing.
-    if ((frame.asked as number[]).indexOf(memberId) < 0) return;
+    const turn = (frame.asked as number[]).indexOf(memberId);
+    if (turn < 0) return;
     const requester = frame.requester as number;
     const slot = frame.slot as number;
     const currentSlot = slotOf(platform.wallClockMs(), slotMs);
@@ -490,7 +555,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       if (grantedSeq[index] !== frame.seq) refusal = 'TOKEN_ALREADY_GRANTED';
       else {
         const again = copyBytes(grantedMac, index * TOKEN_MAC_BYTES, (index + 1) * TOKEN_MAC_BYTES);
-        broadcast({ type: FRAME_TOKEN_GRANT, granter: memberId, requester: requester, seq: frame.seq as number, slot: slot, mac: again });
+        broadcastInTurn({ type: FRAME_TOKEN_GRANT, granter: memberId, requester: requester, seq: frame.seq as number, slot: slot, mac: again }, turn);
         return;
       }
     }
@@ -508,7 +573,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     grantedMac.set(mac, grantedCount * TOKEN_MAC_BYTES);
     grantedCount++;
     counters.tokens_granted++;
-    broadcast({ type: FRAME_TOKEN_GRANT, granter: memberId, requester: requester, seq: frame.seq as number, slot: slot, mac: mac });
+    broadcastInTurn({ type: FRAME_TOKEN_GRANT, granter: memberId, requester: requester, seq: frame.seq as number, slot: slot, mac: mac }, turn);
   }
 
   function onTokenGrant(frame: Frame): void {
@@ -764,6 +829,11 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     },
     tick: function (nowMs: number): boolean {
       platform.feedWatchdog();
+      // Between slices of work: a packet waiting in a radio's FIFO is read before the next one can land on it.
+      for (let index = 0; index < platform.links.length; index++) {
+        const poll = platform.links[index].poll;
+        if (poll !== undefined) poll();
+      }
       const workBefore = counters.crypto_field_ops + counters.crypto_hash;
       // At most one expensive piece of work per tick: a frame, or else a slice of a verification.
       const busy = inboxCount > 0;
@@ -777,6 +847,10 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       }
       if (busy) {
         // A frame was this tick's work.
+      } else if (!linksQuiet()) {
+        // A packet is arriving (or a burst is under way): a long slice now would leave the next one to be
+        // written over in the radio's FIFO before the board reads it. The slice waits a tick or a few.
+        counters.slices_deferred_link_busy++;
       } else if (derivation !== null) {
         // Key derivation, a slice per tick, before any other idle work.
         if (slice(derivation)) {
@@ -793,13 +867,14 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       else if (nonces !== null && !(verifyQueue.length > 0 && verifyQueue[0].job !== null) && (nonceWanted || nonces.busy() || verifyQueue.length === 0)) slice(nonces);
       else advanceVerification();
       resolveConflicts();
+      const turnsWaiting = sendDueTurns(platform.nowMs());
       advanceIssue(nowMs);
       if (nowMs - lastHelloMs >= helloIntervalMs) {
         lastHelloMs = nowMs;
         broadcast({ type: FRAME_HELLO, member: memberId, seqNext: persistence.peekSeq() });
         offloadOne();
       }
-      return busy || inboxCount > 0 || verifyQueue.length > 0 || counters.crypto_field_ops + counters.crypto_hash !== workBefore;
+      return busy || turnsWaiting || inboxCount > 0 || verifyQueue.length > 0 || counters.crypto_field_ops + counters.crypto_hash !== workBefore;
     },
     requestIssue: function (request: IssueRequest): boolean {
       if (issue !== null || persistence.pendingCount() >= capacities.pending) return false;

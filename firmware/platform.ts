@@ -10,6 +10,12 @@ export interface Link {
   frameBytesMax: number;
   /** Queues one frame for sending; false when the link refuses it now (busy or over its duty cycle). */
   send(frame: Uint8Array): boolean;
+  /** Milliseconds a frame of this many bytes occupies a shared medium (a radio); absent on a point-to-point cable. */
+  airtimeMs?: (frameBytes: number) => number;
+  /** Whether a frame is arriving now or a burst of them is under way (a radio); absent where it cannot tell. */
+  receiving?: () => boolean;
+  /** Services the link's receiver now (a radio's FIFO): called between slices, so a missed interrupt costs no frame. */
+  poll?: () => void;
 }
 
 /**

@@ -2,7 +2,8 @@
 // entry imports its link modules before the board's main.ts, so they are registered when main.ts builds
 // the Platform; the default bundles register none and pay nothing for a link they do not carry.
 import type { Link } from '../../firmware/platform';
-import { LORA_PAYLOAD_BYTES_MAX, LoraRadioSettings, RadioWiring, Sx127xBus, createSx127x, startRadio } from './sx127x';
+import { airtimeMs } from './lora-airtime';
+import { LORA_PAYLOAD_BYTES_MAX, LoraRadioSettings, RadioWiring, Sx127xBus, createSx127x, loraModulation, startRadio } from './sx127x';
 
 export type ExtraLink = {
   link: Link;
@@ -20,13 +21,23 @@ export function addLoraLink(bus: Sx127xBus, settings: LoraRadioSettings, nowMs: 
   let deliver = function (payload: Uint8Array): void {};
   const radio = createSx127x(bus, settings, nowMs, function (payload: Uint8Array) {
     deliver(payload);
-  });
+  }, wiring.later);
   extraLinks.push({
     link: {
       name: 'lora',
       frameBytesMax: LORA_PAYLOAD_BYTES_MAX,
       send: function (frame: Uint8Array) {
         return radio.send(frame);
+      },
+      poll: function () {
+        radio.poll();
+      },
+      receiving: function () {
+        return radio.receiving();
+      },
+      airtimeMs: function (frameBytes: number) {
+        const modulation = loraModulation(settings);
+        return typeof modulation === 'string' ? 0 : airtimeMs(frameBytes, modulation);
       },
     },
     start: function (receive: (payload: Uint8Array) => void) {

@@ -3,6 +3,12 @@
 // driven: DIO0 signals RxDone or TxDone and `service` reads the IRQ flags, so nothing here waits in a
 // loop. The sender keeps the duty cycle: a frame whose airtime would pass it is refused, never sent.
 // Explicit header, CRC on, one frame on air at a time; up to TX_QUEUE_MAX more wait for TxDone.
+// Listen before talk (docs/wire-format.md "Medium access: LBT-CAD with random backoff"), when the board
+// gives the driver a timer: a frame goes on air only when RegModemStat shows no packet arriving and a
+// channel activity detection (§4.1.6.2) finds no preamble; otherwise the radio listens again and retries
+// after a random backoff of 1 to 2^n airtimes of the frame (n the attempt, at most BACKOFF_EXPONENT_MAX);
+// the first check comes after a random 0 to 1 airtime,
+// from a seed the chip's wideband RSSI gives (RegRssiWideband, the LSB of 32 reads: AN1200.24).
 import { airtimeMs, LoraModulation } from './lora-airtime';
 import { copyBytes } from '../../firmware/bytes';
 
@@ -19,6 +25,13 @@ export const LORA_PAYLOAD_BYTES_MAX = 255;
 export const TX_QUEUE_MAX = 4;
 /** A TxDone later than the airtime plus this is taken as lost: the radio is put back to receive. */
 const TX_DONE_LATE_MS = 2000;
+/** The backoff window doubles up to 2^4 airtimes; after BACKOFF_ATTEMPTS_MAX busy channels the frame goes anyway. */
+const BACKOFF_EXPONENT_MAX = 4;
+const BACKOFF_ATTEMPTS_MAX = 8;
+/** A CadDone later than this is taken as lost (DIO0 missed): the check is counted busy and retried. */
+const CAD_DONE_LATE_MS = 500;
+/** After a reception the channel counts as busy for the airtime of a frame this long (a grant is about 60 B). */
+const BURST_GAP_AIRTIME_BYTES = 64;
 /** Bandwidth codes 0..9 of RegModemConfig1 bits 7-4 (datasheet §4.1.1.4). */
 const BANDWIDTHS_HZ = [7800, 10400, 15600, 20800, 31250, 41700, 62500, 125000, 250000, 500000];
 /**
@@ -47,24 +60,53 @@ export function loraModulation(settings: LoraRadioSettings): LoraModulation | st
 }
 
 export type Sx127x = {
-  /** Counts under their codes: RADIO_SENT, RADIO_RECEIVED, RADIO_CRC_ERROR, RADIO_BUSY, RADIO_DUTY_CYCLE, RADIO_TX_DONE_LOST. */
+  /**
+   * Counts under their codes: RADIO_SENT, RADIO_RECEIVED, RADIO_CRC_ERROR, RADIO_BUSY, RADIO_DUTY_CYCLE,
+   * RADIO_TX_DONE_LOST, RADIO_CHANNEL_BUSY (a check found the channel busy), RADIO_BACKOFF_EXHAUSTED.
+   */
   counts: { [code: string]: number };
   /** Checks the settings, finds the chip and configures it, then listens; null when ready, else a code. */
   begin(): string | null;
   /** Sends a frame now: false when the radio is off or still sending, or the duty cycle is spent. */
   send(payload: Uint8Array): boolean;
+  /**
+   * Whether a packet is arriving (RegModemStat) or one ended less than BURST_GAP_AIRTIME_BYTES' airtime
+   * ago (a record's tokens follow it): the board should not start a long piece of work now.
+   */
+  receiving(): boolean;
+  /** Reads RegIrqFlags and services them if a packet (or CadDone) waits: for a board between slices of work. */
+  poll(): void;
   /** Handles DIO0 (or a poll): reads and clears the IRQ flags, delivers a received frame, listens again after TX. */
   service(): void;
 };
 
-export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs: () => number, onFrame: (payload: Uint8Array) => void): Sx127x {
-  const counts: { [code: string]: number } = { RADIO_SENT: 0, RADIO_RECEIVED: 0, RADIO_CRC_ERROR: 0, RADIO_BUSY: 0, RADIO_DUTY_CYCLE: 0, RADIO_TX_DONE_LOST: 0 };
+/** A timer for the backoff; without one (a bench rig) the driver sends at once, as before. */
+export type Later = (callback: () => void, delayMs: number) => unknown;
+
+export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs: () => number, onFrame: (payload: Uint8Array) => void, later?: Later): Sx127x {
+  const counts: { [code: string]: number } = {
+    RADIO_SENT: 0, RADIO_RECEIVED: 0, RADIO_CRC_ERROR: 0, RADIO_BUSY: 0, RADIO_DUTY_CYCLE: 0, RADIO_TX_DONE_LOST: 0, RADIO_CHANNEL_BUSY: 0, RADIO_BACKOFF_EXHAUSTED: 0,
+  };
   const bucketPeriods = new Float64Array(DUTY_BUCKETS).fill(-1);
   const bucketAirtimesMs = new Float64Array(DUTY_BUCKETS);
   const dutyBudgetMs = (3600000 * settings.duty_cycle_percent) / 100;
   let modulation: LoraModulation | null = null;
   let txDoneByMs = 0;
   const waiting: Uint8Array[] = [];
+  /** The frame waiting for a clear channel (its CAD under way, or its backoff), and its attempts so far. */
+  let held: Uint8Array | null = null;
+  let attempts = 0;
+  let cadByMs = 0;
+  let seed = 1;
+  let lastReceivedMs = -Infinity;
+
+  /** xorshift32 from the RSSI seed: enough to spread backoffs, not for keys. */
+  function nextRandom(): number {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 4294967296;
+  }
 
   function read(address: number): number {
     return bus.transfer(new Uint8Array([address, 0]))[1];
@@ -82,12 +124,13 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
     write(0x01, 0x85);
   }
 
-  /** Books the airtime if the last 60 to 65 minutes leave room for it. */
-  function bookAirtime(atMs: number, airtimeMs: number): boolean {
+  /** Books the airtime if the last 60 to 65 minutes leave room for it (only looks when `book` is false). */
+  function bookAirtime(atMs: number, airtimeMs: number, book?: boolean): boolean {
     const period = Math.floor(atMs / DUTY_BUCKET_MS);
     let usedMs = 0;
     for (let index = 0; index < DUTY_BUCKETS; index++) if (bucketPeriods[index] > period - DUTY_BUCKETS) usedMs += bucketAirtimesMs[index];
     if (usedMs + airtimeMs > dutyBudgetMs) return false;
+    if (book === false) return true;
     const slot = period % DUTY_BUCKETS;
     if (bucketPeriods[slot] !== period) {
       bucketPeriods[slot] = period;
@@ -95,6 +138,71 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
     }
     bucketAirtimesMs[slot] += airtimeMs;
     return true;
+  }
+
+  /** Puts a frame on air now: standby, DIO0 on TxDone, the payload into the FIFO from 0, its length, TX. */
+  function transmit(payload: Uint8Array): boolean {
+    const now = nowMs();
+    const airtime = airtimeMs(payload.length, modulation as LoraModulation);
+    if (!bookAirtime(now, airtime)) {
+      counts.RADIO_DUTY_CYCLE++;
+      return false;
+    }
+    write(0x01, 0x81);
+    write(0x40, 0x40);
+    write(0x0d, 0);
+    const burst = new Uint8Array(payload.length + 1);
+    burst[0] = 0x80;
+    burst.set(payload, 1);
+    bus.transfer(burst);
+    write(0x22, payload.length);
+    write(0x01, 0x83);
+    txDoneByMs = now + airtime + TX_DONE_LATE_MS;
+    counts.RADIO_SENT++;
+    return true;
+  }
+
+  /** Listen before talk: a packet arriving (RegModemStat bits 0 and 2) means busy; else a CAD, DIO0 on CadDone. */
+  function checkChannel(): void {
+    if (held === null) return;
+    if ((read(0x18) & 0x05) !== 0) {
+      channelBusy();
+      return;
+    }
+    write(0x01, 0x81);
+    write(0x40, 0x80);
+    write(0x01, 0x87);
+    cadByMs = nowMs() + CAD_DONE_LATE_MS;
+  }
+
+  /** The channel was busy: listen again, and check again after a random backoff (or send, when out of attempts). */
+  function channelBusy(): void {
+    counts.RADIO_CHANNEL_BUSY++;
+    cadByMs = 0;
+    listen();
+    attempts++;
+    if (attempts > BACKOFF_ATTEMPTS_MAX) {
+      counts.RADIO_BACKOFF_EXHAUSTED++;
+      sendHeld();
+      return;
+    }
+    const window = Math.pow(2, attempts < BACKOFF_EXPONENT_MAX ? attempts : BACKOFF_EXPONENT_MAX);
+    const delayMs = (1 + Math.floor(nextRandom() * window)) * airtimeMs((held as Uint8Array).length, modulation as LoraModulation);
+    (later as Later)(function () {
+      if (txDoneByMs === 0 && cadByMs === 0) checkChannel();
+    }, delayMs);
+  }
+
+  /** The held frame goes on air; if the duty cycle refuses it, the next waiting frame gets its turn. */
+  function sendHeld(): void {
+    const payload = held as Uint8Array;
+    held = null;
+    cadByMs = 0;
+    if (!transmit(payload)) {
+      listen();
+      const next = waiting.shift();
+      if (next !== undefined) radio.send(next);
+    }
   }
 
   const radio: Sx127x = {
@@ -129,6 +237,9 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
       write(0x09, 0xf0 | (power === 20 ? 15 : power - 2));
       modulation = wanted;
       listen();
+      // The backoff's seed: 32 LSBs of RegRssiWideband (0x2C) while receiving; never zero for xorshift.
+      for (let bit = 0; bit < 32; bit++) seed = (seed << 1) | (read(0x2c) & 1);
+      if (seed === 0) seed = 1;
       return null;
     },
     send: function (payload: Uint8Array) {
@@ -141,9 +252,11 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
           listen();
         }
       }
+      // A CadDone missed the same way: the check counts as busy and is retried.
+      if (held !== null && cadByMs !== 0 && now > cadByMs) radio.service();
       if (modulation === null || payload.length > LORA_PAYLOAD_BYTES_MAX) return false;
-      if (txDoneByMs !== 0) {
-        // On air: the frame waits its turn (an offload is a record and its tokens, back to back).
+      if (txDoneByMs !== 0 || held !== null) {
+        // On air or waiting for the channel: the frame waits its turn (an offload is a record and its tokens).
         if (waiting.length >= TX_QUEUE_MAX) {
           counts.RADIO_BUSY++;
           return false;
@@ -151,24 +264,28 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
         waiting.push(copyBytes(payload, 0));
         return true;
       }
-      const airtime = airtimeMs(payload.length, modulation);
-      if (!bookAirtime(now, airtime)) {
+      if (!bookAirtime(now, airtimeMs(payload.length, modulation), false)) {
         counts.RADIO_DUTY_CYCLE++;
         return false;
       }
-      // Standby, DIO0 on TxDone, the payload into the FIFO from 0 (RegFifoAddrPtr), its length, then TX.
-      write(0x01, 0x81);
-      write(0x40, 0x40);
-      write(0x0d, 0);
-      const burst = new Uint8Array(payload.length + 1);
-      burst[0] = 0x80;
-      burst.set(payload, 1);
-      bus.transfer(burst);
-      write(0x22, payload.length);
-      write(0x01, 0x83);
-      txDoneByMs = now + airtime + TX_DONE_LATE_MS;
-      counts.RADIO_SENT++;
+      if (later === undefined) return transmit(payload);
+      held = copyBytes(payload, 0);
+      attempts = 0;
+      // The first check too waits a random 0 to 1 airtime: boards whose timers run in step (hellos from a
+      // common boot) would otherwise all find the channel clear in the same CAD window and collide.
+      cadByMs = 0;
+      later(function () {
+        if (txDoneByMs === 0 && cadByMs === 0) checkChannel();
+      }, nextRandom() * airtimeMs(payload.length, modulation));
       return true;
+    },
+    poll: function () {
+      if (modulation !== null && (read(0x12) & 0x44) !== 0) radio.service();
+    },
+    receiving: function () {
+      if (modulation === null) return false;
+      if (nowMs() - lastReceivedMs < airtimeMs(BURST_GAP_AIRTIME_BYTES, modulation)) return true;
+      return txDoneByMs === 0 && cadByMs === 0 && (read(0x18) & 0x05) !== 0;
     },
     service: function () {
       if (modulation === null) return;
@@ -182,9 +299,16 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
           write(0x0d, read(0x10));
           const payload = copyBytes(bus.transfer(new Uint8Array(length + 1)), 1, length + 1);
           counts.RADIO_RECEIVED++;
+          lastReceivedMs = nowMs();
           onFrame(payload);
         }
       }
+      // After the reception (TX and RX share the FIFO from address 0).
+      if ((flags & 0x04) !== 0 && cadByMs !== 0) {
+        // CadDone: CadDetected (0x01) means a preamble on the channel.
+        if ((flags & 0x01) !== 0) channelBusy();
+        else sendHeld();
+      } else if (cadByMs !== 0 && nowMs() > cadByMs) channelBusy();
       if ((flags & 0x08) !== 0 && txDoneByMs !== 0) {
         listen();
         const next = waiting.shift();

@@ -20,6 +20,7 @@ export const BENCHES: BenchEntry[] = [
   { key: 'heap', script: 'host-tools/bench/heap.ts', args: [], quickArgs: [] },
   { key: 'validation', script: 'host-tools/bench/validation.ts', args: [], quickArgs: ['--quick', '--board', 'pico,pico-stock'] },
   { key: 'espruino', script: 'host-tools/bench/validation-espruino.ts', args: [], quickArgs: ['--skip'] },
+  { key: 'lora_medium', script: 'host-tools/bench/lora-medium.ts', args: ['--evs', '6,12,24,48', '--duration', '30m', '--boards', 'pico'], quickArgs: ['--evs', '6', '--duration', '5m', '--boards', 'pico'] },
 ];
 
 const SECTION_TITLES: Record<string, string> = {
@@ -31,7 +32,33 @@ const SECTION_TITLES: Record<string, string> = {
   validation: 'Device: the validation bench on the emulator (projected board time from the cost model)',
 };
 
+/** The LoRa medium against the fleet size: one row per run (host-tools/bench/lora-medium.ts). */
+function loraMediumSection(medium: { duration: string; boards: string; rows: Record<string, number>[] } | undefined, command: string): string[] {
+  if (medium === undefined) return [];
+  const columns = ['evs', 'frames_sent', 'receptions_delivered', 'receptions_collided', 'collision_percent', 'delivered_percent', 'lost_board_busy', 'cad_checks', 'cad_busy', 'gateway_backoffs', 'duty_cycle_max_percent', 'records', 'trades', 'wall_ms'];
+  return [
+    '## LoRa medium: collisions and delivery against the number of EVs (LBT-CAD with random backoff, grants in turn)',
+    '',
+    `Command: \`${command}\``,
+    '',
+    `The city on one SF7 125 kHz channel, ${medium.boards} boards, ${medium.duration} simulated each, seed 1. A reception is one packet at one`,
+    'receiver (the gateway and every EV); collided receptions overlapped another packet there. lost_board_busy: packets written over',
+    "in a radio's FIFO before its busy board read them.",
+    '',
+    `| ${columns.join(' | ')} |`,
+    `| ${columns.map(() => '---').join(' | ')} |`,
+    ...medium.rows.map((row) => `| ${columns.map((column) => String(row[column])).join(' | ')} |`),
+    '',
+  ];
+}
+
 /** A section of figures for a bench whose output is a flat object (nested objects shown as JSON). */
+/** The command that reproduces a bench's figures, as run-all ran it. */
+function benchCommand(key: string, quick: boolean): string {
+  const entry = BENCHES.find((candidate) => candidate.key === key) as BenchEntry;
+  return `node --import tsx ${entry.script} ${(quick ? entry.quickArgs : entry.args).join(' ')}`.trim();
+}
+
 function figuresSection(key: string, figures: Record<string, unknown>, command: string): string[] {
   const rows = Object.entries(figures).map(([name, value]) => `| ${name} | ${typeof value === 'object' ? '`' + JSON.stringify(value) + '`' : String(value)} |`);
   return [`## ${SECTION_TITLES[key] ?? key}`, '', `Command: \`${command}\``, '', '| figure | value |', '| --- | --- |', ...rows, ''];
@@ -213,7 +240,8 @@ export function writeReport(results: Record<string, unknown>, quick: boolean, ou
     ...limitsSection(results),
     ...timeBudgetSection(results),
     ...espruinoSection(results.espruino as Parameters<typeof espruinoSection>[0]),
-    ...BENCHES.filter((entry) => entry.key !== 'paper' && entry.key !== 'espruino').flatMap((entry) =>
+    ...loraMediumSection(results.lora_medium as never, benchCommand('lora_medium', quick)),
+    ...BENCHES.filter((entry) => entry.key !== 'paper' && entry.key !== 'espruino' && entry.key !== 'lora_medium').flatMap((entry) =>
       figuresSection(entry.key, results[entry.key] as Record<string, unknown>, `node --import tsx ${entry.script} ${(quick ? entry.quickArgs : entry.args).join(' ')}`.trim()),
     ),
   ];

@@ -10,6 +10,8 @@ export type PlotOptions = {
   logY?: boolean;
   width?: number;
   height?: number;
+  /** Puts the legend in a column of this many pixels right of the plot, where it covers no line. */
+  legendWidth?: number;
 };
 
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
@@ -38,7 +40,7 @@ function formatTick(value: number): string {
 export function lineChart(series: Series[], options: PlotOptions): string {
   const width = options.width ?? 640;
   const height = options.height ?? 380;
-  const margin = { left: 70, right: 20, top: 36, bottom: 50 };
+  const margin = { left: 70, right: 20 + (options.legendWidth ?? 0), top: 36, bottom: 50 };
   const all = series.flatMap((entry) => entry.points).filter(([x, y]) => (!options.logX || x > 0) && (!options.logY || y > 0));
   if (all.length === 0) throw new Error(`chart '${options.title}' has no points to draw`);
   const xs = all.map(([x]) => x);
@@ -57,8 +59,8 @@ export function lineChart(series: Series[], options: PlotOptions): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
     `<text x="${width / 2}" y="20" text-anchor="middle" font-size="14">${escapeXml(options.title)}</text>`,
-    `<line x1="${margin.left}" y1="${height - margin.bottom}" x2="${width - margin.right}" y2="${height - margin.bottom}" stroke="black"/>`,
-    `<line x1="${margin.left}" y1="${margin.top}" x2="${margin.left}" y2="${height - margin.bottom}" stroke="black"/>`,
+    `<line class="axis x-axis" x1="${margin.left}" y1="${height - margin.bottom}" x2="${width - margin.right}" y2="${height - margin.bottom}" stroke="black"/>`,
+    `<line class="axis y-axis" x1="${margin.left}" y1="${margin.top}" x2="${margin.left}" y2="${height - margin.bottom}" stroke="black"/>`,
   ];
   for (const tick of niceTicks(xMin, xMax, options.logX === true)) {
     if (tick < xMin || tick > xMax) continue;
@@ -79,8 +81,9 @@ export function lineChart(series: Series[], options: PlotOptions): string {
       parts.push(`<polyline class="series" fill="none" stroke="${color}" stroke-width="2" points="${points.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ')}"/>`);
       for (const [x, y] of points) parts.push(`<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3" fill="${color}"/>`);
     }
-    parts.push(`<rect x="${margin.left + 10}" y="${margin.top + 4 + index * 16}" width="10" height="10" fill="${color}"/>`);
-    parts.push(`<text x="${margin.left + 26}" y="${margin.top + 13 + index * 16}">${escapeXml(entry.name)}</text>`);
+    const legendX = options.legendWidth !== undefined ? width - margin.right + 10 : margin.left + 10;
+    parts.push(`<rect class="legend" x="${legendX}" y="${margin.top + 4 + index * 16}" width="10" height="10" fill="${color}"/>`);
+    parts.push(`<text class="legend" x="${legendX + 16}" y="${margin.top + 13 + index * 16}">${escapeXml(entry.name)}</text>`);
   });
   parts.push('</svg>');
   return parts.join('\n');

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten';
 import { BoardCosts, WorkCount, boardMs, emptyWork } from './cost-model';
-import { Sx127xFault, Sx127xModel, Transmission } from './sx127x-model';
+import { CadRequest, Sx127xFault, Sx127xModel, Transmission } from './sx127x-model';
 import { NativeCryptoCosts, loadBoard } from '../build/boards';
 import { createNativeCrypto } from './native-crypto';
 
@@ -102,6 +102,8 @@ export class EmulatedBoard {
   readonly radioPins: { cs: number; reset: number; dio0: number } | null;
   /** What the radio put on air during the last call, for the world to carry. */
   radioOutbox: Transmission[] = [];
+  /** The channel activity detections the radio started during the last call. */
+  radioCadOutbox: CadRequest[] = [];
   radioFaults: string[] = [];
   private watches = new Map<number, { pin: number; callback: QuickJSHandle; rising: boolean; repeat: boolean }>();
   /** Espruino's console commands (`reset()`, `load()`, `echo(on)`), for the console on a terminal. */
@@ -172,7 +174,7 @@ export class EmulatedBoard {
       return { cs: lora.cs, reset: lora.reset, dio0: lora.dio0 };
     };
     this.radioPins = options.profile === 'emulator' ? null : options.radioPins ?? pinsOf(options.profile === 'kaluma' ? 'pico' : 'esp32');
-    this.radio = this.radioPins === null ? null : new Sx127xModel(() => this.clockMs);
+    this.radio = this.radioPins === null ? null : new Sx127xModel(() => this.clockMs, options.random);
   }
 
   get heapBytesMax(): number {
@@ -381,6 +383,11 @@ export class EmulatedBoard {
   /** Fires the timers due by `nowMs`, one call each, in order; the board is busy while it works. */
   runUntil(nowMs: number): void {
     this.worldNowMs = nowMs;
+    if (this.busyUntilMs <= nowMs) {
+      // DIO0 raised while the board was busy is handled as soon as it is back in its event loop.
+      this.clockMs = Math.max(this.clockMs, this.busyUntilMs);
+      this.raiseRadioInterrupt();
+    }
     for (let guard = 0; guard < 1000; guard++) {
       const due = this.timers.filter((timer) => timer.atMs <= nowMs).sort((left, right) => left.atMs - right.atMs || left.id - right.id)[0];
       if (due === undefined) break;
@@ -484,16 +491,29 @@ export class EmulatedBoard {
   /** A packet the radio received (RX continuous): into its FIFO, then DIO0 if the driver mapped RxDone. */
   deliverRadio(payload: Uint8Array, crcValid: boolean): void {
     if (this.radio === null) return;
-    this.clockMs = Math.max(this.clockMs, this.busyUntilMs);
     this.radio.receive(payload, crcValid);
+    // A board away from its event loop (a call still running) sees DIO0 only when it returns: the packet
+    // waits in the FIFO until then, and a second one arriving meanwhile is written over it.
+    if (this.worldNowMs < this.busyUntilMs) return;
+    this.clockMs = Math.max(this.clockMs, this.busyUntilMs);
+    this.raiseRadioInterrupt();
+  }
+
+  /** The radio's channel activity detection is over. */
+  finishRadioCad(detected: boolean): void {
+    if (this.radio === null) return;
+    this.radio.finishCad(detected);
+    if (this.worldNowMs < this.busyUntilMs) return;
+    this.clockMs = Math.max(this.clockMs, this.busyUntilMs);
     this.raiseRadioInterrupt();
   }
 
   /** The radio's packet has left the antenna: TxDone, then DIO0 if the driver mapped it. */
   finishRadioTransmit(): void {
     if (this.radio === null) return;
-    this.clockMs = Math.max(this.clockMs, this.busyUntilMs);
     this.radio.finishTransmit();
+    if (this.worldNowMs < this.busyUntilMs) return;
+    this.clockMs = Math.max(this.clockMs, this.busyUntilMs);
     this.raiseRadioInterrupt();
   }
 
@@ -531,7 +551,7 @@ export class EmulatedBoard {
   private radioTransfer(data: QuickJSHandle, wholeBuffer: boolean): QuickJSHandle {
     if (this.radio === null) throw new Error('no device on this SPI bus');
     try {
-      return this.bytesHandle(this.radio.transfer(this.hostBytes(data, wholeBuffer), (transmission) => this.radioOutbox.push(transmission)));
+      return this.bytesHandle(this.radio.transfer(this.hostBytes(data, wholeBuffer), (transmission) => this.radioOutbox.push(transmission), (request) => this.radioCadOutbox.push(request)));
     } catch (error) {
       if (error instanceof Sx127xFault) {
         this.radioFaults.push(error.code);

@@ -14,6 +14,17 @@ export class Sx127xFault extends Error {
 }
 
 export type Transmission = { payload: Uint8Array; modulation: LoraModulation; frequencyHz: number; syncWord: number };
+/** A channel activity detection the chip started: the world answers it after cadDurationMs. */
+export type CadRequest = { modulation: LoraModulation; frequencyHz: number; syncWord: number; durationMs: number };
+
+/**
+ * How long a CAD takes (datasheet §4.1.6.2 and its figure "CAD timing"): the chip receives for one symbol
+ * plus 32 chips of settling, (2^SF + 32) / BW, then correlates for about one more symbol before CadDone.
+ */
+export function cadDurationMs(modulation: LoraModulation): number {
+  const symbolMs = (Math.pow(2, modulation.spreadingFactor) / modulation.bandwidthHz) * 1000;
+  return ((Math.pow(2, modulation.spreadingFactor) + 32) / modulation.bandwidthHz) * 1000 + symbolMs;
+}
 
 const FIFO = 0x00;
 const OP_MODE = 0x01;
@@ -29,15 +40,20 @@ const PAYLOAD_LENGTH = 0x22;
 const MODEM_CONFIG_3 = 0x26;
 const SYNC_WORD = 0x39;
 const DIO_MAPPING_1 = 0x40;
+const MODEM_STAT = 0x18;
+const RSSI_WIDEBAND = 0x2c;
 
 export const MODE_SLEEP = 0;
 export const MODE_STANDBY = 1;
 export const MODE_TX = 3;
 export const MODE_RX_CONTINUOUS = 5;
+export const MODE_CAD = 7;
 export const IRQ_RX_DONE = 0x40;
 export const IRQ_CRC_ERROR = 0x20;
 export const IRQ_VALID_HEADER = 0x10;
 export const IRQ_TX_DONE = 0x08;
+export const IRQ_CAD_DONE = 0x04;
+export const IRQ_CAD_DETECTED = 0x01;
 /** The chip is ready 5 ms after its reset line is released (datasheet §7.2.2). */
 export const RESET_READY_MS = 5;
 const BANDWIDTHS_HZ = [7800, 10400, 15600, 20800, 31250, 41700, 62500, 125000, 250000, 500000];
@@ -63,8 +79,16 @@ export class Sx127xModel {
   private readyAtMs = 0;
   private dio0Level = false;
   transfers = 0;
+  /** Packets written over in the FIFO because the previous one was never read (RxDone still set). */
+  overwritten = 0;
+  /**
+   * Whether a packet is arriving at this radio now (the world knows the medium): RegModemStat bit 0
+   * "signal detected" and bit 2 "RX on-going" (§6.4) are read from it while the chip listens.
+   */
+  receivingNow: () => boolean = () => false;
 
-  constructor(private nowMs: () => number) {
+  /** `noise` gives RegRssiWideband's LSBs (the thermal noise a real chip reads, used as a random source). */
+  constructor(private nowMs: () => number, private noise: () => number = () => 0) {
     this.powerOn();
   }
 
@@ -115,11 +139,11 @@ export class Sx127xModel {
     };
   }
 
-  /** DIO0 per RegDioMapping1 bits 7-6: 00 RxDone, 01 TxDone (Table 18). */
+  /** DIO0 per RegDioMapping1 bits 7-6: 00 RxDone, 01 TxDone, 10 CadDone (Table 18). */
   dio0(): boolean {
     const mapping = this.registers[DIO_MAPPING_1] >> 6;
     const flags = this.registers[IRQ_FLAGS];
-    return (mapping === 0 && (flags & IRQ_RX_DONE) !== 0) || (mapping === 1 && (flags & IRQ_TX_DONE) !== 0);
+    return (mapping === 0 && (flags & IRQ_RX_DONE) !== 0) || (mapping === 1 && (flags & IRQ_TX_DONE) !== 0) || (mapping === 2 && (flags & IRQ_CAD_DONE) !== 0);
   }
 
   /** True once per low-to-high edge of DIO0 since the last call (what a rising-edge watch sees). */
@@ -131,7 +155,7 @@ export class Sx127xModel {
   }
 
   /** One SPI transaction (chip select held for its length); returns the bytes on MISO. */
-  transfer(out: Uint8Array, onTransmit: (transmission: Transmission) => void): Uint8Array {
+  transfer(out: Uint8Array, onTransmit: (transmission: Transmission) => void, onCad: (request: CadRequest) => void = () => undefined): Uint8Array {
     if (!this.selected) throw new Sx127xFault('SX127X_NOT_SELECTED', 'SPI transfer with chip select high');
     if (this.resetLow) throw new Sx127xFault('SX127X_IN_RESET', 'SPI transfer while the reset line is low');
     if (this.nowMs() < this.readyAtMs) throw new Sx127xFault('SX127X_NOT_READY', `SPI transfer within ${RESET_READY_MS} ms of reset`);
@@ -150,14 +174,21 @@ export class Sx127xModel {
         continue;
       }
       if (RESET_VALUES[address] === undefined && !READ_ONLY.has(address)) throw new Sx127xFault('SX127X_REGISTER_UNKNOWN', `register 0x${address.toString(16)}`);
-      if (write) this.writeRegister(address, out[index], onTransmit);
+      if (write) this.writeRegister(address, out[index], onTransmit, onCad);
+      else if (address === MODEM_STAT) back[index] = this.modemStatus();
+      else if (address === RSSI_WIDEBAND) back[index] = Math.floor(this.noise() * 256) & 0xff;
       else back[index] = this.registers[address];
       address = (address + 1) & 0x7f;
     }
     return back;
   }
 
-  private writeRegister(address: number, value: number, onTransmit: (transmission: Transmission) => void): void {
+  /** RegModemStat: signal detected and RX on-going while a packet arrives in RX; bits 7-5 the last coding rate. */
+  private modemStatus(): number {
+    return this.mode() === MODE_RX_CONTINUOUS && this.receivingNow() ? 0x05 : 0x00;
+  }
+
+  private writeRegister(address: number, value: number, onTransmit: (transmission: Transmission) => void, onCad: (request: CadRequest) => void): void {
     if (READ_ONLY.has(address)) throw new Sx127xFault('SX127X_REGISTER_READ_ONLY', `register 0x${address.toString(16)} is read-only`);
     if (this.mode() === MODE_TX && FIXED_IN_TX.has(address)) throw new Sx127xFault('SX127X_CONFIG_IN_TX', `register 0x${address.toString(16)} written while transmitting`);
     if (address === IRQ_FLAGS) {
@@ -174,11 +205,18 @@ export class Sx127xModel {
     }
     const mode = value & 0x07;
     if ((value & 0x80) === 0 && (mode === MODE_TX || mode === MODE_RX_CONTINUOUS)) throw new Sx127xFault('SX127X_FSK_UNSUPPORTED', 'TX or RX in FSK/OOK mode');
-    if (mode !== MODE_SLEEP && mode !== MODE_STANDBY && mode !== MODE_TX && mode !== MODE_RX_CONTINUOUS) {
+    if ((value & 0x80) === 0 && mode === MODE_CAD) throw new Sx127xFault('SX127X_FSK_UNSUPPORTED', 'CAD in FSK/OOK mode');
+    if (mode !== MODE_SLEEP && mode !== MODE_STANDBY && mode !== MODE_TX && mode !== MODE_RX_CONTINUOUS && mode !== MODE_CAD) {
       throw new Sx127xFault('SX127X_MODE_UNSUPPORTED', `RegOpMode mode ${mode}`);
     }
     const entersTx = mode === MODE_TX && this.mode() !== MODE_TX;
+    const entersCad = mode === MODE_CAD && this.mode() !== MODE_CAD;
     this.registers[OP_MODE] = value;
+    if (entersCad) {
+      const modulation = this.modulation();
+      onCad({ modulation, frequencyHz: this.frequencyHz(), syncWord: this.registers[SYNC_WORD], durationMs: cadDurationMs(modulation) });
+      return;
+    }
     if (!entersTx) return;
     const length = this.registers[PAYLOAD_LENGTH];
     if (length === 0) throw new Sx127xFault('SX127X_PAYLOAD_EMPTY', 'TX with RegPayloadLength 0');
@@ -191,6 +229,26 @@ export class Sx127xModel {
   finishTransmit(): void {
     this.registers[IRQ_FLAGS] |= IRQ_TX_DONE;
     this.registers[OP_MODE] = (this.registers[OP_MODE] & 0xf8) | MODE_STANDBY;
+  }
+
+  /** The CAD is over (§4.1.6.2): CadDone, CadDetected when a LoRa preamble was on the channel, then standby. */
+  finishCad(detected: boolean): void {
+    if (this.mode() !== MODE_CAD) return;
+    this.registers[IRQ_FLAGS] |= IRQ_CAD_DONE | (detected ? IRQ_CAD_DETECTED : 0);
+    this.registers[OP_MODE] = (this.registers[OP_MODE] & 0xf8) | MODE_STANDBY;
+  }
+
+  /** Whether this chip, set as it is, would demodulate (or detect) the transmission: same channel and modulation. */
+  tunedTo(transmission: { modulation: LoraModulation; frequencyHz: number; syncWord: number }): boolean {
+    let own: LoraModulation;
+    try {
+      own = this.modulation();
+    } catch (error) {
+      if (error instanceof Sx127xFault) return false;
+      throw error;
+    }
+    const other = transmission.modulation;
+    return this.frequencyHz() === transmission.frequencyHz && own.spreadingFactor === other.spreadingFactor && own.bandwidthHz === other.bandwidthHz && this.registers[SYNC_WORD] === transmission.syncWord;
   }
 
   /** Whether a transmission reaches this receiver: listening, same frequency, modulation and sync word. */
@@ -213,6 +271,8 @@ export class Sx127xModel {
 
   /** A packet received in RX continuous: written at the RX base, RxDone (and PayloadCrcError) raised. */
   receive(payload: Uint8Array, crcValid: boolean): void {
+    // RX continuous writes each packet from RegFifoRxBaseAddr: one not yet read is lost under the next.
+    if ((this.registers[IRQ_FLAGS] & IRQ_RX_DONE) !== 0) this.overwritten++;
     const base = this.registers[FIFO_RX_BASE];
     for (let index = 0; index < payload.length; index++) this.fifo[(base + index) & 0xff] = payload[index];
     this.registers[FIFO_RX_CURRENT] = base;

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { QuickJSWASMModule, getQuickJS } from 'quickjs-emscripten';
 import { airtimeMs, DutyCycle, LoraModulation, EU868_DEFAULT } from '../../boards/drivers/lora-airtime';
 import { BoardOptions, EmulatedBoard } from './board';
-import type { Transmission } from './sx127x-model';
+import type { CadRequest, Transmission } from './sx127x-model';
 import { seededRandom } from '../random';
 
 export { seededRandom };
@@ -26,16 +26,31 @@ type Cable = { a: Endpoint; b: Endpoint; baud: number; lossProbability: number; 
 /** A host endpoint (a gateway or harness) on a board's UART or on the LoRa channel: it is handed what it receives. */
 export type HostReceiver = (bytes: Uint8Array) => void;
 type HostCable = { board: EmulatedBoard; port: number; baud: number; receive: HostReceiver };
-type Radio = { board: EmulatedBoard | null; link: number; duty: DutyCycle; busyUntilMs: number; receive?: HostReceiver; sent: [number, number][] };
-/** uart: bytes into a UART; frame: a link frame (emulator board, host); rx: a packet into an SX127x; txdone: its own packet sent. */
+type Radio = { board: EmulatedBoard | null; link: number; duty: DutyCycle; busyUntilMs: number; receive?: HostReceiver; sent: [number, number][]; backoffs: number };
+/**
+ * uart: bytes into a UART; frame: a link frame (emulator board, host); rx: a packet into an SX127x; txdone:
+ * its own packet sent; caddone: its channel activity detection over.
+ */
 type Delivery = {
-  atMs: number; order: number; to: Endpoint | HostReceiver; bytes: Uint8Array; kind: 'uart' | 'frame' | 'rx' | 'txdone'; collided?: boolean; startMs?: number;
-  transmission?: Transmission | null;
+  atMs: number; order: number; to: Endpoint | HostReceiver; bytes: Uint8Array; kind: 'uart' | 'frame' | 'rx' | 'txdone' | 'caddone'; collided?: boolean; startMs?: number;
+  transmission?: Transmission | null; cad?: CadRequest; cadStartMs?: number;
 };
+/** A packet on the medium: when it started, when its preamble ended, when it ended, and from whom. */
+type OnAir = { radio: Radio; startMs: number; preambleEndMs: number; endMs: number; transmission: Transmission | null };
+/** How long the medium remembers a packet: longer than any packet's airtime (SF12, 255 B: about 10 s). */
+const ON_AIR_KEPT_MS = 15000;
+/** The host radio's listen-before-talk backoff: up to this many airtimes of its own frame, at random. */
+const HOST_BACKOFF_AIRTIMES_MAX = 4;
 
 export type WorldStats = {
   uart_bytes: number; uart_bytes_lost: number; radio_sent: number; radio_lost: number; radio_collided: number; radio_refused_duty_cycle: number;
   radio_airtime_ms: number;
+  /** Packets delivered to a receiver intact (not collided, not lost, the receiver listening). */
+  radio_delivered: number;
+  /** Channel activity detections run by boards, and how many found the channel busy. */
+  radio_cad: number; radio_cad_busy: number;
+  /** Times the host's radio found the channel busy and waited. */
+  radio_host_backoffs: number;
 };
 
 /** The highest share of any hour (from each transmission's start) spent transmitting, in percent. */
@@ -67,7 +82,9 @@ export class World {
   /** When each UART line (a sender and its port) is free again: a UART sends one byte after another. */
   private lineFreeMs = new Map<string, number>();
   readonly trace: string[] = [];
-  readonly stats: WorldStats = { uart_bytes: 0, uart_bytes_lost: 0, radio_sent: 0, radio_lost: 0, radio_collided: 0, radio_refused_duty_cycle: 0, radio_airtime_ms: 0 };
+  readonly stats: WorldStats = { uart_bytes: 0, uart_bytes_lost: 0, radio_sent: 0, radio_lost: 0, radio_collided: 0, radio_refused_duty_cycle: 0, radio_airtime_ms: 0,
+    radio_delivered: 0, radio_cad: 0, radio_cad_busy: 0, radio_host_backoffs: 0 };
+  private onAir: OnAir[] = [];
 
   constructor(private module: QuickJSWASMModule, seed: number) {
     this.random = seededRandom(seed);
@@ -98,7 +115,12 @@ export class World {
   connectLora(entries: { board: EmulatedBoard; link: number }[], modulation: LoraModulation = EU868_DEFAULT, lossProbability = 0, dutyCyclePercent = 1): void {
     this.modulation = modulation;
     this.radioLoss = lossProbability;
-    for (const entry of entries) this.radios.push({ ...entry, duty: new DutyCycle(dutyCyclePercent, 3600000, 4096), busyUntilMs: 0, sent: [] });
+    for (const entry of entries) this.radios.push({ ...entry, duty: new DutyCycle(dutyCyclePercent, 3600000, 4096), busyUntilMs: 0, sent: [], backoffs: 0 });
+    for (const entry of entries) if (entry.board.radio !== null) {
+      const radio = entry.board.radio;
+      const own = this.radios.find((candidate) => candidate.board === entry.board) as Radio;
+      radio.receivingNow = () => this.onAir.some((packet) => packet.radio !== own && packet.startMs <= this.nowMs && this.nowMs < packet.endMs && (packet.transmission === null || radio.tunedTo(packet.transmission)));
+    }
   }
 
   /** Writes bytes into a board's UART from the host side (a gateway or test harness), after `delayMs`. */
@@ -129,15 +151,36 @@ export class World {
 
   /** The host's own radio on the LoRa channel (a gateway): airtime and its duty cycle apply to it as well. */
   addHostRadio(receive: HostReceiver, dutyCyclePercent = 1): { send(bytes: Uint8Array): boolean } {
-    const radio: Radio = { board: null, link: 0, duty: new DutyCycle(dutyCyclePercent, 3600000, 4096), busyUntilMs: 0, receive, sent: [] };
+    const radio: Radio = { board: null, link: 0, duty: new DutyCycle(dutyCyclePercent, 3600000, 4096), busyUntilMs: 0, receive, sent: [], backoffs: 0 };
     this.radios.push(radio);
-    return { send: (bytes) => this.transmit(radio, bytes, this.nowMs) };
+    return { send: (bytes) => this.transmit(radio, bytes, this.hostChannelClear(radio, bytes.length)) };
+  }
+
+  /**
+   * Listen before talk for a host radio (the gateway's concentrator, an attacker's module): the packet
+   * goes when the channel is clear, after a random backoff of up to HOST_BACKOFF_AIRTIMES_MAX of its
+   * airtimes each time it was not. Bounded: a channel busy ten times over is taken anyway.
+   */
+  private hostChannelClear(radio: Radio, length: number): number {
+    const airtime = airtimeMs(length, this.modulation);
+    let atMs = Math.max(this.nowMs, radio.busyUntilMs);
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const busy = this.onAir.filter((packet) => packet.radio !== radio && packet.startMs <= atMs && atMs < packet.endMs);
+      if (busy.length === 0) return atMs;
+      this.stats.radio_host_backoffs++;
+      atMs = Math.max(...busy.map((packet) => packet.endMs)) + this.random() * HOST_BACKOFF_AIRTIMES_MAX * airtime;
+    }
+    return atMs;
   }
 
   /** Routes what a board wrote during its last call. */
   private collect(board: EmulatedBoard): void {
     const sentAt = Math.max(board.busyUntilMs, this.nowMs);
     for (const transmission of board.radioOutbox.splice(0)) this.transmitSx127x(board, transmission, sentAt);
+    for (const cad of board.radioCadOutbox.splice(0)) {
+      this.stats.radio_cad++;
+      this.queue.push({ atMs: sentAt + cad.durationMs, order: this.order++, to: { board, port: -1 }, bytes: new Uint8Array(0), kind: 'caddone', cad, cadStartMs: sentAt });
+    }
     for (const item of board.outbox.splice(0)) {
       const radio = this.radios.find((entry) => entry.board === board && entry.link === item.port && board.profile === 'emulator');
       if (radio) {
@@ -197,6 +240,10 @@ export class World {
     }
     this.stats.radio_airtime_ms += duration;
     radio.sent.push([start, duration]);
+    const modulation = transmission === null ? this.modulation : transmission.modulation;
+    const symbolMs = (Math.pow(2, modulation.spreadingFactor) / modulation.bandwidthHz) * 1000;
+    this.onAir = this.onAir.filter((packet) => packet.endMs > start - ON_AIR_KEPT_MS);
+    this.onAir.push({ radio, startMs: start, preambleEndMs: start + (modulation.preambleSymbols + 4.25) * symbolMs, endMs: start + duration, transmission });
     radio.busyUntilMs = start + duration;
     this.stats.radio_sent++;
     for (const other of this.radios) {
@@ -225,6 +272,31 @@ export class World {
   }
 
   /**
+   * Whether a CAD (from startMs to endMs) saw a LoRa preamble: the SX127x's
+   * CAD correlates on preamble chirps (datasheet §4.1.6.2), so a packet already in its payload is not seen
+   * by CAD; the driver reads RegModemStat for that (receivingNow).
+   */
+  private preambleDuring(board: EmulatedBoard, cad: CadRequest, startMs: number, endMs: number): boolean {
+    const radio = board.radio;
+    const own = this.radios.find((candidate) => candidate.board === board);
+    const busy = this.onAir.some((packet) => packet.radio !== own && packet.startMs < endMs && startMs < packet.preambleEndMs && (packet.transmission === null || radio === null || radio.tunedTo(packet.transmission)));
+    if (busy) this.stats.radio_cad_busy++;
+    return busy;
+  }
+
+  /** Each board radio's highest sliding-hour duty cycle, in percent, by board name. */
+  dutyCyclePerBoard(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const radio of this.radios) if (radio.board !== null) out[radio.board.name] = Math.round(slidingHourMaxPercent(radio.sent) * 1000) / 1000;
+    return out;
+  }
+
+  /** Packets written over in a board radio's FIFO before the board read them (it was busy). */
+  radioFramesOverwritten(): number {
+    return this.boards.reduce((total, board) => total + (board.radio?.overwritten ?? 0), 0);
+  }
+
+  /**
    * The highest share of any hour (sliding, from each transmission's start) that one board's radio spent
    * transmitting, in percent; the host's gateway radio is left out (it may use a 10 % sub-band).
    */
@@ -247,20 +319,30 @@ export class World {
         const delivery = this.queue.shift() as Delivery;
         if (delivery.collided) continue;
         if (typeof delivery.to === 'function') {
+          if (delivery.startMs !== undefined) this.stats.radio_delivered++;
           delivery.to(delivery.bytes);
           continue;
         }
         const board = delivery.to.board;
         board.runUntil(this.nowMs);
         this.collect(board);
+        if (delivery.kind === 'caddone') {
+          board.finishRadioCad(this.preambleDuring(board, delivery.cad as CadRequest, delivery.cadStartMs as number, delivery.atMs));
+          this.collect(board);
+          continue;
+        }
         if (delivery.kind === 'txdone') {
           board.finishRadioTransmit();
           this.trace.push(`${this.nowMs.toFixed(3)} ${board.name} tx done`);
         } else if (delivery.kind === 'rx') {
           // Heard only if, at the packet's end, the radio listens on the sender's channel (half duplex).
           if (!this.hears(board, delivery.transmission ?? null)) continue;
+          this.stats.radio_delivered++;
           board.deliverRadio(delivery.bytes, true);
-        } else if (delivery.kind === 'frame') board.deliverFrame(delivery.to.port, delivery.bytes);
+        } else if (delivery.kind === 'frame') {
+          if (delivery.startMs !== undefined) this.stats.radio_delivered++;
+          board.deliverFrame(delivery.to.port, delivery.bytes);
+        }
         else board.deliverUart(delivery.to.port, delivery.bytes);
         if (delivery.kind !== 'txdone') this.trace.push(`${this.nowMs.toFixed(3)} ${board.name} <- ${delivery.bytes.length} B`);
         this.collect(board);

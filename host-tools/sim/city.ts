@@ -131,8 +131,16 @@ export async function runCity(options: CityOptions) {
     serves: (member) => (member === 0 ? index === 0 : (member - 1) % aggregatorCount === index),
     submit: (bytes) => federation.submit(index, bytes),
   };
+  // On the radio one transmission reaches every EV: a frame for both sides of a match goes on air once
+  // (the host's gateways share one radio).
+  let lastAired = { atMs: -1, hex: '' };
   const newGateway = (entry: Aggregator, index: number) => new Gateway(entry, TOKENS_REQUIRED, (member, frame) => {
-    if (options.link === 'lora') (hostRadio as { send(bytes: Uint8Array): boolean }).send(frame);
+    if (options.link === 'lora') {
+      const hex = Buffer.from(frame).toString('hex');
+      if (lastAired.atMs === world.nowMs && lastAired.hex === hex) return;
+      lastAired = { atMs: world.nowMs, hex };
+      (hostRadio as { send(bytes: Uint8Array): boolean }).send(frame);
+    }
     else for (const endpoint of endpoints) if (member === 'all' || endpoint.member === member) endpoint.send(frame);
   }, {
     stored: (id, issuer, kind) => records.push({ id, issuer, kind, atMs: world.nowMs }),
@@ -276,10 +284,15 @@ export async function runCity(options: CityOptions) {
   // Board validation latency: sampled from each board's stats whenever it has finished another record.
   const validationSamples: number[] = [];
   const validationsSeen = new Map<EmulatedBoard, number>();
+  const validationByBoard = new Map<string, number[]>();
   function sampleValidation(): void {
     for (const { board } of boards) {
       const stats = board.stats() as Record<string, number>;
-      if ((stats.validations_timed ?? 0) > (validationsSeen.get(board) ?? 0)) validationSamples.push(stats.validation_ms_last);
+      if ((stats.validations_timed ?? 0) > (validationsSeen.get(board) ?? 0)) {
+        validationSamples.push(stats.validation_ms_last);
+        const kind = board.name.slice(board.name.indexOf('-') + 1);
+        validationByBoard.set(kind, [...(validationByBoard.get(kind) ?? []), stats.validation_ms_last]);
+      }
       validationsSeen.set(board, stats.validations_timed ?? 0);
     }
   }
@@ -417,8 +430,14 @@ export async function runCity(options: CityOptions) {
   const starvationMs = 30 * 60000;
   const attackerBought = attacker ? (aggregator.db.prepare('SELECT COUNT(*) AS n FROM trades WHERE buyer = ?').get(memberCount) as { n: number }).n : 0;
   const frames = options.link === 'lora'
-    ? { sent: world.stats.radio_sent, lost: world.stats.radio_lost, collided: world.stats.radio_collided }
-    : { sent: frameLog.length, lost: world.stats.uart_bytes_lost, collided: 0 };
+    ? {
+      sent: world.stats.radio_sent, delivered: world.stats.radio_delivered, lost: world.stats.radio_lost, collided: world.stats.radio_collided,
+      lost_board_busy: world.radioFramesOverwritten(), refused_duty_cycle: world.stats.radio_refused_duty_cycle,
+      cad_checks: world.stats.radio_cad, cad_busy: world.stats.radio_cad_busy, gateway_backoffs: world.stats.radio_host_backoffs,
+    }
+    : { sent: frameLog.length, delivered: frameLog.length, lost: world.stats.uart_bytes_lost, collided: 0, lost_board_busy: 0, refused_duty_cycle: 0, cad_checks: 0, cad_busy: 0, gateway_backoffs: 0 };
+  // Receptions destroyed by an overlap, against every reception the medium carried (intact or not).
+  const receptions = frames.delivered + frames.collided;
   const airtimeTotal = options.link === 'lora' ? world.stats.radio_airtime_ms : frameLog.filter((entry) => entry.member <= options.evs).reduce((total, entry) => total + entry.airtimeMs, 0);
   const summary = {
     evs: options.evs,
@@ -444,6 +463,10 @@ export async function runCity(options: CityOptions) {
     airtime_ms_per_trade: stats.trades_committed > 0 ? Math.round(airtimeTotal / stats.trades_committed) : null,
     duty_cycle_max_percent: options.link === 'lora' ? round(world.dutyCycleMaxPercent(), 3) : round(uartDutyEquivalent(frameLog, options.evs), 3),
     radio_frames: frames,
+    collision_percent: receptions > 0 ? round((100 * frames.collided) / receptions, 2) : 0,
+    trades_per_ev_per_4h: round(stats.trades_committed / options.evs / (options.durationMs / (4 * 3600000)), 3),
+    duty_cycle_percent_by_board: options.link === 'lora' ? world.dutyCyclePerBoard() : {},
+    board_kinds: boardKindTable(boardStats, validationByBoard),
     records_never_approved: approvals.filter((row) => row.approved === null && endMs - row.received > starvationMs).length,
     cap_age_max_ms: capAges.length ? Math.max(...capAges) : 0,
     conflicts_resolved_ms_max: conflictResolvedMs.length ? Math.max(...conflictResolvedMs) : null,
@@ -467,6 +490,25 @@ export async function runCity(options: CityOptions) {
   else aggregator.close();
   return { summary, detail };
 
+}
+
+/** Per board kind: how many, heap peak against budget, validation latency, records issued, resets. */
+function boardKindTable(entries: { kind: BoardKind; board: EmulatedBoard; stats: Record<string, number> }[], validation: Map<string, number[]>) {
+  const table: Record<string, Record<string, number | null>> = {};
+  for (const kind of [...new Set(entries.map((entry) => entry.kind))]) {
+    const mine = entries.filter((entry) => entry.kind === kind);
+    const latency = percentiles(validation.get(kind) ?? []);
+    table[kind] = {
+      boards: mine.length,
+      heap_peak_bytes: Math.max(0, ...mine.map((entry) => entry.board.heapPeakBytes)),
+      heap_budget_bytes: loadBoard(kind).heap_bytes_max,
+      validation_ms_p50: latency.p50, validation_ms_p95: latency.p95,
+      records_issued: mine.reduce((total, entry) => total + (entry.stats.records_issued ?? 0), 0),
+      resets: mine.reduce((total, entry) => total + entry.board.resets, 0),
+      frames_lost_board_busy: mine.reduce((total, entry) => total + (entry.board.radio?.overwritten ?? 0), 0),
+    };
+  }
+  return table;
 }
 
 /** The granters and token MACs stored with a record (what a Sybil member would replay). */

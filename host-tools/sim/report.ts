@@ -1,8 +1,9 @@
-// The city simulation's report: one self-contained HTML page (inline SVG, no script, nothing fetched)
-// with the summary table, records and trades over time, the commit-latency histogram, a drawing of the
-// newest records of the DAG (sold chains and bought chains coloured), and each EV's energy and Ecash.
+// The city simulation's report for a grid engineer: one self-contained HTML page (inline SVG, no script,
+// nothing fetched): headline figures in minutes, hours, kWh and Ecash units, a table per board kind, the
+// radio, the attacks and what stopped them; records and trades over time, the commit-latency histogram,
+// a drawing of the newest records of the DAG, each EV's energy and its Ecash as change from its start.
 import { writeFileSync } from 'node:fs';
-import { barChart, lineChart } from '../bench/svg-plot';
+import { lineChart } from '../bench/svg-plot';
 import { KIND_NAMES } from '../../firmware/records';
 
 export type DagNode = { id: string; issuer: number; kind: number; time_ms: number; parents: string[] };
@@ -16,7 +17,7 @@ export type ReportDetail = {
 
 const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const KIND_COLOURS = ['#999', '#999', '#1f77b4', '#9467bd', '#2ca02c', '#d62728'];
-const minutes = (points: [number, number][]) => points.map(([ms, value]): [number, number] => [ms / 60000, value]);
+const hoursOf = (points: [number, number][]) => points.map(([ms, value]): [number, number] => [ms / 3600000, value]);
 
 /** The newest records as columns by time, parents linked by lines; sold green, bought red. */
 export function dagSvg(nodes: DagNode[]): string {
@@ -45,42 +46,141 @@ export function dagSvg(nodes: DagNode[]): string {
     const [x, y] = position.get(node.id) as [number, number];
     parts.push(`<circle class="record" cx="${x.toFixed(1)}" cy="${y}" r="6" fill="${KIND_COLOURS[node.kind]}"><title>${KIND_NAMES[node.kind]} ${node.id.slice(0, 8)} by EV ${node.issuer}</title></circle>`);
   }
-  const legend = [2, 3, 4, 5].map((kind, index) => `<circle cx="${90 + index * 110}" cy="${height - 12}" r="5" fill="${KIND_COLOURS[kind]}"/><text x="${100 + index * 110}" y="${height - 8}">${KIND_NAMES[kind]}</text>`);
+  // The time axis (left: oldest shown, right: newest) and the issuers' axis.
+  parts.push(`<line class="axis x-axis" x1="80" y1="${height - 30}" x2="${width - 40}" y2="${height - 30}" stroke="black"/>`, `<line class="axis y-axis" x1="60" y1="30" x2="60" y2="${height - 30}" stroke="black"/>`);
+  parts.push(`<text x="${width - 40}" y="${height - 18}" text-anchor="end">newest →</text>`);
+  const legend = [2, 3, 4, 5].map((kind, index) => `<circle class="legend" cx="${90 + index * 110}" cy="${height - 12}" r="5" fill="${KIND_COLOURS[kind]}"/><text class="legend" x="${100 + index * 110}" y="${height - 8}">${KIND_NAMES[kind]}</text>`);
   parts.push(...legend, '</svg>');
   return parts.join('\n');
 }
 
-export function renderReport(summary: Record<string, unknown>, detail: ReportDetail): string {
-  const rows = Object.entries(summary)
-    .map(([key, value]) => `<tr><th>${escapeHtml(key)}</th><td>${escapeHtml(typeof value === 'object' ? JSON.stringify(value) : String(value))}</td></tr>`)
-    .join('\n');
-  const latencyBins = new Map<number, number>();
-  const binMinutes = 10;
-  for (const latency of detail.commitLatencies) {
-    const bin = Math.floor(latency / 60000 / binMinutes) * binMinutes;
-    latencyBins.set(bin, (latencyBins.get(bin) ?? 0) + 1);
+/** A duration for a reader: seconds under two minutes, minutes under two hours, else hours. */
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return 'none measured';
+  if (ms < 120000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 7200000) return `${(ms / 60000).toFixed(1)} min`;
+  return `${(ms / 3600000).toFixed(1)} h`;
+}
+
+const integer = (value: unknown) => (typeof value === 'number' ? value.toLocaleString('en-GB') : '0');
+const table = (head: string[], rows: (string | number)[][]) =>
+  `<table><tr>${head.map((cell) => `<th>${escapeHtml(cell)}</th>`).join('')}</tr>${rows.map((row) => `<tr>${row.map((cell) => `<td>${escapeHtml(String(cell))}</td>`).join('')}</tr>`).join('')}</table>`;
+
+/**
+ * The commit-latency histogram on a time axis in minutes from 0: every bin to the slowest trade drawn,
+ * empty ones as a flat bar on the axis, counts on integer ticks. Marks have class "bar", axes "axis".
+ */
+export function latencyHistogram(latenciesMs: number[]): string {
+  const width = 640;
+  const height = 320;
+  const margin = { left: 70, right: 20, top: 36, bottom: 56 };
+  const slowest = latenciesMs.length ? Math.max(...latenciesMs) / 60000 : 0;
+  const binMinutes = slowest <= 30 ? 2 : slowest <= 120 ? 10 : slowest <= 600 ? 30 : 120;
+  const bins = Math.max(5, Math.ceil((slowest + 1e-9) / binMinutes));
+  const counts = new Array<number>(bins).fill(0);
+  for (const latency of latenciesMs) counts[Math.min(bins - 1, Math.floor(latency / 60000 / binMinutes))]++;
+  const top = Math.max(1, ...counts);
+  const step = Math.max(1, Math.ceil(top / 5));
+  const yMax = Math.ceil(top / step) * step;
+  const plotWidth = width - margin.left - margin.right;
+  const plotHeight = height - margin.top - margin.bottom;
+  const x = (minutes: number) => margin.left + (minutes / (bins * binMinutes)) * plotWidth;
+  const y = (count: number) => height - margin.bottom - (count / yMax) * plotHeight;
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
+    `<rect width="${width}" height="${height}" fill="white"/>`,
+    `<text x="${width / 2}" y="20" text-anchor="middle" font-size="14">Commit latency, match to commit (${latenciesMs.length} trades)</text>`,
+    `<line class="axis x-axis" x1="${margin.left}" y1="${y(0)}" x2="${width - margin.right}" y2="${y(0)}" stroke="black"/>`,
+    `<line class="axis y-axis" x1="${margin.left}" y1="${margin.top}" x2="${margin.left}" y2="${y(0)}" stroke="black"/>`,
+  ];
+  for (let count = 0; count <= yMax; count += step) {
+    parts.push(`<text x="${margin.left - 6}" y="${y(count) + 4}" text-anchor="end">${count}</text>`, `<line x1="${margin.left}" y1="${y(count)}" x2="${width - margin.right}" y2="${y(count)}" stroke="#ddd"/>`);
   }
-  const bins = [...latencyBins.entries()].sort((left, right) => left[0] - right[0]).map(([bin, value]) => ({ label: `${bin}-${bin + binMinutes}`, value }));
+  const labelEvery = Math.ceil(bins / 10);
+  for (let bin = 0; bin <= bins; bin += labelEvery) {
+    parts.push(`<text x="${x(bin * binMinutes).toFixed(1)}" y="${y(0) + 16}" text-anchor="middle">${bin * binMinutes}</text>`);
+    parts.push(`<line x1="${x(bin * binMinutes).toFixed(1)}" y1="${y(0)}" x2="${x(bin * binMinutes).toFixed(1)}" y2="${y(0) + 4}" stroke="black"/>`);
+  }
+  counts.forEach((count, bin) => {
+    const left = x(bin * binMinutes) + 1;
+    const barWidth = x((bin + 1) * binMinutes) - x(bin * binMinutes) - 2;
+    // An empty bin is drawn as a 1-pixel bar on the axis, so "no trade this long" is visible, not a gap.
+    const barHeight = Math.max(1, y(0) - y(count));
+    parts.push(`<rect class="bar" x="${left.toFixed(1)}" y="${(y(0) - barHeight).toFixed(1)}" width="${barWidth.toFixed(1)}" height="${barHeight.toFixed(1)}" fill="${count ? '#1f77b4' : '#bbb'}"><title>${bin * binMinutes} to ${(bin + 1) * binMinutes} min: ${count}</title></rect>`);
+  });
+  parts.push(`<text x="${width / 2}" y="${height - 24}" text-anchor="middle">minutes from match to commit (simulated time), bins of ${binMinutes} min</text>`);
+  parts.push(`<text transform="translate(16 ${height / 2}) rotate(-90)" text-anchor="middle">trades</text>`);
+  parts.push(`<rect class="legend" x="${width - 190}" y="${height - 14}" width="10" height="10" fill="#1f77b4"/><text class="legend" x="${width - 175}" y="${height - 5}">trades in the bin (grey: none)</text>`);
+  parts.push('</svg>');
+  return parts.join('\n');
+}
+
+export function renderReport(summary: Record<string, unknown>, detail: ReportDetail): string {
+  const latency = (summary.commit_latency_ms ?? {}) as Record<string, number | null>;
+  const validation = (summary.validation_latency_board_ms ?? {}) as Record<string, number | null>;
+  const frames = (summary.radio_frames ?? {}) as Record<string, number>;
+  const kinds = (summary.board_kinds ?? {}) as Record<string, Record<string, number | null>>;
+  const duty = (summary.duty_cycle_percent_by_board ?? {}) as Record<string, number>;
+  const hours = Number(summary.duration_ms) / 3600000;
+  const headline = table(['figure', 'value'], [
+    ['EVs, link, simulated time', `${summary.evs} EVs over ${summary.link === 'lora' ? 'LoRa (one SF7 channel)' : 'a UART star'}, ${formatDuration(Number(summary.duration_ms))}`],
+    ['records stored by the aggregator', integer(summary.records_total)],
+    ['trades committed', `${integer(summary.trades_committed)} (${summary.trades_per_ev_per_4h ?? 0} per EV per 4 h)`],
+    ['commit latency, match to commit: median / 95th percentile / slowest', `${formatDuration(latency.p50)} / ${formatDuration(latency.p95)} / ${formatDuration(latency.max)}`],
+    ['board validation latency (record arrival to verdict): median / 95th percentile', `${formatDuration(validation.p50)} / ${formatDuration(validation.p95)}`],
+    ['Ecash in circulation, start and end (must be equal)', `${integer(summary.ecash_total_start)} and ${integer(summary.ecash_total_end)} Ecash units`],
+    ['board resets', integer(summary.board_resets)],
+    ['airtime per committed trade', summary.airtime_ms_per_trade === null ? 'no trade' : formatDuration(Number(summary.airtime_ms_per_trade))],
+  ]);
+  const boardTable = table(['board', 'boards', 'heap peak', 'heap budget', 'validation median', 'validation 95th pct', 'records issued', 'resets', 'frames lost (board busy)'],
+    Object.entries(kinds).map(([kind, row]) => [kind, integer(row.boards), `${((row.heap_peak_bytes ?? 0) / 1024).toFixed(0)} KiB`, `${((row.heap_budget_bytes ?? 0) / 1024).toFixed(0)} KiB`,
+      formatDuration(row.validation_ms_p50), formatDuration(row.validation_ms_p95), integer(row.records_issued), integer(row.resets), integer(row.frames_lost_board_busy)]));
+  const receptions = (frames.delivered ?? 0) + (frames.collided ?? 0);
+  const radioTable = table(['figure', 'value'], [
+    ['frames sent (EVs, gateway, attackers)', integer(frames.sent)],
+    ['receptions delivered intact', `${integer(frames.delivered)} of ${integer(receptions)}`],
+    ['receptions lost to collisions', `${integer(frames.collided)} (${summary.collision_percent ?? 0} %)`],
+    ['packets written over in a busy board\'s radio', integer(frames.lost_board_busy)],
+    ['channel checks (CAD) by boards, found busy', `${integer(frames.cad_checks)}, ${integer(frames.cad_busy)}`],
+    ['frames refused by the duty cycle', integer(frames.refused_duty_cycle)],
+    ['highest duty cycle of any EV (limit 1 %)', `${summary.duty_cycle_max_percent} %`],
+  ]);
+  const dutyRows = Object.entries(duty).map(([name, percent]) => [name, `${percent} %`]);
+  const attack = String(summary.attack);
+  const attackRows: string[][] = attack === 'none' ? [['none requested', '']] : [
+    attack === 'double-spend' ? ['double spends attempted / confirmed', `${summary.double_spends_attempted} / ${summary.double_spends_confirmed}: the aggregator keeps one bought record per sold record (CONFLICT_DOUBLE_SPEND)`] : [],
+    attack === 'sybil' ? ['Sybil records rejected', `${summary.sybil_records_rejected}: forged or replayed proof-of-time tokens (token MACs under each granter's key, one record per slot)`] : [],
+    attack === 'spam' ? ['spam frames rejected', `${summary.spam_frames_rejected}: malformed frames refused at decoding; trades committed meanwhile: ${summary.trades_committed}`] : [],
+  ].filter((row) => row.length > 0);
   const figures = [
-    lineChart([{ name: 'records stored', points: minutes(detail.recordSeries) }, { name: 'trades committed', points: minutes(detail.tradeSeries) }], {
-      title: 'Records and committed trades over time', xLabel: 'simulated minutes', yLabel: 'count',
+    lineChart([{ name: 'records stored', points: hoursOf(detail.recordSeries) }, { name: 'trades committed', points: hoursOf(detail.tradeSeries) }], {
+      title: 'Records and committed trades over time', xLabel: 'simulated hours', yLabel: 'count', legendWidth: 130,
     }),
-    barChart(bins.length ? bins : [{ label: 'none', value: 0 }], { title: 'Commit latency (match to commit)', xLabel: 'minutes', yLabel: 'trades' }),
+    latencyHistogram(detail.commitLatencies),
     dagSvg(detail.dag),
-    lineChart(detail.vehicles.map((vehicle) => ({ name: `EV ${vehicle.member} (${vehicle.board})`, points: minutes(vehicle.energy).map(([x, y]): [number, number] => [x, y / 1000]) })), {
-      title: 'Energy in each EV battery', xLabel: 'simulated minutes', yLabel: 'kWh',
+    lineChart(detail.vehicles.map((vehicle) => ({ name: `EV ${vehicle.member} (${vehicle.board})`, points: hoursOf(vehicle.energy).map(([x, y]): [number, number] => [x, y / 1000]) })), {
+      title: 'Energy in each EV battery', xLabel: 'simulated hours', yLabel: 'kWh', legendWidth: 130, height: Math.max(380, 60 + detail.vehicles.length * 16),
     }),
-    lineChart(detail.vehicles.map((vehicle) => ({ name: `EV ${vehicle.member}`, points: minutes(vehicle.ecash) })), {
-      title: 'Ecash of each EV (aggregator balances)', xLabel: 'simulated minutes', yLabel: 'Ecash',
+    lineChart(detail.vehicles.map((vehicle) => ({ name: `EV ${vehicle.member} (${vehicle.board})`, points: hoursOf(vehicle.ecash).map(([x, y]): [number, number] => [x, y - (vehicle.ecash[0]?.[1] ?? 0)]) })), {
+      title: 'Ecash of each EV, change from its start', xLabel: 'simulated hours', yLabel: 'Ecash units gained (+) or spent (-)', legendWidth: 130, height: Math.max(380, 60 + detail.vehicles.length * 16),
     }),
   ];
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>SmartChain city simulation</title>
-<style>body{font-family:sans-serif;max-width:960px;margin:2em auto;color:#222}table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;font-size:13px}figure{margin:1.5em 0}</style>
+<style>body{font-family:sans-serif;max-width:960px;margin:2em auto;color:#222}table{border-collapse:collapse;margin:0.5em 0 1.5em}th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;font-size:13px}figure{margin:1.5em 0}</style>
 </head><body>
 <h1>SmartChain city simulation</h1>
-<p>${escapeHtml(String(summary.evs))} EVs on emulated boards (the real pico and esp32 bundles, in simulated board time) trading energy through one aggregator over ${escapeHtml(String(summary.link))}, for ${(Number(summary.duration_ms) / 60000).toFixed(0)} simulated minutes; attack: ${escapeHtml(String(summary.attack))}; seed ${escapeHtml(String(summary.seed))}. The schema of these figures is in docs/simulation.md.</p>
-<table>${rows}</table>
+<p>${escapeHtml(String(summary.evs))} EVs on emulated boards (the real pico and esp32 firmware, in simulated board time) trading energy through one aggregator for ${hours.toFixed(1)} simulated hours; seed ${escapeHtml(String(summary.seed))}. Energy in kWh, money in Ecash units; every figure is also in summary.json (docs/simulation.md).</p>
+<h2>Headline</h2>
+${headline}
+<h2>Boards</h2>
+${boardTable}
+<h2>Radio</h2>
+${radioTable}
+${dutyRows.length ? `<details><summary>Duty cycle per EV (highest share of any hour on air)</summary>${table(['EV board', 'duty cycle'], dutyRows)}</details>` : ''}
+<h2>Attacks</h2>
+${table(['attack', 'what happened and what stopped it'], attackRows)}
+<h2>Plots</h2>
 ${figures.map((svg) => `<figure>${svg}</figure>`).join('\n')}
 </body></html>
 `;

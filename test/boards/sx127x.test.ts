@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { airtimeMs } from '../../boards/drivers/lora-airtime';
 import { createSx127x, loraModulation, LoraRadioSettings } from '../../boards/drivers/sx127x';
 import { TX_QUEUE_MAX } from '../../boards/drivers/sx127x';
-import { IRQ_TX_DONE, MODE_RX_CONTINUOUS, MODE_TX, Sx127xFault, Sx127xModel, Transmission } from '../../host-tools/emulator/sx127x-model';
+import { CadRequest, IRQ_TX_DONE, MODE_CAD, MODE_RX_CONTINUOUS, MODE_TX, Sx127xFault, Sx127xModel, Transmission, cadDurationMs } from '../../host-tools/emulator/sx127x-model';
 import pico from '../../boards/pico/board.json';
 
 function rig(settings: LoraRadioSettings = pico.lora) {
@@ -161,6 +161,77 @@ test('bad register access is refused with a code', () => {
   fault(() => model.transfer(new Uint8Array([0x42, 0]), noTx), 'SX127X_IN_RESET');
   model.setResetLine(true);
   fault(() => model.transfer(new Uint8Array([0x42, 0]), noTx), 'SX127X_NOT_READY');
+});
+
+/** A rig whose driver listens before talk: its timer calls are kept for the test to run. */
+function lbtRig() {
+  let nowMs = 100;
+  const model = new Sx127xModel(() => nowMs, () => 0.7);
+  const sent: Transmission[] = [];
+  const cads: CadRequest[] = [];
+  const timers: { callback: () => void; atMs: number }[] = [];
+  const bus = {
+    transfer(out: Uint8Array): Uint8Array {
+      model.selected = true;
+      try {
+        return model.transfer(out, (transmission) => sent.push(transmission), (request) => cads.push(request));
+      } finally {
+        model.selected = false;
+      }
+    },
+  };
+  const radio = createSx127x(bus, pico.lora, () => nowMs, () => undefined, (callback, delayMs) => timers.push({ callback, atMs: nowMs + delayMs }));
+  const runTimers = () => {
+    for (const timer of timers.splice(0)) {
+      nowMs = Math.max(nowMs, timer.atMs);
+      timer.callback();
+    }
+  };
+  return { model, radio, sent, cads, timers, runTimers, advance: (ms: number) => (nowMs += ms) };
+}
+
+test('listen before talk: a clear CAD sends the frame; a detected preamble backs off and checks again', () => {
+  const { model, radio, sent, cads, timers, runTimers } = lbtRig();
+  assert.is(radio.begin(), null);
+  assert.ok(radio.send(new Uint8Array(30).fill(1)));
+  assert.is(sent.length, 0, 'nothing on air before the channel is checked');
+  runTimers();
+  assert.is(model.mode(), MODE_CAD);
+  assert.is(cads.length, 1);
+  assert.ok(Math.abs(cads[0].durationMs - cadDurationMs(cads[0].modulation)) < 1e-9);
+  assert.is(model.registers[0x40] >> 6, 2, 'DIO0 on CadDone');
+  // A preamble on the channel: CadDetected; the driver listens again and schedules a retry.
+  model.finishCad(true);
+  radio.service();
+  assert.is(sent.length, 0);
+  assert.is(model.mode(), MODE_RX_CONTINUOUS);
+  assert.is(radio.counts.RADIO_CHANNEL_BUSY, 1);
+  assert.is(timers.length, 1, 'a backoff is scheduled');
+  runTimers();
+  model.finishCad(false);
+  radio.service();
+  assert.is(sent.length, 1, 'sent once the channel is clear');
+  assert.is(model.mode(), MODE_TX);
+});
+
+test('listen before talk: a packet arriving (RegModemStat) counts as busy without a CAD', () => {
+  const { model, radio, sent, cads, runTimers } = lbtRig();
+  radio.begin();
+  model.receivingNow = () => true;
+  assert.ok(radio.receiving(), 'the board is told not to start a long slice');
+  radio.send(new Uint8Array(20));
+  runTimers();
+  assert.is(cads.length, 0);
+  assert.is(sent.length, 0);
+  assert.is(radio.counts.RADIO_CHANNEL_BUSY, 1);
+});
+
+test('the model writes an unread packet over and counts it', () => {
+  const { model, radio } = lbtRig();
+  radio.begin();
+  model.receive(new Uint8Array([1, 2, 3]), true);
+  model.receive(new Uint8Array([4, 5]), true);
+  assert.is(model.overwritten, 1);
 });
 
 test.run();

@@ -91,7 +91,9 @@ test('the report renders in headless Chromium: every plot has drawn marks', () =
       var drawn = 0;
       marks.forEach(function (mark) { var box = mark.getBBox(); if (box.width > 0 || box.height > 0) drawn++; });
       var box = svg.getBoundingClientRect();
-      out.push({ width: box.width, height: box.height, marks: marks.length, drawn: drawn });
+      var axes = svg.querySelectorAll('line.axis').length;
+      var legend = svg.querySelectorAll('.legend').length;
+      out.push({ width: box.width, height: box.height, marks: marks.length, drawn: drawn, axes: axes, legend: legend });
     });
     var pre = document.createElement('pre'); pre.id = 'probe'; pre.textContent = JSON.stringify(out); document.body.appendChild(pre);
   </script></body>`;
@@ -100,12 +102,16 @@ test('the report renders in headless Chromium: every plot has drawn marks', () =
   const dom = execFileSync('chromium', ['--headless', '--no-sandbox', '--disable-gpu', '--dump-dom', `file://${probed}`], { encoding: 'utf8', timeout: 60000, stdio: ['ignore', 'pipe', 'ignore'] });
   const match = /<pre id="probe">(.*?)<\/pre>/s.exec(dom);
   assert.ok(match, 'the probe ran');
-  const figures = JSON.parse((match as RegExpExecArray)[1].replace(/&quot;/g, '"')) as { width: number; height: number; marks: number; drawn: number }[];
+  const figures = JSON.parse((match as RegExpExecArray)[1].replace(/&quot;/g, '"')) as { width: number; height: number; marks: number; drawn: number; axes: number; legend: number }[];
   assert.is(figures.length, 5, 'five plots');
   for (const figure of figures) {
     assert.ok(figure.width > 300 && figure.height > 100, JSON.stringify(figure));
     assert.ok(figure.marks > 0 && figure.drawn === figure.marks, JSON.stringify(figure));
+    assert.is(figure.axes, 2, `two axes: ${JSON.stringify(figure)}`);
+    assert.ok(figure.legend > 0, `a legend: ${JSON.stringify(figure)}`);
   }
+  // No raw JSON in the page a grid engineer reads.
+  assert.not.match(readFileSync(reportPath, 'utf8'), /\{"/);
 });
 
 test.after(() => rmSync(directory, { recursive: true, force: true }));

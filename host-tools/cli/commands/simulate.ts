@@ -26,7 +26,7 @@ export const command: Command = {
 Runs the aggregator (a SQLite file in DIR) and N emulated boards (the real dist/pico and dist/esp32
 bundles) in simulated board time, each the telematics unit of an EV whose battery,
 driving and charging the host plays. Writes DIR/summary.json (docs/simulation.md) and DIR/report.html.
-  --evs N          EVs, 2 to 32 (default 12)
+  --evs N          EVs, 2 to 100 (default 12)
   --aggregators N  aggregators, 1 to 4 (default 1, embedded). More than one share the ledger through a
                    local 3-member etcd cluster (out/etcd while it runs; Debian etcd-server, make setup),
                    the EVs' offloads spread over their gateways; summary.json lists each one's digest
@@ -43,7 +43,7 @@ Run \`make build\` first.`,
     link: { type: 'string' }, attack: { type: 'string' }, boards: { type: 'string' }, out: { type: 'string' }, quiet: { type: 'boolean' },
   },
   async run(values) {
-    const evs = parseIntegerOption(values, 'evs', 2, 32, 12);
+    const evs = parseIntegerOption(values, 'evs', 2, 100, 12);
     const aggregators = parseIntegerOption(values, 'aggregators', 1, 4, 1);
     if (aggregators > 1 && !etcdAvailable()) throw new CommandError('ETCD_MISSING', '--aggregators above 1 needs etcd: run make setup (Debian etcd-server)');
     const durationMs = parseDuration(values.duration, '30m');
@@ -76,9 +76,23 @@ Run \`make build\` first.`,
     writeReport(join(outDir, 'report.html'), summary, detail);
     console.log(JSON.stringify(summary, null, 2));
     console.log(`summary: ${join(outDir, 'summary.json')}\nreport:  ${join(outDir, 'report.html')}`);
+    const missing = attackNotHappened(summary);
+    if (missing !== null) {
+      console.error(`ATTACK_NOT_EXERCISED: ${missing}`);
+      return 1;
+    }
     return 0;
   },
 };
+
+/** Why a requested attack did not happen in the run (so its being caught proves nothing), or null. */
+export function attackNotHappened(summary: Record<string, unknown>): string | null {
+  const attack = summary.attack;
+  if (attack === 'double-spend' && summary.double_spends_attempted === 0) return 'the double spender never issued a second bought record (it never bought once): lengthen --duration';
+  if (attack === 'sybil' && summary.sybil_records_rejected === 0) return 'no Sybil record reached the aggregator or a board: lengthen --duration';
+  if (attack === 'spam' && summary.spam_frames_rejected === 0) return 'no spam frame was received and rejected';
+  return null;
+}
 
 function formatMinutes(ms: number): string {
   const minutes = Math.floor(ms / 60000);
