@@ -42,8 +42,8 @@ test('--version prints the package version and exits 0', () => {
 
 test('negative, malformed and missing numbers: one line with a code, exit 2, nothing of node:util', () => {
   const cases: [string[], RegExp][] = [
-    [['simulate', '--evs', '-3'], /^smartchain simulate: OPTION_INVALID: --evs must be an integer from 2 to 32, got -3 /],
-    [['simulate', '--evs', 'abc'], /^smartchain simulate: OPTION_INVALID: --evs must be an integer from 2 to 32, got abc /],
+    [['simulate', '--evs', '-3'], /^smartchain simulate: OPTION_INVALID: --evs must be an integer from 2 to 100, got -3 /],
+    [['simulate', '--evs', 'abc'], /^smartchain simulate: OPTION_INVALID: --evs must be an integer from 2 to 100, got abc /],
     [['demo', '--nodes', '-1.5'], /^smartchain demo: OPTION_INVALID: --nodes must be an integer from 2 to 64, got -1.5 /],
     [['simulate', '--evs'], /^smartchain simulate: OPTION_INVALID: --evs needs a value /],
     [['simulate', '--evs', '--quiet'], /^smartchain simulate: OPTION_INVALID: --evs needs a value /],
