@@ -3,17 +3,12 @@
 // most FRAME_BYTES_MAX bytes: one LoRa frame at SF7/SF8 less the link's own framing. Every field is
 // typed and bounded by the schema table below; decoding never throws out of decodeFrame.
 import { CborValue, decodeCborStrict, encodeCbor } from './codec/cbor';
-import { ENERGY_WH_MAX, ID_BYTES, MEMBER_ID_MAX, RECORD_BYTES_MAX, SEQ_MAX, TIME_MS_MAX } from './records';
+import {
+  BALANCE_MAX, ENERGY_WH_MAX, FRAME_BYTES_MAX, GRANTERS_NAMED_MAX, ID_BYTES, MEMBER_ID_MAX, RECORD_BYTES_MAX, SEQ_MAX, SIGNATURE_BYTES, SLOT_MAX, TIME_MS_MAX, TOKEN_BYTES_MAX, TOKEN_MAC_BYTES,
+} from './protocol';
 import { Rejection, Result, accept, reject } from './rejections';
 
-export const FRAME_BYTES_MAX = 236;
-export const SIGNATURE_BYTES = 64;
-export const TOKEN_MAC_BYTES = 32;
-export const TOKEN_KEY_BYTES = 32;
-export const SLOT_MAX = 4294967295;
-export const BALANCE_MAX = 1000000000000;
-/** At most this many granters named in a token request. */
-export const GRANTERS_NAMED_MAX = 4;
+export { BALANCE_MAX, FRAME_BYTES_MAX, GRANTERS_NAMED_MAX, SIGNATURE_BYTES, SLOT_MAX, TOKEN_KEY_BYTES, TOKEN_MAC_BYTES } from './protocol';
 
 export const FRAME_HELLO = 1;
 export const FRAME_TOKEN_REQUEST = 2;
@@ -165,7 +160,7 @@ export function keyedMac(hash: (bytes: Uint8Array) => Uint8Array, key: Uint8Arra
 }
 
 export function encodeToken(token: Token): Uint8Array {
-  return encodeCbor([token.granter, token.requester, token.seq, token.slot, token.mac], 64);
+  return encodeCbor([token.granter, token.requester, token.seq, token.slot, token.mac], TOKEN_BYTES_MAX);
 }
 
 export function decodeToken(bytes: Uint8Array): Result<Token> {

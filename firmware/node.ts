@@ -24,6 +24,9 @@ import {
 } from './records';
 import { encodeCbor } from './codec/cbor';
 import { copyBytes } from './bytes';
+import {
+  DEFAULT_ALPHA, DEFAULT_CLOCK_SKEW_MS, DEFAULT_HELLO_INTERVAL_MS, DEFAULT_RECORD_AGE_MAX_MS, DEFAULT_SLOT_MS, DEFAULT_TOKENS_REQUIRED, SEED_BYTES,
+} from './protocol';
 
 export const INBOX_FRAMES_MAX = 24;
 /** One frame per tick: a record costs a SHA-512 (about 1.2 s on a Pico, 5 s on an ESP32). */
@@ -46,8 +49,6 @@ export const VERIFY_QUEUE_MAX = 4;
  * 67 ms each on a pico (host-tools/emulator/cost-model.ts) one unit keeps it under 1 s; the esp32 uses 6.
  */
 export const DEFAULT_VERIFY_SLICE_UNITS = 24;
-/** An Ed25519 seed (RFC 8032 §5.1.5). */
-export const SEED_BYTES = 32;
 
 type KeyPair = { publicKey: Uint8Array; secretKey: Uint8Array };
 type StartVerify = (message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array) => VerificationJob;
@@ -57,12 +58,9 @@ function hexId(id: Uint8Array): string {
   for (let index = 0; index < id.length; index++) text += (id[index] < 16 ? '0' : '') + id[index].toString(16);
   return text;
 }
-export const DEFAULT_TOKENS_REQUIRED = 2;
-export const DEFAULT_SLOT_MS = 60000;
-export const DEFAULT_ALPHA = 0.5;
-export const DEFAULT_CLOCK_SKEW_MS = 30000;
-export const DEFAULT_RECORD_AGE_MAX_MS = 3600000;
-export const DEFAULT_HELLO_INTERVAL_MS = 60000;
+export {
+  DEFAULT_ALPHA, DEFAULT_CLOCK_SKEW_MS, DEFAULT_HELLO_INTERVAL_MS, DEFAULT_RECORD_AGE_MAX_MS, DEFAULT_SLOT_MS, DEFAULT_TOKENS_REQUIRED, SEED_BYTES,
+} from './protocol';
 
 export type Capacities = { window: number; approvers: number; members: number; verified: number; refused: number; inbox: number; pending: number; verifyQueue: number };
 

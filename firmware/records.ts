@@ -4,6 +4,7 @@
 import { CborMap, CborValue, decodeCborStrict, encodeCbor, isMap } from './codec/cbor';
 import { decodeSign1, encodeSign1, sigStructure } from './codec/cose';
 import { Rejection, Result, accept, reject } from './rejections';
+import { CONSORTIUM_MEMBER_ID, ECASH_MAX, ENERGY_WH_MAX, ID_BYTES, MEMBER_ID_MAX, PAYLOAD_BYTES_MAX, POT_GRANTERS_MAX, PUBLIC_KEY_BYTES, SEQ_MAX, TIME_MS_MAX, TIME_MS_MIN } from './protocol';
 
 export const KIND_MEMBERSHIP = 1;
 export const KIND_OFFER = 2;
@@ -29,19 +30,7 @@ export const FIELD = {
   ref: 12,
 };
 
-export const ID_BYTES = 16; // record ids and references: SHA-512 truncated to 128 bits
-export const PUBLIC_KEY_BYTES = 32;
-export const CONSORTIUM_MEMBER_ID = 0; // issuer of membership records
-export const MEMBER_ID_MAX = 65535;
-export const SEQ_MAX = 4294967295;
-export const TIME_MS_MIN = 1577836800000; // 2020-01-01T00:00:00Z
-export const TIME_MS_MAX = 4102444800000; // 2100-01-01T00:00:00Z
-export const POT_GRANTERS_MAX = 8;
-export const ENERGY_WH_MAX = 1000000; // 1 MWh: far above any EV battery, below any overflow
-export const ECASH_MAX = 1000000000000; // 10^12 minor units, exact in a double
-export const RECORD_BYTES_MAX = 236; // one LoRa frame at SF7/SF8 (242 B) less the link frame's 6 B
-export const PAYLOAD_BYTES_MAX = 160;
-export const RECORD_WITH_TOKENS_BYTES_MAX = 1024;
+export { ID_BYTES, PUBLIC_KEY_BYTES, CONSORTIUM_MEMBER_ID, MEMBER_ID_MAX, SEQ_MAX, TIME_MS_MIN, TIME_MS_MAX, POT_GRANTERS_MAX, ENERGY_WH_MAX, ECASH_MAX, RECORD_BYTES_MAX, PAYLOAD_BYTES_MAX, RECORD_WITH_TOKENS_BYTES_MAX } from './protocol';
 
 export type LedgerRecord = {
   kind: number;

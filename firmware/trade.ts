@@ -13,12 +13,8 @@ import type { FullLightNode } from './node';
 import { FLAG_CONFLICT_LOSER, FLAG_VALID } from './ledger/window';
 import { ECASH_MAX, ENERGY_WH_MAX, KIND_BOUGHT, KIND_DEMAND, KIND_OFFER, KIND_SOLD } from './records';
 
-export const DEFAULT_TRADE_TIMEOUT_MS = 4 * 3600000;
-/**
- * How long a trade whose record is out waits for its commit report (then TRADE_TIMEOUT): a commit needs
- * later records from a majority of the members, several hours of board time on ESP32-class boards.
- */
-export const COMMIT_WAIT_MS = 24 * 3600000;
+import { COMMIT_WAIT_MS, DEFAULT_TRADE_TIMEOUT_MS } from './protocol';
+export { COMMIT_WAIT_MS, DEFAULT_TRADE_TIMEOUT_MS } from './protocol';
 export const AWAITING_MAX = 4;
 /**
  * An EV waiting for a match repeats its order (the aggregator keeps the newest) when other members'

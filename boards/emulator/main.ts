@@ -5,6 +5,7 @@ import { hexToBytes, startBoard } from '../shared/start';
 import { slicedCrypto, useSlicedCrypto } from '../shared/sliced-crypto';
 import type { NodeConfig } from '../../firmware/node-api';
 import type { Link, Platform } from '../../firmware/platform';
+import { FRAME_BYTES_MAX } from '../../firmware/protocol';
 
 type HostBoard = {
   now_ms(): number;
@@ -45,7 +46,7 @@ const links: Link[] = [];
 for (let index = 0; index < __board.link_count(); index++) {
   links.push({
     name: 'link' + index,
-    frameBytesMax: 236,
+    frameBytesMax: FRAME_BYTES_MAX,
     send: function (frame: Uint8Array): boolean {
       return __board.send(index, frame);
     },

@@ -7,6 +7,7 @@ import { parseProvisioning } from '../shared/provision';
 import { startBoard } from '../shared/start';
 import { slicedCrypto, useSlicedCrypto } from '../shared/sliced-crypto';
 import { UartDeframer, encodeUartFrame } from '../drivers/uart-framing';
+import { UART_PAYLOAD_BYTES_MAX } from '../../firmware/protocol';
 import { extraLinks } from '../drivers/extra-links';
 import { sha512 } from '../../firmware/crypto/ed25519';
 import { useEspruinoNatives } from './natives';
@@ -26,7 +27,6 @@ declare function print(text: string): void;
 declare const E: { hwRand(): number; enableWatchdog(timeoutSeconds: number, automatic: boolean): void; kickWatchdog(): void };
 declare const process: { memory(): { usage: number; blocksize: number }; on(event: string, callback: (error: unknown) => void): void };
 
-const FRAME_PAYLOAD_BYTES_MAX = 256;
 /** Signing nonces kept ready in flash (each 64 bytes). */
 const NONCE_STOCK = 4;
 const Storage = __runtimeRequire('Storage');
@@ -69,9 +69,9 @@ function entropy(count: number): Uint8Array {
 
 const uartLink: Link = {
   name: 'serial2',
-  frameBytesMax: FRAME_PAYLOAD_BYTES_MAX,
+  frameBytesMax: UART_PAYLOAD_BYTES_MAX,
   send: function (frame: Uint8Array): boolean {
-    Serial2.write(encodeUartFrame(frame, FRAME_PAYLOAD_BYTES_MAX));
+    Serial2.write(encodeUartFrame(frame, UART_PAYLOAD_BYTES_MAX));
     return true;
   },
 };
@@ -134,7 +134,7 @@ if (provisioned.config === null) {
   if (config.seed !== undefined) Storage.write(name('seed'), config.seed);
   E.enableWatchdog(board.watchdog_ms / 1000, false);
   const node = startBoard(platform, config, { setTimeout: setTimeout, clearTimeout: clearTimeout }, board.tick_interval_ms);
-  const deframer = new UartDeframer(FRAME_PAYLOAD_BYTES_MAX, function (payload: Uint8Array) {
+  const deframer = new UartDeframer(UART_PAYLOAD_BYTES_MAX, function (payload: Uint8Array) {
     node.receive(0, payload);
   });
   Serial2.on('data', function (data: string) {

@@ -8,6 +8,7 @@
 import { parseProvisioning } from '../shared/provision';
 import { startBoard } from '../shared/start';
 import { UartDeframer, encodeUartFrame } from '../drivers/uart-framing';
+import { UART_PAYLOAD_BYTES_MAX } from '../../firmware/protocol';
 import { extraLinks } from '../drivers/extra-links';
 import type { NodeConfig } from '../../firmware/node-api';
 import type { BoardCrypto, Link, Platform } from '../../firmware/platform';
@@ -38,7 +39,6 @@ declare function clearTimeout(timer: unknown): void;
 declare function print(text: string): void;
 declare const process: { memoryUsage(): { heapUsed: number } };
 
-const FRAME_PAYLOAD_BYTES_MAX = 256;
 
 /** One line of the board's log, with a fixed code first (the Platform's log, also before there is one). */
 export function logLine(code: string, message: string): void {
@@ -74,9 +74,9 @@ export function startPico(settings: PicoSettings, crypto: BoardCrypto, wire: (co
   let heartbeatMs = millis();
   const uartLink: Link = {
     name: 'uart0',
-    frameBytesMax: FRAME_PAYLOAD_BYTES_MAX,
+    frameBytesMax: UART_PAYLOAD_BYTES_MAX,
     send: function (frame: Uint8Array): boolean {
-      serial.write(encodeUartFrame(frame, FRAME_PAYLOAD_BYTES_MAX));
+      serial.write(encodeUartFrame(frame, UART_PAYLOAD_BYTES_MAX));
       return true;
     },
   };
@@ -123,7 +123,7 @@ export function startPico(settings: PicoSettings, crypto: BoardCrypto, wire: (co
     const config = provisioned.config;
     wire(config);
     const node = startBoard(platform, config, { setTimeout: setTimeout, clearTimeout: clearTimeout }, settings.tick_interval_ms);
-    const deframer = new UartDeframer(FRAME_PAYLOAD_BYTES_MAX, function (payload: Uint8Array) {
+    const deframer = new UartDeframer(UART_PAYLOAD_BYTES_MAX, function (payload: Uint8Array) {
       node.receive(0, payload);
     });
     serial.on('data', function (data: Uint8Array) {

@@ -5,12 +5,11 @@
 // stripped for the radio without changing the record's id.
 import { CborValue, decodeCborStrict, encodeCbor, isMap } from './cbor';
 import { Rejection } from '../rejections';
+import { RECORD_WITH_TOKENS_BYTES_MAX, SIGNATURE_BYTES } from '../protocol';
 
 export const COSE_SIGN1_TAG_BYTE = 0xd2; // tag 18, one byte
 export const PROTECTED_HEADER = new Uint8Array([0xa1, 0x01, 0x27]); // {1: -8}: EdDSA
 export const TOKENS_LABEL = -65537;
-export const SIGNATURE_BYTES = 64;
-export const SIGN1_BYTES_MAX = 1024;
 
 export type Sign1 = { payload: Uint8Array; signature: Uint8Array; tokens: Uint8Array[] };
 
@@ -24,7 +23,7 @@ export function encodeSign1(payload: Uint8Array, signature: Uint8Array, tokens: 
   if (signature.length !== SIGNATURE_BYTES) throw new Error('Ed25519 signature must be 64 bytes');
   const unprotected: { [key: number]: CborValue } = {};
   if (tokens.length > 0) unprotected[TOKENS_LABEL] = tokens;
-  const body = encodeCbor([PROTECTED_HEADER, unprotected, payload, signature], SIGN1_BYTES_MAX - 1);
+  const body = encodeCbor([PROTECTED_HEADER, unprotected, payload, signature], RECORD_WITH_TOKENS_BYTES_MAX - 1);
   const out = new Uint8Array(body.length + 1);
   out[0] = COSE_SIGN1_TAG_BYTE;
   out.set(body, 1);

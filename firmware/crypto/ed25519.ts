@@ -8,11 +8,10 @@
 import nacl from 'tweetnacl';
 import { ScalarBaseJob, secretScalar, sha512, verifyFast } from './fast-verify';
 import { copyBytes } from '../bytes';
+import { ID_BYTES, SEED_BYTES } from '../protocol';
 
 export type KeyPair = { publicKey: Uint8Array; secretKey: Uint8Array };
 
-export const SEED_BYTES = 32;
-export const ID_BYTES = 16;
 
 const low = (nacl as unknown as { lowlevel: { modL(r: Uint8Array, x: Float64Array): void } }).lowlevel;
 const ONE_STEP = 1000000000;

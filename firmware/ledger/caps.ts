@@ -4,11 +4,12 @@
 // until a record with no valid approver: a cap. alpha = 0 is the uniform random walk, the baseline.
 // Bounded: at most WALK_STEPS_MAX steps per walk, CAP_WALKS_MAX walks per selection.
 import { FLAG_CONFLICT_LOSER, FLAG_VALID, RecordWindow } from './window';
+import { ID_BYTES } from '../protocol';
 
 export const WALK_STEPS_MAX = 64;
 export const CAP_WALKS_MAX = 4;
 /** The parent of the first records of a ledger: sixteen zero bytes. */
-export const GENESIS_ID = new Uint8Array(16);
+export const GENESIS_ID = new Uint8Array(ID_BYTES);
 
 export class CapWalk {
   approvers: Int32Array;

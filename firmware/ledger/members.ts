@@ -3,8 +3,7 @@
 // capacity; when full, a new member is refused (counted), never another one dropped.
 
 import { copyBytes } from '../bytes';
-
-const KEY_BYTES = 32;
+import { PUBLIC_KEY_BYTES as KEY_BYTES } from '../protocol';
 
 export class MemberTable {
   readonly capacity: number;

@@ -5,13 +5,13 @@
 // is sent anywhere, and removed only after a verified acknowledgement.
 import type { KeyValueStore } from '../platform';
 import { copyBytes } from '../bytes';
+import { ID_BYTES } from '../protocol';
 
 export const SEQ_BLOCK = 16;
 const SEED_KEY = 'seed';
 const SEQ_KEY = 'seq';
 const PENDING_PREFIX = 'p';
 const RANDOM_KEY = 'rnd';
-const ID_BYTES = 16;
 
 function encodeNumber(value: number): Uint8Array {
   const out = new Uint8Array(8);

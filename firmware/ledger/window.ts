@@ -6,6 +6,7 @@
 // others, offloaded-and-confirmed records go first, then the oldest.
 
 import { copyBytes } from '../bytes';
+import { ID_BYTES } from '../protocol';
 
 export const FLAG_VALID = 1;
 export const FLAG_OFFLOADED = 2;
@@ -13,7 +14,6 @@ export const FLAG_CONFIRMED = 4;
 export const FLAG_PINNED = 8;
 export const FLAG_CONFLICT_LOSER = 16;
 
-const ID_BYTES = 16;
 const NO_SLOT = -1;
 
 export type WindowEntry = {

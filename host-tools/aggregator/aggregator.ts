@@ -24,7 +24,7 @@ import { verifyHost } from '../crypto/verify-host';
 import { RECENT_RECORDS_MAX, RecentDag } from './dag';
 import { RESERVATION_TTL_MS, StoredRecord, openStore } from './store';
 import { runDoubleAuction, Order, AuctionMatch } from './auction';
-import { COMMIT_WAIT_MS, DEFAULT_TRADE_TIMEOUT_MS } from '../../firmware/trade';
+import { COMMIT_WAIT_MS, DEFAULT_ALPHA, DEFAULT_CLOCK_SKEW_MS, DEFAULT_SLOT_MS, DEFAULT_TOKENS_REQUIRED, DEFAULT_TRADE_TIMEOUT_MS } from '../../firmware/protocol';
 import type { SignatureCheck } from './verify-pool';
 
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -134,11 +134,11 @@ export class Aggregator {
     this.aggregatorKey = privateKey(options.aggregatorSeed);
     this.consortiumPublicKey = keyPairFromSeed(options.consortiumSeed).publicKey;
     this.aggregatorPublicKey = keyPairFromSeed(options.aggregatorSeed).publicKey;
-    this.tokensRequired = options.tokensRequired ?? 2;
-    this.slotMs = options.slotMs ?? 60000;
-    this.clockSkewMs = options.clockSkewMs ?? 30000;
+    this.tokensRequired = options.tokensRequired ?? DEFAULT_TOKENS_REQUIRED;
+    this.slotMs = options.slotMs ?? DEFAULT_SLOT_MS;
+    this.clockSkewMs = options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
     this.timeRules = { clockSkewMs: this.clockSkewMs, recordAgeMaxMs: OFFLOADED_RECORD_AGE_MAX_MS };
-    this.alpha = options.alpha ?? 0.5;
+    this.alpha = options.alpha ?? DEFAULT_ALPHA;
     // Whole milliseconds: timestamps are CBOR integers (a simulated clock may carry fractions).
     const now = options.now ?? Date.now;
     this.now = () => Math.floor(now());

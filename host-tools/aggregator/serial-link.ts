@@ -7,8 +7,7 @@ import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
 import type { Aggregator } from './aggregator';
 import { Gateway } from '../sim/gateway';
 import { UartDeframer, encodeUartFrame } from '../../boards/drivers/uart-framing';
-
-const PAYLOAD_BYTES_MAX = 256;
+import { UART_PAYLOAD_BYTES_MAX } from '../../firmware/protocol';
 
 export type SerialLink = { gateway: Gateway; close(): void };
 
@@ -19,9 +18,9 @@ export function openSerialLink(aggregator: Aggregator, port: string, baud: numbe
   const fd = openSync(port, 'r+');
   const gateway = new Gateway(aggregator, tokensRequired, (_member, frame) => {
     // One serial line reaches every EV behind it: the gateway's frames are broadcast.
-    writeSync(fd, encodeUartFrame(frame, PAYLOAD_BYTES_MAX));
+    writeSync(fd, encodeUartFrame(frame, UART_PAYLOAD_BYTES_MAX));
   });
-  const deframer = new UartDeframer(PAYLOAD_BYTES_MAX, (payload) => void gateway.receive(payload));
+  const deframer = new UartDeframer(UART_PAYLOAD_BYTES_MAX, (payload) => void gateway.receive(payload));
   const stream = createReadStream('', { fd, autoClose: false });
   stream.on('data', (chunk) => deframer.push(new Uint8Array(chunk as Buffer)));
   stream.on('error', () => undefined);

@@ -25,8 +25,9 @@ import { verifyHost } from '../crypto/verify-host';
 import { defaultWorkers } from '../aggregator/verify-pool';
 import { call } from '../loadgen/loadgen';
 import { FillMember, StoreFiller } from './prefill';
+import { DEFAULT_SLOT_MS } from '../../firmware/protocol';
 
-const SLOT_MS = 60000;
+const SLOT_MS = DEFAULT_SLOT_MS;
 const quick = process.argv.includes('--quick');
 const countArgument = process.argv.indexOf('--count');
 const ingestCount = countArgument > 0 ? Number(process.argv[countArgument + 1]) : quick ? 2048 : 40000;

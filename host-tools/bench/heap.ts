@@ -6,6 +6,7 @@
 // node --import tsx host-tools/bench/heap.ts
 import { createPrivateKey, sign } from 'node:crypto';
 import { encodeUartFrame } from '../../boards/drivers/uart-framing';
+import { UART_PAYLOAD_BYTES_MAX } from '../../firmware/protocol';
 import { FRAME_RECORD, encodeFrame } from '../../firmware/frames';
 import { KIND_OFFER, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
 import { loadBoard } from '../build/boards';
@@ -44,7 +45,7 @@ for (const [index, name] of (['pico', 'esp32', 'emulator', 'pico-stock'] as cons
   const frame = offerFrame(other.seed, other.member, [1, 2, 3].filter((member) => member !== other.member), WORLD_EPOCH_MS + world.nowMs);
   // The pico's UART0 and the esp32's Serial2 carry framed bytes; the emulator board takes frames.
   if (options.profile === 'emulator') world.inject(emulated, 0, frame, 'frame');
-  else world.inject(emulated, options.profile === 'kaluma' ? board.uart.port : 2, encodeUartFrame(frame, 256));
+  else world.inject(emulated, options.profile === 'kaluma' ? board.uart.port : 2, encodeUartFrame(frame, UART_PAYLOAD_BYTES_MAX));
   world.run(45 * 60000);
   const verified = emulated.stats().signatures_verified === 1;
   if (!verified) throw new Error(`${name} did not verify the record: ${emulated.log.slice(-3).join(' | ')}`);

@@ -7,6 +7,7 @@ import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CryptoCase, randomCases, rfc8032Cases, wycheproofCases } from './smartcrypto-cases';
+import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from '../../firmware/protocol';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const MODULE = join(ROOT, 'boards/pico/image/smartcrypto');
@@ -24,8 +25,6 @@ const SANITIZE = ['-fsanitize=address,undefined', '-fno-sanitize-recover=all', '
 const ED25519_SANITIZE_EXEMPT = ['-fno-sanitize=shift-base'];
 /** Our files get the module's warning bar; orlp's compile with the sanitizers but without -Werror. */
 const OWN_WARNINGS = ['-std=c99', '-Wall', '-Wextra', '-Werror'];
-const SIGNATURE_BYTES = 64;
-const PUBLIC_KEY_BYTES = 32;
 
 function compile(args: string[]): void {
   const result = spawnSync('gcc', args, { encoding: 'utf8' });

@@ -2,6 +2,7 @@
 // written as the provision.json a real board reads (docs/boards.md), all derived from one seed.
 import { publicKeyFromSeed } from '../crypto/verify-host';
 import { tokenKeyFor } from '../crypto/token-key';
+import { DEFAULT_SLOT_MS, DEFAULT_TOKENS_REQUIRED } from '../../firmware/protocol';
 
 export type Provisioned = { member: number; seed: Uint8Array; publicKey: Uint8Array; json: string };
 
@@ -27,7 +28,7 @@ export function provisionBoards(count: number, random: () => number, options: { 
       json: JSON.stringify({
         member: board.member, seed: hex(board.seed), token_key: hex(tokenKeyFor(EMULATED_CONSORTIUM_SEED, board.member)), consortium_public_key: hex(consortium), aggregator_public_key: hex(aggregator), members,
         heap_bytes_budget: options.heapBytesBudget ?? 184312, tick_interval_ms: options.tickIntervalMs ?? 50,
-        tokens_required: options.tokensRequired ?? 1, slot_ms: options.slotMs ?? 60000,
+        tokens_required: options.tokensRequired ?? DEFAULT_TOKENS_REQUIRED, slot_ms: options.slotMs ?? DEFAULT_SLOT_MS,
       }),
     })),
   };

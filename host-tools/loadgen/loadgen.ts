@@ -14,6 +14,7 @@ import { macHost } from '../crypto/token-key';
 import { KIND_BOUGHT, KIND_DEMAND, KIND_OFFER, LedgerRecord, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
 import { seededRandom } from '../random';
 import { OFFLOADED_RECORD_AGE_MAX_MS } from '../aggregator/aggregator';
+import { DEFAULT_SLOT_MS, ID_BYTES } from '../../firmware/protocol';
 
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 export const ATTACKS = ['none', 'double-spend', 'sybil', 'forged-token', 'spam'] as const;
@@ -116,7 +117,7 @@ async function admit(agent: Agent, url: string, options: LoadOptions, seed: Uint
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: options.inFlight ?? 32 });
   const random = seededRandom(options.seed);
-  const slotMs = options.slotMs ?? 60000;
+  const slotMs = options.slotMs ?? DEFAULT_SLOT_MS;
   const urls = options.url.split(',');
   const participants: Participant[] = [];
   let membersReused = 0;
@@ -169,7 +170,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       record.kind = KIND_BOUGHT;
       record.ecash = 700000; // two of these overdraw the 1,000,000 granted
       record.counterparty = others[0].id;
-      record.ref = new Uint8Array(16).fill(index & 0xff);
+      record.ref = new Uint8Array(ID_BYTES).fill(index & 0xff);
     }
     const payload = encodePayload(record);
     const signature = new Uint8Array(sign(null, bytesToSign(payload), issuer.key));

@@ -26,6 +26,7 @@ import { createTrader } from '../../firmware/trade';
 import { FRAME_OFFLOAD, FRAME_RECORD, FRAME_TOKEN_GRANT, Token, decodeToken, encodeFrame } from '../../firmware/frames';
 import { KIND_BOUGHT, KIND_OFFER, RECORD_WITH_TOKENS_BYTES_MAX, LedgerRecord, bytesToSign, decodeRecord, encodePayload, encodeRecord } from '../../firmware/records';
 import { slotOf } from '../../firmware/ledger/rules';
+import { DEFAULT_TOKENS_REQUIRED, UART_PAYLOAD_BYTES_MAX } from '../../firmware/protocol';
 import type { Link, Platform } from '../../firmware/platform';
 
 export const ATTACKS = ['none', 'double-spend', 'sybil', 'spam'] as const;
@@ -53,9 +54,8 @@ const SAMPLE_MS = 60000;
 const AUCTION_MS = 60000;
 const VEHICLE_MS = 30000;
 const SLOT_MS = 600000;
-const TOKENS_REQUIRED = 2;
+const TOKENS_REQUIRED = DEFAULT_TOKENS_REQUIRED;
 const BALANCE = 100000;
-const UART_PAYLOAD_MAX = 256;
 /** A vehicle-to-vehicle DC transfer: 11 kW (a charger on either car's bidirectional port). */
 const TRANSFER_W = 11000;
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -194,9 +194,9 @@ export async function runCity(options: CityOptions) {
       world.connectHost(board, 0, (frame) => fromEndpoint(member, frame));
       endpoints.push({ member, send: (frame) => world.inject(board, 0, frame.slice(), 'frame', (frame.length * 10 * 1000) / 115200) });
     } else if (options.link === 'uart') {
-      const deframer = new UartDeframer(UART_PAYLOAD_MAX, (payload) => fromEndpoint(member, payload));
+      const deframer = new UartDeframer(UART_PAYLOAD_BYTES_MAX, (payload) => fromEndpoint(member, payload));
       const cable = world.connectHost(board, spec.uart.port as number, (bytes) => deframer.push(bytes), spec.uart.baud as number);
-      endpoints.push({ member, send: (frame) => cable.send(encodeUartFrame(frame, UART_PAYLOAD_MAX)) });
+      endpoints.push({ member, send: (frame) => cable.send(encodeUartFrame(frame, UART_PAYLOAD_BYTES_MAX)) });
     }
     vehicles.push(newVehicle(member, kind, (expression) => board.evaluate(expression)));
   }

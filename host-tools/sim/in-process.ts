@@ -7,6 +7,7 @@ import { tokenKeyFor } from '../crypto/token-key';
 import { createPrivateKey, sign, KeyObject } from 'node:crypto';
 import { createNode, FullLightNode } from '../../firmware/node';
 import { GENESIS_ID } from '../../firmware/ledger/caps';
+import { DEFAULT_SLOT_MS, DEFAULT_TOKENS_REQUIRED } from '../../firmware/protocol';
 import { FRAME_RECORD, encodeFrame } from '../../firmware/frames';
 import type { KeyValueStore, Link, Platform } from '../../firmware/platform';
 import { KIND_MEMBERSHIP, LedgerRecord, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
@@ -130,8 +131,8 @@ export class InProcessWorld {
       heapBytesBudget: this.options.heapBytesBudget ?? 1000000,
       consortiumPublicKey: this.consortiumPublicKey,
       aggregatorPublicKey: this.aggregatorPublicKey,
-      tokensRequired: this.options.tokensRequired ?? 2,
-      slotMs: this.options.slotMs ?? 60000,
+      tokensRequired: this.options.tokensRequired ?? DEFAULT_TOKENS_REQUIRED,
+      slotMs: this.options.slotMs ?? DEFAULT_SLOT_MS,
       members: [],
       helloIntervalMs: 60000,
       // The firmware's own JS path verifies in slices (DEFAULT_VERIFY_SLICE_UNITS field operations each).

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { UartDeframer, encodeUartFrame } from '../../boards/drivers/uart-framing';
+import { UART_PAYLOAD_BYTES_MAX } from '../../firmware/protocol';
 import { encodeCbor } from '../../firmware/codec/cbor';
 import { FRAME_OFFLOAD, FRAME_OFFLOAD_ACK, FRAME_TOKEN_GRANT, Frame, ackMessage, decodeFrame, encodeFrame, tokenMessage } from '../../firmware/frames';
 import { macHost, tokenKeyFor } from '../../host-tools/crypto/token-key';
@@ -54,14 +55,14 @@ test('an offload over the serial link is stored and acknowledged on the line', a
       frames.push({ type: FRAME_TOKEN_GRANT, granter, requester: 1, seq: 1, slot, mac: macHost(tokenKeyFor(secrets.consortiumSeed, granter), tokenMessage(granter, 1, 1, slot)) });
     }
     const acks: Frame[] = [];
-    const deframer = new UartDeframer(256, (payload) => {
+    const deframer = new UartDeframer(UART_PAYLOAD_BYTES_MAX, (payload) => {
       const decoded = decodeFrame(payload);
       if (decoded.ok && decoded.value.type === FRAME_OFFLOAD_ACK) acks.push(decoded.value);
     });
     relay.stdout?.on('data', (chunk) => deframer.push(new Uint8Array(chunk)));
     relay.stdin?.write(Buffer.from([0x00, 0x7e, 0x03, 0xff, 0x55]));
-    relay.stdin?.write(encodeUartFrame(encodeCbor([99, 1], 16), 256));
-    for (const frame of frames) relay.stdin?.write(encodeUartFrame(encodeFrame(frame), 256));
+    relay.stdin?.write(encodeUartFrame(encodeCbor([99, 1], 16), UART_PAYLOAD_BYTES_MAX));
+    for (const frame of frames) relay.stdin?.write(encodeUartFrame(encodeFrame(frame), UART_PAYLOAD_BYTES_MAX));
     for (let waited = 0; waited < 100 && acks.length === 0; waited++) await new Promise((resolve) => setTimeout(resolve, 100));
     assert.is(acks.length, 1, 'one acknowledgement on the line');
     assert.equal(acks[0].id, record.id);

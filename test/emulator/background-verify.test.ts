@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { UartDeframer, encodeUartFrame } from '../../boards/drivers/uart-framing';
 import { FRAME_RECORD, encodeFrame } from '../../firmware/frames';
 import { KIND_OFFER, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
+import { UART_PAYLOAD_BYTES_MAX } from '../../firmware/protocol';
 import { WORLD_EPOCH_MS } from '../../host-tools/emulator/board';
 import { ESP32_COSTS } from '../../host-tools/emulator/cost-model';
 import { provisionBoards } from '../../host-tools/emulator/provision';
@@ -19,7 +20,7 @@ function recordFrom(seed: Uint8Array, issuer: number, granters: number[]): Uint8
   const key = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
   const payload = encodePayload({ kind: KIND_OFFER, issuer, seq: 1, timeMs: WORLD_EPOCH_MS + 1000, parents: [new Uint8Array(16), new Uint8Array(16)], pot: granters, energyWh: 5000, ecash: 1500 });
   const signature = new Uint8Array(sign(null, bytesToSign(payload), key));
-  return encodeUartFrame(encodeFrame({ type: FRAME_RECORD, record: encodeRecord(payload, signature, []) }), 256);
+  return encodeUartFrame(encodeFrame({ type: FRAME_RECORD, record: encodeRecord(payload, signature, []) }), UART_PAYLOAD_BYTES_MAX);
 }
 
 test('the esp32 verifies a record in the background without a watchdog reset', async () => {

@@ -137,7 +137,8 @@ test('a board away from its event loop longer than its watchdog is reset, in boa
 
 async function tokenExchange(seed: number, medium: 'uart' | 'lora') {
   const world = await World.create(seed);
-  const provisioned = provisionBoards(2, seededRandom(seed));
+  // Two boards: each has one neighbour, so a record needs one token here (k = 1, not the protocol's default).
+  const provisioned = provisionBoards(2, seededRandom(seed), { tokensRequired: 1 });
   const boards = provisioned.boards.map((entry, index) =>
     world.addBoard({ name: `ev${index + 1}`, profile: 'emulator', costs: HOST_QUICKJS_COSTS, heapBytesMax: 229362, watchdogMs: 8000, config: entry.json, links: 1 }, 'dist/emulator/firmware.js'),
   );
@@ -163,7 +164,7 @@ test('two emulated boards exchange proof-of-time tokens over a virtual UART and 
 
 test('a token is granted with one SHA-512 (a MAC), and the record is signed with a nonce precomputed in idle time', async () => {
   const world = await World.create(13);
-  const provisioned = provisionBoards(2, seededRandom(13));
+  const provisioned = provisionBoards(2, seededRandom(13), { tokensRequired: 1 }); // one neighbour: k = 1
   const boards = provisioned.boards.map((entry, index) =>
     world.addBoard({ name: `ev${index + 1}`, profile: 'emulator', costs: HOST_QUICKJS_COSTS, heapBytesMax: 229362, watchdogMs: 8000, config: entry.json, links: 1 }, 'dist/emulator/firmware.js'),
   );

@@ -22,9 +22,9 @@ import { Aggregator, recordIdHost } from '../../host-tools/aggregator/aggregator
 import { UartDeframer, encodeUartFrame } from '../../boards/drivers/uart-framing';
 import { FRAME_RECORD, FRAME_TOKEN_GRANT, FRAME_TOKEN_REQUEST, decodeFrame, encodeFrame, keyedMac, tokenMessage } from '../../firmware/frames';
 import { KIND_OFFER, RECORD_BYTES_MAX, bytesToSign, decodeRecord } from '../../firmware/records';
+import { UART_PAYLOAD_BYTES_MAX } from '../../firmware/protocol';
 import { slotOf } from '../../firmware/ledger/rules';
 
-const FRAME_PAYLOAD_BYTES_MAX = 256;
 /** How long the node may take for a reply, in polls a second apart (a nonce is seconds of host CPU). */
 const POLLS_MAX = 600;
 const missing = espruinoMissing();
@@ -61,7 +61,7 @@ if (missing !== null) {
       assert.match(board.printed(), /\[NODE_STARTED\] member 1 on esp32/);
       assert.match(board.printed(), /\[NATIVE_CRYPTO\] sha512 native, field multiplication E.convolve/);
       const frames: ReturnType<typeof decodeFrame>[] = [];
-      const deframer = new UartDeframer(FRAME_PAYLOAD_BYTES_MAX, (payload) => frames.push(decodeFrame(payload)));
+      const deframer = new UartDeframer(UART_PAYLOAD_BYTES_MAX, (payload) => frames.push(decodeFrame(payload)));
       const waitFor = async (type: number) => {
         for (let poll = 0; poll < POLLS_MAX; poll++) {
           for (const text of JSON.parse((await board.evaluate('__take()')).value) as string[]) deframer.push(Buffer.from(text, 'hex').toString('latin1'));
@@ -74,7 +74,7 @@ if (missing !== null) {
       // Member 2 asks member 1 (the board) for a token in the current slot: the grant is a MAC (SHA-512).
       const slot = slotOf(Date.now(), 60000);
       const request = encodeFrame({ type: FRAME_TOKEN_REQUEST, requester: 2, seq: 1, slot, asked: [1] });
-      await board.evaluate(`__feed("${hex(encodeUartFrame(request, FRAME_PAYLOAD_BYTES_MAX))}")`);
+      await board.evaluate(`__feed("${hex(encodeUartFrame(request, UART_PAYLOAD_BYTES_MAX))}")`);
       const grant = await waitFor(FRAME_TOKEN_GRANT);
       assert.is(grant.granter, 1);
       assert.is(hex(grant.mac as Uint8Array), hex(keyedMac(sha512Host, tokenKeyFor(EMULATED_CONSORTIUM_SEED, 1), tokenMessage(1, 2, 1, grant.slot as number))));

@@ -32,7 +32,8 @@ async function variant(board: 'pico' | 'esp32'): Promise<string> {
 
 async function esp32Exchange(seed: number) {
   const world = await World.create(seed);
-  const provisioned = provisionBoards(2, seededRandom(seed));
+  // Two boards: the requester's one neighbour grants its one token (k = 1, not the protocol's default).
+  const provisioned = provisionBoards(2, seededRandom(seed), { tokensRequired: 1 });
   const bundle = await variant('esp32');
   const boards = provisioned.boards.map((entry, index) =>
     world.addBoard({ name: `esp${index + 1}`, profile: 'espruino', costs: ESP32_COSTS, heapBytesMax: HEAP_LIFTED_BYTES, watchdogMs: 8000, files: { 'provision.json': encode(entry.json) } }, bundle),

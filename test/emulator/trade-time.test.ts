@@ -19,6 +19,7 @@ import { UartDeframer, encodeUartFrame } from '../../boards/drivers/uart-framing
 import { FRAME_RECORD, encodeFrame } from '../../firmware/frames';
 import { GENESIS_ID } from '../../firmware/ledger/caps';
 import { KIND_BOUGHT, KIND_MEMBERSHIP, KIND_OFFER, KIND_SOLD, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
+import { UART_PAYLOAD_BYTES_MAX } from '../../firmware/protocol';
 import { loadBoard } from '../../host-tools/build/boards';
 import { EmulatedBoard, WORLD_EPOCH_MS } from '../../host-tools/emulator/board';
 import { emulatedBoardOptions } from '../../host-tools/emulator/profile';
@@ -26,7 +27,6 @@ import { provisionBoards } from '../../host-tools/emulator/provision';
 import { World, seededRandom } from '../../host-tools/emulator/world';
 
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
-const FRAME_PAYLOAD_BYTES_MAX = 256;
 /** The pico-stock's stock of signing nonces (NONCE_STOCK in boards/pico-stock/main.ts): flash files /sc-nonce0... */
 const NONCE_SLOTS = [0, 1, 2, 3];
 const encode = (text: string) => new TextEncoder().encode(text);
@@ -34,7 +34,7 @@ const encode = (text: string) => new TextEncoder().encode(text);
 function membership(member: number, publicKey: Uint8Array): Uint8Array {
   const key = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, Buffer.alloc(32, 0xc0)]), format: 'der', type: 'pkcs8' });
   const payload = encodePayload({ kind: KIND_MEMBERSHIP, issuer: 0, seq: member, timeMs: WORLD_EPOCH_MS, parents: [GENESIS_ID, GENESIS_ID], pot: [], member, publicKey, grantEcash: 100000 });
-  return encodeUartFrame(encodeFrame({ type: FRAME_RECORD, record: encodeRecord(payload, new Uint8Array(sign(null, bytesToSign(payload), key)), []) }), FRAME_PAYLOAD_BYTES_MAX);
+  return encodeUartFrame(encodeFrame({ type: FRAME_RECORD, record: encodeRecord(payload, new Uint8Array(sign(null, bytesToSign(payload), key)), []) }), UART_PAYLOAD_BYTES_MAX);
 }
 
 const number = (board: EmulatedBoard, code: string) => Number(board.evaluate(code));
@@ -62,9 +62,9 @@ async function tradeOnThree(boardName: 'pico' | 'pico-stock') {
   // The hub: each board's UART0 to the host, which relays every frame to the other boards.
   const cables: { send(bytes: Uint8Array): void }[] = [];
   boards.forEach((board, index) => {
-    const deframer = new UartDeframer(FRAME_PAYLOAD_BYTES_MAX, (payload) => {
+    const deframer = new UartDeframer(UART_PAYLOAD_BYTES_MAX, (payload) => {
       cables.forEach((cable, other) => {
-        if (other !== index) cable.send(encodeUartFrame(payload, FRAME_PAYLOAD_BYTES_MAX));
+        if (other !== index) cable.send(encodeUartFrame(payload, UART_PAYLOAD_BYTES_MAX));
       });
     });
     cables.push(world.connectHost(board, pico.uart.port, (bytes) => deframer.push(bytes), pico.uart.baud));
@@ -147,7 +147,7 @@ test('a full trade on three pico bundles (our image, smartcrypto): the trade-tim
   if (2 * costs.verify + costs.sign <= 300) assert.ok(tradeTimePathMs <= 400, `trade-time path ${tradeTimePathMs.toFixed(1)} ms over the 400 ms target`);
 });
 
-/** A record's id hashes its payload and signature: at most two SHA-512 blocks (RECORD_BYTES_MAX 236 B). */
+/** A record's id hashes its payload and signature: at most two SHA-512 blocks (RECORD_BYTES_MAX, 227 B). */
 function sha512BlocksMs(blockMs: number): number {
   return 2 * blockMs;
 }

@@ -6,6 +6,7 @@ import { startServer } from '../../aggregator/server';
 import { POOL_WORKERS_MAX, VerifyPool, defaultWorkers } from '../../aggregator/verify-pool';
 import { Command, CommandError, UsageError, parseIntegerOption } from '../command';
 import { SerialLink, openSerialLink } from '../../aggregator/serial-link';
+import { DEFAULT_TOKENS_REQUIRED } from '../../../firmware/protocol';
 import { parseClusterUrl } from '../../federation/cluster';
 import { EtcdLedgerLog, ZONE_PATTERN } from '../../federation/etcd-log';
 import type { LedgerLog } from '../../federation/ledger-log';
@@ -92,7 +93,7 @@ Opens the SQLite store, with the consortium and aggregator keys and the admin to
     let serial: SerialLink | null = null;
     if (link !== null) {
       try {
-        serial = openSerialLink(aggregator, link[1], link[2] ? Number(link[2]) : 115200, 2);
+        serial = openSerialLink(aggregator, link[1], link[2] ? Number(link[2]) : 115200, DEFAULT_TOKENS_REQUIRED);
       } catch (error) {
         await new Promise((resolve) => server.close(resolve));
         aggregator.close();

@@ -7,9 +7,9 @@ import { BoardPort, PortError, checkSerialPort, isTcpPort } from '../../repl/boa
 import { BoardRepl, replDialectOf } from '../../repl/board-repl';
 import { ProvisionError, buildProvisioning } from '../../repl/provisioning';
 import { Command, CommandError, UsageError } from '../command';
+import { MEMBER_ID_MAX } from '../../../firmware/protocol';
 
 const ANSWER_TIMEOUT_MS = 15000;
-const MEMBER_ID_MAX = 2147483647;
 
 /** A required option's value, or a usage error naming it with its code. */
 function required(values: Record<string, unknown>, name: string): string {
