@@ -24,6 +24,7 @@ import {
 } from './records';
 import { encodeCbor } from './codec/cbor';
 import { copyBytes } from './bytes';
+import type { NodeCode, NodeRefusalCode } from './rejections';
 import {
   DEFAULT_ALPHA, DEFAULT_CLOCK_SKEW_MS, DEFAULT_HELLO_INTERVAL_MS, DEFAULT_RECORD_AGE_MAX_MS, DEFAULT_SLOT_MS, DEFAULT_TOKENS_REQUIRED, SEED_BYTES,
 } from './protocol';
@@ -201,7 +202,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   let random = persistence.nextRandomState(platform.randomBytes(4));
   let frameListener: ((frame: Frame) => void) | null = null;
 
-  function count(code: string): void {
+  function count(code: NodeCode): void {
     rejections[code] = (rejections[code] || 0) + 1;
   }
 
@@ -544,7 +545,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       grantSlot = slot;
       grantedCount = 0;
     }
-    let refusal: string | null = null;
+    let refusal: NodeRefusalCode | null = null;
     if (requester === memberId || !members.has(requester)) refusal = 'TOKEN_REQUESTER_UNKNOWN';
     else if (slot !== currentSlot) refusal = 'TOKEN_SLOT_NOT_CURRENT';
     for (let index = 0; refusal === null && index < grantedCount; index++) {

@@ -14,6 +14,7 @@ import { FLAG_CONFLICT_LOSER, FLAG_VALID } from './ledger/window';
 import { ECASH_MAX, ENERGY_WH_MAX, KIND_BOUGHT, KIND_DEMAND, KIND_OFFER, KIND_SOLD } from './records';
 
 import { COMMIT_WAIT_MS, DEFAULT_TRADE_TIMEOUT_MS } from './protocol';
+import type { TradeCode, TradeFailure } from './rejections';
 export { COMMIT_WAIT_MS, DEFAULT_TRADE_TIMEOUT_MS } from './protocol';
 export const AWAITING_MAX = 4;
 /**
@@ -25,7 +26,7 @@ export const AWAITING_MAX = 4;
 export const ORDER_REPEAT_MS = 10 * 60000;
 
 export type TradeStage = 'idle' | 'offered' | 'demanded' | 'selling' | 'buying';
-export type TradeFailure = 'TRADE_NO_MATCH' | 'TRADE_ENERGY_NOT_DELIVERED' | 'TRADE_BUYER_CANNOT_PAY' | 'TRADE_TIMEOUT';
+export type { TradeFailure } from './rejections';
 
 export type TradeState = {
   stage: TradeStage;
@@ -102,7 +103,7 @@ export function createTrader(node: FullLightNode, nowMs: () => number, timeoutMs
     pendingIssue = null;
   }
 
-  function order(kind: number, stage: TradeStage, energyWh: number, ecash: number): string | null {
+  function order(kind: number, stage: TradeStage, energyWh: number, ecash: number): TradeCode | null {
     if (trade.stage !== 'idle' || awaitingCount >= AWAITING_MAX) return 'TRADE_BUSY';
     if (!(energyWh >= 1 && energyWh <= ENERGY_WH_MAX && energyWh % 1 === 0) || !(ecash >= 0 && ecash <= ECASH_MAX && ecash % 1 === 0)) return 'TRADE_ORDER_INVALID';
     begin(stage, energyWh, ecash);

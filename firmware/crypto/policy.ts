@@ -18,7 +18,8 @@ const SMALL_ORDER_Y_HEX = [
   '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05', // order 8
 ];
 
-export type PolicyCode = 'SIGNATURE_LENGTH' | 'SIGNATURE_NONCANONICAL_S' | 'SIGNATURE_NONCANONICAL_R' | 'KEY_LENGTH' | 'KEY_NONCANONICAL' | 'KEY_SMALL_ORDER';
+import type { PolicyCode } from '../rejections';
+export type { PolicyCode };
 
 /** Little-endian comparison of a 32-byte string with a 32-byte constant: true when value < bound. */
 function lessThan(value: Uint8Array, offset: number, bound: number[]): boolean {

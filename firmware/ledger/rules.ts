@@ -1,33 +1,11 @@
 // The ledger rules of docs/design.md as pure functions, shared by the light node and the aggregator (which
-// imports them: the rules exist once). Each returns null or a fixed code from VALIDATION_CODES; callers
+// imports them: the rules exist once). Each returns null or a fixed code of firmware/rejections.ts; callers
 // order them cheapest first and check the signature last (Algorithm 1 lines 10-20).
 import { KIND_BOUGHT, KIND_MEMBERSHIP, KIND_SOLD, LedgerRecord } from '../records';
+import { VALIDATION_REJECTIONS, ValidationCode } from '../rejections';
 
-export const VALIDATION_CODES = [
-  'ISSUER_UNKNOWN',
-  'MEMBERSHIP_NOT_CONSORTIUM',
-  'TIMESTAMP_FUTURE',
-  'TIMESTAMP_STALE',
-  'SEQ_NOT_INCREASING',
-  'EQUIVOCATION',
-  'POT_SLOT_REUSED',
-  'POT_TOO_FEW',
-  'POT_GRANTER_UNKNOWN',
-  'POT_SELF',
-  'TOKEN_MISMATCH',
-  'TOKEN_MAC_INVALID',
-  'BALANCE_UNKNOWN',
-  'BALANCE_INSUFFICIENT',
-  'CONFLICT_DOUBLE_SPEND',
-  'PARENT_UNKNOWN',
-  'PARENT_INVALID',
-  'SIGNATURE_INVALID',
-  'SIGNATURE_NONCANONICAL',
-  'KEY_SMALL_ORDER',
-  'KEY_NONCANONICAL',
-  'MEMBER_EXISTS',
-] as const;
-export type ValidationCode = (typeof VALIDATION_CODES)[number];
+export type { ValidationCode } from '../rejections';
+export const VALIDATION_CODES = /* @__PURE__ */ Object.keys(VALIDATION_REJECTIONS) as ValidationCode[];
 
 export type TimeRules = { clockSkewMs: number; recordAgeMaxMs: number };
 

@@ -19,7 +19,7 @@ import {
   ID_BYTES, KIND_BOUGHT, KIND_DEMAND, KIND_MEMBERSHIP, KIND_OFFER, KIND_SOLD, LedgerRecord, MEMBER_ID_MAX, RECORD_WITH_TOKENS_BYTES_MAX,
   SignedRecord, bytesToSign, decodeRecord, encodePayload, encodeRecord, recordIdInput,
 } from '../../firmware/records';
-import type { RejectionCode, Result } from '../../firmware/rejections';
+import type { LedgerCode, Result } from '../../firmware/rejections';
 import { verifyHost } from '../crypto/verify-host';
 import { RECENT_RECORDS_MAX, RecentDag } from './dag';
 import { RESERVATION_TTL_MS, StoredRecord, openStore } from './store';
@@ -73,7 +73,7 @@ type PendingTrade = { soldKey: string; boughtKey: string; sold: StoredRecord; bo
 
 export type SubmitResult =
   | { ok: true; id: string; duplicate: boolean; committed: string[] }
-  | { ok: false; code: RejectionCode | ValidationCode; message: string };
+  | { ok: false; code: LedgerCode; message: string };
 
 function privateKey(seed: Uint8Array): KeyObject {
   return createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
@@ -91,7 +91,7 @@ export type Claims = { taken: string[]; free: string[]; marked: string[] };
 
 /** What check() found: a rejection, a record already stored, or a new valid record and what it claims. */
 export type CheckResult =
-  | { ok: false; code: RejectionCode | ValidationCode | 'MEMBER_EXISTS'; message: string }
+  | { ok: false; code: LedgerCode; message: string }
   | { ok: true; id: string; duplicate: true }
   | { ok: true; id: string; duplicate: false; signed: SignedRecord; claims: Claims; spends: boolean };
 

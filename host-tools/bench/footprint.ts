@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { airtimeMs, EU868_DEFAULT } from '../../boards/drivers/lora-airtime';
 import { FRAME_RECORD, FRAME_TOKEN_GRANT, FRAME_TOKEN_REQUEST, encodeFrame } from '../../firmware/frames';
 import { KIND_BOUGHT, KIND_NAMES, KIND_OFFER, KIND_SOLD, LedgerRecord, encodePayload, encodeRecord } from '../../firmware/records';
+import { LORA_FRAME_BYTES_SF7 } from '../../firmware/protocol';
 
 const signature = new Uint8Array(64).fill(7);
 const id = new Uint8Array(16).fill(9);
@@ -35,7 +36,7 @@ for (const kind of [KIND_OFFER, KIND_SOLD, KIND_BOUGHT]) {
 const request = encodeFrame({ type: FRAME_TOKEN_REQUEST, requester: 12, seq: 4000, slot: 29916666, asked: [3, 7] }).length;
 const grant = encodeFrame({ type: FRAME_TOKEN_GRANT, granter: 3, requester: 12, seq: 4000, slot: 29916666, mac: new Uint8Array(32).fill(7) }).length;
 /** LoRa EU868 payload limits (docs/design.md): 242 B at SF7/SF8, 115 B at SF9. */
-const PAYLOAD_BYTES_MAX: Record<number, number> = { 7: 242, 8: 242, 9: 115 };
+const LORA_PAYLOAD_BYTES_BY_SF: Record<number, number> = { 7: LORA_FRAME_BYTES_SF7, 8: LORA_FRAME_BYTES_SF7, 9: 115 };
 const airtime = (sf: number) => {
   const at = (bytes: number) => airtimeMs(bytes, { ...EU868_DEFAULT, spreadingFactor: sf });
   // A trade, as the two EVs spend airtime: the seller's offer and sold records, the buyer's bought
@@ -51,7 +52,7 @@ const airtime = (sf: number) => {
     // Each EV of a pair spends about half of the trade's own airtime and grants as much as it is granted.
     trades_per_ev_per_hour: Math.floor(36000 / ((tradeOwn + grants) / 2)),
     // Frames over the limit cannot be sent at this spreading factor: the airtime above is hypothetical.
-    frames_over_payload_limit: Object.entries({ ...frameBytes, token_grant: grant }).filter(([, bytes]) => bytes > PAYLOAD_BYTES_MAX[sf]).map(([name]) => name),
+    frames_over_payload_limit: Object.entries({ ...frameBytes, token_grant: grant }).filter(([, bytes]) => bytes > LORA_PAYLOAD_BYTES_BY_SF[sf]).map(([name]) => name),
   };
 };
 console.log(JSON.stringify({ bundles, record_bytes: recordBytes, frame_bytes: { ...frameBytes, token_request: request, token_grant: grant }, airtime_sf7: airtime(7), airtime_sf9: airtime(9) }));

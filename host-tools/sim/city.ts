@@ -26,7 +26,7 @@ import { createTrader } from '../../firmware/trade';
 import { FRAME_OFFLOAD, FRAME_RECORD, FRAME_TOKEN_GRANT, Token, decodeToken, encodeFrame } from '../../firmware/frames';
 import { KIND_BOUGHT, KIND_OFFER, RECORD_WITH_TOKENS_BYTES_MAX, LedgerRecord, bytesToSign, decodeRecord, encodePayload, encodeRecord } from '../../firmware/records';
 import { slotOf } from '../../firmware/ledger/rules';
-import { DEFAULT_TOKENS_REQUIRED, UART_PAYLOAD_BYTES_MAX } from '../../firmware/protocol';
+import { DEFAULT_TOKENS_REQUIRED, FRAME_BYTES_MAX, UART_PAYLOAD_BYTES_MAX } from '../../firmware/protocol';
 import type { Link, Platform } from '../../firmware/platform';
 
 export const ATTACKS = ['none', 'double-spend', 'sybil', 'spam'] as const;
@@ -219,7 +219,7 @@ export async function runCity(options: CityOptions) {
   if (attacker) {
     const entry = provisioned.boards[memberCount - 1];
     const store = new MemoryStore();
-    const link: Link = { name: 'attacker', frameBytesMax: 236, send: (frame) => (sendAttack(frame), true) };
+    const link: Link = { name: 'attacker', frameBytesMax: FRAME_BYTES_MAX, send: (frame) => (sendAttack(frame), true) };
     const platform: Platform = {
       board: 'host', nowMs: () => world.nowMs, wallClockMs: wallMs, randomBytes: (count) => Uint8Array.from({ length: count }, () => Math.floor(random() * 256)),
       storage: store, links: [link], log: () => undefined, heapUsedBytes: () => 0, feedWatchdog: () => undefined,

@@ -7,7 +7,7 @@ import { tokenKeyFor } from '../crypto/token-key';
 import { createPrivateKey, sign, KeyObject } from 'node:crypto';
 import { createNode, FullLightNode } from '../../firmware/node';
 import { GENESIS_ID } from '../../firmware/ledger/caps';
-import { DEFAULT_SLOT_MS, DEFAULT_TOKENS_REQUIRED } from '../../firmware/protocol';
+import { DEFAULT_SLOT_MS, DEFAULT_TOKENS_REQUIRED, FRAME_BYTES_MAX } from '../../firmware/protocol';
 import { FRAME_RECORD, encodeFrame } from '../../firmware/frames';
 import type { KeyValueStore, Link, Platform } from '../../firmware/platform';
 import { KIND_MEMBERSHIP, LedgerRecord, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
@@ -101,7 +101,7 @@ export class InProcessWorld {
     const world = this;
     const link: Link = {
       name: 'medium',
-      frameBytesMax: 236,
+      frameBytesMax: FRAME_BYTES_MAX,
       send(frame: Uint8Array): boolean {
         world.broadcast(entry.id, frame);
         return true;
