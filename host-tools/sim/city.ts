@@ -15,7 +15,7 @@ import { EMULATED_CONSORTIUM_SEED, provisionBoards } from '../emulator/provision
 import { tokenKeyFor } from '../crypto/token-key';
 import { World, seededRandom, slidingHourMaxPercent } from '../emulator/world';
 import { hostCrypto } from '../crypto/host-crypto';
-import { Gateway, GatewayFederation } from './gateway';
+import { Gateway, GatewayFederation } from '../aggregator/gateway';
 import { InProcessFederation } from '../federation/in-process';
 import { stateDigest } from '../federation/digest';
 import { MemoryStore } from './in-process';

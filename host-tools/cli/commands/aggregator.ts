@@ -8,7 +8,7 @@ import { Command, CommandError, UsageError, parseIntegerOption } from '../comman
 import { SerialLink, openSerialLink } from '../../aggregator/serial-link';
 import { parseClusterUrl } from '../../federation/cluster';
 import { EtcdLedgerLog, ZONE_PATTERN } from '../../federation/etcd-log';
-import type { LedgerLog } from '../../federation/ledger-log';
+import type { LedgerLog } from '../../aggregator/ledger-log';
 import { STORE_PATH_DEFAULT, openStore } from '../store';
 
 export function parseHostPort(text: string): { host: string; port: number } {
