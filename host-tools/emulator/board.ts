@@ -11,7 +11,8 @@ import { createHash } from 'node:crypto';
 import { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten';
 import { BoardCosts, WorkCount, boardMs, emptyWork } from './cost-model';
 import { CadRequest, Sx127xFault, Sx127xModel, Transmission } from './sx127x-model';
-import { NativeCryptoCosts, loadBoard } from '../build/boards';
+import type { NativeCryptoCosts } from '../build/boards';
+import { Profile, referenceBoard } from '../build/board-profile';
 import { createNativeCrypto } from './native-crypto';
 
 /** QuickJS counts the same loaded code at about 1.3 times JerryScript (nacl-fast: 111 KB against 86 KB, docs/platforms.md D). */
@@ -34,7 +35,7 @@ export const KALUMA_UART_BUFFER_BYTES = 2048;
 const RUNAWAY_BOARD_MS_MAX = 3600000;
 const IDLE_HEAP_CHECK_EVERY = 16;
 
-export type Profile = 'kaluma' | 'espruino' | 'emulator';
+export type { Profile };
 
 export class BoardFailure extends Error {
   constructor(public code: string, message: string) {
@@ -169,11 +170,11 @@ export class EmulatedBoard {
     this.name = options.name;
     this.profile = options.profile;
     this.files = new Map(Object.entries(options.files ?? {}));
-    const pinsOf = (board: 'pico' | 'esp32') => {
-      const lora = loadBoard(board).lora;
+    const pinsOf = (profile: Profile) => {
+      const lora = referenceBoard(profile).lora;
       return { cs: lora.cs, reset: lora.reset, dio0: lora.dio0 };
     };
-    this.radioPins = options.profile === 'emulator' ? null : options.radioPins ?? pinsOf(options.profile === 'kaluma' ? 'pico' : 'esp32');
+    this.radioPins = options.profile === 'emulator' ? null : options.radioPins ?? pinsOf(options.profile);
     this.radio = this.radioPins === null ? null : new Sx127xModel(() => this.clockMs, options.random);
   }
 

@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadBoard } from '../build/boards';
+import { boardProfile } from '../build/board-profile';
 import { Stamp, checkBundle } from '../build/bundle-stamp';
 import { BoardPort, checkSerialPort, isTcpPort } from './board-port';
 import { BoardRepl, replDialectOf } from './board-repl';
@@ -31,7 +31,7 @@ export class FlashError extends Error {
 
 /** The child command a flash runs; exported for the serial bench, which writes its own program. */
 export function flashInvocation(board: FlashBoard, port: string, file: string): { tool: string; args: string[] } {
-  if (loadBoard(board).runtime === 'kaluma-1.2.1') {
+  if (boardProfile(board) === 'kaluma') {
     return { tool: join(BIN, 'kaluma'), args: ['write', file, '--port', port] };
   }
   return {
