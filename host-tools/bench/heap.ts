@@ -9,7 +9,7 @@ import { encodeUartFrame } from '../../boards/drivers/uart-framing';
 import { FRAME_RECORD, encodeFrame } from '../../firmware/frames';
 import { KIND_OFFER, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
 import { loadBoard } from '../build/boards';
-import { WORLD_EPOCH_MS } from '../emulator/board';
+import { WORLD_EPOCH_MS } from '../emulator/board-state';
 import { emulatedBoardOptions, provisionFileName } from '../emulator/profile';
 import { provisionBoards } from '../emulator/provision';
 import { World, seededRandom } from '../emulator/world';

@@ -4,7 +4,7 @@
 // native_crypto_board_ms). Every host tool that emulates a board by name takes its options from here.
 import type { BoardDescription } from '../build/boards';
 import { Profile, boardProfile } from '../build/board-profile';
-import type { BoardOptions } from './board';
+import type { BoardOptions } from './board-state';
 import { BoardCosts, ESP32_COSTS, HOST_QUICKJS_COSTS, PICO_COSTS } from './cost-model';
 
 /** The cost model of each runtime on the chip it runs on (cost-model.ts). */

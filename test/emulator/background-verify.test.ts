@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { UartDeframer, encodeUartFrame } from '../../boards/drivers/uart-framing';
 import { FRAME_RECORD, encodeFrame } from '../../firmware/frames';
 import { KIND_OFFER, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
-import { WORLD_EPOCH_MS } from '../../host-tools/emulator/board';
+import { WORLD_EPOCH_MS } from '../../host-tools/emulator/board-state';
 import { ESP32_COSTS } from '../../host-tools/emulator/cost-model';
 import { provisionBoards } from '../../host-tools/emulator/provision';
 import { World, seededRandom } from '../../host-tools/emulator/world';
