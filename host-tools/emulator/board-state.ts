@@ -9,7 +9,7 @@ import { BoardCosts, WorkCount, emptyWork } from './cost-model';
 import { HeapMeter } from './heap-model';
 import { PinWatches } from './peripherals/gpio';
 import { UartReceiver } from './peripherals/uart';
-import { CadRequest, Sx127xModel, Transmission } from './sx127x-model';
+import { CadRequest, Sx127xModel, Transmission } from './peripherals/sx127x-model';
 import { TimerQueue } from './timers';
 
 /** Wall-clock time at the start of every emulated run (2026-11-18T...Z), for deterministic timestamps. */

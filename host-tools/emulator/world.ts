@@ -11,7 +11,7 @@ import { QuickJSWASMModule, getQuickJS } from 'quickjs-emscripten';
 import { airtimeMs, DutyCycle, LoraModulation, EU868_DEFAULT } from '../../boards/drivers/lora-airtime';
 import { EmulatedBoard } from './board';
 import type { BoardOptions } from './board-state';
-import type { CadRequest, Transmission } from './sx127x-model';
+import type { CadRequest, Transmission } from './peripherals/sx127x-model';
 import { seededRandom } from '../random';
 
 export { seededRandom };

@@ -5,7 +5,7 @@ import type { QuickJSHandle } from 'quickjs-emscripten';
 import { BoardState, WORLD_EPOCH_MS } from '../board-state';
 import { callBoard } from '../call-meter';
 import { bytesHandle, hostBytes } from '../marshal';
-import { Sx127xFault } from '../sx127x-model';
+import { Sx127xFault } from './sx127x-model';
 
 /** One SPI transaction with the radio; a fault is logged with its code and thrown into the board. */
 export function radioTransfer(board: BoardState, data: QuickJSHandle, wholeBuffer: boolean): QuickJSHandle {
