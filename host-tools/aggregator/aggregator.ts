@@ -3,7 +3,8 @@
 // node:crypto signatures, every proof-of-time token, parents present, sequence numbers, balances and
 // conflicts over the whole history. It stores records durably, serves caps from the recent DAG, admits
 // members with consortium-signed membership records, runs the double auction and settles trades.
-import { createHash, createPrivateKey, sign, timingSafeEqual, KeyObject } from 'node:crypto';
+import { createHash, timingSafeEqual, KeyObject } from 'node:crypto';
+import { signHost, signingKey } from '../crypto/host-signing';
 import type Database from 'better-sqlite3';
 import { encodeCbor } from '../../firmware/codec/cbor';
 import { keyPairFromSeed } from '../../firmware/crypto/ed25519';
@@ -27,7 +28,6 @@ import { runDoubleAuction, Order, AuctionMatch } from './auction';
 import { COMMIT_WAIT_MS, DEFAULT_ALPHA, DEFAULT_CLOCK_SKEW_MS, DEFAULT_SLOT_MS, DEFAULT_TOKENS_REQUIRED, DEFAULT_TRADE_TIMEOUT_MS } from '../../firmware/protocol';
 import type { SignatureCheck } from './verify-pool';
 
-const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
 export type AggregatorOptions = {
@@ -74,10 +74,6 @@ type PendingTrade = { soldKey: string; boughtKey: string; sold: StoredRecord; bo
 export type SubmitResult =
   | { ok: true; id: string; duplicate: boolean; committed: string[] }
   | { ok: false; code: LedgerCode; message: string };
-
-function privateKey(seed: Uint8Array): KeyObject {
-  return createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
-}
 
 export function recordIdHost(payload: Uint8Array, signature: Uint8Array): Buffer {
   return createHash('sha512').update(recordIdInput(payload, signature)).digest().subarray(0, ID_BYTES);
@@ -129,9 +125,9 @@ export class Aggregator {
 
   constructor(options: AggregatorOptions) {
     this.db = openStore(options.dbPath);
-    this.consortiumKey = privateKey(options.consortiumSeed);
+    this.consortiumKey = signingKey(options.consortiumSeed);
     this.consortiumSeed = options.consortiumSeed;
-    this.aggregatorKey = privateKey(options.aggregatorSeed);
+    this.aggregatorKey = signingKey(options.aggregatorSeed);
     this.consortiumPublicKey = keyPairFromSeed(options.consortiumSeed).publicKey;
     this.aggregatorPublicKey = keyPairFromSeed(options.aggregatorSeed).publicKey;
     this.tokensRequired = options.tokensRequired ?? DEFAULT_TOKENS_REQUIRED;
@@ -247,7 +243,7 @@ export class Aggregator {
       member: id, publicKey, grantEcash,
     };
     const payload = encodePayload(record);
-    const signature = new Uint8Array(sign(null, bytesToSign(payload), this.consortiumKey));
+    const signature = signHost(bytesToSign(payload), this.consortiumKey);
     return { ok: true, id, bytes: encodeRecord(payload, signature, []) };
   }
 
@@ -635,7 +631,7 @@ export class Aggregator {
     const row = this.member(member);
     if (!row) return null;
     const asOfMs = this.now();
-    const signature = new Uint8Array(sign(null, encodeCbor(['SmartChain checkpoint', member, row.balance, asOfMs], 64), this.aggregatorKey));
+    const signature = signHost(encodeCbor(['SmartChain checkpoint', member, row.balance, asOfMs], 64), this.aggregatorKey);
     return encodeFrame({ type: FRAME_CHECKPOINT, member, balance: row.balance, asOfMs, signature });
   }
 

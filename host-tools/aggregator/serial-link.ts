@@ -1,11 +1,11 @@
 // The aggregator's serial link (`smartchain aggregator --link serial:PORT`): a LoRa gateway or a board on
 // a serial port, carrying link frames in the UART framing of boards/drivers/uart-framing.ts. Frames go
-// through the same gateway as the city simulation's (host-tools/sim/gateway.ts): offloads are joined
+// through the same gateway as the city simulation's (host-tools/aggregator/gateway.ts): offloads are joined
 // with their tokens, validated, stored and acknowledged; auction matches, commits and checkpoints go out.
 import { spawnSync } from 'node:child_process';
 import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
 import type { Aggregator } from './aggregator';
-import { Gateway } from '../sim/gateway';
+import { Gateway } from './gateway';
 import { UartDeframer, encodeUartFrame } from '../../boards/drivers/uart-framing';
 import { UART_PAYLOAD_BYTES_MAX } from '../../firmware/protocol';
 

@@ -12,7 +12,7 @@ import { Aggregator, PreparedRecord, SubmitResult } from './aggregator';
 import { POT_GRANTERS_MAX } from '../../firmware/records';
 import { CHECKS_PER_BATCH_MAX, VerifyPool } from './verify-pool';
 import { splitCborSequence } from './cbor-seq';
-import { ClusterUnavailable, LedgerLog, LocalLedgerLog } from '../federation/ledger-log';
+import { ClusterUnavailable, LedgerLog, LocalLedgerLog } from './ledger-log';
 
 export const BODY_BYTES_MAX = 4096;
 /** A batch (application/cbor-seq): records back to back, as a gateway forwards many boards' offloads. */
@@ -197,7 +197,7 @@ function groupCommitter(aggregator: Aggregator, pool: VerifyPool | null, log: Le
       const group = ordered.splice(0, ready);
       counters.groups++;
       counters.records += group.length;
-      // The federation hook (host-tools/federation/ledger-log.ts): the local log commits at once, as
+      // The federation hook (host-tools/aggregator/ledger-log.ts): the local log commits at once, as
       // before; a cluster's log resolves once the group is committed there and applied here.
       log.commit(group.map((entry) => entry.prepared as PreparedRecord)).then(
         (results) => group.forEach((entry, index) => entry.resolve(results[index])),

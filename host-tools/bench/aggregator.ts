@@ -9,7 +9,8 @@
 // prefill.ts (valid, signed records, without HTTP). Prints one JSON object.
 // Run: node --import tsx host-tools/bench/aggregator.ts [--quick] [--count N]
 import { spawn, ChildProcess } from 'node:child_process';
-import { createPrivateKey, createPublicKey, randomBytes, sign, verify } from 'node:crypto';
+import { createPublicKey, randomBytes, verify } from 'node:crypto';
+import { signHost, signingKey } from '../crypto/host-signing';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -57,10 +58,10 @@ function ratePerS(run: () => void, seconds: number): number {
 
 /** The machine's ceilings, measured now: one thread each. */
 function ceilings(directory: string): { verify_per_s: number; sqlite_inserts_per_s_1_per_txn: number; sqlite_inserts_per_s_100_per_txn: number } {
-  const key = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), randomBytes(32)]), format: 'der', type: 'pkcs8' });
+  const key = signingKey(randomBytes(32));
   const publicKey = createPublicKey(key);
   const message = randomBytes(120);
-  const signature = sign(null, message, key);
+  const signature = signHost(message, key);
   const verifyPerS = ratePerS(() => {
     if (!verify(null, message, publicKey, signature)) throw new Error('the ceiling\'s signature does not verify');
   }, CEILING_SECONDS);
@@ -100,7 +101,7 @@ function presign(members: FillMember[], count: number, gap: number, start: Uint8
       energyWh: 1000 + (index % 5000), ecash: 100 + (index % 900),
     };
     const payload = encodePayload(record);
-    const signature = new Uint8Array(sign(null, bytesToSign(payload), issuer.key));
+    const signature = signHost(bytesToSign(payload), issuer.key);
     const tokens = granters.map((granter) => encodeToken({ granter: granter.id, requester: issuer.id, seq: issuer.seq, slot, mac: macHost(granter.tokenKey, tokenMessage(granter.id, issuer.id, issuer.seq, slot)) }));
     out.push(encodeRecord(payload, signature, tokens));
     ids.push(new Uint8Array(recordIdHost(payload, signature)));

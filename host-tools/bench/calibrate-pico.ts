@@ -4,7 +4,7 @@
 // The real heap is Kaluma's process.memoryUsage(); the model's is the emulator's heapUsedBytes/heapPeakBytes.
 // Usage: node --import tsx host-tools/bench/calibrate-pico.ts [--idle-ms MS]   (prints one JSON object)
 import { readFileSync } from 'node:fs';
-import { HEAP_MODELS } from '../emulator/board';
+import { HEAP_MODELS } from '../emulator/heap-model';
 import { PICO_COSTS } from '../emulator/cost-model';
 import { provisionBoards } from '../emulator/provision';
 import { readImage } from '../emulator/rp2040/image';

@@ -4,26 +4,25 @@
 // trade-time crypto path at once. The ceiling is lifted so that a board over its budget is measured, not
 // stopped; `within_budget` says whether both peaks hold. Prints one JSON object. Run after `make build`:
 // node --import tsx host-tools/bench/heap.ts
-import { createPrivateKey, sign } from 'node:crypto';
+import { signHost, signingKey } from '../crypto/host-signing';
 import { encodeUartFrame } from '../../boards/drivers/uart-framing';
 import { UART_PAYLOAD_BYTES_MAX } from '../../firmware/protocol';
 import { FRAME_RECORD, encodeFrame } from '../../firmware/frames';
 import { KIND_OFFER, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
 import { loadBoard } from '../build/boards';
-import { WORLD_EPOCH_MS } from '../emulator/board';
+import { WORLD_EPOCH_MS } from '../emulator/board-state';
 import { emulatedBoardOptions, provisionFileName } from '../emulator/profile';
 import { provisionBoards } from '../emulator/provision';
 import { World, seededRandom } from '../emulator/world';
 
 const HEAP_LIFTED_BYTES = 262144;
-const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const encode = (text: string) => new TextEncoder().encode(text);
 
 /** A signed offer from `issuer` (seed `seed`), as a link frame. */
 function offerFrame(seed: Uint8Array, issuer: number, granters: number[], timeMs: number): Uint8Array {
-  const key = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+  const key = signingKey(seed);
   const payload = encodePayload({ kind: KIND_OFFER, issuer, seq: 1, timeMs, parents: [new Uint8Array(16), new Uint8Array(16)], pot: granters, energyWh: 5000, ecash: 1500 });
-  return encodeFrame({ type: FRAME_RECORD, record: encodeRecord(payload, new Uint8Array(sign(null, bytesToSign(payload), key)), []) });
+  return encodeFrame({ type: FRAME_RECORD, record: encodeRecord(payload, signHost(bytesToSign(payload), key), []) });
 }
 
 const world = await World.create(1);

@@ -1,7 +1,7 @@
 // Ledger-core figures on the host: one cap selection, validating two caps (node:crypto against the
 // firmware's tweetnacl path, same run), and records per second one node sustains. Prints one JSON object.
 // Run: node --import tsx host-tools/bench/ledger-core.ts [--quick]
-import { createPrivateKey, sign } from 'node:crypto';
+import { signHost, signingKey } from '../crypto/host-signing';
 import { performance } from 'node:perf_hooks';
 import { recordId } from '../../firmware/crypto/ed25519';
 import { FRAME_RECORD, encodeFrame } from '../../firmware/frames';
@@ -10,7 +10,6 @@ import { capacitiesFor } from '../../firmware/node';
 import { KIND_OFFER, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
 import { InProcessWorld } from '../sim/in-process';
 
-const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const quick = process.argv.includes('--quick');
 
 function median(values: number[]): number {
@@ -29,11 +28,11 @@ function prepared(nativeCrypto: boolean, pool: number) {
   const records: Uint8Array[] = [];
   for (let index = 0; index < pool; index++) {
     const issuer = world.nodes[1 + (index % 3)];
-    const key = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, issuer.seed]), format: 'der', type: 'pkcs8' });
+    const key = signingKey(issuer.seed);
     const granters = [1, 2, 3, 4].filter((id) => id !== issuer.id).slice(0, 2);
     const parents = [target.window.idOf(index % 4), target.window.idOf((index + 1) % 4)];
     const payload = encodePayload({ kind: KIND_OFFER, issuer: issuer.id, seq: 10 + index, timeMs: world.wallClockMs() - Math.floor(index / 3) * 1000, parents, pot: granters, energyWh: 1000, ecash: 300 });
-    const signature = new Uint8Array(sign(null, bytesToSign(payload), key));
+    const signature = signHost(bytesToSign(payload), key);
     records.push(encodeRecord(payload, signature, []));
     recordId(payload, signature);
   }

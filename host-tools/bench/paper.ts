@@ -2,7 +2,8 @@
 // host: SmartChain against the proof-of-work baseline of pow-chain.ts, with the same signed records and
 // the same signatures (node:crypto Ed25519), from 10 to 10,000 transactions in logarithmic steps.
 // Run: node --import tsx host-tools/bench/paper.ts [--max N] [--json]
-import { createHash, createPrivateKey, createPublicKey, sign, verify, KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, verify, KeyObject } from 'node:crypto';
+import { signHost, signingKey } from '../crypto/host-signing';
 import { performance } from 'node:perf_hooks';
 import {
   ID_BYTES, KIND_BOUGHT, KIND_SOLD, LedgerRecord, RECORD_BYTES_MAX, bytesToSign, decodeRecord, encodePayload, encodeRecord,
@@ -10,7 +11,6 @@ import {
 } from '../../firmware/records';
 import { BLOCK_TRANSACTIONS_MAX, ChainNode, POW_DIFFICULTY_BITS, mineBlock } from './pow-chain';
 
-const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 const MEMBERS = 16;
 const BASE_TIME_MS = 1795000000000;
@@ -19,7 +19,7 @@ type Member = { id: number; privateKey: KeyObject; publicKey: KeyObject };
 
 function makeMembers(): Member[] {
   return Array.from({ length: MEMBERS }, (_, index) => {
-    const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, Buffer.alloc(32, index + 1)]), format: 'der', type: 'pkcs8' });
+    const privateKey = signingKey(Buffer.alloc(32, index + 1));
     const raw = createPublicKey(privateKey).export({ format: 'der', type: 'spki' }).subarray(12);
     return { id: index + 1, privateKey, publicKey: createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: 'der', type: 'spki' }) };
   });
@@ -43,7 +43,7 @@ function tradeRecord(index: number, parents: Uint8Array[]): LedgerRecord {
 
 function signed(record: LedgerRecord, member: Member) {
   const payload = encodePayload(record);
-  const signature = new Uint8Array(sign(null, bytesToSign(payload), member.privateKey));
+  const signature = signHost(bytesToSign(payload), member.privateKey);
   const id = new Uint8Array(createHash('sha512').update(recordIdInput(payload, signature)).digest().subarray(0, ID_BYTES));
   return { bytes: encodeRecord(payload, signature, []), id };
 }

@@ -5,7 +5,8 @@
 // in through the same columns the aggregator writes, orders included (each member's newest offer and
 // demand stay open), in transactions of FILL_ROWS_PER_TRANSACTION, so a million records take minutes,
 // not hours. The aggregator opened on the file afterwards sees exactly what it would have stored.
-import { createPrivateKey, createPublicKey, sign, KeyObject } from 'node:crypto';
+import { createPublicKey, KeyObject } from 'node:crypto';
+import { signHost, signingKey } from '../crypto/host-signing';
 import type Database from 'better-sqlite3';
 import { encodeToken, tokenMessage } from '../../firmware/frames';
 import { GENESIS_ID } from '../../firmware/ledger/caps';
@@ -13,7 +14,6 @@ import { KIND_DEMAND, KIND_MEMBERSHIP, KIND_OFFER, KIND_SOLD, LedgerRecord, byte
 import { recordIdHost } from '../aggregator/aggregator';
 import { macHost, tokenKeyFor } from '../crypto/token-key';
 
-const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const FILL_ROWS_PER_TRANSACTION = 20000;
 /** Parents are drawn from the last this many filled records. */
 const PARENT_RING = 64;
@@ -21,7 +21,7 @@ const PARENT_RING = 64;
 export type FillMember = { id: number; key: KeyObject; tokenKey: Uint8Array; seq: number };
 
 function keyObject(seed: Uint8Array): KeyObject {
-  return createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+  return signingKey(seed);
 }
 
 function publicKeyOf(key: KeyObject): Buffer {
@@ -53,7 +53,7 @@ export class StoreFiller {
   }
 
   private store(record: LedgerRecord, payload: Uint8Array, key: KeyObject, tokens: Uint8Array[], receivedMs: number): Buffer {
-    const signature = new Uint8Array(sign(null, bytesToSign(payload), key));
+    const signature = signHost(bytesToSign(payload), key);
     const id = recordIdHost(payload, signature);
     const bytes = encodeRecord(payload, signature, tokens);
     this.statements.record.run(id, record.issuer, record.seq, record.kind, record.timeMs, record.energyWh ?? null, record.ecash ?? null,

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { lineChart } from './svg-plot';
+import { lineChart } from '../sim/svg-plot';
 import type { PaperPoint } from './paper';
 
 export type BenchEntry = { key: string; script: string; args: string[]; quickArgs: string[] };

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { loadBoard } from '../build/boards';
 import { buildBoard } from '../build/bundle';
 import { EmulatedBoard } from '../emulator/board';
-import { ESP32_COSTS } from '../emulator/cost-model';
+import { emulatedBoardOptions } from '../emulator/profile';
 import { loadQuickJS, seededRandom } from '../emulator/world';
 import { EspruinoProcess, espruinoMissing } from './espruino-runner';
 import { tweetnaclVerifyMultiplications } from './validation';
@@ -93,7 +93,7 @@ export async function runEspruinoValidationBench(options: { calibrationOut?: str
   const program = readFileSync(outfile, 'utf8');
   rmSync(directory, { recursive: true, force: true });
   const board = new EmulatedBoard(await loadQuickJS(), {
-    name: 'esp32-bench', profile: 'espruino', costs: ESP32_COSTS, heapBytesMax: description.heap_bytes_max,
+    name: 'esp32-bench', profile: emulatedBoardOptions(description).profile, costs: emulatedBoardOptions(description).costs, heapBytesMax: description.heap_bytes_max,
     watchdogMs: Number.MAX_SAFE_INTEGER, random: seededRandom(1),
   });
   board.load(program);

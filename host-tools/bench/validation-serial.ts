@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadBoard } from '../build/boards';
 import { buildBoard } from '../build/bundle';
-import { flashInvocation } from '../cli/commands/flash';
+import { flashInvocation } from '../repl/flash';
 import type { Spread } from './validation';
 
 /** A bench call on a Pico takes minutes with tweetnacl (one verification is about 691 s of pico time). */

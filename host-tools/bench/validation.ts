@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { loadBoard } from '../build/boards';
 import { buildBoard } from '../build/bundle';
 import { EmulatedBoard } from '../emulator/board';
-import { COSTS } from '../emulator/cost-model';
 import { emulatedBoardOptions } from '../emulator/profile';
 import { loadQuickJS, seededRandom } from '../emulator/world';
 
@@ -117,7 +116,7 @@ export async function runValidationBench(boardName: ValidationBoard, repeats: nu
     rmSync(folder, { recursive: true, force: true });
   }
   const board = new EmulatedBoard(await loadQuickJS(), {
-    name: `${boardName}-bench`, profile: emulatedBoardOptions(description).profile, costs: COSTS[boardName], heapBytesMax: description.heap_bytes_max,
+    name: `${boardName}-bench`, profile: emulatedBoardOptions(description).profile, costs: emulatedBoardOptions(description).costs, heapBytesMax: description.heap_bytes_max,
     // The bench measures whole operations, so it must not be reset in the middle of one.
     watchdogMs: Number.MAX_SAFE_INTEGER, random: seededRandom(1),
   });
@@ -177,7 +176,7 @@ export async function runValidationBench(boardName: ValidationBoard, repeats: nu
     projected_board_ms: {
       sign: sign.board_ms, validate_two_caps: validate.board_ms, issue_record: issue.board_ms, naive: naive.board_ms,
       ratio_to_naive: Number((naive.board_ms.median / issue.board_ms.median).toFixed(2)),
-      basis: COSTS[boardName].basis,
+      basis: emulatedBoardOptions(description).costs.basis,
     },
     // The board's time budget (issue 8): board milliseconds from the cost model.
     time_budget: {

@@ -1,12 +1,10 @@
 // Differential testing of the board's sliced fast verification against the aggregator's (node:crypto
 // plus the shared policy) on random and mutated signatures: bit-flipped R, S, A or message, random
 // keys that are not points, small-order keys. Run: node --import tsx host-tools/crypto/differential.ts N [SEED]
-import { createPrivateKey, sign } from 'node:crypto';
+import { signHost, signingKey } from './host-signing';
 import { verifyFast } from '../../firmware/crypto/fast-verify';
 import { publicKeyFromSeed, verifyHost } from './verify-host';
 import { seededRandom } from '../random';
-
-const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
 
 export type DifferentialResult = { cases: number; agreed: number; valid: number; disagreements: string[]; seconds: number; seed: number };
@@ -19,10 +17,10 @@ export function runDifferential(cases: number, seed: number): DifferentialResult
   const started = Date.now();
   for (let index = 0; index < cases; index++) {
     const keySeed = bytes(32);
-    const key = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, keySeed]), format: 'der', type: 'pkcs8' });
+    const key = signingKey(keySeed);
     let publicKey = publicKeyFromSeed(keySeed);
     let message = bytes(Math.floor(random() * 200));
-    let signature = new Uint8Array(sign(null, message, key));
+    let signature = signHost(message, key);
     const mutation = index % 8;
     const flip = (target: Uint8Array, from: number, to: number) => {
       const copy = target.slice();

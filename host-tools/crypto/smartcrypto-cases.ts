@@ -1,7 +1,8 @@
 // Cases for the native smartcrypto module with the answers node:crypto and the shared policy give
 // (host-tools/crypto/verify-host.ts): RFC 8032 §7.1 and Wycheproof vectors from test/vectors/, and seeded
 // random and mutated ones. The host build (smartcrypto-host.ts) and the image test both run these.
-import { createHash, createPrivateKey, KeyObject, sign } from 'node:crypto';
+import { createHash, KeyObject } from 'node:crypto';
+import { signHost, signingKey } from './host-signing';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { seededRandom } from '../random';
@@ -13,7 +14,6 @@ export type CryptoCase =
   | { kind: 'publicKey'; label: string; seed: Uint8Array; expected: Uint8Array }
   | { kind: 'sha512'; label: string; message: Uint8Array; expected: Uint8Array };
 
-const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const VECTORS = join(import.meta.dirname, '../../test/vectors');
 /** L and p (RFC 8032 §5.1), to build encodings that are out of range on purpose. */
 const GROUP_ORDER_L = 2n ** 252n + 27742317777372353535851937790883648493n;
@@ -22,10 +22,6 @@ const FIELD_PRIME_P = 2n ** 255n - 19n;
 export const RANDOM_MESSAGE_BYTES_MAX = 300;
 
 const unhex = (text: string) => new Uint8Array(Buffer.from(text, 'hex'));
-
-function privateKeyObject(seed: Uint8Array): KeyObject {
-  return createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' });
-}
 
 function littleEndianToBigInt(bytes: Uint8Array): bigint {
   let value = 0n;
@@ -103,10 +99,10 @@ export function randomCases(count: number, seed: number): CryptoCase[] {
     if (index % CASES_PER_KEY === 0 || privateKey === null) {
       keySeed = bytes(32);
       publicKey = publicKeyFromSeed(keySeed);
-      privateKey = privateKeyObject(keySeed);
+      privateKey = signingKey(keySeed);
     }
     const message = bytes(integer(RANDOM_MESSAGE_BYTES_MAX + 1));
-    const signature = new Uint8Array(sign(null, message, privateKey));
+    const signature = signHost(message, privateKey);
     const label = `random ${index} (seed ${seed})`;
     const mutation = index % 16;
     if (mutation === 0 || mutation === 1) cases.push(verifyCase(`${label} valid`, signature, message, publicKey));

@@ -1,7 +1,8 @@
 // Ed25519 verification on the host: node:crypto (OpenSSL), about a hundred times faster than tweetnacl,
 // behind the same policy the board applies (firmware/crypto/policy.ts): S < L and canonical R and A.
 // The aggregator and the host tools verify through here, so both sides of the ledger agree.
-import { createPrivateKey, createPublicKey, verify, KeyObject } from 'node:crypto';
+import { createPublicKey, verify, KeyObject } from 'node:crypto';
+import { signingKey } from './host-signing';
 import { checkKeyEncoding, checkSignatureEncoding } from '../../firmware/crypto/policy';
 
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
@@ -29,11 +30,8 @@ export function verifyHost(message: Uint8Array, signature: Uint8Array, publicKey
   }
 }
 
-const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
-
 /** The Ed25519 public key of a 32-byte seed, with node:crypto (RFC 8032 §5.1.5). */
 export function publicKeyFromSeed(seed: Uint8Array): Uint8Array {
-  const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' });
-  const jwk = createPublicKey(privateKey).export({ format: 'jwk' });
+  const jwk = createPublicKey(signingKey(seed)).export({ format: 'jwk' });
   return new Uint8Array(Buffer.from(jwk.x as string, 'base64url'));
 }

@@ -122,9 +122,6 @@ export const HOST_QUICKJS_COSTS: BoardCosts = {
   basis: 'pico / 1,400: QuickJS on this host against Kaluma on an emulated RP2040 (docs/platforms.md D)',
 };
 
-/** By board name; host-tools/emulator/profile.ts maps a board.json's runtime to its costs. */
-export const COSTS: Record<string, BoardCosts> = { pico: PICO_COSTS, 'pico-stock': PICO_COSTS, esp32: ESP32_COSTS, emulator: HOST_QUICKJS_COSTS };
-
 export type WorkCount = {
   interrupts: number; verifies: number; signs: number; hashes: number; fieldOps: number; calls: number;
   /** Native SHA-512 calls, their 128-byte blocks, and E.convolve calls (16 per field operation). */

@@ -9,8 +9,9 @@
 import { readFileSync } from 'node:fs';
 import { QuickJSWASMModule, getQuickJS } from 'quickjs-emscripten';
 import { airtimeMs, DutyCycle, LoraModulation, EU868_DEFAULT } from '../../boards/drivers/lora-airtime';
-import { BoardOptions, EmulatedBoard } from './board';
-import type { CadRequest, Transmission } from './sx127x-model';
+import { EmulatedBoard } from './board';
+import type { BoardOptions } from './board-state';
+import type { CadRequest, Transmission } from './peripherals/sx127x-model';
 import { seededRandom } from '../random';
 
 export { seededRandom };

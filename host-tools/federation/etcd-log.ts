@@ -17,7 +17,7 @@ import { Campaign, Etcd3, IWatchResponse, Watcher } from 'etcd3';
 import type Database from 'better-sqlite3';
 import type { Aggregator, CheckResult, PreparedRecord, SubmitResult } from '../aggregator/aggregator';
 import { GENESIS_ID } from '../../firmware/ledger/caps';
-import { ClusterUnavailable, LedgerLog, LogStatus } from './ledger-log';
+import { ClusterUnavailable, LedgerLog, LogStatus } from '../aggregator/ledger-log';
 import { stateDigest } from './digest';
 
 export const ZONE_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;

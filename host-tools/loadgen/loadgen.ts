@@ -5,7 +5,8 @@
 // member's records take consecutive slots ending at the present one, like records a gateway offloads late
 // (within the aggregator's age limit). Attack traffic: double spends, Sybil issuers, forged tokens, spam.
 // Each acknowledged id can be appended to a file as soon as it is acknowledged.
-import { createPrivateKey, sign, KeyObject } from 'node:crypto';
+import { KeyObject } from 'node:crypto';
+import { signHost, signingKey } from '../crypto/host-signing';
 import { appendFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { keyPairFromSeed } from '../../firmware/crypto/ed25519';
@@ -16,7 +17,6 @@ import { seededRandom } from '../random';
 import { OFFLOADED_RECORD_AGE_MAX_MS } from '../aggregator/aggregator';
 import { DEFAULT_SLOT_MS, ID_BYTES } from '../../firmware/protocol';
 
-const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 export const ATTACKS = ['none', 'double-spend', 'sybil', 'forged-token', 'spam'] as const;
 export type Attack = (typeof ATTACKS)[number];
 
@@ -106,7 +106,7 @@ async function admit(agent: Agent, url: string, options: LoadOptions, seed: Uint
   }
   return {
     participant: {
-      id, seed, key: createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' }),
+      id, seed, key: signingKey(seed),
       tokenKey: new Uint8Array(Buffer.from(answer.json.token_key as string, 'hex')), seq, nextSlot: 0,
     },
     reused,
@@ -173,7 +173,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       record.ref = new Uint8Array(ID_BYTES).fill(index & 0xff);
     }
     const payload = encodePayload(record);
-    const signature = new Uint8Array(sign(null, bytesToSign(payload), issuer.key));
+    const signature = signHost(bytesToSign(payload), issuer.key);
     const slot = Math.floor(timeMs / slotMs);
     const tokens = granters.map((granter) => {
       const forged = options.attack === 'forged-token' && index % 10 === 0;

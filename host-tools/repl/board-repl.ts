@@ -6,13 +6,15 @@
 // 1,024-byte line buffer and are typed in paced pieces (Kaluma drops input typed faster than it echoes).
 import { randomBytes } from 'node:crypto';
 import { BoardPort, PortError } from './board-port';
-import { loadBoard } from '../build/boards';
+import { boardProfile } from '../build/board-profile';
 
 /** The REPL a board speaks: Kaluma's (pico, pico-stock) or Espruino's console (esp32), from board.json's runtime. */
 export type ReplDialect = 'kaluma' | 'espruino';
 
 export function replDialectOf(board: string): ReplDialect {
-  return loadBoard(board).runtime === 'kaluma-1.2.1' ? 'kaluma' : 'espruino';
+  const profile = boardProfile(board);
+  if (profile === 'emulator') throw new Error(`the ${board} board runs in the host's emulator and has no REPL of its own`);
+  return profile;
 }
 
 /** Kaluma's REPL keeps 1,024 bytes of a line (src/repl.c); a written chunk stays well under it. */

@@ -6,16 +6,17 @@
 // light nodes running the same firmware code. The same seed replays the same run.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createPrivateKey, sign } from 'node:crypto';
+import { signHost, signingKey } from '../crypto/host-signing';
 import { Aggregator } from '../aggregator/aggregator';
 import { BoardName, loadBoard } from '../build/boards';
 import { emulatedBoardOptions, provisionFileName } from '../emulator/profile';
-import { EmulatedBoard, WORLD_EPOCH_MS } from '../emulator/board';
+import { EmulatedBoard } from '../emulator/board';
+import { WORLD_EPOCH_MS } from '../emulator/board-state';
 import { EMULATED_CONSORTIUM_SEED, provisionBoards } from '../emulator/provision';
 import { tokenKeyFor } from '../crypto/token-key';
 import { World, seededRandom, slidingHourMaxPercent } from '../emulator/world';
 import { hostCrypto } from '../crypto/host-crypto';
-import { Gateway, GatewayFederation } from './gateway';
+import { Gateway, GatewayFederation } from '../aggregator/gateway';
 import { InProcessFederation } from '../federation/in-process';
 import { stateDigest } from '../federation/digest';
 import { MemoryStore } from './in-process';
@@ -58,7 +59,6 @@ const TOKENS_REQUIRED = DEFAULT_TOKENS_REQUIRED;
 const BALANCE = 100000;
 /** A vehicle-to-vehicle DC transfer: 11 kW (a charger on either car's bidirectional port). */
 const TRANSFER_W = 11000;
-const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
 type Vehicle = {
   member: number;
@@ -263,7 +263,7 @@ export async function runCity(options: CityOptions) {
   let sybilTokens: { seq: number; slot: number; granters: number[]; macs: Uint8Array[] } | null = null;
   function sybil(): void {
     const entry = provisioned.boards[memberCount - 1];
-    const key = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, Buffer.from(entry.seed)]), format: 'der', type: 'pkcs8' });
+    const key = signingKey(Buffer.from(entry.seed));
     const tokens = sybilTokens ?? {
       seq: 0, slot: slotOf(wallMs(), SLOT_MS), granters: [1, 2], macs: [0, 1].map(() => Uint8Array.from({ length: 32 }, () => Math.floor(random() * 256))),
     };
@@ -272,7 +272,7 @@ export async function runCity(options: CityOptions) {
         kind: KIND_OFFER, issuer: entry.member, seq: attackSeq++, timeMs: wallMs(), parents: aggregator.selectCaps(), pot: tokens.granters, energyWh: 1000, ecash: 300,
       };
       const payload = encodePayload(record);
-      const signature = new Uint8Array(sign(null, bytesToSign(payload), key));
+      const signature = signHost(bytesToSign(payload), key);
       sendAttack(encodeFrame({ type: FRAME_RECORD, record: encodeRecord(payload, signature, []) }));
       sendAttack(encodeFrame({ type: FRAME_OFFLOAD, batch: record.seq, record: encodeRecord(payload, signature, []) }));
       tokens.granters.forEach((granter, index) => {

@@ -4,7 +4,8 @@
 // membership records that start the DAG. Used by `smartchain demo`, the ledger scenario tests and the
 // benches; the same seed replays the same run.
 import { tokenKeyFor } from '../crypto/token-key';
-import { createPrivateKey, sign, KeyObject } from 'node:crypto';
+import { KeyObject } from 'node:crypto';
+import { signHost, signingKey } from '../crypto/host-signing';
 import { createNode, FullLightNode } from '../../firmware/node';
 import { GENESIS_ID } from '../../firmware/ledger/caps';
 import { DEFAULT_SLOT_MS, DEFAULT_TOKENS_REQUIRED, FRAME_BYTES_MAX } from '../../firmware/protocol';
@@ -18,7 +19,6 @@ import { startFastVerify } from '../../firmware/crypto/fast-verify';
 import { seededRandom } from '../random';
 
 export const START_TIME_MS = 1795000000000;
-const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
 export { seededRandom };
 
@@ -84,7 +84,7 @@ export class InProcessWorld {
     this.random = seededRandom(options.seed);
     this.consortiumPublicKey = keyPairFromSeed(this.consortiumSeed).publicKey;
     this.aggregatorPublicKey = keyPairFromSeed(this.aggregatorSeed).publicKey;
-    this.consortiumKey = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, this.consortiumSeed]), format: 'der', type: 'pkcs8' });
+    this.consortiumKey = signingKey(this.consortiumSeed);
     for (let index = 0; index < options.nodes; index++) {
       const seed = new Uint8Array(32);
       for (let byte = 0; byte < 32; byte++) seed[byte] = Math.floor(this.random() * 256);
@@ -162,7 +162,7 @@ export class InProcessWorld {
         member: entry.id, publicKey: entry.publicKey, grantEcash: this.options.grantEcash ?? 100000,
       };
       const payload = encodePayload(record);
-      const signature = new Uint8Array(sign(null, bytesToSign(payload), this.consortiumKey));
+      const signature = signHost(bytesToSign(payload), this.consortiumKey);
       const bytes = encodeRecord(payload, signature, []);
       this.membershipRecords.push(bytes);
       this.broadcast(0, encodeFrame({ type: FRAME_RECORD, record: bytes }));

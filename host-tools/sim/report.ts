@@ -3,7 +3,7 @@
 // radio, the attacks and what stopped them; records and trades over time, the commit-latency histogram,
 // a drawing of the newest records of the DAG, each EV's energy and its Ecash as change from its start.
 import { writeFileSync } from 'node:fs';
-import { lineChart } from '../bench/svg-plot';
+import { lineChart } from './svg-plot';
 import { KIND_NAMES } from '../../firmware/records';
 
 export type DagNode = { id: string; issuer: number; kind: number; time_ms: number; parents: string[] };

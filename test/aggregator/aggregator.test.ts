@@ -1,7 +1,8 @@
 // The aggregator on a real SQLite file: migrations, membership, every validation code, caps, the
 // auction rule, settlement with Ecash conserved after every step of a long random run (seed printed),
 // and signed acknowledgements and checkpoints a light node can verify.
-import { createPrivateKey, sign, KeyObject } from 'node:crypto';
+import { KeyObject } from 'node:crypto';
+import { signHost, signingKey } from '../../host-tools/crypto/host-signing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +33,6 @@ test.after(() => {
 });
 
 
-const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 type Member = { id: number; seed: Uint8Array; key: KeyObject; seq: number; nextMs: number };
 /** The slot of these tests' aggregators: each member's records take its next free slot (one per slot). */
 const SLOT_MS = 1000;
@@ -54,7 +54,7 @@ function admit(aggregator: Aggregator, count: number, grant: number): Member[] {
     const seed = new Uint8Array(32).fill(40 + index);
     const result = aggregator.addMember(keyPairFromSeed(seed).publicKey, grant);
     assert.ok(result.ok);
-    if (result.ok) members.push({ id: result.id, seed, key: createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' }), seq: 0, nextMs: 0 });
+    if (result.ok) members.push({ id: result.id, seed, key: signingKey(seed), seq: 0, nextMs: 0 });
   }
   return members;
 }
@@ -76,7 +76,7 @@ function make(aggregator: Aggregator, members: Member[], issuer: Member, fields:
     energyWh: 1000, ecash: 300, ...fields, timeMs,
   };
   const payload = encodePayload(record);
-  const signature = new Uint8Array(sign(null, bytesToSign(payload), issuer.key));
+  const signature = signHost(bytesToSign(payload), issuer.key);
   const slot = aggregator.slotOf(record.timeMs);
   const tokens = others.slice(0, tamper?.tokens ?? 2).map((granter) =>
     encodeToken({ granter: granter.id, requester: record.issuer, seq: record.seq, slot, mac: macHost(tamper?.tokenKey ?? aggregator.tokenKey(granter.id), tokenMessage(granter.id, record.issuer, record.seq, slot)) }),
@@ -277,10 +277,10 @@ test('after a restart on the same file the recent DAG is rebuilt and caps still 
 
 test('the verify pool gives verifyHost\'s verdict: valid, tampered, S >= L, bad lengths, wrong key', async () => {
   const seed = new Uint8Array(32).fill(5);
-  const key = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+  const key = signingKey(seed);
   const publicKey = keyPairFromSeed(seed).publicKey;
   const message = new Uint8Array(Buffer.from('a message of the ledger'));
-  const signature = new Uint8Array(sign(null, message, key));
+  const signature = signHost(message, key);
   const tampered = signature.slice();
   tampered[5] ^= 1;
   // S + L: the same point equation holds, so only the policy's S < L check refuses it (RFC 8032 §5.1.7).

@@ -2,7 +2,7 @@
 // both run the rules of firmware/ledger/rules.ts and must answer code for code. The one difference is
 // the documented one (docs/ledger.md, "Time at the aggregator"): a record offloaded hours after it was
 // issued is stale to a light node's one-hour window and still fresh to the aggregator's.
-import { createPrivateKey, sign } from 'node:crypto';
+import { signHost, signingKey } from '../../host-tools/crypto/host-signing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,6 @@ import { Aggregator } from '../../host-tools/aggregator/aggregator';
 import { macHost } from '../../host-tools/crypto/token-key';
 import { InProcessWorld, SimNode } from '../../host-tools/sim/in-process';
 
-const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const SLOT_MS = 30000;
 const HOUR_MS = 3600000;
 
@@ -50,7 +49,7 @@ test('a light node and the aggregator refuse the same hostile records with the s
     const slots = new Map<number, number>();
     const made = new Map<string, LedgerRecord>();
     const nowMs = world.wallClockMs();
-    const keyOf = (entry: SimNode) => createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, entry.seed]), format: 'der', type: 'pkcs8' });
+    const keyOf = (entry: SimNode) => signingKey(entry.seed);
     const rows: Row[] = [
       { name: 'honest offer', issuer: 1, fields: {}, expected: 'OK' },
       { name: 'same seq, other content', issuer: 1, fields: { energyWh: 4321 }, sameSeqAs: 'honest offer', expected: 'EQUIVOCATION' },
@@ -84,7 +83,7 @@ test('a light node and the aggregator refuse the same hostile records with the s
       };
       made.set(row.name, record);
       const payload = encodePayload(record);
-      const signature = new Uint8Array(sign(null, bytesToSign(payload), keyOf(issuer)));
+      const signature = signHost(bytesToSign(payload), keyOf(issuer));
       if (row.tamper === 'signature') signature[10] ^= 1;
       const tokenSlot = Math.floor(record.timeMs / SLOT_MS);
       const tokens = record.kind === KIND_MEMBERSHIP ? [] : record.pot.map((granter) => encodeToken({

@@ -9,7 +9,7 @@ import { Agent, request } from 'node:http';
 import { AddressInfo, Socket, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPrivateKey, sign } from 'node:crypto';
+import { signHost, signingKey } from '../../host-tools/crypto/host-signing';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { keyPairFromSeed } from '../../firmware/crypto/ed25519';
@@ -20,7 +20,6 @@ import { CONNECTIONS_PER_ADDRESS_MAX, HEADERS_TIMEOUT_MS, loadSecret, secretMatc
 import { macHost } from '../../host-tools/crypto/token-key';
 import { call } from '../../host-tools/loadgen/loadgen';
 
-const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const agent = new Agent({ keepAlive: false });
 
 async function serve() {
@@ -126,7 +125,7 @@ test('a record is found by its id in either case; a batch gets one result per re
       const seed = new Uint8Array(32).fill(60 + index);
       const result = aggregator.addMember(keyPairFromSeed(seed).publicKey, 1000);
       if (!result.ok) throw new Error(result.message);
-      return { id: result.id, key: createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' }) };
+      return { id: result.id, key: signingKey(seed) };
     });
     const make = (issuerIndex: number, seq: number, timeMs: number) => {
       const issuer = members[issuerIndex];
@@ -135,7 +134,7 @@ test('a record is found by its id in either case; a batch gets one result per re
       const payload = encodePayload(record);
       const slot = aggregator.slotOf(timeMs);
       const tokens = granters.map((granter) => encodeToken({ granter: granter.id, requester: issuer.id, seq, slot, mac: macHost(aggregator.tokenKey(granter.id), tokenMessage(granter.id, issuer.id, seq, slot)) }));
-      return encodeRecord(payload, new Uint8Array(sign(null, bytesToSign(payload), issuer.key)), tokens);
+      return encodeRecord(payload, signHost(bytesToSign(payload), issuer.key), tokens);
     };
     const now = Date.now();
     const batch = Buffer.concat([make(0, 1, now), make(1, 1, now), make(0, 2, now), new Uint8Array([0xd2, 0x84, 0x40, 0xa0, 0x40, 0x40])]);

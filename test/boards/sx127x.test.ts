@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { airtimeMs } from '../../boards/drivers/lora-airtime';
 import { createSx127x, loraModulation, LoraRadioSettings } from '../../boards/drivers/sx127x';
 import { TX_QUEUE_MAX } from '../../boards/drivers/sx127x';
-import { CadRequest, IRQ_TX_DONE, MODE_CAD, MODE_RX_CONTINUOUS, MODE_TX, Sx127xFault, Sx127xModel, Transmission, cadDurationMs } from '../../host-tools/emulator/sx127x-model';
+import { CadRequest, IRQ_TX_DONE, MODE_CAD, MODE_RX_CONTINUOUS, MODE_TX, Sx127xFault, Sx127xModel, Transmission, cadDurationMs } from '../../host-tools/emulator/peripherals/sx127x-model';
 import pico from '../../boards/pico/board.json';
 
 function rig(settings: LoraRadioSettings = pico.lora) {

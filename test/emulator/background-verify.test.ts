@@ -1,25 +1,24 @@
 // The board's time budget on the emulated ESP32: a record from another member is verified in the
 // background, a slice per tick, and accepted, without a single watchdog reset. (The pico's heap does not
 // hold a verification job beside the node: docs/boards.md.)
-import { createPrivateKey, sign } from 'node:crypto';
+import { signHost, signingKey } from '../../host-tools/crypto/host-signing';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { UartDeframer, encodeUartFrame } from '../../boards/drivers/uart-framing';
 import { FRAME_RECORD, encodeFrame } from '../../firmware/frames';
 import { KIND_OFFER, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
 import { UART_PAYLOAD_BYTES_MAX } from '../../firmware/protocol';
-import { WORLD_EPOCH_MS } from '../../host-tools/emulator/board';
+import { WORLD_EPOCH_MS } from '../../host-tools/emulator/board-state';
 import { ESP32_COSTS } from '../../host-tools/emulator/cost-model';
 import { provisionBoards } from '../../host-tools/emulator/provision';
 import { World, seededRandom } from '../../host-tools/emulator/world';
 
-const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const encode = (text: string) => new TextEncoder().encode(text);
 
 function recordFrom(seed: Uint8Array, issuer: number, granters: number[]): Uint8Array {
-  const key = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+  const key = signingKey(seed);
   const payload = encodePayload({ kind: KIND_OFFER, issuer, seq: 1, timeMs: WORLD_EPOCH_MS + 1000, parents: [new Uint8Array(16), new Uint8Array(16)], pot: granters, energyWh: 5000, ecash: 1500 });
-  const signature = new Uint8Array(sign(null, bytesToSign(payload), key));
+  const signature = signHost(bytesToSign(payload), key);
   return encodeUartFrame(encodeFrame({ type: FRAME_RECORD, record: encodeRecord(payload, signature, []) }), UART_PAYLOAD_BYTES_MAX);
 }
 

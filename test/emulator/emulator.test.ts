@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadBoard } from '../../host-tools/build/boards';
-import { BoardFailure } from '../../host-tools/emulator/board';
+import { BoardFailure } from '../../host-tools/emulator/board-state';
 import { ESP32_COSTS, HOST_QUICKJS_COSTS, PICO_COSTS } from '../../host-tools/emulator/cost-model';
 import { emulatedBoardOptions } from '../../host-tools/emulator/profile';
 import { provisionBoards } from '../../host-tools/emulator/provision';

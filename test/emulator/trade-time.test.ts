@@ -11,7 +11,7 @@
 // - pico (our image, smartcrypto): a record is verified in the tick that handles it, a record signed in
 //   one call; the trade-time path (validate two caps cold, sign, compute the id) is timed from the
 //   buyer's own calls, and the verifications a board hour holds follow from a validation's board time.
-import { createPrivateKey, sign } from 'node:crypto';
+import { signHost, signingKey } from '../../host-tools/crypto/host-signing';
 import { performance } from 'node:perf_hooks';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -21,20 +21,20 @@ import { GENESIS_ID } from '../../firmware/ledger/caps';
 import { KIND_BOUGHT, KIND_MEMBERSHIP, KIND_OFFER, KIND_SOLD, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
 import { UART_PAYLOAD_BYTES_MAX } from '../../firmware/protocol';
 import { loadBoard } from '../../host-tools/build/boards';
-import { EmulatedBoard, WORLD_EPOCH_MS } from '../../host-tools/emulator/board';
+import { EmulatedBoard } from '../../host-tools/emulator/board';
+import { WORLD_EPOCH_MS } from '../../host-tools/emulator/board-state';
 import { emulatedBoardOptions } from '../../host-tools/emulator/profile';
 import { provisionBoards } from '../../host-tools/emulator/provision';
 import { World, seededRandom } from '../../host-tools/emulator/world';
 
-const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 /** The pico-stock's stock of signing nonces (NONCE_STOCK in boards/pico-stock/main.ts): flash files /sc-nonce0... */
 const NONCE_SLOTS = [0, 1, 2, 3];
 const encode = (text: string) => new TextEncoder().encode(text);
 
 function membership(member: number, publicKey: Uint8Array): Uint8Array {
-  const key = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, Buffer.alloc(32, 0xc0)]), format: 'der', type: 'pkcs8' });
+  const key = signingKey(Buffer.alloc(32, 0xc0));
   const payload = encodePayload({ kind: KIND_MEMBERSHIP, issuer: 0, seq: member, timeMs: WORLD_EPOCH_MS, parents: [GENESIS_ID, GENESIS_ID], pot: [], member, publicKey, grantEcash: 100000 });
-  return encodeUartFrame(encodeFrame({ type: FRAME_RECORD, record: encodeRecord(payload, new Uint8Array(sign(null, bytesToSign(payload), key)), []) }), UART_PAYLOAD_BYTES_MAX);
+  return encodeUartFrame(encodeFrame({ type: FRAME_RECORD, record: encodeRecord(payload, signHost(bytesToSign(payload), key), []) }), UART_PAYLOAD_BYTES_MAX);
 }
 
 const number = (board: EmulatedBoard, code: string) => Number(board.evaluate(code));

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { KALUMA_UART_BUFFER_BYTES } from '../../host-tools/emulator/board';
+import { KALUMA_UART_BUFFER_BYTES } from '../../host-tools/emulator/peripherals/uart';
 import { PICO_COSTS } from '../../host-tools/emulator/cost-model';
 import { World } from '../../host-tools/emulator/world';
 

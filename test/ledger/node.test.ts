@@ -1,7 +1,7 @@
 // The light node's ledger core: capacities and how they relate, the window's weights and validation
 // counts against a brute-force count, cap selection, proof of time against a Sybil, double spending on
 // ten nodes, power cuts at every write, and a stream of random valid and invalid records.
-import { createPrivateKey, sign } from 'node:crypto';
+import { signHost, signingKey } from '../../host-tools/crypto/host-signing';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { keyPairFromSeed, recordId } from '../../firmware/crypto/ed25519';
@@ -15,13 +15,12 @@ import { KIND_BOUGHT, KIND_OFFER, LedgerRecord, bytesToSign, encodePayload, enco
 import { InProcessWorld, PowerCut, SimNode } from '../../host-tools/sim/in-process';
 import { createRng, testSeed } from '../support/rng';
 
-const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const id = (byte: number) => new Uint8Array(16).fill(byte);
 
 function signAs(entry: { seed: Uint8Array }, record: LedgerRecord): { bytes: Uint8Array; id: Uint8Array } {
-  const key = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, entry.seed]), format: 'der', type: 'pkcs8' });
+  const key = signingKey(entry.seed);
   const payload = encodePayload(record);
-  const signature = new Uint8Array(sign(null, bytesToSign(payload), key));
+  const signature = signHost(bytesToSign(payload), key);
   return { bytes: encodeRecord(payload, signature, []), id: recordId(payload, signature) };
 }
 

@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createTrader, Trader } from '../../firmware/trade';
 import { Aggregator } from '../../host-tools/aggregator/aggregator';
-import { Gateway } from '../../host-tools/sim/gateway';
+import { Gateway } from '../../host-tools/aggregator/gateway';
 import { InProcessWorld } from '../../host-tools/sim/in-process';
 import { FRAME_OFFLOAD, encodeFrame } from '../../firmware/frames';
 import { GENESIS_ID } from '../../firmware/ledger/caps';

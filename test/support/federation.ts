@@ -1,6 +1,7 @@
 // Helpers for the federation tests: members registered through an aggregator's API that sign records
 // with real proof-of-time tokens, one record per member per slot. The processes are host-tools/federation/harness.ts.
-import { createPrivateKey, sign, KeyObject } from 'node:crypto';
+import { KeyObject } from 'node:crypto';
+import { signHost, signingKey } from '../../host-tools/crypto/host-signing';
 import { rmSync } from 'node:fs';
 import { keyPairFromSeed } from '../../firmware/crypto/ed25519';
 import { encodeToken, tokenMessage } from '../../firmware/frames';
@@ -11,7 +12,6 @@ import { post, request } from '../../host-tools/federation/harness';
 
 export { AggregatorProcess, adminTokenOf, aggregatorDirs, converged, post, request, stats } from '../../host-tools/federation/harness';
 
-const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 export const SLOT_MS = 60000;
 
 /** `slot`: the member's next proof-of-time slot; one record per member per slot (checkSlotFree). */
@@ -27,7 +27,7 @@ export async function register(url: string, adminToken: string, seedByte: number
   const answer = await request(url, 'POST', '/v1/members', JSON.stringify({ public_key: publicKey, grant }), { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' });
   if (answer.status !== 201) throw new Error(`registering failed: ${answer.status} ${JSON.stringify(answer.json)}`);
   return {
-    id: answer.json.id as number, seed, key: createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' }),
+    id: answer.json.id as number, seed, key: signingKey(seed),
     tokenKey: new Uint8Array(Buffer.from(answer.json.token_key as string, 'hex')), seq: 0, slot: Math.floor(Date.now() / SLOT_MS) - SLOTS_BACK,
   };
 }
@@ -41,7 +41,7 @@ export function signedRecord(members: Member[], issuer: Member, fields: Partial<
     kind: 2, issuer: issuer.id, seq, timeMs, parents, pot: granters.map((entry) => entry.id), energyWh: 1000, ecash: 300, ...fields,
   };
   const payload = encodePayload(record);
-  const signature = new Uint8Array(sign(null, bytesToSign(payload), issuer.key));
+  const signature = signHost(bytesToSign(payload), issuer.key);
   const slot = Math.floor(timeMs / SLOT_MS);
   const tokens = granters.map((granter) => encodeToken({ granter: granter.id, requester: issuer.id, seq, slot, mac: macHost(granter.tokenKey, tokenMessage(granter.id, issuer.id, seq, slot)) }));
   return { bytes: encodeRecord(payload, signature, tokens), id: recordIdHost(payload, signature).toString('hex') };

@@ -1,5 +1,6 @@
 // Builders for signed test records: random valid records of every kind, signed with tweetnacl.
-import { createHash, createPrivateKey, createPublicKey, sign as cryptoSign, verify as cryptoVerify, KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, verify as cryptoVerify, KeyObject } from 'node:crypto';
+import { signHost, signingKey } from '../../host-tools/crypto/host-signing';
 import nacl from 'tweetnacl';
 import {
   ECASH_MAX, ENERGY_WH_MAX, ID_BYTES, KIND_BOUGHT, KIND_DEMAND, KIND_MEMBERSHIP, KIND_OFFER, KIND_SOLD,
@@ -44,19 +45,18 @@ export function randomRecord(rng: Rng, kind: number): LedgerRecord {
 
 export type TestKey = { seed: Uint8Array; publicKey: Uint8Array; secretKey: Uint8Array; privateKeyObject: KeyObject };
 
-const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
 export function testKey(byte: number): TestKey {
   const seed = new Uint8Array(32).fill(byte);
   const pair = nacl.sign.keyPair.fromSeed(seed);
-  const privateKeyObject = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+  const privateKeyObject = signingKey(seed);
   return { seed, publicKey: pair.publicKey, secretKey: pair.secretKey, privateKeyObject };
 }
 
 /** Ed25519 with node:crypto: the same signatures as tweetnacl, a hundred times faster on the host. */
 export function signFast(message: Uint8Array, key: TestKey): Uint8Array {
-  return new Uint8Array(cryptoSign(null, message, key.privateKeyObject));
+  return signHost(message, key.privateKeyObject);
 }
 
 export function verifyFast(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {

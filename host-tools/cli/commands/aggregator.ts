@@ -9,7 +9,7 @@ import { SerialLink, openSerialLink } from '../../aggregator/serial-link';
 import { DEFAULT_TOKENS_REQUIRED } from '../../../firmware/protocol';
 import { parseClusterUrl } from '../../federation/cluster';
 import { EtcdLedgerLog, ZONE_PATTERN } from '../../federation/etcd-log';
-import type { LedgerLog } from '../../federation/ledger-log';
+import type { LedgerLog } from '../../aggregator/ledger-log';
 import { STORE_PATH_DEFAULT, openStore } from '../store';
 
 export function parseHostPort(text: string): { host: string; port: number } {

@@ -4,7 +4,7 @@
 // tells both sides of each match; it tells both sides of each committed trade and sends them signed
 // balance checkpoints. On a UART star it also relays every other frame to the other EVs, as a LoRa channel
 // would carry it. Bounded: one offload in progress per member, OFFLOADS_MAX in all.
-import type { Aggregator, SubmitResult } from '../aggregator/aggregator';
+import type { Aggregator, SubmitResult } from './aggregator';
 import { FRAME_MATCH, FRAME_OFFLOAD, FRAME_TOKEN_GRANT, FRAME_TRADE_COMMITTED, decodeFrame, encodeFrame, encodeToken } from '../../firmware/frames';
 import { RECORD_BYTES_MAX, decodeRecord, encodeRecord } from '../../firmware/records';
 

@@ -3,7 +3,7 @@
 // (and pre-verified) them and before it acknowledges any: the local log is the embedded aggregator as it
 // always was (validate and store in one SQLite transaction); the etcd log (etcd-log.ts) validates against
 // the state applied so far, commits through the cluster, and answers once the record is applied here.
-import type { Aggregator, PreparedRecord, SubmitResult } from '../aggregator/aggregator';
+import type { Aggregator, PreparedRecord, SubmitResult } from './aggregator';
 
 /** Where an aggregator's derived state stands in a shared log. */
 export type LogStatus = { zone: string; name: string; revision: number; digest: string; leader: boolean };

@@ -5,7 +5,7 @@
 // would ignore or that corrupts a packet (unknown or read-only register, FIFO in sleep, LongRangeMode
 // changed outside sleep, no chip select, in or just out of reset) throws an Sx127xFault with a code.
 // Written from the datasheet, not from the driver in boards/drivers, so a shared mistake is not hidden.
-import type { LoraModulation } from '../../boards/drivers/lora-airtime';
+import type { LoraModulation } from '../../../boards/drivers/lora-airtime';
 
 export class Sx127xFault extends Error {
   constructor(public code: string, message: string) {
