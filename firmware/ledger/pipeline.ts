@@ -5,7 +5,7 @@
 import { Token, decodeToken } from '../frames';
 import { KIND_MEMBERSHIP, LedgerRecord, SignedRecord } from '../records';
 import {
-  PotRules, TimeRules, ValidationCode, checkIssuerKind, checkPotGranters, checkSeqOrder, checkSlotFree, checkSpend, checkTimestamp, checkTokensMatch,
+  PotRules, TimeRules, ValidationCode, checkIssuerKnown, checkPotGranters, checkSeqOrder, checkSlotFree, checkSpend, checkTimestamp, checkTokensMatch,
   slotOf, spendOf,
 } from './rules';
 
@@ -61,7 +61,7 @@ export function signerKey(record: LedgerRecord, view: LedgerView, rules: Pipelin
  */
 export function checkRecord(signed: SignedRecord, id: Uint8Array, view: LedgerView, rules: PipelineRules, nowMs: number): ValidationCode | null {
   const record = signed.record;
-  let code = checkIssuerKind(record, record.kind === KIND_MEMBERSHIP || view.isMember(record.issuer));
+  let code = checkIssuerKnown(record, record.kind === KIND_MEMBERSHIP || view.isMember(record.issuer));
   if (code === null) code = checkTimestamp(record.timeMs, nowMs, rules);
   if (code !== null) return code;
   view.sequenceAround(record.issuer, record.seq, id, around);

@@ -5,7 +5,6 @@ import { KIND_BOUGHT, KIND_MEMBERSHIP, KIND_SOLD, LedgerRecord } from '../record
 
 export const VALIDATION_CODES = [
   'ISSUER_UNKNOWN',
-  'MEMBERSHIP_NOT_CONSORTIUM',
   'TIMESTAMP_FUTURE',
   'TIMESTAMP_STALE',
   'SEQ_NOT_INCREASING',
@@ -60,10 +59,13 @@ export function checkSeqOrder(record: LedgerRecord, timeBelowMs: number, timeAbo
   return timeBelowMs > record.timeMs || timeAboveMs < record.timeMs ? 'SEQ_NOT_INCREASING' : null;
 }
 
-/** Membership records come from the consortium key and nobody else. */
-export function checkIssuerKind(record: LedgerRecord, issuerKnown: boolean): ValidationCode | null {
-  if (record.kind === KIND_MEMBERSHIP) return record.issuer === 0 ? null : 'MEMBERSHIP_NOT_CONSORTIUM';
-  return issuerKnown ? null : 'ISSUER_UNKNOWN';
+/**
+ * The issuer is a registered member. Membership records are the consortium's (issuer 0), and the decoder
+ * already refuses any other issuer of one, or a record of another kind from the consortium
+ * (RECORD_FIELD_RANGE, firmware/records.ts).
+ */
+export function checkIssuerKnown(record: LedgerRecord, issuerKnown: boolean): ValidationCode | null {
+  return record.kind === KIND_MEMBERSHIP || issuerKnown ? null : 'ISSUER_UNKNOWN';
 }
 
 export type PotRules = { tokensRequired: number; slotMs: number };

@@ -252,16 +252,10 @@ export class Aggregator {
     return { ok: true, id, bytes: encodeRecord(payload, signature, []) };
   }
 
-  /** Two caps by the weighted walk over the recent DAG; the genesis id while the DAG is empty. */
+  /** Two caps by the weighted walk over the recent DAG; the genesis id while it holds no usable record. */
   selectCaps(): Uint8Array[] {
-    const caps: Uint8Array[] = [];
-    for (let attempt = 0; attempt < 8 && caps.length < 2; attempt++) {
-      const key = this.dag.walk(this.alpha, this.random);
-      if (key !== null) caps.push(new Uint8Array(Buffer.from(key, 'hex')));
-    }
-    if (caps.length === 0) return [GENESIS_ID, GENESIS_ID];
-    if (caps.length === 1) caps.push(caps[0]);
-    return caps;
+    const caps = this.dag.selectCaps(this.alpha, this.random);
+    return caps === null ? [GENESIS_ID, GENESIS_ID] : caps.map((key) => new Uint8Array(Buffer.from(key, 'hex')));
   }
 
   private memberKey(id: number): Uint8Array | undefined {
