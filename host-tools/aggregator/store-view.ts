@@ -13,6 +13,7 @@ import type { RecentDag } from './dag';
 /** Refused ids remembered (16 bytes each and a map entry): older ones are forgotten, then only unknown. */
 export const REFUSED_IDS_MAX = 4096;
 
+const GENESIS_HEX = '00'.repeat(16);
 const hex = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
 
 export class StoreView implements LedgerView {
@@ -29,8 +30,12 @@ export class StoreView implements LedgerView {
   ) {
     this.statements = {
       balance: db.prepare('SELECT balance, reserved FROM members WHERE id = ?'),
-      atOrBelow: db.prepare('SELECT id, seq, time_ms FROM records WHERE issuer = ? AND seq <= ? ORDER BY seq DESC LIMIT 1'),
-      above: db.prepare('SELECT time_ms FROM records WHERE issuer = ? AND seq > ? ORDER BY seq LIMIT 1'),
+      // The issuer's records at or just below `seq` and just above it: two index searches, one statement.
+      around: db.prepare(
+        'SELECT * FROM (SELECT id, seq, time_ms FROM records WHERE issuer = ? AND seq <= ? ORDER BY seq DESC LIMIT 1) ' +
+          'UNION ALL SELECT * FROM (SELECT id, seq, time_ms FROM records WHERE issuer = ? AND seq > ? ORDER BY seq LIMIT 1)',
+      ),
+      below: db.prepare('SELECT time_ms FROM records WHERE issuer = ? AND seq < ? ORDER BY seq DESC LIMIT 1'),
       // The issuer's record in a slot most likely to conflict: any but a bought record first.
       inSlot: db.prepare('SELECT kind FROM records WHERE issuer = ? AND time_ms >= ? AND time_ms < ? ORDER BY kind = 5 LIMIT 1'),
       recordExists: db.prepare('SELECT 1 FROM records WHERE id = ?'),
@@ -54,16 +59,19 @@ export class StoreView implements LedgerView {
   }
 
   sequenceAround(issuer: number, seq: number, id: Uint8Array, out: SequenceAround): void {
-    const below = this.statements.atOrBelow.get(issuer, seq) as { id: Buffer; seq: number; time_ms: number } | undefined;
-    out.taken = below !== undefined && below.seq === seq && !below.id.equals(id);
-    out.timeBelowMs = below === undefined || below.seq === seq ? -Infinity : below.time_ms;
-    if (below !== undefined && below.seq === seq) {
-      // The record with this very number stands between: the nearest below is one further down.
-      const further = this.statements.atOrBelow.get(issuer, seq - 1) as { time_ms: number } | undefined;
-      if (further !== undefined) out.timeBelowMs = further.time_ms;
+    out.taken = false;
+    out.timeBelowMs = -Infinity;
+    out.timeAboveMs = Infinity;
+    for (const row of this.statements.around.all(issuer, seq, issuer, seq) as { id: Buffer; seq: number; time_ms: number }[]) {
+      if (row.seq > seq) out.timeAboveMs = row.time_ms;
+      else if (row.seq < seq) out.timeBelowMs = row.time_ms;
+      else if (!row.id.equals(id)) out.taken = true;
+      else {
+        // The record itself holds this number: the nearest below is one further down.
+        const below = this.statements.below.get(issuer, seq) as { time_ms: number } | undefined;
+        if (below !== undefined) out.timeBelowMs = below.time_ms;
+      }
     }
-    const above = this.statements.above.get(issuer, seq) as { time_ms: number } | undefined;
-    out.timeAboveMs = above === undefined ? Infinity : above.time_ms;
   }
 
   slotKind(issuer: number, slotStartMs: number, slotEndMs: number): number {
@@ -74,7 +82,7 @@ export class StoreView implements LedgerView {
   parentState(parent: Uint8Array): number {
     const key = hex(parent);
     // A parent in the recent DAG is stored (the DAG holds stored records only): no lookup needed.
-    if (this.dag.has(key) || parent.every((byte) => byte === 0)) return PARENT_KNOWN;
+    if (this.dag.has(key) || key === GENESIS_HEX) return PARENT_KNOWN;
     if (this.refused.has(key)) return PARENT_REFUSED;
     return this.statements.recordExists.get(Buffer.from(parent)) ? PARENT_KNOWN : PARENT_ABSENT;
   }
