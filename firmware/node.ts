@@ -11,9 +11,9 @@ import {
 import { selectCaps, CapWalk, GENESIS_ID } from './ledger/caps';
 import { MemberTable } from './ledger/members';
 import { NodePersistence } from './ledger/persist';
-import {
-  ValidationCode, checkIssuerKind, checkPotGranters, checkSlotFree, checkSpend, checkTimestamp, commitThreshold, slotOf, spendOf,
-} from './ledger/rules';
+import { ValidationCode, commitThreshold, slotOf, spendOf } from './ledger/rules';
+import { checkRecord } from './ledger/pipeline';
+import { WindowView } from './ledger/window-view';
 import { FLAG_CONFLICT_LOSER, FLAG_OFFLOADED, FLAG_PINNED, FLAG_VALID, RecordWindow } from './ledger/window';
 import type { LightNode, NodeConfig, NodeStats, VerificationJob } from './node-api';
 import type { Platform } from './platform';
@@ -160,6 +160,8 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   const verified = new VerifiedCache(capacities.verified, ID_BYTES);
   const refused = new VerifiedCache(capacities.refused, ID_BYTES);
   const walk = new CapWalk(capacities.window);
+  const view = new WindowView(window, members, refused);
+  const rules = { tokensRequired: tokensRequired, slotMs: slotMs, clockSkewMs: timeRules.clockSkewMs, recordAgeMaxMs: timeRules.recordAgeMaxMs, consortiumPublicKey: config.consortiumPublicKey };
   const provisioned = config.members !== undefined ? config.members : [];
   for (let index = 0; index < provisioned.length; index++) {
     members.add(provisioned[index].id, provisioned[index].publicKey, provisioned[index].balance);
@@ -357,30 +359,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
 
   /** Algorithm 1 lines 10-20 as far as a light node can check, cheapest first, the signature last. */
   function validate(signed: SignedRecord, id: Uint8Array, nowMs: number): ValidationCode | null {
-    const record = signed.record;
-    const kindCode = checkIssuerKind(record, members.has(record.issuer));
-    if (kindCode !== null) return kindCode;
-    const timeCode = checkTimestamp(record.timeMs, nowMs, timeRules);
-    if (timeCode !== null) return timeCode;
-    for (let slot = 0; slot < window.capacity; slot++) {
-      if (!window.isUsed(slot) || window.issuer[slot] !== record.issuer || record.kind === KIND_MEMBERSHIP || window.idEquals(slot, id, 0)) continue;
-      if (window.seq[slot] === record.seq) return 'EQUIVOCATION';
-      // Proof of time allows one record per issuer per slot; tokens are not broadcast, so this is what a
-      // light node can see (the aggregator applies the same rule to the issuer's stored records).
-      const slotCode = checkSlotFree(record, window.kind[slot], window.timeMs[slot], slotMs);
-      if (slotCode !== null) return slotCode;
-    }
-    const potCode = checkPotGranters(record, { tokensRequired: tokensRequired, slotMs: slotMs }, function (member: number) {
-      return members.has(member);
-    });
-    if (potCode !== null) return potCode;
-    const spend = spendOf(record);
-    // Over the balance only together with a spend already accepted: a double spend, kept to weigh it.
-    const balanceCode = checkSpend(members.balanceOf(record.issuer), members.spentSince(record.issuer), spend);
-    if (balanceCode !== null && balanceCode !== 'CONFLICT_DOUBLE_SPEND') return balanceCode;
-    const publicKey = record.kind === KIND_MEMBERSHIP ? config.consortiumPublicKey : members.publicKey(record.issuer);
-    if (publicKey === null) return 'ISSUER_UNKNOWN';
-    return balanceCode;
+    return checkRecord(signed, id, view, rules, nowMs);
   }
 
   function issuerKey(record: LedgerRecord): Uint8Array {

@@ -41,10 +41,9 @@ export const DECODE_REJECTIONS = {
 /** The ledger rules (firmware/ledger/rules.ts), on the light node and the aggregator. */
 export const VALIDATION_REJECTIONS = {
   ISSUER_UNKNOWN: 'the issuer is not a registered member',
-  MEMBERSHIP_NOT_CONSORTIUM: 'a membership record not issued by the consortium',
   TIMESTAMP_FUTURE: 'more than the clock skew ahead',
   TIMESTAMP_STALE: "older than the validator's age limit",
-  SEQ_NOT_INCREASING: 'a sequence number at or below one already stored for the issuer',
+  SEQ_NOT_INCREASING: "a sequence number that does not rise with the times of the issuer's stored records",
   EQUIVOCATION: 'another record of the issuer with the same sequence number',
   POT_SLOT_REUSED: 'another record of the issuer in the same proof-of-time slot, two bought records excepted',
   POT_TOO_FEW: 'fewer than k granters',
@@ -52,13 +51,11 @@ export const VALIDATION_REJECTIONS = {
   POT_SELF: 'the issuer among its own granters',
   TOKEN_MISMATCH: 'tokens that do not match the granters, issuer, sequence number or slot',
   TOKEN_MAC_INVALID: "a token whose MAC is not the granter's",
-  BALANCE_UNKNOWN: 'a spend by a member whose balance the validator does not know',
   BALANCE_INSUFFICIENT: 'a spend beyond the balance',
   CONFLICT_DOUBLE_SPEND: 'a spend that overdraws only together with one already accepted',
   PARENT_UNKNOWN: 'a parent not stored',
-  PARENT_INVALID: 'a parent stored as invalid',
+  PARENT_INVALID: 'a parent whose signature was refused',
   SIGNATURE_INVALID: 'the signature does not verify',
-  SIGNATURE_NONCANONICAL: 'S at or above L, or a non-canonical R',
   MEMBER_EXISTS: 'a member id or key already registered',
 } as const;
 

@@ -1,17 +1,82 @@
-// Cap selection (paper IV.G): the IOTA whitepaper's weighted random walk (MCMC) over the window. From an
-// entry point among the heavy (old, well approved) records, each step moves to an approver y of the
-// current record with probability proportional to exp(alpha * (H_y - H_max)), H being cumulative weight,
-// until a record with no valid approver: a cap. alpha = 0 is the uniform random walk, the baseline.
-// Bounded: at most WALK_STEPS_MAX steps per walk, CAP_WALKS_MAX walks per selection.
+// Cap selection (paper IV.G), one algorithm for the light node's window and the aggregator's recent DAG:
+// the IOTA whitepaper's weighted random walk (MCMC). From an entry point among the heavy (old, well
+// approved) records, each step moves to an approver y of the current record with probability
+// proportional to exp(alpha * (H_y - H_max)), H being cumulative weight, until a record with no usable
+// approver: a cap. alpha = 0 is the uniform random walk, the baseline. Each graph (CapGraph) chooses its
+// entry points and says which records are usable; the walk is bounded by CapBounds: at most
+// walkStepsMax steps per walk and walksMax walks per selection.
 import { FLAG_CONFLICT_LOSER, FLAG_VALID, RecordWindow } from './window';
 import { ID_BYTES } from '../protocol';
 
-export const WALK_STEPS_MAX = 64;
-export const CAP_WALKS_MAX = 4;
+export type CapBounds = { walkStepsMax: number; walksMax: number };
+/** The light node's bounds: its window holds at most a few hundred records (docs/ledger.md). */
+export const WINDOW_CAP_BOUNDS: CapBounds = { walkStepsMax: 64, walksMax: 4 };
 /** The parent of the first records of a ledger: sixteen zero bytes. */
 export const GENESIS_ID = new Uint8Array(ID_BYTES);
 
-export class CapWalk {
+/** What the walk needs of a DAG, whose records it names by T (a window slot, a node object). */
+export interface CapGraph<T> {
+  /** A record to start a walk from, drawn with at most one call of `random`; null when there is none. */
+  entryPoint(random: () => number): T | null;
+  /** The approvers of `record` a walk may step to, written into `out`; returns how many. */
+  stepsFrom(record: T, out: { [index: number]: T }): number;
+  /** The record's cumulative weight. */
+  weightOf(record: T): number;
+  /** Whether the record may be approved: valid, and nothing in its past cone lost a conflict. */
+  usableCap(record: T): boolean;
+}
+
+/** Scratch space for walks: room for the most approvers one record can have in the graph. */
+export type WalkScratch<T> = { approvers: { [index: number]: T }; weights: { [index: number]: number } };
+
+/** One walk from `start` to a cap (at most bounds.walkStepsMax steps); returns the cap. */
+export function walkToCap<T>(graph: CapGraph<T>, scratch: WalkScratch<T>, bounds: CapBounds, alpha: number, random: () => number, start: T): T {
+  let current = start;
+  for (let step = 0; step < bounds.walkStepsMax; step++) {
+    const count = graph.stepsFrom(current, scratch.approvers);
+    if (count === 0) return current;
+    let heaviest = 0;
+    for (let index = 0; index < count; index++) if (graph.weightOf(scratch.approvers[index]) > heaviest) heaviest = graph.weightOf(scratch.approvers[index]);
+    let total = 0;
+    for (let index = 0; index < count; index++) {
+      scratch.weights[index] = Math.exp(alpha * (graph.weightOf(scratch.approvers[index]) - heaviest));
+      total += scratch.weights[index];
+    }
+    let pick = random() * total;
+    let chosen = scratch.approvers[count - 1];
+    for (let index = 0; index < count; index++) {
+      pick -= scratch.weights[index];
+      if (pick < 0) {
+        chosen = scratch.approvers[index];
+        break;
+      }
+    }
+    current = chosen;
+  }
+  return current;
+}
+
+/** Two caps (the same one twice when only one is found), or null when the graph has no usable record. */
+export function selectCapsIn<T>(graph: CapGraph<T>, scratch: WalkScratch<T>, bounds: CapBounds, alpha: number, random: () => number): T[] | null {
+  const caps: T[] = [];
+  for (let attempt = 0; attempt < bounds.walksMax && caps.length < 2; attempt++) {
+    const start = graph.entryPoint(random);
+    if (start === null) return null;
+    const cap = walkToCap(graph, scratch, bounds, alpha, random, start);
+    if (graph.usableCap(cap)) caps.push(cap);
+  }
+  if (caps.length === 0) return null;
+  if (caps.length === 1) caps.push(caps[0]);
+  return caps;
+}
+
+/**
+ * The light node's window as a CapGraph, with its scratch arrays (fixed at the window's capacity). Entry
+ * points: a random record among those carrying at least half the heaviest weight (the window is small
+ * enough to scan). A step goes only to a usable approver.
+ */
+export class CapWalk implements CapGraph<number> {
+  window: RecordWindow | null = null;
   approvers: Int32Array;
   weights: Float64Array;
   candidates: Int32Array;
@@ -25,90 +90,63 @@ export class CapWalk {
     this.stack = new Int32Array(capacity);
     this.mark = new Uint32Array(capacity);
   }
-}
 
-function plainUsable(window: RecordWindow, slot: number): boolean {
-  return window.isUsed(slot) && (window.flags[slot] & FLAG_VALID) !== 0 && (window.flags[slot] & FLAG_CONFLICT_LOSER) === 0;
-}
+  private plainUsable(slot: number): boolean {
+    const window = this.window as RecordWindow;
+    return window.isUsed(slot) && (window.flags[slot] & FLAG_VALID) !== 0 && (window.flags[slot] & FLAG_CONFLICT_LOSER) === 0;
+  }
 
-/**
- * A record is usable as a step or a cap when it is valid and nothing in its past cone (within the
- * window) lost a conflict: approving it would approve the losing spend too. Bounded by the capacity.
- */
-function usable(window: RecordWindow, slot: number, walk: CapWalk): boolean {
-  if (!plainUsable(window, slot)) return false;
-  walk.epoch++;
-  let top = 0;
-  walk.stack[top++] = slot;
-  walk.mark[slot] = walk.epoch;
-  while (top > 0) {
-    const current = walk.stack[--top];
-    if ((window.flags[current] & FLAG_CONFLICT_LOSER) !== 0) return false;
-    for (let parent = 0; parent < 2; parent++) {
-      const ancestor = window.parentSlot[current * 2 + parent];
-      if (ancestor >= 0 && walk.mark[ancestor] !== walk.epoch) {
-        walk.mark[ancestor] = walk.epoch;
-        walk.stack[top++] = ancestor;
+  /**
+   * A record is usable as a step or a cap when it is valid and nothing in its past cone (within the
+   * window) lost a conflict: approving it would approve the losing spend too. Bounded by the capacity.
+   */
+  usableCap(slot: number): boolean {
+    if (!this.plainUsable(slot)) return false;
+    const window = this.window as RecordWindow;
+    this.epoch++;
+    let top = 0;
+    this.stack[top++] = slot;
+    this.mark[slot] = this.epoch;
+    while (top > 0) {
+      const current = this.stack[--top];
+      if ((window.flags[current] & FLAG_CONFLICT_LOSER) !== 0) return false;
+      for (let parent = 0; parent < 2; parent++) {
+        const ancestor = window.parentSlot[current * 2 + parent];
+        if (ancestor >= 0 && this.mark[ancestor] !== this.epoch) {
+          this.mark[ancestor] = this.epoch;
+          this.stack[top++] = ancestor;
+        }
       }
     }
+    return true;
   }
-  return true;
-}
 
-/** An entry point: a random record among those carrying at least half the heaviest weight. */
-function entryPoint(window: RecordWindow, walk: CapWalk, random: () => number): number {
-  let heaviest = 0;
-  for (let slot = 0; slot < window.capacity; slot++) if (plainUsable(window, slot) && window.weight[slot] > heaviest) heaviest = window.weight[slot];
-  let count = 0;
-  for (let slot = 0; slot < window.capacity; slot++) {
-    if (window.weight[slot] * 2 >= heaviest && usable(window, slot, walk)) walk.candidates[count++] = slot;
-  }
-  return count === 0 ? -1 : walk.candidates[Math.floor(random() * count)];
-}
-
-/** One walk from the entry point to a cap; returns the cap's slot. */
-export function walkToCap(window: RecordWindow, walk: CapWalk, alpha: number, random: () => number, start: number): number {
-  let current = start;
-  for (let step = 0; step < WALK_STEPS_MAX; step++) {
-    const found = window.approversOf(current, walk.approvers);
-    let count = 0;
+  entryPoint(random: () => number): number | null {
+    const window = this.window as RecordWindow;
     let heaviest = 0;
-    for (let index = 0; index < found; index++) {
-      const slot = walk.approvers[index];
-      if (!usable(window, slot, walk)) continue;
-      walk.approvers[count++] = slot;
-      if (window.weight[slot] > heaviest) heaviest = window.weight[slot];
+    for (let slot = 0; slot < window.capacity; slot++) if (this.plainUsable(slot) && window.weight[slot] > heaviest) heaviest = window.weight[slot];
+    let count = 0;
+    for (let slot = 0; slot < window.capacity; slot++) {
+      if (window.weight[slot] * 2 >= heaviest && this.usableCap(slot)) this.candidates[count++] = slot;
     }
-    if (count === 0) return current;
-    let total = 0;
-    for (let index = 0; index < count; index++) {
-      walk.weights[index] = Math.exp(alpha * (window.weight[walk.approvers[index]] - heaviest));
-      total += walk.weights[index];
-    }
-    let pick = random() * total;
-    let chosen = walk.approvers[count - 1];
-    for (let index = 0; index < count; index++) {
-      pick -= walk.weights[index];
-      if (pick < 0) {
-        chosen = walk.approvers[index];
-        break;
-      }
-    }
-    current = chosen;
+    return count === 0 ? null : this.candidates[Math.floor(random() * count)];
   }
-  return current;
+
+  stepsFrom(slot: number, out: { [index: number]: number }): number {
+    const found = (this.window as RecordWindow).approversOf(slot, out as Int32Array);
+    let count = 0;
+    for (let index = 0; index < found; index++) if (this.usableCap(out[index])) out[count++] = out[index];
+    return count;
+  }
+
+  weightOf(slot: number): number {
+    return (this.window as RecordWindow).weight[slot];
+  }
 }
 
-/** Two caps for a new record, or null when the window holds no usable record. */
+/** Two caps for a new record from the light node's window, or null when it holds no usable record. */
 export function selectCaps(window: RecordWindow, walk: CapWalk, alpha: number, random: () => number): Uint8Array[] | null {
-  const caps: number[] = [];
-  for (let attempt = 0; attempt < CAP_WALKS_MAX && caps.length < 2; attempt++) {
-    const start = entryPoint(window, walk, random);
-    if (start < 0) return null;
-    const cap = walkToCap(window, walk, alpha, random, start);
-    if (usable(window, cap, walk)) caps.push(cap);
-  }
-  if (caps.length === 0) return null;
-  if (caps.length === 1) caps.push(caps[0]);
-  return [window.idOf(caps[0]), window.idOf(caps[1])];
+  walk.window = window;
+  const caps = selectCapsIn(walk, walk, WINDOW_CAP_BOUNDS, alpha, random);
+  return caps === null ? null : [window.idOf(caps[0]), window.idOf(caps[1])];
 }

@@ -1,6 +1,6 @@
 // The ledger rules of docs/design.md as pure functions, shared by the light node and the aggregator (which
-// imports them: the rules exist once). Each returns null or a fixed code of firmware/rejections.ts; callers
-// order them cheapest first and check the signature last (Algorithm 1 lines 10-20).
+// imports them: the rules exist once). Each returns null or a fixed code of firmware/rejections.ts;
+// pipeline.ts composes them, cheapest first and the signature last (Algorithm 1 lines 10-20).
 import { KIND_BOUGHT, KIND_MEMBERSHIP, KIND_SOLD, LedgerRecord } from '../records';
 import { VALIDATION_REJECTIONS, ValidationCode } from '../rejections';
 
@@ -17,19 +17,36 @@ export function checkTimestamp(timeMs: number, nowMs: number, rules: TimeRules):
 }
 
 /**
- * One record per issuer per proof-of-time slot (paper IV.E), judged against one other record of the same
- * issuer (its kind and time): two bought records may share a slot, so that a double spend goes on to the
- * balance check and is weighed as a conflict. Membership records (the consortium's) are not limited.
+ * One record per issuer per proof-of-time slot (paper IV.E), judged against the kind of another record of
+ * the same issuer in the record's slot (0: none): two bought records may share a slot, so that a double
+ * spend goes on to the balance check and is weighed as a conflict. Membership records (the consortium's)
+ * are not limited.
  */
-export function checkSlotFree(record: LedgerRecord, otherKind: number, otherTimeMs: number, slotMs: number): ValidationCode | null {
-  if (record.kind === KIND_MEMBERSHIP || slotOf(otherTimeMs, slotMs) !== slotOf(record.timeMs, slotMs)) return null;
+export function checkSlotFree(record: LedgerRecord, otherKind: number): ValidationCode | null {
+  if (record.kind === KIND_MEMBERSHIP || otherKind === 0) return null;
   return record.kind === KIND_BOUGHT && otherKind === KIND_BOUGHT ? null : 'POT_SLOT_REUSED';
 }
 
-/** Membership records come from the consortium key and nobody else. */
-export function checkIssuerKind(record: LedgerRecord, issuerKnown: boolean): ValidationCode | null {
-  if (record.kind === KIND_MEMBERSHIP) return record.issuer === 0 ? null : 'MEMBERSHIP_NOT_CONSORTIUM';
-  return issuerKnown ? null : 'ISSUER_UNKNOWN';
+/**
+ * An issuer's sequence numbers increase with its records' times (a token binds the requester's next
+ * sequence number to the current slot, docs/design.md "Proof of time"): given the times of the issuer's
+ * records with the nearest sequence numbers below and above this one (-Infinity, Infinity: none known),
+ * the record's time must lie between them. Judged so, the rule does not depend on the order in which
+ * records arrive (an offloaded record may reach the aggregator after a later one). Membership records
+ * carry the admitted member's id as their sequence number and are not ordered by it.
+ */
+export function checkSeqOrder(record: LedgerRecord, timeBelowMs: number, timeAboveMs: number): ValidationCode | null {
+  if (record.kind === KIND_MEMBERSHIP) return null;
+  return timeBelowMs > record.timeMs || timeAboveMs < record.timeMs ? 'SEQ_NOT_INCREASING' : null;
+}
+
+/**
+ * The issuer is a registered member. Membership records are the consortium's (issuer 0), and the decoder
+ * already refuses any other issuer of one, or a record of another kind from the consortium
+ * (RECORD_FIELD_RANGE, firmware/records.ts).
+ */
+export function checkIssuerKnown(record: LedgerRecord, issuerKnown: boolean): ValidationCode | null {
+  return record.kind === KIND_MEMBERSHIP || issuerKnown ? null : 'ISSUER_UNKNOWN';
 }
 
 export type PotRules = { tokensRequired: number; slotMs: number };
@@ -74,22 +91,15 @@ export function spendOf(record: LedgerRecord): number {
   return record.kind === KIND_BOUGHT && record.ecash !== undefined ? record.ecash : 0;
 }
 
-/** The balance check: what the issuer already committed to spend plus this record must be covered. */
-export function checkBalance(balance: number | null, alreadySpent: number, spend: number): ValidationCode | null {
-  if (spend === 0) return null;
-  if (balance === null) return 'BALANCE_UNKNOWN';
-  return alreadySpent + spend <= balance ? null : 'BALANCE_INSUFFICIENT';
-}
-
 /**
- * A spend against what the issuer holds: over the balance alone is BALANCE_INSUFFICIENT; covered by the
- * balance but not together with the spends already accepted (`alreadySpent`) is CONFLICT_DOUBLE_SPEND,
- * which a light node keeps to weigh and the aggregator refuses.
+ * A spend against what the issuer holds (`balance`) and what its accepted spends not yet settled already
+ * take (`alreadySpent`): over the balance alone is BALANCE_INSUFFICIENT; covered by the balance but not
+ * together with the spends already accepted is CONFLICT_DOUBLE_SPEND (paper IV.F), which a light node
+ * keeps to weigh and the aggregator refuses.
  */
-export function checkSpend(balance: number | null, alreadySpent: number, spend: number): ValidationCode | null {
-  const code = checkBalance(balance, alreadySpent, spend);
-  if (code === 'BALANCE_INSUFFICIENT' && checkBalance(balance, 0, spend) === null) return 'CONFLICT_DOUBLE_SPEND';
-  return code;
+export function checkSpend(balance: number, alreadySpent: number, spend: number): ValidationCode | null {
+  if (spend === 0 || alreadySpent + spend <= balance) return null;
+  return spend <= balance ? 'CONFLICT_DOUBLE_SPEND' : 'BALANCE_INSUFFICIENT';
 }
 
 /** The commit rule's pairing (Algorithm 1 lines 45-54): a sold and a bought record that match. */

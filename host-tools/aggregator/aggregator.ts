@@ -9,13 +9,11 @@ import type Database from 'better-sqlite3';
 import { encodeCbor } from '../../firmware/codec/cbor';
 import { keyPairFromSeed } from '../../firmware/crypto/ed25519';
 import { checkMemberKey } from '../../firmware/crypto/policy';
-import { FRAME_CHECKPOINT, FRAME_OFFLOAD_ACK, ackMessage, decodeToken, encodeFrame, tokenMessage } from '../../firmware/frames';
+import { FRAME_CHECKPOINT, FRAME_OFFLOAD_ACK, ackMessage, encodeFrame } from '../../firmware/frames';
 import { macHost, tokenKeyFor } from '../crypto/token-key';
 import { GENESIS_ID } from '../../firmware/ledger/caps';
-import {
-  TimeRules, ValidationCode, checkIssuerKind, checkPotGranters, checkSlotFree, checkSpend, checkTimestamp, checkTokensMatch, commitThreshold, slotOf,
-  spendOf, tradeMatches,
-} from '../../firmware/ledger/rules';
+import { PipelineRules, validateRecord } from '../../firmware/ledger/pipeline';
+import { ValidationCode, commitThreshold, slotOf, spendOf, tradeMatches } from '../../firmware/ledger/rules';
 import {
   ID_BYTES, KIND_BOUGHT, KIND_DEMAND, KIND_MEMBERSHIP, KIND_OFFER, KIND_SOLD, LedgerRecord, MEMBER_ID_MAX, RECORD_WITH_TOKENS_BYTES_MAX,
   SignedRecord, bytesToSign, decodeRecord, encodePayload, encodeRecord, recordIdInput,
@@ -27,6 +25,7 @@ import { RESERVATION_TTL_MS, StoredRecord, openStore } from './store';
 import { runDoubleAuction, Order, AuctionMatch } from './auction';
 import { COMMIT_WAIT_MS, DEFAULT_ALPHA, DEFAULT_CLOCK_SKEW_MS, DEFAULT_SLOT_MS, DEFAULT_TOKENS_REQUIRED, DEFAULT_TRADE_TIMEOUT_MS } from '../../firmware/protocol';
 import type { SignatureCheck } from './verify-pool';
+import { StoreView } from './store-view';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
@@ -106,7 +105,8 @@ export class Aggregator {
   private random: () => number;
   private surplusEnergyWh: number;
   private surplusPricePerKwh: number;
-  private timeRules: TimeRules;
+  private rules: PipelineRules;
+  private view: StoreView;
   private memberCount = 0;
   /** Pending trades by bought id, oldest first; at most RECENT_RECORDS_MAX (both sides are in the recent DAG). */
   private pending = new Map<string, PendingTrade>();
@@ -133,7 +133,10 @@ export class Aggregator {
     this.tokensRequired = options.tokensRequired ?? DEFAULT_TOKENS_REQUIRED;
     this.slotMs = options.slotMs ?? DEFAULT_SLOT_MS;
     this.clockSkewMs = options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
-    this.timeRules = { clockSkewMs: this.clockSkewMs, recordAgeMaxMs: OFFLOADED_RECORD_AGE_MAX_MS };
+    this.rules = {
+      clockSkewMs: this.clockSkewMs, recordAgeMaxMs: OFFLOADED_RECORD_AGE_MAX_MS, tokensRequired: this.tokensRequired, slotMs: this.slotMs,
+      consortiumPublicKey: this.consortiumPublicKey,
+    };
     this.alpha = options.alpha ?? DEFAULT_ALPHA;
     // Whole milliseconds: timestamps are CBOR integers (a simulated clock may carry fractions).
     const now = options.now ?? Date.now;
@@ -152,13 +155,10 @@ export class Aggregator {
       record: db.prepare('SELECT * FROM records WHERE id = ?'),
       recordExists: db.prepare('SELECT 1 FROM records WHERE id = ?'),
       memberKey: db.prepare('SELECT public_key FROM members WHERE id = ?'),
-      recordBySeq: db.prepare('SELECT id FROM records WHERE issuer = ? AND seq = ?'),
       insertRecord: db.prepare(
         'INSERT INTO records (id, issuer, seq, kind, time_ms, energy_wh, ecash, counterparty, ref, raw, received_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       insertEdge: db.prepare('INSERT OR IGNORE INTO edges (child, parent) VALUES (?, ?)'),
-      // The issuer's record in a slot most likely to conflict: any but a bought record first.
-      inSlot: db.prepare('SELECT kind, time_ms FROM records WHERE issuer = ? AND time_ms >= ? AND time_ms < ? ORDER BY kind = 5 LIMIT 1'),
       insertReservation: db.prepare('INSERT INTO reservations (bought_id, issuer, ecash, expires_ms) VALUES (?, ?, ?, ?)'),
       reservation: db.prepare('SELECT issuer, ecash FROM reservations WHERE bought_id = ?'),
       deleteReservation: db.prepare('DELETE FROM reservations WHERE bought_id = ?'),
@@ -186,6 +186,7 @@ export class Aggregator {
       recent: db.prepare('SELECT id, issuer, raw FROM records ORDER BY rowid DESC LIMIT ?'),
       latestTime: db.prepare('SELECT COALESCE(MAX(time_ms), 0) AS time_ms FROM records'),
     };
+    this.view = new StoreView(db, this.dag, (member) => this.memberKey(member), (member) => this.tokenKey(member));
     this.memberCount = (this.statements.memberCount.get() as { members: number }).members;
     this.reloadRecentDag();
   }
@@ -247,16 +248,10 @@ export class Aggregator {
     return { ok: true, id, bytes: encodeRecord(payload, signature, []) };
   }
 
-  /** Two caps by the weighted walk over the recent DAG; the genesis id while the DAG is empty. */
+  /** Two caps by the weighted walk over the recent DAG; the genesis id while it holds no usable record. */
   selectCaps(): Uint8Array[] {
-    const caps: Uint8Array[] = [];
-    for (let attempt = 0; attempt < 8 && caps.length < 2; attempt++) {
-      const key = this.dag.walk(this.alpha, this.random);
-      if (key !== null) caps.push(new Uint8Array(Buffer.from(key, 'hex')));
-    }
-    if (caps.length === 0) return [GENESIS_ID, GENESIS_ID];
-    if (caps.length === 1) caps.push(caps[0]);
-    return caps;
+    const caps = this.dag.selectCaps(this.alpha, this.random);
+    return caps === null ? [GENESIS_ID, GENESIS_ID] : caps.map((key) => new Uint8Array(Buffer.from(key, 'hex')));
   }
 
   private memberKey(id: number): Uint8Array | undefined {
@@ -308,57 +303,18 @@ export class Aggregator {
   }
 
   /**
-   * The ledger rules of firmware/ledger/rules.ts in the light node's order (docs/ledger.md), over the
-   * whole stored history; every step is a keyed lookup. What only a full node can check (stored parents,
-   * the tokens' MACs) sits where the light node has nothing, and the signature comes last.
+   * The one validation pipeline (firmware/ledger/pipeline.ts) over the stored history: the light node's
+   * rules in the light node's order, every lookup keyed, plus what only a full node can check (stored
+   * parents, the tokens' MACs); the signature last. A record whose signature fails is remembered, so a
+   * record approving it is refused (PARENT_INVALID).
    */
   private validate(prepared: PreparedRecord, signed: SignedRecord, id: Buffer): { code: ValidationCode; message: string } | null {
-    const record = signed.record;
-    // Membership is known from the immutable key cache; the balance row is read only for a spend.
-    const issuerKey = record.kind === KIND_MEMBERSHIP ? undefined : this.memberKey(record.issuer);
-    const kindCode = checkIssuerKind(record, issuerKey !== undefined);
-    if (kindCode !== null) return { code: kindCode, message: `issuer ${record.issuer}` };
-    const timeCode = checkTimestamp(record.timeMs, this.now(), this.timeRules);
-    if (timeCode !== null) return { code: timeCode, message: `time ${record.timeMs}` };
-    const sameSeq = this.statements.recordBySeq.get(record.issuer, record.seq) as { id: Buffer } | undefined;
-    if (sameSeq && !sameSeq.id.equals(id)) return { code: 'EQUIVOCATION', message: `issuer ${record.issuer} already has seq ${record.seq}` };
-    if (record.kind !== KIND_MEMBERSHIP) {
-      const slotStartMs = slotOf(record.timeMs, this.slotMs) * this.slotMs;
-      const other = this.statements.inSlot.get(record.issuer, slotStartMs, slotStartMs + this.slotMs) as { kind: number; time_ms: number } | undefined;
-      const slotCode = other === undefined ? null : checkSlotFree(record, other.kind, other.time_ms, this.slotMs);
-      if (slotCode !== null) return { code: slotCode, message: `issuer ${record.issuer} already has a record in slot ${slotOf(record.timeMs, this.slotMs)}` };
-    }
-    for (const parent of record.parents) {
-      // A parent in the recent DAG is stored (the DAG holds committed records only): no lookup needed.
-      if (sameBytes(parent, GENESIS_ID) || this.dag.has(hex(parent))) continue;
-      if (!this.statements.recordExists.get(Buffer.from(parent))) return { code: 'PARENT_UNKNOWN', message: `parent ${hex(parent)} is not stored` };
-    }
-    const potCode = checkPotGranters(record, { tokensRequired: this.tokensRequired, slotMs: this.slotMs }, (granter) => this.memberKey(granter) !== undefined);
-    if (potCode !== null) return { code: potCode, message: 'proof of time' };
-    if (record.kind !== KIND_MEMBERSHIP) {
-      const tokens = [];
-      for (const bytes of signed.tokens) {
-        const token = decodeToken(bytes);
-        if (!token.ok) return { code: 'TOKEN_MISMATCH', message: token.detail };
-        tokens.push(token.value);
-      }
-      const tokenCode = checkTokensMatch(record, tokens, this.slotMs);
-      if (tokenCode !== null) return { code: tokenCode, message: 'tokens must match the granters, issuer, seq and slot' };
-      for (const token of tokens) {
-        const mac = macHost(this.tokenKey(token.granter), tokenMessage(token.granter, token.requester, token.seq, token.slot));
-        if (!timingSafeEqual(mac, token.mac)) return { code: 'TOKEN_MAC_INVALID', message: `token of granter ${token.granter}` };
-      }
-    }
-    const spend = spendOf(record);
-    const issuer = spend > 0 && issuerKey !== undefined ? this.member(record.issuer) : undefined;
-    if (issuer !== undefined) {
-      // Unpaid bought records hold their Ecash until paid or expired (members.reserved).
-      const spendCode = checkSpend(issuer.balance, issuer.reserved, spend);
-      if (spendCode !== null) return { code: spendCode, message: `spends ${spend} of ${issuer.balance} with ${issuer.reserved} reserved` };
-    }
-    const publicKey = record.kind === KIND_MEMBERSHIP ? this.consortiumPublicKey : (issuerKey as Uint8Array);
-    if (!this.verifySignature(prepared, publicKey, signed.signature, () => bytesToSign(signed.payload))) return { code: 'SIGNATURE_INVALID', message: 'signature does not verify' };
-    return null;
+    const code = validateRecord(signed, id, this.view, this.rules, this.now(), (checked, publicKey) =>
+      this.verifySignature(prepared, publicKey, checked.signature, () => bytesToSign(checked.payload)));
+    if (code === null) return null;
+    if (code === 'SIGNATURE_INVALID') this.view.refuse(id);
+    const { record } = signed;
+    return { code, message: `record ${record.seq} of issuer ${record.issuer}, kind ${record.kind}, time ${record.timeMs}: ${code}` };
   }
 
   /** Validates and stores one record (with its tokens); durable when this returns ok. */

@@ -3,10 +3,13 @@
 // members, visiting only ancestors among the last RECENT_RECORDS_MAX arrivals: records older than that
 // are behind every walk's entry point and never need a weight again. So the work per record is bounded
 // and nothing is ever recomputed in full (IOTA dropped cumulative weight for its cost; this keeps it).
+// Caps are selected by the light node's algorithm (firmware/ledger/caps.ts) with this DAG's bounds.
+import { CapBounds, CapGraph, WalkScratch, selectCapsIn } from '../../firmware/ledger/caps';
 
 export const RECENT_RECORDS_MAX = 1024;
 export const WALK_ENTRY_DEPTH = 128;
-export const WALK_STEPS_MAX = 512;
+/** Longer walks than a light node's: the recent DAG holds RECENT_RECORDS_MAX records, not a window's few. */
+export const RECENT_DAG_CAP_BOUNDS: CapBounds = { walkStepsMax: 512, walksMax: 8 };
 
 type DagNode = {
   key: string;
@@ -20,12 +23,13 @@ type DagNode = {
   watched: boolean;
 };
 
-export class RecentDag {
+export class RecentDag implements CapGraph<DagNode> {
   private nodes = new Map<string, DagNode>();
   private order: DagNode[] = [];
   private arrivals = 0;
   private epoch = 0;
   private marks = new Map<DagNode, number>();
+  private scratch: WalkScratch<DagNode> = { approvers: [], weights: [] };
   /** Watched records whose validation count grew since takeTouched() (at most RECENT_RECORDS_MAX). */
   private touched = new Set<string>();
 
@@ -111,7 +115,8 @@ export class RecentDag {
     node.children = [];
   }
 
-  private usable(node: DagNode): boolean {
+  /** Usable as a cap: not a loser, nor anything in its past cone (at most WALK_ENTRY_DEPTH * 4 visited). */
+  usableCap(node: DagNode): boolean {
     if (node.loser) return false;
     this.epoch++;
     const stack = [node];
@@ -130,28 +135,26 @@ export class RecentDag {
     return true;
   }
 
-  /** The IOTA MCMC walk from an entry point WALK_ENTRY_DEPTH arrivals back; returns a cap's key. */
-  walk(alpha: number, random: () => number): string | null {
+  /** An entry point among the last WALK_ENTRY_DEPTH arrivals: the whole recent DAG is too large to scan per walk. */
+  entryPoint(random: () => number): DagNode | null {
     if (this.order.length === 0) return null;
-    const entryIndex = Math.max(0, this.order.length - 1 - Math.floor(random() * WALK_ENTRY_DEPTH));
-    let current = this.order[entryIndex];
-    for (let step = 0; step < WALK_STEPS_MAX; step++) {
-      const candidates = current.children.filter((child) => !child.loser);
-      if (candidates.length === 0) break;
-      let heaviest = 0;
-      for (const child of candidates) heaviest = Math.max(heaviest, child.weight);
-      const weights = candidates.map((child) => Math.exp(alpha * (child.weight - heaviest)));
-      let pick = random() * weights.reduce((sum, value) => sum + value, 0);
-      let next = candidates[candidates.length - 1];
-      for (let index = 0; index < candidates.length; index++) {
-        pick -= weights[index];
-        if (pick < 0) {
-          next = candidates[index];
-          break;
-        }
-      }
-      current = next;
-    }
-    return this.usable(current) ? current.key : null;
+    return this.order[Math.max(0, this.order.length - 1 - Math.floor(random() * WALK_ENTRY_DEPTH))];
+  }
+
+  /** A step goes to any approver that is not a loser; the cap's whole past cone is checked at the end. */
+  stepsFrom(node: DagNode, out: { [index: number]: DagNode }): number {
+    let count = 0;
+    for (const child of node.children) if (!child.loser) out[count++] = child;
+    return count;
+  }
+
+  weightOf(node: DagNode): number {
+    return node.weight;
+  }
+
+  /** Two caps' keys by the weighted walk (firmware/ledger/caps.ts), or null when the DAG has no usable record. */
+  selectCaps(alpha: number, random: () => number): string[] | null {
+    const caps = selectCapsIn(this, this.scratch, RECENT_DAG_CAP_BOUNDS, alpha, random);
+    return caps === null ? null : caps.map((node) => node.key);
   }
 }

@@ -92,10 +92,12 @@ function presign(members: FillMember[], count: number, gap: number, start: Uint8
   for (let index = 0; index < count; index++) {
     const issuer = members[index % members.length];
     const granters = [members[(index + 1) % members.length], members[(index + 2) % members.length]].sort((a, b) => a.id - b.id);
-    issuer.seq++;
     const back = Math.max(0, ids.length - gap);
     const parents = [ids[Math.max(0, back - 1 - (index % 7))], ids[Math.max(0, back - 1 - (index % 13))]];
     const slot = lastSlot - rounds + 1 + Math.floor(index / members.length);
+    // The slot's number as the sequence number: an issuer's numbers rise with its records' times, whatever
+    // order the points and fills take their slots in (SEQ_NOT_INCREASING, docs/ledger.md).
+    issuer.seq = slot;
     const record: LedgerRecord = {
       kind: KIND_OFFER, issuer: issuer.id, seq: issuer.seq, timeMs: slot * SLOT_MS + (index % SLOT_MS), parents, pot: granters.map((entry) => entry.id),
       energyWh: 1000 + (index % 5000), ecash: 100 + (index % 900),

@@ -1,10 +1,11 @@
 // Bench-only: fills an aggregator's store with valid records quickly, without HTTP and without the
 // aggregator's validation. Every record is real: signed by its issuer's key (node:crypto), with tokens
-// MACed under its granters' token keys, one record per issuer per proof-of-time slot, increasing sequence
-// numbers, parents that are stored records; membership records are signed by the consortium key. Rows go
-// in through the same columns the aggregator writes, orders included (each member's newest offer and
-// demand stay open), in transactions of FILL_ROWS_PER_TRANSACTION, so a million records take minutes,
-// not hours. The aggregator opened on the file afterwards sees exactly what it would have stored.
+// MACed under its granters' token keys, one record per issuer per proof-of-time slot, its slot's number
+// as its sequence number (so numbers rise with times), parents that are stored records; membership
+// records are signed by the consortium key. Rows go in through the same columns the aggregator writes,
+// orders included (each member's newest offer and demand stay open), in transactions of
+// FILL_ROWS_PER_TRANSACTION, so a million records take minutes, not hours. The aggregator opened on the
+// file afterwards sees exactly what it would have stored.
 import { createPublicKey, KeyObject } from 'node:crypto';
 import { signHost, signingKey } from '../crypto/host-signing';
 import type Database from 'better-sqlite3';
@@ -109,7 +110,8 @@ export class StoreFiller {
         this.db.transaction(() => {
           for (let index = start; index < Math.min(members.length, start + FILL_ROWS_PER_TRANSACTION); index++) {
             const issuer = members[index];
-            issuer.seq++;
+            // The slot's number as the sequence number: it rises with the issuer's times (SEQ_NOT_INCREASING).
+            issuer.seq = slot;
             const kind = (round + index) % 2 === 0 ? KIND_OFFER : KIND_DEMAND;
             const record: LedgerRecord = {
               kind, issuer: issuer.id, seq: issuer.seq, timeMs: slot * this.slotMs + (index % this.slotMs), parents: this.pickParents(stored),
@@ -133,9 +135,9 @@ export class StoreFiller {
     for (let start = 0; start < count; start += FILL_ROWS_PER_TRANSACTION) {
       this.db.transaction(() => {
         for (let index = start; index < Math.min(count, start + FILL_ROWS_PER_TRANSACTION); index++) {
-          issuer.seq++;
+          issuer.seq = lastSlot - count + 1 + index;
           const record: LedgerRecord = {
-            kind: KIND_SOLD, issuer: issuer.id, seq: issuer.seq, timeMs: (lastSlot - count + 1 + index) * this.slotMs, parents: this.pickParents(index),
+            kind: KIND_SOLD, issuer: issuer.id, seq: issuer.seq, timeMs: issuer.seq * this.slotMs, parents: this.pickParents(index),
             pot: granters.map((entry) => entry.id), energyWh: 1000, ecash: 500, counterparty: buyer.id, ref: this.pickParents(index + 3)[0],
           };
           const { payload, tokens } = this.signed(record, issuer, granters);

@@ -81,8 +81,7 @@ export type LoadResult = {
 
 /**
  * Registers the member of this key through `url`, or, when an earlier run (same --seed) registered it
- * already (409 MEMBER_EXISTS, which tells the admin its id and token key), reuses it and continues after
- * its highest sequence number at the aggregator. `lowestSlot` is the earliest proof-of-time slot of its
+ * already (409 MEMBER_EXISTS, which tells the admin its id and token key), reuses it. `lowestSlot` is the earliest proof-of-time slot of its
  * newest records (null for a new member): a run places a reused member's records in the slots below it,
  * since the slots up to the present one may be taken (one record per member per slot).
  */
@@ -94,20 +93,18 @@ async function admit(agent: Agent, url: string, options: LoadOptions, seed: Uint
   const reused = answer.status === 409 && answer.json.code === 'MEMBER_EXISTS' && typeof answer.json.id === 'number' && typeof answer.json.token_key === 'string';
   if (answer.status !== 201 && !reused) throw new Error(`registering a member failed: ${answer.status} ${JSON.stringify(answer.json)}`);
   const id = answer.json.id as number;
-  let seq = 0;
   let lowestSlot: number | null = null;
   if (reused) {
     const member = await call(agent, url, 'GET', `/v1/members/${id}`, null, {});
     const history = member.json.history as { seq: number; time_ms: number }[] | undefined;
     if (member.status !== 200 || !Array.isArray(history)) throw new Error(`reading member ${id} failed: ${member.status} ${JSON.stringify(member.json)}`);
-    seq = history.reduce((highest, row) => Math.max(highest, row.seq), 0); // newest first, at most 100 rows
     // Each run takes slots below the earlier runs', so the newest records hold the lowest slots.
     for (const row of history) lowestSlot = Math.min(lowestSlot ?? Infinity, Math.floor(row.time_ms / slotMs));
   }
   return {
     participant: {
       id, seed, key: signingKey(seed),
-      tokenKey: new Uint8Array(Buffer.from(answer.json.token_key as string, 'hex')), seq, nextSlot: 0,
+      tokenKey: new Uint8Array(Buffer.from(answer.json.token_key as string, 'hex')), seq: 0, nextSlot: 0,
     },
     reused,
     lowestSlot,
@@ -157,7 +154,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     const issuer = participants[index % participants.length];
     const others = participants.filter((entry) => entry !== issuer);
     const granters = [others[index % others.length], others[(index + 1) % others.length]].sort((a, b) => a.id - b.id);
-    issuer.seq++;
+    // The slot's number as the sequence number: it rises with the member's times even when a reused
+    // member's run takes the slots below its earlier runs' (SEQ_NOT_INCREASING, docs/ledger.md).
+    issuer.seq = issuer.nextSlot;
     const timeMs = Math.min(Date.now(), issuer.nextSlot * slotMs + Math.floor(random() * slotMs));
     issuer.nextSlot++;
     const kinds = [KIND_OFFER, KIND_DEMAND];

@@ -250,8 +250,9 @@ test('a stream of random valid and invalid records: bounded structures, no inval
   for (let index = 0; index < 300; index++) {
     const issuer = issuers[index % issuers.length];
     const others = issuers.filter((entry) => entry.id !== issuer.id).map((entry) => entry.id).sort((a, b) => a - b);
-    // One record per issuer per proof-of-time slot (30 s here), as an honest issuer makes them.
-    const record: LedgerRecord = { kind: KIND_OFFER, issuer: issuer.id, seq: 1000 + index, timeMs: world.wallClockMs() - Math.floor(index / issuers.length) * 30000 - rng.int(0, 1000), parents, pot: others.slice(0, 2), energyWh: rng.int(1, 9000), ecash: rng.int(0, 900) };
+    // One record per issuer per proof-of-time slot (30 s here), its sequence numbers rising with its
+    // times (later indexes go back in time), as an honest issuer makes them.
+    const record: LedgerRecord = { kind: KIND_OFFER, issuer: issuer.id, seq: 2000 - index, timeMs: world.wallClockMs() - Math.floor(index / issuers.length) * 30000 - rng.int(0, 1000), parents, pot: others.slice(0, 2), energyWh: rng.int(1, 9000), ecash: rng.int(0, 900) };
     valid.push(signAs(issuer, record).bytes);
     const broken = { ...record, seq: 5000 + index };
     const kind = index % 5;

@@ -1,7 +1,9 @@
-// One table of hostile records fed to a light node (in process, firmware/node.ts) and to the aggregator:
-// both run the rules of firmware/ledger/rules.ts and must answer code for code. The one difference is
-// the documented one (docs/ledger.md, "Time at the aggregator"): a record offloaded hours after it was
-// issued is stale to a light node's one-hour window and still fresh to the aggregator's.
+// One table of hostile records fed to a light node (in process, firmware/node.ts: the pipeline over its
+// window) and to a real aggregator on a real SQLite file (the pipeline over its store): both run
+// firmware/ledger/pipeline.ts and must answer code for code. The differences are the documented ones
+// (docs/ledger.md): a record offloaded hours after it was issued is stale to a light node's one-hour
+// window and still fresh to the aggregator's; a light node's window holds recent records only, so a
+// parent it lacks is no error there; and only the aggregator holds the keys to check tokens.
 import { signHost, signingKey } from '../../host-tools/crypto/host-signing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +12,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FRAME_RECORD, encodeFrame, encodeToken, tokenMessage } from '../../firmware/frames';
 import { KIND_BOUGHT, KIND_MEMBERSHIP, KIND_OFFER, LedgerRecord, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
-import { Aggregator } from '../../host-tools/aggregator/aggregator';
+import { VALIDATION_CODES } from '../../firmware/ledger/rules';
+import { Aggregator, recordIdHost } from '../../host-tools/aggregator/aggregator';
 import { macHost } from '../../host-tools/crypto/token-key';
 import { InProcessWorld, SimNode } from '../../host-tools/sim/in-process';
 
@@ -25,7 +28,9 @@ type Row = {
   /** Reuse the sequence number and slot of the named earlier row. */
   sameSeqAs?: string;
   sameSlotAs?: string;
-  tamper?: 'signature' | 'truncate';
+  /** Approve the named earlier row's record (with the first membership record). */
+  approves?: string;
+  tamper?: 'signature' | 'truncate' | 'token-mac' | 'no-tokens';
   expected: string;
   /** Where the aggregator must judge differently (documented), its code. */
   aggregatorExpected?: string;
@@ -48,6 +53,7 @@ test('a light node and the aggregator refuse the same hostile records with the s
     const seqs = new Map<number, number>();
     const slots = new Map<number, number>();
     const made = new Map<string, LedgerRecord>();
+    const ids = new Map<string, Uint8Array>();
     const nowMs = world.wallClockMs();
     const keyOf = (entry: SimNode) => signingKey(entry.seed);
     const rows: Row[] = [
@@ -67,6 +73,14 @@ test('a light node and the aggregator refuse the same hostile records with the s
       { name: 'a forged signature', issuer: 3, fields: {}, tamper: 'signature', expected: 'SIGNATURE_INVALID' },
       { name: 'truncated bytes', issuer: 3, fields: {}, tamper: 'truncate', expected: 'CBOR_TRUNCATED' },
       { name: 'offloaded two hours late', issuer: 3, fields: { timeMs: nowMs - 2 * HOUR_MS }, expected: 'TIMESTAMP_STALE', aggregatorExpected: 'OK' },
+      { name: 'a sequence number jumping ahead', issuer: 1, fields: { seq: 100 }, expected: 'OK' },
+      { name: 'a lower sequence number, later', issuer: 1, fields: { seq: 50 }, expected: 'SEQ_NOT_INCREASING' },
+      { name: 'approves a refused record', issuer: 2, fields: {}, approves: 'a forged signature', expected: 'PARENT_INVALID' },
+      { name: 'approves an honest record', issuer: 2, fields: {}, approves: 'honest offer', expected: 'OK' },
+      // The documented differences, last: each is accepted by one side only, which moves its state on.
+      { name: 'approves a record nobody has', issuer: 2, fields: {}, approves: 'never made', expected: 'OK', aggregatorExpected: 'PARENT_UNKNOWN' },
+      { name: 'a token whose MAC is not its granter\'s', issuer: 1, fields: {}, tamper: 'token-mac', expected: 'OK', aggregatorExpected: 'TOKEN_MAC_INVALID' },
+      { name: 'offloaded without its tokens', issuer: 1, fields: {}, tamper: 'no-tokens', expected: 'OK', aggregatorExpected: 'TOKEN_MISMATCH' },
     ];
     const codes: { name: string; node: string; aggregator: string }[] = [];
     for (const row of rows) {
@@ -78,16 +92,20 @@ test('a light node and the aggregator refuse the same hostile records with the s
       const slot = earlier !== undefined ? Math.floor((made.get(earlier) as LedgerRecord).timeMs / SLOT_MS) : (slots.get(issuer.id) ?? Math.floor((nowMs - 600000) / SLOT_MS)) + 1;
       if (earlier === undefined) slots.set(issuer.id, slot);
       const granters = world.nodes.map((entry) => entry.id).filter((id) => id !== issuer.id).slice(0, 2);
+      const parents = row.approves === undefined ? membershipIds : [ids.get(row.approves) ?? new Uint8Array(16).fill(0xee), membershipIds[0]];
       const record: LedgerRecord = {
-        kind: KIND_OFFER, issuer: issuer.id, seq, timeMs: slot * SLOT_MS + 1000, parents: membershipIds, pot: granters, energyWh: 1000, ecash: 300, ...row.fields,
+        kind: KIND_OFFER, issuer: issuer.id, seq, timeMs: slot * SLOT_MS + 1000, parents, pot: granters, energyWh: 1000, ecash: 300, ...row.fields,
       };
+      seqs.set(issuer.id, Math.max(record.seq, seqs.get(issuer.id) ?? 0));
       made.set(row.name, record);
       const payload = encodePayload(record);
       const signature = signHost(bytesToSign(payload), keyOf(issuer));
       if (row.tamper === 'signature') signature[10] ^= 1;
+      ids.set(row.name, new Uint8Array(recordIdHost(payload, signature)));
       const tokenSlot = Math.floor(record.timeMs / SLOT_MS);
-      const tokens = record.kind === KIND_MEMBERSHIP ? [] : record.pot.map((granter) => encodeToken({
-        granter, requester: record.issuer, seq: record.seq, slot: tokenSlot, mac: macHost(aggregator.tokenKey(granter), tokenMessage(granter, record.issuer, record.seq, tokenSlot)),
+      const tokens = record.kind === KIND_MEMBERSHIP || row.tamper === 'no-tokens' ? [] : record.pot.map((granter) => encodeToken({
+        granter, requester: record.issuer, seq: record.seq, slot: tokenSlot,
+        mac: macHost(aggregator.tokenKey(row.tamper === 'token-mac' ? granter + 1 : granter), tokenMessage(granter, record.issuer, record.seq, tokenSlot)),
       }));
       // A light node gets the bare record over the radio; the aggregator gets it with its tokens, offloaded.
       let bare = encodeRecord(payload, signature, []);
@@ -105,6 +123,10 @@ test('a light node and the aggregator refuse the same hostile records with the s
       const result = aggregator.submit(offloaded);
       codes.push({ name: row.name, node: nodeCode, aggregator: result.ok ? 'OK' : result.code });
     }
+    // Every code a record can earn from the rules is in the table, but for the registration-time ones.
+    const registration = ['KEY_SMALL_ORDER', 'KEY_NONCANONICAL', 'MEMBER_EXISTS'];
+    const covered = new Set(rows.flatMap((row) => [row.expected, row.aggregatorExpected ?? row.expected]));
+    for (const code of VALIDATION_CODES) if (!registration.includes(code)) assert.ok(covered.has(code), `a row for ${code}`);
     for (const [index, row] of rows.entries()) {
       const got = codes[index];
       assert.is(got.node, row.expected, `${row.name}: the node`);

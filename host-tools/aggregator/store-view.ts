@@ -1,0 +1,97 @@
+// The aggregator's LedgerView (firmware/ledger/pipeline.ts) over its SQLite store: every lookup is one
+// keyed query (the records' (issuer, seq) and (issuer, time_ms) indexes, a primary key) or an in-memory
+// map, so validating a record costs the same whatever the history's length. It holds the whole history,
+// so a parent it lacks is unknown; it remembers the last REFUSED_IDS_MAX ids whose signatures failed, so a
+// record approving one of them is refused as approving an invalid parent.
+import { timingSafeEqual } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { Token, tokenMessage } from '../../firmware/frames';
+import { Funds, LedgerView, PARENT_ABSENT, PARENT_KNOWN, PARENT_REFUSED, SequenceAround } from '../../firmware/ledger/pipeline';
+import { macHost } from '../crypto/token-key';
+import type { RecentDag } from './dag';
+
+/** Refused ids remembered (16 bytes each and a map entry): older ones are forgotten, then only unknown. */
+export const REFUSED_IDS_MAX = 4096;
+
+const GENESIS_HEX = '00'.repeat(16);
+const hex = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
+
+export class StoreView implements LedgerView {
+  readonly holdsHistory = true;
+  readonly tokenMacValid: (token: Token) => boolean;
+  private refused = new Set<string>();
+  private statements: Record<string, Database.Statement>;
+
+  constructor(
+    db: Database.Database,
+    private dag: RecentDag,
+    private keyOf: (member: number) => Uint8Array | undefined,
+    tokenKey: (member: number) => Uint8Array,
+  ) {
+    this.statements = {
+      balance: db.prepare('SELECT balance, reserved FROM members WHERE id = ?'),
+      // The issuer's records at or just below `seq` and just above it: two index searches, one statement.
+      around: db.prepare(
+        'SELECT * FROM (SELECT id, seq, time_ms FROM records WHERE issuer = ? AND seq <= ? ORDER BY seq DESC LIMIT 1) ' +
+          'UNION ALL SELECT * FROM (SELECT id, seq, time_ms FROM records WHERE issuer = ? AND seq > ? ORDER BY seq LIMIT 1)',
+      ),
+      below: db.prepare('SELECT time_ms FROM records WHERE issuer = ? AND seq < ? ORDER BY seq DESC LIMIT 1'),
+      // The issuer's record in a slot most likely to conflict: any but a bought record first.
+      inSlot: db.prepare('SELECT kind FROM records WHERE issuer = ? AND time_ms >= ? AND time_ms < ? ORDER BY kind = 5 LIMIT 1'),
+      recordExists: db.prepare('SELECT 1 FROM records WHERE id = ?'),
+    };
+    this.tokenMacValid = (token: Token) => timingSafeEqual(macHost(tokenKey(token.granter), tokenMessage(token.granter, token.requester, token.seq, token.slot)), token.mac);
+  }
+
+  isMember(member: number): boolean {
+    return this.keyOf(member) !== undefined;
+  }
+
+  memberKey(member: number): Uint8Array | null {
+    return this.keyOf(member) ?? null;
+  }
+
+  /** The settled balance; unpaid bought records hold their Ecash until paid or expired (members.reserved). */
+  funds(member: number, out: Funds): void {
+    const row = this.statements.balance.get(member) as { balance: number; reserved: number } | undefined;
+    out.balance = row === undefined ? 0 : row.balance;
+    out.spent = row === undefined ? 0 : row.reserved;
+  }
+
+  sequenceAround(issuer: number, seq: number, id: Uint8Array, out: SequenceAround): void {
+    out.taken = false;
+    out.timeBelowMs = -Infinity;
+    out.timeAboveMs = Infinity;
+    for (const row of this.statements.around.all(issuer, seq, issuer, seq) as { id: Buffer; seq: number; time_ms: number }[]) {
+      if (row.seq > seq) out.timeAboveMs = row.time_ms;
+      else if (row.seq < seq) out.timeBelowMs = row.time_ms;
+      else if (!row.id.equals(id)) out.taken = true;
+      else {
+        // The record itself holds this number: the nearest below is one further down.
+        const below = this.statements.below.get(issuer, seq) as { time_ms: number } | undefined;
+        if (below !== undefined) out.timeBelowMs = below.time_ms;
+      }
+    }
+  }
+
+  slotKind(issuer: number, slotStartMs: number, slotEndMs: number): number {
+    const row = this.statements.inSlot.get(issuer, slotStartMs, slotEndMs) as { kind: number } | undefined;
+    return row === undefined ? 0 : row.kind;
+  }
+
+  parentState(parent: Uint8Array): number {
+    const key = hex(parent);
+    // A parent in the recent DAG is stored (the DAG holds stored records only): no lookup needed.
+    if (this.dag.has(key) || key === GENESIS_HEX) return PARENT_KNOWN;
+    if (this.refused.has(key)) return PARENT_REFUSED;
+    return this.statements.recordExists.get(Buffer.from(parent)) ? PARENT_KNOWN : PARENT_ABSENT;
+  }
+
+  /** Remembers a record id whose signature did not verify (the oldest forgotten beyond REFUSED_IDS_MAX). */
+  refuse(id: Uint8Array): void {
+    const key = hex(id);
+    if (this.refused.has(key)) return;
+    if (this.refused.size >= REFUSED_IDS_MAX) this.refused.delete(this.refused.values().next().value as string);
+    this.refused.add(key);
+  }
+}
