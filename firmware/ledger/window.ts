@@ -109,6 +109,23 @@ export class RecordWindow {
     return copyBytes(this.refIds, slot * ID_BYTES, slot * ID_BYTES + ID_BYTES);
   }
 
+  /**
+   * The id of a valid record that is no conflict loser, of this kind, issuer, counterparty and amounts,
+   * whose ref is `ref`; null when the window holds none (bounded by the capacity). The trader finds the
+   * seller's record of its trade this way.
+   */
+  findTrade(kind: number, issuer: number, counterparty: number, energyWh: number, ecash: number, ref: Uint8Array): Uint8Array | null {
+    for (let slot = 0; slot < this.capacity; slot++) {
+      if (this.used[slot] === 0 || this.kind[slot] !== kind || this.issuer[slot] !== issuer) continue;
+      if ((this.flags[slot] & FLAG_VALID) === 0 || (this.flags[slot] & FLAG_CONFLICT_LOSER) !== 0) continue;
+      if (this.counterparty[slot] !== counterparty || this.energyWh[slot] !== energyWh || this.ecash[slot] !== ecash) continue;
+      let same = true;
+      for (let index = 0; same && index < ID_BYTES; index++) same = this.refIds[slot * ID_BYTES + index] === ref[index];
+      if (same) return this.idOf(slot);
+    }
+    return null;
+  }
+
   validationCount(slot: number): number {
     return this.approverCount[slot];
   }

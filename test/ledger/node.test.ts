@@ -11,7 +11,7 @@ import { CapWalk, GENESIS_ID, selectCaps } from '../../firmware/ledger/caps';
 import { commitThreshold } from '../../firmware/ledger/rules';
 import { FLAG_CONFLICT_LOSER, FLAG_PINNED, FLAG_VALID, RecordWindow } from '../../firmware/ledger/window';
 import { PENDING_RECORDS_MAX, capacitiesFor } from '../../firmware/node';
-import { KIND_BOUGHT, KIND_OFFER, LedgerRecord, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
+import { KIND_BOUGHT, KIND_OFFER, KIND_SOLD, LedgerRecord, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
 import { InProcessWorld, PowerCut, SimNode } from '../../host-tools/sim/in-process';
 import { createRng, testSeed } from '../support/rng';
 
@@ -98,6 +98,21 @@ test('eviction spares pinned records and takes offloaded-and-confirmed ones firs
   const full = new RecordWindow(4, 4);
   for (let byte = 1; byte <= 4; byte++) full.add(entry(byte), FLAG_VALID | FLAG_PINNED);
   assert.is(full.add(entry(9), FLAG_VALID), -1, 'a window of pinned records refuses rather than evicts');
+});
+
+test('findTrade answers the valid, winning record of the given terms and ref, and nothing else', () => {
+  const window = new RecordWindow(8, 4);
+  const sold = (byte: number, fields: Record<string, number>, flags = FLAG_VALID) =>
+    window.add({ id: id(byte), issuer: 2, kind: KIND_SOLD, seq: byte, timeMs: byte, energyWh: 10, ecash: 5, counterparty: 1, parents: [GENESIS_ID, GENESIS_ID], ref: id(50), ...fields }, flags);
+  sold(1, { energyWh: 11 });
+  sold(2, { counterparty: 3 });
+  sold(3, {}, FLAG_VALID | FLAG_CONFLICT_LOSER);
+  sold(4, { kind: KIND_OFFER });
+  assert.is(window.findTrade(KIND_SOLD, 2, 1, 10, 5, id(50)), null, 'other terms, a loser, another kind');
+  assert.is(window.findTrade(KIND_SOLD, 2, 1, 10, 5, id(51)), null);
+  sold(5, {});
+  assert.equal(window.findTrade(KIND_SOLD, 2, 1, 10, 5, id(50)), id(5));
+  assert.is(window.findTrade(KIND_SOLD, 3, 1, 10, 5, id(50)), null, 'another issuer');
 });
 
 test('cap selection ends at caps, avoids conflict losers, and alpha biases toward the heavy branch', () => {
