@@ -151,6 +151,14 @@ export function ackMessage(id: Uint8Array): Uint8Array {
 }
 
 /**
+ * The bytes the aggregator signs in a balance checkpoint: ["SmartChain checkpoint", member, balance,
+ * asOfMs] in deterministic CBOR. The aggregator signs them and a board verifies them: built here once.
+ */
+export function checkpointMessage(member: number, balance: number, asOfMs: number): Uint8Array {
+  return encodeCbor(['SmartChain checkpoint', member, balance, asOfMs], 64);
+}
+
+/**
  * A MAC under a member's token key, which the member shares with the aggregator alone (docs/ledger.md):
  * SHA-512(key || message) cut to its first 32 bytes. Proof-of-time tokens and offload acknowledgements
  * carry one: a SHA-512 where a signature would cost a point multiplication (minutes of board time) to

@@ -135,7 +135,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     members: members, verified: verified, refused: refused, validate: createValidate(window, members, config, timeRules, slotMs, tokensRequired),
     verifyQueue: verifyQueue, conflicts: conflicts, work: work, tally: tally,
   });
-  const onCheckpoint = createCheckpoints(config.aggregatorPublicKey, members, verifyQueue, tally);
+  const onCheckpoint = createCheckpoints(config.aggregatorPublicKey, window, members, verifyQueue, tally);
   const granter = createGranter(
     { memberId: memberId, tokenKey: config.tokenKey, slotMs: slotMs, sha512: crypto.sha512, clock: platform, links: platform.links },
     members, links, tally,

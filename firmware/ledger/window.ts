@@ -3,7 +3,8 @@
 // slots, its cumulative weight and its validation count (distinct approving members) derived here and
 // updated incrementally as records enter: one bounded walk over the entering record's ancestors.
 // Eviction rule: a pinned record (one the node's own pending trades need) is never evicted; among the
-// others, offloaded-and-confirmed records go first, then the oldest.
+// others, offloaded-and-confirmed records go first, then the oldest. Offloaded: the aggregator
+// acknowledged it (the node's own records); confirmed: a checkpoint of its issuer's balance covers its time.
 
 import { copyBytes } from '../bytes';
 
@@ -124,6 +125,16 @@ export class RecordWindow {
       if (same) return this.idOf(slot);
     }
     return null;
+  }
+
+  /**
+   * A checkpoint of `issuer`'s balance as of `asOfMs`, signed by the aggregator, accounts for that
+   * member's records up to then: they are confirmed (the eviction rule takes offloaded-and-confirmed first).
+   */
+  confirmUpTo(issuer: number, asOfMs: number): void {
+    for (let slot = 0; slot < this.capacity; slot++) {
+      if (this.used[slot] === 1 && this.issuer[slot] === issuer && this.timeMs[slot] <= asOfMs) this.flags[slot] |= FLAG_CONFIRMED;
+    }
   }
 
   validationCount(slot: number): number {

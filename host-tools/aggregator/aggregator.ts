@@ -5,10 +5,9 @@
 // members with consortium-signed membership records, runs the double auction and settles trades.
 import { createHash, createPrivateKey, sign, timingSafeEqual, KeyObject } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { encodeCbor } from '../../firmware/codec/cbor';
 import { keyPairFromSeed } from '../../firmware/crypto/ed25519';
 import { checkMemberKey } from '../../firmware/crypto/policy';
-import { FRAME_CHECKPOINT, FRAME_OFFLOAD_ACK, ackMessage, decodeToken, encodeFrame, tokenMessage } from '../../firmware/frames';
+import { FRAME_CHECKPOINT, FRAME_OFFLOAD_ACK, ackMessage, checkpointMessage, decodeToken, encodeFrame, tokenMessage } from '../../firmware/frames';
 import { macHost, tokenKeyFor } from '../crypto/token-key';
 import { GENESIS_ID } from '../../firmware/ledger/caps';
 import {
@@ -635,7 +634,7 @@ export class Aggregator {
     const row = this.member(member);
     if (!row) return null;
     const asOfMs = this.now();
-    const signature = new Uint8Array(sign(null, encodeCbor(['SmartChain checkpoint', member, row.balance, asOfMs], 64), this.aggregatorKey));
+    const signature = new Uint8Array(sign(null, checkpointMessage(member, row.balance, asOfMs), this.aggregatorKey));
     return encodeFrame({ type: FRAME_CHECKPOINT, member, balance: row.balance, asOfMs, signature });
   }
 

@@ -29,7 +29,7 @@ export const MANGLED_PROPERTIES = [
   'slots', 'report', 'recordId', 'broadcast', 'sendAll', 'quiet', 'onTokenRequest', 'sendDueTurns', 'winner', 'loser',
   'later', 'advance', 'finish', 'clock', 'verified', 'refused', 'validate', 'verifyQueue', 'conflicts', 'tally', 'deriving',
   'deriveSlice', 'canSign', 'precompute', 'onTokenGrant', 'complete', 'pickCaps', 'signer', 'persistence', 'sendNext', 'onAck',
-  'findTrade', 'insert', 'counters', 'work',
+  'findTrade', 'insert', 'counters', 'work', 'confirmUpTo',
 ];
 
 /**

@@ -6,10 +6,10 @@ import * as assert from 'uvu/assert';
 import { VerifiedCache } from '../../../firmware/crypto/verified-cache';
 import { keyPairFromSeed, signDetached } from '../../../firmware/crypto/ed25519';
 import { encodeCbor } from '../../../firmware/codec/cbor';
-import { FRAME_CHECKPOINT } from '../../../firmware/frames';
+import { FRAME_CHECKPOINT, checkpointMessage } from '../../../firmware/frames';
 import { GENESIS_ID } from '../../../firmware/ledger/caps';
 import { MemberTable } from '../../../firmware/ledger/members';
-import { FLAG_CONFLICT_LOSER, FLAG_VALID, RecordWindow } from '../../../firmware/ledger/window';
+import { FLAG_CONFIRMED, FLAG_CONFLICT_LOSER, FLAG_VALID, RecordWindow } from '../../../firmware/ledger/window';
 import { createAdmission } from '../../../firmware/node/admission';
 import { createCheckpoints } from '../../../firmware/node/checkpoints';
 import { createConflicts } from '../../../firmware/node/conflicts';
@@ -104,18 +104,26 @@ test('a second spend past the balance enters as the conflict loser', () => {
   assert.is(members.spentSince(2), 700, 'the loser does not spend');
 });
 
-test('a checkpoint signed by the aggregator replaces the balance; a forged one is counted', () => {
-  const { members, tally, verifyQueue, rejected, platform } = admitting();
+test('a checkpoint signed by the aggregator replaces the balance and confirms the records up to its time; a forged one is counted', () => {
+  const { members, tally, verifyQueue, rejected, platform, window, onRecord, record, signed } = admitting();
   const aggregator = keyOf(9);
-  const onCheckpoint = createCheckpoints(aggregator.publicKey, members, verifyQueue, tally);
+  const onCheckpoint = createCheckpoints(aggregator.publicKey, window, members, verifyQueue, tally);
   const asOfMs = platform.wallClockMs();
-  const message = encodeCbor(['SmartChain checkpoint', 2, 555, asOfMs], 64);
+  onRecord(signed(record({ timeMs: asOfMs - 2 * SLOT_MS })), platform.nowMs());
+  onRecord(signed(record({ seq: 2, timeMs: asOfMs + 1 })), platform.nowMs());
+  onRecord(signed(record({ issuer: 3, pot: [2, 4], timeMs: asOfMs - SLOT_MS })), platform.nowMs());
+  assert.is(window.count, 3);
+  const message = checkpointMessage(2, 555, asOfMs);
+  assert.equal(message, encodeCbor(['SmartChain checkpoint', 2, 555, asOfMs], 64), 'the message the aggregator signs');
   onCheckpoint({ type: FRAME_CHECKPOINT, member: 2, balance: 555, asOfMs, signature: signDetached(message, keyOf(8).secretKey) });
   assert.is(rejected().rejected_CHECKPOINT_SIGNATURE_INVALID, 1);
   assert.is(members.balanceOf(2), 1000);
+  const confirmed = () => Array.from({ length: window.capacity }, (_, slot) => slot).filter((slot) => window.isUsed(slot) && (window.flags[slot] & FLAG_CONFIRMED) !== 0).map((slot) => `${window.issuer[slot]}/${window.seq[slot]}`);
+  assert.equal(confirmed(), [], 'a forged checkpoint confirms nothing');
   onCheckpoint({ type: FRAME_CHECKPOINT, member: 2, balance: 555, asOfMs, signature: signDetached(message, aggregator.secretKey) });
   assert.is(members.balanceOf(2), 555);
   assert.is(tally.counters.checkpoints, 1);
+  assert.equal(confirmed(), ['2/1'], 'only that member\'s records, only up to its time');
 });
 
 test.run();
