@@ -3,7 +3,7 @@
 // most FRAME_BYTES_MAX bytes: one LoRa frame at SF7/SF8 less the link's own framing. Every field is
 // typed and bounded by the schema table below; decoding never throws out of decodeFrame.
 import { CborValue, decodeCborStrict, encodeCbor } from './codec/cbor';
-import { ENERGY_WH_MAX, ID_BYTES, MEMBER_ID_MAX, RECORD_BYTES_MAX, SEQ_MAX, TIME_MS_MAX } from './records';
+import { ENERGY_WH_MAX, ID_BYTES, MEMBER_ID_MAX, RECORD_BYTES_MAX, RECORD_WITH_TOKENS_BYTES_MAX, SEQ_MAX, TIME_MS_MAX } from './records';
 import { Rejection, Result, accept, reject } from './rejections';
 
 export const FRAME_BYTES_MAX = 236;
@@ -14,6 +14,14 @@ export const SLOT_MAX = 4294967295;
 export const BALANCE_MAX = 1000000000000;
 /** At most this many granters named in a token request. */
 export const GRANTERS_NAMED_MAX = 4;
+/**
+ * An offload carries a pending record as stored (payload, signature and tokens in one COSE_Sign1) in
+ * parts of at most this many bytes: the largest offload frame, [7, member, id, part, parts, chunk], is
+ * 26 bytes of CBOR besides the chunk, so it fits FRAME_BYTES_MAX (a test asserts it).
+ */
+export const OFFLOAD_CHUNK_BYTES_MAX = 210;
+/** Parts of one offload: enough for the largest record with its tokens. */
+export const OFFLOAD_PARTS_MAX = Math.ceil(RECORD_WITH_TOKENS_BYTES_MAX / OFFLOAD_CHUNK_BYTES_MAX);
 
 export const FRAME_HELLO = 1;
 export const FRAME_TOKEN_REQUEST = 2;
@@ -30,7 +38,7 @@ export const FRAME_MATCH = 11;
 /** From the aggregator: a trade committed and settled. */
 export const FRAME_TRADE_COMMITTED = 12;
 
-type FieldType = 'member' | 'members' | 'mac' | 'seq' | 'slot' | 'time' | 'id' | 'ids2' | 'signature' | 'record' | 'ecash' | 'energy' | 'batch';
+type FieldType = 'member' | 'members' | 'mac' | 'seq' | 'slot' | 'time' | 'id' | 'ids2' | 'signature' | 'record' | 'ecash' | 'energy' | 'batch' | 'part' | 'parts' | 'chunk';
 
 /**
  * Field names and types per frame type; index = type. The names are the keys of the decoded object.
@@ -45,7 +53,7 @@ export const FRAME_SCHEMAS: string[] = [
   'cap_request requester:member',
   'cap_reply caps:ids2',
   'record record:record',
-  'offload batch:batch record:record',
+  'offload member:member id:id part:part parts:parts chunk:chunk',
   'offload_ack batch:batch id:id mac:mac',
   'checkpoint member:member balance:ecash asOfMs:time signature:signature',
   'record_request id:id',
@@ -73,6 +81,9 @@ function checkFrameField(type: FieldType, name: string, value: CborValue): void 
   if (type === 'member') ok = typeof value === 'number' && value >= 0 && value <= MEMBER_ID_MAX;
   else if (type === 'seq') ok = typeof value === 'number' && value >= 1 && value <= SEQ_MAX;
   else if (type === 'slot' || type === 'batch') ok = typeof value === 'number' && value >= 0 && value <= SLOT_MAX;
+  else if (type === 'part') ok = typeof value === 'number' && value >= 0 && value < OFFLOAD_PARTS_MAX && value % 1 === 0;
+  else if (type === 'parts') ok = typeof value === 'number' && value >= 1 && value <= OFFLOAD_PARTS_MAX && value % 1 === 0;
+  else if (type === 'chunk') ok = value instanceof Uint8Array && value.length > 0 && value.length <= OFFLOAD_CHUNK_BYTES_MAX;
   else if (type === 'time') ok = typeof value === 'number' && value >= 0 && value <= TIME_MS_MAX;
   else if (type === 'energy') ok = typeof value === 'number' && value >= 1 && value <= ENERGY_WH_MAX && value % 1 === 0;
   else if (type === 'ecash') ok = typeof value === 'number' && value >= 0 && value <= BALANCE_MAX;
@@ -135,6 +146,22 @@ export function decodeFrame(bytes: Uint8Array): Result<Frame> {
     if (error instanceof Rejection) return reject(error.code, error.detail);
     throw error;
   }
+}
+
+/**
+ * The offload frames of a pending record as stored (its id, then the record with its tokens): the bytes
+ * in order, in parts of OFFLOAD_CHUNK_BYTES_MAX. Nothing is decoded: the aggregator decodes the record
+ * once, before it stores it. A record beyond RECORD_WITH_TOKENS_BYTES_MAX is a bug (never stored).
+ */
+export function offloadFrames(member: number, id: Uint8Array, stored: Uint8Array): Frame[] {
+  if (stored.length === 0 || stored.length > RECORD_WITH_TOKENS_BYTES_MAX) throw new Error('offload of ' + stored.length + ' bytes');
+  const parts = Math.ceil(stored.length / OFFLOAD_CHUNK_BYTES_MAX);
+  const frames: Frame[] = [];
+  for (let part = 0; part < parts; part++) {
+    const chunk = stored.subarray(part * OFFLOAD_CHUNK_BYTES_MAX, Math.min(stored.length, (part + 1) * OFFLOAD_CHUNK_BYTES_MAX));
+    frames.push({ type: FRAME_OFFLOAD, member: member, id: id, part: part, parts: parts, chunk: chunk });
+  }
+  return frames;
 }
 
 /** A proof-of-time token as it travels in a record's unprotected header: the grant without its type. */

@@ -144,7 +144,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     memberId: memberId, tokensRequired: tokensRequired, slotMs: slotMs, pendingMax: capacities.pending, clock: platform, window: window,
     members: members, verified: verified, persistence: persistence, pickCaps: pickCaps, signer: signer, links: links, work: work, tally: tally,
   });
-  const offload = createOffload(persistence, window, config.tokenKey, crypto.sha512, links, tally);
+  const offload = createOffload(memberId, persistence, window, config.tokenKey, crypto.sha512, links, tally);
   const hello = createHello(memberId, helloIntervalMs, persistence, links, offload);
   let frameListener: ((frame: Frame) => void) | null = null;
 

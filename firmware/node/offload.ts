@@ -1,12 +1,13 @@
 // Offloading the node's own records to the aggregator until acknowledged (docs/ledger.md): one pending
-// record at a time, in turn, with each hello; an acknowledgement is a MAC under this member's token key
+// record at a time, in turn, with each hello, as stored (record and tokens in one COSE_Sign1, in parts
+// of a frame each, never decoded on the board); an acknowledgement is a MAC under this member's token key
 // (one SHA-512, only for an id of its own: on a radio every node hears every acknowledgement). An
 // acknowledged record leaves the durable pending list and unpins itself and the parents no other
 // pending record needs.
-import { FRAME_OFFLOAD, FRAME_TOKEN_GRANT, Frame, ackMessage, decodeToken, keyedMac } from '../frames';
+import { Frame, ackMessage, keyedMac, offloadFrames } from '../frames';
 import type { NodePersistence } from '../ledger/persist';
 import { FLAG_OFFLOADED, FLAG_PINNED, RecordWindow } from '../ledger/window';
-import { RECORD_WITH_TOKENS_BYTES_MAX, decodeRecord, encodeRecord } from '../records';
+import { ID_BYTES, RECORD_WITH_TOKENS_BYTES_MAX } from '../records';
 import type { Tally } from './counters';
 import { hexId } from './hex-id';
 import type { Links } from './links';
@@ -19,6 +20,7 @@ export interface Offload {
 }
 
 export function createOffload(
+  memberId: number,
   persistence: NodePersistence,
   window: RecordWindow,
   tokenKey: Uint8Array,
@@ -37,28 +39,16 @@ export function createOffload(
   }
 
   return {
-    /**
-     * The bare record in an offload frame (it fits one frame), then each of its tokens as a token_grant
-     * frame, which the aggregator joins to the record (docs/ledger.md).
-     */
     sendNext: function (): void {
-      const pending = persistence.nextPendingToOffload();
-      if (pending === null) return;
-      const decoded = decodeRecord(pending, RECORD_WITH_TOKENS_BYTES_MAX);
-      if (!decoded.ok) {
+      const stored = persistence.nextPendingToOffload();
+      if (stored === null) return;
+      // Flash that does not hold an id and a record of a possible length is not sent (the aggregator would refuse it).
+      if (stored.length <= ID_BYTES || stored.length > ID_BYTES + RECORD_WITH_TOKENS_BYTES_MAX) {
         tally.count('PENDING_UNREADABLE');
         return;
       }
-      const record = decoded.value.record;
-      links.broadcast({ type: FRAME_OFFLOAD, batch: record.seq, record: encodeRecord(decoded.value.payload, decoded.value.signature, []) });
-      for (let index = 0; index < decoded.value.tokens.length; index++) {
-        const token = decodeToken(decoded.value.tokens[index]);
-        if (!token.ok) continue;
-        links.broadcast({
-          type: FRAME_TOKEN_GRANT, granter: token.value.granter, requester: token.value.requester, seq: token.value.seq,
-          slot: token.value.slot, mac: token.value.mac,
-        });
-      }
+      const frames = offloadFrames(memberId, stored.subarray(0, ID_BYTES), stored.subarray(ID_BYTES));
+      for (let index = 0; index < frames.length; index++) links.broadcast(frames[index]);
     },
     onAck: function (frame: Frame): void {
       const id = frame.id as Uint8Array;

@@ -102,7 +102,7 @@ test('eviction spares pinned records and takes offloaded-and-confirmed ones firs
   const tokenKey = new Uint8Array(32).fill(4);
   const aggregator = keyPairFromSeed(new Uint8Array(32).fill(9));
   const platform = testPlatform();
-  const offload = createOffload(persistence, window, tokenKey, sha512, createLinks([]), tally);
+  const offload = createOffload(1, persistence, window, tokenKey, sha512, createLinks([]), tally);
   const members = new MemberTable(4);
   members.add(1, new Uint8Array(32).fill(1), 100);
   const verifyQueue = new VerifyQueue(2, platform.crypto, undefined, createWork(tally.counters, sha512, 1), tally);

@@ -90,7 +90,7 @@ test('signed on one tick, then persisted with its tokens, pinned in the window a
   const frames = link.frames();
   assert.is(frames.length, 1);
   assert.is(frames[0].type, FRAME_RECORD);
-  const decoded = decodeRecord(persistence.nextPendingToOffload() as Uint8Array, RECORD_WITH_TOKENS_BYTES_MAX);
+  const decoded = decodeRecord((persistence.nextPendingToOffload() as Uint8Array).subarray(16), RECORD_WITH_TOKENS_BYTES_MAX);
   assert.ok(decoded.ok);
   const pending = decoded as Extract<typeof decoded, { ok: true }>;
   assert.equal(pending.value.record.pot, [2, 3]);
