@@ -4,11 +4,11 @@
 // typed and bounded by the schema table below; decoding never throws out of decodeFrame.
 import { CborValue, decodeCborStrict, encodeCbor } from './codec/cbor';
 import {
-  BALANCE_MAX, ENERGY_WH_MAX, FRAME_BYTES_MAX, GRANTERS_NAMED_MAX, ID_BYTES, MEMBER_ID_MAX, RECORD_BYTES_MAX, SEQ_MAX, SIGNATURE_BYTES, SLOT_MAX, TIME_MS_MAX, TOKEN_BYTES_MAX, TOKEN_MAC_BYTES,
+  BALANCE_MAX, ENERGY_WH_MAX, FRAME_BYTES_MAX, GRANTERS_NAMED_MAX, ID_BYTES, MEMBER_ID_MAX, OFFLOAD_CHUNK_BYTES_MAX, OFFLOAD_PARTS_MAX, RECORD_BYTES_MAX, RECORD_WITH_TOKENS_BYTES_MAX, SEQ_MAX, SIGNATURE_BYTES, SLOT_MAX, TIME_MS_MAX, TOKEN_BYTES_MAX, TOKEN_MAC_BYTES,
 } from './protocol';
 import { Rejection, Result, accept, reject } from './rejections';
 
-export { BALANCE_MAX, FRAME_BYTES_MAX, GRANTERS_NAMED_MAX, SIGNATURE_BYTES, SLOT_MAX, TOKEN_KEY_BYTES, TOKEN_MAC_BYTES } from './protocol';
+export { BALANCE_MAX, FRAME_BYTES_MAX, OFFLOAD_CHUNK_BYTES_MAX, OFFLOAD_PARTS_MAX, GRANTERS_NAMED_MAX, SIGNATURE_BYTES, SLOT_MAX, TOKEN_KEY_BYTES, TOKEN_MAC_BYTES } from './protocol';
 
 export const FRAME_HELLO = 1;
 export const FRAME_TOKEN_REQUEST = 2;
@@ -25,7 +25,7 @@ export const FRAME_MATCH = 11;
 /** From the aggregator: a trade committed and settled. */
 export const FRAME_TRADE_COMMITTED = 12;
 
-type FieldType = 'member' | 'members' | 'mac' | 'seq' | 'slot' | 'time' | 'id' | 'ids2' | 'signature' | 'record' | 'ecash' | 'energy' | 'batch';
+type FieldType = 'member' | 'members' | 'mac' | 'seq' | 'slot' | 'time' | 'id' | 'ids2' | 'signature' | 'record' | 'ecash' | 'energy' | 'batch' | 'part' | 'parts' | 'chunk';
 
 /**
  * Field names and types per frame type; index = type. The names are the keys of the decoded object.
@@ -40,7 +40,7 @@ export const FRAME_SCHEMAS: string[] = [
   'cap_request requester:member',
   'cap_reply caps:ids2',
   'record record:record',
-  'offload batch:batch record:record',
+  'offload member:member id:id part:part parts:parts chunk:chunk',
   'offload_ack batch:batch id:id mac:mac',
   'checkpoint member:member balance:ecash asOfMs:time signature:signature',
   'record_request id:id',
@@ -68,6 +68,9 @@ function checkFrameField(type: FieldType, name: string, value: CborValue): void 
   if (type === 'member') ok = typeof value === 'number' && value >= 0 && value <= MEMBER_ID_MAX;
   else if (type === 'seq') ok = typeof value === 'number' && value >= 1 && value <= SEQ_MAX;
   else if (type === 'slot' || type === 'batch') ok = typeof value === 'number' && value >= 0 && value <= SLOT_MAX;
+  else if (type === 'part') ok = typeof value === 'number' && value >= 0 && value < OFFLOAD_PARTS_MAX && value % 1 === 0;
+  else if (type === 'parts') ok = typeof value === 'number' && value >= 1 && value <= OFFLOAD_PARTS_MAX && value % 1 === 0;
+  else if (type === 'chunk') ok = value instanceof Uint8Array && value.length > 0 && value.length <= OFFLOAD_CHUNK_BYTES_MAX;
   else if (type === 'time') ok = typeof value === 'number' && value >= 0 && value <= TIME_MS_MAX;
   else if (type === 'energy') ok = typeof value === 'number' && value >= 1 && value <= ENERGY_WH_MAX && value % 1 === 0;
   else if (type === 'ecash') ok = typeof value === 'number' && value >= 0 && value <= BALANCE_MAX;
@@ -132,6 +135,22 @@ export function decodeFrame(bytes: Uint8Array): Result<Frame> {
   }
 }
 
+/**
+ * The offload frames of a pending record as stored (its id, then the record with its tokens): the bytes
+ * in order, in parts of OFFLOAD_CHUNK_BYTES_MAX. Nothing is decoded: the aggregator decodes the record
+ * once, before it stores it. A record beyond RECORD_WITH_TOKENS_BYTES_MAX is a bug (never stored).
+ */
+export function offloadFrames(member: number, id: Uint8Array, stored: Uint8Array): Frame[] {
+  if (stored.length === 0 || stored.length > RECORD_WITH_TOKENS_BYTES_MAX) throw new Error('offload of ' + stored.length + ' bytes');
+  const parts = Math.ceil(stored.length / OFFLOAD_CHUNK_BYTES_MAX);
+  const frames: Frame[] = [];
+  for (let part = 0; part < parts; part++) {
+    const chunk = stored.subarray(part * OFFLOAD_CHUNK_BYTES_MAX, Math.min(stored.length, (part + 1) * OFFLOAD_CHUNK_BYTES_MAX));
+    frames.push({ type: FRAME_OFFLOAD, member: member, id: id, part: part, parts: parts, chunk: chunk });
+  }
+  return frames;
+}
+
 /** A proof-of-time token as it travels in a record's unprotected header: the grant without its type. */
 export type Token = { granter: number; requester: number; seq: number; slot: number; mac: Uint8Array };
 
@@ -143,6 +162,14 @@ export function tokenMessage(granter: number, requester: number, seq: number, sl
 /** The bytes an offload acknowledgement authenticates: ["SmartChain ack", id] in deterministic CBOR. */
 export function ackMessage(id: Uint8Array): Uint8Array {
   return encodeCbor(['SmartChain ack', id], 64);
+}
+
+/**
+ * The bytes the aggregator signs in a balance checkpoint: ["SmartChain checkpoint", member, balance,
+ * asOfMs] in deterministic CBOR. The aggregator signs them and a board verifies them: built here once.
+ */
+export function checkpointMessage(member: number, balance: number, asOfMs: number): Uint8Array {
+  return encodeCbor(['SmartChain checkpoint', member, balance, asOfMs], 64);
 }
 
 /**

@@ -58,6 +58,18 @@ export type NodeConfig = {
   helloIntervalMs?: number;
 };
 
+/** The board's clocks, as the platform gives them. */
+export type Clock = { nowMs(): number; wallClockMs(): number };
+
+/** A record the node is asked to issue (the EV's trader asks): its kind and terms. */
+export type IssueRequest = {
+  kind: number;
+  energyWh: number;
+  ecash: number;
+  counterparty?: number;
+  ref?: Uint8Array;
+};
+
 export type NodeStats = { [name: string]: number | string };
 
 /** A verification advanced in slices: step returns true once finished, then valid() is the answer. */

@@ -47,12 +47,11 @@ export function cborHeadBytes(value: number): number {
   return value < 24 ? 1 : value < 256 ? 2 : value < 65536 ? 3 : value < 4294967296 ? 5 : 9;
 }
 /**
- * The largest frame that carries a record is the offload frame, [7, batch, record]: the array head, the
- * type, a batch number up to SLOT_MAX and the record's byte-string head, a record being shorter than a
- * frame. A record on a link is at most what that frame leaves.
+ * A record travels whole in a record frame, [6, record]: the array head, the type and the record's
+ * byte-string head, a record being shorter than a frame. A record on a link is at most what that leaves.
  */
-export const OFFLOAD_FRAME_OVERHEAD_BYTES = 1 + cborHeadBytes(7) + cborHeadBytes(SLOT_MAX) + cborHeadBytes(FRAME_BYTES_MAX);
-export const RECORD_BYTES_MAX = FRAME_BYTES_MAX - OFFLOAD_FRAME_OVERHEAD_BYTES;
+export const RECORD_FRAME_OVERHEAD_BYTES = 1 + cborHeadBytes(6) + cborHeadBytes(FRAME_BYTES_MAX);
+export const RECORD_BYTES_MAX = FRAME_BYTES_MAX - RECORD_FRAME_OVERHEAD_BYTES;
 /**
  * COSE_Sign1 around a payload without tokens (RFC 9052 §4.2): tag 18 (one byte), the array head, the
  * protected header {1: -8} as a byte string (four bytes), the empty unprotected map, the payload's
@@ -67,6 +66,15 @@ export const TOKEN_BYTES_MAX = 64;
  * head, the private label -65537 in five bytes, the array head, each token with its byte-string head).
  */
 export const RECORD_WITH_TOKENS_BYTES_MAX = 1024;
+/**
+ * An offload carries a pending record as stored (payload, signature and tokens in one COSE_Sign1) in
+ * parts: [7, member, id, part, parts, chunk] is the array head, the type, a member id up to
+ * MEMBER_ID_MAX, the id with its head, part and parts (each under 24, one byte) and the chunk's head.
+ */
+export const OFFLOAD_FRAME_OVERHEAD_BYTES = 1 + cborHeadBytes(7) + cborHeadBytes(MEMBER_ID_MAX) + cborHeadBytes(ID_BYTES) + ID_BYTES + 1 + 1 + cborHeadBytes(FRAME_BYTES_MAX);
+export const OFFLOAD_CHUNK_BYTES_MAX = FRAME_BYTES_MAX - OFFLOAD_FRAME_OVERHEAD_BYTES;
+/** Parts of one offload: enough for the largest record with its tokens. */
+export const OFFLOAD_PARTS_MAX = Math.ceil(RECORD_WITH_TOKENS_BYTES_MAX / OFFLOAD_CHUNK_BYTES_MAX);
 
 /** Proof of time: tokens a record needs (k, paper IV.E). */
 export const DEFAULT_TOKENS_REQUIRED = 2;
@@ -95,7 +103,8 @@ function relation(holds: boolean, text: string): void {
 
 const TOKEN_BYTES = 1 + 2 * cborHeadBytes(MEMBER_ID_MAX) + cborHeadBytes(SEQ_MAX) + cborHeadBytes(SLOT_MAX) + cborHeadBytes(TOKEN_MAC_BYTES) + TOKEN_MAC_BYTES;
 relation(PAYLOAD_BYTES_MAX > 0 && PAYLOAD_BYTES_MAX + SIGN1_OVERHEAD_BYTES <= RECORD_BYTES_MAX, 'a payload in its envelope fits a record');
-relation(RECORD_BYTES_MAX + OFFLOAD_FRAME_OVERHEAD_BYTES <= FRAME_BYTES_MAX, 'a record fits an offload frame');
+relation(RECORD_BYTES_MAX + RECORD_FRAME_OVERHEAD_BYTES <= FRAME_BYTES_MAX, 'a record fits a record frame');
+relation(OFFLOAD_PARTS_MAX < 24 && OFFLOAD_PARTS_MAX * OFFLOAD_CHUNK_BYTES_MAX >= RECORD_WITH_TOKENS_BYTES_MAX, 'a record with its tokens fits the parts of one offload');
 relation(FRAME_BYTES_MAX + LORA_LINK_FRAMING_BYTES <= LORA_FRAME_BYTES_SF7, 'a frame fits a LoRa frame at SF7');
 relation(FRAME_BYTES_MAX <= UART_PAYLOAD_BYTES_MAX, 'a frame fits a UART frame');
 relation(TOKEN_BYTES <= TOKEN_BYTES_MAX, 'a token fits its bound');

@@ -9,8 +9,7 @@
 // buyer answers, which times out. Every failure ends the trade with a code, counted in stats.
 import type { Frame } from './frames';
 import { FRAME_MATCH, FRAME_TRADE_COMMITTED } from './frames';
-import type { FullLightNode } from './node';
-import { FLAG_CONFLICT_LOSER, FLAG_VALID } from './ledger/window';
+import type { IssueRequest } from './node-api';
 import { ECASH_MAX, ENERGY_WH_MAX, KIND_BOUGHT, KIND_DEMAND, KIND_OFFER, KIND_SOLD } from './records';
 
 import { COMMIT_WAIT_MS, DEFAULT_TRADE_TIMEOUT_MS } from './protocol';
@@ -53,11 +52,23 @@ export interface Trader {
   stats(): { [name: string]: number };
 }
 
-export function createTrader(node: FullLightNode, nowMs: () => number, timeoutMs?: number): Trader {
+/** What the trader needs of its light node (firmware/node.ts gives it): issuing, two queries, and frames. */
+export interface TradeNode {
+  memberId: number;
+  /** RecordWindow.findTrade: a valid winning record of these terms whose ref is `ref`, or null. */
+  window: { findTrade(kind: number, issuer: number, counterparty: number, energyWh: number, ecash: number, ref: Uint8Array): Uint8Array | null };
+  /** MemberTable's balance knowledge: the last known balance (null: none) and what was spent since. */
+  members: { balanceOf(id: number): number | null; spentSince(id: number): number };
+  requestIssue(request: IssueRequest): boolean;
+  approvalOwed(): boolean;
+  onFrame(listener: (frame: Frame) => void): void;
+}
+
+export function createTrader(node: TradeNode, nowMs: () => number, timeoutMs?: number): Trader {
   const timeout = timeoutMs !== undefined ? timeoutMs : DEFAULT_TRADE_TIMEOUT_MS;
   const trade: TradeState = { stage: 'idle', counterparty: 0, energyWh: 0, ecash: 0, ref: null, deliveredWh: -1, startedMs: 0 };
   const counters: { [name: string]: number } = { trades_offered: 0, trades_demanded: 0, trades_sold: 0, trades_bought: 0, trades_committed: 0 };
-  let pendingIssue: { kind: number; energyWh: number; ecash: number; counterparty?: number; ref?: Uint8Array } | null = null;
+  let pendingIssue: IssueRequest | null = null;
   let orderedMs = 0;
   let owedCheckedMs = -Infinity;
   /** The buyer's match: the seller's offer, which the sold record of this trade refers to. */
@@ -137,17 +148,8 @@ export function createTrader(node: FullLightNode, nowMs: () => number, timeoutMs
    * window). It refers to the matched offer, so an earlier trade on the same terms is never taken for it.
    */
   function findSold(): Uint8Array | null {
-    const window = node.window;
-    for (let slot = 0; slot < window.capacity; slot++) {
-      if (!window.isUsed(slot) || window.kind[slot] !== KIND_SOLD || window.issuer[slot] !== trade.counterparty) continue;
-      if ((window.flags[slot] & FLAG_VALID) === 0 || (window.flags[slot] & FLAG_CONFLICT_LOSER) !== 0) continue;
-      if (window.counterparty[slot] !== node.memberId || window.energyWh[slot] !== trade.energyWh || window.ecash[slot] !== trade.ecash) continue;
-      const ref = window.refOf(slot);
-      let same = matchedOffer !== null;
-      for (let index = 0; same && index < ref.length; index++) same = ref[index] === (matchedOffer as Uint8Array)[index];
-      if (same) return window.idOf(slot);
-    }
-    return null;
+    if (matchedOffer === null) return null;
+    return node.window.findTrade(KIND_SOLD, trade.counterparty, node.memberId, trade.energyWh, trade.ecash, matchedOffer);
   }
 
   function advanceBuyer(): void {

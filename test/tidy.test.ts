@@ -110,11 +110,6 @@ function hostLayer(folder: string | null): number {
 const BOARD_SURFACE = ['firmware/node.ts', 'firmware/node-api.ts', 'firmware/platform.ts', 'firmware/protocol.ts', 'firmware/trade.ts', 'firmware/bytes.ts'];
 const BOARD_SURFACE_FOLDERS = ['firmware/crypto/'];
 
-/**
- * The one circle between files that issue 17 item 1 removes with firmware/node/ (the trader and the node
- * import each other); any other circle fails.
- */
-const KNOWN_CIRCLES = [['firmware/node.ts', 'firmware/trade.ts']];
 
 function resolvedTop(file: string, specifier: string): string {
   if (!specifier.startsWith('.')) return specifier;
@@ -176,8 +171,7 @@ test('host-tools/ folders import only folders below them', () => {
 test('no import circle between files', () => {
   const graph = importGraph(['firmware', 'boards', 'host-tools']);
   assert.ok(graph.size > 100, `the graph holds the tree's files (${graph.size})`);
-  const known = (group: string[]) => KNOWN_CIRCLES.some((circle) => circle.join() === group.join());
-  assert.equal(circles(graph).filter((group) => !known(group)), []);
+  assert.equal(circles(graph), []);
 });
 
 test('no import circle between folders of host-tools/ or boards/', () => {

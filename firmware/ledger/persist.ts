@@ -108,13 +108,16 @@ export class NodePersistence {
     return ids;
   }
 
-  /** Round robin over the pending records: the next one to offload, with its tokens. */
+  /**
+   * Round robin over the pending records: the next one to offload as stored, its id (ID_BYTES) then the
+   * record with its tokens; it is sent as it is (firmware/frames.ts offloadFrames).
+   */
   nextPendingToOffload(): Uint8Array | null {
     for (let tried = 0; tried < this.pendingMax; tried++) {
       const slot = this.offloadCursor;
       this.offloadCursor = (this.offloadCursor + 1) % this.pendingMax;
       const value = this.store.read(this.pendingKey(slot));
-      if (value !== null) return copyBytes(value, ID_BYTES);
+      if (value !== null) return value;
     }
     return null;
   }

@@ -3,7 +3,8 @@
 // slots, its cumulative weight and its validation count (distinct approving members) derived here and
 // updated incrementally as records enter: one bounded walk over the entering record's ancestors.
 // Eviction rule: a pinned record (one the node's own pending trades need) is never evicted; among the
-// others, offloaded-and-confirmed records go first, then the oldest.
+// others, offloaded-and-confirmed records go first, then the oldest. Offloaded: the aggregator
+// acknowledged it (the node's own records); confirmed: a checkpoint of its issuer's balance covers its time.
 
 import { copyBytes } from '../bytes';
 import { ID_BYTES } from '../protocol';
@@ -107,6 +108,33 @@ export class RecordWindow {
 
   refOf(slot: number): Uint8Array {
     return copyBytes(this.refIds, slot * ID_BYTES, slot * ID_BYTES + ID_BYTES);
+  }
+
+  /**
+   * The id of a valid record that is no conflict loser, of this kind, issuer, counterparty and amounts,
+   * whose ref is `ref`; null when the window holds none (bounded by the capacity). The trader finds the
+   * seller's record of its trade this way.
+   */
+  findTrade(kind: number, issuer: number, counterparty: number, energyWh: number, ecash: number, ref: Uint8Array): Uint8Array | null {
+    for (let slot = 0; slot < this.capacity; slot++) {
+      if (this.used[slot] === 0 || this.kind[slot] !== kind || this.issuer[slot] !== issuer) continue;
+      if ((this.flags[slot] & FLAG_VALID) === 0 || (this.flags[slot] & FLAG_CONFLICT_LOSER) !== 0) continue;
+      if (this.counterparty[slot] !== counterparty || this.energyWh[slot] !== energyWh || this.ecash[slot] !== ecash) continue;
+      let same = true;
+      for (let index = 0; same && index < ID_BYTES; index++) same = this.refIds[slot * ID_BYTES + index] === ref[index];
+      if (same) return this.idOf(slot);
+    }
+    return null;
+  }
+
+  /**
+   * A checkpoint of `issuer`'s balance as of `asOfMs`, signed by the aggregator, accounts for that
+   * member's records up to then: they are confirmed (the eviction rule takes offloaded-and-confirmed first).
+   */
+  confirmUpTo(issuer: number, asOfMs: number): void {
+    for (let slot = 0; slot < this.capacity; slot++) {
+      if (this.used[slot] === 1 && this.issuer[slot] === issuer && this.timeMs[slot] <= asOfMs) this.flags[slot] |= FLAG_CONFIRMED;
+    }
   }
 
   validationCount(slot: number): number {

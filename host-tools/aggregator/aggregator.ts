@@ -6,10 +6,9 @@
 import { createHash, timingSafeEqual, KeyObject } from 'node:crypto';
 import { signHost, signingKey } from '../crypto/host-signing';
 import type Database from 'better-sqlite3';
-import { encodeCbor } from '../../firmware/codec/cbor';
 import { keyPairFromSeed } from '../../firmware/crypto/ed25519';
 import { checkMemberKey } from '../../firmware/crypto/policy';
-import { FRAME_CHECKPOINT, FRAME_OFFLOAD_ACK, ackMessage, encodeFrame } from '../../firmware/frames';
+import { FRAME_CHECKPOINT, FRAME_OFFLOAD_ACK, ackMessage, checkpointMessage, encodeFrame } from '../../firmware/frames';
 import { macHost, tokenKeyFor } from '../crypto/token-key';
 import { GENESIS_ID } from '../../firmware/ledger/caps';
 import { PipelineRules, validateRecord } from '../../firmware/ledger/pipeline';
@@ -587,7 +586,7 @@ export class Aggregator {
     const row = this.member(member);
     if (!row) return null;
     const asOfMs = this.now();
-    const signature = signHost(encodeCbor(['SmartChain checkpoint', member, row.balance, asOfMs], 64), this.aggregatorKey);
+    const signature = signHost(checkpointMessage(member, row.balance, asOfMs), this.aggregatorKey);
     return encodeFrame({ type: FRAME_CHECKPOINT, member, balance: row.balance, asOfMs, signature });
   }
 

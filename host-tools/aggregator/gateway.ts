@@ -1,12 +1,12 @@
-// The aggregator's gateway: the aggregator's side of the radio or of the UART star. It joins each
-// offloaded record with its proof-of-time tokens (they follow the record as token_grant frames), submits
-// it for full validation and durable storage, and acknowledges it once stored; it runs auction rounds and
+// The aggregator's gateway: the aggregator's side of the radio or of the UART star. It joins the parts
+// of each offloaded record (the bytes the board stored, its tokens included), submits them as they are
+// for full validation and durable storage (the aggregator decodes them, once), and acknowledges the
+// record once stored; it runs auction rounds and
 // tells both sides of each match; it tells both sides of each committed trade and sends them signed
 // balance checkpoints. On a UART star it also relays every other frame to the other EVs, as a LoRa channel
 // would carry it. Bounded: one offload in progress per member, OFFLOADS_MAX in all.
 import type { Aggregator, SubmitResult } from './aggregator';
-import { FRAME_MATCH, FRAME_OFFLOAD, FRAME_TOKEN_GRANT, FRAME_TRADE_COMMITTED, decodeFrame, encodeFrame, encodeToken } from '../../firmware/frames';
-import { RECORD_BYTES_MAX, decodeRecord, encodeRecord } from '../../firmware/records';
+import { FRAME_MATCH, FRAME_OFFLOAD, FRAME_TRADE_COMMITTED, decodeFrame, encodeFrame } from '../../firmware/frames';
 
 /**
  * A gateway of one of several federated aggregators (host-tools/federation): it takes the offloads of
@@ -18,7 +18,8 @@ export type GatewayFederation = { serves: (member: number) => boolean; submit: (
 /** Where the gateway sends a frame: one member, or everyone in range. */
 export type GatewaySend = (member: number | 'all', frame: Uint8Array) => void;
 
-type Offload = { issuer: number; seq: number; payload: Uint8Array; signature: Uint8Array; tokens: Map<number, Uint8Array> };
+/** An offload whose parts are arriving: the record's id and its parts so far, in order. */
+type Offload = { id: string; parts: number; chunks: Uint8Array[] };
 
 export type GatewayEvents = {
   stored?: (id: string, issuer: number, kind: number) => void;
@@ -29,7 +30,7 @@ export type GatewayEvents = {
 
 /** Records refused only because a parent is not stored yet, kept to try again when one is stored. */
 const ORPHANS_MAX = 16;
-/** Offloads waiting for their tokens, one per member; the oldest gives way beyond this. */
+/** Offloads waiting for their next part, one per member; the oldest gives way beyond this. */
 const OFFLOADS_MAX = 256;
 
 /** At most this many commit reports wait to be repeated. */
@@ -73,44 +74,33 @@ export class Gateway {
       return true;
     }
     const frame = decoded.value;
-    if (frame.type === FRAME_OFFLOAD) {
-
-      const record = decodeRecord(frame.record as Uint8Array, RECORD_BYTES_MAX);
-      if (!record.ok) {
-        if (countsStray) this.count(record.code, 0);
-        return true;
-      }
-      const { issuer, seq } = record.value.record;
-      if (this.federation !== null && !this.federation.serves(issuer)) return true;
-      // Only a member's record may wait for its tokens (its signature is checked once they are in).
-      if (this.aggregator.member(issuer) === undefined) {
-        this.count('ISSUER_UNKNOWN', issuer);
-        return true;
-      }
-      this.offloads.delete(issuer);
-      if (this.offloads.size >= OFFLOADS_MAX) this.offloads.delete(this.offloads.keys().next().value as number);
-      this.offloads.set(issuer, { issuer, seq, payload: record.value.payload, signature: record.value.signature, tokens: new Map() });
-      this.complete(issuer);
-      return true;
-    }
-    if (frame.type === FRAME_TOKEN_GRANT) {
-      const offload = this.offloads.get(frame.requester as number);
-      if (offload !== undefined && offload.seq === frame.seq && offload.tokens.size < this.tokensRequired) {
-        const granter = frame.granter as number;
-        offload.tokens.set(granter, encodeToken({ granter, requester: offload.issuer, seq: offload.seq, slot: frame.slot as number, mac: frame.mac as Uint8Array }));
-        this.complete(offload.issuer);
-      }
-    }
-    return false;
+    if (frame.type === FRAME_OFFLOAD) this.offloadPart(frame.member as number, Buffer.from(frame.id as Uint8Array).toString('hex'), frame.part as number, frame.parts as number, frame.chunk as Uint8Array);
+    return frame.type === FRAME_OFFLOAD;
   }
 
-  /** Submits an offload once its tokens are in (tokens in the order of the record's granter list). */
-  private complete(issuer: number): void {
-    const offload = this.offloads.get(issuer) as Offload;
-    if (offload.tokens.size < this.tokensRequired) return;
+  /**
+   * One part of an offload: part 0 starts the record (a member has one offload in progress), each next
+   * part in order extends it (a part out of order waits for the board's next round), and the last
+   * submits the bytes as the board stored them.
+   */
+  private offloadPart(issuer: number, id: string, part: number, parts: number, chunk: Uint8Array): void {
+    if (this.federation !== null && !this.federation.serves(issuer)) return;
+    // Only a member's record may wait for its parts (its signature is checked once they are in).
+    if (this.aggregator.member(issuer) === undefined) {
+      this.count('ISSUER_UNKNOWN', issuer);
+      return;
+    }
+    if (part === 0) {
+      this.offloads.delete(issuer);
+      if (this.offloads.size >= OFFLOADS_MAX) this.offloads.delete(this.offloads.keys().next().value as number);
+      this.offloads.set(issuer, { id, parts, chunks: [] });
+    }
+    const offload = this.offloads.get(issuer);
+    if (offload === undefined || offload.id !== id || offload.parts !== parts || offload.chunks.length !== part) return;
+    offload.chunks.push(chunk);
+    if (offload.chunks.length < parts) return;
     this.offloads.delete(issuer);
-    const tokens = [...offload.tokens.entries()].sort((left, right) => left[0] - right[0]).map((entry) => entry[1]);
-    this.submit(issuer, encodeRecord(offload.payload, offload.signature, tokens));
+    this.submit(issuer, new Uint8Array(Buffer.concat(offload.chunks)));
   }
 
   /**

@@ -25,6 +25,11 @@ export const MANGLED_PROPERTIES = [
   'capacity', 'fields', 'byte', 'flags', 'payload', 'tokens', 'offset', 'slotOf', 'hi', 'lo', 'signed', 'stack', 'operations',
   'hashes', 'job', 'used', 'epoch', 'secretKey', 'bytesFor', 'reserve', 'fallbacks', 'propagate', 'victim', 'evict',
   'items', 'take', 'detail', 'acc', 'num', 'bit', 'same', 'mark', 'scan', 'drop',
+  // firmware/node/: the node's parts and how they are wired to one another
+  'slots', 'report', 'recordId', 'broadcast', 'sendAll', 'quiet', 'onTokenRequest', 'sendDueTurns', 'winner', 'loser',
+  'later', 'advance', 'finish', 'clock', 'verified', 'refused', 'validate', 'verifyQueue', 'conflicts', 'tally', 'deriving',
+  'deriveSlice', 'canSign', 'precompute', 'onTokenGrant', 'complete', 'pickCaps', 'signer', 'persistence', 'sendNext', 'onAck',
+  'findTrade', 'insert', 'counters', 'work', 'confirmUpTo',
 ];
 
 /**

@@ -24,7 +24,8 @@ import { UartDeframer, encodeUartFrame } from '../../boards/drivers/uart-framing
 import { airtimeMs, EU868_DEFAULT } from '../../boards/drivers/lora-airtime';
 import { createNode, FullLightNode } from '../../firmware/node';
 import { createTrader } from '../../firmware/trade';
-import { FRAME_OFFLOAD, FRAME_RECORD, FRAME_TOKEN_GRANT, Token, decodeToken, encodeFrame } from '../../firmware/frames';
+import { FRAME_RECORD, Token, decodeToken, encodeFrame, encodeToken, offloadFrames } from '../../firmware/frames';
+import { recordId } from '../../firmware/crypto/ed25519';
 import { KIND_BOUGHT, KIND_OFFER, RECORD_WITH_TOKENS_BYTES_MAX, LedgerRecord, bytesToSign, decodeRecord, encodePayload, encodeRecord } from '../../firmware/records';
 import { slotOf } from '../../firmware/ledger/rules';
 import { DEFAULT_TOKENS_REQUIRED, FRAME_BYTES_MAX, UART_PAYLOAD_BYTES_MAX } from '../../firmware/protocol';
@@ -274,10 +275,9 @@ export async function runCity(options: CityOptions) {
       const payload = encodePayload(record);
       const signature = signHost(bytesToSign(payload), key);
       sendAttack(encodeFrame({ type: FRAME_RECORD, record: encodeRecord(payload, signature, []) }));
-      sendAttack(encodeFrame({ type: FRAME_OFFLOAD, batch: record.seq, record: encodeRecord(payload, signature, []) }));
-      tokens.granters.forEach((granter, index) => {
-        sendAttack(encodeFrame({ type: FRAME_TOKEN_GRANT, granter, requester: entry.member, seq: record.seq, slot: tokens.slot, mac: tokens.macs[index] }));
-      });
+      // Offloaded as a board stores it: the record with its tokens, in parts.
+      const attached = tokens.granters.map((granter, index) => encodeToken({ granter, requester: entry.member, seq: record.seq, slot: tokens.slot, mac: tokens.macs[index] }));
+      for (const frame of offloadFrames(entry.member, recordId(payload, signature), encodeRecord(payload, signature, attached))) sendAttack(encodeFrame(frame));
     }
   }
 

@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import { UartDeframer, encodeUartFrame } from '../../boards/drivers/uart-framing';
 import { UART_PAYLOAD_BYTES_MAX } from '../../firmware/protocol';
 import { encodeCbor } from '../../firmware/codec/cbor';
-import { FRAME_OFFLOAD, FRAME_OFFLOAD_ACK, FRAME_TOKEN_GRANT, Frame, ackMessage, decodeFrame, encodeFrame, tokenMessage } from '../../firmware/frames';
+import { FRAME_OFFLOAD_ACK, Frame, ackMessage, decodeFrame, encodeFrame, encodeToken, offloadFrames, tokenMessage } from '../../firmware/frames';
 import { macHost, tokenKeyFor } from '../../host-tools/crypto/token-key';
 import { slotOf } from '../../firmware/ledger/rules';
 import { GENESIS_ID } from '../../firmware/ledger/caps';
@@ -49,11 +49,10 @@ test('an offload over the serial link is stored and acknowledged on the line', a
     // Member 1 offers; members 2 and 3 granted its proof-of-time tokens.
     const timeMs = Date.now();
     const slot = slotOf(timeMs, 60000);
-    const record = signRecord({ kind: KIND_OFFER, issuer: 1, seq: 1, timeMs, parents: [GENESIS_ID, GENESIS_ID], pot: [2, 3], energyWh: 4000, ecash: 1000 }, keys[0]);
-    const frames: Frame[] = [{ type: FRAME_OFFLOAD, batch: 1, record: record.bytes }];
-    for (const granter of [2, 3]) {
-      frames.push({ type: FRAME_TOKEN_GRANT, granter, requester: 1, seq: 1, slot, mac: macHost(tokenKeyFor(secrets.consortiumSeed, granter), tokenMessage(granter, 1, 1, slot)) });
-    }
+    const tokens = [2, 3].map((granter) => encodeToken({ granter, requester: 1, seq: 1, slot, mac: macHost(tokenKeyFor(secrets.consortiumSeed, granter), tokenMessage(granter, 1, 1, slot)) }));
+    const record = signRecord({ kind: KIND_OFFER, issuer: 1, seq: 1, timeMs, parents: [GENESIS_ID, GENESIS_ID], pot: [2, 3], energyWh: 4000, ecash: 1000 }, keys[0], tokens);
+    // The record as the board stores it (with its tokens), offloaded in parts.
+    const frames: Frame[] = offloadFrames(1, record.id, record.bytes);
     const acks: Frame[] = [];
     const deframer = new UartDeframer(UART_PAYLOAD_BYTES_MAX, (payload) => {
       const decoded = decodeFrame(payload);

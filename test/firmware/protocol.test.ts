@@ -11,7 +11,7 @@ import {
   COMMIT_WAIT_MS, DEFAULT_RECORD_AGE_MAX_MS, DEFAULT_SLOT_MS, DEFAULT_TOKENS_REQUIRED, ECASH_MAX, ENERGY_WH_MAX, FRAME_BYTES_MAX, LORA_FRAME_BYTES_SF7, LORA_LINK_FRAMING_BYTES, MEMBER_ID_MAX,
   PAYLOAD_BYTES_MAX, POT_GRANTERS_MAX, RECORD_BYTES_MAX, RECORD_WITH_TOKENS_BYTES_MAX, SEQ_MAX, SLOT_MAX, TIME_MS_MAX, TOKEN_BYTES_MAX, TOKEN_MAC_BYTES, UART_PAYLOAD_BYTES_MAX,
 } from '../../firmware/protocol';
-import { Frame, FRAME_OFFLOAD, FRAME_RECORD, FRAME_TOKEN_GRANT, decodeFrame, encodeFrame, encodeToken } from '../../firmware/frames';
+import { FRAME_RECORD, FRAME_TOKEN_GRANT, OFFLOAD_PARTS_MAX, decodeFrame, encodeFrame, encodeToken, offloadFrames } from '../../firmware/frames';
 import { KIND_MEMBERSHIP, KIND_NAMES, LedgerRecord, decodeRecord, encodePayload } from '../../firmware/records';
 import { DECODE_REJECTIONS, KEY_AND_SIGNATURE_POLICY, LEDGER_CODES, NODE_REFUSALS, REJECTION_CODES, TRADE_CODES, VALIDATION_REJECTIONS } from '../../firmware/rejections';
 import { VALIDATION_CODES } from '../../firmware/ledger/rules';
@@ -38,21 +38,24 @@ function largest(kind: number): LedgerRecord {
 
 const largestToken = () => encodeToken({ granter: MEMBER_ID_MAX, requester: MEMBER_ID_MAX, seq: SEQ_MAX, slot: SLOT_MAX, mac: new Uint8Array(TOKEN_MAC_BYTES).fill(0xff) });
 
-test('the largest record of every kind fits the payload and record bounds, and its offload frame a link frame', () => {
+test('the largest record of every kind fits the payload and record bounds, and its offload frames link frames', () => {
   for (const kind of KINDS) {
     const record = largest(kind);
     assert.ok(encodePayload(record).length <= PAYLOAD_BYTES_MAX, `${KIND_NAMES[kind]} payload ${encodePayload(record).length} B`);
     const signed = signRecord(record, key);
     assert.ok(signed.bytes.length <= RECORD_BYTES_MAX, `${KIND_NAMES[kind]} record ${signed.bytes.length} B`);
     assert.ok(decodeRecord(signed.bytes, RECORD_BYTES_MAX).ok);
-    const frame = encodeFrame({ type: FRAME_OFFLOAD, batch: SLOT_MAX, record: signed.bytes });
-    assert.ok(frame.length <= FRAME_BYTES_MAX && decodeFrame(frame).ok, `${KIND_NAMES[kind]} offload frame ${frame.length} B`);
+    for (const frame of offloadFrames(MEMBER_ID_MAX, new Uint8Array(16).fill(0xff), signed.bytes).map(encodeFrame)) {
+      assert.ok(frame.length <= FRAME_BYTES_MAX && decodeFrame(frame).ok, `${KIND_NAMES[kind]} offload frame ${frame.length} B`);
+    }
   }
 });
 
-test('a record of RECORD_BYTES_MAX travels in an offload frame with the largest batch; one byte more does not', () => {
+test('a record of RECORD_BYTES_MAX travels in a record frame, one byte more does not; the largest offload in its parts', () => {
   const edge = new Uint8Array(RECORD_BYTES_MAX).fill(7);
-  for (const frame of [{ type: FRAME_OFFLOAD, batch: SLOT_MAX, record: edge }, { type: FRAME_RECORD, record: edge }] as Frame[]) {
+  const offload = offloadFrames(MEMBER_ID_MAX, new Uint8Array(16).fill(0xff), new Uint8Array(RECORD_WITH_TOKENS_BYTES_MAX).fill(7));
+  assert.is(offload.length, OFFLOAD_PARTS_MAX);
+  for (const frame of [{ type: FRAME_RECORD, record: edge }, ...offload]) {
     const bytes = encodeFrame(frame);
     assert.ok(bytes.length <= FRAME_BYTES_MAX, `${bytes.length} B`);
     assert.ok(decodeFrame(bytes).ok);

@@ -4,15 +4,24 @@
 import { signHost, signingKey } from '../../host-tools/crypto/host-signing';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { keyPairFromSeed, recordId } from '../../firmware/crypto/ed25519';
-import { FRAME_OFFLOAD_ACK, FRAME_RECORD, FRAME_TOKEN_REQUEST, ackMessage, decodeFrame, encodeFrame } from '../../firmware/frames';
+import { keyPairFromSeed, recordId, sha512, signDetached } from '../../firmware/crypto/ed25519';
+import { FRAME_CHECKPOINT, FRAME_OFFLOAD_ACK, FRAME_RECORD, FRAME_TOKEN_REQUEST, ackMessage, checkpointMessage, decodeFrame, encodeFrame, keyedMac } from '../../firmware/frames';
 import { macHost, tokenKeyFor } from '../../host-tools/crypto/token-key';
 import { CapWalk, GENESIS_ID, selectCaps } from '../../firmware/ledger/caps';
 import { commitThreshold } from '../../firmware/ledger/rules';
-import { FLAG_CONFLICT_LOSER, FLAG_PINNED, FLAG_VALID, RecordWindow } from '../../firmware/ledger/window';
+import { MemberTable } from '../../firmware/ledger/members';
+import { NodePersistence } from '../../firmware/ledger/persist';
+import { FLAG_CONFIRMED, FLAG_CONFLICT_LOSER, FLAG_OFFLOADED, FLAG_PINNED, FLAG_VALID, RecordWindow } from '../../firmware/ledger/window';
+import { createCheckpoints } from '../../firmware/node/checkpoints';
+import { createTally } from '../../firmware/node/counters';
+import { createLinks } from '../../firmware/node/links';
+import { createOffload } from '../../firmware/node/offload';
+import { VerifyQueue } from '../../firmware/node/verify-queue';
+import { createWork } from '../../firmware/node/work';
 import { PENDING_RECORDS_MAX, capacitiesFor } from '../../firmware/node';
-import { KIND_BOUGHT, KIND_OFFER, LedgerRecord, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
-import { InProcessWorld, PowerCut, SimNode } from '../../host-tools/sim/in-process';
+import { KIND_BOUGHT, KIND_OFFER, KIND_SOLD, LedgerRecord, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
+import { InProcessWorld, MemoryStore, PowerCut, SimNode } from '../../host-tools/sim/in-process';
+import { testPlatform } from '../support/node-parts';
 import { createRng, testSeed } from '../support/rng';
 
 const id = (byte: number) => new Uint8Array(16).fill(byte);
@@ -85,9 +94,26 @@ test('window weights and validation counts match a brute-force count on random D
 test('eviction spares pinned records and takes offloaded-and-confirmed ones first', () => {
   const window = new RecordWindow(4, 4);
   const entry = (byte: number) => ({ id: id(byte), issuer: 1, kind: KIND_OFFER, seq: byte, timeMs: byte, energyWh: 1, ecash: 1, counterparty: 0, parents: [GENESIS_ID, GENESIS_ID], ref: null });
+  // Record 3 is the node's own: pending (pinned) until the aggregator acknowledges it (offloaded), then
+  // confirmed by a checkpoint of its issuer's balance, each through the part that handles that frame.
+  const tally = createTally();
+  const persistence = new NodePersistence(new MemoryStore(), 3);
+  const tokenKey = new Uint8Array(32).fill(4);
+  const aggregator = keyPairFromSeed(new Uint8Array(32).fill(9));
+  const platform = testPlatform();
+  const offload = createOffload(1, persistence, window, tokenKey, sha512, createLinks([]), tally);
+  const members = new MemberTable(4);
+  members.add(1, new Uint8Array(32).fill(1), 100);
+  const verifyQueue = new VerifyQueue(2, platform.crypto, undefined, createWork(tally.counters, sha512, 1), tally);
+  const onCheckpoint = createCheckpoints(aggregator.publicKey, window, members, verifyQueue, tally);
   window.add(entry(1), FLAG_VALID | FLAG_PINNED);
   window.add(entry(2), FLAG_VALID);
-  window.add(entry(3), FLAG_VALID | 2 | 4);
+  window.add(entry(3), FLAG_VALID | FLAG_PINNED);
+  persistence.savePending(id(3), new Uint8Array([1]));
+  offload.onAck({ type: FRAME_OFFLOAD_ACK, batch: 0, id: id(3), mac: keyedMac(sha512, tokenKey, ackMessage(id(3))) });
+  assert.is(window.flags[window.find(id(3))], FLAG_VALID | FLAG_OFFLOADED, 'acknowledged: offloaded, not yet confirmed');
+  onCheckpoint({ type: FRAME_CHECKPOINT, member: 1, balance: 100, asOfMs: 3, signature: signDetached(checkpointMessage(1, 100, 3), aggregator.secretKey) });
+  assert.is(window.flags[window.find(id(3))], FLAG_VALID | FLAG_OFFLOADED | FLAG_CONFIRMED, 'the checkpoint confirms it');
   window.add(entry(4), FLAG_VALID);
   window.add(entry(5), FLAG_VALID);
   assert.is(window.find(id(3)), -1, 'the offloaded and confirmed record goes first');
@@ -97,6 +123,21 @@ test('eviction spares pinned records and takes offloaded-and-confirmed ones firs
   const full = new RecordWindow(4, 4);
   for (let byte = 1; byte <= 4; byte++) full.add(entry(byte), FLAG_VALID | FLAG_PINNED);
   assert.is(full.add(entry(9), FLAG_VALID), -1, 'a window of pinned records refuses rather than evicts');
+});
+
+test('findTrade answers the valid, winning record of the given terms and ref, and nothing else', () => {
+  const window = new RecordWindow(8, 4);
+  const sold = (byte: number, fields: Record<string, number>, flags = FLAG_VALID) =>
+    window.add({ id: id(byte), issuer: 2, kind: KIND_SOLD, seq: byte, timeMs: byte, energyWh: 10, ecash: 5, counterparty: 1, parents: [GENESIS_ID, GENESIS_ID], ref: id(50), ...fields }, flags);
+  sold(1, { energyWh: 11 });
+  sold(2, { counterparty: 3 });
+  sold(3, {}, FLAG_VALID | FLAG_CONFLICT_LOSER);
+  sold(4, { kind: KIND_OFFER });
+  assert.is(window.findTrade(KIND_SOLD, 2, 1, 10, 5, id(50)), null, 'other terms, a loser, another kind');
+  assert.is(window.findTrade(KIND_SOLD, 2, 1, 10, 5, id(51)), null);
+  sold(5, {});
+  assert.equal(window.findTrade(KIND_SOLD, 2, 1, 10, 5, id(50)), id(5));
+  assert.is(window.findTrade(KIND_SOLD, 3, 1, 10, 5, id(50)), null, 'another issuer');
 });
 
 test('cap selection ends at caps, avoids conflict losers, and alpha biases toward the heavy branch', () => {
@@ -318,6 +359,13 @@ test('a pending record and its caps stay pinned until the aggregator acknowledge
   assert.is((window.flags[slot] & FLAG_PINNED), 0, 'acknowledged: unpinned');
   assert.ok((window.flags[slot] & 2) !== 0, 'and marked offloaded');
   assert.is(issuer.node.stats().rejected_ACK_MAC_INVALID, 1);
+  assert.is(window.flags[slot] & FLAG_CONFIRMED, 0, 'not confirmed before a checkpoint');
+  const asOfMs = world.wallClockMs();
+  const signature = signDetached(checkpointMessage(issuer.id, 777, asOfMs), keyPairFromSeed(world.aggregatorSeed).secretKey);
+  issuer.node.receive(0, encodeFrame({ type: FRAME_CHECKPOINT, member: issuer.id, balance: 777, asOfMs, signature }));
+  world.run(200);
+  assert.is(window.flags[slot] & FLAG_CONFIRMED, FLAG_CONFIRMED, 'a checkpoint of its issuer confirms it');
+  assert.is(issuer.node.members.balanceOf(issuer.id), 777);
 });
 
 test('the firmware\'s own crypto path issues and validates records too (sliced verification, no native crypto)', () => {

@@ -10,7 +10,7 @@ import { createTrader, Trader } from '../../firmware/trade';
 import { Aggregator } from '../../host-tools/aggregator/aggregator';
 import { Gateway } from '../../host-tools/aggregator/gateway';
 import { InProcessWorld } from '../../host-tools/sim/in-process';
-import { FRAME_OFFLOAD, encodeFrame } from '../../firmware/frames';
+import { encodeFrame, offloadFrames } from '../../firmware/frames';
 import { GENESIS_ID } from '../../firmware/ledger/caps';
 import { KIND_OFFER, signRecord, testKey } from '../support/records';
 
@@ -128,7 +128,7 @@ test('the gateway refuses an offload from a non-member before it waits for token
   const { world, aggregator, gateway, close } = market(3, 14);
   const stranger = signRecord({ kind: KIND_OFFER, issuer: 99, seq: 1, timeMs: world.wallClockMs(), parents: [GENESIS_ID, GENESIS_ID], pot: [1, 2], energyWh: 100, ecash: 10 }, testKey(0x44));
   const before = aggregator.stats().records;
-  assert.ok(gateway.receive(encodeFrame({ type: FRAME_OFFLOAD, batch: 1, record: stranger.bytes })));
+  assert.ok(gateway.receive(encodeFrame(offloadFrames(99, stranger.id, stranger.bytes)[0])));
   assert.is(gateway.rejections.ISSUER_UNKNOWN, 1);
   assert.ok(gateway.receive(new Uint8Array([0x83, 0x01])));
   assert.is(gateway.framesRejected, 1);

@@ -1,0 +1,32 @@
+// The node's metered work: slices of resumable crypto jobs (key derivation, nonce precomputation,
+// verification) and record-id hashes, each charged to the cost counters (field operations and SHA-512s)
+// as it happens, which the emulator's cost model turns into board time.
+import { ID_BYTES, recordIdInput } from '../records';
+import type { Counters } from './counters';
+
+/** A job advanced in slices: step returns true once finished. */
+export type SlicedJob = { step(units: number): boolean; operations(): number; hashes?(): number };
+
+export interface Work {
+  /** One slice of a job; true when the job is done. */
+  slice(job: SlicedJob): boolean;
+  /** A record's id: the first 16 bytes of SHA-512(payload || signature) (docs/wire-format.md). */
+  recordId(payload: Uint8Array, signature: Uint8Array): Uint8Array;
+}
+
+export function createWork(counters: Counters, sha512: (bytes: Uint8Array) => Uint8Array, sliceUnits: number): Work {
+  return {
+    slice: function (job: SlicedJob): boolean {
+      const operations = job.operations();
+      const hashes = job.hashes ? job.hashes() : 0;
+      const finished = job.step(sliceUnits);
+      counters.crypto_field_ops += job.operations() - operations;
+      counters.crypto_hash += (job.hashes ? job.hashes() : 0) - hashes;
+      return finished;
+    },
+    recordId: function (payload: Uint8Array, signature: Uint8Array): Uint8Array {
+      counters.crypto_hash++;
+      return sha512(recordIdInput(payload, signature)).slice(0, ID_BYTES);
+    },
+  };
+}

@@ -1,0 +1,86 @@
+// Proof of time, the granter's side: only a named granter answers, a repeated request gets the same
+// grant, each refusal has its code, at most GRANTS_PER_SLOT_MAX grants a slot, and on a shared medium
+// the later turns wait for their airtime.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { FRAME_TOKEN_GRANT, FRAME_TOKEN_REQUEST, Frame, keyedMac, tokenMessage } from '../../../firmware/frames';
+import { sha512 } from '../../../firmware/crypto/ed25519';
+import { MemberTable } from '../../../firmware/ledger/members';
+import { createTally } from '../../../firmware/node/counters';
+import { GRANTS_PER_SLOT_MAX, GRANT_TURN_GUARD_MS, createGranter } from '../../../firmware/node/grants';
+import { createLinks } from '../../../firmware/node/links';
+import { recordingLink, testClock } from '../../support/node-parts';
+
+const SLOT_MS = 60000;
+const TOKEN_KEY = new Uint8Array(32).fill(5);
+
+function granter(airtimeMs?: number) {
+  const members = new MemberTable(16);
+  for (let id = 1; id <= 8; id++) members.add(id, new Uint8Array(32).fill(id), 1000);
+  const link = recordingLink(airtimeMs === undefined ? {} : { airtimeMs });
+  const clock = testClock();
+  const tally = createTally();
+  const part = createGranter({ memberId: 1, tokenKey: TOKEN_KEY, slotMs: SLOT_MS, sha512, clock, links: [link] }, members, createLinks([link]), tally);
+  const slot = Math.floor(clock.wallClockMs() / SLOT_MS);
+  const request = (requester: number, seq: number, asked = [1], atSlot = slot): Frame => ({ type: FRAME_TOKEN_REQUEST, requester, seq, slot: atSlot, asked });
+  const rejected = () => {
+    const out: { [name: string]: number | string } = {};
+    tally.report(out);
+    return out;
+  };
+  return { part, link, clock, tally, slot, request, rejected };
+}
+
+test('a named granter answers with a MAC under its token key; one not named stays silent', () => {
+  const { part, link, slot, request, tally } = granter();
+  part.onTokenRequest(request(2, 7, [3, 4]));
+  assert.is(link.sent.length, 0);
+  part.onTokenRequest(request(2, 7));
+  assert.equal(link.frames(), [{ type: FRAME_TOKEN_GRANT, granter: 1, requester: 2, seq: 7, slot, mac: keyedMac(sha512, TOKEN_KEY, tokenMessage(1, 2, 7, slot)) }]);
+  assert.is(tally.counters.tokens_granted, 1);
+  part.onTokenRequest(request(2, 7));
+  assert.equal(link.frames()[1], link.frames()[0], 'a repeated request gets the same grant again');
+  assert.is(tally.counters.tokens_granted, 1);
+});
+
+test('refusals: unknown or own requester, another slot, another seq in the slot, past the slot limit', () => {
+  const { part, link, slot, request, rejected, tally } = granter();
+  part.onTokenRequest(request(1, 1));
+  part.onTokenRequest(request(99, 1));
+  part.onTokenRequest(request(2, 1, [1], slot + 1));
+  part.onTokenRequest(request(2, 1));
+  part.onTokenRequest(request(2, 2));
+  for (let requester = 3; requester < 3 + GRANTS_PER_SLOT_MAX; requester++) part.onTokenRequest(request(requester, 1));
+  const out = rejected();
+  assert.is(out.rejected_TOKEN_REQUESTER_UNKNOWN, 2);
+  assert.is(out.rejected_TOKEN_SLOT_NOT_CURRENT, 1);
+  assert.is(out.rejected_TOKEN_ALREADY_GRANTED, 1);
+  assert.is(out.rejected_TOKEN_RATE_LIMITED, 1);
+  assert.is(tally.counters.tokens_granted, GRANTS_PER_SLOT_MAX);
+  assert.is(tally.counters.tokens_refused, 5);
+  assert.is(link.sent.length, GRANTS_PER_SLOT_MAX);
+});
+
+test('a new slot starts a new allowance', () => {
+  const { part, clock, request, tally } = granter();
+  for (let requester = 2; requester < 2 + GRANTS_PER_SLOT_MAX; requester++) part.onTokenRequest(request(requester, 1));
+  clock.advance(SLOT_MS);
+  const slot = Math.floor(clock.wallClockMs() / SLOT_MS);
+  part.onTokenRequest(request(2, 2, [1], slot));
+  assert.is(tally.counters.tokens_granted, GRANTS_PER_SLOT_MAX + 1);
+});
+
+test('on a shared medium the n-th named granter sends after n airtimes plus the guard', () => {
+  const { part, link, clock, request } = granter(100);
+  part.onTokenRequest(request(2, 1, [5, 1]));
+  assert.is(link.sent.length, 0, 'second in turn: waits');
+  assert.ok(part.sendDueTurns(clock.nowMs() + 100 + GRANT_TURN_GUARD_MS - 1), 'still waiting');
+  assert.is(link.sent.length, 0);
+  assert.is(part.sendDueTurns(clock.nowMs() + 100 + GRANT_TURN_GUARD_MS), false, 'sent, nothing left');
+  assert.is(link.frames()[0].requester, 2);
+  const first = granter(100);
+  first.part.onTokenRequest(first.request(2, 1, [1, 5]));
+  assert.is(first.link.sent.length, 1, 'first in turn: at once');
+});
+
+test.run();

@@ -1,0 +1,99 @@
+// The verification queue: answered at once with one-step verification; otherwise bounded, one job at a
+// time advanced in slices, a repeated key queued once, an urgent entry next after the one under way, and
+// a full queue dropping its oldest waiting entry that is not urgent (counted).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { VerificationJob } from '../../../firmware/node-api';
+import type { BoardCrypto } from '../../../firmware/platform';
+import { createTally } from '../../../firmware/node/counters';
+import { VerifyQueue } from '../../../firmware/node/verify-queue';
+import { createWork } from '../../../firmware/node/work';
+
+const bytes = (byte: number) => new Uint8Array([byte]);
+const sha512 = () => new Uint8Array(64);
+
+/** A job of `slices` steps whose answer is whether the message's first byte is even. */
+function startVerify(slices: number) {
+  const started: number[] = [];
+  const start = (message: Uint8Array): VerificationJob => {
+    started.push(message[0]);
+    let left = slices;
+    let operations = 0;
+    return { step: () => (operations += 10, --left <= 0), valid: () => message[0] % 2 === 0, operations: () => operations };
+  };
+  return { start, started };
+}
+
+function sliced(capacity: number, slices = 2) {
+  const tally = createTally();
+  const jobs = startVerify(slices);
+  const queue = new VerifyQueue(capacity, { sha512 } as BoardCrypto, jobs.start, createWork(tally.counters, sha512, 1), tally);
+  const answers: string[] = [];
+  const enqueue = (key: number, urgent = false) => queue.later(String(key), () => [bytes(key), bytes(0), bytes(0)], (valid) => answers.push(`${key}:${valid}`), urgent);
+  return { tally, jobs, queue, answers, enqueue };
+}
+
+test('with one-step verification the answer comes at once, nothing waits', () => {
+  const tally = createTally();
+  const verify = (signature: Uint8Array, message: Uint8Array) => message[0] === signature[0];
+  const queue = new VerifyQueue(2, { sha512, verify } as BoardCrypto, undefined, createWork(tally.counters, sha512, 1), tally);
+  const answers: boolean[] = [];
+  queue.later('a', () => [bytes(1), bytes(1), bytes(0)], (valid) => answers.push(valid));
+  queue.later('b', () => [bytes(1), bytes(2), bytes(0)], (valid) => answers.push(valid));
+  assert.equal(answers, [true, false]);
+  assert.is(queue.length, 0);
+  assert.is(tally.counters.crypto_verify, 2);
+});
+
+test('the head advances a slice per call, its field operations charged, and answers when done', () => {
+  const { tally, queue, answers, enqueue } = sliced(3, 3);
+  enqueue(2);
+  enqueue(3);
+  assert.is(queue.started(), false, 'nothing starts before the first slice');
+  queue.advance();
+  assert.ok(queue.started());
+  queue.advance();
+  assert.equal(answers, []);
+  queue.advance();
+  assert.equal(answers, ['2:true']);
+  assert.is(tally.counters.crypto_field_ops, 30);
+  for (let call = 0; call < 3; call++) queue.advance();
+  assert.equal(answers, ['2:true', '3:false']);
+  assert.is(queue.length, 0);
+  queue.advance();
+  assert.equal(answers, ['2:true', '3:false'], 'an empty queue does nothing');
+});
+
+test('a key already queued is not queued again; an urgent entry goes next after the one under way', () => {
+  const { queue, jobs, answers, enqueue } = sliced(4, 1);
+  enqueue(2);
+  enqueue(2);
+  assert.is(queue.length, 1);
+  enqueue(4);
+  enqueue(6, true);
+  assert.equal(Array.from({ length: queue.length }, (_, index) => queue.get(index).key), ['2', '6', '4']);
+  for (let call = 0; call < 3; call++) queue.advance();
+  assert.equal(jobs.started, [2, 6, 4]);
+  assert.equal(answers, ['2:true', '6:true', '4:true']);
+  enqueue(8, true);
+  assert.is(queue.get(0).key, '8', 'urgent into an empty queue is the head');
+});
+
+test('a full queue drops its oldest waiting entry that is not urgent, never the head, and counts it', () => {
+  const { tally, queue, enqueue } = sliced(3);
+  enqueue(1);
+  enqueue(2, true);
+  enqueue(3);
+  enqueue(4);
+  assert.equal(Array.from({ length: queue.length }, (_, index) => queue.get(index).key), ['1', '2', '4']);
+  const out: { [name: string]: number | string } = {};
+  tally.report(out);
+  assert.is(out.rejected_VERIFY_QUEUE_FULL, 1);
+  const all = sliced(2);
+  all.enqueue(1);
+  all.enqueue(2, true);
+  all.enqueue(3);
+  assert.equal(Array.from({ length: all.queue.length }, (_, index) => all.queue.get(index).key), ['1', '2'], 'only urgent ones wait: the new one is refused');
+});
+
+test.run();
