@@ -91,13 +91,24 @@ function describe(violations: Violation[]): string {
     .join('; ');
 }
 
-/** keepNaclSigning: keep tweetnacl's own sign and verify (the validation bench's naive baseline runs them). */
-export type BuildOptions = { entry?: string; outfile?: string; root?: string; minify?: boolean; keepNaclSigning?: boolean };
+/** The build's heap reductions, each on unless a build turns it off (host-tools/bench/heap-surgery.ts measures each). */
+export const SURGERY_PIECES = ['mangle', 'strip-details', 'prune-nacl'] as const;
+export type SurgeryPiece = (typeof SURGERY_PIECES)[number];
+
+/**
+ * keepNaclSigning: keep tweetnacl's own sign and verify (the validation bench's naive baseline runs them).
+ * surgeryOff: heap reductions left out of this build.
+ */
+export type BuildOptions = { entry?: string; outfile?: string; root?: string; minify?: boolean; keepNaclSigning?: boolean; surgeryOff?: SurgeryPiece[] };
 
 export async function buildBoard(board: BoardDescription, options: BuildOptions = {}): Promise<BuildResult> {
   const root = options.root ?? '.';
   const entry = options.entry ?? join(root, 'boards', board.board, 'main.ts');
   const outfile = options.outfile ?? join(root, 'dist', board.board, 'firmware.js');
+  const surgery = (piece: SurgeryPiece) => !(options.surgeryOff ?? []).includes(piece);
+  const plugins = [runtimeModulesPlugin(board.runtime, boardModules(board))];
+  if (surgery('prune-nacl')) plugins.push(pruneNaclPlugin(options.keepNaclSigning === true));
+  if (surgery('strip-details')) plugins.push(stripDetailsPlugin);
   let result: esbuild.BuildResult & { metafile: esbuild.Metafile };
   try {
     result = await esbuild.build({
@@ -111,13 +122,13 @@ export async function buildBoard(board: BoardDescription, options: BuildOptions 
       minify: options.minify !== false,
       charset: 'ascii',
       legalComments: 'none',
-      mangleProps: MANGLED_PATTERN,
-      mangleCache: MANGLE_RESERVED,
+      mangleProps: surgery('mangle') ? MANGLED_PATTERN : undefined,
+      mangleCache: surgery('mangle') ? MANGLE_RESERVED : undefined,
       write: false,
       metafile: true,
       logLevel: 'silent',
       outfile,
-      plugins: [runtimeModulesPlugin(board.runtime, boardModules(board)), pruneNaclPlugin(options.keepNaclSigning === true), stripDetailsPlugin],
+      plugins,
       // tweetnacl's small variant: 18.7 KB minified against nacl-fast's 32.6 KB. On a 180 KB Kaluma heap a
       // byte of source costs about 2.3 bytes once parsed (docs/platforms.md D), so nacl-fast would leave the
       // node almost no room; the speed we give up is won back by the sliced fast verification.
@@ -141,7 +152,7 @@ export async function buildBoard(board: BoardDescription, options: BuildOptions 
     syntax.push(...findSyntaxViolations(board.runtime, input, readFileSync(input, 'utf8')));
   }
   for (const input of Object.keys(result.metafile.inputs)) {
-    if (input.startsWith('empty:') || input.includes('node_modules')) continue;
+    if (!surgery('mangle') || input.startsWith('empty:') || input.includes('node_modules')) continue;
     const quoted = quotedMangledNames(readFileSync(input, 'utf8'));
     if (quoted.length > 0) throw new BuildError('BUILD_MANGLE_UNSAFE', `${input} spells ${quoted.join(', ')} as a string: take it out of host-tools/build/mangle.ts`);
   }
