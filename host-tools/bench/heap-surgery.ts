@@ -1,12 +1,12 @@
 // What each of the build's heap reductions (bundle.ts SURGERY_PIECES) buys on the real runtimes: every
-// board bundle built with all of them, then with each one left out in turn, then with none, and each
-// build run on its board's real firmware. The pico and pico-stock on Kaluma 1.2.1 in rp2040js (our image
-// and the stock one), provisioned, powered up and left idle for --idle-ms of board time after
-// NODE_STARTED (the pico-stock precomputes signing nonces meanwhile, the sliced point arithmetic a
-// verification also runs): Kaluma's process.memoryUsage(). The esp32 on Espruino's real interpreter
-// (Linux build; the bundle evaluated from RAM, as the espruino-firmware test runs it): variables in use
-// after NODE_STARTED and the most over --idle-ms of wall time after it (sampled each second), against
-// the ESP32 build's 16,383. A build identical to the full one is not run again.
+// board bundle built with all of them, then with each one left out in turn (then with none, when there
+// are several), and each build run on its board's real firmware. The pico and pico-stock on Kaluma 1.2.1
+// in rp2040js (our image and the stock one), provisioned, powered up and left idle for --idle-ms of board
+// time after NODE_STARTED (the pico-stock precomputes signing nonces meanwhile, the sliced point
+// arithmetic a verification also runs): Kaluma's process.memoryUsage(). The esp32 on Espruino's real
+// interpreter (Linux build; the bundle evaluated from RAM, as the espruino-firmware test runs it):
+// variables in use after NODE_STARTED and the most over --idle-ms of wall time after it (sampled each
+// second), against the ESP32 build's 16,383. A build identical to an earlier one is not run again.
 // Usage: node --import tsx host-tools/bench/heap-surgery.ts [--boards pico,pico-stock,esp32] [--idle-ms MS] [--json]
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -82,12 +82,13 @@ export async function runHeapSurgeryBench(boards: BoardName[], idleMs: number, l
   try {
     for (const board of boards) {
       const seen = new Map<string, Row>();
-      const variants: SurgeryPiece[][] = [[], ...SURGERY_PIECES.map((piece) => [piece]), [...SURGERY_PIECES]];
+      const variants: SurgeryPiece[][] = [[], ...SURGERY_PIECES.map((piece): SurgeryPiece[] => [piece])];
+      if (SURGERY_PIECES.length > 1) variants.push([...SURGERY_PIECES]);
       for (const off of variants) {
         const outfile = join(directory, `${board}-${off.join('-') || 'none'}.js`);
         const built = await buildBoard(loadBoard(board), { outfile, surgeryOff: off });
         const program = readFileSync(outfile, 'utf8');
-        const label = off.length === 0 ? 'none (every piece on)' : off.length === SURGERY_PIECES.length ? 'all' : off[0];
+        const label = off.length === 0 ? 'none (every piece on)' : off.length > 1 ? 'all' : off[0];
         const same = seen.get(program);
         let row: Row;
         if (same !== undefined) row = { board, off: label, bundle_bytes: built.bytes, heap: same.heap, note: `the same bundle as "${same.off}"` };
