@@ -39,11 +39,11 @@ export type ModuleSize = { module: string; bytes: number };
 export type BuildResult = { board: string; outfile: string; bytes: number; budget: number; modules: ModuleSize[] };
 
 /** tweetnacl without the primitives a board never runs (prune-nacl.ts). */
-function pruneNaclPlugin(keepSigning: boolean): esbuild.Plugin {
+function pruneNaclPlugin(keepSigning: boolean, packConstants: boolean): esbuild.Plugin {
   return {
     name: 'prune-nacl',
     setup(build) {
-      build.onLoad({ filter: /tweetnacl[\\/]nacl\.js$/ }, (args) => ({ contents: pruneNacl(readFileSync(args.path, 'utf8'), keepSigning), loader: 'js' }));
+      build.onLoad({ filter: /tweetnacl[\\/]nacl\.js$/ }, (args) => ({ contents: pruneNacl(readFileSync(args.path, 'utf8'), keepSigning, packConstants), loader: 'js' }));
     },
   };
 }
@@ -86,7 +86,7 @@ function describe(violations: Violation[]): string {
  * The build's heap reductions, each on unless a build turns it off; host-tools/bench/heap-surgery.ts
  * measures what each buys on the real runtimes (docs/platforms.md F says what each buys and why it stays).
  */
-export const SURGERY_PIECES = ['prune-nacl'] as const;
+export const SURGERY_PIECES = ['prune-nacl', 'pack-sha512-constants'] as const;
 export type SurgeryPiece = (typeof SURGERY_PIECES)[number];
 
 /**
@@ -101,7 +101,8 @@ export async function buildBoard(board: BoardDescription, options: BuildOptions 
   const outfile = options.outfile ?? join(root, 'dist', board.board, 'firmware.js');
   const surgery = (piece: SurgeryPiece) => !(options.surgeryOff ?? []).includes(piece);
   const plugins = [runtimeModulesPlugin(board.runtime, boardModules(board))];
-  if (surgery('prune-nacl')) plugins.push(pruneNaclPlugin(options.keepNaclSigning === true));
+  // SHA-512's round constants are packed by the same transform, so without pruning they are not packed either.
+  if (surgery('prune-nacl')) plugins.push(pruneNaclPlugin(options.keepNaclSigning === true, surgery('pack-sha512-constants')));
   let result: esbuild.BuildResult & { metafile: esbuild.Metafile };
   try {
     result = await esbuild.build({
