@@ -4,8 +4,6 @@
 // built-in modules (and the native modules its board's image adds) may be required; its first line is the
 // stamp of bundle-stamp.ts. Returns a size report per module from esbuild's metafile.
 import { pruneNacl } from './prune-nacl';
-import { stripRejectionDetails } from './strip-details';
-import { MANGLED_PATTERN, MANGLE_RESERVED, quotedMangledNames } from './mangle';
 import * as esbuild from 'esbuild';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -40,33 +38,26 @@ const ESBUILD_SUPPORTED: Record<Runtime, Record<string, boolean>> = {
 export type ModuleSize = { module: string; bytes: number };
 export type BuildResult = { board: string; outfile: string; bytes: number; budget: number; modules: ModuleSize[] };
 
-/**
- * tweetnacl looks for Node's `crypto` to seed its PRNG; the board supplies randomness through its
- * Platform instead, so `crypto` resolves to an empty module. Any other Node built-in is a build error.
- */
 /** tweetnacl without the primitives a board never runs (prune-nacl.ts). */
-function pruneNaclPlugin(keepSigning: boolean): esbuild.Plugin {
+function pruneNaclPlugin(keepSigning: boolean, packConstants: boolean): esbuild.Plugin {
   return {
     name: 'prune-nacl',
     setup(build) {
-      build.onLoad({ filter: /tweetnacl[\\/]nacl\.js$/ }, (args) => ({ contents: pruneNacl(readFileSync(args.path, 'utf8'), keepSigning), loader: 'js' }));
+      build.onLoad({ filter: /tweetnacl[\\/]nacl\.js$/ }, (args) => ({ contents: pruneNacl(readFileSync(args.path, 'utf8'), keepSigning, packConstants), loader: 'js' }));
     },
   };
 }
-
-/** Rejection details out of the firmware's sources (strip-details.ts): a board counts only the codes. */
-const stripDetailsPlugin: esbuild.Plugin = {
-  name: 'strip-details',
-  setup(build) {
-    build.onLoad({ filter: /[\\/]firmware[\\/].*\.ts$/ }, (args) => ({ contents: stripRejectionDetails(readFileSync(args.path, 'utf8')).source, loader: 'ts' }));
-  },
-};
 
 /** What a board may require: its runtime's built-in modules and the native modules of its image. */
 export function boardModules(board: BoardDescription): string[] {
   return RUNTIME_MODULES[board.runtime].concat(board.native_modules);
 }
 
+/**
+ * A board requires only its runtime's and image's modules. tweetnacl looks for Node's `crypto` to seed its
+ * PRNG; the board supplies randomness through its Platform instead, so `crypto` resolves to an empty
+ * module. Any other Node built-in is a build error.
+ */
 function runtimeModulesPlugin(runtime: Runtime, modules: string[]): esbuild.Plugin {
   return {
     name: 'smartchain-runtime-modules',
@@ -91,13 +82,27 @@ function describe(violations: Violation[]): string {
     .join('; ');
 }
 
-/** keepNaclSigning: keep tweetnacl's own sign and verify (the validation bench's naive baseline runs them). */
-export type BuildOptions = { entry?: string; outfile?: string; root?: string; minify?: boolean; keepNaclSigning?: boolean };
+/**
+ * The build's heap reductions, each on unless a build turns it off; host-tools/bench/heap-surgery.ts
+ * measures what each buys on the real runtimes (docs/platforms.md F says what each buys and why it stays).
+ */
+export const SURGERY_PIECES = ['prune-nacl', 'pack-sha512-constants'] as const;
+export type SurgeryPiece = (typeof SURGERY_PIECES)[number];
+
+/**
+ * keepNaclSigning: keep tweetnacl's own sign and verify (the validation bench's naive baseline runs them).
+ * surgeryOff: heap reductions left out of this build.
+ */
+export type BuildOptions = { entry?: string; outfile?: string; root?: string; minify?: boolean; keepNaclSigning?: boolean; surgeryOff?: SurgeryPiece[] };
 
 export async function buildBoard(board: BoardDescription, options: BuildOptions = {}): Promise<BuildResult> {
   const root = options.root ?? '.';
   const entry = options.entry ?? join(root, 'boards', board.board, 'main.ts');
   const outfile = options.outfile ?? join(root, 'dist', board.board, 'firmware.js');
+  const surgery = (piece: SurgeryPiece) => !(options.surgeryOff ?? []).includes(piece);
+  const plugins = [runtimeModulesPlugin(board.runtime, boardModules(board))];
+  // SHA-512's round constants are packed by the same transform, so without pruning they are not packed either.
+  if (surgery('prune-nacl')) plugins.push(pruneNaclPlugin(options.keepNaclSigning === true, surgery('pack-sha512-constants')));
   let result: esbuild.BuildResult & { metafile: esbuild.Metafile };
   try {
     result = await esbuild.build({
@@ -111,13 +116,11 @@ export async function buildBoard(board: BoardDescription, options: BuildOptions 
       minify: options.minify !== false,
       charset: 'ascii',
       legalComments: 'none',
-      mangleProps: MANGLED_PATTERN,
-      mangleCache: MANGLE_RESERVED,
       write: false,
       metafile: true,
       logLevel: 'silent',
       outfile,
-      plugins: [runtimeModulesPlugin(board.runtime, boardModules(board)), pruneNaclPlugin(options.keepNaclSigning === true), stripDetailsPlugin],
+      plugins,
       // tweetnacl's small variant: 18.7 KB minified against nacl-fast's 32.6 KB. On a 180 KB Kaluma heap a
       // byte of source costs about 2.3 bytes once parsed (docs/platforms.md D), so nacl-fast would leave the
       // node almost no room; the speed we give up is won back by the sliced fast verification.
@@ -139,11 +142,6 @@ export async function buildBoard(board: BoardDescription, options: BuildOptions 
   for (const input of Object.keys(result.metafile.inputs)) {
     if (input.startsWith('empty:') || input.endsWith('.json')) continue;
     syntax.push(...findSyntaxViolations(board.runtime, input, readFileSync(input, 'utf8')));
-  }
-  for (const input of Object.keys(result.metafile.inputs)) {
-    if (input.startsWith('empty:') || input.includes('node_modules')) continue;
-    const quoted = quotedMangledNames(readFileSync(input, 'utf8'));
-    if (quoted.length > 0) throw new BuildError('BUILD_MANGLE_UNSAFE', `${input} spells ${quoted.join(', ')} as a string: take it out of host-tools/build/mangle.ts`);
   }
   if (syntax.length > 0) throw new BuildError('BUILD_SYNTAX_UNSUPPORTED', `${board.board} (${board.runtime}) lacks ${describe(syntax)}`);
   const output = (result.outputFiles as esbuild.OutputFile[])[0];

@@ -69,7 +69,8 @@ function packRoundConstants(source: string, scope: AstNode[], isRemoved: (node: 
   return edits;
 }
 
-export function pruneNacl(source: string, keepSigning = false): string {
+/** keepSigning: keep tweetnacl's own sign and verify; packConstants: pack SHA-512's round constants. */
+export function pruneNacl(source: string, keepSigning = false, packConstants = true): string {
   const unusedApi = keepSigning ? UNUSED_API : UNUSED_API.concat(SIGNING_API);
   const unusedLowlevel = (name: string) => UNUSED_LOWLEVEL.test(name) || (!keepSigning && SIGNING_LOWLEVEL.test(name));
   const program = parse(source, { ecmaVersion: 2020 }) as unknown as AstNode;
@@ -122,7 +123,7 @@ export function pruneNacl(source: string, keepSigning = false): string {
   }
   // A declaration list is rewritten with the declarators it keeps (none: the statement goes).
   const edits: { start: number; end: number; text: string }[] = [];
-  edits.push(...packRoundConstants(source, scope, isRemoved));
+  if (packConstants) edits.push(...packRoundConstants(source, scope, isRemoved));
   for (const statement of scope) {
     if (statement.type !== 'VariableDeclaration' || isRemoved(statement)) continue;
     const declarators = statement.declarations as AstNode[];
