@@ -27,11 +27,12 @@ function prepared(nativeCrypto: boolean, pool: number) {
   const target = world.nodes[0].node;
   const records: Uint8Array[] = [];
   for (let index = 0; index < pool; index++) {
+    // Each issuer's records one slot apart, their sequence numbers rising with their times (SEQ_NOT_INCREASING).
     const issuer = world.nodes[1 + (index % 3)];
     const key = signingKey(issuer.seed);
     const granters = [1, 2, 3, 4].filter((id) => id !== issuer.id).slice(0, 2);
     const parents = [target.window.idOf(index % 4), target.window.idOf((index + 1) % 4)];
-    const payload = encodePayload({ kind: KIND_OFFER, issuer: issuer.id, seq: 10 + index, timeMs: world.wallClockMs() - Math.floor(index / 3) * 1000, parents, pot: granters, energyWh: 1000, ecash: 300 });
+    const payload = encodePayload({ kind: KIND_OFFER, issuer: issuer.id, seq: 10 + index, timeMs: world.wallClockMs() - Math.floor((pool - 1 - index) / 3) * 1000, parents, pot: granters, energyWh: 1000, ecash: 300 });
     const signature = signHost(bytesToSign(payload), key);
     records.push(encodeRecord(payload, signature, []));
     recordId(payload, signature);
