@@ -19,6 +19,8 @@ import type { Aggregator, CheckResult, PreparedRecord, SubmitResult } from '../a
 import { GENESIS_ID } from '../../firmware/ledger/caps';
 import { ClusterUnavailable, LedgerLog, LogStatus } from '../aggregator/ledger-log';
 import { stateDigest } from './digest';
+import { rmSync } from 'node:fs';
+import { SnapshotInfo, takeSnapshot } from './snapshot';
 
 export const ZONE_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;
 export const COMMIT_DEADLINE_MS = 4000;
@@ -42,6 +44,8 @@ type Compare = [string, 'Create' | 'Mod', '==' | '<', number];
 /** One record's part of a transaction: the keys it touches, and in the order of `claims`, what it reads back. */
 type Plan = { id: string; claims: string[]; keys: string[]; compares: Compare[]; puts: [string, Buffer | string][]; gets: string[] };
 const LEADER_TTL_S = 5;
+/** Snapshots one aggregator takes at once (each is a full copy of its store on its disk). */
+export const SNAPSHOTS_AT_ONCE_MAX = 1;
 
 export type EtcdLogOptions = {
   hosts: string[];
@@ -53,6 +57,13 @@ export type EtcdLogOptions = {
   /** Called when the log cannot go on (a broken invariant, a compacted history): the aggregator must stop. */
   onFatal?: (error: Error) => void;
 };
+
+/** The cluster no longer holds the history this store needs next: the store must be restored from a peer. */
+export class HistoryCompacted extends Error {
+  constructor(message: string, readonly clusterId: string) {
+    super(message);
+  }
+}
 
 type Waiter = { revision: number; resolve: () => void; reject: (error: Error) => void; timer: NodeJS.Timeout };
 
@@ -81,6 +92,9 @@ export class EtcdLedgerLog implements LedgerLog {
   private setApplied: Database.Statement;
   readonly name: string;
   private base: string;
+  private clusterId = '';
+  /** Snapshots being taken or served now (SNAPSHOTS_AT_ONCE_MAX). */
+  private snapshotting = 0;
 
   private constructor(private aggregator: Aggregator, private client: Etcd3, private options: EtcdLogOptions) {
     this.base = `/smartchain/${options.zone}/`;
@@ -123,6 +137,7 @@ export class EtcdLedgerLog implements LedgerLog {
     const identity = await this.cluster(() => this.client.if(`${this.base}consortium`, 'Create', '==', 0)
       .then(this.client.put(`${this.base}consortium`).value(consortium)).else(this.client.get(`${this.base}consortium`)).options(this.deadline()).commit());
     const clusterId = identity.header.cluster_id;
+    this.clusterId = clusterId;
     if (!identity.succeeded) {
       const stored = identity.responses[0].response_range.kvs[0]?.value.toString();
       if (stored !== consortium) throw new Error(`zone ${this.options.zone} belongs to consortium key ${stored}, this aggregator has ${consortium}: copy the zone's consortium.key beside the database`);
@@ -143,7 +158,8 @@ export class EtcdLedgerLog implements LedgerLog {
       // A read at the first revision not applied here fails when the cluster compacted it away (a watch
       // from there would never start).
       await this.client.get(`${this.base}consortium`).revision(String(this.applied + 1)).options(this.deadline()).exec().catch((error: Error) => {
-        throw new Error(`the log's history from revision ${this.applied + 1} is gone: ${error.message} (seed this store from a peer's, docs/federation.md)`);
+        const message = `the log's history from revision ${this.applied + 1} is gone: ${error.message}`;
+        throw /compacted/.test(error.message) ? new HistoryCompacted(message, clusterId) : new ClusterUnavailable(message);
       });
     }
     await this.watch();
@@ -182,7 +198,10 @@ export class EtcdLedgerLog implements LedgerLog {
     });
     // A cancelled watch is a compacted history (the cluster no longer holds what this store has not
     // applied): the store must be replaced by a copy of a peer's (docs/federation.md).
-    watcher.on('error', (error: Error) => this.fail(new Error(`the log's watch ended: ${error.message}`)));
+    watcher.on('error', (error: Error) => {
+      const message = `the log's watch ended: ${error.message}`;
+      this.fail(/compacted/.test(error.message) ? new HistoryCompacted(message, this.clusterId) : new Error(message));
+    });
   }
 
   private applyEvents(response: IWatchResponse): void {
@@ -448,6 +467,33 @@ export class EtcdLedgerLog implements LedgerLog {
       return below;
     } catch {
       return null;
+    }
+  }
+
+  /** Publishes this aggregator's API URL, so a peer that falls behind a compaction can fetch a snapshot here. */
+  async advertise(url: string): Promise<void> {
+    await this.cluster(() => this.client.put(`${this.base}peer/${this.name}`).value(url).options(this.deadline()).exec());
+  }
+
+  /**
+   * A snapshot of this store at the revision applied now (snapshot.ts), published in the cluster under
+   * snapshot/<name> before it is served, so the fetching peer checks the bytes against the cluster's copy.
+   * The caller removes the file. Null while SNAPSHOTS_AT_ONCE_MAX snapshots are in progress.
+   */
+  async snapshot(): Promise<{ path: string; info: SnapshotInfo } | null> {
+    if (this.snapshotting >= SNAPSHOTS_AT_ONCE_MAX || this.failure !== null) return null;
+    this.snapshotting++;
+    try {
+      const taken = takeSnapshot(this.aggregator.db, this.options.zone);
+      try {
+        await this.cluster(() => this.client.put(`${this.base}snapshot/${this.name}`).value(JSON.stringify(taken.info)).options(this.deadline()).exec());
+      } catch (error) {
+        rmSync(taken.path, { force: true });
+        throw error;
+      }
+      return taken;
+    } finally {
+      this.snapshotting--;
     }
   }
 
