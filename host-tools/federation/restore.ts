@@ -17,7 +17,11 @@ export const PEERS_TRIED_MAX = 16;
 export const FETCH_MS = 120000;
 export const RESTORES_MAX = 2;
 
-export type RestoreOptions = { hosts: string[]; zone: string; clusterId: string; token: string; self: string };
+export type RestoreOptions = {
+  hosts: string[]; zone: string; clusterId: string; token: string; self: string;
+  /** Told before each peer is asked (the command line prints it). */
+  onPeer?: (peer: string, url: string) => void;
+};
 export type Restored = { peer: string; revision: number; bytes: number; ms: number };
 
 const base = (zone: string) => `/smartchain/${zone}/`;
@@ -103,6 +107,7 @@ export async function restoreFromPeers(dbPath: string, options: RestoreOptions):
       const peer = key.slice(`${base(options.zone)}peer/`.length);
       if (peer === options.self) continue;
       try {
+        options.onPeer?.(peer, url);
         const restored = await restoreFrom(client, dbPath, peer, url, options);
         return restored;
       } catch (error) {
@@ -120,7 +125,9 @@ export async function restoreFromPeers(dbPath: string, options: RestoreOptions):
  * needs next, closes the store, restores it from a peer and opens again, at most RESTORES_MAX times
  * (a peer may compact further meanwhile). `open` opens the store afresh each time.
  */
-export async function openFederated(dbPath: string, open: () => Aggregator, options: EtcdLogOptions, token: string): Promise<{ aggregator: Aggregator; log: EtcdLedgerLog; restored: Restored | null }> {
+export async function openFederated(
+  dbPath: string, open: () => Aggregator, options: EtcdLogOptions, token: string, onPeer?: (peer: string, url: string) => void,
+): Promise<{ aggregator: Aggregator; log: EtcdLedgerLog; restored: Restored | null }> {
   let restored: Restored | null = null;
   for (let attempt = 0; ; attempt++) {
     const aggregator = open();
@@ -130,7 +137,7 @@ export async function openFederated(dbPath: string, open: () => Aggregator, opti
       const name = options.name ?? Buffer.from(aggregator.aggregatorPublicKey).toString('hex').slice(0, 16);
       aggregator.close();
       if (!(error instanceof HistoryCompacted) || attempt >= RESTORES_MAX) throw error;
-      restored = await restoreFromPeers(dbPath, { hosts: options.hosts, zone: options.zone, clusterId: error.clusterId, token, self: name });
+      restored = await restoreFromPeers(dbPath, { hosts: options.hosts, zone: options.zone, clusterId: error.clusterId, token, self: name, onPeer });
     }
   }
 }

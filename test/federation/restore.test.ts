@@ -20,6 +20,30 @@ import { runLoad } from '../../host-tools/loadgen/loadgen';
 import { CONVERGE_MS, converged, removeDir, request, stats, withFederation } from '../support/federation';
 
 const tokenOf = (dir: string) => snapshotToken(new Uint8Array(Buffer.from(readFileSync(join(dir, 'consortium.key'), 'utf8').trim(), 'hex')));
+/** Kills during a restore, this long after it began (the restore of the test's store takes about a second). */
+const KILL_DELAYS_MS = [0, 150, 400];
+const RESTORE_SEEN_MS = 30000;
+
+/** Compacts the cluster's history at its newest revision; that revision. */
+async function compactAtHead(hosts: string[]): Promise<number> {
+  const etcd = new Etcd3({ hosts });
+  try {
+    const revision = Number((await etcd.get('/smartchain/test/consortium').exec()).header.revision);
+    await etcd.kv.compact({ revision: String(revision), physical: true });
+    return revision;
+  } finally {
+    etcd.close();
+  }
+}
+
+async function waitFor(done: () => boolean, waitMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`not within ${waitMs} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 if (!etcdAvailable()) {
@@ -39,17 +63,15 @@ if (!etcdAvailable()) {
       const during = await runLoad({ url: `${urls[0]},${urls[1]}`, adminToken: token, members: 4, count: 1500, attack: 'none', seed: 12, inFlight: 16 });
       assert.is(during.accepted, 1500, JSON.stringify(during.codes));
       const etcd = new Etcd3({ hosts: cluster.hosts });
-      let compactedAt: number;
       let savedBefore: number;
       try {
         const applied = await etcd.getAll().prefix('/smartchain/test/applied/').strings();
         savedBefore = Math.min(...Object.values(applied).map(Number));
-        compactedAt = Number((await etcd.get('/smartchain/test/consortium').exec()).header.revision);
-        // Past what the stopped aggregator applied: what the automatic compaction never does, an operator may.
-        await etcd.kv.compact({ revision: String(compactedAt), physical: true });
       } finally {
         etcd.close();
       }
+      // Past what the stopped aggregator applied: what the automatic compaction never does, an operator may.
+      const compactedAt = await compactAtHead(cluster.hosts);
       assert.ok(savedBefore < compactedAt, `compacted at ${compactedAt}, past the stopped aggregator's ${savedBefore}`);
 
       // Restarted while the other two go on ingesting: it restores, then catches up through the watch.
@@ -71,6 +93,38 @@ if (!etcdAvailable()) {
       }
       assert.is(all[0].records, 12 + 200 + 1500 + 600, 'members of the three loads and every record');
       const caughtUp = all[2].federation.revision - Number(restored[2]);
+      // kill -9 during a restore, at several points: the store left is whole (old or new), and the next start restores.
+      await aggregators[2].kill();
+      const storePath = join(aggregators[2].dir, 'a.sqlite');
+      const kills: string[] = [];
+      for (const [index, delayMs] of KILL_DELAYS_MS.entries()) {
+        // New records and a compaction past them each time: whichever store the kill left is behind.
+        const more = await runLoad({ url: `${urls[0]},${urls[1]}`, adminToken: token, members: 3, count: 100, attack: 'none', seed: 14 + index, inFlight: 16 });
+        assert.is(more.accepted, 100, JSON.stringify(more.codes));
+        await compactAtHead(cluster.hosts);
+        const starting = aggregators[2].start().then(() => 'listening', () => 'killed');
+        await waitFor(() => /restoring from peer/.test(aggregators[2].output), RESTORE_SEEN_MS, `a restore begins: ${aggregators[2].output}`);
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        await aggregators[2].kill();
+        await starting;
+        const db = new Database(storePath, { fileMustExist: true });
+        try {
+          assert.is(db.pragma('integrity_check', { simple: true }), 'ok', `the store after kill -9 at ${delayMs} ms into a restore`);
+          const row = db.prepare('SELECT revision FROM federation_applied').get() as { revision: number };
+          kills.push(`${delayMs} ms: revision ${row.revision}${existsSync(restorePath(storePath)) ? ', download left' : ''}`);
+        } finally {
+          db.close();
+        }
+      }
+      await aggregators[2].start();
+      const final = await converged(aggregators.map((aggregator) => aggregator.url), CONVERGE_MS);
+      for (const entry of final) {
+        assert.is(entry.federation.digest, final[0].federation.digest);
+        assert.is(entry.records, final[0].records);
+      }
+      assert.is(final[0].records, 12 + 200 + 1500 + 600 + KILL_DELAYS_MS.length * (3 + 100));
+      console.log(`  kill -9 during restores, the store left whole at each: ${kills.join('; ')}`);
+
       console.log(`  restore: snapshot of ${restored[3]} bytes at revision ${restored[2]} from ${restored[1]} in ${restored[4]} ms; started at revision ${started[1]} with ${started[2]} records in ${started[3]} ms; then ${caughtUp} revisions applied by the watch, ${all[0].records} records everywhere`);
     });
   });

@@ -98,7 +98,7 @@ async function serve(dbPath: string, create: boolean, listen: { host: string; po
           console.error(`aggregator stopped: ${error.message}`);
           process.exit(1);
         },
-      }, snapshotToken(secretsFor(dbPath, false).consortiumSeed));
+      }, snapshotToken(secretsFor(dbPath, false).consortiumSeed), (peer, url) => console.log(`restoring from peer ${peer} (${url})`));
       aggregator = federated.aggregator;
       ledgerLog = federated.log;
       const restored = federated.restored;
