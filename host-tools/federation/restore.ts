@@ -4,7 +4,8 @@
 // peer's authenticated GET /v1/snapshot, and what the peer published about it in etcd (snapshot/<name>:
 // revision, state digest, SHA-256, size) must match the bytes and the headers before it is installed.
 // Bounds: PEERS_TRIED_MAX peers, FETCH_MS per download, SNAPSHOT_BYTES_MAX bytes.
-import { createWriteStream, rmSync } from 'node:fs';
+import { createWriteStream, readdirSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
@@ -120,6 +121,13 @@ export async function restoreFromPeers(dbPath: string, options: RestoreOptions):
   throw new SnapshotRefused('NO_PEER_SNAPSHOT', `no peer of zone ${options.zone} gave a snapshot that passes: ${refusals.join('; ') || 'no peer registered'}`);
 }
 
+/** Files a kill -9 may have left beside the store: a download never installed, snapshots never served. */
+function removeLeftovers(dbPath: string): void {
+  const prefix = `${basename(dbPath)}.snapshot-`;
+  for (const name of readdirSync(dirname(dbPath))) if (name.startsWith(prefix)) rmSync(join(dirname(dbPath), name), { force: true });
+  for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${restorePath(dbPath)}${suffix}`, { force: true });
+}
+
 /**
  * Opens the etcd log for the store at `dbPath`; when the cluster compacted away the history the store
  * needs next, closes the store, restores it from a peer and opens again, at most RESTORES_MAX times
@@ -128,6 +136,7 @@ export async function restoreFromPeers(dbPath: string, options: RestoreOptions):
 export async function openFederated(
   dbPath: string, open: () => Aggregator, options: EtcdLogOptions, token: string, onPeer?: (peer: string, url: string) => void,
 ): Promise<{ aggregator: Aggregator; log: EtcdLedgerLog; restored: Restored | null }> {
+  removeLeftovers(dbPath);
   let restored: Restored | null = null;
   for (let attempt = 0; ; attempt++) {
     const aggregator = open();

@@ -117,6 +117,7 @@ if (!etcdAvailable()) {
         }
       }
       await aggregators[2].start();
+      assert.is(existsSync(restorePath(storePath)), false, 'a download a kill left is removed at the next start');
       const final = await converged(aggregators.map((aggregator) => aggregator.url), CONVERGE_MS);
       for (const entry of final) {
         assert.is(entry.federation.digest, final[0].federation.digest);

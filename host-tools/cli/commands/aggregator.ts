@@ -81,7 +81,7 @@ type Outcome = { stop: 'signal' } | { stop: 'restore'; port: number; reason: str
 async function serve(dbPath: string, create: boolean, listen: { host: string; port: number }, options: ServeOptions): Promise<Outcome> {
   const { auctionMs, workers, link, hosts, zone, compactMs } = options;
   const { host, port } = listen;
-  let opened = openStore(dbPath, create);
+  const opened = openStore(dbPath, create);
   let aggregator = opened.aggregator;
   const { adminToken, created } = opened;
   let ledgerLog: EtcdLedgerLog | undefined;
@@ -91,7 +91,7 @@ async function serve(dbPath: string, create: boolean, listen: { host: string; po
     const started = Date.now();
     aggregator.close();
     try {
-      const federated = await openFederated(dbPath, () => (opened = openStore(dbPath, false)).aggregator, {
+      const federated = await openFederated(dbPath, () => openStore(dbPath, false).aggregator, {
         hosts, zone, compactEveryMs: compactMs,
         onFatal: (error) => {
           if (error instanceof HistoryCompacted) return compacted(error.message);
