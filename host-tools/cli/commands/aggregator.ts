@@ -41,7 +41,8 @@ Opens the SQLite store, with the consortium and aggregator keys and the admin to
   --cluster etcd://HOST:PORT[,...]
                     federate: share one ledger with the zone's other aggregators through this etcd
                     cluster (docs/federation.md). Every aggregator of a zone needs the same
-                    consortium.key beside its database. Not with --link yet.
+                    consortium.key beside its database. Not with --link yet. A store behind the
+                    cluster's compacted history is restored from a peer's snapshot by itself.
   --zone NAME       the ledger's name in the cluster (a-z, 0-9, '-'; default city)
   --compact-ms N    compact the cluster's history every N ms below what every aggregator of the zone
                     applied (default 60000; 0 never)`,
