@@ -81,7 +81,12 @@ export function recordIdHost(payload: Uint8Array, signature: Uint8Array): Buffer
  * What a record's acceptance takes in a shared log: keys that must be absent and are then taken for good
  * (`taken`), keys that must be absent (`free`), keys it marks as used without excluding others (`marked`).
  */
-export type Claims = { taken: string[]; free: string[]; marked: string[] };
+export type Claims = { taken: string[]; free: string[]; marked: string[]; order: SeqOrder | null };
+/**
+ * The sequence rule's subject (checkSeqOrder): no record of the issuer may have a lower number and a later
+ * time, or a higher number and an earlier time. Null for a membership record (not ordered by number).
+ */
+export type SeqOrder = { issuer: number; seq: number; timeMs: number };
 
 /** What check() found: a rejection, a record already stored, or a new valid record and what it claims. */
 export type CheckResult =
@@ -375,7 +380,7 @@ export class Aggregator {
     const failure = this.validate(prepared, signed, id);
     if (failure !== null) return { ok: false, code: failure.code, message: failure.message };
     const record = signed.record;
-    const claims: Claims = { taken: [`seq/${record.issuer}/${record.seq}`], free: [], marked: [] };
+    const claims: Claims = { taken: [`seq/${record.issuer}/${record.seq}`], free: [], marked: [], order: null };
     if (record.kind === KIND_MEMBERSHIP) {
       if (this.member(record.member as number) !== undefined) return { ok: false, code: 'MEMBER_EXISTS', message: `member ${record.member} exists` };
       if (this.statements.memberByKey.get(Buffer.from(record.publicKey as Uint8Array))) return { ok: false, code: 'MEMBER_EXISTS', message: 'this key is already a member' };
@@ -388,6 +393,7 @@ export class Aggregator {
         claims.free.push(`slot/${slot}`);
         claims.marked.push(`bought-slot/${slot}`);
       } else claims.taken.push(`slot/${slot}`, `bought-slot/${slot}`);
+      claims.order = { issuer: record.issuer, seq: record.seq, timeMs: record.timeMs };
     }
     return { ok: true, id: id.toString('hex'), duplicate: false, signed, claims, spends: spendOf(record) > 0 };
   }

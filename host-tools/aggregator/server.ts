@@ -5,7 +5,7 @@
 // client holds only its own connections, and only for a bounded time.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { Aggregator, PreparedRecord, SubmitResult } from './aggregator';
@@ -32,7 +32,7 @@ const TIMEOUT_CHECK_INTERVAL_MS = 500;
 const CLIENTS_TRACKED_MAX = 4096;
 /** Methods each route shape answers; any other method on a known path is 405. */
 const ROUTE_METHODS: { pattern: RegExp; methods: string[] }[] = [
-  { pattern: /^\/v1\/(health|stats|caps|trades)$/, methods: ['GET'] },
+  { pattern: /^\/v1\/(health|stats|caps|trades|snapshot)$/, methods: ['GET'] },
   { pattern: /^\/v1\/records$/, methods: ['POST'] },
   { pattern: /^\/v1\/records\/[^/]+$/, methods: ['GET'] },
   { pattern: /^\/v1\/members$/, methods: ['GET', 'POST'] },
@@ -44,6 +44,8 @@ export type ServerOptions = {
   host: string; port: number; adminToken: string; requestsPerSecond?: number; verifyPool?: VerifyPool | null;
   /** Where validated groups are committed: the embedded SQLite store unless a federation's log is given. */
   ledgerLog?: LedgerLog;
+  /** A federated aggregator serves snapshots of its store to its zone's peers (host-tools/federation/snapshot.ts). */
+  snapshots?: { log: { snapshot(): Promise<{ path: string; info: unknown } | null> }; token: string };
 };
 
 class ApiError extends Error {
@@ -136,6 +138,21 @@ function send(response: ServerResponse, status: number, body: unknown, headers: 
   const text = JSON.stringify(body);
   response.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   response.end(text);
+}
+
+/** Streams a file that exists only to be sent (a snapshot), and removes it once sent or abandoned. */
+function sendFile(response: ServerResponse, path: string, headers: Record<string, string>): Promise<void> {
+  return new Promise((resolve) => {
+    const remove = () => {
+      rmSync(path, { force: true });
+      resolve();
+    };
+    response.writeHead(200, { ...headers, 'content-type': 'application/vnd.sqlite3', 'content-length': statSync(path).size });
+    const stream = createReadStream(path);
+    stream.on('error', () => response.destroy());
+    response.once('close', remove);
+    stream.pipe(response);
+  });
 }
 
 function memberId(text: string): number {
@@ -314,6 +331,14 @@ export function startServer(aggregator: Aggregator, options: ServerOptions): Pro
         ecash: record.ecash, counterparty: record.counterparty, ref: record.ref ? record.ref.toString('hex') : null,
         cose: record.raw.toString('hex'), weight: aggregator.dag.weight(id), validation_count: aggregator.dag.validationCount(id),
       });
+    }
+    if (method === 'GET' && path[0] === 'snapshot' && path.length === 1) {
+      const snapshots = options.snapshots;
+      if (snapshots === undefined) throw new ApiError(404, 'NOT_FEDERATED', 'only a federated aggregator serves snapshots');
+      if (!secretMatches(request.headers.authorization ?? '', `Bearer ${snapshots.token}`)) throw new ApiError(401, 'UNAUTHORIZED', "the zone's snapshot token is required");
+      const taken = await snapshots.log.snapshot();
+      if (taken === null) throw new ApiError(503, 'SNAPSHOT_BUSY', 'a snapshot is in progress: ask again later');
+      return sendFile(response, taken.path, { 'x-snapshot': JSON.stringify(taken.info) });
     }
     if (method === 'GET' && path[0] === 'caps' && path.length === 1) {
       return send(response, 200, { caps: aggregator.selectCaps().map((cap) => Buffer.from(cap).toString('hex')) });

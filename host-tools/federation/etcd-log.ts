@@ -5,7 +5,9 @@
 //   R is written by one transaction: `create_revision(log/<id>) == 0` (a re-sent record is de-duplicated
 //   forever), `create_revision(claim/<c>) == 0` for what it claims for good (its issuer's sequence number;
 //   a new member's id and key), and for a record that spends Ecash `mod_revision(spend/<issuer>) < R + 1`
-//   (no spend of that issuer was committed after the state it was validated against), then puts them all.
+//   (no spend of that issuer was committed after the state it was validated against), and two value
+//   comparisons over the issuer's order/ keys for the sequence rule (no record of the issuer with a lower
+//   number and a later time, or a higher number and an earlier time), then puts them all.
 //   A moved spend guard means the state was stale: wait until the other spend is applied, validate again.
 // - Apply: a watch on log/ from the last applied revision; each record is stored and settlement runs
 //   after it, and the revision is saved in the same SQLite transaction, so every aggregator derives the
@@ -13,12 +15,15 @@
 // Bounds: ATTEMPTS_MAX validations per record, COMMIT_DEADLINE_MS per transaction, APPLY_WAIT_MS for a
 // committed record to be applied here; a group's transaction stays within etcd's TXN_OPS_MAX operations
 // and far below its 1.5 MB request limit (a record is at most RECORD_WITH_TOKENS_BYTES_MAX bytes).
-import { Campaign, Etcd3, IWatchResponse, Watcher } from 'etcd3';
+import { Campaign, CompareTarget, Etcd3, ITxnResponse, IWatchResponse, SortOrder, SortTarget, Watcher, comparator, compareTarget } from 'etcd3';
 import type Database from 'better-sqlite3';
 import type { Aggregator, CheckResult, PreparedRecord, SubmitResult } from '../aggregator/aggregator';
 import { GENESIS_ID } from '../../firmware/ledger/caps';
+import { KIND_MEMBERSHIP } from '../../firmware/records';
 import { ClusterUnavailable, LedgerLog, LogStatus } from '../aggregator/ledger-log';
 import { stateDigest } from './digest';
+import { rmSync } from 'node:fs';
+import { SnapshotInfo, takeSnapshot } from './snapshot';
 
 export const ZONE_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;
 export const COMMIT_DEADLINE_MS = 4000;
@@ -38,10 +43,38 @@ const PROGRESS_MS = 1000;
 /** etcd's default limit on the comparisons, and on the writes, of one transaction (--max-txn-ops). */
 export const TXN_OPS_MAX = 128;
 
-type Compare = [string, 'Create' | 'Mod', '==' | '<', number];
-/** One record's part of a transaction: the keys it touches, and in the order of `claims`, what it reads back. */
-type Plan = { id: string; claims: string[]; keys: string[]; compares: Compare[]; puts: [string, Buffer | string][]; gets: string[] };
+/** One comparison of a transaction: on `key`, or on every key in [key, end) when `end` is given. */
+type Compare = { key: string; end?: string; target: 'Create' | 'Mod' | 'Value'; op: '==' | '<' | '>'; value: number | string };
+/** What a failed transaction reads back: `key`, or the most recently written key in [key, end). */
+type Get = { key: string; end?: string };
+/**
+ * One record's part of a transaction: the keys it touches (one group's records touch disjoint keys),
+ * what it compares and writes, and in the order of `claims`, then the spend guard, then the sequence gap,
+ * what it reads back when the transaction fails.
+ */
+type Plan = {
+  id: string; claims: string[]; keys: string[]; compares: Compare[]; puts: [string, Buffer | string][]; gets: Get[];
+  spendGet: number; orderGets: number[];
+};
+
+/** Sequence numbers and times as fixed-width text, so that text order is numeric order (SEQ_MAX, TIME_MS_MAX). */
+const seqText = (seq: number) => String(seq).padStart(10, '0');
+const timeText = (timeMs: number) => String(timeMs).padStart(13, '0');
+/** Values of an issuer's two bound keys: below and above every number's text. */
+const ORDER_LOW = '!';
+const ORDER_HIGH = '~';
+/**
+ * An issuer's order keys: order/<issuer>/<time>/<record id> = number, between two bounds written with its
+ * membership (order/<issuer>/! = "!" sorts before every time, order/<issuer>/~ = "~" after): etcd fails a
+ * comparison of values over an empty range, and with the bounds in them the ranges compared are never empty.
+ */
+function orderKeys(base: string, issuer: number) {
+  const prefix = `${base}order/${issuer}/`;
+  return { low: `${prefix}!`, high: `${prefix}~`, end: `${prefix}~\0`, at: (timeMs: number) => prefix + timeText(timeMs) };
+}
 const LEADER_TTL_S = 5;
+/** Snapshots one aggregator takes at once (each is a full copy of its store on its disk). */
+export const SNAPSHOTS_AT_ONCE_MAX = 1;
 
 export type EtcdLogOptions = {
   hosts: string[];
@@ -53,6 +86,13 @@ export type EtcdLogOptions = {
   /** Called when the log cannot go on (a broken invariant, a compacted history): the aggregator must stop. */
   onFatal?: (error: Error) => void;
 };
+
+/** The cluster no longer holds the history this store needs next: the store must be restored from a peer. */
+export class HistoryCompacted extends Error {
+  constructor(message: string, readonly clusterId: string) {
+    super(message);
+  }
+}
 
 type Waiter = { revision: number; resolve: () => void; reject: (error: Error) => void; timer: NodeJS.Timeout };
 
@@ -81,6 +121,9 @@ export class EtcdLedgerLog implements LedgerLog {
   private setApplied: Database.Statement;
   readonly name: string;
   private base: string;
+  private clusterId = '';
+  /** Snapshots being taken or served now (SNAPSHOTS_AT_ONCE_MAX). */
+  private snapshotting = 0;
 
   private constructor(private aggregator: Aggregator, private client: Etcd3, private options: EtcdLogOptions) {
     this.base = `/smartchain/${options.zone}/`;
@@ -123,6 +166,7 @@ export class EtcdLedgerLog implements LedgerLog {
     const identity = await this.cluster(() => this.client.if(`${this.base}consortium`, 'Create', '==', 0)
       .then(this.client.put(`${this.base}consortium`).value(consortium)).else(this.client.get(`${this.base}consortium`)).options(this.deadline()).commit());
     const clusterId = identity.header.cluster_id;
+    this.clusterId = clusterId;
     if (!identity.succeeded) {
       const stored = identity.responses[0].response_range.kvs[0]?.value.toString();
       if (stored !== consortium) throw new Error(`zone ${this.options.zone} belongs to consortium key ${stored}, this aggregator has ${consortium}: copy the zone's consortium.key beside the database`);
@@ -143,7 +187,8 @@ export class EtcdLedgerLog implements LedgerLog {
       // A read at the first revision not applied here fails when the cluster compacted it away (a watch
       // from there would never start).
       await this.client.get(`${this.base}consortium`).revision(String(this.applied + 1)).options(this.deadline()).exec().catch((error: Error) => {
-        throw new Error(`the log's history from revision ${this.applied + 1} is gone: ${error.message} (seed this store from a peer's, docs/federation.md)`);
+        const message = `the log's history from revision ${this.applied + 1} is gone: ${error.message}`;
+        throw /compacted/.test(error.message) ? new HistoryCompacted(message, clusterId) : new ClusterUnavailable(message);
       });
     }
     await this.watch();
@@ -182,7 +227,10 @@ export class EtcdLedgerLog implements LedgerLog {
     });
     // A cancelled watch is a compacted history (the cluster no longer holds what this store has not
     // applied): the store must be replaced by a copy of a peer's (docs/federation.md).
-    watcher.on('error', (error: Error) => this.fail(new Error(`the log's watch ended: ${error.message}`)));
+    watcher.on('error', (error: Error) => {
+      const message = `the log's watch ended: ${error.message}`;
+      this.fail(/compacted/.test(error.message) ? new HistoryCompacted(message, this.clusterId) : new Error(message));
+    });
   }
 
   private applyEvents(response: IWatchResponse): void {
@@ -295,7 +343,7 @@ export class EtcdLedgerLog implements LedgerLog {
 
   /** Whether the group's one transaction committed; once it resolves true, every record of it is applied here. */
   private async commitGroup(plans: Plan[], untilMs: number): Promise<boolean> {
-    const response = await this.cluster(() => this.transaction(plans, untilMs).commit());
+    const response = await this.cluster(() => this.transaction(plans, untilMs));
     if (!response.succeeded) return false;
     await this.waitApplied(Number(response.header.revision), this.left(untilMs));
     return true;
@@ -311,28 +359,54 @@ export class EtcdLedgerLog implements LedgerLog {
     const spendKey = `${this.base}spend/${issuer}`;
     const plan: Plan = {
       id: checked.id, claims: [...checked.claims.taken, ...checked.claims.free], keys: [logKey, ...takenKeys, ...freeKeys, ...markedKeys],
-      compares: [logKey, ...takenKeys, ...freeKeys].map((key) => [key, 'Create', '==', 0] as Compare),
+      compares: [logKey, ...takenKeys, ...freeKeys].map((key): Compare => ({ key, target: 'Create', op: '==', value: 0 })),
       puts: [[logKey, Buffer.from(bytes)], ...[...takenKeys, ...markedKeys].map((key) => [key, checked.id] as [string, string])],
-      gets: [logKey, ...takenKeys, ...freeKeys],
+      gets: [logKey, ...takenKeys, ...freeKeys].map((key) => ({ key })), spendGet: -1, orderGets: [],
     };
     if (checked.spends) {
       plan.keys.push(spendKey);
       // No spend of this issuer was committed after the state the record was validated against.
-      plan.compares.push([spendKey, 'Mod', '<', revision + 1]);
+      plan.compares.push({ key: spendKey, target: 'Mod', op: '<', value: revision + 1 });
       plan.puts.push([spendKey, checked.id]);
-      plan.gets.push(spendKey);
+      plan.spendGet = plan.gets.push({ key: spendKey }) - 1;
+    }
+    const record = checked.signed.record;
+    if (record.kind === KIND_MEMBERSHIP) {
+      // A new member's order keys get their two bounds (see orderKeys), so no comparison of them is empty.
+      const bounds = orderKeys(this.base, record.member as number);
+      plan.puts.push([bounds.low, ORDER_LOW], [bounds.high, ORDER_HIGH]);
+    }
+    const order = checked.claims.order;
+    if (order !== null) {
+      // The sequence rule (checkSeqOrder), made where records are ordered: every record of the issuer
+      // with a later time has a higher number, every one with an earlier time a lower number. Each record
+      // writes order/<issuer>/<time>/<id> = its number; one comparison over each of the two key ranges.
+      // Records of one issuer never share a group's transaction (all its comparisons are made before any
+      // of its writes): `issuer-order/<issuer>` is a name in `keys` only, never written.
+      const keys = orderKeys(this.base, order.issuer);
+      const later = { key: keys.at(order.timeMs + 1), end: keys.end };
+      const earlier = { key: keys.low, end: keys.at(order.timeMs) };
+      plan.keys.push(`issuer-order/${order.issuer}`);
+      plan.compares.push({ ...later, target: 'Value', op: '>', value: seqText(order.seq) }, { ...earlier, target: 'Value', op: '<', value: seqText(order.seq) });
+      plan.puts.push([`${keys.at(order.timeMs)}/${checked.id}`, seqText(order.seq)]);
+      plan.orderGets = [plan.gets.push(later) - 1, plan.gets.push(earlier) - 1];
     }
     return plan;
   }
 
-  private transaction(plans: Plan[], untilMs: number) {
-    const compares = plans.flatMap((plan) => plan.compares);
-    let txn = this.client.if(...compares[0]);
-    for (const compare of compares.slice(1)) txn = txn.and(...compare);
-    return txn
-      .then(...plans.flatMap((plan) => plan.puts.map(([key, value]) => this.client.put(key).value(value))))
-      .else(...plans.flatMap((plan) => plan.gets.map((key) => this.client.get(key))))
-      .options(this.deadline(untilMs));
+  private async transaction(plans: Plan[], untilMs: number): Promise<ITxnResponse> {
+    const key = (text: string) => Buffer.from(text);
+    const compare = plans.flatMap((plan) => plan.compares).map((entry) => ({
+      key: key(entry.key), ...(entry.end === undefined ? {} : { range_end: key(entry.end) }),
+      result: comparator[entry.op], target: CompareTarget[entry.target],
+      [compareTarget[entry.target]]: typeof entry.value === 'string' ? key(entry.value) : entry.value,
+    }));
+    const success = plans.flatMap((plan) => plan.puts).map(([name, value]) => ({ request_put: { key: key(name), value: typeof value === 'string' ? key(value) : value } }));
+    // A range is read as its most recently written key: the one that moved since the validation.
+    const failure = plans.flatMap((plan) => plan.gets).map((get) => ({
+      request_range: get.end === undefined ? { key: key(get.key) } : { key: key(get.key), range_end: key(get.end), sort_order: SortOrder.Descend, sort_target: SortTarget.Mod, limit: 1 },
+    }));
+    return this.client.kv.txn({ compare, success, failure }, this.deadline(untilMs));
   }
 
   private takeCommitted(id: string): string[] {
@@ -354,7 +428,7 @@ export class EtcdLedgerLog implements LedgerLog {
       }
       if (checked.duplicate) return { ok: true, id: checked.id, duplicate: true, committed: [] };
       const plan = this.plan(checked, prepared.bytes, revision);
-      const response = await this.cluster(() => this.transaction([plan], untilMs).commit());
+      const response = await this.cluster(() => this.transaction([plan], untilMs));
       if (response.succeeded) {
         await this.waitApplied(Number(response.header.revision), this.left(untilMs));
         return { ok: true, id: checked.id, duplicate: false, committed: this.takeCommitted(checked.id) };
@@ -370,10 +444,12 @@ export class EtcdLedgerLog implements LedgerLog {
         if (holder === undefined) continue;
         return { ok: false, code: refusalOf(plan.claims[index]), message: `${plan.claims[index]} is taken by record ${holder.value.toString()}` } as SubmitResult;
       }
-      const spend = found[1 + plan.claims.length];
-      if (spend === undefined) throw new Error(`transaction for ${checked.id} failed with every compared key free`);
-      if (attempt >= ATTEMPTS_MAX) throw new ClusterUnavailable(`spends of issuer ${checked.signed.record.issuer} kept changing during ${ATTEMPTS_MAX} validations: send the record again`);
-      await this.waitApplied(Number(spend.mod_revision), this.left(untilMs));
+      // A guard moved: the spend guard, or a record of the issuer that breaks the sequence rule with this
+      // one was committed meanwhile. The state was stale: wait until it is applied here and validate again.
+      const moved = [plan.spendGet, ...plan.orderGets].map((index) => (index < 0 ? 0 : Number(found[index]?.mod_revision ?? 0))).filter((at) => at > revision);
+      if (moved.length === 0) throw new Error(`transaction for ${checked.id} failed with every compared key free`);
+      if (attempt >= ATTEMPTS_MAX) throw new ClusterUnavailable(`records of issuer ${checked.signed.record.issuer} kept changing during ${ATTEMPTS_MAX} validations: send the record again`);
+      await this.waitApplied(Math.max(...moved), this.left(untilMs));
     }
   }
 
@@ -448,6 +524,33 @@ export class EtcdLedgerLog implements LedgerLog {
       return below;
     } catch {
       return null;
+    }
+  }
+
+  /** Publishes this aggregator's API URL, so a peer that falls behind a compaction can fetch a snapshot here. */
+  async advertise(url: string): Promise<void> {
+    await this.cluster(() => this.client.put(`${this.base}peer/${this.name}`).value(url).options(this.deadline()).exec());
+  }
+
+  /**
+   * A snapshot of this store at the revision applied now (snapshot.ts), published in the cluster under
+   * snapshot/<name> before it is served, so the fetching peer checks the bytes against the cluster's copy.
+   * The caller removes the file. Null while SNAPSHOTS_AT_ONCE_MAX snapshots are in progress.
+   */
+  async snapshot(): Promise<{ path: string; info: SnapshotInfo } | null> {
+    if (this.snapshotting >= SNAPSHOTS_AT_ONCE_MAX || this.failure !== null) return null;
+    this.snapshotting++;
+    try {
+      const taken = takeSnapshot(this.aggregator.db, this.options.zone);
+      try {
+        await this.cluster(() => this.client.put(`${this.base}snapshot/${this.name}`).value(JSON.stringify(taken.info)).options(this.deadline()).exec());
+      } catch (error) {
+        rmSync(taken.path, { force: true });
+        throw error;
+      }
+      return taken;
+    } finally {
+      this.snapshotting--;
     }
   }
 

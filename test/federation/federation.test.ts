@@ -18,45 +18,7 @@ import { LocalCluster, etcdAvailable, parseClusterUrl } from '../../host-tools/f
 import { EtcdLedgerLog } from '../../host-tools/federation/etcd-log';
 import { InProcessFederation } from '../../host-tools/federation/in-process';
 import { runLoad } from '../../host-tools/loadgen/loadgen';
-import {
-  AggregatorProcess, Member, adminTokenOf, aggregatorDirs, converged, post, register, removeDir, request, signedRecord, stats,
-} from '../support/federation';
-
-const TEST_MS = 150000;
-const CONVERGE_MS = 30000;
-
-/** Resolves with `work`, or rejects once TEST_MS passed (the caller's finally still cleans up). */
-async function bounded(name: string, work: Promise<void>): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([work, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${name} took over ${TEST_MS} ms`)), TEST_MS)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Runs `body` with a cluster and three aggregators, and stops and removes them all afterwards. */
-async function withFederation(name: string, body: (cluster: LocalCluster, aggregators: AggregatorProcess[], token: string) => Promise<void>): Promise<void> {
-  const root = mkdtempSync(join(tmpdir(), `smartchain-federation-${name}-`));
-  let cluster: LocalCluster | null = null;
-  const aggregators: AggregatorProcess[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const run = async () => {
-      cluster = await LocalCluster.start(join(root, 'etcd'), 3);
-      const dirs = aggregatorDirs(root, 3);
-      for (const dir of dirs) aggregators.push(new AggregatorProcess(dir, cluster.url, 'test'));
-      await Promise.all(aggregators.map((aggregator) => aggregator.start()));
-      await body(cluster, aggregators, adminTokenOf(dirs[0]));
-    };
-    await Promise.race([run(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${name} took over ${TEST_MS} ms`)), TEST_MS)))]);
-  } finally {
-    clearTimeout(timer);
-    await Promise.all(aggregators.map((aggregator) => aggregator.kill()));
-    await (cluster as LocalCluster | null)?.stop();
-    removeDir(root);
-  }
-}
+import { CONVERGE_MS, Member, bounded, converged, post, register, removeDir, request, signedRecord, stats, withFederation } from '../support/federation';
 
 const idBytes = (id: string) => new Uint8Array(Buffer.from(id, 'hex'));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

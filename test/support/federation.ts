@@ -2,7 +2,11 @@
 // with real proof-of-time tokens, one record per member per slot. The processes are host-tools/federation/harness.ts.
 import { KeyObject } from 'node:crypto';
 import { signHost, signingKey } from '../../host-tools/crypto/host-signing';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalCluster } from '../../host-tools/federation/cluster';
+import { AggregatorProcess, adminTokenOf, aggregatorDirs } from '../../host-tools/federation/harness';
 import { keyPairFromSeed } from '../../firmware/crypto/ed25519';
 import { encodeToken, tokenMessage } from '../../firmware/frames';
 import { LedgerRecord, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
@@ -49,4 +53,40 @@ export function signedRecord(members: Member[], issuer: Member, fields: Partial<
 
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+}
+
+export const TEST_MS = 150000;
+export const CONVERGE_MS = 30000;
+
+/** Resolves with `work`, or rejects once TEST_MS passed (the caller's finally still cleans up). */
+export async function bounded(name: string, work: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([work, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${name} took over ${TEST_MS} ms`)), TEST_MS)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Runs `body` with a cluster and three aggregators, and stops and removes them all afterwards. */
+export async function withFederation(name: string, body: (cluster: LocalCluster, aggregators: AggregatorProcess[], token: string) => Promise<void>): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), `smartchain-federation-${name}-`));
+  let cluster: LocalCluster | null = null;
+  const aggregators: AggregatorProcess[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const run = async () => {
+      cluster = await LocalCluster.start(join(root, 'etcd'), 3);
+      const dirs = aggregatorDirs(root, 3);
+      for (const dir of dirs) aggregators.push(new AggregatorProcess(dir, cluster.url, 'test'));
+      await Promise.all(aggregators.map((aggregator) => aggregator.start()));
+      await body(cluster, aggregators, adminTokenOf(dirs[0]));
+    };
+    await Promise.race([run(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${name} took over ${TEST_MS} ms`)), TEST_MS)))]);
+  } finally {
+    clearTimeout(timer);
+    await Promise.all(aggregators.map((aggregator) => aggregator.kill()));
+    await (cluster as LocalCluster | null)?.stop();
+    removeDir(root);
+  }
 }

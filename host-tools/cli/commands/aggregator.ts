@@ -2,14 +2,15 @@
 // `listening on http://HOST:PORT` once it accepts requests, and runs until stopped.
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { startServer } from '../../aggregator/server';
 import { POOL_WORKERS_MAX, VerifyPool, defaultWorkers } from '../../aggregator/verify-pool';
 import { Command, CommandError, UsageError, parseIntegerOption } from '../command';
 import { SerialLink, openSerialLink } from '../../aggregator/serial-link';
 import { DEFAULT_TOKENS_REQUIRED } from '../../../firmware/protocol';
 import { parseClusterUrl } from '../../federation/cluster';
-import { EtcdLedgerLog, ZONE_PATTERN } from '../../federation/etcd-log';
-import type { LedgerLog } from '../../aggregator/ledger-log';
+import { EtcdLedgerLog, HistoryCompacted, ZONE_PATTERN } from '../../federation/etcd-log';
+import { openFederated } from '../../federation/restore';
+import { SnapshotRefused, snapshotToken } from '../../federation/snapshot';
+import { secretsFor, startServer } from '../../aggregator/server';
 import { STORE_PATH_DEFAULT, openStore } from '../store';
 
 export function parseHostPort(text: string): { host: string; port: number } {
@@ -40,7 +41,8 @@ Opens the SQLite store, with the consortium and aggregator keys and the admin to
   --cluster etcd://HOST:PORT[,...]
                     federate: share one ledger with the zone's other aggregators through this etcd
                     cluster (docs/federation.md). Every aggregator of a zone needs the same
-                    consortium.key beside its database. Not with --link yet.
+                    consortium.key beside its database. Not with --link yet. A store behind the
+                    cluster's compacted history is restored from a peer's snapshot by itself.
   --zone NAME       the ledger's name in the cluster (a-z, 0-9, '-'; default city)
   --compact-ms N    compact the cluster's history every N ms below what every aggregator of the zone
                     applied (default 60000; 0 never)`,
@@ -59,78 +61,118 @@ Opens the SQLite store, with the consortium and aggregator keys and the admin to
     if (values.zone !== undefined && hosts === null) throw new UsageError('--zone needs --cluster');
     if (hosts !== null && link !== null) throw new UsageError('--link is not federated yet: run a serial link on an aggregator without --cluster');
     const compactMs = parseIntegerOption(values, 'compact-ms', 0, 86400000, 60000);
-    const { aggregator, adminToken, created } = openStore(dbPath, values.create === true);
-    let ledgerLog: LedgerLog | undefined;
-    if (hosts !== null) {
-      const started = Date.now();
-      try {
-        ledgerLog = await EtcdLedgerLog.open(aggregator, {
-          hosts, zone, compactEveryMs: compactMs,
-          onFatal: (error) => {
-            console.error(`aggregator stopped: ${error.message}`);
-            process.exit(1);
-          },
-        });
-      } catch (error) {
-        aggregator.close();
-        throw new CommandError('CLUSTER_UNAVAILABLE', (error as Error).message);
-      }
-      const status = ledgerLog.status() as { revision: number; name: string };
-      console.log(`federated in zone ${zone} as ${status.name}: applied revision ${status.revision} (${aggregator.stats().records} records) in ${Date.now() - started} ms`);
+    // A federated aggregator whose history the cluster compacted away while it ran restores from a
+    // peer's snapshot: it closes everything and opens again (openFederated restores), on the same port.
+    let listen = { host, port };
+    for (;;) {
+      const outcome = await serve(dbPath, values.create === true, listen, { auctionMs, workers, link, hosts, zone, compactMs });
+      if (outcome.stop === 'signal') break;
+      listen = { host, port: outcome.port };
+      console.error(`restoring: ${outcome.reason}`);
     }
-    const verifyPool = workers > 0 ? await VerifyPool.start(workers) : null;
-    let server: Server;
-    try {
-      server = await startServer(aggregator, { host, port, adminToken, verifyPool, ledgerLog });
-    } catch (error) {
-      await ledgerLog?.close();
-      aggregator.close();
-      verifyPool?.close();
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new CommandError(code === 'EADDRINUSE' ? 'ADDRESS_IN_USE' : 'LISTEN_FAILED', `cannot listen on ${host}:${port}: ${(error as Error).message}`);
-    }
-    if (created) console.log(`created a new store at ${dbPath}`);
-    let serial: SerialLink | null = null;
-    if (link !== null) {
-      try {
-        serial = openSerialLink(aggregator, link[1], link[2] ? Number(link[2]) : 115200, DEFAULT_TOKENS_REQUIRED);
-      } catch (error) {
-        await new Promise((resolve) => server.close(resolve));
-        aggregator.close();
-        verifyPool?.close();
-        throw new CommandError('LINK_UNAVAILABLE', (error as Error).message);
-      }
-    }
-    const address = server.address() as AddressInfo;
-    console.log(`listening on http://${address.address}:${address.port}`);
-    if (serial !== null) console.log(`link on ${link?.[1]}`);
-    const auction = () => {
-      if (ledgerLog !== undefined && !ledgerLog.runsAuction()) return;
-      if (serial !== null) serial.gateway.auction();
-      else aggregator.runAuction();
-    };
-    const timer = auctionMs > 0 ? setInterval(auction, auctionMs) : null;
-    // SIGINT and SIGTERM stop the server: no new connections, idle keep-alive ones closed, the store
-    // closed once the requests in progress are answered; then the command returns 0.
-    await new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        if (timer) clearInterval(timer);
-        serial?.close();
-        server.close(() => {
-          void (ledgerLog?.close() ?? Promise.resolve()).finally(() => {
-            aggregator.close();
-            verifyPool?.close();
-            resolve();
-          });
-        });
-        server.closeIdleConnections();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
     console.log('stopped');
     return 0;
   },
 };
+
+type ServeOptions = { auctionMs: number; workers: number; link: RegExpExecArray | null; hosts: string[] | null; zone: string; compactMs: number };
+type Outcome = { stop: 'signal' } | { stop: 'restore'; port: number; reason: string };
+
+/** Opens the store (federated: restored from a peer when needed) and serves until a signal, or until a compacted history asks for a restore. */
+async function serve(dbPath: string, create: boolean, listen: { host: string; port: number }, options: ServeOptions): Promise<Outcome> {
+  const { auctionMs, workers, link, hosts, zone, compactMs } = options;
+  const { host, port } = listen;
+  const opened = openStore(dbPath, create);
+  let aggregator = opened.aggregator;
+  const { adminToken, created } = opened;
+  let ledgerLog: EtcdLedgerLog | undefined;
+  let compacted: (reason: string) => void = () => undefined;
+  const restoreWanted = new Promise<string>((resolve) => (compacted = resolve));
+  if (hosts !== null) {
+    const started = Date.now();
+    aggregator.close();
+    try {
+      const federated = await openFederated(dbPath, () => openStore(dbPath, false).aggregator, {
+        hosts, zone, compactEveryMs: compactMs,
+        onFatal: (error) => {
+          if (error instanceof HistoryCompacted) return compacted(error.message);
+          console.error(`aggregator stopped: ${error.message}`);
+          process.exit(1);
+        },
+      }, snapshotToken(secretsFor(dbPath, false).consortiumSeed), (peer, url) => console.log(`restoring from peer ${peer} (${url})`));
+      aggregator = federated.aggregator;
+      ledgerLog = federated.log;
+      const restored = federated.restored;
+      if (restored !== null) console.log(`restored from peer ${restored.peer}: revision ${restored.revision} (${restored.bytes} bytes) in ${restored.ms} ms`);
+    } catch (error) {
+      const code = error instanceof SnapshotRefused ? error.code : 'CLUSTER_UNAVAILABLE';
+      throw new CommandError(code, (error as Error).message);
+    }
+    const status = ledgerLog.status() as { revision: number; name: string };
+    console.log(`federated in zone ${zone} as ${status.name}: applied revision ${status.revision} (${aggregator.stats().records} records) in ${Date.now() - started} ms`);
+  }
+  const snapshots = ledgerLog === undefined ? undefined : { log: ledgerLog, token: snapshotToken(secretsFor(dbPath, false).consortiumSeed) };
+  const verifyPool = workers > 0 ? await VerifyPool.start(workers) : null;
+  let server: Server;
+  try {
+    server = await startServer(aggregator, { host, port, adminToken, verifyPool, ledgerLog, snapshots });
+  } catch (error) {
+    await ledgerLog?.close();
+    aggregator.close();
+    verifyPool?.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CommandError(code === 'EADDRINUSE' ? 'ADDRESS_IN_USE' : 'LISTEN_FAILED', `cannot listen on ${host}:${port}: ${(error as Error).message}`);
+  }
+  if (created) console.log(`created a new store at ${dbPath}`);
+  let serial: SerialLink | null = null;
+  if (link !== null) {
+    try {
+      serial = openSerialLink(aggregator, link[1], link[2] ? Number(link[2]) : 115200, DEFAULT_TOKENS_REQUIRED);
+    } catch (error) {
+      await new Promise((resolve) => server.close(resolve));
+      aggregator.close();
+      verifyPool?.close();
+      throw new CommandError('LINK_UNAVAILABLE', (error as Error).message);
+    }
+  }
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.address}:${address.port}`;
+  if (ledgerLog !== undefined) {
+    try {
+      await ledgerLog.advertise(url);
+    } catch (error) {
+      // Serving goes on; only peers restoring from this one would miss it until the next start.
+      console.error(`could not publish ${url} in the cluster: ${(error as Error).message}`);
+    }
+  }
+  console.log(`listening on ${url}`);
+  if (serial !== null) console.log(`link on ${link?.[1]}`);
+  const auction = () => {
+    if (ledgerLog !== undefined && !ledgerLog.runsAuction()) return;
+    if (serial !== null) serial.gateway.auction();
+    else aggregator.runAuction();
+  };
+  const timer = auctionMs > 0 ? setInterval(auction, auctionMs) : null;
+  // SIGINT and SIGTERM stop the server: no new connections, idle keep-alive ones closed, the store
+  // closed once the requests in progress are answered; then the command returns 0.
+  return new Promise<Outcome>((resolve) => {
+    const stop = (outcome: Outcome) => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      if (timer) clearInterval(timer);
+      serial?.close();
+      server.close(() => {
+        void (ledgerLog?.close() ?? Promise.resolve()).finally(() => {
+          aggregator.close();
+          verifyPool?.close();
+          resolve(outcome);
+        });
+      });
+      server.closeIdleConnections();
+    };
+    const onSignal = () => stop({ stop: 'signal' });
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    void restoreWanted.then((reason) => stop({ stop: 'restore', port: address.port, reason }));
+  });
+}
