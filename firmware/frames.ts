@@ -25,7 +25,7 @@ export const FRAME_MATCH = 11;
 /** From the aggregator: a trade committed and settled. */
 export const FRAME_TRADE_COMMITTED = 12;
 
-type FieldType = 'member' | 'members' | 'mac' | 'seq' | 'slot' | 'time' | 'id' | 'ids2' | 'signature' | 'record' | 'ecash' | 'energy' | 'batch' | 'part' | 'parts' | 'chunk';
+type FieldType = 'member' | 'members' | 'mac' | 'seq' | 'slot' | 'time' | 'id' | 'ids2' | 'signature' | 'record' | 'token' | 'ecash' | 'energy' | 'batch' | 'part' | 'parts' | 'chunk';
 
 /**
  * Field names and types per frame type; index = type. The names are the keys of the decoded object.
@@ -36,7 +36,7 @@ export const FRAME_SCHEMAS: string[] = [
   '',
   'hello member:member seqNext:seq',
   'token_request requester:member seq:seq slot:slot asked:members',
-  'token_grant granter:member requester:member seq:seq slot:slot mac:mac',
+  'token_grant token:token',
   'cap_request requester:member',
   'cap_reply caps:ids2',
   'record record:record',
@@ -84,6 +84,8 @@ function checkFrameField(type: FieldType, name: string, value: CborValue): void 
       ok = typeof member === 'number' && member >= 0 && member <= MEMBER_ID_MAX;
     }
   } else if (type === 'record') ok = value instanceof Uint8Array && value.length > 0 && value.length <= RECORD_BYTES_MAX;
+  // A token travels as the bytes it has in a record; only the requester and the aggregator read its fields (decodeToken).
+  else if (type === 'token') ok = value instanceof Uint8Array && value.length > 0 && value.length <= TOKEN_BYTES_MAX;
   else {
     ok = Array.isArray(value) && value.length === 2;
     for (let index = 0; ok && index < 2; index++) {
@@ -151,7 +153,11 @@ export function offloadFrames(member: number, id: Uint8Array, stored: Uint8Array
   return frames;
 }
 
-/** A proof-of-time token as it travels in a record's unprotected header: the grant without its type. */
+/**
+ * A proof-of-time token's fields. Its one wire form is encodeToken's bytes: the granter encodes them once,
+ * a grant frame carries them as a byte string, and the requester keeps them unchanged for its record's
+ * unprotected header, where they sit as the same byte string (docs/wire-format.md "Proof-of-time token").
+ */
 export type Token = { granter: number; requester: number; seq: number; slot: number; mac: Uint8Array };
 
 /** The bytes a granter authenticates: ["SmartChain PoT", granter, requester, seq, slot] in deterministic CBOR. */
@@ -186,13 +192,15 @@ export function keyedMac(hash: (bytes: Uint8Array) => Uint8Array, key: Uint8Arra
   return hash(input).subarray(0, TOKEN_MAC_BYTES);
 }
 
+/** The token's bytes, [granter, requester, seq, slot, mac]: made once, by the granter. */
 export function encodeToken(token: Token): Uint8Array {
   return encodeCbor([token.granter, token.requester, token.seq, token.slot, token.mac], TOKEN_BYTES_MAX);
 }
 
+/** Reads a token's fields where one must be checked (the requester, the aggregator); never throws. */
 export function decodeToken(bytes: Uint8Array): Result<Token> {
   try {
-    const list = decodeCborStrict(bytes, 64);
+    const list = decodeCborStrict(bytes, TOKEN_BYTES_MAX);
     if (!Array.isArray(list) || list.length !== 5) return reject('TOKEN_MALFORMED', 'a token is an array of five');
     checkFrameField('member', 'granter', list[0]);
     checkFrameField('member', 'requester', list[1]);

@@ -59,7 +59,10 @@ export const RECORD_BYTES_MAX = FRAME_BYTES_MAX - RECORD_FRAME_OVERHEAD_BYTES;
  */
 export const SIGN1_OVERHEAD_BYTES = 1 + 1 + 4 + 1 + cborHeadBytes(RECORD_BYTES_MAX) + cborHeadBytes(SIGNATURE_BYTES) + SIGNATURE_BYTES;
 export const PAYLOAD_BYTES_MAX = RECORD_BYTES_MAX - SIGN1_OVERHEAD_BYTES;
-/** A token, [granter, requester, seq, slot, mac], at its largest (51 bytes), with room to spare. */
+/**
+ * A token, [granter, requester, seq, slot, mac], at its largest (51 bytes), with room to spare. Its bytes
+ * are its one wire form: a grant frame, [3, token], carries them as a byte string, as a record does.
+ */
 export const TOKEN_BYTES_MAX = 64;
 /**
  * A record as stored and sent to the aggregator, with its tokens in the unprotected header (the map
@@ -108,7 +111,7 @@ relation(OFFLOAD_PARTS_MAX < 24 && OFFLOAD_PARTS_MAX * OFFLOAD_CHUNK_BYTES_MAX >
 relation(FRAME_BYTES_MAX + LORA_LINK_FRAMING_BYTES <= LORA_FRAME_BYTES_SF7, 'a frame fits a LoRa frame at SF7');
 relation(FRAME_BYTES_MAX <= UART_PAYLOAD_BYTES_MAX, 'a frame fits a UART frame');
 relation(TOKEN_BYTES <= TOKEN_BYTES_MAX, 'a token fits its bound');
-relation(1 + cborHeadBytes(3) + TOKEN_BYTES <= FRAME_BYTES_MAX, 'a token grant fits a frame');
+relation(1 + cborHeadBytes(3) + cborHeadBytes(TOKEN_BYTES_MAX) + TOKEN_BYTES_MAX <= FRAME_BYTES_MAX, 'a grant frame, [3, token], fits a frame');
 relation(RECORD_BYTES_MAX + 1 + 5 + 1 + POT_GRANTERS_MAX * (cborHeadBytes(TOKEN_BYTES_MAX) + TOKEN_BYTES_MAX) <= RECORD_WITH_TOKENS_BYTES_MAX, 'a record with all its tokens fits its bound');
 relation(DEFAULT_TOKENS_REQUIRED >= 1 && DEFAULT_TOKENS_REQUIRED <= POT_GRANTERS_MAX, 'k tokens fit a record');
 relation(GRANTERS_NAMED_MAX <= POT_GRANTERS_MAX, 'a request names no more granters than a record lists');

@@ -43,13 +43,25 @@ export class MemberTable {
     return slot < 0 ? null : copyBytes(this.keys, slot * KEY_BYTES, slot * KEY_BYTES + KEY_BYTES);
   }
 
+  /** Whether the member in `slot` has `publicKey`. */
+  private keyIn(slot: number, publicKey: Uint8Array): boolean {
+    for (let index = 0; index < KEY_BYTES; index++) if (this.keys[slot * KEY_BYTES + index] !== publicKey[index]) return false;
+    return true;
+  }
+
+  /**
+   * Whether registering `id` with `publicKey` collides with a member held: the id with another key, or
+   * the key under another id. The same id with the same key is the same registration.
+   */
+  taken(id: number, publicKey: Uint8Array): boolean {
+    for (let slot = 0; slot < this.count; slot++) if ((this.ids[slot] === id) !== this.keyIn(slot, publicKey)) return true;
+    return false;
+  }
+
   /** Adds a member; false when the table is full or the id is taken by another key. */
   add(id: number, publicKey: Uint8Array, grantEcash: number): boolean {
     const existing = this.slotOf(id);
-    if (existing >= 0) {
-      for (let index = 0; index < KEY_BYTES; index++) if (this.keys[existing * KEY_BYTES + index] !== publicKey[index]) return false;
-      return true;
-    }
+    if (existing >= 0) return this.keyIn(existing, publicKey);
     if (this.count >= this.capacity) return false;
     const slot = this.count++;
     this.ids[slot] = id;

@@ -35,6 +35,13 @@ export interface LedgerView {
   sequenceAround(issuer: number, seq: number, id: Uint8Array, out: SequenceAround): void;
   /** The kind of another record of the issuer (not `id`) in the slot, any kind before bought; 0: none. */
   slotKind(issuer: number, slotStartMs: number, slotEndMs: number, id: Uint8Array): number;
+  /**
+   * Whether a membership record other than `id` registered the member id or the key. The aggregator knows
+   * which record registered each member; a light node's member table (filled by its provisioning as well
+   * as by records) holds ids and keys only, so to it the same id with the same key is the same
+   * registration, and only another key for the id, or the key under another id, is taken.
+   */
+  memberTaken(member: number, publicKey: Uint8Array, id: Uint8Array): boolean;
   /** PARENT_KNOWN (the genesis id included), PARENT_REFUSED or PARENT_ABSENT. */
   parentState(parent: Uint8Array): number;
   /** Whether a token's MAC is its granter's; null when the view holds no token keys (a light node). */
@@ -84,6 +91,8 @@ export function checkRecord(signed: SignedRecord, id: Uint8Array, view: LedgerVi
   });
   if (code === null && view.tokenMacValid !== null) code = checkTokens(signed, rules, view.tokenMacValid);
   if (code !== null) return code;
+  // A membership record admits a member id and a key that no other membership record registered.
+  if (record.kind === KIND_MEMBERSHIP && view.memberTaken(record.member as number, record.publicKey as Uint8Array, id)) return 'MEMBER_EXISTS';
   const spend = spendOf(record);
   if (spend === 0) return null;
   view.funds(record.issuer, funds);

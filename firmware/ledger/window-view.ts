@@ -26,6 +26,10 @@ export class WindowView implements LedgerView {
     return this.members.publicKey(member);
   }
 
+  memberTaken(member: number, publicKey: Uint8Array): boolean {
+    return this.members.taken(member, publicKey);
+  }
+
   /** The last signed checkpoint (or the membership grant) and the spends accepted since. */
   funds(member: number, out: Funds): void {
     const balance = this.members.balanceOf(member);

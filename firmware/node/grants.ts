@@ -1,8 +1,9 @@
 // Proof of time, the granter's side (paper IV.E): a token for a neighbour that names this node in its
 // request, at most GRANTS_PER_SLOT_MAX per slot and one per requester and slot (a repeated request gets
-// the same grant again), each a MAC under this member's token key (one SHA-512). On a shared medium the
+// the same grant again), each a MAC under this member's token key (one SHA-512), encoded once into the
+// token's bytes that the grant frame carries and the requester's record keeps. On a shared medium the
 // named granters answer in turn, so the round's grants follow one another instead of colliding.
-import { FRAME_TOKEN_GRANT, Frame, encodeFrame, keyedMac, tokenMessage } from '../frames';
+import { FRAME_TOKEN_GRANT, Frame, encodeFrame, encodeToken, keyedMac, tokenMessage } from '../frames';
 import type { MemberTable } from '../ledger/members';
 import { slotOf } from '../ledger/rules';
 import type { Clock } from '../node-api';
@@ -11,7 +12,6 @@ import type { Tally } from './counters';
 import type { NodeRefusalCode } from '../rejections';
 import type { Links } from './links';
 import { Ring } from './ring';
-import { copyBytes } from '../bytes';
 
 export const GRANTS_PER_SLOT_MAX = 3;
 /**
@@ -21,7 +21,8 @@ export const GRANTS_PER_SLOT_MAX = 3;
  */
 export const GRANT_TURN_GUARD_MS = 30;
 
-type Grant = { requester: number; seq: number; mac: Uint8Array };
+/** A grant made in this slot: its requester, sequence number and the token's bytes, sent again on a repeated request. */
+type Grant = { requester: number; seq: number; token: Uint8Array };
 
 export type GrantSettings = {
   memberId: number;
@@ -89,7 +90,7 @@ export function createGranter(settings: GrantSettings, members: MemberTable, lin
         // A repeated request (its grant was lost) gets the same grant again; another seq in the slot does not.
         if (grant.seq !== frame.seq) refusal = 'TOKEN_ALREADY_GRANTED';
         else {
-          broadcastInTurn({ type: FRAME_TOKEN_GRANT, granter: memberId, requester: requester, seq: frame.seq as number, slot: slot, mac: copyBytes(grant.mac, 0) }, turn);
+          broadcastInTurn({ type: FRAME_TOKEN_GRANT, token: grant.token }, turn);
           return;
         }
       }
@@ -102,9 +103,10 @@ export function createGranter(settings: GrantSettings, members: MemberTable, lin
       // One SHA-512: a grant never waits for a nonce or a point multiplication.
       counters.crypto_hash++;
       const mac = keyedMac(settings.sha512, settings.tokenKey, tokenMessage(memberId, requester, frame.seq as number, slot));
-      granted.push({ requester: requester, seq: frame.seq as number, mac: copyBytes(mac, 0) });
+      const token = encodeToken({ granter: memberId, requester: requester, seq: frame.seq as number, slot: slot, mac: mac });
+      granted.push({ requester: requester, seq: frame.seq as number, token: token });
       counters.tokens_granted++;
-      broadcastInTurn({ type: FRAME_TOKEN_GRANT, granter: memberId, requester: requester, seq: frame.seq as number, slot: slot, mac: mac }, turn);
+      broadcastInTurn({ type: FRAME_TOKEN_GRANT, token: token }, turn);
     },
     sendDueTurns: function (nowMs: number): boolean {
       let waiting = false;

@@ -5,7 +5,7 @@
 // SHA-512 is seconds of ESP32 time, so the two in one call would pass the watchdog. A reset in between
 // loses only the signature; its nonce is spent. One record per slot (paper IV.E).
 import type { VerifiedCache } from '../crypto/verified-cache';
-import { FRAME_RECORD, FRAME_TOKEN_REQUEST, Frame, GRANTERS_NAMED_MAX, encodeToken } from '../frames';
+import { FRAME_RECORD, FRAME_TOKEN_REQUEST, Frame, GRANTERS_NAMED_MAX, decodeToken } from '../frames';
 import { GENESIS_ID } from '../ledger/caps';
 import type { MemberTable } from '../ledger/members';
 import type { NodePersistence } from '../ledger/persist';
@@ -50,7 +50,7 @@ export interface Issuer {
   request(request: IssueRequest): boolean;
   /** Asks for tokens when due (a quarter slot after the last ask, or in a new slot). */
   advance(nowMs: number): void;
-  /** A grant of a token for the record under way. */
+  /** A grant frame: its token, when it is for the record under way, is kept as it came, for the record. */
   onTokenGrant(frame: Frame): void;
   /** Whether the record has its tokens and can be signed (or persisted) now; else the next nonce is wanted first. */
   ready(): boolean;
@@ -209,13 +209,22 @@ export function createIssuer(parts: IssueParts): Issuer {
       }
     },
     onTokenGrant: function (frame: Frame): void {
-      if (issue === null || frame.requester !== memberId) return;
-      const granter = frame.granter as number;
-      if (frame.seq !== issue.record.seq || frame.slot !== issue.slot || !members.has(granter) || granter === memberId) return;
+      const bytes = frame.token as Uint8Array;
+      // The token's fields are read here, once; its bytes go into the record unchanged.
+      const decoded = decodeToken(bytes);
+      if (!decoded.ok) {
+        counters.frames_rejected++;
+        parts.tally.count(decoded.code);
+        return;
+      }
+      const token = decoded.value;
+      if (issue === null || token.requester !== memberId) return;
+      const granter = token.granter;
+      if (token.seq !== issue.record.seq || token.slot !== issue.slot || !members.has(granter) || granter === memberId) return;
       for (let index = 0; index < issue.granters.length; index++) if (issue.granters[index] === granter) return;
       if (issue.granters.length >= tokensRequired) return;
       issue.granters.push(granter);
-      issue.tokens.push(encodeToken({ granter: granter, requester: memberId, seq: issue.record.seq, slot: issue.slot, mac: frame.mac as Uint8Array }));
+      issue.tokens.push(bytes);
       counters.tokens_collected++;
     },
     ready: function (): boolean {

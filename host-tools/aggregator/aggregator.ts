@@ -382,8 +382,6 @@ export class Aggregator {
     const record = signed.record;
     const claims: Claims = { taken: [`seq/${record.issuer}/${record.seq}`], free: [], marked: [], order: null };
     if (record.kind === KIND_MEMBERSHIP) {
-      if (this.member(record.member as number) !== undefined) return { ok: false, code: 'MEMBER_EXISTS', message: `member ${record.member} exists` };
-      if (this.statements.memberByKey.get(Buffer.from(record.publicKey as Uint8Array))) return { ok: false, code: 'MEMBER_EXISTS', message: 'this key is already a member' };
       claims.taken.push(`member/${record.member}`, `key/${hex(record.publicKey as Uint8Array)}`);
     } else {
       // The slot rule (checkSlotFree): a record other than a bought one takes its issuer's slot; a bought

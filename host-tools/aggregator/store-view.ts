@@ -39,6 +39,8 @@ export class StoreView implements LedgerView {
       // The issuer's record in a slot most likely to conflict: any but a bought record first.
       inSlot: db.prepare('SELECT kind FROM records WHERE issuer = ? AND time_ms >= ? AND time_ms < ? ORDER BY kind = 5 LIMIT 1'),
       recordExists: db.prepare('SELECT 1 FROM records WHERE id = ?'),
+      // The members table's primary key and its unique key index: at most two rows.
+      registeredBy: db.prepare('SELECT membership_id FROM members WHERE id = ? OR public_key = ?'),
     };
     this.tokenMacValid = (token: Token) => timingSafeEqual(macHost(tokenKey(token.granter), tokenMessage(token.granter, token.requester, token.seq, token.slot)), token.mac);
   }
@@ -49,6 +51,11 @@ export class StoreView implements LedgerView {
 
   memberKey(member: number): Uint8Array | null {
     return this.keyOf(member) ?? null;
+  }
+
+  memberTaken(member: number, publicKey: Uint8Array, id: Uint8Array): boolean {
+    const rows = this.statements.registeredBy.all(member, Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.length)) as { membership_id: Buffer }[];
+    return rows.some((row) => !row.membership_id.equals(id));
   }
 
   /** The settled balance; unpaid bought records hold their Ecash until paid or expired (members.reserved). */

@@ -4,7 +4,7 @@
 // node --import tsx host-tools/bench/footprint.ts
 import { existsSync, readFileSync } from 'node:fs';
 import { airtimeMs, EU868_DEFAULT } from '../../boards/drivers/lora-airtime';
-import { FRAME_RECORD, FRAME_TOKEN_GRANT, FRAME_TOKEN_REQUEST, encodeFrame } from '../../firmware/frames';
+import { FRAME_RECORD, FRAME_TOKEN_GRANT, FRAME_TOKEN_REQUEST, encodeFrame, encodeToken } from '../../firmware/frames';
 import { KIND_BOUGHT, KIND_NAMES, KIND_OFFER, KIND_SOLD, LedgerRecord, encodePayload, encodeRecord } from '../../firmware/records';
 import { LORA_FRAME_BYTES_SF7 } from '../../firmware/protocol';
 
@@ -34,7 +34,7 @@ for (const kind of [KIND_OFFER, KIND_SOLD, KIND_BOUGHT]) {
   frameBytes[KIND_NAMES[kind]] = encodeFrame({ type: FRAME_RECORD, record: bytes }).length;
 }
 const request = encodeFrame({ type: FRAME_TOKEN_REQUEST, requester: 12, seq: 4000, slot: 29916666, asked: [3, 7] }).length;
-const grant = encodeFrame({ type: FRAME_TOKEN_GRANT, granter: 3, requester: 12, seq: 4000, slot: 29916666, mac: new Uint8Array(32).fill(7) }).length;
+const grant = encodeFrame({ type: FRAME_TOKEN_GRANT, token: encodeToken({ granter: 3, requester: 12, seq: 4000, slot: 29916666, mac: new Uint8Array(32).fill(7) }) }).length;
 /** LoRa EU868 payload limits (docs/design.md): 242 B at SF7/SF8, 115 B at SF9. */
 const LORA_PAYLOAD_BYTES_BY_SF: Record<number, number> = { 7: LORA_FRAME_BYTES_SF7, 8: LORA_FRAME_BYTES_SF7, 9: 115 };
 const airtime = (sf: number) => {

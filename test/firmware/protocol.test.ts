@@ -68,8 +68,11 @@ test('a record of RECORD_BYTES_MAX travels in a record frame, one byte more does
 test('the largest token fits its bound, a grant frame, and a record carries k..POT_GRANTERS_MAX of them within its bound', () => {
   const token = largestToken();
   assert.ok(token.length <= TOKEN_BYTES_MAX, `token ${token.length} B`);
-  const grant = encodeFrame({ type: FRAME_TOKEN_GRANT, granter: MEMBER_ID_MAX, requester: MEMBER_ID_MAX, seq: SEQ_MAX, slot: SLOT_MAX, mac: new Uint8Array(TOKEN_MAC_BYTES) });
+  const grant = encodeFrame({ type: FRAME_TOKEN_GRANT, token });
   assert.ok(grant.length <= FRAME_BYTES_MAX);
+  // A grant frame carries a token of up to TOKEN_BYTES_MAX bytes, and no longer.
+  assert.ok(encodeFrame({ type: FRAME_TOKEN_GRANT, token: new Uint8Array(TOKEN_BYTES_MAX) }).length <= FRAME_BYTES_MAX);
+  assert.throws(() => encodeFrame({ type: FRAME_TOKEN_GRANT, token: new Uint8Array(TOKEN_BYTES_MAX + 1) }));
   for (const kind of KINDS.filter((entry) => entry !== KIND_MEMBERSHIP)) {
     const signed = signRecord(largest(kind), key, Array.from({ length: POT_GRANTERS_MAX }, largestToken));
     assert.ok(signed.bytes.length <= RECORD_WITH_TOKENS_BYTES_MAX, `${KIND_NAMES[kind]} with tokens ${signed.bytes.length} B`);

@@ -15,6 +15,7 @@ import {
   encodePayload,
 } from '../../firmware/records';
 import { REJECTION_CODES } from '../../firmware/rejections';
+import { TOKEN_BYTES_MAX } from '../../firmware/protocol';
 import { sha512 } from '../../firmware/crypto/ed25519';
 import { macHost, tokenKeyFor } from '../../host-tools/crypto/token-key';
 import { KINDS, randomRecord, signFast, signRecord, testKey, verifyFast } from '../support/records';
@@ -214,7 +215,7 @@ test('link frames round-trip and reject bad shapes with codes', () => {
   const frames: Frame[] = [
     { type: FRAME_HELLO, member: 12, seqNext: 4001 },
     { type: FRAME_TOKEN_REQUEST, requester: 12, seq: 4001, slot: 2991666, asked: [3, 7] },
-    { type: FRAME_TOKEN_GRANT, granter: 3, requester: 12, seq: 4001, slot: 2991666, mac: new Uint8Array(32).fill(5) },
+    { type: FRAME_TOKEN_GRANT, token: encodeToken({ granter: 3, requester: 12, seq: 4001, slot: 2991666, mac: new Uint8Array(32).fill(5) }) },
     { type: FRAME_CAP_REPLY, caps: [new Uint8Array(16).fill(1), new Uint8Array(16).fill(2)] },
     { type: FRAME_RECORD, record: signRecord(typical(KIND_SOLD), key).bytes },
   ];
@@ -237,6 +238,9 @@ test('link frames round-trip and reject bad shapes with codes', () => {
   assert.is(code(encodeCbor([FRAME_HELLO, 70000, 1], 16)), 'FRAME_FIELD');
   assert.is(code(encodeCbor([FRAME_HELLO, 12, 0], 16)), 'FRAME_FIELD');
   assert.is(code(encodeCbor([FRAME_CAP_REPLY, [new Uint8Array(16)]], 64)), 'FRAME_FIELD');
+  // A grant carries its token as a byte string of 1 to TOKEN_BYTES_MAX bytes; the token's fields are the requester's to read.
+  for (const token of [new Uint8Array(0), new Uint8Array(TOKEN_BYTES_MAX + 1), [3, 12, 4001, 2991666, new Uint8Array(32)]]) assert.is(code(encodeCbor([FRAME_TOKEN_GRANT, token], 128)), 'FRAME_FIELD');
+  assert.is(code(encodeCbor([FRAME_TOKEN_GRANT, 3, 12, 4001, 2991666, new Uint8Array(32)], 64)), 'FRAME_MALFORMED');
   // A token request names one to four granters.
   for (const granters of [[], [1, 2, 3, 4, 5], [70000], 3]) assert.is(code(encodeCbor([FRAME_TOKEN_REQUEST, 12, 1, 5, granters], 64)), 'FRAME_FIELD');
   assert.is(code(new Uint8Array([0x82, 0x01])), 'CBOR_TRUNCATED');

@@ -3,7 +3,7 @@
 // the later turns wait for their airtime.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FRAME_TOKEN_GRANT, FRAME_TOKEN_REQUEST, Frame, keyedMac, tokenMessage } from '../../../firmware/frames';
+import { FRAME_TOKEN_GRANT, FRAME_TOKEN_REQUEST, Frame, decodeToken, encodeToken, keyedMac, tokenMessage } from '../../../firmware/frames';
 import { sha512 } from '../../../firmware/crypto/ed25519';
 import { MemberTable } from '../../../firmware/ledger/members';
 import { createTally } from '../../../firmware/node/counters';
@@ -36,7 +36,8 @@ test('a named granter answers with a MAC under its token key; one not named stay
   part.onTokenRequest(request(2, 7, [3, 4]));
   assert.is(link.sent.length, 0);
   part.onTokenRequest(request(2, 7));
-  assert.equal(link.frames(), [{ type: FRAME_TOKEN_GRANT, granter: 1, requester: 2, seq: 7, slot, mac: keyedMac(sha512, TOKEN_KEY, tokenMessage(1, 2, 7, slot)) }]);
+  const token = encodeToken({ granter: 1, requester: 2, seq: 7, slot, mac: keyedMac(sha512, TOKEN_KEY, tokenMessage(1, 2, 7, slot)) });
+  assert.equal(link.frames(), [{ type: FRAME_TOKEN_GRANT, token }], 'the grant carries the token as a record keeps it');
   assert.is(tally.counters.tokens_granted, 1);
   part.onTokenRequest(request(2, 7));
   assert.equal(link.frames()[1], link.frames()[0], 'a repeated request gets the same grant again');
@@ -77,7 +78,7 @@ test('on a shared medium the n-th named granter sends after n airtimes plus the 
   assert.ok(part.sendDueTurns(clock.nowMs() + 100 + GRANT_TURN_GUARD_MS - 1), 'still waiting');
   assert.is(link.sent.length, 0);
   assert.is(part.sendDueTurns(clock.nowMs() + 100 + GRANT_TURN_GUARD_MS), false, 'sent, nothing left');
-  assert.is(link.frames()[0].requester, 2);
+  assert.is((decodeToken(link.frames()[0].token as Uint8Array) as { value: { requester: number } }).value.requester, 2);
   const first = granter(100);
   first.part.onTokenRequest(first.request(2, 1, [1, 5]));
   assert.is(first.link.sent.length, 1, 'first in turn: at once');

@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { VerifiedCache } from '../../../firmware/crypto/verified-cache';
 import { keyPairFromSeed, recordId, verifyDetached } from '../../../firmware/crypto/ed25519';
-import { FRAME_RECORD, FRAME_TOKEN_GRANT, FRAME_TOKEN_REQUEST, decodeToken } from '../../../firmware/frames';
+import { FRAME_RECORD, FRAME_TOKEN_GRANT, FRAME_TOKEN_REQUEST, encodeToken } from '../../../firmware/frames';
 import { MemberTable } from '../../../firmware/ledger/members';
 import { NodePersistence } from '../../../firmware/ledger/persist';
 import { FLAG_PINNED, FLAG_VALID, RecordWindow } from '../../../firmware/ledger/window';
@@ -37,9 +37,12 @@ function issuing(pendingMax = 3) {
     memberId: 1, tokensRequired: 2, slotMs: SLOT_MS, pendingMax, clock: platform, window, members, verified: new VerifiedCache(8, 16),
     persistence, pickCaps: createCapPicker(window, 0.5, 7), signer, links: createLinks([link]), work, tally,
   });
+  /** The token a granter sends, as the grant frame carries it. */
+  const tokenOf = (granter: number, seq = 1, slot = Math.floor(platform.wallClockMs() / SLOT_MS), requester = 1) =>
+    encodeToken({ granter, requester, seq, slot, mac: new Uint8Array(32).fill(granter) });
   const grant = (granter: number, seq = 1, slot = Math.floor(platform.wallClockMs() / SLOT_MS)) =>
-    issuer.onTokenGrant({ type: FRAME_TOKEN_GRANT, granter, requester: 1, seq, slot, mac: new Uint8Array(32).fill(granter) });
-  return { link, platform, tally, persistence, window, issuer, grant };
+    issuer.onTokenGrant({ type: FRAME_TOKEN_GRANT, token: tokenOf(granter, seq, slot) });
+  return { link, platform, tally, persistence, window, issuer, grant, tokenOf };
 }
 
 test('one record at a time: a second request waits, and none starts with the pending records at their maximum', () => {
@@ -78,8 +81,26 @@ test('grants are collected once per granter, for this seq and slot, from members
   assert.is(tally.counters.tokens_collected, 2);
 });
 
+test('a grant for another requester is passed over; a malformed token is rejected with its code and counted', () => {
+  const { issuer, tally, tokenOf } = issuing();
+  issuer.request({ kind: KIND_OFFER, energyWh: 100, ecash: 5 });
+  issuer.onTokenGrant({ type: FRAME_TOKEN_GRANT, token: tokenOf(2, 1, undefined, 4) });
+  assert.is(tally.counters.tokens_collected, 0);
+  assert.is(tally.counters.frames_rejected, 0);
+  const truncated = tokenOf(2).subarray(0, 20);
+  issuer.onTokenGrant({ type: FRAME_TOKEN_GRANT, token: truncated });
+  // A well-formed array that is not a token: four fields.
+  issuer.onTokenGrant({ type: FRAME_TOKEN_GRANT, token: new Uint8Array([0x84, 0x02, 0x01, 0x01, 0x01]) });
+  const out: { [name: string]: number | string } = {};
+  tally.report(out);
+  assert.is(out.rejected_CBOR_TRUNCATED, 1);
+  assert.is(out.rejected_TOKEN_MALFORMED, 1);
+  assert.is(tally.counters.frames_rejected, 2);
+  assert.is(tally.counters.tokens_collected, 0);
+});
+
 test('signed on one tick, then persisted with its tokens, pinned in the window and broadcast on the next', () => {
-  const { issuer, grant, link, persistence, window, tally } = issuing();
+  const { issuer, grant, link, persistence, window, tally, tokenOf } = issuing();
   issuer.request({ kind: KIND_OFFER, energyWh: 100, ecash: 5 });
   grant(3);
   grant(2);
@@ -94,7 +115,7 @@ test('signed on one tick, then persisted with its tokens, pinned in the window a
   assert.ok(decoded.ok);
   const pending = decoded as Extract<typeof decoded, { ok: true }>;
   assert.equal(pending.value.record.pot, [2, 3]);
-  assert.equal(pending.value.tokens.map((token) => (decodeToken(token) as { value: { granter: number } }).value.granter), [2, 3], 'tokens in granter order');
+  assert.equal(pending.value.tokens, [tokenOf(2), tokenOf(3)], 'the grants\' token bytes unchanged, in granter order');
   assert.ok(verifyDetached(bytesToSign(pending.value.payload), pending.value.signature, keyPairFromSeed(SEED).publicKey));
   const id = recordId(pending.value.payload, pending.value.signature);
   assert.equal(persistence.pendingIds(), [id]);
