@@ -212,4 +212,38 @@ test('firmware/ never uses Math.random, Date.now or a runtime global directly', 
   }
 });
 
+/**
+ * Lines from a declaration's first line to the line that closes its body, braces counted outside strings,
+ * template literals and line comments: the size of a function or class as a maintainer scrolls it.
+ */
+function declarationLines(file: string, declaration: RegExp): number {
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const first = lines.findIndex((line) => declaration.test(line));
+  assert.ok(first >= 0, `${file} declares ${declaration}`);
+  let depth = 0;
+  let opened = false;
+  for (let index = first; index < lines.length; index++) {
+    const code = lines[index].replace(/'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`[^`]*`|\/\/.*$/g, '');
+    for (const character of code) {
+      if (character === '{') [depth, opened] = [depth + 1, true];
+      else if (character === '}') depth--;
+    }
+    if (opened && depth === 0) return index - first + 1;
+  }
+  return lines.length - first;
+}
+
+/** The centre of the node and of the emulator stay a page or two: their parts live in files of their own. */
+const SIZE_LIMITS: [string, RegExp, number][] = [
+  ['firmware/node.ts', /^export function createNode\(/, 200],
+  ['host-tools/emulator/board.ts', /^export class EmulatedBoard\b/, 200],
+];
+
+test('createNode and EmulatedBoard stay under 200 lines', () => {
+  for (const [file, declaration, limit] of SIZE_LIMITS) {
+    const size = declarationLines(file, declaration);
+    assert.ok(size > 20 && size < limit, `${file} ${declaration}: ${size} lines (limit ${limit})`);
+  }
+});
+
 test.run();
