@@ -241,12 +241,12 @@ export function rp2040Section(result: Rp2040Result | undefined, command: string)
   const operations = (result.validation_native as NonNullable<Rp2040Result['validation_native']>).operations;
   const heap = result.heap as NonNullable<Rp2040Result['heap']>;
   const ms = (spread: Rp2040Spread | undefined) => (spread === undefined ? '-' : `${spread.median} ms (${spread.min} to ${spread.max})`);
-  const jsOnly = 'not run: one JS verification is minutes of board time here (docs/emulator.md)';
+  const jsOnly = "not run: the stock image's JS Ed25519 takes minutes of board time per call (docs/emulator.md)";
   return [
     title,
     '',
-    `Command: \`${command}\` (${result.wall_s} s of wall time). ${result.basis}. Board time is the simulator's clock,`,
-    "read on the board with Kaluma's `millis()`/`micros()`; heap is Kaluma's `process.memoryUsage()`. Our image: `make image`;",
+    `Command: \`${command}\` (${result.wall_s} s of wall time). ${result.basis}; the module's rows from \`millis()\`,`,
+    "the empty loop's cycles subtracted (host-tools/bench/smartcrypto-image.ts). Heap is Kaluma's `process.memoryUsage()`. Our image: `make image`;",
     'the stock image from ../shared/upstream/. The validation rows run `host-tools/bench/validation-native-entry.ts` (the firmware\'s',
     "record code with the image's smartcrypto module) as `npx smartchain bench validation --target rp2040 --board pico --image native`",
     "does; the heap rows run each build's node (`dist/pico/firmware.js` on our image, `dist/pico-stock/firmware.js` on the stock one),",
