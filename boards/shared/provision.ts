@@ -24,6 +24,7 @@ export function parseProvisioning(text: string | null, heapBytesBudget: number):
     if (typeof data.seed === 'string') config.seed = hexToBytes(data.seed);
     if (typeof data.tokens_required === 'number') config.tokensRequired = data.tokens_required;
     if (typeof data.slot_ms === 'number') config.slotMs = data.slot_ms;
+    if (typeof data.hello_interval_ms === 'number') config.helloIntervalMs = data.hello_interval_ms;
     for (let index = 0; index < members.length; index++) if (members[index].id === config.memberId) config.publicKey = members[index].publicKey;
     if (typeof config.memberId !== 'number' || config.consortiumPublicKey.length !== 32 || config.aggregatorPublicKey.length !== 32 || config.tokenKey.length !== 32) {
       return { config: null, code: 'PROVISION_INVALID' };

@@ -20,6 +20,7 @@ export const BENCHES: BenchEntry[] = [
   { key: 'heap', script: 'host-tools/bench/heap.ts', args: [], quickArgs: [] },
   { key: 'validation', script: 'host-tools/bench/validation.ts', args: [], quickArgs: ['--quick', '--board', 'pico,pico-stock'] },
   { key: 'espruino', script: 'host-tools/bench/validation-espruino.ts', args: [], quickArgs: ['--skip'] },
+  { key: 'rp2040', script: 'host-tools/bench/rp2040-firmware.ts', args: [], quickArgs: ['--skip'] },
   { key: 'lora_medium', script: 'host-tools/bench/lora-medium.ts', args: ['--evs', '6,12,24,48', '--duration', '30m', '--boards', 'pico'], quickArgs: ['--evs', '6', '--duration', '5m', '--boards', 'pico'] },
 ];
 
@@ -222,6 +223,51 @@ export function espruinoSection(result: { skipped?: string; basis?: string; befo
   ];
 }
 
+type Rp2040Spread = { median: number; min: number; max: number };
+type Rp2040Heap = { node_started_board_ms: number; heap_used_bytes: number; heap_peak_bytes: number; heap_total_bytes: number };
+type Rp2040Result = {
+  skipped?: string; basis?: string; image_bytes?: { native: number; stock: number };
+  smartcrypto?: { timings: { operation: string; boardMs: number; cycles: number }[]; heapUsedAtPrompt: number };
+  validation_native?: { operations: Record<string, { board_ms: Rp2040Spread; heap_peak_bytes: number }>; heap_after_load: { heapUsed: number } };
+  cold_validations_per_board_hour?: number; heap?: Record<'pico' | 'pico-stock', Rp2040Heap>; wall_s?: number;
+};
+
+/** The pico on Kaluma's real firmware in rp2040js, our image beside the stock one (rp2040-firmware.ts). */
+export function rp2040Section(result: Rp2040Result | undefined, command: string): string[] {
+  if (result === undefined) return [];
+  const title = '## The pico on the real firmware (rp2040js): our image (native smartcrypto) and the stock image';
+  if (result.skipped !== undefined) return [title, '', `Command: \`${command}\``, '', `Skipped: ${result.skipped}. It needs ../shared/upstream/ (the RP2040 boot ROM, Kaluma's stock image) and \`make image\`.`, ''];
+  const crypto = result.smartcrypto as NonNullable<Rp2040Result['smartcrypto']>;
+  const operations = (result.validation_native as NonNullable<Rp2040Result['validation_native']>).operations;
+  const heap = result.heap as NonNullable<Rp2040Result['heap']>;
+  const ms = (spread: Rp2040Spread | undefined) => (spread === undefined ? '-' : `${spread.median} ms (${spread.min} to ${spread.max})`);
+  const jsOnly = "not run: the stock image's JS Ed25519 takes minutes of board time per call (docs/emulator.md)";
+  return [
+    title,
+    '',
+    `Command: \`${command}\` (${result.wall_s} s of wall time). ${result.basis}; the module's rows from \`millis()\`,`,
+    "the empty loop's cycles subtracted (host-tools/bench/smartcrypto-image.ts). Heap is Kaluma's `process.memoryUsage()`. Our image: `make image`;",
+    'the stock image from ../shared/upstream/. The validation rows run `host-tools/bench/validation-native-entry.ts` (the firmware\'s',
+    "record code with the image's smartcrypto module) as `npx smartchain bench validation --target rp2040 --board pico --image native`",
+    "does; the heap rows run each build's node (`dist/pico/firmware.js` on our image, `dist/pico-stock/firmware.js` on the stock one),",
+    'provisioned through the REPL, read 2 s of board time after NODE_STARTED.',
+    '',
+    '| figure | our image (pico) | stock image (pico-stock) |',
+    '| --- | --- | --- |',
+    `| image bytes (.bin) | ${result.image_bytes?.native} | ${result.image_bytes?.stock} |`,
+    ...crypto.timings.map((timing) => `| smartcrypto ${timing.operation}: board ms (cycles) | ${timing.boardMs.toFixed(2)} (${timing.cycles}) | no module |`),
+    `| sign a record and its id | ${ms(operations.sign?.board_ms)} | ${jsOnly} |`,
+    `| validate one cap cold (decode, id, verify) | ${ms(operations.verify?.board_ms)} | ${jsOnly} |`,
+    `| validate two caps cold | ${ms(operations.validate_two_caps?.board_ms)} | ${jsOnly} |`,
+    `| trade-time path: validate two caps cold, sign one record, its id (target 400 ms) | ${ms(operations.issue_record?.board_ms)} | ${jsOnly} |`,
+    `| cold validations per board hour | ${result.cold_validations_per_board_hour} | - |`,
+    `| heap peak of the bench program (B) | ${Math.max(...Object.values(operations).map((operation) => operation.heap_peak_bytes))} | - |`,
+    `| node started after power-up (board ms) | ${heap.pico.node_started_board_ms} | ${heap['pico-stock'].node_started_board_ms} |`,
+    `| idle node: heap used / peak / total (B) | ${heap.pico.heap_used_bytes} / ${heap.pico.heap_peak_bytes} / ${heap.pico.heap_total_bytes} | ${heap['pico-stock'].heap_used_bytes} / ${heap['pico-stock'].heap_peak_bytes} / ${heap['pico-stock'].heap_total_bytes} |`,
+    '',
+  ];
+}
+
 export function writeReport(results: Record<string, unknown>, quick: boolean, outDir: string, only: string | null = null): void {
   const docsDir = join(outDir, 'docs');
   mkdirSync(join(outDir, 'bench'), { recursive: true });
@@ -240,8 +286,9 @@ export function writeReport(results: Record<string, unknown>, quick: boolean, ou
     ...limitsSection(results),
     ...timeBudgetSection(results),
     ...espruinoSection(results.espruino as Parameters<typeof espruinoSection>[0]),
+    ...rp2040Section(results.rp2040 as Rp2040Result | undefined, benchCommand('rp2040', quick)),
     ...loraMediumSection(results.lora_medium as never, benchCommand('lora_medium', quick)),
-    ...BENCHES.filter((entry) => entry.key !== 'paper' && entry.key !== 'espruino' && entry.key !== 'lora_medium').flatMap((entry) =>
+    ...BENCHES.filter((entry) => entry.key !== 'paper' && entry.key !== 'espruino' && entry.key !== 'rp2040' && entry.key !== 'lora_medium').flatMap((entry) =>
       figuresSection(entry.key, results[entry.key] as Record<string, unknown>, `node --import tsx ${entry.script} ${(quick ? entry.quickArgs : entry.args).join(' ')}`.trim()),
     ),
   ];

@@ -57,8 +57,16 @@ const bench = {
     const decoded = decodeRecord(caps[0], RECORD_BYTES_MAX);
     return decoded.ok && crypto.verify(decoded.value.signature, bytesToSign(decoded.value.payload), publicKey);
   },
+  /** One cap validated cold: decode, id, verification (the name the rp2040 bench calls on either program). */
+  verifyCap: function (index: number) {
+    return validate(caps[index]);
+  },
   validateTwoCaps: function () {
     return validate(caps[0]) && validate(caps[1]);
+  },
+  /** Issuing a record after validating its two caps cold: the trade-time path under the rp2040 bench's name. */
+  issueRecord: function (seq: number) {
+    return bench.tradeTime(seq);
   },
   /** The trade-time path, cold: validate two caps, sign one record, its id. */
   tradeTime: function (seq: number) {

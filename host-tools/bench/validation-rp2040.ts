@@ -1,6 +1,9 @@
 // The validation bench on the real pico firmware: Kaluma 1.2.1's image in rp2040js (the rp2040 engine),
-// running the same bench program as the other targets (validation-entry.ts, bundled for the pico), stored
-// where `kaluma write` puts it. Each call is timed on the board by Kaluma's own micros() (the simulator's
+// running the bench program of each image's build, bundled for the pico like the other targets, stored
+// where `kaluma write` puts it: on our image validation-native-entry.ts (the firmware's record code with
+// the image's smartcrypto module, as the pico build signs and verifies), on the stock image
+// validation-entry.ts (the JS Ed25519 of the pico-stock build). issue_record is the trade-time path:
+// validate two caps cold, sign one record, its id. Each call is timed on the board by Kaluma's own micros() (the simulator's
 // clock: board time, not host time), the heap read from process.memoryUsage() after it. Every image
 // present runs in one go: our native image (make image) when it exists, and the stock one.
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -89,24 +92,32 @@ async function benchImage(imagePath: string, program: string, operations: Rp2040
   };
 }
 
-export async function runRp2040ValidationBench(boardName: 'pico' | 'pico-stock' | 'esp32', repeats: number, operations: Rp2040Operation[], log: (line: string) => void = () => {}) {
+export type Rp2040Image = 'native' | 'stock';
+
+export async function runRp2040ValidationBench(boardName: 'pico' | 'pico-stock' | 'esp32', repeats: number, operations: Rp2040Operation[], log: (line: string) => void = () => {}, only: Rp2040Image[] = ['native', 'stock']) {
   if (boardName !== 'pico') throw new Rp2040BenchError('RP2040_BOARD_UNSUPPORTED', 'the rp2040 target runs the pico firmware: --board pico only');
   const missing = upstreamMissing();
   if (missing !== null) throw new Rp2040BenchError('UPSTREAM_MISSING', missing);
   const directory = mkdtempSync(join(tmpdir(), 'smartchain-vbench-rp2040-'));
   try {
-    const outfile = join(directory, 'bench.js');
-    await buildBoard(loadBoard(boardName), { entry: 'host-tools/bench/validation-entry.ts', outfile, keepNaclSigning: true });
-    const program = readFileSync(outfile, 'utf8');
-    const images: Record<string, Awaited<ReturnType<typeof benchImage>>> = {};
-    if (existsSync(NATIVE_IMAGE_PATH)) images.native = await benchImage(NATIVE_IMAGE_PATH, program, operations, repeats, log);
-    else log(`  no native image (${NATIVE_IMAGE_PATH}; make image builds it): the stock image only`);
-    images.stock = await benchImage(STOCK_IMAGE_PATH, program, operations, repeats, log);
+    const build = async (entry: string, board: 'pico' | 'pico-stock', name: string) => {
+      const outfile = join(directory, name);
+      await buildBoard(loadBoard(board), { entry, outfile, keepNaclSigning: board === 'pico-stock' });
+      return readFileSync(outfile, 'utf8');
+    };
+    const images: Record<string, Awaited<ReturnType<typeof benchImage>> & { program: string; bundle_bytes: number }> = {};
+    if (only.includes('native') && existsSync(NATIVE_IMAGE_PATH)) {
+      const program = await build('host-tools/bench/validation-native-entry.ts', 'pico', 'bench-native.js');
+      images.native = { ...(await benchImage(NATIVE_IMAGE_PATH, program, operations, repeats, log)), program: 'host-tools/bench/validation-native-entry.ts (smartcrypto)', bundle_bytes: program.length };
+    } else if (only.includes('native')) log(`  no native image (${NATIVE_IMAGE_PATH}; make image builds it): the stock image only`);
+    if (only.includes('stock')) {
+      const program = await build('host-tools/bench/validation-entry.ts', 'pico-stock', 'bench-stock.js');
+      images.stock = { ...(await benchImage(STOCK_IMAGE_PATH, program, operations, repeats, log)), program: 'host-tools/bench/validation-entry.ts (JS Ed25519)', bundle_bytes: program.length };
+    }
     return {
       board: boardName,
       target: 'rp2040',
       basis: 'Kaluma 1.2.1 firmware in rp2040js 1.4.1 at 125 MHz; board time from Kaluma micros() (the simulator clock)',
-      bundle_bytes: program.length,
       images,
     };
   } finally {

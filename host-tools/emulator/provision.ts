@@ -11,7 +11,7 @@ const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 /** The consortium seed of every emulated ledger (the aggregator derives token keys from it). */
 export const EMULATED_CONSORTIUM_SEED = new Uint8Array(32).fill(0xc0);
 
-export function provisionBoards(count: number, random: () => number, options: { balance?: number; heapBytesBudget?: number; tickIntervalMs?: number; tokensRequired?: number; slotMs?: number } = {}) {
+export function provisionBoards(count: number, random: () => number, options: { balance?: number; heapBytesBudget?: number; tickIntervalMs?: number; tokensRequired?: number; slotMs?: number; helloIntervalMs?: number } = {}) {
   const consortium = publicKeyFromSeed(EMULATED_CONSORTIUM_SEED);
   const aggregatorSeed = new Uint8Array(32).fill(0xa9);
   const aggregator = publicKeyFromSeed(aggregatorSeed);
@@ -29,6 +29,8 @@ export function provisionBoards(count: number, random: () => number, options: { 
         member: board.member, seed: hex(board.seed), token_key: hex(tokenKeyFor(EMULATED_CONSORTIUM_SEED, board.member)), consortium_public_key: hex(consortium), aggregator_public_key: hex(aggregator), members,
         heap_bytes_budget: options.heapBytesBudget ?? 184312, tick_interval_ms: options.tickIntervalMs ?? 50,
         tokens_required: options.tokensRequired ?? DEFAULT_TOKENS_REQUIRED, slot_ms: options.slotMs ?? DEFAULT_SLOT_MS,
+        // Absent unless asked for: the node's default hello (and offload) interval.
+        hello_interval_ms: options.helloIntervalMs,
       }),
     })),
   };

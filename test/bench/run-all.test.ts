@@ -37,6 +37,9 @@ function checkBench(out: string): void {
   assert.ok(native.trade_time_path.median < native.validate_two_caps.median + 1000, 'then one signature and an id');
   const page = readFileSync(join(out, 'docs', 'benchmarks.md'), 'utf8');
   assert.match(page, /Fig\. 7/);
+  // The real-firmware section is generated: in the quick run it says it was skipped, and why.
+  assert.match(page, /## The pico on the real firmware \(rp2040js\)[^\n]*\n\nCommand: `node --import tsx host-tools\/bench\/rp2040-firmware\.ts --skip`\n\nSkipped: /);
+  assert.ok(typeof results.rp2040.skipped === 'string', 'the quick run skips the rp2040 benches');
   assert.match(readFileSync(join(out, 'docs', 'figures', 'paper-fig7-preparation.svg'), 'utf8'), /<polyline class="series"/);
 }
 

@@ -2,7 +2,7 @@
 import { benchBoard, runNativeValidationBench, runValidationBench } from '../../bench/validation';
 import { runEspruinoValidationBench } from '../../bench/validation-espruino';
 import { SerialBenchError, runSerialValidationBench } from '../../bench/validation-serial';
-import { RP2040_OPERATIONS, Rp2040BenchError, Rp2040Operation, runRp2040ValidationBench } from '../../bench/validation-rp2040';
+import { RP2040_OPERATIONS, Rp2040BenchError, Rp2040Image, Rp2040Operation, runRp2040ValidationBench } from '../../bench/validation-rp2040';
 import { Command, CommandError, UsageError, parseChoice, parseIntegerOption } from '../command';
 
 export const command: Command = {
@@ -27,8 +27,10 @@ module's board time from board.json.
     in ../shared/upstream/espruino/) next to QuickJS in the same run, on the JS paths and with the natives
     (native SHA-512, E.convolve), projects ESP32 board time and writes the emulator's esp32 calibration
     (host-tools/emulator/esp32-calibration.json).
-  --ops LIST (rp2040 only) which of ${Object.keys(RP2040_OPERATIONS).join(',')} to run (default all)`,
-  options: { target: { type: 'string' }, board: { type: 'string' }, repeats: { type: 'string' }, json: { type: 'boolean' }, ops: { type: 'string' } },
+  --ops LIST (rp2040 only) which of ${Object.keys(RP2040_OPERATIONS).join(',')} to run (default all);
+    issue_record is the trade-time path (validate two caps cold, sign one record, its id)
+  --image native|stock (rp2040 only) run one image, not both`,
+  options: { target: { type: 'string' }, board: { type: 'string' }, repeats: { type: 'string' }, json: { type: 'boolean' }, ops: { type: 'string' }, image: { type: 'string' } },
   positionals: true,
   async run(values, positionals) {
     if (positionals[0] !== 'validation') throw new UsageError('the only bench here is: smartchain bench validation');
@@ -54,8 +56,8 @@ module's board time from board.json.
       return 0;
     }
     const repeats = parseIntegerOption(values, 'repeats', 1, 100, target === 'rp2040' ? 1 : 5);
-    if (target === 'rp2040') return runRp2040(board, repeats, values.ops, values.json === true);
-    if (values.ops !== undefined) throw new UsageError('--ops is an option of --target rp2040');
+    if (target === 'rp2040') return runRp2040(board, repeats, values.ops, values.json === true, values.image === undefined ? ['native', 'stock'] : [parseChoice(values, 'image', ['native', 'stock'] as const)]);
+    if (values.ops !== undefined || values.image !== undefined) throw new UsageError('--ops and --image are options of --target rp2040');
     let result: Awaited<ReturnType<typeof runValidationBench>> | Awaited<ReturnType<typeof runSerialValidationBench>> | Awaited<ReturnType<typeof runNativeValidationBench>>;
     try {
       result = target === 'emulator' ? await benchBoard(board, repeats) : await runSerialValidationBench(board, target.slice('serial:'.length), repeats);
@@ -86,13 +88,13 @@ module's board time from board.json.
   },
 };
 
-async function runRp2040(board: 'pico' | 'pico-stock' | 'esp32', repeats: number, ops: unknown, json: boolean): Promise<number> {
+async function runRp2040(board: 'pico' | 'pico-stock' | 'esp32', repeats: number, ops: unknown, json: boolean, images: Rp2040Image[]): Promise<number> {
   const names = Object.keys(RP2040_OPERATIONS) as Rp2040Operation[];
   const operations = typeof ops === 'string' ? ops.split(',') : names;
   for (const operation of operations) if (!(names as string[]).includes(operation)) throw new UsageError(`--ops: ${operation} is not one of ${names.join(', ')}`);
   let result: Awaited<ReturnType<typeof runRp2040ValidationBench>>;
   try {
-    result = await runRp2040ValidationBench(board, repeats, operations as Rp2040Operation[], json ? () => {} : (line) => console.log(line));
+    result = await runRp2040ValidationBench(board, repeats, operations as Rp2040Operation[], json ? () => {} : (line) => console.log(line), images);
   } catch (error) {
     if (error instanceof Rp2040BenchError) throw new CommandError(error.code, error.message);
     throw error;
