@@ -158,16 +158,27 @@ async function model(bundle: string, json: string, issue: boolean, idleS: number
   return { booted, issued, peak: Math.max(peak, booted, issued ?? 0) };
 }
 
-const argument = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
-const missing = espruinoMissing();
-if (missing !== null) {
-  console.log(JSON.stringify({ skipped: missing }));
-} else {
-  const idleS = Number(argument('--idle-s') ?? 10);
-  if (!Number.isInteger(idleS) || idleS < 0 || idleS > 600) throw new Error(`OPTION_INVALID: --idle-s must be an integer from 0 to 600, got ${argument('--idle-s')}`);
+export type CalibrationRow = {
+  workload: string; espruino_variables: number; real_bytes: number; quickjs_bytes_above_baseline: number; quickjs_per_board_byte: number;
+  /** The model with the ratio fitted in this run, and with HEAP_MODELS.espruino as it is in the tree. */
+  model_bytes: number; model_error_percent: number; model_in_tree_bytes: number; model_in_tree_error_percent: number;
+  /** False for the byte-data row, which is not a workload of the node. */
+  node: boolean;
+};
+
+export type Calibration = {
+  bundles: typeof BUNDLES; idle_s: number; variables_max: number; bytes_per_variable: number; runtime_variables: number;
+  fitted: { quickjsPerBoardByte: number; runtimeBytes: number }; heap_model_in_tree: { quickjsPerBoardByte: number; runtimeBytes: number };
+  rows: CalibrationRow[]; linux_variables_per_uint8array_1024: number; logs: { workload: string; espruino: string }[]; wall_s: number;
+};
+
+/** The whole calibration; needs `make build`'s esp32 bundles and the interpreter (espruinoMissing()). */
+export async function calibrateEsp32(idleS: number): Promise<Calibration> {
   const json = provisionBoards(3, seededRandom(12), { tokensRequired: 0 }).boards[0].json;
   const wallStarted = Date.now();
   const runtimeVariables = await espruinoRuntimeVariables(json);
+  // The conversion's known gap: byte data takes about half the variables here (27-byte blocks) that it
+  // takes in the ESP32's 14-byte blocks (docs/emulator.md).
   const variablesPerKibibyte = await espruinoVariablesPerKibibyte();
   const runs = [
     { workload: 'default', bundle: BUNDLES.default, issue: true },
@@ -182,38 +193,41 @@ if (missing !== null) {
   // The fit: the idle node of the default bundle, as the pico's calibration (calibrate-pico.ts).
   const runtimeBytes = runtimeVariables * ESP32_BYTES_PER_VARIABLE;
   const programBytes = (variables: number) => (variables - runtimeVariables) * ESP32_BYTES_PER_VARIABLE;
-  const fitted = measured[0].quickjs.booted / programBytes(measured[0].espruino.variables.booted);
-  const ratio = Number(fitted.toFixed(2));
-  const modelled = (quickjsBytes: number) => runtimeBytes + Math.round(quickjsBytes / ratio);
-  const rows = [];
+  const ratio = Number((measured[0].quickjs.booted / programBytes(measured[0].espruino.variables.booted)).toFixed(2));
+  const inTree = HEAP_MODELS.espruino;
+  const percent = (model: number, realBytes: number) => Number((((model - realBytes) / realBytes) * 100).toFixed(1));
+  const row = (workload: string, variables: number, quickjsBytes: number, node: boolean): CalibrationRow => {
+    const realBytes = variables * ESP32_BYTES_PER_VARIABLE;
+    const model = runtimeBytes + Math.round(quickjsBytes / ratio);
+    const modelInTree = inTree.runtimeBytes + Math.round(quickjsBytes / inTree.quickjsPerBoardByte);
+    return {
+      workload, espruino_variables: variables, real_bytes: realBytes, quickjs_bytes_above_baseline: quickjsBytes,
+      quickjs_per_board_byte: Number((quickjsBytes / programBytes(variables)).toFixed(3)), model_bytes: model, model_error_percent: percent(model, realBytes),
+      model_in_tree_bytes: modelInTree, model_in_tree_error_percent: percent(modelInTree, realBytes), node,
+    };
+  };
+  const rows: CalibrationRow[] = [];
   for (const entry of measured) {
     for (const point of ['booted', 'issued', 'peak'] as (Point | 'peak')[]) {
       const variables = entry.espruino.variables[point];
       const quickjsBytes = entry.quickjs[point];
-      if (variables === null || quickjsBytes === null) continue;
-      const realBytes = variables * ESP32_BYTES_PER_VARIABLE;
-      const model = modelled(quickjsBytes);
-      rows.push({
-        workload: `${entry.workload} ${point}`, espruino_variables: variables, real_bytes: realBytes, quickjs_bytes_above_baseline: quickjsBytes,
-        quickjs_per_board_byte: Number((quickjsBytes / programBytes(variables)).toFixed(3)), model_bytes: model, model_error_percent: Number((((model - realBytes) / realBytes) * 100).toFixed(1)),
-      });
+      if (variables !== null && quickjsBytes !== null) rows.push(row(`${entry.workload} ${point}`, variables, quickjsBytes, true));
     }
   }
   // Not a workload of the node: how far the fitted ratio is off for plain byte data.
   const data = await dataWorkload(json);
-  const dataReal = data.variables * ESP32_BYTES_PER_VARIABLE;
-  const dataModel = modelled(data.quickjs);
-  rows.push({
-    workload: `byte data: ${DATA_ARRAYS} Uint8Arrays of 1,024 B (not the node)`, espruino_variables: data.variables, real_bytes: dataReal, quickjs_bytes_above_baseline: data.quickjs,
-    quickjs_per_board_byte: Number((data.quickjs / programBytes(data.variables)).toFixed(3)), model_bytes: dataModel, model_error_percent: Number((((dataModel - dataReal) / dataReal) * 100).toFixed(1)),
-  });
-  console.log(JSON.stringify({
-    bundles: BUNDLES, idle_s: idleS, variables_max: ESP32_VARIABLES_MAX, bytes_per_variable: ESP32_BYTES_PER_VARIABLE,
-    runtime_variables: runtimeVariables, fitted: { quickjsPerBoardByte: ratio, runtimeBytes }, heap_model_in_tree: HEAP_MODELS.espruino,
-    rows,
-    // The conversion's known gap: byte data takes about half the variables here (27-byte blocks) that it
-    // takes in the ESP32's 14-byte blocks (docs/emulator.md).
-    linux_variables_per_uint8array_1024: variablesPerKibibyte,
+  rows.push(row(`byte data: ${DATA_ARRAYS} Uint8Arrays of 1,024 B (not the node)`, data.variables, data.quickjs, false));
+  return {
+    bundles: BUNDLES, idle_s: idleS, variables_max: ESP32_VARIABLES_MAX, bytes_per_variable: ESP32_BYTES_PER_VARIABLE, runtime_variables: runtimeVariables,
+    fitted: { quickjsPerBoardByte: ratio, runtimeBytes }, heap_model_in_tree: inTree, rows, linux_variables_per_uint8array_1024: variablesPerKibibyte,
     logs: measured.map((entry) => ({ workload: entry.workload, espruino: entry.espruino.log })), wall_s: Math.round((Date.now() - wallStarted) / 1000),
-  }, null, 1));
+  };
+}
+
+const argument = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+if (process.argv[1]?.endsWith('calibrate-esp32.ts')) {
+  const missing = espruinoMissing();
+  const idleS = Number(argument('--idle-s') ?? 10);
+  if (!Number.isInteger(idleS) || idleS < 0 || idleS > 600) throw new Error(`OPTION_INVALID: --idle-s must be an integer from 0 to 600, got ${argument('--idle-s')}`);
+  console.log(missing !== null ? JSON.stringify({ skipped: missing }) : JSON.stringify(await calibrateEsp32(idleS), null, 1));
 }
