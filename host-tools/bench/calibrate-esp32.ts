@@ -38,7 +38,7 @@ const ISSUE_BOARD_MS_MAX = 4 * 3600_000;
 const HEAP_LIFTED_BYTES = 1 << 30;
 
 type Point = 'booted' | 'issued';
-/** Per point, bytes; peak over the whole run. */
+/** Per point (Espruino: variables in use; QuickJS: bytes above the baseline), and the most over the run. */
 type Heap = { booted: number; issued: number | null; peak: number };
 
 /** The interpreter's console between the bundle and the host: the provisioning file and a silent Serial2. */
