@@ -18,6 +18,7 @@ import { Gateway } from '../../host-tools/aggregator/gateway';
 import { loadBoard } from '../../host-tools/build/boards';
 import { WORLD_EPOCH_MS } from '../../host-tools/emulator/board-state';
 import { EMULATED_CONSORTIUM_SEED, provisionBoards } from '../../host-tools/emulator/provision';
+import { setBoardClock } from '../../host-tools/emulator/rp2040/board-clock';
 import { readImage } from '../../host-tools/emulator/rp2040/image';
 import { Rp2040Machine } from '../../host-tools/emulator/rp2040/machine';
 import { writeFileThroughRepl } from '../../host-tools/emulator/rp2040/repl-file';
@@ -130,9 +131,8 @@ if (missing !== null) {
       // Kaluma's RTC (Date.now, the node's wall clock) reads 0 after power-up and keeps whole seconds: the
       // host sets every board's to the hub's time, on a whole second, so the boards' slots agree.
       for (const [index, session] of sessions.entries()) {
-        session.type('\r');
-        const set = Number(await session.evaluate(`(function () { var t; do { t = ${WORLD_EPOCH_MS + Math.round(poweredAtMs[index])} + millis(); } while (t % 1000 > 2); require('rtc').setTime(t); return t; })()`, 3000));
-        assert.ok(Math.abs(set - (WORLD_EPOCH_MS + machines[index].nowMs)) < 50, `${machines[index].name}: RTC set to ${set}, hub time ${WORLD_EPOCH_MS + machines[index].nowMs}`);
+        const { set, expected } = await setBoardClock(session, machines[index], poweredAtMs[index]);
+        assert.ok(Math.abs(set - expected) < 50, `${machines[index].name}: RTC set to ${set}, hub time ${expected}`);
       }
       // The buyer's vehicle: it meters the whole transfer once matched (the energy itself is not simulated).
       await sessions[BUYER].evaluate("(setInterval(function () { var s = smartchain.trade.state(); if (s.stage === 'buying' && s.deliveredWh < 0) smartchain.trade.energyDelivered(s.energyWh); }, 200), 0)", 3000);

@@ -11,19 +11,16 @@
 // - pico (our image, smartcrypto): a record is verified in the tick that handles it, a record signed in
 //   one call; the trade-time path (validate two caps cold, sign, compute the id) is timed from the
 //   buyer's own calls, and the verifications a board hour holds follow from a validation's board time.
-import { signHost, signingKey } from '../../host-tools/crypto/host-signing';
 import { performance } from 'node:perf_hooks';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { UartDeframer, encodeUartFrame } from '../../boards/drivers/uart-framing';
-import { FRAME_RECORD, encodeFrame } from '../../firmware/frames';
-import { GENESIS_ID } from '../../firmware/ledger/caps';
-import { KIND_BOUGHT, KIND_MEMBERSHIP, KIND_OFFER, KIND_SOLD, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
+import { KIND_BOUGHT, KIND_OFFER, KIND_SOLD } from '../../firmware/records';
 import { UART_PAYLOAD_BYTES_MAX } from '../../firmware/protocol';
 import { loadBoard } from '../../host-tools/build/boards';
 import { EmulatedBoard } from '../../host-tools/emulator/board';
-import { WORLD_EPOCH_MS } from '../../host-tools/emulator/board-state';
 import { emulatedBoardOptions } from '../../host-tools/emulator/profile';
+import { membershipUartFrame } from '../../host-tools/emulator/membership-frame';
 import { provisionBoards } from '../../host-tools/emulator/provision';
 import { World, seededRandom } from '../../host-tools/emulator/world';
 
@@ -31,11 +28,6 @@ import { World, seededRandom } from '../../host-tools/emulator/world';
 const NONCE_SLOTS = [0, 1, 2, 3];
 const encode = (text: string) => new TextEncoder().encode(text);
 
-function membership(member: number, publicKey: Uint8Array): Uint8Array {
-  const key = signingKey(Buffer.alloc(32, 0xc0));
-  const payload = encodePayload({ kind: KIND_MEMBERSHIP, issuer: 0, seq: member, timeMs: WORLD_EPOCH_MS, parents: [GENESIS_ID, GENESIS_ID], pot: [], member, publicKey, grantEcash: 100000 });
-  return encodeUartFrame(encodeFrame({ type: FRAME_RECORD, record: encodeRecord(payload, signHost(bytesToSign(payload), key), []) }), UART_PAYLOAD_BYTES_MAX);
-}
 
 const number = (board: EmulatedBoard, code: string) => Number(board.evaluate(code));
 const windowHas = (board: EmulatedBoard, id: string) => number(board, `smartchain.window.find(new Uint8Array([${id}]))`) >= 0;
@@ -69,7 +61,7 @@ async function tradeOnThree(boardName: 'pico' | 'pico-stock') {
     });
     cables.push(world.connectHost(board, pico.uart.port, (bytes) => deframer.push(bytes), pico.uart.baud));
   });
-  for (const board of boards) for (const entry of provisioned.boards) world.inject(board, pico.uart.port, membership(entry.member, entry.publicKey));
+  for (const board of boards) for (const entry of provisioned.boards) world.inject(board, pico.uart.port, membershipUartFrame(entry.member, entry.publicKey));
   const admittedMs = runUntil(world, () => boards.every((board) => number(board, 'smartchain.window.count') === 3), 4 * 3600000);
   const stockedMs = native ? 0 : runUntil(world, () => boards.every((board) => NONCE_SLOTS.every((slot) => board.files.has(`/sc-nonce${slot}`))), 4 * 3600000);
   const fallbacksBefore = boards.map((board) => board.stats().sign_fallbacks);
