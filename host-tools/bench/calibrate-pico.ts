@@ -15,7 +15,7 @@
 import { existsSync } from 'node:fs';
 import { loadBoard } from '../build/boards';
 import { HEAP_MODELS } from '../emulator/heap-model';
-import { membershipUartFrame } from '../emulator/membership-frame';
+import { membershipUartFrame } from './membership-frame';
 import { provisionBoards } from '../emulator/provision';
 import { NATIVE_IMAGE_PATH, upstreamMissing } from '../emulator/rp2040/upstream';
 import { seededRandom } from '../emulator/world';

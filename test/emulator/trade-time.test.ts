@@ -20,7 +20,7 @@ import { UART_PAYLOAD_BYTES_MAX } from '../../firmware/protocol';
 import { loadBoard } from '../../host-tools/build/boards';
 import { EmulatedBoard } from '../../host-tools/emulator/board';
 import { emulatedBoardOptions } from '../../host-tools/emulator/profile';
-import { membershipUartFrame } from '../../host-tools/emulator/membership-frame';
+import { membershipUartFrame } from '../../host-tools/bench/membership-frame';
 import { provisionBoards } from '../../host-tools/emulator/provision';
 import { World, seededRandom } from '../../host-tools/emulator/world';
 

@@ -6,8 +6,8 @@ import { GENESIS_ID } from '../../firmware/ledger/caps';
 import { UART_PAYLOAD_BYTES_MAX } from '../../firmware/protocol';
 import { KIND_MEMBERSHIP, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
 import { signHost, signingKey } from '../crypto/host-signing';
-import { WORLD_EPOCH_MS } from './board-state';
-import { EMULATED_CONSORTIUM_SEED } from './provision';
+import { WORLD_EPOCH_MS } from '../emulator/board-state';
+import { EMULATED_CONSORTIUM_SEED } from '../emulator/provision';
 
 export function membershipUartFrame(member: number, publicKey: Uint8Array, grantEcash = 100000): Uint8Array {
   const key = signingKey(Buffer.from(EMULATED_CONSORTIUM_SEED));
