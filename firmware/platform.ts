@@ -52,7 +52,7 @@ export interface Platform {
 /**
  * SHA-512 and Ed25519 as a board offers them: natively (the pico image's `smartcrypto` module, whose
  * functions have exactly these names and arguments; node:crypto on the host), or only SHA-512 where the
- * board runs the sliced JS path (boards/shared/sliced-crypto.ts) for the rest; jsCrypto
+ * board runs the sliced JS path (boards/common/sliced-crypto.ts) for the rest; jsCrypto
  * (firmware/crypto/js-crypto.ts) is all of it in JS in one step, for hosts and tests. A board hands the
  * node its own, so a bundle carries only the cryptography its runtime lacks.
  */

@@ -104,8 +104,8 @@ function hostLayer(folder: string | null): number {
 
 /**
  * What boards/ may import from firmware/: the node's public surface and the platform port, the trader it
- * composes with the node (boards/shared/start.ts), the byte helpers, and the portable crypto a board's
- * Platform.crypto wraps or slices (boards/shared/sliced-crypto.ts, boards/esp32/natives.ts).
+ * composes with the node (boards/common/start.ts), the byte helpers, and the portable crypto a board's
+ * Platform.crypto wraps or slices (boards/common/sliced-crypto.ts, boards/esp32/natives.ts).
  */
 const BOARD_SURFACE = ['firmware/node.ts', 'firmware/node-api.ts', 'firmware/platform.ts', 'firmware/protocol.ts', 'firmware/trade.ts', 'firmware/bytes.ts'];
 const BOARD_SURFACE_FOLDERS = ['firmware/crypto/'];

@@ -1,8 +1,8 @@
 // The generic emulator board: a light node on QuickJS inside the host's board emulator, talking to the
 // emulator through its `__board` host object (documented in host-tools/emulator). Provisioning (member
 // id, keys of the consortium and aggregator, known members) comes from `__board.config()` as JSON.
-import { hexToBytes, startBoard } from '../shared/start';
-import { slicedCrypto, useSlicedCrypto } from '../shared/sliced-crypto';
+import { hexToBytes, startBoard } from '../common/start';
+import { slicedCrypto, useSlicedCrypto } from '../common/sliced-crypto';
 import type { NodeConfig } from '../../firmware/node-api';
 import type { Link, Platform } from '../../firmware/platform';
 import { FRAME_BYTES_MAX } from '../../firmware/protocol';

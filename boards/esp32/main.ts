@@ -3,9 +3,9 @@
 // Espruino's Math.random and E.hwRand are predictable on ESP32, so randomness is a hash DRBG over the
 // seed provisioned from the host (smartchain keygen) and a persisted counter, hedged with E.hwRand and
 // the clock: never the predictable sources alone. The hardware watchdog is fed from tick.
-import { parseProvisioning } from '../shared/provision';
-import { startBoard } from '../shared/start';
-import { slicedCrypto, useSlicedCrypto } from '../shared/sliced-crypto';
+import { parseProvisioning } from '../common/provision';
+import { startBoard } from '../common/start';
+import { slicedCrypto, useSlicedCrypto } from '../common/sliced-crypto';
 import { UartDeframer, encodeUartFrame } from '../drivers/uart-framing';
 import { UART_PAYLOAD_BYTES_MAX } from '../../firmware/protocol';
 import { extraLinks } from '../drivers/extra-links';

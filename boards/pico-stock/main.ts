@@ -1,11 +1,11 @@
 // Raspberry Pi Pico (RP2040) on the public Kaluma 1.2.1 image, which has no native cryptography: the
-// sliced JS path (boards/shared/sliced-crypto.ts useSlicedCrypto): verification a slice at a time, a stock of
+// sliced JS path (boards/common/sliced-crypto.ts useSlicedCrypto): verification a slice at a time, a stock of
 // precomputed signing nonces, sliced key derivation. It works, slowly: a verification is minutes of
 // board time (docs/boards.md). Kaluma's heap holds it with almost no room: a record verified while a
 // nonce is precomputed peaks at 182,448 B, three picos trading at 184,223 B, of 184,312 B (emulator:
 // `node --import tsx host-tools/bench/heap.ts`, test/emulator/trade-time.test.ts); the LoRa variant
 // does not fit.
-import { slicedCrypto, useSlicedCrypto } from '../shared/sliced-crypto';
+import { slicedCrypto, useSlicedCrypto } from '../common/sliced-crypto';
 import { startPico } from '../pico/kaluma';
 // Named imports: the build keeps only these fields of board.json, not its chip name and radio settings.
 import { board, heap_bytes_max, tick_interval_ms, uart, watchdog_ms } from './board.json';

@@ -5,8 +5,8 @@
 // the new value); entropy from rp2.randomBigInt (pico-sdk get_rand_128). Kaluma 1.2.1 exposes no
 // hardware watchdog to JavaScript, so feedWatchdog keeps a heartbeat that a second timer checks
 // (docs/boards.md).
-import { parseProvisioning } from '../shared/provision';
-import { startBoard } from '../shared/start';
+import { parseProvisioning } from '../common/provision';
+import { startBoard } from '../common/start';
 import { UartDeframer, encodeUartFrame } from '../drivers/uart-framing';
 import { UART_PAYLOAD_BYTES_MAX } from '../../firmware/protocol';
 import { extraLinks } from '../drivers/extra-links';

@@ -2,7 +2,7 @@
 // Ed25519 from the image's native `smartcrypto` module, one verification in one tick (about 0.3 s of
 // board time: board.json native_crypto_board_ms), no JS Ed25519 in the bundle. On any other image the
 // node does not start: it logs NATIVE_CRYPTO_MISSING once and halts (boards/pico-stock runs there).
-import { loadNativeCrypto, NATIVE_CRYPTO_MODULE } from '../shared/native-crypto';
+import { loadNativeCrypto, NATIVE_CRYPTO_MODULE } from '../common/native-crypto';
 import { logLine, startPico } from './kaluma';
 // Named imports: the build keeps only these fields of board.json, not its chip name and radio settings.
 import { board, heap_bytes_max, tick_interval_ms, uart, watchdog_ms } from './board.json';

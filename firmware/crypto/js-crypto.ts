@@ -1,7 +1,7 @@
 // The board cryptography in JS (firmware/platform.ts BoardCrypto), for a runtime without native Ed25519:
 // tweetnacl's SHA-512 and the firmware's own point arithmetic (ed25519.ts, fast-verify.ts). It has no
 // one-step verify: a verification is minutes of board time in an interpreter, so a node on this suite
-// verifies in slices (NodeConfig.startVerify, boards/shared/sliced-crypto.ts useSlicedCrypto).
+// verifies in slices (NodeConfig.startVerify, boards/common/sliced-crypto.ts useSlicedCrypto).
 import type { BoardCrypto } from '../platform';
 import { keyPairFromSeed, sha512, signDetached } from './ed25519';
 

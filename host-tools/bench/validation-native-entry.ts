@@ -1,8 +1,8 @@
 // The validation bench's program for a board on native crypto (the pico on our image): the firmware's
 // own record code, with SHA-512 and Ed25519 from the image's `smartcrypto` module, as the node uses them
-// (boards/shared/native-crypto.ts). A global `bench` the host drives: sign a record, verify, validate two
+// (boards/common/native-crypto.ts). A global `bench` the host drives: sign a record, verify, validate two
 // caps cold (decode, id, verify each), and the trade-time path (those, then sign one record and its id).
-import { loadNativeCrypto } from '../../boards/shared/native-crypto';
+import { loadNativeCrypto } from '../../boards/common/native-crypto';
 import type { BoardCrypto } from '../../firmware/platform';
 import { ID_BYTES, KIND_SOLD, LedgerRecord, RECORD_BYTES_MAX, bytesToSign, decodeRecord, encodePayload, encodeRecord, recordIdInput } from '../../firmware/records';
 

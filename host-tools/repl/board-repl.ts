@@ -22,7 +22,7 @@ const LINE_BYTES_MAX = 900;
 const FILE_CHUNK_CHARS = 512;
 const TYPE_PIECE_BYTES = { kaluma: 32, espruino: 256 } as const;
 const TYPE_PAUSE_MS = 10;
-/** A provisioning file holds at most 64 members of about 110 bytes each (boards/shared/provision.ts). */
+/** A provisioning file holds at most 64 members of about 110 bytes each (boards/common/provision.ts). */
 export const FILE_CHARS_MAX = 16384;
 
 export class BoardRepl {

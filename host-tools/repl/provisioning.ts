@@ -1,4 +1,4 @@
-// The provisioning file a board reads at boot (docs/boards.md "Provisioning", boards/shared/provision.ts),
+// The provisioning file a board reads at boot (docs/boards.md "Provisioning", boards/common/provision.ts),
 // made on the host from the board's key file (`smartchain keygen`), its member id and token key
 // (`smartchain member add`) and the aggregator's store (the consortium's and the aggregator's public keys,
 // from the seeds kept beside the store, and the members known at start). Every input is checked before

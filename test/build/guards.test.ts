@@ -102,7 +102,7 @@ test('every board bundle builds under budget and holds no NUL byte', async () =>
 });
 
 test('the pico bundle carries no JS Ed25519 and asks the image for smartcrypto; the pico-stock bundle carries the sliced path', async () => {
-  const jsPath = ['tweetnacl', 'firmware/crypto/fast-verify.ts', 'firmware/crypto/nonces.ts', 'firmware/crypto/ed25519.ts', 'boards/shared/sliced-crypto.ts'];
+  const jsPath = ['tweetnacl', 'firmware/crypto/fast-verify.ts', 'firmware/crypto/nonces.ts', 'firmware/crypto/ed25519.ts', 'boards/common/sliced-crypto.ts'];
   const pico = await buildBoard(loadBoard('pico'));
   const stock = await buildBoard(loadBoard('pico-stock'));
   const has = (result: typeof pico, part: string) => result.modules.some((entry) => entry.module.includes(part) && entry.bytes > 0);
