@@ -35,10 +35,11 @@ const SECTION_TITLES: Record<string, string> = {
 
 /** The LoRa medium against the fleet size: one row per run (host-tools/bench/lora-medium.ts). */
 function loraMediumSection(medium: { duration: string; boards: string; rows: Record<string, number>[] } | undefined, command: string): string[] {
-  if (medium === undefined) return [];
+  const title = '## LoRa medium: collisions and delivery against the number of EVs (LBT-CAD with random backoff, grants in turn)';
+  if (medium === undefined) return missingSection(title, 'lora_medium', command);
   const columns = ['evs', 'frames_sent', 'receptions_delivered', 'receptions_collided', 'collision_percent', 'delivered_percent', 'lost_board_busy', 'cad_checks', 'cad_busy', 'gateway_backoffs', 'duty_cycle_max_percent', 'records', 'trades', 'wall_ms'];
   return [
-    '## LoRa medium: collisions and delivery against the number of EVs (LBT-CAD with random backoff, grants in turn)',
+    title,
     '',
     `Command: \`${command}\``,
     '',
@@ -60,9 +61,11 @@ function benchCommand(key: string, quick: boolean): string {
   return `node --import tsx ${entry.script} ${(quick ? entry.quickArgs : entry.args).join(' ')}`.trim();
 }
 
-function figuresSection(key: string, figures: Record<string, unknown>, command: string): string[] {
+function figuresSection(key: string, figures: Record<string, unknown> | undefined, command: string): string[] {
+  const title = `## ${SECTION_TITLES[key] ?? key}`;
+  if (figures === undefined) return missingSection(title, key, command);
   const rows = Object.entries(figures).map(([name, value]) => `| ${name} | ${typeof value === 'object' ? '`' + JSON.stringify(value) + '`' : String(value)} |`);
-  return [`## ${SECTION_TITLES[key] ?? key}`, '', `Command: \`${command}\``, '', '| figure | value |', '| --- | --- |', ...rows, ''];
+  return [title, '', `Command: \`${command}\``, '', '| figure | value |', '| --- | --- |', ...rows, ''];
 }
 
 function runBench(entry: BenchEntry, quick: boolean): unknown {
@@ -195,9 +198,9 @@ type EspruinoRow = { espruino_host_cpu_ms: number; quickjs_host_cpu_ms: number; 
 type EspruinoMode = Record<string, EspruinoRow> & { natives: string; heap_variables: { used: number; linux_block_bytes: number; esp32_bytes_if_one_to_one: number; esp32_variables_upper_bound: number } };
 
 /** The esp32 on Espruino's own interpreter, before (JS paths) and after (natives) (validation-espruino.ts). */
-export function espruinoSection(result: { skipped?: string; basis?: string; before?: EspruinoMode; after?: EspruinoMode; calibration?: Record<string, unknown> } | undefined): string[] {
-  if (result === undefined) return [];
+export function espruinoSection(result: { skipped?: string; basis?: string; before?: EspruinoMode; after?: EspruinoMode; calibration?: Record<string, unknown> } | undefined, command: string): string[] {
   const title = '## The esp32 on the real Espruino interpreter: before and after native hashing and E.convolve';
+  if (result === undefined) return missingSection(title, 'espruino', command);
   if (result.skipped !== undefined || result.before === undefined || result.after === undefined) return [title, '', `Not run: ${result.skipped ?? 'no result'}.`, ''];
   const before = result.before;
   const after = result.after;
@@ -268,6 +271,18 @@ export function rp2040Section(result: Rp2040Result | undefined, command: string)
   ];
 }
 
+/** When each section was last measured, once --only has mixed runs of different days. */
+function measuredOn(results: Record<string, unknown>): string[] {
+  const dates = (results.measured_on ?? {}) as Record<string, string>;
+  const when = (key: string) => dates[key] ?? (results[key] === undefined ? 'not yet' : 'an earlier run');
+  return ['', 'Measured on: ' + BENCHES.map((entry) => `${entry.key} ${when(entry.key)}`).join(', ') + '.'];
+}
+
+/** A section whose bench has no figures in bench/results.json yet says so, and how to fill it. */
+function missingSection(title: string, key: string, command: string): string[] {
+  return [title, '', `Command: \`${command}\``, '', `Not in bench/results.json yet: \`make bench\` runs it, or \`node --import tsx host-tools/bench/run-all.ts --only ${key}\`.`, ''];
+}
+
 export function writeReport(results: Record<string, unknown>, quick: boolean, outDir: string, only: string | null = null): void {
   const docsDir = join(outDir, 'docs');
   mkdirSync(join(outDir, 'bench'), { recursive: true });
@@ -281,11 +296,12 @@ export function writeReport(results: Record<string, unknown>, quick: boolean, ou
       ? `Written by \`make bench\` (\`node --import tsx host-tools/bench/run-all.ts${flag}\`) on ${new Date().toISOString().slice(0, 10)},`
       : `Written by \`make bench\` (\`node --import tsx host-tools/bench/run-all.ts${flag}\`) in an earlier run, except the ${only} section, re-run alone (\`--only ${only}\`) on ${new Date().toISOString().slice(0, 10)},`,
     `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}. Raw figures: \`bench/results.json\`.`,
+    ...measuredOn(results),
     quick ? '\n**Quick run**: the tiny sizes CI uses to prove the benches work; not the figures to quote.\n' : '',
-    ...paperSection(results.paper as Paper, `node --import tsx host-tools/bench/paper.ts${quick ? ' --max 100' : ''}`, docsDir),
+    ...paperSection(results.paper as Paper, benchCommand('paper', quick), docsDir),
     ...limitsSection(results),
     ...timeBudgetSection(results),
-    ...espruinoSection(results.espruino as Parameters<typeof espruinoSection>[0]),
+    ...espruinoSection(results.espruino as Parameters<typeof espruinoSection>[0], benchCommand('espruino', quick)),
     ...rp2040Section(results.rp2040 as Rp2040Result | undefined, benchCommand('rp2040', quick)),
     ...loraMediumSection(results.lora_medium as never, benchCommand('lora_medium', quick)),
     ...BENCHES.filter((entry) => entry.key !== 'paper' && entry.key !== 'espruino' && entry.key !== 'rp2040' && entry.key !== 'lora_medium').flatMap((entry) =>
@@ -308,6 +324,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.stdout.write(`bench ${entry.key} ... `);
     const started = Date.now();
     results[entry.key] = runBench(entry, quick);
+    results.measured_on = { ...(results.measured_on as Record<string, string> | undefined), [entry.key]: new Date().toISOString().slice(0, 10) };
     console.log(`${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
   writeReport(results, quick, outDir, only);

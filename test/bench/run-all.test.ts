@@ -1,7 +1,7 @@
 // CI proves the benchmarks still run: the quick versions, into a temporary folder, with the keys the
 // results file promises.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -42,5 +42,26 @@ function checkBench(out: string): void {
   assert.ok(typeof results.rp2040.skipped === 'string', 'the quick run skips the rp2040 benches');
   assert.match(readFileSync(join(out, 'docs', 'figures', 'paper-fig7-preparation.svg'), 'utf8'), /<polyline class="series"/);
 }
+
+test('--only re-runs one bench, keeps the others, and names the sections it has no figures for', () => {
+  const out = mkdtempSync(join(tmpdir(), 'smartchain-bench-only-'));
+  try {
+    const kept = JSON.parse(readFileSync('bench/results.json', 'utf8'));
+    delete kept.lora_medium;
+    delete kept.measured_on;
+    mkdirSync(join(out, 'bench'));
+    writeFileSync(join(out, 'bench', 'results.json'), JSON.stringify(kept));
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'host-tools/bench/run-all.ts', '--only', 'footprint', '--out', out], { encoding: 'utf8' });
+    assert.is(result.status, 0, result.stderr);
+    const results = JSON.parse(readFileSync(join(out, 'bench', 'results.json'), 'utf8'));
+    assert.equal(results.paper, kept.paper, 'the other sections are kept as they were');
+    assert.is(results.measured_on.footprint, new Date().toISOString().slice(0, 10));
+    const page = readFileSync(join(out, 'docs', 'benchmarks.md'), 'utf8');
+    assert.match(page, /Measured on: paper an earlier run, [^\n]*footprint \d{4}-\d\d-\d\d[^\n]*lora_medium not yet\./);
+    assert.match(page, /## LoRa medium[^\n]*\n\nCommand: [^\n]*\n\nNot in bench\/results\.json yet: [^\n]*--only lora_medium/);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
 
 test.run();
