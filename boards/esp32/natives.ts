@@ -24,13 +24,7 @@ function nativeCrypto(): EspruinoCrypto | null {
 export function useEspruinoNatives(on: boolean): { sha512: boolean; convolve: boolean } {
   const crypto = on ? nativeCrypto() : null;
   const hash = crypto !== null ? (crypto.SHA512 as (message: Uint8Array) => ArrayBuffer) : null;
-  useNativeSha512(
-    hash === null
-      ? null
-      : function (bytes: Uint8Array): Uint8Array {
-          return new Uint8Array(hash(bytes));
-        },
-  );
+  useNativeSha512(hash);
   const convolve = on && typeof E.convolve === 'function' ? E.convolve : null;
   useFieldMultiply(convolve === null ? null : convolveMultiply(convolve));
   return { sha512: hash !== null, convolve: convolve !== null };
