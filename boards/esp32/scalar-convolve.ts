@@ -23,12 +23,11 @@ const PRODUCT_WINDOW_TOP = 30;
 
 /** Carries limbs [from, to) of x into 16-bit limbs; returns the carry out of the top one (signed). */
 function carry(x: Float64Array, from: number, to: number, incoming: number): number {
+  // Two statements a limb (the interpreter's cost is its statements): the low 16 bits stored, the rest carried.
   let carried = incoming;
   for (let index = from; index < to; index++) {
     const value = x[index] + carried;
-    const low = value & 65535;
-    x[index] = low;
-    carried = (value - low) / 65536;
+    carried = (value - (x[index] = value & 65535)) / 65536;
   }
   return carried;
 }
@@ -47,6 +46,38 @@ export function convolveScalars(convolve: Convolve): ScalarArithmetic {
   // x: the number being reduced (32 limbs and a spare for a signed top); high: the part folded down.
   const x = new Float64Array(33);
   const high = new Float64Array(16);
+
+  // Bytes to limbs and back through a 16-bit view of a staging buffer: native copies instead of a
+  // statement per limb. The view reads the platform's byte order: little-endian on the ESP32 and the
+  // hosts; checked once, with the loop for any other.
+  const staging = new Uint8Array(64);
+  const stagingLimbs = new Uint16Array(staging.buffer);
+  const littleEndian = new Uint16Array(new Uint8Array([1, 0]).buffer)[0] === 1;
+
+  /** The `limbs` 16-bit little-endian limbs of bytes (2 limbs bytes long) into target from offset. */
+  function load(bytes: Uint8Array, limbs: number, target: Float64Array, offset: number): void {
+    if (littleEndian) {
+      staging.set(bytes);
+      target.set(stagingLimbs.subarray(0, limbs), offset);
+    } else {
+      for (let index = 0; index < limbs; index++) target[offset + index] = bytes[2 * index] + 256 * bytes[2 * index + 1];
+    }
+  }
+
+  /** The 16 limbs of x (each in [0, 2^16)) as 32 little-endian bytes. */
+  function store(): Uint8Array {
+    const out = new Uint8Array(32);
+    if (littleEndian) {
+      stagingLimbs.set(x.subarray(0, 16));
+      out.set(staging.subarray(0, 32));
+    } else {
+      for (let index = 0; index < 16; index++) {
+        out[2 * index] = x[index] & 255;
+        out[2 * index + 1] = x[index] >> 8;
+      }
+    }
+    return out;
+  }
 
   /** x = x mod 2^256 - 16 delta (x div 2^256), for the `count` limbs of x above 2^256; products up to `products` limbs. */
   function foldDown(count: number): void {
@@ -78,17 +109,9 @@ export function convolveScalars(convolve: Convolve): ScalarArithmetic {
     const negative = -carry(x, 0, 16, 0);
     for (let index = 0; index < 16; index++) x[index] += negative * lLimbs[index];
     carry(x, 0, 16, 0);
-    const out = new Uint8Array(32);
-    for (let index = 0; index < 16; index++) {
-      out[2 * index] = x[index] & 255;
-      out[2 * index + 1] = x[index] >> 8;
-    }
-    return out;
+    return store();
   }
 
-  function load(bytes: Uint8Array, limbs: number, target: Float64Array, offset: number): void {
-    for (let index = 0; index < limbs; index++) target[offset + index] = bytes[2 * index] + 256 * bytes[2 * index + 1];
-  }
 
   return {
     reduce: function (bytes: Uint8Array): Uint8Array {
@@ -97,8 +120,8 @@ export function convolveScalars(convolve: Convolve): ScalarArithmetic {
     },
     multiplyAdd: function (r: Uint8Array, h: Uint8Array, a: Uint8Array): Uint8Array {
       // productWindow[PRODUCT_WINDOW_TOP - m] = a's limb m: convolve(h, window, PRODUCT_WINDOW_TOP - k) is limb k of h a.
-      productWindow.fill(0);
-      for (let index = 0; index < 16; index++) productWindow[PRODUCT_WINDOW_TOP - index] = a[2 * index] + 256 * a[2 * index + 1];
+      load(a, 16, high, 0);
+      productWindow.set(high.reverse(), PRODUCT_WINDOW_TOP - 15);
       load(h, 16, high, 0);
       load(r, 16, x, 0);
       for (let index = 16; index < 32; index++) x[index] = 0;

@@ -56,7 +56,7 @@ export function encodeSign1(payload: Uint8Array, signature: Uint8Array, tokens: 
   if (signature.length !== SIGNATURE_BYTES) throw new Error('Ed25519 signature must be 64 bytes');
   // The same bytes the encoder gives for [protected, unprotected, payload, signature] after the tag,
   // put together from their deterministic parts (test/firmware/cose.test.ts compares the two).
-  let unprotected = new Uint8Array([EMPTY_MAP]);
+  let unprotected: Uint8Array = new Uint8Array([EMPTY_MAP]);
   if (tokens.length > 0) {
     const map: { [key: number]: CborValue } = {};
     map[TOKENS_LABEL] = tokens;
