@@ -1,15 +1,16 @@
 // Arithmetic mod L, the order of Ed25519's base point (RFC 8032 §5.1: L = 2^252 + delta, delta about
-// 2^124.4), with the limb products on a native dot product (Espruino's E.convolve) instead of
-// tweetnacl's modL, whose 32-by-20 loop over bytes is 14 ms of the Linux interpreter per call. Numbers
-// are 16-bit limbs held in doubles. Since 2^256 = -16 delta (mod L), a number Lo + 2^256 H is Lo - 16 delta H:
-// three such folds take a 512-bit number below 2^256 + 2^130, then q = floor(x / 2^252) (at most 16)
-// times L comes off and L goes back once if the result is negative. The results are canonical (in
-// [0, L)), so they are tweetnacl's bytes (test/crypto/scalar-convolve.test.ts).
+// 2^124.4), with the limb products on a native dot product (Espruino's E.convolve) instead of tweetnacl's
+// modL, whose 32-by-20 loop over bytes is 14.5 ms of the Linux interpreter per reduction (here 1.6 to 2.0
+// ms, and r + h a mod L 2.2 to 2.6 ms against 23.5; docs/emulator.md). Numbers are 16-bit limbs held in
+// doubles. Since 2^256 = -16 delta (mod L), a number Lo + 2^256 H is Lo - 16 delta H: three such folds take
+// a 512-bit number below 2^256 + 2^130, then q = floor(x / 2^252) (at most 16) times L comes off and L goes
+// back once if the result is negative. The results are canonical (in [0, L)), so they are tweetnacl's bytes
+// (test/crypto/scalar-convolve.test.ts).
 //
 // Bounds: every product limb is a sum of at most 16 products of 16-bit limbs (below 2^36), every
 // intermediate below 2^40 in magnitude, exact in a double; `value & 65535` is value mod 2^16 there (see
-// field-convolve.ts). Signing runs this on secret values: there is no branch on them (the final
-// correction adds L times the sign carry); the interpreter's own timing is what tweetnacl's has.
+// field-convolve.ts). Signing runs this on secret values: there is no branch on them (the final correction
+// adds L times the sign carry); the interpreter's own timing is what tweetnacl's has.
 import type { Convolve } from './field-convolve';
 import type { ScalarArithmetic } from '../../firmware/crypto/ed25519';
 

@@ -1,14 +1,14 @@
-// Variable-time Ed25519 verification for the board (verification handles only public data), built from
-// tweetnacl's own field arithmetic (nacl.lowlevel: gf, M, set25519, pack25519, unpack25519; the additions
-// and subtractions are written out here). It computes R' = [S]B + [h](-A) with Straus's interleaved
-// double-scalar multiplication over signed windows (wNAF): width 4 for B, whose table of four odd multiples
-// is computed once, width 3 for -A, whose table is made per verification (two points instead of four: 1.4
-// KB less pico heap at the verification's peak for 119 more field operations, 4,052 instead of 3,933),
-// dedicated doubling formulas (dbl-2008-hwcd), and compares the encoding of R' with R: the cofactorless
-// equation of RFC 8032 §5.1.7 as OpenSSL and tweetnacl check it. The shared policy (S < L, canonical R and
-// A) runs first. The work is a resumable job: step(units) does at most `units` field multiplications and
-// squarings (plus the additions between them) and returns, so a board can feed its watchdog and serve its
-// links between slices. One unit is one M or S; SHA-512 and modL run in one step of their own.
+// Variable-time Ed25519 verification for the board (verification handles only public data), built
+// from tweetnacl's own field arithmetic (nacl.lowlevel: gf, A, Z, M, S, set25519, pack25519,
+// unpack25519). It computes R' = [S]B + [h](-A) with Straus's interleaved double-scalar multiplication
+// over signed windows (wNAF): width 4 for B, whose table of four odd multiples is computed once, width 3
+// for -A, whose table is made per verification (two points instead of four: 1.4 KB less pico heap at
+// the verification's peak for 119 more field operations, 4,052 instead of 3,933), dedicated doubling
+// formulas (dbl-2008-hwcd), and compares the encoding of R' with R: the cofactorless equation of RFC
+// 8032 §5.1.7 as OpenSSL and tweetnacl check it. The shared policy (S < L, canonical R and A) runs
+// first. The work is a resumable job: step(units) does at most `units` field multiplications and
+// squarings (plus the additions between them) and returns, so a board can feed its watchdog and serve
+// its links between slices. One unit is one M or S; SHA-512 and modL run in one step of their own.
 import nacl from 'tweetnacl';
 import { checkKeyEncoding, checkSignatureEncoding } from './policy';
 import { copyBytes } from '../bytes';
@@ -19,6 +19,8 @@ type Point = Gf[]; // extended coordinates X, Y, Z, T
 
 const low = (nacl as unknown as { lowlevel: unknown }).lowlevel as {
   gf(init?: number[]): Gf;
+  A(o: Gf, a: Gf, b: Gf): void;
+  Z(o: Gf, a: Gf, b: Gf): void;
   M(o: Gf, a: Gf, b: Gf): void;
   S(o: Gf, a: Gf): void;
   set25519(r: Gf, a: Gf): void;
@@ -94,49 +96,6 @@ function point(): Point {
   return [limbs.subarray(0, 16), limbs.subarray(16, 32), limbs.subarray(32, 48), limbs.subarray(48, 64)];
 }
 
-/**
- * o = a + b and o = a - b limb by limb, as tweetnacl's A and Z, written out: Espruino interprets the
- * source text, so sixteen statements cost less than a loop of sixteen (about a third less measured on
- * its Linux build), and the results are the same numbers.
- */
-function add(o: Gf, a: Gf, b: Gf): void {
-  o[0] = a[0] + b[0];
-  o[1] = a[1] + b[1];
-  o[2] = a[2] + b[2];
-  o[3] = a[3] + b[3];
-  o[4] = a[4] + b[4];
-  o[5] = a[5] + b[5];
-  o[6] = a[6] + b[6];
-  o[7] = a[7] + b[7];
-  o[8] = a[8] + b[8];
-  o[9] = a[9] + b[9];
-  o[10] = a[10] + b[10];
-  o[11] = a[11] + b[11];
-  o[12] = a[12] + b[12];
-  o[13] = a[13] + b[13];
-  o[14] = a[14] + b[14];
-  o[15] = a[15] + b[15];
-}
-
-function sub(o: Gf, a: Gf, b: Gf): void {
-  o[0] = a[0] - b[0];
-  o[1] = a[1] - b[1];
-  o[2] = a[2] - b[2];
-  o[3] = a[3] - b[3];
-  o[4] = a[4] - b[4];
-  o[5] = a[5] - b[5];
-  o[6] = a[6] - b[6];
-  o[7] = a[7] - b[7];
-  o[8] = a[8] - b[8];
-  o[9] = a[9] - b[9];
-  o[10] = a[10] - b[10];
-  o[11] = a[11] - b[11];
-  o[12] = a[12] - b[12];
-  o[13] = a[13] - b[13];
-  o[14] = a[14] - b[14];
-  o[15] = a[15] - b[15];
-}
-
 /** Zero, never written. */
 const ZERO: Gf = new Float64Array(16);
 /**
@@ -164,20 +123,20 @@ function copyPoint(target: Point, source: Point): void {
 function addPoints(p: Point, q: Point): void {
   const s = scratch();
   const a = s[0], b = s[1], c = s[2], d = s[3], e = s[4], f = s[5], g = s[6], h = s[7], t = s[8];
-  sub(a, p[1], p[0]);
-  sub(t, q[1], q[0]);
+  low.Z(a, p[1], p[0]);
+  low.Z(t, q[1], q[0]);
   mul(a, a, t);
-  add(b, p[0], p[1]);
-  add(t, q[0], q[1]);
+  low.A(b, p[0], p[1]);
+  low.A(t, q[0], q[1]);
   mul(b, b, t);
   mul(c, p[3], q[3]);
   mul(c, c, D2 as Gf);
   mul(d, p[2], q[2]);
-  add(d, d, d);
-  sub(e, b, a);
-  sub(f, d, c);
-  add(g, d, c);
-  add(h, b, a);
+  low.A(d, d, d);
+  low.Z(e, b, a);
+  low.Z(f, d, c);
+  low.A(g, d, c);
+  low.A(h, b, a);
   mul(p[0], e, f);
   mul(p[1], h, g);
   mul(p[2], g, f);
@@ -191,15 +150,15 @@ function doublePoint(p: Point): void {
   sqr(a, p[0]);
   sqr(b, p[1]);
   sqr(c, p[2]);
-  add(c, c, c);
-  add(t, p[0], p[1]);
+  low.A(c, c, c);
+  low.A(t, p[0], p[1]);
   sqr(e, t);
-  sub(e, e, a);
-  sub(e, e, b); // E = (X + Y)^2 - A - B
-  sub(g, b, a); // G = -A + B (a = -1)
-  sub(f, g, c); // F = G - C
-  sub(h, ZERO, a);
-  sub(h, h, b); // H = -A - B
+  low.Z(e, e, a);
+  low.Z(e, e, b); // E = (X + Y)^2 - A - B
+  low.Z(g, b, a); // G = -A + B (a = -1)
+  low.Z(f, g, c); // F = G - C
+  low.Z(h, ZERO, a);
+  low.Z(h, h, b); // H = -A - B
   mul(p[0], e, f);
   mul(p[1], g, h);
   mul(p[3], e, h);
@@ -207,10 +166,10 @@ function doublePoint(p: Point): void {
 }
 
 function negatePoint(target: Point, source: Point): void {
-  sub(target[0], ZERO, source[0]);
+  low.Z(target[0], ZERO, source[0]);
   low.set25519(target[1], source[1]);
   low.set25519(target[2], source[2]);
-  sub(target[3], ZERO, source[3]);
+  low.Z(target[3], ZERO, source[3]);
 }
 
 /**
@@ -244,7 +203,7 @@ function buildBaseTableStep(): boolean {
   if (baseTable !== null) return true;
   if (D2 === null) {
     D2 = low.gf();
-    add(D2, low.D, low.D);
+    low.A(D2, low.D, low.D);
     I = low.gf(SQRT_M1);
     base = point();
     low.set25519(base[0], low.gf(BASE_X));
@@ -510,8 +469,8 @@ export class VerifyJob {
     const y2 = low.gf();
     sqr(y2, y);
     mul(this.den, y2, low.D);
-    sub(this.num, y2, this.negA[2]); // u = y^2 - 1
-    add(this.den, this.negA[2], this.den); // v = d y^2 + 1
+    low.Z(this.num, y2, this.negA[2]); // u = y^2 - 1
+    low.A(this.den, this.negA[2], this.den); // v = d y^2 + 1
     const den2 = low.gf();
     sqr(den2, this.den);
     const den4 = low.gf();
@@ -552,7 +511,7 @@ export class VerifyJob {
     const xBytes = new Uint8Array(32);
     low.pack25519(xBytes, x);
     // The encoding's top bit is the sign of x; we want -A, so keep the opposite parity.
-    if ((xBytes[0] & 1) === this.publicKey[31] >> 7) sub(x, ZERO, x);
+    if ((xBytes[0] & 1) === this.publicKey[31] >> 7) low.Z(x, ZERO, x);
     mul(this.negA[3], this.negA[0], this.negA[1]);
     return true;
   }

@@ -205,6 +205,7 @@ export function espruinoSection(result: { skipped?: string; basis?: string; befo
   const names: [string, string][] = [
     ['sha512', 'SHA-512 of a record (its signed bytes and signature)'], ['signature', 'one signature (online: a nonce ready)'],
     ['background_verification', 'one background verification (6 field operations a slice)'], ['trade_time_path', 'trade-time path (two caps verified in the background, sign, id)'],
+    ['trade_time_path_node', 'trade-time path as the node runs it (firmware/node/issue.ts: encode, sign, id, two envelopes)'],
     ['field', 'one field multiplication'], ['codec', 'one record through the codec (encode, decode)'],
   ];
   return [
