@@ -213,6 +213,7 @@ export function espruinoSection(result: { skipped?: string; basis?: string; befo
     '',
     'Command: `npx smartchain bench validation --target espruino --board esp32` (`node --import tsx host-tools/bench/validation-espruino.ts` here).',
     `Projected ESP32 board time: ${result.basis}. Host times are CPU times of each engine in the same run.`,
+    'The firmware before and after the interpreter-shaped arithmetic and codec (commit 8f7a520 against this tree, natives on in both): docs/emulator.md, the esp32\'s calibration.',
     '',
     '| figure | before: Espruino CPU on this host | before: projected ESP32 | after: Espruino CPU on this host | after: projected ESP32 | after: ratio to QuickJS |',
     '| --- | --- | --- | --- | --- | --- |',
