@@ -132,7 +132,11 @@ function recordFromMap(map: CborMap): LedgerRecord {
   if (kind < KIND_MEMBERSHIP || kind > KIND_BOUGHT) throw new Rejection('RECORD_UNKNOWN_KIND', 'kind ' + kind);
   const rules = rulesFor(kind);
   const keys = Object.keys(map);
-  for (let index = 0; index < keys.length; index++) {
+  // The map has no unknown key exactly when each of its keys is one of the kind's fields present in it:
+  // one pass over the rules, and the search for the unknown key only for a map that has one.
+  let present = 0;
+  for (let rule = 0; rule < rules.length; rule++) if (map[FIELD[rules[rule].name]] !== undefined) present++;
+  for (let index = 0; index < keys.length && present !== keys.length; index++) {
     let known = false;
     for (let rule = 0; rule < rules.length; rule++) if (FIELD[rules[rule].name] === Number(keys[index])) known = true;
     if (!known) throw new Rejection('RECORD_UNKNOWN_FIELD', 'key ' + keys[index] + ' is not a field of kind ' + KIND_NAMES[kind]);
@@ -157,7 +161,10 @@ function recordFromMap(map: CborMap): LedgerRecord {
 
 /** Checks a record the node built itself against the same rules; a failure is a bug. */
 export function assertRecordValid(record: LedgerRecord): void {
-  const map = recordToMap(record);
+  assertMapValid(recordToMap(record));
+}
+
+function assertMapValid(map: CborMap): void {
   try {
     recordFromMap(map);
   } catch (error) {
@@ -179,8 +186,10 @@ function recordToMap(record: LedgerRecord): CborMap {
 
 /** The deterministic CBOR payload of a record; its bytes are what the issuer signs (via sigStructure). */
 export function encodePayload(record: LedgerRecord): Uint8Array {
-  assertRecordValid(record);
-  return encodeCbor(recordToMap(record), PAYLOAD_BYTES_MAX);
+  // One map, checked and then encoded (the check does not change it).
+  const map = recordToMap(record);
+  assertMapValid(map);
+  return encodeCbor(map, PAYLOAD_BYTES_MAX);
 }
 
 /** The bytes an Ed25519 signature over this payload covers (RFC 9052 §4.4 Sig_structure). */

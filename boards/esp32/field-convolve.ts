@@ -1,42 +1,105 @@
 // Field multiplication mod p = 2^255 - 19 over tweetnacl's sixteen 16-bit limbs, with each output limb
 // one call of a native dot product (Espruino's E.convolve) instead of sixteen interpreted multiply-adds.
-// Since 2^256 = 38 mod p, output limb k is sum over i <= k of a[i] b[k-i] plus 38 times the sum over
+// Since 2^256 = 38 mod p, output limb k is the sum over i <= k of a[i] b[k-i] plus 38 times the sum over
 // i > k of a[i] b[k+16-i]: one dot product of a with a 32-entry window holding b reversed and then 38 b
-// reversed, read from offset 15 - k. The limbs stay below 2^17 in magnitude between carries, so every
-// partial sum stays below 2^44 and is exact in a double: the result is exactly tweetnacl's M (the same
-// integers, then tweetnacl's two carry passes). Measured on Espruino 2v29's interpreter: 3.3 to 3.6
-// times faster than tweetnacl's M (docs/benchmarks.md).
+// reversed, read from offset 15 - k. Espruino interprets the source text itself, so the cost is the
+// number of statements: the window and the sixteen products are written out (no loop counters), and
+// one carry pass runs beside the products, then the top carry is folded back (times 38) through limbs 0
+// and 1 into limb 2. Measured on Espruino 2v29's interpreter (Linux build, CPU time): 0.24 ms against
+// 0.62 ms for the previous version (a loop of products and tweetnacl's two carry passes) and 2.78 ms
+// for tweetnacl's M (docs/emulator.md, the esp32's calibration).
+//
+// Bounds (every value is an integer held exactly in a double): with every input limb below 2^21 in
+// magnitude, a dot product is at most 16 x 38 x 2^42 < 2^51.3, a carry at most 2^35.3, the folded limb
+// 0 at most 2^16 + 38 x 2^35.3 < 2^40.6, its carry into limb 1 below 2^24.6 and limb 1's carry into
+// limb 2 below 2^8.7: all far below 2^53. `value & 65535` is value mod 2^16 for any integer below 2^53
+// in magnitude (ECMAScript ToInt32 keeps the low 32 bits; Espruino converts through a 64-bit integer,
+// jsvGetInteger), so (value - low) / 65536 is floor(value / 2^16), exact. The result: limbs 0, 1 and 3
+// to 15 in [0, 2^16), limb 2 in (-2^9, 2^16 + 2^9). It is the same field element as tweetnacl's M
+// gives, not the same limbs (M leaves limb 0 loose instead); pack25519 encodes both the same, so every
+// encoding, signature and verdict is tweetnacl's (test/crypto/field-convolve.test.ts). The firmware's
+// additions and subtractions of such results (at most four terms, fast-verify.ts) stay below 2^19, well
+// inside the 2^21 the bound assumes.
 import type { FieldMultiply } from '../../firmware/crypto/fast-verify';
 
 /** E.convolve(a, b, offset): sum over i of a[i] b[(i + offset) mod b.length], as a double. */
 export type Convolve = (a: Float64Array, b: Float64Array, offset: number) => number;
 
-const LIMBS = 16;
-
-/** tweetnacl's car25519: one carry pass, the top carry folded back times 38. */
-function carry(o: Float64Array): void {
-  let c = 1;
-  for (let index = 0; index < LIMBS; index++) {
-    const value = o[index] + c + 65535;
-    c = Math.floor(value / 65536);
-    o[index] = value - c * 65536;
-  }
-  o[0] += c - 1 + 37 * (c - 1);
-}
-
 export function convolveMultiply(convolve: Convolve): FieldMultiply {
   // The window and the product are made once: a multiplication allocates nothing.
-  const window = new Float64Array(2 * LIMBS);
-  const product = new Float64Array(LIMBS);
+  const window = new Float64Array(32);
+  const product = new Float64Array(16);
   return function (o: Float64Array, a: Float64Array, b: Float64Array): void {
-    for (let index = 0; index < LIMBS; index++) {
-      window[LIMBS - 1 - index] = b[index];
-      window[2 * LIMBS - 1 - index] = 38 * b[index];
-    }
-    // o may be a or b: the product is complete before o is written.
-    for (let index = 0; index < LIMBS; index++) product[index] = convolve(a, window, LIMBS - 1 - index);
+    window[15] = b[0];
+    window[14] = b[1];
+    window[13] = b[2];
+    window[12] = b[3];
+    window[11] = b[4];
+    window[10] = b[5];
+    window[9] = b[6];
+    window[8] = b[7];
+    window[7] = b[8];
+    window[6] = b[9];
+    window[5] = b[10];
+    window[4] = b[11];
+    window[3] = b[12];
+    window[2] = b[13];
+    window[1] = b[14];
+    window[0] = b[15];
+    window[31] = 38 * b[0];
+    window[30] = 38 * b[1];
+    window[29] = 38 * b[2];
+    window[28] = 38 * b[3];
+    window[27] = 38 * b[4];
+    window[26] = 38 * b[5];
+    window[25] = 38 * b[6];
+    window[24] = 38 * b[7];
+    window[23] = 38 * b[8];
+    window[22] = 38 * b[9];
+    window[21] = 38 * b[10];
+    window[20] = 38 * b[11];
+    window[19] = 38 * b[12];
+    window[18] = 38 * b[13];
+    window[17] = 38 * b[14];
+    window[16] = 38 * b[15];
+    let value = convolve(a, window, 15);
+    let carry = (value - (product[0] = value & 65535)) / 65536;
+    value = convolve(a, window, 14) + carry;
+    carry = (value - (product[1] = value & 65535)) / 65536;
+    value = convolve(a, window, 13) + carry;
+    carry = (value - (product[2] = value & 65535)) / 65536;
+    value = convolve(a, window, 12) + carry;
+    carry = (value - (product[3] = value & 65535)) / 65536;
+    value = convolve(a, window, 11) + carry;
+    carry = (value - (product[4] = value & 65535)) / 65536;
+    value = convolve(a, window, 10) + carry;
+    carry = (value - (product[5] = value & 65535)) / 65536;
+    value = convolve(a, window, 9) + carry;
+    carry = (value - (product[6] = value & 65535)) / 65536;
+    value = convolve(a, window, 8) + carry;
+    carry = (value - (product[7] = value & 65535)) / 65536;
+    value = convolve(a, window, 7) + carry;
+    carry = (value - (product[8] = value & 65535)) / 65536;
+    value = convolve(a, window, 6) + carry;
+    carry = (value - (product[9] = value & 65535)) / 65536;
+    value = convolve(a, window, 5) + carry;
+    carry = (value - (product[10] = value & 65535)) / 65536;
+    value = convolve(a, window, 4) + carry;
+    carry = (value - (product[11] = value & 65535)) / 65536;
+    value = convolve(a, window, 3) + carry;
+    carry = (value - (product[12] = value & 65535)) / 65536;
+    value = convolve(a, window, 2) + carry;
+    carry = (value - (product[13] = value & 65535)) / 65536;
+    value = convolve(a, window, 1) + carry;
+    carry = (value - (product[14] = value & 65535)) / 65536;
+    value = convolve(a, window, 0) + carry;
+    carry = (value - (product[15] = value & 65535)) / 65536;
+    // 2^256 = 38 mod p: the top carry comes back at limb 0, then two carries settle limbs 0 and 1.
+    value = product[0] + 38 * carry;
+    carry = (value - (product[0] = value & 65535)) / 65536;
+    value = product[1] + carry;
+    product[2] += (value - (product[1] = value & 65535)) / 65536;
+    // o may be a or b: the products are complete before o is written.
     o.set(product);
-    carry(o);
-    carry(o);
   };
 }

@@ -1,10 +1,12 @@
 // Espruino's native helpers for the crypto path, checked once at boot: `require("crypto").SHA512`
 // (in the standard ESP32 build: boards/ESP32.py lists CRYPTO, SHA512; it returns an ArrayBuffer of 64
-// bytes) for every SHA-512, and E.convolve for the field multiplication's limb products
-// (field-convolve.ts). A firmware without either keeps the JS path; both give the same bytes.
+// bytes) for every SHA-512, and E.convolve for the limb products of the field multiplication
+// (field-convolve.ts) and of the arithmetic mod L (scalar-convolve.ts). A firmware without either keeps the JS path; both give the same bytes.
 import { useNativeSha512 } from '../../firmware/crypto/sha512';
 import { useFieldMultiply } from '../../firmware/crypto/fast-verify';
+import { useScalarArithmetic } from '../../firmware/crypto/ed25519';
 import { Convolve, convolveMultiply } from './field-convolve';
+import { convolveScalars } from './scalar-convolve';
 
 type EspruinoCrypto = { SHA512?: (message: Uint8Array) => ArrayBuffer };
 declare function __runtimeRequire(name: 'crypto'): EspruinoCrypto;
@@ -24,14 +26,9 @@ function nativeCrypto(): EspruinoCrypto | null {
 export function useEspruinoNatives(on: boolean): { sha512: boolean; convolve: boolean } {
   const crypto = on ? nativeCrypto() : null;
   const hash = crypto !== null ? (crypto.SHA512 as (message: Uint8Array) => ArrayBuffer) : null;
-  useNativeSha512(
-    hash === null
-      ? null
-      : function (bytes: Uint8Array): Uint8Array {
-          return new Uint8Array(hash(bytes));
-        },
-  );
+  useNativeSha512(hash);
   const convolve = on && typeof E.convolve === 'function' ? E.convolve : null;
   useFieldMultiply(convolve === null ? null : convolveMultiply(convolve));
+  useScalarArithmetic(convolve === null ? null : convolveScalars(convolve));
   return { sha512: hash !== null, convolve: convolve !== null };
 }

@@ -53,7 +53,9 @@ class Writer {
     this.bytes = grown;
   }
   byte(value: number) {
-    this.reserve(1);
+    // reserve() only when the buffer is full (length < bytes.length <= capacity otherwise): on Espruino
+    // a call is a few microseconds, and an encoding writes a byte at a time.
+    if (this.length >= this.bytes.length) this.reserve(1);
     this.bytes[this.length++] = value;
   }
   head(major: number, argument: number) {
@@ -189,7 +191,8 @@ function decodeItem(reader: Reader, depth: number): CborValue {
   if (major === 6 || major === 7) {
     throw new Rejection('CBOR_UNSUPPORTED_TYPE', 'major type ' + major + ' (tag, float or simple value)');
   }
-  const argument = readArgument(reader, info);
+  // Most arguments sit in the initial byte: no call for them (a call is microseconds on Espruino).
+  const argument = info < 24 ? info : readArgument(reader, info);
   if (major === MAJOR_UNSIGNED) return argument;
   if (major === MAJOR_NEGATIVE) {
     if (argument >= CBOR_INTEGER_MAX) throw new Rejection('CBOR_INTEGER_TOO_LARGE', 'negative integer below -(2^53 - 1)');

@@ -16,8 +16,24 @@ export type KeyPair = { publicKey: Uint8Array; secretKey: Uint8Array };
 const low = (nacl as unknown as { lowlevel: { modL(r: Uint8Array, x: Float64Array): void } }).lowlevel;
 const ONE_STEP = 1000000000;
 
+/** Arithmetic mod L a board may do faster (boards/esp32/scalar-convolve.ts); the same bytes as tweetnacl's modL. */
+export type ScalarArithmetic = {
+  /** A 64-byte little-endian number reduced mod L. */
+  reduce(bytes: Uint8Array): Uint8Array;
+  /** (r + h a) mod L, with r and h below L and a below 2^256, 32 bytes each, little-endian. */
+  multiplyAdd(r: Uint8Array, h: Uint8Array, a: Uint8Array): Uint8Array;
+};
+
+let scalars: ScalarArithmetic | null = null;
+
+/** Installs the board's arithmetic mod L, or puts tweetnacl's modL back with null; a board does this at boot. */
+export function useScalarArithmetic(candidate: ScalarArithmetic | null): void {
+  scalars = candidate;
+}
+
 /** A 64-byte little-endian number reduced mod L (the group order). */
 export function reduceModL(bytes: Uint8Array): Uint8Array {
+  if (scalars !== null) return scalars.reduce(bytes);
   const wide = new Float64Array(64);
   for (let index = 0; index < 64; index++) wide[index] = bytes[index];
   const out = new Uint8Array(32);
@@ -55,6 +71,7 @@ function concat(parts: Uint8Array[]): Uint8Array {
 
 /** S = (r + h a) mod L, with r and h reduced and a the clamped secret scalar (RFC 8032 §5.1.6 step 5). */
 export function signatureScalar(r: Uint8Array, h: Uint8Array, a: Uint8Array): Uint8Array {
+  if (scalars !== null) return scalars.multiplyAdd(r, h, a);
   const wide = new Float64Array(64);
   for (let index = 0; index < 32; index++) wide[index] = r[index];
   for (let index = 0; index < 32; index++) for (let other = 0; other < 32; other++) wide[index + other] += h[index] * a[other];

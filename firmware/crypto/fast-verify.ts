@@ -96,13 +96,33 @@ function point(): Point {
   return [limbs.subarray(0, 16), limbs.subarray(16, 32), limbs.subarray(32, 48), limbs.subarray(48, 64)];
 }
 
+/** Zero, never written. */
+const ZERO: Gf = new Float64Array(16);
+/**
+ * The point formulas' temporaries and a negated table entry, made once on first use (1.7 KB of limbs):
+ * a point operation allocates nothing. On Espruino an array of 48 bytes or more is a flat string whose
+ * allocation walks the free list: tens of microseconds each, nine of them a point operation before.
+ */
+let temporaries: Gf[] = [];
+let negated: Point = [];
+
+function scratch(): Gf[] {
+  if (temporaries.length === 0) {
+    const limbs = new Float64Array(16 * 9);
+    for (let index = 0; index < 9; index++) temporaries.push(limbs.subarray(16 * index, 16 * index + 16));
+    negated = point();
+  }
+  return temporaries;
+}
+
 function copyPoint(target: Point, source: Point): void {
   for (let index = 0; index < 4; index++) low.set25519(target[index], source[index]);
 }
 
 /** Point addition in extended coordinates (add-2008-hwcd-3, a = -1): 9 multiplications. */
 function addPoints(p: Point, q: Point): void {
-  const a = low.gf(), b = low.gf(), c = low.gf(), d = low.gf(), e = low.gf(), f = low.gf(), g = low.gf(), h = low.gf(), t = low.gf();
+  const s = scratch();
+  const a = s[0], b = s[1], c = s[2], d = s[3], e = s[4], f = s[5], g = s[6], h = s[7], t = s[8];
   low.Z(a, p[1], p[0]);
   low.Z(t, q[1], q[0]);
   mul(a, a, t);
@@ -125,7 +145,8 @@ function addPoints(p: Point, q: Point): void {
 
 /** Point doubling (dbl-2008-hwcd, a = -1): 4 squarings and 4 multiplications. */
 function doublePoint(p: Point): void {
-  const a = low.gf(), b = low.gf(), c = low.gf(), e = low.gf(), g = low.gf(), f = low.gf(), h = low.gf(), t = low.gf();
+  const s = scratch();
+  const a = s[0], b = s[1], c = s[2], e = s[3], g = s[4], f = s[5], h = s[6], t = s[7];
   sqr(a, p[0]);
   sqr(b, p[1]);
   sqr(c, p[2]);
@@ -136,7 +157,7 @@ function doublePoint(p: Point): void {
   low.Z(e, e, b); // E = (X + Y)^2 - A - B
   low.Z(g, b, a); // G = -A + B (a = -1)
   low.Z(f, g, c); // F = G - C
-  low.Z(h, low.gf(), a);
+  low.Z(h, ZERO, a);
   low.Z(h, h, b); // H = -A - B
   mul(p[0], e, f);
   mul(p[1], g, h);
@@ -145,11 +166,10 @@ function doublePoint(p: Point): void {
 }
 
 function negatePoint(target: Point, source: Point): void {
-  const zero = low.gf();
-  low.Z(target[0], zero, source[0]);
+  low.Z(target[0], ZERO, source[0]);
   low.set25519(target[1], source[1]);
   low.set25519(target[2], source[2]);
-  low.Z(target[3], zero, source[3]);
+  low.Z(target[3], ZERO, source[3]);
 }
 
 /**
@@ -294,7 +314,7 @@ class Ladder {
           const entry = table[(digit < 0 ? -digit : digit) >> 1];
           if (digit > 0) addPoints(this.result, entry);
           else {
-            const negated = point();
+            scratch();
             negatePoint(negated, entry);
             addPoints(this.result, negated);
           }
@@ -491,7 +511,7 @@ export class VerifyJob {
     const xBytes = new Uint8Array(32);
     low.pack25519(xBytes, x);
     // The encoding's top bit is the sign of x; we want -A, so keep the opposite parity.
-    if ((xBytes[0] & 1) === this.publicKey[31] >> 7) low.Z(x, low.gf(), x);
+    if ((xBytes[0] & 1) === this.publicKey[31] >> 7) low.Z(x, ZERO, x);
     mul(this.negA[3], this.negA[0], this.negA[1]);
     return true;
   }

@@ -208,6 +208,7 @@ export function espruinoSection(result: { skipped?: string; basis?: string; befo
   const names: [string, string][] = [
     ['sha512', 'SHA-512 of a record (its signed bytes and signature)'], ['signature', 'one signature (online: a nonce ready)'],
     ['background_verification', 'one background verification (6 field operations a slice)'], ['trade_time_path', 'trade-time path (two caps verified in the background, sign, id)'],
+    ['trade_time_path_node', 'trade-time path as the node runs it (firmware/node/issue.ts: encode, sign, id, two envelopes)'],
     ['field', 'one field multiplication'], ['codec', 'one record through the codec (encode, decode)'],
   ];
   return [
@@ -215,6 +216,7 @@ export function espruinoSection(result: { skipped?: string; basis?: string; befo
     '',
     'Command: `npx smartchain bench validation --target espruino --board esp32` (`node --import tsx host-tools/bench/validation-espruino.ts` here).',
     `Projected ESP32 board time: ${result.basis}. Host times are CPU times of each engine in the same run.`,
+    'The firmware before and after the interpreter-shaped arithmetic and codec (commit 8f7a520 against this tree, natives on in both): docs/emulator.md, the esp32\'s calibration.',
     '',
     '| figure | before: Espruino CPU on this host | before: projected ESP32 | after: Espruino CPU on this host | after: projected ESP32 | after: ratio to QuickJS |',
     '| --- | --- | --- | --- | --- | --- |',

@@ -1,7 +1,8 @@
 // On the real Espruino interpreter (its Linux build, ../shared/upstream/espruino/): the native SHA-512
 // (require("crypto").SHA512) and the JS one give node:crypto's bytes on the FIPS 180-4 examples and on
-// random inputs across the block boundaries, and the E.convolve field multiplication gives tweetnacl's
-// limbs. Skipped, on one line, when the interpreter is absent.
+// random inputs across the block boundaries, and the E.convolve field multiplication gives the limbs of
+// the same multiplication on the host (field-convolve.ts with a JS E.convolve), the field element of
+// tweetnacl's M. Skipped, on one line, when the interpreter is absent.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,10 +13,24 @@ import nacl from 'tweetnacl';
 import { loadBoard } from '../../host-tools/build/boards';
 import { buildBoard } from '../../host-tools/build/bundle';
 import { EspruinoProcess, espruinoMissing } from '../../host-tools/bench/espruino-runner';
+import { Convolve, convolveMultiply } from '../../boards/esp32/field-convolve';
 import { BOUNDARY_LENGTHS } from '../support/sha512-lengths';
 import { createRng, testSeed } from '../support/rng';
 
-const low = (nacl as unknown as { lowlevel: { M(o: Float64Array, a: Float64Array, b: Float64Array): void } }).lowlevel;
+const low = (nacl as unknown as { lowlevel: { M(o: Float64Array, a: Float64Array, b: Float64Array): void; pack25519(o: Uint8Array, n: Float64Array): void } }).lowlevel;
+
+/** Espruino's E.convolve as its reference documents it, for the host's run of the same multiplication. */
+const convolve: Convolve = (a, b, offset) => {
+  let sum = 0;
+  for (let index = 0; index < a.length; index++) sum += a[index] * b[(index + offset) % b.length];
+  return sum;
+};
+
+function encoded(limbs: Float64Array): string {
+  const out = new Uint8Array(32);
+  low.pack25519(out, limbs);
+  return Buffer.from(out).toString('hex');
+}
 const missing = espruinoMissing();
 
 async function start(): Promise<EspruinoProcess> {
@@ -41,12 +56,17 @@ if (missing !== null) {
     try {
       assert.is((await espruino.evaluate('check.natives(true)')).value, '"sha512,convolve"', 'the Linux build has the crypto library and E.convolve');
       assert.is(JSON.parse((await espruino.evaluate(`check.sha512(${JSON.stringify(inputs)})`)).value), expected, 'native');
+      const hostMultiply = convolveMultiply(convolve);
       for (let round = 0; round < 20; round++) {
-        const a = Array.from({ length: 16 }, () => rng.int(0, 262143) - 131071);
+        const a = Array.from({ length: 16 }, () => rng.int(0, 4194303) - 2097151);
         const b = Array.from({ length: 16 }, () => rng.int(0, 65535));
         const reference = new Float64Array(16);
         low.M(reference, Float64Array.from(a), Float64Array.from(b));
-        assert.equal(JSON.parse((await espruino.evaluate(`check.multiply(${JSON.stringify(a)}, ${JSON.stringify(b)})`)).value), Array.from(reference), `convolve round ${round}`);
+        const host = new Float64Array(16);
+        hostMultiply(host, Float64Array.from(a), Float64Array.from(b));
+        const board = Float64Array.from(JSON.parse((await espruino.evaluate(`check.multiply(${JSON.stringify(a)}, ${JSON.stringify(b)})`)).value) as number[]);
+        assert.equal(Array.from(board), Array.from(host), `convolve round ${round}: Espruino's limbs are the host's`);
+        assert.is(encoded(board), encoded(reference), `convolve round ${round}: tweetnacl's field element`);
       }
       assert.is((await espruino.evaluate('check.natives(false)')).value, '"-,-"');
       assert.is(JSON.parse((await espruino.evaluate(`check.sha512(${JSON.stringify(inputs)})`)).value), expected, 'JS');

@@ -1,0 +1,91 @@
+// The esp32's arithmetic mod L through a dot product (boards/esp32/scalar-convolve.ts) gives tweetnacl's
+// bytes, here with a JS stand-in for E.convolve of the same definition: reduction of 64-byte numbers
+// (random, zero, all ones, multiples of L and their neighbours) and (r + h a) mod L at the edges of its
+// ranges; and a signature made with it installed is node:crypto's.
+import { createPrivateKey, sign } from 'node:crypto';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import nacl from 'tweetnacl';
+import { Convolve } from '../../boards/esp32/field-convolve';
+import { convolveScalars } from '../../boards/esp32/scalar-convolve';
+import { keyPairFromSeed, reduceModL, signDetached, signatureScalar, useScalarArithmetic } from '../../firmware/crypto/ed25519';
+import { createRng, testSeed } from '../support/rng';
+
+const low = (nacl as unknown as { lowlevel: { modL(r: Uint8Array, x: Float64Array): void } }).lowlevel;
+
+const convolve: Convolve = (a, b, offset) => {
+  let sum = 0;
+  for (let index = 0; index < a.length; index++) sum += a[index] * b[(index + offset) % b.length];
+  return sum;
+};
+
+const L = (1n << 252n) + 27742317777372353535851937790883648493n;
+
+function toBytes(value: bigint, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let index = 0; index < length; index++) out[index] = Number((value >> BigInt(8 * index)) & 255n);
+  return out;
+}
+
+function tweetnaclReduce(bytes: Uint8Array): Uint8Array {
+  const wide = new Float64Array(64);
+  for (let index = 0; index < 64; index++) wide[index] = bytes[index];
+  const out = new Uint8Array(32);
+  low.modL(out, wide);
+  return out;
+}
+
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+
+test('reduction mod L gives tweetnacl\'s bytes on random and edge inputs', () => {
+  const rng = createRng(testSeed('scalar convolve reduce'));
+  const scalars = convolveScalars(convolve);
+  const inputs: Uint8Array[] = [new Uint8Array(64), new Uint8Array(64).fill(255)];
+  for (const multiple of [1n, 2n, 16n, 17n, (1n << 259n) / L, ((1n << 512n) - 1n) / L]) {
+    for (const delta of [-1n, 0n, 1n]) {
+      const value = multiple * L + delta;
+      if (value >= 0n && value < 1n << 512n) inputs.push(toBytes(value, 64));
+    }
+  }
+  for (let round = 0; round < 500; round++) inputs.push(rng.bytes(64));
+  for (const input of inputs) assert.is(hex(scalars.reduce(input)), hex(tweetnaclReduce(input)), hex(input));
+});
+
+test('(r + h a) mod L gives tweetnacl\'s bytes, through reduceModL and signatureScalar when installed', () => {
+  const rng = createRng(testSeed('scalar convolve multiply-add'));
+  const cases: [Uint8Array, Uint8Array, Uint8Array][] = [
+    [toBytes(L - 1n, 32), toBytes(L - 1n, 32), new Uint8Array(32).fill(255)],
+    [new Uint8Array(32), new Uint8Array(32), new Uint8Array(32)],
+    [toBytes(L - 1n, 32), new Uint8Array(32), new Uint8Array(32)],
+  ];
+  for (let round = 0; round < 300; round++) cases.push([tweetnaclReduce(rng.bytes(64)), tweetnaclReduce(rng.bytes(64)), rng.bytes(32)]);
+  const expected = cases.map(([r, h, a]) => hex(signatureScalar(r, h, a)));
+  useScalarArithmetic(convolveScalars(convolve));
+  try {
+    cases.forEach(([r, h, a], index) => assert.is(hex(signatureScalar(r, h, a)), expected[index], `case ${index}`));
+    const wide = rng.bytes(64);
+    useScalarArithmetic(null);
+    const reference = hex(reduceModL(wide));
+    useScalarArithmetic(convolveScalars(convolve));
+    assert.is(hex(reduceModL(wide)), reference);
+  } finally {
+    useScalarArithmetic(null);
+  }
+});
+
+test('a signature made with it installed is node:crypto\'s (RFC 8032 deterministic signing)', () => {
+  const rng = createRng(testSeed('scalar convolve sign'));
+  useScalarArithmetic(convolveScalars(convolve));
+  try {
+    for (let round = 0; round < 4; round++) {
+      const seed = rng.bytes(32);
+      const message = rng.bytes(rng.int(0, 300));
+      const key = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.from(seed)]), format: 'der', type: 'pkcs8' });
+      assert.is(hex(signDetached(message, keyPairFromSeed(seed).secretKey)), sign(null, Buffer.from(message), key).toString('hex'), `round ${round}`);
+    }
+  } finally {
+    useScalarArithmetic(null);
+  }
+});
+
+test.run();
