@@ -5,6 +5,7 @@
 import type { QuickJSContext, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten';
 import { BoardFailure, BoardState } from './board-state';
 import { WorkCount, boardMs, emptyWork } from './cost-model';
+import { readStatsText } from './evaluate';
 
 /** Every IDLE_HEAP_CHECK_EVERY-th idle call is measured (see below). */
 const IDLE_HEAP_CHECK_EVERY = 16;
@@ -90,13 +91,7 @@ export function callBoard(board: BoardState, run: () => ReturnType<QuickJSContex
 
 /** The firmware's own counts of tweetnacl operations, read through `smartchain.stats()`. */
 function readCryptoCounters(board: BoardState): void {
-  const result = board.vm.evalCode('typeof smartchain === "object" && smartchain !== null ? JSON.stringify(smartchain.stats()) : "{}"');
-  if (result.error) {
-    result.error.dispose();
-    return;
-  }
-  const stats = JSON.parse(board.vm.getString(result.value)) as Record<string, number>;
-  result.value.dispose();
+  const stats = JSON.parse(readStatsText(board)) as Record<string, number>;
   const delta = (name: string) => (board.nativeCryptoUsed ? 0 : Math.max(0, (stats[name] ?? 0) - (board.lastStats[name] ?? 0)));
   board.work.verifies += delta('crypto_verify');
   board.work.signs += delta('crypto_sign');
