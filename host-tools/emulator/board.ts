@@ -6,7 +6,8 @@
 import type { QuickJSWASMModule } from 'quickjs-emscripten';
 import { BoardFailure, BoardOptions, BoardState } from './board-state';
 import { callBoard, newMeteredRuntime } from './call-meter';
-import { evaluateConsoleLine, evaluateRepl, makeStatsReader, readStats } from './evaluate';
+import { evaluateConsoleLine, evaluateRepl, readStats } from './evaluate';
+import { makeStatsReader } from './stats-reader';
 import { quickjsMemoryUsed } from './heap-model';
 import { bytesHandle, bytesString, prepareMarshal, releaseMarshal } from './marshal';
 import { raiseRadioInterrupt } from './peripherals/sx127x-bus';

@@ -5,7 +5,7 @@
 import type { QuickJSContext, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten';
 import { BoardFailure, BoardState } from './board-state';
 import { WorkCount, boardMs, emptyWork } from './cost-model';
-import { readStatsText } from './evaluate';
+import { readStatsText } from './stats-reader';
 
 /** Every IDLE_HEAP_CHECK_EVERY-th idle call is measured (see below). */
 const IDLE_HEAP_CHECK_EVERY = 16;

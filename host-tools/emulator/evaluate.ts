@@ -1,9 +1,9 @@
 // Code typed at an emulated board, evaluated in board time as one call (call-meter.ts): a line at a REPL
 // (what it printed, or its value), a line at Espruino's console (what it printed, its value and the error
 // it threw, as the console shows them), and the firmware's counters through `smartchain.stats()`.
-import type { QuickJSContext, QuickJSHandle } from 'quickjs-emscripten';
 import { BoardFailure, BoardState } from './board-state';
 import { callBoard } from './call-meter';
+import { readStatsText } from './stats-reader';
 
 export function evaluateRepl(board: BoardState, code: string): string {
   const printed = board.log.length;
@@ -42,26 +42,6 @@ export function evaluateConsoleLine(board: BoardState, code: string): { printed:
   board.resetIfPending();
   const lines = board.log.slice(printed).filter((line) => !line.startsWith('[UNCAUGHT]'));
   return { printed: lines, value, error };
-}
-
-/** The expression that reads the firmware's counters as JSON ("{}" before the firmware defined them). */
-const STATS_SOURCE = 'typeof smartchain === "object" && smartchain !== null ? JSON.stringify(smartchain.stats()) : "{}"';
-
-/**
- * The counters' reader, compiled once per runtime (boot, before the heap baseline is taken, so it is the
- * emulator's, not the program's): read after every call, compiling it each time was a fifth of a city's
- * host time. Calling it runs the same expression, through one function call as the script was.
- */
-export function makeStatsReader(vm: QuickJSContext): QuickJSHandle {
-  return vm.unwrapResult(vm.evalCode(`(function () { return ${STATS_SOURCE}; })`, 'stats-reader'));
-}
-
-/** The firmware's counters as JSON text (`smartchain.stats()`), or "{}" before the firmware has defined them. */
-export function readStatsText(board: BoardState): string {
-  const result = board.statsReader === null ? board.vm.evalCode(STATS_SOURCE) : board.vm.callFunction(board.statsReader, board.vm.undefined);
-  const text = result.error ? '{}' : board.vm.getString(result.value);
-  (result.error ?? result.value).dispose();
-  return text;
 }
 
 /** The firmware's counters (`smartchain.stats()`), or {} before the firmware has defined them. */
