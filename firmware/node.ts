@@ -53,18 +53,21 @@ export type Capacities = { window: number; approvers: number; members: number; v
  * 103 KB of heap once parsed and the node's code paths about 73 KB more when they first run, so ledger
  * state gets a fortieth of the heap; the window never shrinks below what pending records need.
  */
-export function capacitiesFor(heapBytesBudget: number): Capacities {
+export function capacitiesFor(heapBytesBudget: number, nativeVerify?: boolean): Capacities {
   const share = Math.floor(heapBytesBudget / 40);
   const perRecord = RecordWindow.bytesFor(1, 8);
   // A small heap (the pico's) holds a third of the inbox (frames wait there at up to 252 bytes each),
   // half the member table (16 members, 59 bytes each) and one verification less (each waits with its record).
+  // A board that verifies natively holds no verification's points on its heap (tens of KB at the peak):
+  // it keeps the full member table, so a city of more than 16 EVs is not split into strangers.
   const small = heapBytesBudget < 200000;
+  const fewMembers = small && nativeVerify !== true;
   let window = Math.floor((share - MemberTable.bytesFor(32)) / perRecord);
   const windowMin = 3 * PENDING_RECORDS_MAX * 2;
   if (window > 256) window = 256;
   if (window < windowMin) window = windowMin;
   return {
-    window, approvers: 8, members: small ? 16 : 32, verified: window * 2, refused: 16, inbox: small ? INBOX_FRAMES_MAX / 3 : INBOX_FRAMES_MAX,
+    window, approvers: 8, members: fewMembers ? 16 : 32, verified: window * 2, refused: 16, inbox: small ? INBOX_FRAMES_MAX / 3 : INBOX_FRAMES_MAX,
     pending: PENDING_RECORDS_MAX, verifyQueue: small ? VERIFY_QUEUE_MAX - 1 : VERIFY_QUEUE_MAX,
   };
 }
@@ -94,7 +97,7 @@ export interface FullLightNode extends LightNode {
  * which does at most one expensive thing per call, in the order docs/ledger.md gives.
  */
 export function createNode(platform: Platform, config: NodeConfig): FullLightNode {
-  const capacities = capacitiesFor(config.heapBytesBudget);
+  const capacities = capacitiesFor(config.heapBytesBudget, platform.crypto.verify !== undefined);
   const tokensRequired = config.tokensRequired !== undefined ? config.tokensRequired : DEFAULT_TOKENS_REQUIRED;
   const slotMs = config.slotMs !== undefined ? config.slotMs : DEFAULT_SLOT_MS;
   const alpha = config.alpha !== undefined ? config.alpha : DEFAULT_ALPHA;

@@ -30,6 +30,13 @@ const BACKOFF_EXPONENT_MAX = 4;
 const BACKOFF_ATTEMPTS_MAX = 8;
 /** A CadDone later than this is taken as lost (DIO0 missed): the check is counted busy and retried. */
 const CAD_DONE_LATE_MS = 500;
+/**
+ * A clear CAD is acted on only while fresh: within two CAD durations of its start. A board busy in a long
+ * call reads CadDone late, and a preamble that began meanwhile was never seen (the modem sat in standby):
+ * sending then is what made two boards that had checked at different times start together and collide.
+ * A stale answer counts as a busy channel (RADIO_CAD_STALE, then the usual backoff).
+ */
+const CAD_FRESH_DURATIONS = 2;
 /** After a reception the channel counts as busy for the airtime of a frame this long (a grant is about 60 B). */
 const BURST_GAP_AIRTIME_BYTES = 64;
 /** Bandwidth codes 0..9 of RegModemConfig1 bits 7-4 (datasheet §4.1.1.4). */
@@ -62,7 +69,8 @@ export function loraModulation(settings: LoraRadioSettings): LoraModulation | st
 export type Sx127x = {
   /**
    * Counts under their codes: RADIO_SENT, RADIO_RECEIVED, RADIO_CRC_ERROR, RADIO_BUSY, RADIO_DUTY_CYCLE,
-   * RADIO_TX_DONE_LOST, RADIO_CHANNEL_BUSY (a check found the channel busy), RADIO_BACKOFF_EXHAUSTED.
+   * RADIO_TX_DONE_LOST, RADIO_CHANNEL_BUSY (a check found the channel busy), RADIO_BACKOFF_EXHAUSTED,
+   * RADIO_CAD_STALE (a clear CAD read too late to act on).
    */
   counts: { [code: string]: number };
   /** Checks the settings, finds the chip and configures it, then listens; null when ready, else a code. */
@@ -85,7 +93,7 @@ export type Later = (callback: () => void, delayMs: number) => unknown;
 
 export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs: () => number, onFrame: (payload: Uint8Array) => void, later?: Later): Sx127x {
   const counts: { [code: string]: number } = {
-    RADIO_SENT: 0, RADIO_RECEIVED: 0, RADIO_CRC_ERROR: 0, RADIO_BUSY: 0, RADIO_DUTY_CYCLE: 0, RADIO_TX_DONE_LOST: 0, RADIO_CHANNEL_BUSY: 0, RADIO_BACKOFF_EXHAUSTED: 0,
+    RADIO_SENT: 0, RADIO_RECEIVED: 0, RADIO_CRC_ERROR: 0, RADIO_BUSY: 0, RADIO_DUTY_CYCLE: 0, RADIO_TX_DONE_LOST: 0, RADIO_CHANNEL_BUSY: 0, RADIO_BACKOFF_EXHAUSTED: 0, RADIO_CAD_STALE: 0,
   };
   const bucketPeriods = new Float64Array(DUTY_BUCKETS).fill(-1);
   const bucketAirtimesMs = new Float64Array(DUTY_BUCKETS);
@@ -97,6 +105,7 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
   let held: Uint8Array | null = null;
   let attempts = 0;
   let cadByMs = 0;
+  let cadStartedMs = 0;
   let seed = 1;
   let lastReceivedMs = -Infinity;
 
@@ -172,7 +181,8 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
     write(0x01, 0x81);
     write(0x40, 0x80);
     write(0x01, 0x87);
-    cadByMs = nowMs() + CAD_DONE_LATE_MS;
+    cadStartedMs = nowMs();
+    cadByMs = cadStartedMs + CAD_DONE_LATE_MS;
   }
 
   /** The channel was busy: listen again, and check again after a random backoff (or send, when out of attempts). */
@@ -284,6 +294,8 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
     },
     receiving: function () {
       if (modulation === null) return false;
+      // A CAD under way (2.3 ms at SF7) is answered at once: a long slice now would make its answer stale.
+      if (cadByMs !== 0) return true;
       if (nowMs() - lastReceivedMs < airtimeMs(BURST_GAP_AIRTIME_BYTES, modulation)) return true;
       return txDoneByMs === 0 && cadByMs === 0 && (read(0x18) & 0x05) !== 0;
     },
@@ -307,7 +319,10 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
       if ((flags & 0x04) !== 0 && cadByMs !== 0) {
         // CadDone: CadDetected (0x01) means a preamble on the channel.
         if ((flags & 0x01) !== 0) channelBusy();
-        else sendHeld();
+        else if (nowMs() - cadStartedMs > CAD_FRESH_DURATIONS * cadDurationMs(modulation)) {
+          counts.RADIO_CAD_STALE++;
+          channelBusy();
+        } else sendHeld();
       } else if (cadByMs !== 0 && nowMs() > cadByMs) channelBusy();
       if ((flags & 0x08) !== 0 && txDoneByMs !== 0) {
         listen();
@@ -317,6 +332,12 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
     },
   };
   return radio;
+}
+
+/** A CAD's duration (SX1276 datasheet §4.1.6.2): (2^SF + 32) / BW to detect, one symbol to correlate. */
+function cadDurationMs(modulation: LoraModulation): number {
+  const chips = Math.pow(2, modulation.spreadingFactor);
+  return ((chips + 32 + chips) * 1000) / modulation.bandwidthHz;
 }
 
 /** The runtime's pins and timers, as a board adapter wires them. */

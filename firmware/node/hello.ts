@@ -5,12 +5,23 @@ import type { NodePersistence } from '../ledger/persist';
 import type { Links } from './links';
 import type { Offload } from './offload';
 
-/** Returns tick's hello step: a hello and one offload when the interval has passed since the last. */
+/**
+ * Hellos of different members start at different phases of the interval: boards powered up together
+ * (a city's simulation starts every board at once) otherwise said hello, and offloaded a record part,
+ * all in the same instant every interval, and on a shared radio channel those frames collided.
+ */
+export const HELLO_PHASES = 32;
+
+/**
+ * Returns tick's hello step: the first hello (member mod HELLO_PHASES) / HELLO_PHASES of an interval
+ * after the first call, then one each interval, each with one offload.
+ */
 export function createHello(memberId: number, intervalMs: number, persistence: NodePersistence, links: Links, offload: Offload): (nowMs: number) => void {
-  let lastHelloMs = -Infinity;
+  let nextHelloMs = -1;
   return function hello(nowMs: number): void {
-    if (nowMs - lastHelloMs < intervalMs) return;
-    lastHelloMs = nowMs;
+    if (nextHelloMs < 0) nextHelloMs = nowMs + ((memberId % HELLO_PHASES) * intervalMs) / HELLO_PHASES;
+    if (nowMs < nextHelloMs) return;
+    nextHelloMs = nowMs + intervalMs;
     links.broadcast({ type: FRAME_HELLO, member: memberId, seqNext: persistence.peekSeq() });
     offload.sendNext();
   };

@@ -88,6 +88,8 @@ export abstract class BoardState {
   readonly uart = new UartReceiver();
   readonly pins = new PinWatches();
   frameHandler: QuickJSHandle | null = null;
+  /** The compiled reader of the firmware's counters (evaluate.ts makeStatsReader), made at boot. */
+  statsReader: QuickJSHandle | null = null;
   callStartInterrupts = 0;
   callCostMs = 0;
   lastStats: Record<string, number> = {};

@@ -7,8 +7,9 @@ import type { QuickJSWASMModule } from 'quickjs-emscripten';
 import { BoardFailure, BoardOptions, BoardState } from './board-state';
 import { callBoard, newMeteredRuntime } from './call-meter';
 import { evaluateConsoleLine, evaluateRepl, readStats } from './evaluate';
+import { makeStatsReader } from './stats-reader';
 import { quickjsMemoryUsed } from './heap-model';
-import { bytesHandle, bytesString } from './marshal';
+import { bytesHandle, bytesString, prepareMarshal, releaseMarshal } from './marshal';
 import { raiseRadioInterrupt } from './peripherals/sx127x-bus';
 import { installProfile } from './profiles/install';
 
@@ -32,6 +33,8 @@ export class EmulatedBoard extends BoardState {
       this.uart.dispose();
       this.pins.dispose();
       this.frameHandler?.dispose();
+      this.statsReader?.dispose();
+      releaseMarshal(this.vm);
       this.nativeCryptoModule?.dispose();
       this.vm.dispose();
       this.runtime.dispose();
@@ -43,6 +46,8 @@ export class EmulatedBoard extends BoardState {
     this.vm = this.runtime.newContext();
     // A reboot starts its own call: the interrupted call's board time must not count against it.
     this.callStartInterrupts = this.work.interrupts;
+    this.statsReader = makeStatsReader(this.vm);
+    prepareMarshal(this.vm);
     this.heap.baselineBytes = quickjsMemoryUsed(this.runtime, this.vm);
     installProfile(this);
     const ran = callBoard(this, () => this.vm.evalCode(this.program, `${this.name}.js`), true);

@@ -5,6 +5,7 @@
 import type { QuickJSContext, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten';
 import { BoardFailure, BoardState } from './board-state';
 import { WorkCount, boardMs, emptyWork } from './cost-model';
+import { readStatsText } from './stats-reader';
 
 /** Every IDLE_HEAP_CHECK_EVERY-th idle call is measured (see below). */
 const IDLE_HEAP_CHECK_EVERY = 16;
@@ -90,14 +91,12 @@ export function callBoard(board: BoardState, run: () => ReturnType<QuickJSContex
 
 /** The firmware's own counts of tweetnacl operations, read through `smartchain.stats()`. */
 function readCryptoCounters(board: BoardState): void {
-  const result = board.vm.evalCode('typeof smartchain === "object" && smartchain !== null ? JSON.stringify(smartchain.stats()) : "{}"');
-  if (result.error) {
-    result.error.dispose();
-    return;
-  }
-  const stats = JSON.parse(board.vm.getString(result.value)) as Record<string, number>;
-  result.value.dispose();
-  const delta = (name: string) => (board.nativeCryptoUsed ? 0 : Math.max(0, (stats[name] ?? 0) - (board.lastStats[name] ?? 0)));
+  // Once the native module is in use its calls are charged as they happen and the counters add nothing:
+  // reading them after every call would only run the firmware's stats() in board time, which a real
+  // board never does (it was a quarter of a pico city's host time).
+  if (board.nativeCryptoUsed) return;
+  const stats = JSON.parse(readStatsText(board)) as Record<string, number>;
+  const delta = (name: string) => Math.max(0, (stats[name] ?? 0) - (board.lastStats[name] ?? 0));
   board.work.verifies += delta('crypto_verify');
   board.work.signs += delta('crypto_sign');
   board.work.hashes += delta('crypto_hash');

@@ -3,6 +3,7 @@
 // it threw, as the console shows them), and the firmware's counters through `smartchain.stats()`.
 import { BoardFailure, BoardState } from './board-state';
 import { callBoard } from './call-meter';
+import { readStatsText } from './stats-reader';
 
 export function evaluateRepl(board: BoardState, code: string): string {
   const printed = board.log.length;
@@ -45,8 +46,5 @@ export function evaluateConsoleLine(board: BoardState, code: string): { printed:
 
 /** The firmware's counters (`smartchain.stats()`), or {} before the firmware has defined them. */
 export function readStats(board: BoardState): Record<string, number | string> {
-  const result = board.vm.evalCode('typeof smartchain === "object" && smartchain !== null ? JSON.stringify(smartchain.stats()) : "{}"');
-  const text = result.error ? '{}' : board.vm.getString(result.value);
-  (result.error ?? result.value).dispose();
-  return JSON.parse(text);
+  return JSON.parse(readStatsText(board));
 }

@@ -28,7 +28,10 @@ export const HEAP_MODELS: Record<Profile, { quickjsPerBoardByte: number; runtime
 /** QuickJS's memory_used_size of a runtime: what every heap figure is computed from. */
 export function quickjsMemoryUsed(runtime: QuickJSRuntime, vm: QuickJSContext): number {
   const usage = runtime.computeMemoryUsage();
-  const bytes = vm.dump(usage).memory_used_size as number;
+  // One property, not the whole usage object dumped as JSON (this runs after most calls into a board).
+  const used = vm.getProp(usage, 'memory_used_size');
+  const bytes = vm.getNumber(used);
+  used.dispose();
   usage.dispose();
   return bytes;
 }

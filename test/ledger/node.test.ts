@@ -43,6 +43,10 @@ test('capacities follow the heap budget and relate as the design needs', () => {
     assert.is(capacities.pending, PENDING_RECORDS_MAX);
   }
   assert.ok(capacitiesFor(184312).window < capacitiesFor(229362).window);
+  // A small heap verifying in JS halves its member table; one verifying natively keeps every member.
+  assert.is(capacitiesFor(184312).members, 16);
+  assert.is(capacitiesFor(184312, true).members, 32);
+  assert.is(capacitiesFor(229362).members, 32);
 });
 
 test('window weights and validation counts match a brute-force count on random DAGs', () => {
