@@ -7,7 +7,7 @@
 // growth curve: the same ingest with 0, 100,000 and 1,000,000 records stored (100,000 open orders at the
 // last two), and with one member's 10,000 unanswered sold records stored. The stores are filled by
 // prefill.ts (valid, signed records, without HTTP). Prints one JSON object.
-// Run: node --import tsx host-tools/bench/aggregator.ts [--quick] [--count N]
+// Run: node --import tsx host-tools/bench/aggregator.ts [--quick] [--count N] [--server-cpu-prof DIR]
 import { spawn, ChildProcess } from 'node:child_process';
 import { createPublicKey, randomBytes, verify } from 'node:crypto';
 import { signHost, signingKey } from '../crypto/host-signing';
@@ -39,6 +39,9 @@ const STORED_POINTS = quick ? [0, 5000, 20000] : [0, 100000, 1000000];
 const FLOOD_SOLD = quick ? 500 : 10000;
 const CEILING_SECONDS = quick ? 0.5 : 2;
 const BATCH = 128;
+/** `--server-cpu-prof DIR`: the aggregator processes write V8 CPU profiles there (node --cpu-prof). */
+const profileArgument = process.argv.indexOf('--server-cpu-prof');
+const serverNodeArgs = profileArgument > 0 ? ['--cpu-prof', '--cpu-prof-dir', process.argv[profileArgument + 1]] : [];
 const IN_FLIGHT = 8;
 
 function percentile(sorted: number[], fraction: number): number {
@@ -122,7 +125,7 @@ function serverCpu(pid: number): { all: number; main: number } {
 }
 
 function startAggregator(dbPath: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['host-tools/cli/bin.js', 'aggregator', '--db', dbPath, '--http', '127.0.0.1:0', '--auction-ms', '0', '--workers', String(defaultWorkers())], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...serverNodeArgs, 'host-tools/cli/bin.js', 'aggregator', '--db', dbPath, '--http', '127.0.0.1:0', '--auction-ms', '0', '--workers', String(defaultWorkers())], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let output = '';
     child.on('exit', (code) => reject(new Error(`the aggregator exited with ${code}`)));
@@ -139,41 +142,58 @@ type IngestFigures = {
   records_per_commit_group: number; batches_resent: number;
 };
 
-/** Sends the records in batches, IN_FLIGHT requests at a time, in waves (each wave approves the one before). */
+/**
+ * Records between a record and its nearest parent (presign): twice what is in flight, so a batch's parents
+ * are committed before it is sent and the senders never wait on one another in the steady state.
+ */
+const PARENT_GAP = 2 * BATCH * IN_FLIGHT;
+
+/**
+ * Sends the records in batches, IN_FLIGHT requests at a time, as a stream: a batch goes out once every
+ * record PARENT_GAP before its last one is acknowledged (its parents are stored), never in lock-step waves.
+ */
 async function ingest(dbPath: string, records: Uint8Array[], storedBefore: number): Promise<IngestFigures> {
   const { child, url } = await startAggregator(dbPath);
   const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
   const codes: Record<string, number> = {};
   let refused = 0;
   let resent = 0;
+  // Batches answered, by index; `answeredUpTo` records from the first are all answered.
+  const batches = Math.ceil(records.length / BATCH);
+  const answered = new Uint8Array(batches);
+  let answeredBatches = 0;
+  let waiting: (() => void)[] = [];
+  const answeredUpTo = () => Math.min(records.length, answeredBatches * BATCH);
   const before = serverCpu(child.pid as number);
   const began = performance.now();
-  const wave = BATCH * IN_FLIGHT;
-  for (let waveStart = 0; waveStart < records.length; waveStart += wave) {
-    let next = waveStart;
-    const waveEnd = Math.min(records.length, waveStart + wave);
-    await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
-      while (next < waveEnd) {
-        const batch = records.slice(next, Math.min(waveEnd, next + BATCH));
-        next += batch.length;
-        const body = Buffer.concat(batch);
-        // A keep-alive socket the server closed as idle just as it was reused resets: send again (a
-        // record stored the first time is answered as a duplicate, with its id).
-        const answer = await call(agent, url, 'POST', '/v1/records', body, { 'content-type': 'application/cbor-seq' }).catch((error: NodeJS.ErrnoException) => {
-          if (error.code !== 'ECONNRESET') throw error;
-          resent++;
-          return call(agent, url, 'POST', '/v1/records', body, { 'content-type': 'application/cbor-seq' });
-        });
-        if (answer.status !== 200) throw new Error(`a batch was refused: ${answer.status} ${JSON.stringify(answer.json)}`);
-        for (const result of answer.json.results as { id?: string; code?: string }[]) {
-          if (result.id === undefined) {
-            refused++;
-            codes[String(result.code)] = (codes[String(result.code)] ?? 0) + 1;
-          }
+  let nextBatch = 0;
+  await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
+    while (nextBatch < batches) {
+      const index = nextBatch++;
+      const end = Math.min(records.length, (index + 1) * BATCH);
+      while (answeredUpTo() < end - PARENT_GAP) await new Promise<void>((resolve) => waiting.push(resolve));
+      const body = Buffer.concat(records.slice(index * BATCH, end));
+      // A keep-alive socket the server closed as idle just as it was reused resets: send again (a
+      // record stored the first time is answered as a duplicate, with its id).
+      const answer = await call(agent, url, 'POST', '/v1/records', body, { 'content-type': 'application/cbor-seq' }).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ECONNRESET') throw error;
+        resent++;
+        return call(agent, url, 'POST', '/v1/records', body, { 'content-type': 'application/cbor-seq' });
+      });
+      if (answer.status !== 200) throw new Error(`a batch was refused: ${answer.status} ${JSON.stringify(answer.json)}`);
+      for (const result of answer.json.results as { id?: string; code?: string }[]) {
+        if (result.id === undefined) {
+          refused++;
+          codes[String(result.code)] = (codes[String(result.code)] ?? 0) + 1;
         }
       }
-    }));
-  }
+      answered[index] = 1;
+      while (answeredBatches < batches && answered[answeredBatches] === 1) answeredBatches++;
+      const woken = waiting;
+      waiting = [];
+      for (const wake of woken) wake();
+    }
+  }));
   const seconds = (performance.now() - began) / 1000;
   const after = serverCpu(child.pid as number);
   const stats = (await call(agent, url, 'GET', '/v1/stats', null, {})).json as { commit_groups: number; records_committed_in_groups: number };
@@ -206,7 +226,7 @@ function capSelection(dbPath: string, secrets: ReturnType<typeof secretsFor>): {
   return { p50_ms: percentile(times, 0.5), p99_ms: percentile(times, 0.99) };
 }
 
-/** The newest stored record ids, for the first wave's parents. */
+/** The newest stored record ids, for the first batches' parents. */
 function newestIds(dbPath: string): Uint8Array[] {
   const db = new Database(dbPath, { readonly: true });
   const rows = db.prepare('SELECT id FROM records ORDER BY rowid DESC LIMIT 64').all() as { id: Buffer }[];
@@ -241,7 +261,7 @@ async function growth(directory: string) {
   const measure = async (label: string, stored: number, pointIndex: number) => {
     // Each point's records take their own recent slots, before the present one.
     const lastSlot = nowSlot - 1 - pointIndex * (rounds + 1);
-    const records = presign(members, ingestCount, BATCH * IN_FLIGHT, newestIds(dbPath), lastSlot);
+    const records = presign(members, ingestCount, PARENT_GAP, newestIds(dbPath), lastSlot);
     const figures = await ingest(dbPath, records, stored);
     const caps = capSelection(dbPath, secrets);
     points.push({ label, ...figures, open_orders: count('SELECT COUNT(*) AS n FROM orders WHERE open = 1'), cap_p50_ms: caps.p50_ms, cap_p99_ms: caps.p99_ms });
