@@ -66,6 +66,12 @@ export const EXPIRED_PER_GROUP_MAX = 256;
 /** Bought records that may refer to one sold record (conflicting buyers), looked at when it arrives. */
 const BOUGHT_PER_SOLD_MAX = 8;
 
+/** The statements validation, storage, expiry and settlement run for each record or group (perRecordSql). */
+const PER_RECORD_STATEMENTS = [
+  'recordExists', 'memberKey', 'insertRecord', 'insertEdge', 'insertMember', 'insertReservation', 'reserve', 'replaceOrders', 'insertOrder',
+  'expired', 'deleteReservation', 'reservation', 'soldFor', 'boughtFor', 'record', 'trade', 'member', 'insertTrade', 'pay', 'move', 'insertAck',
+];
+
 /** A sold and a bought record that match (tradeMatches), both in the recent DAG, waiting for their counts. */
 type PendingTrade = { soldKey: string; boughtKey: string; sold: StoredRecord; bought: StoredRecord };
 
@@ -193,6 +199,14 @@ export class Aggregator {
     this.view = new StoreView(db, this.dag, (member) => this.memberKey(member), (member) => this.tokenKey(member));
     this.memberCount = (this.statements.memberCount.get() as { members: number }).members;
     this.reloadRecentDag();
+  }
+
+  /**
+   * The SQL of every statement run per record or per group (its own and its store view's): each must be
+   * keyed, never a scan of a table that grows with the ledger (test/aggregator/query-plans.test.ts).
+   */
+  perRecordSql(): string[] {
+    return [...PER_RECORD_STATEMENTS.map((name) => this.statements[name].source), ...this.view.statementSql()];
   }
 
   /** Rebuilds the in-memory recent DAG, and the trades pending in it, from the newest stored records after a restart. */

@@ -45,6 +45,11 @@ export class StoreView implements LedgerView {
     this.tokenMacValid = (token: Token) => timingSafeEqual(macHost(tokenKey(token.granter), tokenMessage(token.granter, token.requester, token.seq, token.slot)), token.mac);
   }
 
+  /** The SQL of this view's statements, each run per record (Aggregator.perRecordSql). */
+  statementSql(): string[] {
+    return Object.values(this.statements).map((statement) => statement.source);
+  }
+
   isMember(member: number): boolean {
     return this.keyOf(member) !== undefined;
   }
