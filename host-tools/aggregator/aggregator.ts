@@ -20,7 +20,7 @@ import {
 import type { LedgerCode, Result } from '../../firmware/rejections';
 import { verifyHost } from '../crypto/verify-host';
 import { RECENT_RECORDS_MAX, RecentDag } from './dag';
-import { RESERVATION_TTL_MS, StoredRecord, openStore } from './store';
+import { PARENT_EDGES_TABLE, RESERVATION_TTL_MS, StoredRecord, openStore } from './store';
 import { runDoubleAuction, Order, AuctionMatch } from './auction';
 import { COMMIT_WAIT_MS, DEFAULT_ALPHA, DEFAULT_CLOCK_SKEW_MS, DEFAULT_SLOT_MS, DEFAULT_TOKENS_REQUIRED, DEFAULT_TRADE_TIMEOUT_MS } from '../../firmware/protocol';
 import type { SignatureCheck } from './verify-pool';
@@ -41,6 +41,11 @@ export type AggregatorOptions = {
   /** Energy the aggregator itself holds for sale, and its price per kWh (the auction's reserve). */
   surplusEnergyWh?: number;
   surplusPricePerKwh?: number;
+  /**
+   * Also store each record's parents as rows of an edges table (child, parent), for reports that query
+   * the DAG in SQL (the city simulation). Off by default: the parents are in every record's raw bytes.
+   */
+  parentEdges?: boolean;
 };
 
 /**
@@ -68,7 +73,7 @@ const BOUGHT_PER_SOLD_MAX = 8;
 
 /** The statements validation, storage, expiry and settlement run for each record or group (perRecordSql). */
 const PER_RECORD_STATEMENTS = [
-  'recordExists', 'memberKey', 'insertRecord', 'insertEdge', 'insertMember', 'insertReservation', 'reserve', 'replaceOrders', 'insertOrder',
+  'recordExists', 'memberKey', 'insertRecord', 'insertMember', 'insertReservation', 'reserve', 'replaceOrders', 'insertOrder',
   'expired', 'deleteReservation', 'reservation', 'soldFor', 'boughtFor', 'record', 'trade', 'member', 'insertTrade', 'pay', 'move', 'insertAck',
 ];
 
@@ -132,6 +137,7 @@ export class Aggregator {
   private memberKeys = new Map<number, Uint8Array>();
   private tokenKeys = new Map<number, Uint8Array>();
   private consortiumSeed: Uint8Array;
+  private parentEdges: boolean;
 
   constructor(options: AggregatorOptions) {
     this.db = openStore(options.dbPath);
@@ -155,6 +161,8 @@ export class Aggregator {
     this.surplusEnergyWh = options.surplusEnergyWh ?? 0;
     this.surplusPricePerKwh = options.surplusPricePerKwh ?? 0;
     const db = this.db;
+    this.parentEdges = options.parentEdges ?? false;
+    if (this.parentEdges) db.exec(PARENT_EDGES_TABLE);
     this.statements = {
       member: db.prepare('SELECT id, public_key, balance, reserved FROM members WHERE id = ?'),
       memberByKey: db.prepare('SELECT id FROM members WHERE public_key = ?'),
@@ -168,7 +176,6 @@ export class Aggregator {
       insertRecord: db.prepare(
         'INSERT INTO records (id, issuer, seq, kind, time_ms, energy_wh, ecash, counterparty, ref, raw, received_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
-      insertEdge: db.prepare('INSERT OR IGNORE INTO edges (child, parent) VALUES (?, ?)'),
       insertReservation: db.prepare('INSERT INTO reservations (bought_id, issuer, ecash, expires_ms) VALUES (?, ?, ?, ?)'),
       reservation: db.prepare('SELECT issuer, ecash FROM reservations WHERE bought_id = ?'),
       deleteReservation: db.prepare('DELETE FROM reservations WHERE bought_id = ?'),
@@ -196,6 +203,7 @@ export class Aggregator {
       recent: db.prepare('SELECT id, issuer, raw FROM records ORDER BY rowid DESC LIMIT ?'),
       latestTime: db.prepare('SELECT COALESCE(MAX(time_ms), 0) AS time_ms FROM records'),
     };
+    if (this.parentEdges) this.statements.insertEdge = db.prepare('INSERT OR IGNORE INTO edges (child, parent) VALUES (?, ?)');
     this.view = new StoreView(db, this.dag, (member) => this.memberKey(member), (member) => this.tokenKey(member));
     this.memberCount = (this.statements.memberCount.get() as { members: number }).members;
     this.reloadRecentDag();
@@ -206,7 +214,8 @@ export class Aggregator {
    * keyed, never a scan of a table that grows with the ledger (test/aggregator/query-plans.test.ts).
    */
   perRecordSql(): string[] {
-    return [...PER_RECORD_STATEMENTS.map((name) => this.statements[name].source), ...this.view.statementSql()];
+    const names = this.parentEdges ? [...PER_RECORD_STATEMENTS, 'insertEdge'] : PER_RECORD_STATEMENTS;
+    return [...names.map((name) => this.statements[name].source), ...this.view.statementSql()];
   }
 
   /** Rebuilds the in-memory recent DAG, and the trades pending in it, from the newest stored records after a restart. */
@@ -416,7 +425,7 @@ export class Aggregator {
       id, record.issuer, record.seq, record.kind, record.timeMs, record.energyWh ?? null, record.ecash ?? null,
       record.counterparty ?? null, record.ref ? Buffer.from(record.ref) : null, Buffer.from(bytes), this.now(),
     );
-    for (const parent of record.parents) this.statements.insertEdge.run(id, Buffer.from(parent));
+    if (this.parentEdges) for (const parent of record.parents) this.statements.insertEdge.run(id, Buffer.from(parent));
     if (record.kind === KIND_MEMBERSHIP) {
       this.statements.insertMember.run(record.member, Buffer.from(record.publicKey as Uint8Array), record.grantEcash, id, this.now());
       this.memberCount++;

@@ -1,6 +1,6 @@
 // The aggregator's durable store: one SQLite file (better-sqlite3) in WAL mode with synchronous=FULL,
 // so a committed transaction survives kill -9 and a power cut; a schema version (PRAGMA user_version)
-// and ordered migrations. Holds the whole DAG (raw COSE bytes and decoded columns, edges), members and
+// and ordered migrations. Holds the whole DAG (raw COSE bytes and decoded columns; parent edges only when asked for), members and
 // balances, offers and demands, trades and acknowledgements. Every write that an acknowledgement depends
 // on is committed before the acknowledgement is returned.
 import Database from 'better-sqlite3';
@@ -13,7 +13,7 @@ import { COMMIT_WAIT_MS } from '../../firmware/trade';
  */
 export const RESERVATION_TTL_MS = COMMIT_WAIT_MS;
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 const MIGRATIONS: string[] = [
   // 1: the first schema.
@@ -99,7 +99,14 @@ const MIGRATIONS: string[] = [
      SELECT r.id, r.issuer, r.ecash, r.time_ms + ${RESERVATION_TTL_MS} FROM records r LEFT JOIN trades t ON t.bought_id = r.id
      WHERE r.kind = 5 AND t.bought_id IS NULL;
    UPDATE members SET reserved = (SELECT COALESCE(SUM(ecash), 0) FROM reservations WHERE issuer = members.id);`,
+  // 4: a record's parents are in its raw bytes; the edges table repeated them at two random-key B-tree
+  // inserts per record, about a fifth of the storage work (bench: docs/benchmarks.md, aggregator). A
+  // store that wants them as rows (the city simulation's report) asks for them (PARENT_EDGES_TABLE).
+  `DROP TABLE edges;`,
 ];
+
+/** The parent edges table, kept only by an aggregator opened with parentEdges (AggregatorOptions). */
+export const PARENT_EDGES_TABLE = 'CREATE TABLE IF NOT EXISTS edges (child BLOB NOT NULL, parent BLOB NOT NULL, PRIMARY KEY (child, parent)) WITHOUT ROWID';
 
 export type StoredRecord = {
   id: Buffer;

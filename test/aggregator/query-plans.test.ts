@@ -46,4 +46,18 @@ test('no statement run per record or per group scans a table', () => {
   aggregator.close();
 });
 
+test('the parent edges table exists, and is written with keyed inserts, only when asked for', () => {
+  const plain = new Aggregator({ dbPath: join(directory, 'plain.sqlite'), consortiumSeed: new Uint8Array(32).fill(1), aggregatorSeed: new Uint8Array(32).fill(2) });
+  assert.not.ok(tables(plain.db).has('edges'));
+  assert.not.ok(plain.perRecordSql().some((sql) => sql.includes('edges')));
+  plain.close();
+  const withEdges = new Aggregator({ dbPath: join(directory, 'edges.sqlite'), consortiumSeed: new Uint8Array(32).fill(1), aggregatorSeed: new Uint8Array(32).fill(2), parentEdges: true });
+  assert.ok(tables(withEdges.db).has('edges'));
+  const member = withEdges.addMember(new Uint8Array(32).fill(7).map((byte, index) => (index === 31 ? 0x17 : byte + index)), 10);
+  assert.ok(member.ok);
+  assert.equal((withEdges.db.prepare('SELECT COUNT(*) AS n FROM edges').get() as { n: number }).n, 1);
+  assert.equal(withEdges.perRecordSql().filter((sql) => sql.includes('edges')).map((sql) => scans(withEdges.db, sql)), [[]]);
+  withEdges.close();
+});
+
 test.run();
