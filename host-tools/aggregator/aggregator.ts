@@ -8,14 +8,14 @@ import { signHost, signingKey } from '../crypto/host-signing';
 import type Database from 'better-sqlite3';
 import { keyPairFromSeed } from '../../firmware/crypto/ed25519';
 import { checkMemberKey } from '../../firmware/crypto/policy';
-import { FRAME_CHECKPOINT, FRAME_OFFLOAD_ACK, ackMessage, checkpointMessage, encodeFrame } from '../../firmware/frames';
+import { FRAME_CHECKPOINT, FRAME_OFFLOAD_ACK, Token, ackMessage, checkpointMessage, decodeToken, encodeFrame, tokenMessage } from '../../firmware/frames';
 import { macHost, tokenKeyFor } from '../crypto/token-key';
 import { GENESIS_ID } from '../../firmware/ledger/caps';
 import { PipelineRules, validateRecord } from '../../firmware/ledger/pipeline';
 import { ValidationCode, commitThreshold, slotOf, spendOf, tradeMatches } from '../../firmware/ledger/rules';
 import {
   ID_BYTES, KIND_BOUGHT, KIND_DEMAND, KIND_MEMBERSHIP, KIND_OFFER, KIND_SOLD, LedgerRecord, MEMBER_ID_MAX, RECORD_WITH_TOKENS_BYTES_MAX,
-  SignedRecord, bytesToSign, decodeRecord, encodePayload, encodeRecord, recordIdInput,
+  POT_GRANTERS_MAX, SignedRecord, bytesToSign, decodeRecord, encodePayload, encodeRecord, recordIdInput,
 } from '../../firmware/records';
 import type { LedgerCode, Result } from '../../firmware/rejections';
 import { verifyHost } from '../crypto/verify-host';
@@ -23,7 +23,7 @@ import { RECENT_RECORDS_MAX, RecentDag } from './dag';
 import { PARENT_EDGES_TABLE, RESERVATION_TTL_MS, StoredRecord, openStore } from './store';
 import { runDoubleAuction, Order, AuctionMatch } from './auction';
 import { COMMIT_WAIT_MS, DEFAULT_ALPHA, DEFAULT_CLOCK_SKEW_MS, DEFAULT_SLOT_MS, DEFAULT_TOKENS_REQUIRED, DEFAULT_TRADE_TIMEOUT_MS } from '../../firmware/protocol';
-import type { SignatureCheck } from './verify-pool';
+import type { SignatureCheck, VerifyPool } from './verify-pool';
 import { StoreView } from './store-view';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
@@ -50,9 +50,25 @@ export type AggregatorOptions = {
 
 /**
  * A record decoded ahead of validation, with the signature check its validation will make (none when
- * the issuer's key was not known then) and, once a verify pool has run it, its verdict.
+ * the issuer's key was not known then) and, once a verify pool has run it, its verdict. With the checks
+ * come the SHA-512 inputs of its id and of its decodable tokens' MACs (`macTokens`, in order), whose
+ * digests the pool computes too; anything the pool did not compute is computed during validation.
  */
-export type PreparedRecord = { bytes: Uint8Array; decoded: Result<SignedRecord>; checks: SignatureCheck[]; verdicts: boolean[] | null };
+export type PreparedRecord = {
+  bytes: Uint8Array; decoded: Result<SignedRecord>; checks: SignatureCheck[]; verdicts: boolean[] | null;
+  digestInputs: Uint8Array[]; macTokens: Token[]; digests: Uint8Array[] | null;
+};
+
+/** Runs a group's pure work (signatures, id and MAC digests) on the pool and hands each record its share. */
+export async function runOnPool(pool: VerifyPool, batch: PreparedRecord[]): Promise<void> {
+  const work = await pool.work(batch.flatMap((entry) => entry.checks), batch.flatMap((entry) => entry.digestInputs));
+  let nextCheck = 0;
+  let nextDigest = 0;
+  for (const entry of batch) {
+    entry.verdicts = work.verdicts.slice(nextCheck, (nextCheck += entry.checks.length));
+    entry.digests = work.digests.slice(nextDigest, (nextDigest += entry.digestInputs.length));
+  }
+}
 /**
  * An order older than this is not matched: its EV gave up on it (firmware/trade.ts, the trade timeout)
  * and would ignore the match, leaving its counterparty waiting. A repeated order is a new one.
@@ -83,6 +99,14 @@ type PendingTrade = { soldKey: string; boughtKey: string; sold: StoredRecord; bo
 export type SubmitResult =
   | { ok: true; id: string; duplicate: boolean; committed: string[] }
   | { ok: false; code: LedgerCode; message: string };
+
+/** What macHost hashes: the key, then the message (firmware/frames.ts keyedMac). */
+function macInput(key: Uint8Array, message: Uint8Array): Uint8Array {
+  const input = new Uint8Array(key.length + message.length);
+  input.set(key, 0);
+  input.set(message, key.length);
+  return input;
+}
 
 export function recordIdHost(payload: Uint8Array, signature: Uint8Array): Buffer {
   return createHash('sha512').update(recordIdInput(payload, signature)).digest().subarray(0, ID_BYTES);
@@ -309,11 +333,21 @@ export class Aggregator {
    */
   prepare(bytes: Uint8Array, withChecks: boolean): PreparedRecord {
     const decoded = decodeRecord(bytes, RECORD_WITH_TOKENS_BYTES_MAX);
-    const prepared: PreparedRecord = { bytes, decoded, checks: [], verdicts: null };
+    const prepared: PreparedRecord = { bytes, decoded, checks: [], verdicts: null, digestInputs: [], macTokens: [], digests: null };
     if (decoded.ok && withChecks) {
-      const { record, payload, signature } = decoded.value;
+      const { record, payload, signature, tokens } = decoded.value;
       const key = record.kind === KIND_MEMBERSHIP ? this.consortiumPublicKey : this.memberKey(record.issuer);
       if (key !== undefined) prepared.checks.push({ message: bytesToSign(payload), signature, publicKey: key });
+      prepared.digestInputs.push(recordIdInput(payload, signature));
+      // Each token's MAC is SHA-512(granter's token key || token message) (macHost); the key comes from
+      // the granter id, which is checked against the record later: a MAC for a non-member is never asked.
+      for (let index = 0; index < tokens.length && index < POT_GRANTERS_MAX; index++) {
+        const token = decodeToken(tokens[index]);
+        if (!token.ok || token.value.granter < 1 || token.value.granter > MEMBER_ID_MAX) continue;
+        const { granter, requester, seq, slot } = token.value;
+        prepared.macTokens.push(token.value);
+        prepared.digestInputs.push(macInput(this.tokenKey(granter), tokenMessage(granter, requester, seq, slot)));
+      }
     }
     return prepared;
   }
@@ -336,8 +370,10 @@ export class Aggregator {
    * record approving it is refused (PARENT_INVALID).
    */
   private validate(prepared: PreparedRecord, signed: SignedRecord, id: Buffer): { code: ValidationCode; message: string } | null {
+    this.view.precomputeMacs(prepared.macTokens, prepared.digests === null ? null : prepared.digests.slice(1));
     const code = validateRecord(signed, id, this.view, this.rules, this.now(), (checked, publicKey) =>
       this.verifySignature(prepared, publicKey, checked.signature, () => bytesToSign(checked.payload)));
+    this.view.precomputeMacs([], null);
     if (code === null) return null;
     if (code === 'SIGNATURE_INVALID') this.view.refuse(id);
     const { record } = signed;
@@ -398,7 +434,8 @@ export class Aggregator {
     const { decoded } = prepared;
     if (!decoded.ok) return { ok: false, code: decoded.code, message: decoded.detail };
     const signed = decoded.value;
-    const id = recordIdHost(signed.payload, signed.signature);
+    // The pool's digest of recordIdInput (prepare), else computed here.
+    const id = prepared.digests !== null && prepared.digests.length > 0 ? Buffer.from(prepared.digests[0].subarray(0, ID_BYTES)) : recordIdHost(signed.payload, signed.signature);
     if (this.statements.recordExists.get(id)) return { ok: true, id: id.toString('hex'), duplicate: true };
     const failure = this.validate(prepared, signed, id);
     if (failure !== null) return { ok: false, code: failure.code, message: failure.message };
