@@ -13,7 +13,7 @@ import { COMMIT_WAIT_MS } from '../../firmware/trade';
  */
 export const RESERVATION_TTL_MS = COMMIT_WAIT_MS;
 
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 const MIGRATIONS: string[] = [
   // 1: the first schema.
@@ -103,6 +103,10 @@ const MIGRATIONS: string[] = [
   // inserts per record, about a fifth of the storage work (bench: docs/benchmarks.md, aggregator). A
   // store that wants them as rows (the city simulation's report) asks for them (PARENT_EDGES_TABLE).
   `DROP TABLE edges;`,
+  // 5: an order replaced or matched is deleted, no longer kept closed: the orders table then holds only
+  // open orders (at most two per member), so its record_id key stays small and cached instead of taking
+  // a random page per offer or demand in a table as long as the history (the record itself keeps it).
+  `DELETE FROM orders WHERE open = 0;`,
 ];
 
 /** The parent edges table, kept only by an aggregator opened with parentEdges (AggregatorOptions). */
@@ -128,9 +132,10 @@ export function openStore(path: string): Database.Database {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
-  // The id indexes take one random page per record; a cache that holds them at a million records keeps
-  // those pages out of the read path (64 MiB, bench: docs/benchmarks.md, growth curve).
-  db.pragma('cache_size = -65536');
+  // The id and issuer indexes take a random page each per record; a cache that holds them at a million
+  // records keeps those pages out of the read path: 64 MiB did not (main-thread CPU per record 113 us
+  // empty, 207 us at a million), so 256 MiB (bench: docs/benchmarks.md, growth curve).
+  db.pragma('cache_size = -262144');
   migrate(db);
   return db;
 }

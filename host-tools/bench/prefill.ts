@@ -40,7 +40,7 @@ export class StoreFiller {
     this.statements = {
       record: db.prepare('INSERT INTO records (id, issuer, seq, kind, time_ms, energy_wh, ecash, counterparty, ref, raw, received_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       member: db.prepare('INSERT INTO members (id, public_key, balance, membership_id, admitted_ms) VALUES (?, ?, ?, ?, ?)'),
-      closeOrders: db.prepare('UPDATE orders SET open = 0 WHERE member = ? AND side = ? AND open = 1'),
+      closeOrders: db.prepare('DELETE FROM orders WHERE member = ? AND side = ? AND open = 1'),
       order: db.prepare('INSERT INTO orders (record_id, member, side, energy_wh, ecash, time_ms) VALUES (?, ?, ?, ?, ?, ?)'),
       maxMember: db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM members'),
     };
