@@ -25,6 +25,7 @@ import { runDoubleAuction, Order, AuctionMatch } from './auction';
 import { COMMIT_WAIT_MS, DEFAULT_ALPHA, DEFAULT_CLOCK_SKEW_MS, DEFAULT_SLOT_MS, DEFAULT_TOKENS_REQUIRED, DEFAULT_TRADE_TIMEOUT_MS } from '../../firmware/protocol';
 import type { SignatureCheck, VerifyPool } from './verify-pool';
 import { StoreView } from './store-view';
+import { WalSync } from './wal-sync';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
@@ -162,9 +163,12 @@ export class Aggregator {
   private tokenKeys = new Map<number, Uint8Array>();
   private consortiumSeed: Uint8Array;
   private parentEdges: boolean;
+  /** The log's fsync off the main thread, for commitDeferred (null for an in-memory store: nothing to sync). */
+  private walSync: WalSync | null;
 
   constructor(options: AggregatorOptions) {
     this.db = openStore(options.dbPath);
+    this.walSync = this.db.memory ? null : new WalSync(`${this.db.name}-wal`);
     this.consortiumKey = signingKey(options.consortiumSeed);
     this.consortiumSeed = options.consortiumSeed;
     this.aggregatorKey = signingKey(options.aggregatorSeed);
@@ -226,6 +230,8 @@ export class Aggregator {
       history: db.prepare('SELECT id, seq, kind, time_ms, energy_wh, ecash, counterparty FROM records WHERE issuer = ? ORDER BY seq DESC LIMIT 100'),
       recent: db.prepare('SELECT id, issuer, raw FROM records ORDER BY rowid DESC LIMIT ?'),
       latestTime: db.prepare('SELECT COALESCE(MAX(time_ms), 0) AS time_ms FROM records'),
+      syncNormal: db.prepare('PRAGMA synchronous = NORMAL'),
+      syncFull: db.prepare('PRAGMA synchronous = FULL'),
     };
     if (this.parentEdges) this.statements.insertEdge = db.prepare('INSERT OR IGNORE INTO edges (child, parent) VALUES (?, ?)');
     this.view = new StoreView(db, this.dag, (member) => this.memberKey(member), (member) => this.tokenKey(member));
@@ -258,6 +264,7 @@ export class Aggregator {
   }
 
   close(): void {
+    this.walSync?.close();
     this.db.close();
   }
 
@@ -398,6 +405,27 @@ export class Aggregator {
    * signature the pool already checked is not verified again. Every result is durable when this returns.
    */
   commit(prepared: PreparedRecord[]): SubmitResult[] {
+    return this.commitGroup(prepared);
+  }
+
+  /**
+   * Commits as commit() does, but returns before the log's fsync: the group's transactions run with
+   * synchronous=NORMAL and `durable` resolves once the log is synced (WalSync, on another thread), so the
+   * main thread validates the next group meanwhile. No result may be acknowledged before `durable`.
+   */
+  commitDeferred(prepared: PreparedRecord[]): { results: SubmitResult[]; durable: Promise<void> } {
+    if (this.walSync === null) return { results: this.commitGroup(prepared), durable: Promise.resolve() };
+    this.statements.syncNormal.run();
+    let results: SubmitResult[];
+    try {
+      results = this.commitGroup(prepared);
+    } finally {
+      this.statements.syncFull.run();
+    }
+    return { results, durable: this.walSync.durable() };
+  }
+
+  private commitGroup(prepared: PreparedRecord[]): SubmitResult[] {
     const results: SubmitResult[] = [];
     const added: Added[] = [];
     this.db.transaction(() => {
