@@ -13,7 +13,7 @@ import { COMMIT_WAIT_MS } from '../../firmware/trade';
  */
 export const RESERVATION_TTL_MS = COMMIT_WAIT_MS;
 
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 const MIGRATIONS: string[] = [
   // 1: the first schema.
@@ -107,6 +107,10 @@ const MIGRATIONS: string[] = [
   // open orders (at most two per member), so its record_id key stays small and cached instead of taking
   // a random page per offer or demand in a table as long as the history (the record itself keeps it).
   `DELETE FROM orders WHERE open = 0;`,
+  // 6: only bought records are looked up by ref (a sold record finds its buyers); an index over every
+  // record's ref took an index write per record, NULL for every offer, demand and sold record.
+  `DROP INDEX records_ref;
+   CREATE INDEX records_bought_ref ON records (ref) WHERE kind = 5;`,
 ];
 
 /** The parent edges table, kept only by an aggregator opened with parentEdges (AggregatorOptions). */
