@@ -4,8 +4,8 @@
 // commits) stood still for it (a third of the commit time, profiled under loadgen). Here a worker thread
 // holds a second connection and runs PASSIVE checkpoints (they never block the writer or readers) every
 // CHECKPOINT_INTERVAL_MS; the main connection keeps a far higher threshold as a backstop should this thread
-// fall behind. Durability is unchanged: each commit still fsyncs the log (synchronous=FULL) before it is
-// acknowledged, and a checkpoint only moves committed pages (https://sqlite.org/wal.html#ckpt).
+// fall behind. Durability is unchanged: each commit's log is still fsynced before it is acknowledged
+// (synchronous=FULL, or wal-sync.ts for the server's groups), and a checkpoint only moves committed pages (https://sqlite.org/wal.html#ckpt).
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';

@@ -1,5 +1,6 @@
 // The aggregator's durable store: one SQLite file (better-sqlite3) in WAL mode with synchronous=FULL,
-// so a committed transaction survives kill -9 and a power cut; a schema version (PRAGMA user_version)
+// so a committed transaction survives kill -9 and a power cut (the server's groups commit with NORMAL
+// and are acknowledged after their own fsync of the log: wal-sync.ts); a schema version (PRAGMA user_version)
 // and ordered migrations. Holds the whole DAG (raw COSE bytes and decoded columns; parent edges only when asked for), members and
 // balances, offers and demands, trades and acknowledgements. Every write that an acknowledgement depends
 // on is committed before the acknowledgement is returned.
