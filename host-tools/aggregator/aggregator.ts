@@ -8,23 +8,24 @@ import { signHost, signingKey } from '../crypto/host-signing';
 import type Database from 'better-sqlite3';
 import { keyPairFromSeed } from '../../firmware/crypto/ed25519';
 import { checkMemberKey } from '../../firmware/crypto/policy';
-import { FRAME_CHECKPOINT, FRAME_OFFLOAD_ACK, ackMessage, checkpointMessage, encodeFrame } from '../../firmware/frames';
+import { FRAME_CHECKPOINT, FRAME_OFFLOAD_ACK, Token, ackMessage, checkpointMessage, decodeToken, encodeFrame, tokenMessage } from '../../firmware/frames';
 import { macHost, tokenKeyFor } from '../crypto/token-key';
 import { GENESIS_ID } from '../../firmware/ledger/caps';
 import { PipelineRules, validateRecord } from '../../firmware/ledger/pipeline';
 import { ValidationCode, commitThreshold, slotOf, spendOf, tradeMatches } from '../../firmware/ledger/rules';
 import {
   ID_BYTES, KIND_BOUGHT, KIND_DEMAND, KIND_MEMBERSHIP, KIND_OFFER, KIND_SOLD, LedgerRecord, MEMBER_ID_MAX, RECORD_WITH_TOKENS_BYTES_MAX,
-  SignedRecord, bytesToSign, decodeRecord, encodePayload, encodeRecord, recordIdInput,
+  POT_GRANTERS_MAX, SignedRecord, bytesToSign, decodeRecord, encodePayload, encodeRecord, recordIdInput,
 } from '../../firmware/records';
 import type { LedgerCode, Result } from '../../firmware/rejections';
 import { verifyHost } from '../crypto/verify-host';
 import { RECENT_RECORDS_MAX, RecentDag } from './dag';
-import { RESERVATION_TTL_MS, StoredRecord, openStore } from './store';
+import { PARENT_EDGES_TABLE, RESERVATION_TTL_MS, StoredRecord, openStore } from './store';
 import { runDoubleAuction, Order, AuctionMatch } from './auction';
 import { COMMIT_WAIT_MS, DEFAULT_ALPHA, DEFAULT_CLOCK_SKEW_MS, DEFAULT_SLOT_MS, DEFAULT_TOKENS_REQUIRED, DEFAULT_TRADE_TIMEOUT_MS } from '../../firmware/protocol';
-import type { SignatureCheck } from './verify-pool';
+import type { SignatureCheck, VerifyPool } from './verify-pool';
 import { StoreView } from './store-view';
+import { WalSync } from './wal-sync';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
@@ -41,13 +42,34 @@ export type AggregatorOptions = {
   /** Energy the aggregator itself holds for sale, and its price per kWh (the auction's reserve). */
   surplusEnergyWh?: number;
   surplusPricePerKwh?: number;
+  /**
+   * Also store each record's parents as rows of an edges table (child, parent), for reports that query
+   * the DAG in SQL (the city simulation). Off by default: the parents are in every record's raw bytes.
+   */
+  parentEdges?: boolean;
 };
 
 /**
  * A record decoded ahead of validation, with the signature check its validation will make (none when
- * the issuer's key was not known then) and, once a verify pool has run it, its verdict.
+ * the issuer's key was not known then) and, once a verify pool has run it, its verdict. With the checks
+ * come the SHA-512 inputs of its id and of its decodable tokens' MACs (`macTokens`, in order), whose
+ * digests the pool computes too; anything the pool did not compute is computed during validation.
  */
-export type PreparedRecord = { bytes: Uint8Array; decoded: Result<SignedRecord>; checks: SignatureCheck[]; verdicts: boolean[] | null };
+export type PreparedRecord = {
+  bytes: Uint8Array; decoded: Result<SignedRecord>; checks: SignatureCheck[]; verdicts: boolean[] | null;
+  digestInputs: Uint8Array[]; macTokens: Token[]; digests: Uint8Array[] | null;
+};
+
+/** Runs a group's pure work (signatures, id and MAC digests) on the pool and hands each record its share. */
+export async function runOnPool(pool: VerifyPool, batch: PreparedRecord[]): Promise<void> {
+  const work = await pool.work(batch.flatMap((entry) => entry.checks), batch.flatMap((entry) => entry.digestInputs));
+  let nextCheck = 0;
+  let nextDigest = 0;
+  for (const entry of batch) {
+    entry.verdicts = work.verdicts.slice(nextCheck, (nextCheck += entry.checks.length));
+    entry.digests = work.digests.slice(nextDigest, (nextDigest += entry.digestInputs.length));
+  }
+}
 /**
  * An order older than this is not matched: its EV gave up on it (firmware/trade.ts, the trade timeout)
  * and would ignore the match, leaving its counterparty waiting. A repeated order is a new one.
@@ -66,12 +88,26 @@ export const EXPIRED_PER_GROUP_MAX = 256;
 /** Bought records that may refer to one sold record (conflicting buyers), looked at when it arrives. */
 const BOUGHT_PER_SOLD_MAX = 8;
 
+/** The statements validation, storage, expiry and settlement run for each record or group (perRecordSql). */
+const PER_RECORD_STATEMENTS = [
+  'recordExists', 'memberKey', 'insertRecord', 'insertMember', 'insertReservation', 'reserve', 'replaceOrders', 'insertOrder',
+  'expired', 'deleteReservation', 'reservation', 'soldFor', 'boughtFor', 'record', 'trade', 'member', 'insertTrade', 'pay', 'move', 'insertAck',
+];
+
 /** A sold and a bought record that match (tradeMatches), both in the recent DAG, waiting for their counts. */
 type PendingTrade = { soldKey: string; boughtKey: string; sold: StoredRecord; bought: StoredRecord };
 
 export type SubmitResult =
   | { ok: true; id: string; duplicate: boolean; committed: string[] }
   | { ok: false; code: LedgerCode; message: string };
+
+/** What macHost hashes: the key, then the message (firmware/frames.ts keyedMac). */
+function macInput(key: Uint8Array, message: Uint8Array): Uint8Array {
+  const input = new Uint8Array(key.length + message.length);
+  input.set(key, 0);
+  input.set(message, key.length);
+  return input;
+}
 
 export function recordIdHost(payload: Uint8Array, signature: Uint8Array): Buffer {
   return createHash('sha512').update(recordIdInput(payload, signature)).digest().subarray(0, ID_BYTES);
@@ -126,9 +162,13 @@ export class Aggregator {
   private memberKeys = new Map<number, Uint8Array>();
   private tokenKeys = new Map<number, Uint8Array>();
   private consortiumSeed: Uint8Array;
+  private parentEdges: boolean;
+  /** The log's fsync off the main thread, for commitDeferred (null for an in-memory store: nothing to sync). */
+  private walSync: WalSync | null;
 
   constructor(options: AggregatorOptions) {
     this.db = openStore(options.dbPath);
+    this.walSync = this.db.memory ? null : new WalSync(`${this.db.name}-wal`);
     this.consortiumKey = signingKey(options.consortiumSeed);
     this.consortiumSeed = options.consortiumSeed;
     this.aggregatorKey = signingKey(options.aggregatorSeed);
@@ -149,6 +189,8 @@ export class Aggregator {
     this.surplusEnergyWh = options.surplusEnergyWh ?? 0;
     this.surplusPricePerKwh = options.surplusPricePerKwh ?? 0;
     const db = this.db;
+    this.parentEdges = options.parentEdges ?? false;
+    if (this.parentEdges) db.exec(PARENT_EDGES_TABLE);
     this.statements = {
       member: db.prepare('SELECT id, public_key, balance, reserved FROM members WHERE id = ?'),
       memberByKey: db.prepare('SELECT id FROM members WHERE public_key = ?'),
@@ -162,16 +204,15 @@ export class Aggregator {
       insertRecord: db.prepare(
         'INSERT INTO records (id, issuer, seq, kind, time_ms, energy_wh, ecash, counterparty, ref, raw, received_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
-      insertEdge: db.prepare('INSERT OR IGNORE INTO edges (child, parent) VALUES (?, ?)'),
       insertReservation: db.prepare('INSERT INTO reservations (bought_id, issuer, ecash, expires_ms) VALUES (?, ?, ?, ?)'),
       reservation: db.prepare('SELECT issuer, ecash FROM reservations WHERE bought_id = ?'),
       deleteReservation: db.prepare('DELETE FROM reservations WHERE bought_id = ?'),
       expired: db.prepare('SELECT bought_id, issuer, ecash FROM reservations WHERE expires_ms < ? ORDER BY expires_ms LIMIT ?'),
       reserve: db.prepare('UPDATE members SET reserved = reserved + ? WHERE id = ?'),
       insertOrder: db.prepare('INSERT INTO orders (record_id, member, side, energy_wh, ecash, time_ms) VALUES (?, ?, ?, ?, ?, ?)'),
-      replaceOrders: db.prepare('UPDATE orders SET open = 0 WHERE member = ? AND side = ? AND open = 1'),
+      replaceOrders: db.prepare('DELETE FROM orders WHERE member = ? AND side = ? AND open = 1'),
       openOrders: db.prepare('SELECT record_id, member, side, energy_wh, ecash, time_ms FROM orders WHERE open = 1 AND time_ms >= ? ORDER BY time_ms'),
-      closeOrder: db.prepare('UPDATE orders SET open = 0 WHERE record_id = ?'),
+      closeOrder: db.prepare('DELETE FROM orders WHERE record_id = ?'),
       insertMatch: db.prepare('INSERT INTO matches (offer_id, demand_id, seller, buyer, energy_wh, ecash, matched_ms) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       matchesFor: db.prepare('SELECT * FROM matches WHERE seller = ? OR buyer = ? ORDER BY id DESC LIMIT 50'),
       soldFor: db.prepare('SELECT * FROM records WHERE id = ? AND kind = 4'),
@@ -189,10 +230,22 @@ export class Aggregator {
       history: db.prepare('SELECT id, seq, kind, time_ms, energy_wh, ecash, counterparty FROM records WHERE issuer = ? ORDER BY seq DESC LIMIT 100'),
       recent: db.prepare('SELECT id, issuer, raw FROM records ORDER BY rowid DESC LIMIT ?'),
       latestTime: db.prepare('SELECT COALESCE(MAX(time_ms), 0) AS time_ms FROM records'),
+      syncNormal: db.prepare('PRAGMA synchronous = NORMAL'),
+      syncFull: db.prepare('PRAGMA synchronous = FULL'),
     };
+    if (this.parentEdges) this.statements.insertEdge = db.prepare('INSERT OR IGNORE INTO edges (child, parent) VALUES (?, ?)');
     this.view = new StoreView(db, this.dag, (member) => this.memberKey(member), (member) => this.tokenKey(member));
     this.memberCount = (this.statements.memberCount.get() as { members: number }).members;
     this.reloadRecentDag();
+  }
+
+  /**
+   * The SQL of every statement run per record or per group (its own and its store view's): each must be
+   * keyed, never a scan of a table that grows with the ledger (test/aggregator/query-plans.test.ts).
+   */
+  perRecordSql(): string[] {
+    const names = this.parentEdges ? [...PER_RECORD_STATEMENTS, 'insertEdge'] : PER_RECORD_STATEMENTS;
+    return [...names.map((name) => this.statements[name].source), ...this.view.statementSql()];
   }
 
   /** Rebuilds the in-memory recent DAG, and the trades pending in it, from the newest stored records after a restart. */
@@ -211,6 +264,7 @@ export class Aggregator {
   }
 
   close(): void {
+    this.walSync?.close();
     this.db.close();
   }
 
@@ -286,11 +340,21 @@ export class Aggregator {
    */
   prepare(bytes: Uint8Array, withChecks: boolean): PreparedRecord {
     const decoded = decodeRecord(bytes, RECORD_WITH_TOKENS_BYTES_MAX);
-    const prepared: PreparedRecord = { bytes, decoded, checks: [], verdicts: null };
+    const prepared: PreparedRecord = { bytes, decoded, checks: [], verdicts: null, digestInputs: [], macTokens: [], digests: null };
     if (decoded.ok && withChecks) {
-      const { record, payload, signature } = decoded.value;
+      const { record, payload, signature, tokens } = decoded.value;
       const key = record.kind === KIND_MEMBERSHIP ? this.consortiumPublicKey : this.memberKey(record.issuer);
       if (key !== undefined) prepared.checks.push({ message: bytesToSign(payload), signature, publicKey: key });
+      prepared.digestInputs.push(recordIdInput(payload, signature));
+      // Each token's MAC is SHA-512(granter's token key || token message) (macHost); the key comes from
+      // the granter id, which is checked against the record later: a MAC for a non-member is never asked.
+      for (let index = 0; index < tokens.length && index < POT_GRANTERS_MAX; index++) {
+        const token = decodeToken(tokens[index]);
+        if (!token.ok || token.value.granter < 1 || token.value.granter > MEMBER_ID_MAX) continue;
+        const { granter, requester, seq, slot } = token.value;
+        prepared.macTokens.push(token.value);
+        prepared.digestInputs.push(macInput(this.tokenKey(granter), tokenMessage(granter, requester, seq, slot)));
+      }
     }
     return prepared;
   }
@@ -313,8 +377,10 @@ export class Aggregator {
    * record approving it is refused (PARENT_INVALID).
    */
   private validate(prepared: PreparedRecord, signed: SignedRecord, id: Buffer): { code: ValidationCode; message: string } | null {
+    this.view.precomputeMacs(prepared.macTokens, prepared.digests === null ? null : prepared.digests.slice(1));
     const code = validateRecord(signed, id, this.view, this.rules, this.now(), (checked, publicKey) =>
       this.verifySignature(prepared, publicKey, checked.signature, () => bytesToSign(checked.payload)));
+    this.view.precomputeMacs([], null);
     if (code === null) return null;
     if (code === 'SIGNATURE_INVALID') this.view.refuse(id);
     const { record } = signed;
@@ -339,6 +405,27 @@ export class Aggregator {
    * signature the pool already checked is not verified again. Every result is durable when this returns.
    */
   commit(prepared: PreparedRecord[]): SubmitResult[] {
+    return this.commitGroup(prepared);
+  }
+
+  /**
+   * Commits as commit() does, but returns before the log's fsync: the group's transactions run with
+   * synchronous=NORMAL and `durable` resolves once the log is synced (WalSync, on another thread), so the
+   * main thread validates the next group meanwhile. No result may be acknowledged before `durable`.
+   */
+  commitDeferred(prepared: PreparedRecord[]): { results: SubmitResult[]; durable: Promise<void> } {
+    if (this.walSync === null) return { results: this.commitGroup(prepared), durable: Promise.resolve() };
+    this.statements.syncNormal.run();
+    let results: SubmitResult[];
+    try {
+      results = this.commitGroup(prepared);
+    } finally {
+      this.statements.syncFull.run();
+    }
+    return { results, durable: this.walSync.durable() };
+  }
+
+  private commitGroup(prepared: PreparedRecord[]): SubmitResult[] {
     const results: SubmitResult[] = [];
     const added: Added[] = [];
     this.db.transaction(() => {
@@ -375,7 +462,8 @@ export class Aggregator {
     const { decoded } = prepared;
     if (!decoded.ok) return { ok: false, code: decoded.code, message: decoded.detail };
     const signed = decoded.value;
-    const id = recordIdHost(signed.payload, signed.signature);
+    // The pool's digest of recordIdInput (prepare), else computed here.
+    const id = prepared.digests !== null && prepared.digests.length > 0 ? Buffer.from(prepared.digests[0].subarray(0, ID_BYTES)) : recordIdHost(signed.payload, signed.signature);
     if (this.statements.recordExists.get(id)) return { ok: true, id: id.toString('hex'), duplicate: true };
     const failure = this.validate(prepared, signed, id);
     if (failure !== null) return { ok: false, code: failure.code, message: failure.message };
@@ -402,7 +490,7 @@ export class Aggregator {
       id, record.issuer, record.seq, record.kind, record.timeMs, record.energyWh ?? null, record.ecash ?? null,
       record.counterparty ?? null, record.ref ? Buffer.from(record.ref) : null, Buffer.from(bytes), this.now(),
     );
-    for (const parent of record.parents) this.statements.insertEdge.run(id, Buffer.from(parent));
+    if (this.parentEdges) for (const parent of record.parents) this.statements.insertEdge.run(id, Buffer.from(parent));
     if (record.kind === KIND_MEMBERSHIP) {
       this.statements.insertMember.run(record.member, Buffer.from(record.publicKey as Uint8Array), record.grantEcash, id, this.now());
       this.memberCount++;

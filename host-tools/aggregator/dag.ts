@@ -21,6 +21,8 @@ type DagNode = {
   children: DagNode[];
   loser: boolean;
   watched: boolean;
+  /** The walk (RecentDag.walks) that last visited this node: a mark in place, no set per walk. */
+  walk: number;
 };
 
 export class RecentDag implements CapGraph<DagNode> {
@@ -30,6 +32,10 @@ export class RecentDag implements CapGraph<DagNode> {
   private epoch = 0;
   private marks = new Map<DagNode, number>();
   private scratch: WalkScratch<DagNode> = { approvers: [], weights: [] };
+  /** Walks made by add(); each marks the nodes it visits with its number. */
+  private walks = 0;
+  /** add()'s stack, reused: at most RECENT_RECORDS_MAX nodes (each pushed once per walk). */
+  private stack: DagNode[] = [];
   /** Watched records whose validation count grew since takeTouched() (at most RECENT_RECORDS_MAX). */
   private touched = new Set<string>();
 
@@ -78,7 +84,7 @@ export class RecentDag implements CapGraph<DagNode> {
   /** Adds a record; parents outside the recent DAG are simply not linked. */
   add(key: string, issuer: number, parentKeys: string[]): void {
     if (this.nodes.has(key)) return;
-    const node: DagNode = { key, issuer, arrival: this.arrivals++, weight: 1, approvers: new Set(), parents: [], children: [], loser: false, watched: false };
+    const node: DagNode = { key, issuer, arrival: this.arrivals++, weight: 1, approvers: new Set(), parents: [], children: [], loser: false, watched: false, walk: 0 };
     for (const parentKey of parentKeys) {
       const parent = this.nodes.get(parentKey);
       if (parent && !node.parents.includes(parent)) {
@@ -89,8 +95,13 @@ export class RecentDag implements CapGraph<DagNode> {
     this.nodes.set(key, node);
     this.order.push(node);
     const oldest = this.arrivals - RECENT_RECORDS_MAX;
-    const stack = [...node.parents];
-    const seen = new Set<DagNode>(stack);
+    const walk = ++this.walks;
+    const stack = this.stack;
+    stack.length = 0;
+    for (const parent of node.parents) {
+      parent.walk = walk;
+      stack.push(parent);
+    }
     while (stack.length > 0) {
       const current = stack.pop() as DagNode;
       current.weight++;
@@ -99,8 +110,8 @@ export class RecentDag implements CapGraph<DagNode> {
         if (current.watched) this.touched.add(current.key);
       }
       for (const parent of current.parents) {
-        if (parent.arrival >= oldest && !seen.has(parent)) {
-          seen.add(parent);
+        if (parent.arrival >= oldest && parent.walk !== walk) {
+          parent.walk = walk;
           stack.push(parent);
         }
       }

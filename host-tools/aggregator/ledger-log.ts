@@ -30,9 +30,11 @@ export class ClusterUnavailable extends Error {
 export class LocalLedgerLog implements LedgerLog {
   constructor(private aggregator: Aggregator) {}
 
+  /** Answers once the group's log frames are synced (commitDeferred): never before the fsync. */
   commit(prepared: PreparedRecord[]): Promise<SubmitResult[]> {
     try {
-      return Promise.resolve(this.aggregator.commit(prepared));
+      const { results, durable } = this.aggregator.commitDeferred(prepared);
+      return durable.then(() => results);
     } catch (error) {
       return Promise.reject(error);
     }

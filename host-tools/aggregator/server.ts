@@ -8,9 +8,9 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { chmodSync, createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { dirname, join } from 'node:path';
-import { Aggregator, PreparedRecord, SubmitResult } from './aggregator';
+import { Aggregator, PreparedRecord, SubmitResult, runOnPool } from './aggregator';
 import { POT_GRANTERS_MAX } from '../../firmware/records';
-import { CHECKS_PER_BATCH_MAX, VerifyPool } from './verify-pool';
+import { CHECKS_PER_BATCH_MAX, DIGESTS_PER_BATCH_MAX, VerifyPool } from './verify-pool';
 import { splitCborSequence } from './cbor-seq';
 import { ClusterUnavailable, LedgerLog, LocalLedgerLog } from './ledger-log';
 
@@ -163,6 +163,8 @@ function memberId(text: string): number {
 export const GROUP_COMMIT_MAX = 512;
 // A group's signature checks (a record's own and one per token) must fit one message to the pool.
 if (GROUP_COMMIT_MAX * (1 + POT_GRANTERS_MAX) > CHECKS_PER_BATCH_MAX) throw new Error('GROUP_COMMIT_MAX groups overflow CHECKS_PER_BATCH_MAX');
+// And its digests: a record's id and one MAC per token.
+if (GROUP_COMMIT_MAX * (1 + POT_GRANTERS_MAX) > DIGESTS_PER_BATCH_MAX) throw new Error('GROUP_COMMIT_MAX groups overflow DIGESTS_PER_BATCH_MAX');
 
 type Waiting = {
   bytes: Uint8Array; resolve: (result: SubmitResult) => void; reject: (error: unknown) => void; prepared: PreparedRecord | null; verified: boolean;
@@ -190,18 +192,9 @@ function groupCommitter(aggregator: Aggregator, pool: VerifyPool | null, log: Le
       ordered.push(...batch);
       if (pool === null) for (const entry of batch) entry.verified = true;
       else {
-        // If the pool fails, the batch commits without verdicts: every signature is verified here.
+        // If the pool fails, the batch commits without its work: every signature, id and MAC is computed here.
         verifying = true;
-        pool.verify(batch.flatMap((entry) => (entry.prepared as PreparedRecord).checks)).then(
-          (verdicts) => {
-            let next = 0;
-            for (const entry of batch) {
-              const prepared = entry.prepared as PreparedRecord;
-              prepared.verdicts = verdicts.slice(next, (next += prepared.checks.length));
-            }
-          },
-          () => undefined,
-        ).finally(() => {
+        runOnPool(pool, batch.map((entry) => entry.prepared as PreparedRecord)).catch(() => undefined).finally(() => {
           verifying = false;
           for (const entry of batch) entry.verified = true;
           schedule();

@@ -8,6 +8,7 @@ import type Database from 'better-sqlite3';
 import { Token, tokenMessage } from '../../firmware/frames';
 import { Funds, LedgerView, PARENT_ABSENT, PARENT_KNOWN, PARENT_REFUSED, SequenceAround } from '../../firmware/ledger/pipeline';
 import { macHost } from '../crypto/token-key';
+import { TOKEN_MAC_BYTES } from '../../firmware/protocol';
 import type { RecentDag } from './dag';
 
 /** Refused ids remembered (16 bytes each and a map entry): older ones are forgotten, then only unknown. */
@@ -20,6 +21,9 @@ export class StoreView implements LedgerView {
   readonly holdsHistory = true;
   readonly tokenMacValid: (token: Token) => boolean;
   private refused = new Set<string>();
+  /** MACs computed ahead (the verify pool) for the record being validated: tokens and their MACs, in order. */
+  private macTokens: Token[] = [];
+  private macs: Uint8Array[] | null = null;
   private statements: Record<string, Database.Statement>;
 
   constructor(
@@ -42,7 +46,33 @@ export class StoreView implements LedgerView {
       // The members table's primary key and its unique key index: at most two rows.
       registeredBy: db.prepare('SELECT membership_id FROM members WHERE id = ? OR public_key = ?'),
     };
-    this.tokenMacValid = (token: Token) => timingSafeEqual(macHost(tokenKey(token.granter), tokenMessage(token.granter, token.requester, token.seq, token.slot)), token.mac);
+    this.tokenMacValid = (token: Token) => timingSafeEqual(this.precomputedMac(token) ?? macHost(tokenKey(token.granter), tokenMessage(token.granter, token.requester, token.seq, token.slot)), token.mac);
+  }
+
+  /**
+   * MACs the pool computed for the next record's tokens (Aggregator.prepare): a MAC follows from the
+   * granter, requester, sequence number and slot alone, so one computed for those fields is the one
+   * macHost would compute here. Null: none.
+   */
+  precomputeMacs(tokens: Token[], macs: Uint8Array[] | null): void {
+    this.macTokens = tokens;
+    this.macs = macs;
+  }
+
+  private precomputedMac(token: Token): Uint8Array | null {
+    if (this.macs === null) return null;
+    for (let index = 0; index < this.macTokens.length && index < this.macs.length; index++) {
+      const entry = this.macTokens[index];
+      if (entry.granter === token.granter && entry.requester === token.requester && entry.seq === token.seq && entry.slot === token.slot) {
+        return this.macs[index].subarray(0, TOKEN_MAC_BYTES);
+      }
+    }
+    return null;
+  }
+
+  /** The SQL of this view's statements, each run per record (Aggregator.perRecordSql). */
+  statementSql(): string[] {
+    return Object.values(this.statements).map((statement) => statement.source);
   }
 
   isMember(member: number): boolean {

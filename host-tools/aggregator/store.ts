@@ -1,6 +1,7 @@
 // The aggregator's durable store: one SQLite file (better-sqlite3) in WAL mode with synchronous=FULL,
-// so a committed transaction survives kill -9 and a power cut; a schema version (PRAGMA user_version)
-// and ordered migrations. Holds the whole DAG (raw COSE bytes and decoded columns, edges), members and
+// so a committed transaction survives kill -9 and a power cut (the server's groups commit with NORMAL
+// and are acknowledged after their own fsync of the log: wal-sync.ts); a schema version (PRAGMA user_version)
+// and ordered migrations. Holds the whole DAG (raw COSE bytes and decoded columns; parent edges only when asked for), members and
 // balances, offers and demands, trades and acknowledgements. Every write that an acknowledgement depends
 // on is committed before the acknowledgement is returned.
 import Database from 'better-sqlite3';
@@ -13,7 +14,7 @@ import { COMMIT_WAIT_MS } from '../../firmware/trade';
  */
 export const RESERVATION_TTL_MS = COMMIT_WAIT_MS;
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 6;
 
 const MIGRATIONS: string[] = [
   // 1: the first schema.
@@ -99,7 +100,22 @@ const MIGRATIONS: string[] = [
      SELECT r.id, r.issuer, r.ecash, r.time_ms + ${RESERVATION_TTL_MS} FROM records r LEFT JOIN trades t ON t.bought_id = r.id
      WHERE r.kind = 5 AND t.bought_id IS NULL;
    UPDATE members SET reserved = (SELECT COALESCE(SUM(ecash), 0) FROM reservations WHERE issuer = members.id);`,
+  // 4: a record's parents are in its raw bytes; the edges table repeated them at two random-key B-tree
+  // inserts per record, about a fifth of the storage work (bench: docs/benchmarks.md, aggregator). A
+  // store that wants them as rows (the city simulation's report) asks for them (PARENT_EDGES_TABLE).
+  `DROP TABLE edges;`,
+  // 5: an order replaced or matched is deleted, no longer kept closed: the orders table then holds only
+  // open orders (at most two per member), so its record_id key stays small and cached instead of taking
+  // a random page per offer or demand in a table as long as the history (the record itself keeps it).
+  `DELETE FROM orders WHERE open = 0;`,
+  // 6: only bought records are looked up by ref (a sold record finds its buyers); an index over every
+  // record's ref took an index write per record, NULL for every offer, demand and sold record.
+  `DROP INDEX records_ref;
+   CREATE INDEX records_bought_ref ON records (ref) WHERE kind = 5;`,
 ];
+
+/** The parent edges table, kept only by an aggregator opened with parentEdges (AggregatorOptions). */
+export const PARENT_EDGES_TABLE = 'CREATE TABLE IF NOT EXISTS edges (child BLOB NOT NULL, parent BLOB NOT NULL, PRIMARY KEY (child, parent)) WITHOUT ROWID';
 
 export type StoredRecord = {
   id: Buffer;
@@ -121,9 +137,10 @@ export function openStore(path: string): Database.Database {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
-  // The id indexes take one random page per record; a cache that holds them at a million records keeps
-  // those pages out of the read path (64 MiB, bench: docs/benchmarks.md, growth curve).
-  db.pragma('cache_size = -65536');
+  // The id and issuer indexes take a random page each per record; a cache that holds them at a million
+  // records keeps those pages out of the read path: 64 MiB did not (main-thread CPU per record 113 us
+  // empty, 207 us at a million), so 256 MiB (bench: docs/benchmarks.md, growth curve).
+  db.pragma('cache_size = -262144');
   migrate(db);
   return db;
 }

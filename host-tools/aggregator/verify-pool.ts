@@ -1,8 +1,10 @@
-// A small pool of worker threads that verifies Ed25519 signatures (a record's own and its proof-of-time
-// tokens) off the main thread, through verifyHost: node:crypto behind the shared policy of
-// firmware/crypto/policy.ts, so a verdict here is the verdict the main thread would reach. Verification is
-// pure (message, signature, key in; true or false out): the main thread keeps every check that depends on
-// the ledger's state, in order. Each batch travels as one transferred buffer each way.
+// A small pool of worker threads that does a group's pure per-record work off the main thread: Ed25519
+// verifications, through verifyHost (node:crypto behind the shared policy of firmware/crypto/policy.ts,
+// so a verdict here is the verdict the main thread would reach), and SHA-512 digests (a record's id and
+// its tokens' MACs are each one SHA-512 of an input the main thread builds). Pure: bytes in, verdicts and
+// digests out; the main thread keeps every check that depends on the ledger's state, in order. Each
+// batch travels as one transferred buffer each way.
+import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { verifyHost } from '../crypto/verify-host';
@@ -13,6 +15,13 @@ export const POOL_WORKERS_MAX = 16;
 /** Checks in one message to a worker; server.ts asserts that its largest group fits. */
 export const CHECKS_PER_BATCH_MAX = 8192;
 const FIELD_BYTES_MAX = 0xffff;
+/** Bytes of each digest returned: a record id (16) and a token MAC (32) are prefixes of SHA-512. */
+export const DIGEST_BYTES = 32;
+/** Digests in one message to a worker; server.ts asserts that its largest group fits. */
+export const DIGESTS_PER_BATCH_MAX = 8192;
+
+/** A group's work: signatures to verify and inputs to hash. */
+export type PoolWork = { verdicts: boolean[]; digests: Uint8Array[] };
 
 /**
  * The default pool size: one worker per core the process may use, less one for the main thread, which
@@ -22,29 +31,34 @@ export function defaultWorkers(): number {
   return Math.max(1, Math.min(POOL_WORKERS_MAX, availableParallelism() - 1));
 }
 
-/** Packs checks as [u16 length, bytes] for message, signature and key in turn. */
-function pack(checks: SignatureCheck[]): ArrayBuffer {
+/** Packs checks as [u16 length, bytes] for message, signature and key in turn, then each digest input as [u16 length, bytes]. */
+function pack(checks: SignatureCheck[], inputs: Uint8Array[]): ArrayBuffer {
   let size = 0;
   for (const check of checks) size += 6 + check.message.length + check.signature.length + check.publicKey.length;
+  for (const input of inputs) size += 2 + input.length;
   const bytes = new Uint8Array(size);
   const view = new DataView(bytes.buffer);
   let offset = 0;
+  const put = (field: Uint8Array) => {
+    if (field.length > FIELD_BYTES_MAX) throw new Error(`a pool work field of ${field.length} bytes is over ${FIELD_BYTES_MAX}`);
+    view.setUint16(offset, field.length);
+    bytes.set(field, offset + 2);
+    offset += 2 + field.length;
+  };
   for (const check of checks) {
-    for (const field of [check.message, check.signature, check.publicKey]) {
-      if (field.length > FIELD_BYTES_MAX) throw new Error(`a signature check field of ${field.length} bytes is over ${FIELD_BYTES_MAX}`);
-      view.setUint16(offset, field.length);
-      bytes.set(field, offset + 2);
-      offset += 2 + field.length;
-    }
+    put(check.message);
+    put(check.signature);
+    put(check.publicKey);
   }
+  for (const input of inputs) put(input);
   return bytes.buffer;
 }
 
-/** The worker's side: verifies every packed check, answers one byte per check (1 valid, 0 not). */
-function verifyPacked(buffer: ArrayBuffer, count: number): Uint8Array {
+/** The worker's side: one byte per check (1 valid, 0 not), then DIGEST_BYTES of SHA-512 per input. */
+function workPacked(buffer: ArrayBuffer, checkCount: number, inputCount: number): Uint8Array {
   const bytes = new Uint8Array(buffer);
   const view = new DataView(buffer);
-  const verdicts = new Uint8Array(count);
+  const out = new Uint8Array(checkCount + inputCount * DIGEST_BYTES);
   let offset = 0;
   const field = () => {
     const length = view.getUint16(offset);
@@ -52,20 +66,23 @@ function verifyPacked(buffer: ArrayBuffer, count: number): Uint8Array {
     offset += 2 + length;
     return value;
   };
-  for (let index = 0; index < count; index++) {
+  for (let index = 0; index < checkCount; index++) {
     const message = field();
     const signature = field();
     const publicKey = field();
-    verdicts[index] = verifyHost(message, signature, publicKey) ? 1 : 0;
+    out[index] = verifyHost(message, signature, publicKey) ? 1 : 0;
   }
-  return verdicts;
+  for (let index = 0; index < inputCount; index++) {
+    out.set(createHash('sha512').update(field()).digest().subarray(0, DIGEST_BYTES), checkCount + index * DIGEST_BYTES);
+  }
+  return out;
 }
 
 if (!isMainThread && (workerData as { verifyPool?: boolean } | null)?.verifyPool) {
   const port = parentPort as NonNullable<typeof parentPort>;
-  port.on('message', (job: { buffer: ArrayBuffer; count: number }) => {
-    const verdicts = verifyPacked(job.buffer, job.count);
-    port.postMessage(verdicts, [verdicts.buffer as ArrayBuffer]);
+  port.on('message', (job: { buffer: ArrayBuffer; checks: number; inputs: number }) => {
+    const out = workPacked(job.buffer, job.checks, job.inputs);
+    port.postMessage(out, [out.buffer as ArrayBuffer]);
   });
   port.postMessage('ready');
 }
@@ -110,23 +127,39 @@ export class VerifyPool {
 
   /** Verdicts in the order of `checks`, the work split evenly over the workers. */
   async verify(checks: SignatureCheck[]): Promise<boolean[]> {
+    return (await this.work(checks, [])).verdicts;
+  }
+
+  /**
+   * Verdicts in the order of `checks` and the first DIGEST_BYTES of SHA-512 of each input, in order; both
+   * lists split evenly over the workers.
+   */
+  async work(checks: SignatureCheck[], inputs: Uint8Array[]): Promise<PoolWork> {
     if (checks.length > CHECKS_PER_BATCH_MAX) throw new Error(`${checks.length} signature checks in one batch, at most ${CHECKS_PER_BATCH_MAX}`);
-    const share = Math.ceil(checks.length / this.workers.length);
-    const parts: Promise<Uint8Array>[] = [];
-    for (let start = 0, index = 0; start < checks.length; start += share, index++) {
-      const slice = checks.slice(start, start + share);
+    if (inputs.length > DIGESTS_PER_BATCH_MAX) throw new Error(`${inputs.length} digests in one batch, at most ${DIGESTS_PER_BATCH_MAX}`);
+    const checkShare = Math.ceil(checks.length / this.workers.length);
+    const inputShare = Math.ceil(inputs.length / this.workers.length);
+    const parts: Promise<{ out: Uint8Array; checks: number; inputs: number }>[] = [];
+    for (let index = 0; index < this.workers.length; index++) {
+      const checkSlice = checks.slice(index * checkShare, (index + 1) * checkShare);
+      const inputSlice = inputs.slice(index * inputShare, (index + 1) * inputShare);
+      if (checkSlice.length === 0 && inputSlice.length === 0) continue;
       const entry = this.workers[index];
       parts.push(new Promise((resolve, reject) => {
         if (entry.failure !== null) return reject(entry.failure);
-        entry.pending.push({ resolve, reject });
+        entry.pending.push({ resolve: (out) => resolve({ out, checks: checkSlice.length, inputs: inputSlice.length }), reject });
         entry.worker.ref();
-        const buffer = pack(slice);
-        entry.worker.postMessage({ buffer, count: slice.length }, [buffer]);
+        const buffer = pack(checkSlice, inputSlice);
+        entry.worker.postMessage({ buffer, checks: checkSlice.length, inputs: inputSlice.length }, [buffer]);
       }));
     }
-    const verdicts: boolean[] = [];
-    for (const part of await Promise.all(parts)) for (const verdict of part) verdicts.push(verdict === 1);
-    return verdicts;
+    const result: PoolWork = { verdicts: [], digests: [] };
+    const answers = await Promise.all(parts);
+    for (const part of answers) for (let index = 0; index < part.checks; index++) result.verdicts.push(part.out[index] === 1);
+    for (const part of answers) {
+      for (let index = 0; index < part.inputs; index++) result.digests.push(part.out.subarray(part.checks + index * DIGEST_BYTES, part.checks + (index + 1) * DIGEST_BYTES));
+    }
+    return result;
   }
 
   async close(): Promise<void> {

@@ -7,23 +7,24 @@
 // growth curve: the same ingest with 0, 100,000 and 1,000,000 records stored (100,000 open orders at the
 // last two), and with one member's 10,000 unanswered sold records stored. The stores are filled by
 // prefill.ts (valid, signed records, without HTTP). Prints one JSON object.
-// Run: node --import tsx host-tools/bench/aggregator.ts [--quick] [--count N]
+// Run: node --import tsx host-tools/bench/aggregator.ts [--quick] [--count N] [--server-cpu-prof DIR]
 import { spawn, ChildProcess } from 'node:child_process';
-import { createPublicKey, randomBytes, verify } from 'node:crypto';
+import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
 import { signHost, signingKey } from '../crypto/host-signing';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { Agent } from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { decodeToken, encodeToken, tokenMessage } from '../../firmware/frames';
 import { macHost } from '../crypto/token-key';
 import { KIND_OFFER, LedgerRecord, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
-import { Aggregator, recordIdHost } from '../aggregator/aggregator';
+import { Aggregator, PreparedRecord, recordIdHost } from '../aggregator/aggregator';
+import { RecentDag } from '../aggregator/dag';
 import { secretsFor, startServer } from '../aggregator/server';
 import { verifyHost } from '../crypto/verify-host';
-import { defaultWorkers } from '../aggregator/verify-pool';
+import { DIGEST_BYTES, defaultWorkers } from '../aggregator/verify-pool';
 import { call } from '../loadgen/loadgen';
 import { FillMember, StoreFiller } from './prefill';
 import { DEFAULT_SLOT_MS } from '../../firmware/protocol';
@@ -39,6 +40,9 @@ const STORED_POINTS = quick ? [0, 5000, 20000] : [0, 100000, 1000000];
 const FLOOD_SOLD = quick ? 500 : 10000;
 const CEILING_SECONDS = quick ? 0.5 : 2;
 const BATCH = 128;
+/** `--server-cpu-prof DIR`: the aggregator processes write V8 CPU profiles there (node --cpu-prof). */
+const profileArgument = process.argv.indexOf('--server-cpu-prof');
+const serverNodeArgs = profileArgument > 0 ? ['--cpu-prof', '--cpu-prof-dir', process.argv[profileArgument + 1]] : [];
 const IN_FLIGHT = 8;
 
 function percentile(sorted: number[], fraction: number): number {
@@ -56,15 +60,20 @@ function ratePerS(run: () => void, seconds: number): number {
   return Math.round(calls / ((performance.now() - began) / 1000));
 }
 
-/** The machine's ceilings, measured now: one thread each. */
-function ceilings(directory: string): { verify_per_s: number; sqlite_inserts_per_s_1_per_txn: number; sqlite_inserts_per_s_100_per_txn: number } {
+/** node:crypto Ed25519 verifications per second on this thread, over about `seconds`. */
+function verifyRate(seconds: number): number {
   const key = signingKey(randomBytes(32));
   const publicKey = createPublicKey(key);
   const message = randomBytes(120);
   const signature = signHost(message, key);
-  const verifyPerS = ratePerS(() => {
+  return ratePerS(() => {
     if (!verify(null, message, publicKey, signature)) throw new Error('the ceiling\'s signature does not verify');
-  }, CEILING_SECONDS);
+  }, seconds);
+}
+
+/** The machine's ceilings, measured now: one thread each. */
+function ceilings(directory: string): { verify_per_s: number; sqlite_inserts_per_s_1_per_txn: number; sqlite_inserts_per_s_100_per_txn: number } {
+  const verifyPerS = verifyRate(CEILING_SECONDS);
   const db = new Database(join(directory, 'ceiling.sqlite'));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
@@ -122,7 +131,7 @@ function serverCpu(pid: number): { all: number; main: number } {
 }
 
 function startAggregator(dbPath: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['host-tools/cli/bin.js', 'aggregator', '--db', dbPath, '--http', '127.0.0.1:0', '--auction-ms', '0', '--workers', String(defaultWorkers())], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...serverNodeArgs, 'host-tools/cli/bin.js', 'aggregator', '--db', dbPath, '--http', '127.0.0.1:0', '--auction-ms', '0', '--workers', String(defaultWorkers())], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let output = '';
     child.on('exit', (code) => reject(new Error(`the aggregator exited with ${code}`)));
@@ -137,45 +146,73 @@ function startAggregator(dbPath: string): Promise<{ child: ChildProcess; url: st
 type IngestFigures = {
   stored_before: number; records: number; seconds: number; records_per_s: number; server_cpu_us_per_record: number; server_main_thread_cpu_us_per_record: number;
   records_per_commit_group: number; batches_resent: number;
+  /** This process's CPU (the load generator: HTTP requests and answers; records signed beforehand). */
+  client_cpu_us_per_record: number;
+  /** The verify ceiling measured just before and just after this point's ingest (their mean), and the ingest rate as a ratio to it. */
+  verify_per_s_around: number; ratio_to_verify_around: number;
+  /** The machine's one-minute load average at the end of the point (2 cores; others' work included). */
+  load_average_1m: number;
 };
 
-/** Sends the records in batches, IN_FLIGHT requests at a time, in waves (each wave approves the one before). */
+/**
+ * Records between a record and its nearest parent (presign): twice what is in flight, so a batch's parents
+ * are committed before it is sent and the senders never wait on one another in the steady state.
+ */
+const PARENT_GAP = 2 * BATCH * IN_FLIGHT;
+
+/**
+ * Sends the records in batches, IN_FLIGHT requests at a time, as a stream: a batch goes out once every
+ * record PARENT_GAP before its last one is acknowledged (its parents are stored), never in lock-step waves.
+ */
 async function ingest(dbPath: string, records: Uint8Array[], storedBefore: number): Promise<IngestFigures> {
   const { child, url } = await startAggregator(dbPath);
   const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
   const codes: Record<string, number> = {};
   let refused = 0;
   let resent = 0;
+  // Batches answered, by index; `answeredUpTo` records from the first are all answered.
+  const batches = Math.ceil(records.length / BATCH);
+  const answered = new Uint8Array(batches);
+  let answeredBatches = 0;
+  let waiting: (() => void)[] = [];
+  const answeredUpTo = () => Math.min(records.length, answeredBatches * BATCH);
+  // The machine is shared: the verify ceiling is taken again around each point, so points compare as ratios.
+  const verifyBefore = verifyRate(CEILING_SECONDS);
   const before = serverCpu(child.pid as number);
+  const clientBefore = process.cpuUsage();
   const began = performance.now();
-  const wave = BATCH * IN_FLIGHT;
-  for (let waveStart = 0; waveStart < records.length; waveStart += wave) {
-    let next = waveStart;
-    const waveEnd = Math.min(records.length, waveStart + wave);
-    await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
-      while (next < waveEnd) {
-        const batch = records.slice(next, Math.min(waveEnd, next + BATCH));
-        next += batch.length;
-        const body = Buffer.concat(batch);
-        // A keep-alive socket the server closed as idle just as it was reused resets: send again (a
-        // record stored the first time is answered as a duplicate, with its id).
-        const answer = await call(agent, url, 'POST', '/v1/records', body, { 'content-type': 'application/cbor-seq' }).catch((error: NodeJS.ErrnoException) => {
-          if (error.code !== 'ECONNRESET') throw error;
-          resent++;
-          return call(agent, url, 'POST', '/v1/records', body, { 'content-type': 'application/cbor-seq' });
-        });
-        if (answer.status !== 200) throw new Error(`a batch was refused: ${answer.status} ${JSON.stringify(answer.json)}`);
-        for (const result of answer.json.results as { id?: string; code?: string }[]) {
-          if (result.id === undefined) {
-            refused++;
-            codes[String(result.code)] = (codes[String(result.code)] ?? 0) + 1;
-          }
+  let nextBatch = 0;
+  await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
+    while (nextBatch < batches) {
+      const index = nextBatch++;
+      const end = Math.min(records.length, (index + 1) * BATCH);
+      while (answeredUpTo() < end - PARENT_GAP) await new Promise<void>((resolve) => waiting.push(resolve));
+      const body = Buffer.concat(records.slice(index * BATCH, end));
+      // A keep-alive socket the server closed as idle just as it was reused resets: send again (a
+      // record stored the first time is answered as a duplicate, with its id).
+      const answer = await call(agent, url, 'POST', '/v1/records', body, { 'content-type': 'application/cbor-seq' }).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ECONNRESET') throw error;
+        resent++;
+        return call(agent, url, 'POST', '/v1/records', body, { 'content-type': 'application/cbor-seq' });
+      });
+      if (answer.status !== 200) throw new Error(`a batch was refused: ${answer.status} ${JSON.stringify(answer.json)}`);
+      for (const result of answer.json.results as { id?: string; code?: string }[]) {
+        if (result.id === undefined) {
+          refused++;
+          codes[String(result.code)] = (codes[String(result.code)] ?? 0) + 1;
         }
       }
-    }));
-  }
+      answered[index] = 1;
+      while (answeredBatches < batches && answered[answeredBatches] === 1) answeredBatches++;
+      const woken = waiting;
+      waiting = [];
+      for (const wake of woken) wake();
+    }
+  }));
   const seconds = (performance.now() - began) / 1000;
   const after = serverCpu(child.pid as number);
+  const client = process.cpuUsage(clientBefore);
+  const verifyAround = Math.round((verifyBefore + verifyRate(CEILING_SECONDS)) / 2);
   const stats = (await call(agent, url, 'GET', '/v1/stats', null, {})).json as { commit_groups: number; records_committed_in_groups: number };
   agent.destroy();
   child.removeAllListeners('exit');
@@ -189,7 +226,27 @@ async function ingest(dbPath: string, records: Uint8Array[], storedBefore: numbe
     server_main_thread_cpu_us_per_record: Math.round(((after.main - before.main) * 1e6) / records.length),
     records_per_commit_group: Number((stats.records_committed_in_groups / Math.max(1, stats.commit_groups)).toFixed(1)),
     batches_resent: resent,
+    client_cpu_us_per_record: Math.round((client.user + client.system) / records.length),
+    verify_per_s_around: verifyAround, ratio_to_verify_around: Number((records.length / seconds / verifyAround).toFixed(3)),
+    load_average_1m: Number(loadavg()[0].toFixed(2)),
   };
+}
+
+/**
+ * The recent DAG's cost per record when records approve recent ones (parents among the last 16, as
+ * boards' records do), in µs: each addition walks its past cone within RECENT_RECORDS_MAX. The ingest
+ * figures do not include it: their records approve records PARENT_GAP back, outside the recent DAG.
+ */
+function dagAdd(count: number): number {
+  const dag = new RecentDag();
+  const keys: string[] = [];
+  for (let index = 0; index < count; index++) keys.push(index.toString(16).padStart(32, '0'));
+  const began = performance.now();
+  for (let index = 0; index < count; index++) {
+    const parents = index < 2 ? [] : [keys[index - 1 - (index % 16)], keys[Math.max(0, index - 2 - (index % 7))]];
+    dag.add(keys[index], 1 + (index % 50), parents);
+  }
+  return Number((((performance.now() - began) * 1000) / count).toFixed(1));
 }
 
 /** Cap selection p50/p99 on the store as it stands (in this process, the server stopped). */
@@ -206,7 +263,7 @@ function capSelection(dbPath: string, secrets: ReturnType<typeof secretsFor>): {
   return { p50_ms: percentile(times, 0.5), p99_ms: percentile(times, 0.99) };
 }
 
-/** The newest stored record ids, for the first wave's parents. */
+/** The newest stored record ids, for the first batches' parents. */
 function newestIds(dbPath: string): Uint8Array[] {
   const db = new Database(dbPath, { readonly: true });
   const rows = db.prepare('SELECT id FROM records ORDER BY rowid DESC LIMIT 64').all() as { id: Buffer }[];
@@ -241,7 +298,7 @@ async function growth(directory: string) {
   const measure = async (label: string, stored: number, pointIndex: number) => {
     // Each point's records take their own recent slots, before the present one.
     const lastSlot = nowSlot - 1 - pointIndex * (rounds + 1);
-    const records = presign(members, ingestCount, BATCH * IN_FLIGHT, newestIds(dbPath), lastSlot);
+    const records = presign(members, ingestCount, PARENT_GAP, newestIds(dbPath), lastSlot);
     const figures = await ingest(dbPath, records, stored);
     const caps = capSelection(dbPath, secrets);
     points.push({ label, ...figures, open_orders: count('SELECT COUNT(*) AS n FROM orders WHERE open = 1'), cap_p50_ms: caps.p50_ms, cap_p99_ms: caps.p99_ms });
@@ -287,9 +344,12 @@ async function growth(directory: string) {
 
 /**
  * Where one record's time goes, each stage alone on this thread over the same signed records (µs per
- * record): decoding, its signing input, the MACs of its two tokens, its id, its Ed25519 verification,
- * validation and storage with the verdicts already known (a durable commit per group of 128), and an
- * HTTP request and response with both ends in this process.
+ * record). On the served aggregator's main thread: decoding (decode_us), decoding with the pool's inputs
+ * built (prepare_for_pool_us), validation and storage with the pool's verdicts and digests in hand (a
+ * durable commit per group of 128), an HTTP request and answer (both ends in this process; a batch
+ * shares one among its records), the recent DAG with recent parents. On the verify pool's thread: the
+ * Ed25519 verification, and the three digests (the id, two token MACs: pool_digests_3_us, and apart,
+ * as the main thread would compute them, record_id_us and token_macs_2_us).
  */
 async function stages(directory: string): Promise<Record<string, number>> {
   const dbPath = join(directory, 'stages.sqlite');
@@ -307,7 +367,10 @@ async function stages(directory: string): Promise<Record<string, number>> {
     return Number((((performance.now() - began) * 1000) / count).toFixed(1));
   };
   const decode = perRecord(() => records.forEach((bytes) => reopened.prepare(bytes, false)));
-  const prepared = records.map((bytes) => reopened.prepare(bytes, true));
+  let prepared: PreparedRecord[] = [];
+  // What the served aggregator's main thread does before a group goes to the pool: decode, and build the
+  // signing input and the id and MAC inputs.
+  const prepare = perRecord(() => (prepared = records.map((bytes) => reopened.prepare(bytes, true))));
   const signingInputs = perRecord(() => prepared.forEach((entry) => entry.decoded.ok && bytesToSign(entry.decoded.value.payload)));
   const tokenMacs = perRecord(() => prepared.forEach((entry) => {
     if (!entry.decoded.ok) return;
@@ -319,6 +382,9 @@ async function stages(directory: string): Promise<Record<string, number>> {
   const recordId = perRecord(() => prepared.forEach((entry) => entry.decoded.ok && recordIdHost(entry.decoded.value.payload, entry.decoded.value.signature)));
   const verifyUs = perRecord(() => prepared.forEach((entry) => (entry.verdicts = entry.checks.map((check) => verifyHost(check.message, check.signature, check.publicKey)))));
   if (prepared.some((entry) => entry.checks.length !== 1 || entry.verdicts?.includes(false))) throw new Error('every bench record has one valid signature');
+  // The pool's digests (id, MACs), as it would hand them over: validation then does on the main thread
+  // what it does in the served aggregator.
+  const digests = perRecord(() => prepared.forEach((entry) => (entry.digests = entry.digestInputs.map((input) => createHash('sha512').update(input).digest().subarray(0, DIGEST_BYTES)))));
   const store = perRecord(() => {
     for (let offset = 0; offset < count; offset += group) {
       for (const result of reopened.commit(prepared.slice(offset, offset + group))) if (!result.ok) throw new Error(`bench record refused: ${result.code}`);
@@ -341,13 +407,15 @@ async function stages(directory: string): Promise<Record<string, number>> {
   await new Promise((resolve) => server.close(resolve));
   reopened.close();
   return {
-    decode_us: decode, signing_input_us: signingInputs, token_macs_2_us: tokenMacs, record_id_us: recordId, ed25519_verify_us: verifyUs,
-    validate_and_store_us: store, http_request_both_ends_us: http,
+    decode_us: decode, prepare_for_pool_us: prepare, signing_input_us: signingInputs, token_macs_2_us: tokenMacs, record_id_us: recordId,
+    ed25519_verify_us: verifyUs, pool_digests_3_us: digests, validate_and_store_us: store, http_request_both_ends_us: http,
+    dag_add_recent_parents_us: dagAdd(count),
   };
 }
 
 const directory = mkdtempSync(join(tmpdir(), 'smartchain-aggregator-bench-'));
 try {
+  const loadAtStart = Number(loadavg()[0].toFixed(2));
   const machine = ceilings(directory);
   const curve = await growth(directory);
   const stageFigures = await stages(directory);
@@ -358,15 +426,27 @@ try {
   console.log(JSON.stringify({
     ingest_records_per_s: empty.records_per_s,
     ceilings: machine,
+    load_average_1m: { at_start: loadAtStart, at_end: Number(loadavg()[0].toFixed(2)) },
     ingest_ratio_to_verify_per_s: ratio(empty.records_per_s, machine.verify_per_s),
     ingest_ratio_to_sqlite_1_per_txn: ratio(empty.records_per_s, machine.sqlite_inserts_per_s_1_per_txn),
     ingest_ratio_to_sqlite_100_per_txn: ratio(empty.records_per_s, machine.sqlite_inserts_per_s_100_per_txn),
     ingest_batch_records: BATCH, ingest_requests_in_flight: IN_FLIGHT, verify_workers: defaultWorkers(),
     server_cpu_us_per_record: empty.server_cpu_us_per_record, server_main_thread_cpu_us_per_record: empty.server_main_thread_cpu_us_per_record,
+    client_cpu_us_per_record: empty.client_cpu_us_per_record,
     records_per_commit_group: empty.records_per_commit_group,
-    growth_records_per_s: curve.points.map((point) => ({ stored: point.stored_before, label: point.label, records_per_s: point.records_per_s, open_orders: point.open_orders })),
+    growth_records_per_s: curve.points.map((point) => ({
+      stored: point.stored_before, label: point.label, records_per_s: point.records_per_s, open_orders: point.open_orders,
+      verify_per_s_around: point.verify_per_s_around, ratio_to_verify_around: point.ratio_to_verify_around, server_cpu_us_per_record: point.server_cpu_us_per_record,
+    })),
     growth_ratio_largest_to_empty: ratio(largest.records_per_s, empty.records_per_s),
     flood_ratio_to_empty: ratio(flood.records_per_s, empty.records_per_s),
+    // The same two ratios with each point's rate taken relative to the verify ceiling measured just before
+    // it: on a shared machine the load of others changes between points taken minutes apart.
+    growth_ratio_largest_to_empty_vs_ceiling: ratio(largest.ratio_to_verify_around, empty.ratio_to_verify_around),
+    flood_ratio_to_empty_vs_ceiling: ratio(flood.ratio_to_verify_around, empty.ratio_to_verify_around),
+    // And by the aggregator's CPU time per record, which others' load changes far less than rates (empty / point).
+    growth_cpu_ratio_empty_to_largest: ratio(empty.server_cpu_us_per_record, largest.server_cpu_us_per_record),
+    flood_cpu_ratio_empty_to_flood: ratio(empty.server_cpu_us_per_record, flood.server_cpu_us_per_record),
     growth_points: curve.points,
     fill: { members: curve.members, members_seconds: curve.members_fill_seconds, records_seconds: curve.records_fill_seconds },
     stages_us_per_record: stageFigures,

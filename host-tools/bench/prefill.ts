@@ -39,9 +39,8 @@ export class StoreFiller {
     this.consortiumKey = keyObject(consortiumSeed);
     this.statements = {
       record: db.prepare('INSERT INTO records (id, issuer, seq, kind, time_ms, energy_wh, ecash, counterparty, ref, raw, received_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
-      edge: db.prepare('INSERT OR IGNORE INTO edges (child, parent) VALUES (?, ?)'),
       member: db.prepare('INSERT INTO members (id, public_key, balance, membership_id, admitted_ms) VALUES (?, ?, ?, ?, ?)'),
-      closeOrders: db.prepare('UPDATE orders SET open = 0 WHERE member = ? AND side = ? AND open = 1'),
+      closeOrders: db.prepare('DELETE FROM orders WHERE member = ? AND side = ? AND open = 1'),
       order: db.prepare('INSERT INTO orders (record_id, member, side, energy_wh, ecash, time_ms) VALUES (?, ?, ?, ?, ?, ?)'),
       maxMember: db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM members'),
     };
@@ -59,7 +58,6 @@ export class StoreFiller {
     const bytes = encodeRecord(payload, signature, tokens);
     this.statements.record.run(id, record.issuer, record.seq, record.kind, record.timeMs, record.energyWh ?? null, record.ecash ?? null,
       record.counterparty ?? null, record.ref ? Buffer.from(record.ref) : null, Buffer.from(bytes), receivedMs);
-    for (const parent of record.parents) this.statements.edge.run(id, Buffer.from(parent));
     this.parents.push(Buffer.from(id));
     if (this.parents.length > PARENT_RING) this.parents.shift();
     return id;

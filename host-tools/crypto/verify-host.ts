@@ -4,16 +4,22 @@
 import { createPublicKey, verify, KeyObject } from 'node:crypto';
 import { signingKey } from './host-signing';
 import { checkKeyEncoding, checkSignatureEncoding } from '../../firmware/crypto/policy';
+import { MEMBER_ID_MAX } from '../../firmware/protocol';
 
-const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
-const KEY_CACHE_MAX = 4096;
+/**
+ * Every member's key and the consortium's stay imported (about 1 KB each, 64 MiB at most): importing a
+ * key costs more than the verification itself, and a ledger's issuers take turns, so a smaller cache
+ * that cycles misses on every record (bench: docs/benchmarks.md, aggregator section).
+ */
+const KEY_CACHE_MAX = MEMBER_ID_MAX + 2;
 const keyCache = new Map<string, KeyObject>();
 
 export function publicKeyObject(publicKey: Uint8Array): KeyObject {
-  const hex = Buffer.from(publicKey).toString('hex');
+  const hex = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.length).toString('hex');
   let key = keyCache.get(hex);
   if (key === undefined) {
-    key = createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: 'der', type: 'spki' });
+    // As a JWK (RFC 8037 §2): OpenSSL's DER decoder takes about 14 times as long for the same 32 bytes.
+    key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.length).toString('base64url') }, format: 'jwk' });
     if (keyCache.size >= KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value as string);
     keyCache.set(hex, key);
   }

@@ -100,7 +100,7 @@ export async function runCity(options: CityOptions) {
     for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
     return new Aggregator({
       dbPath, consortiumSeed: EMULATED_CONSORTIUM_SEED, aggregatorSeed: provisioned.aggregatorSeed, tokensRequired: TOKENS_REQUIRED,
-      slotMs: SLOT_MS, now: wallMs, random: seededRandom(options.seed + 1 + index), surplusEnergyWh: 0,
+      slotMs: SLOT_MS, now: wallMs, random: seededRandom(options.seed + 1 + index), surplusEnergyWh: 0, parentEdges: true,
     });
   };
   const aggregator = newAggregator(0);

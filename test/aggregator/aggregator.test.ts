@@ -14,7 +14,7 @@ import { keyPairFromSeed } from '../../firmware/crypto/ed25519';
 import { ackMessage, decodeFrame, encodeToken, tokenMessage } from '../../firmware/frames';
 import { macHost, tokenKeyFor } from '../../host-tools/crypto/token-key';
 import { KIND_BOUGHT, KIND_DEMAND, KIND_OFFER, KIND_SOLD, LedgerRecord, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
-import { Aggregator, PreparedRecord, SubmitResult } from '../../host-tools/aggregator/aggregator';
+import { Aggregator, PreparedRecord, SubmitResult, recordIdHost, runOnPool } from '../../host-tools/aggregator/aggregator';
 import { runDoubleAuction } from '../../host-tools/aggregator/auction';
 import { RESERVATION_TTL_MS, SCHEMA_VERSION, migrate } from '../../host-tools/aggregator/store';
 import { VerifyPool } from '../../host-tools/aggregator/verify-pool';
@@ -340,15 +340,19 @@ test('through the verify pool the same records are accepted and refused with the
   const pool = await VerifyPool.start(2);
   const codes: string[] = [];
   let checked = 0;
+  let digested = 0;
   try {
     // Groups of five, as the server forms them: a record may build on one earlier in its own group.
     for (let start = 0; start < sequence.length; start += 5) {
       const prepared: PreparedRecord[] = sequence.slice(start, start + 5).map((bytes) => pooled.prepare(bytes, true));
-      const checks = prepared.flatMap((entry) => entry.checks);
-      const verdicts = await pool.verify(checks);
-      checked += checks.length;
-      let next = 0;
-      for (const entry of prepared) entry.verdicts = verdicts.slice(next, (next += entry.checks.length));
+      await runOnPool(pool, prepared);
+      for (const entry of prepared) {
+        checked += entry.checks.length;
+        // The pool hashed each decodable record's id and its tokens' MAC inputs; validation uses them.
+        if (!entry.decoded.ok) continue;
+        digested += (entry.digests as Uint8Array[]).length;
+        assert.equal(Buffer.from((entry.digests as Uint8Array[])[0].subarray(0, 16)), recordIdHost(entry.decoded.value.payload, entry.decoded.value.signature));
+      }
       codes.push(...pooled.commit(prepared).map((result: SubmitResult) => (result.ok ? 'OK' : result.code)));
     }
   } finally {
@@ -356,6 +360,8 @@ test('through the verify pool the same records are accepted and refused with the
   }
   assert.equal(codes, expected);
   assert.ok(checked >= 18, `${checked} signatures checked by the pool`);
+  // An id and two token MACs for each of the 21 decodable records but the memberships (no tokens).
+  assert.ok(digested >= 21 + 2 * 17, `${digested} digests made by the pool`);
   assert.equal(pooled.stats(), reference.stats());
   assert.equal(pooled.members(), reference.members());
 });

@@ -3,6 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { POOL_WORKERS_MAX, VerifyPool, defaultWorkers } from '../../aggregator/verify-pool';
+import { Checkpointer } from '../../aggregator/checkpointer';
 import { Command, CommandError, UsageError, parseIntegerOption } from '../command';
 import { SerialLink, openSerialLink } from '../../aggregator/serial-link';
 import { DEFAULT_TOKENS_REQUIRED } from '../../../firmware/protocol';
@@ -113,11 +114,13 @@ async function serve(dbPath: string, create: boolean, listen: { host: string; po
   }
   const snapshots = ledgerLog === undefined ? undefined : { log: ledgerLog, token: snapshotToken(secretsFor(dbPath, false).consortiumSeed) };
   const verifyPool = workers > 0 ? await VerifyPool.start(workers) : null;
+  const checkpointer = Checkpointer.start(aggregator.db, dbPath);
   let server: Server;
   try {
     server = await startServer(aggregator, { host, port, adminToken, verifyPool, ledgerLog, snapshots });
   } catch (error) {
     await ledgerLog?.close();
+    await checkpointer.stop();
     aggregator.close();
     verifyPool?.close();
     const code = (error as NodeJS.ErrnoException).code;
@@ -130,6 +133,7 @@ async function serve(dbPath: string, create: boolean, listen: { host: string; po
       serial = openSerialLink(aggregator, link[1], link[2] ? Number(link[2]) : 115200, DEFAULT_TOKENS_REQUIRED);
     } catch (error) {
       await new Promise((resolve) => server.close(resolve));
+      await checkpointer.stop();
       aggregator.close();
       verifyPool?.close();
       throw new CommandError('LINK_UNAVAILABLE', (error as Error).message);
@@ -162,7 +166,7 @@ async function serve(dbPath: string, create: boolean, listen: { host: string; po
       if (timer) clearInterval(timer);
       serial?.close();
       server.close(() => {
-        void (ledgerLog?.close() ?? Promise.resolve()).finally(() => {
+        void (ledgerLog?.close() ?? Promise.resolve()).finally(() => checkpointer.stop()).finally(() => {
           aggregator.close();
           verifyPool?.close();
           resolve(outcome);

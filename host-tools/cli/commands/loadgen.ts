@@ -10,7 +10,8 @@ export const command: Command = {
                    [--admin-token-file FILE] [--seed S] [--in-flight K] [--batch B]
 
 Registers N members (each granted 1,000,000 minor units), then sends C records with valid proof-of-time
-tokens, K requests in flight (default 32), at most R per second if --rate is given. With several URLs
+tokens, K requests in flight (default 32), at most R per second if --rate is given. Records are signed
+before they are sent, up to 65,536 at a time; records_per_s counts the sending time only. With several URLs
 (federated aggregators of one zone) members are registered through the first and records go to each in
 turn. The members' keys follow from --seed (default 1): run again with the same seed, it reuses the
 members it registered before (continuing their sequence numbers, in free slots before the earlier
