@@ -135,7 +135,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   const onRecord = createAdmission({
     memberId: memberId, consortiumPublicKey: config.consortiumPublicKey, clock: platform, window: window,
     members: members, verified: verified, refused: refused, validate: createValidate(window, members, refused, config, timeRules, slotMs, tokensRequired),
-    verifyQueue: verifyQueue, conflicts: conflicts, work: work, tally: tally,
+    verifyQueue: verifyQueue, conflicts: conflicts, work: work, tally: tally, tradeRecordsOnly: config.verifyTradeRecordsOnly === true,
   });
   const onCheckpoint = createCheckpoints(config.aggregatorPublicKey, window, members, verifyQueue, tally);
   const granter = createGranter(

@@ -76,6 +76,7 @@ export const NODE_REFUSALS = {
   TOKEN_ALREADY_GRANTED: 'a token request for another sequence number from a requester already granted in this slot',
   TOKEN_RATE_LIMITED: 'more token requests in a slot than the node grants',
   VERIFY_QUEUE_FULL: 'a verification queued while the queue is full: the oldest one not urgent is dropped',
+  ORDER_NOT_VERIFIED: 'an offer or demand a slow verifier leaves unverified: it approves only trade records',
   CHECKPOINT_SIGNATURE_INVALID: "a balance checkpoint whose signature is not the aggregator's",
   ACK_MAC_INVALID: 'an offload acknowledgement whose MAC is not under the node\'s token key',
   CAPS_UNAVAILABLE: 'no two caps to approve when a record is to be issued',

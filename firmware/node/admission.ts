@@ -6,7 +6,7 @@ import type { VerifiedCache } from '../crypto/verified-cache';
 import type { MemberTable } from '../ledger/members';
 import { spendOf } from '../ledger/rules';
 import { FLAG_CONFLICT_LOSER, FLAG_VALID, RecordWindow } from '../ledger/window';
-import { KIND_MEMBERSHIP, KIND_SOLD, LedgerRecord, RECORD_BYTES_MAX, SignedRecord, bytesToSign, decodeRecord } from '../records';
+import { KIND_DEMAND, KIND_MEMBERSHIP, KIND_OFFER, KIND_SOLD, LedgerRecord, RECORD_BYTES_MAX, SignedRecord, bytesToSign, decodeRecord } from '../records';
 import type { Clock } from '../node-api';
 import type { Conflicts } from './conflicts';
 import type { Tally } from './counters';
@@ -29,6 +29,13 @@ export type AdmissionParts = {
   conflicts: Conflicts;
   work: Work;
   tally: Tally;
+  /**
+   * A board whose verification is minutes of board time (the sliced path) verifies only the records it
+   * approves directly: memberships (they carry the issuers' keys) and trade records (sold, bought). An order
+   * it never verifies stays out of its window and is never its cap; a light node's rules let a later record
+   * name it as a parent (a parent outside the window may be valid, docs/ledger.md).
+   */
+  tradeRecordsOnly: boolean;
 };
 
 /** Returns the handler of a record frame's bytes, received at board time `nowMs`. */
@@ -136,6 +143,10 @@ export function createAdmission(parts: AdmissionParts): (bytes: Uint8Array, nowM
       counters.signature_cache_hits++;
       counters.records_rejected++;
       count('SIGNATURE_INVALID');
+      return;
+    }
+    if (parts.tradeRecordsOnly && (signed.record.kind === KIND_OFFER || signed.record.kind === KIND_DEMAND)) {
+      count('ORDER_NOT_VERIFIED');
       return;
     }
     // Each signature is verified at most once: good ids and bad ids are both remembered (bounded).

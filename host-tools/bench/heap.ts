@@ -8,7 +8,7 @@ import { signHost, signingKey } from '../crypto/host-signing';
 import { encodeUartFrame } from '../../boards/drivers/uart-framing';
 import { UART_PAYLOAD_BYTES_MAX } from '../../firmware/protocol';
 import { FRAME_RECORD, encodeFrame } from '../../firmware/frames';
-import { KIND_OFFER, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
+import { KIND_SOLD, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
 import { loadBoard } from '../build/boards';
 import { WORLD_EPOCH_MS } from '../emulator/board-state';
 import { emulatedBoardOptions, provisionFileName } from '../emulator/profile';
@@ -18,10 +18,10 @@ import { World, seededRandom } from '../emulator/world';
 const HEAP_LIFTED_BYTES = 262144;
 const encode = (text: string) => new TextEncoder().encode(text);
 
-/** A signed offer from `issuer` (seed `seed`), as a link frame. */
-function offerFrame(seed: Uint8Array, issuer: number, granters: number[], timeMs: number): Uint8Array {
+/** A signed sold record from `issuer` (seed `seed`), as a link frame: a trade record, which every board verifies. */
+function soldFrame(seed: Uint8Array, issuer: number, granters: number[], timeMs: number): Uint8Array {
   const key = signingKey(seed);
-  const payload = encodePayload({ kind: KIND_OFFER, issuer, seq: 1, timeMs, parents: [new Uint8Array(16), new Uint8Array(16)], pot: granters, energyWh: 5000, ecash: 1500 });
+  const payload = encodePayload({ kind: KIND_SOLD, issuer, seq: 1, timeMs, parents: [new Uint8Array(16), new Uint8Array(16)], pot: granters, energyWh: 5000, ecash: 1500, counterparty: granters[0], ref: new Uint8Array(16).fill(7) });
   return encodeFrame({ type: FRAME_RECORD, record: encodeRecord(payload, signHost(bytesToSign(payload), key), []) });
 }
 
@@ -41,7 +41,7 @@ for (const [index, name] of (['pico', 'esp32', 'emulator', 'pico-stock'] as cons
   world.run(60000);
   const idle = emulated.heapPeakBytes;
   const other = provisioned.boards[(index + 1) % 3];
-  const frame = offerFrame(other.seed, other.member, [1, 2, 3].filter((member) => member !== other.member), WORLD_EPOCH_MS + world.nowMs);
+  const frame = soldFrame(other.seed, other.member, [1, 2, 3].filter((member) => member !== other.member), WORLD_EPOCH_MS + world.nowMs);
   // The pico's UART0 and the esp32's Serial2 carry framed bytes; the emulator board takes frames.
   if (options.profile === 'emulator') world.inject(emulated, 0, frame, 'frame');
   else world.inject(emulated, options.profile === 'kaluma' ? board.uart.port : 2, encodeUartFrame(frame, UART_PAYLOAD_BYTES_MAX));

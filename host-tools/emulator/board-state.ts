@@ -92,6 +92,9 @@ export abstract class BoardState {
   statsReader: QuickJSHandle | null = null;
   callStartInterrupts = 0;
   callCostMs = 0;
+  /** The last call's field operations and QuickJS interrupts (a trace of what kept the board busy). */
+  callFieldOps = 0;
+  callInterrupts = 0;
   lastStats: Record<string, number> = {};
   kalumaStorage = new Map<string, string>();
   resetPending = false;

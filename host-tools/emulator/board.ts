@@ -172,7 +172,10 @@ export class EmulatedBoard extends BoardState {
    */
   private radioEvent(event: (radio: NonNullable<BoardState['radio']>) => void): void {
     if (this.radio === null) return;
+    const overwritten = this.radio.overwritten;
     event(this.radio);
+    // SMARTCHAIN_EMULATOR_TRACE: what the board was doing when a packet was written over (docs/simulation.md).
+    if (process.env.SMARTCHAIN_EMULATOR_TRACE && this.radio.overwritten > overwritten) console.log(`${this.name} radio overwrite: last call ${this.callCostMs.toFixed(0)} ms, ${this.callFieldOps} field ops, ${this.callInterrupts} interrupts`);
     if (this.worldNowMs < this.busyUntilMs) return;
     this.clockMs = Math.max(this.clockMs, this.busyUntilMs);
     raiseRadioInterrupt(this);

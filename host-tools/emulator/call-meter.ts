@@ -54,6 +54,8 @@ export function callBoard(board: BoardState, run: () => ReturnType<QuickJSContex
   delta.calls = 1;
   const spent = boardMs(options.costs, delta) + board.callNativeMs;
   board.callCostMs = spent;
+  board.callFieldOps = delta.fieldOps;
+  board.callInterrupts = delta.interrupts;
   if (board.callTrace !== null) {
     const native: Record<string, number> = {};
     for (const name of Object.keys(board.nativeCryptoCalls)) native[name] = board.nativeCryptoCalls[name] - nativeBefore[name];

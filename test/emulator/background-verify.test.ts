@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { UartDeframer, encodeUartFrame } from '../../boards/drivers/uart-framing';
 import { FRAME_RECORD, encodeFrame } from '../../firmware/frames';
-import { KIND_OFFER, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
+import { KIND_SOLD, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
 import { UART_PAYLOAD_BYTES_MAX } from '../../firmware/protocol';
 import { WORLD_EPOCH_MS } from '../../host-tools/emulator/board-state';
 import { ESP32_COSTS } from '../../host-tools/emulator/cost-model';
@@ -17,7 +17,7 @@ const encode = (text: string) => new TextEncoder().encode(text);
 
 function recordFrom(seed: Uint8Array, issuer: number, granters: number[]): Uint8Array {
   const key = signingKey(seed);
-  const payload = encodePayload({ kind: KIND_OFFER, issuer, seq: 1, timeMs: WORLD_EPOCH_MS + 1000, parents: [new Uint8Array(16), new Uint8Array(16)], pot: granters, energyWh: 5000, ecash: 1500 });
+  const payload = encodePayload({ kind: KIND_SOLD, issuer, seq: 1, counterparty: 3, ref: new Uint8Array(16).fill(7), timeMs: WORLD_EPOCH_MS + 1000, parents: [new Uint8Array(16), new Uint8Array(16)], pot: granters, energyWh: 5000, ecash: 1500 });
   const signature = signHost(bytesToSign(payload), key);
   return encodeUartFrame(encodeFrame({ type: FRAME_RECORD, record: encodeRecord(payload, signature, []) }), UART_PAYLOAD_BYTES_MAX);
 }

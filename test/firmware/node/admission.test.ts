@@ -17,13 +17,13 @@ import { createTally } from '../../../firmware/node/counters';
 import { createValidate } from '../../../firmware/node/validate';
 import { VerifyQueue } from '../../../firmware/node/verify-queue';
 import { createWork } from '../../../firmware/node/work';
-import { KIND_BOUGHT, KIND_OFFER, LedgerRecord, bytesToSign, encodePayload, encodeRecord } from '../../../firmware/records';
+import { KIND_BOUGHT, KIND_DEMAND, KIND_OFFER, KIND_SOLD, LedgerRecord, bytesToSign, encodePayload, encodeRecord } from '../../../firmware/records';
 import { idOf, testPlatform } from '../../support/node-parts';
 
 const SLOT_MS = 60000;
 const keyOf = (member: number) => keyPairFromSeed(new Uint8Array(32).fill(member));
 
-function admitting() {
+function admitting(tradeRecordsOnly = false) {
   const platform = testPlatform();
   const tally = createTally();
   const work = createWork(tally.counters, platform.crypto.sha512, 1);
@@ -35,7 +35,7 @@ function admitting() {
   const validate = createValidate(window, members, refused, { consortiumPublicKey: keyOf(0).publicKey }, { clockSkewMs: 30000, recordAgeMaxMs: 3600000 }, SLOT_MS, 2);
   const onRecord = createAdmission({
     memberId: 1, consortiumPublicKey: keyOf(0).publicKey, clock: platform, window, members, verified: new VerifiedCache(8, 16),
-    refused, validate, verifyQueue, conflicts: createConflicts(window, members, tally.counters), work, tally,
+    refused, validate, verifyQueue, conflicts: createConflicts(window, members, tally.counters), work, tally, tradeRecordsOnly,
   });
   const rejected = () => {
     const out: { [name: string]: number | string } = {};
@@ -103,6 +103,19 @@ test('a second spend past the balance enters as the conflict loser', () => {
   for (let slot = 0; slot < window.capacity; slot++) if (window.isUsed(slot) && (window.flags[slot] & (FLAG_VALID | FLAG_CONFLICT_LOSER)) === (FLAG_VALID | FLAG_CONFLICT_LOSER)) losers++;
   assert.is(losers, 1);
   assert.is(members.spentSince(2), 700, 'the loser does not spend');
+});
+
+test('a slow verifier verifies trade records and leaves orders out of its window, counted', () => {
+  const { onRecord, tally, window, record, signed, rejected, platform } = admitting(true);
+  onRecord(signed(record({ kind: KIND_OFFER })), platform.nowMs());
+  onRecord(signed(record({ kind: KIND_DEMAND, seq: 2 })), platform.nowMs());
+  assert.is(tally.counters.crypto_verify, 0, 'no order is verified');
+  assert.is(window.count, 0, 'an unverified order never enters the window (never a cap)');
+  assert.is(rejected().rejected_ORDER_NOT_VERIFIED, 2);
+  onRecord(signed(record({ kind: KIND_SOLD, seq: 3, counterparty: 3, ref: idOf(1) })), platform.nowMs());
+  assert.is(tally.counters.crypto_verify, 1);
+  assert.is(tally.counters.records_accepted, 1);
+  assert.is(window.count, 1);
 });
 
 test('a checkpoint signed by the aggregator replaces the balance and confirms the records up to its time; a forged one is counted', () => {
