@@ -10,3 +10,16 @@ export function copyBytes(source: Uint8Array, start: number, end?: number): Uint
   out.set(source.subarray(start, stop));
   return out;
 }
+
+/** The parts one after another in a new Uint8Array. */
+export function concat(parts: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (let index = 0; index < parts.length; index++) length += parts[index].length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (let index = 0; index < parts.length; index++) {
+    out.set(parts[index], offset);
+    offset += parts[index].length;
+  }
+  return out;
+}

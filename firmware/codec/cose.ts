@@ -6,6 +6,7 @@
 import { CborValue, decodeCborStrict, encodeCbor, isMap } from './cbor';
 import { Rejection } from '../rejections';
 import { RECORD_WITH_TOKENS_BYTES_MAX, SIGNATURE_BYTES } from '../protocol';
+import { concat } from '../bytes';
 
 export const COSE_SIGN1_TAG_BYTE = 0xd2; // tag 18, one byte
 export const PROTECTED_HEADER = new Uint8Array([0xa1, 0x01, 0x27]); // {1: -8}: EdDSA
@@ -32,18 +33,6 @@ function bytesHead(length: number): Uint8Array {
   if (length < 0x100) return new Uint8Array([0x58, length]);
   if (length < 0x10000) return new Uint8Array([0x59, length >> 8, length & 0xff]);
   throw new Error('a byte string of ' + length + ' bytes is beyond any record');
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (let index = 0; index < parts.length; index++) length += parts[index].length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (let index = 0; index < parts.length; index++) {
-    out.set(parts[index], offset);
-    offset += parts[index].length;
-  }
-  return out;
 }
 
 /** The bytes the issuer signs: ["Signature1", protected, external_aad = h'', payload] (RFC 9052 §4.4). */

@@ -7,7 +7,7 @@
 // board; a board signs with its nonce stock (nonces.ts) and verifies in slices.
 import nacl from 'tweetnacl';
 import { ScalarBaseJob, secretScalar, sha512, verifyFast } from './fast-verify';
-import { copyBytes } from '../bytes';
+import { concat, copyBytes } from '../bytes';
 import { ID_BYTES, SEED_BYTES } from '../protocol';
 
 export type KeyPair = { publicKey: Uint8Array; secretKey: Uint8Array };
@@ -55,18 +55,6 @@ export function keyPairFromSeed(seed: Uint8Array): KeyPair {
   secretKey.set(seed, 0);
   secretKey.set(publicKey, 32);
   return { publicKey: publicKey, secretKey: secretKey };
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (let index = 0; index < parts.length; index++) length += parts[index].length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (let index = 0; index < parts.length; index++) {
-    out.set(parts[index], offset);
-    offset += parts[index].length;
-  }
-  return out;
 }
 
 /** S = (r + h a) mod L, with r and h reduced and a the clamped secret scalar (RFC 8032 §5.1.6 step 5). */
