@@ -20,6 +20,14 @@ const DEFAULT_CHECKPOINT_PAGES = 1000;
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.module);
+// This thread's kernel id (Linux), for a benchmark's CPU time per thread.
+let threadId = null;
+try {
+  threadId = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop()) || null;
+} catch (error) {
+  threadId = null;
+}
+parentPort.postMessage({ threadId });
 const db = new Database(workerData.path);
 db.pragma('synchronous = FULL');
 let failure = null;
@@ -28,7 +36,7 @@ const timer = setInterval(() => {
     db.pragma('wal_checkpoint(PASSIVE)');
   } catch (error) {
     // Reported once: the main connection's backstop threshold still bounds the log.
-    if (failure === null) parentPort.postMessage((failure = String(error.message)));
+    if (failure === null) parentPort.postMessage({ failure: (failure = String(error.message)) });
   }
 }, workerData.intervalMs);
 parentPort.on('message', () => {
@@ -39,6 +47,9 @@ parentPort.on('message', () => {
 `;
 
 export class Checkpointer {
+  /** The thread's kernel id once it has started (Linux), else null. */
+  threadId: number | null = null;
+
   private constructor(private worker: Worker, private db: Database.Database) {}
 
   /** Starts checkpointing the store at `path`, opened by `db` (the main connection) in WAL mode. */
@@ -46,9 +57,13 @@ export class Checkpointer {
     db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
     const module = createRequire(import.meta.url).resolve('better-sqlite3');
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, path, intervalMs: CHECKPOINT_INTERVAL_MS } });
-    worker.on('message', (message: string) => console.error(`background checkpoint failed (the commits checkpoint instead): ${message}`));
+    const checkpointer = new Checkpointer(worker, db);
+    worker.on('message', (message: { failure?: string; threadId?: number | null }) => {
+      if (message.failure !== undefined) console.error(`background checkpoint failed (the commits checkpoint instead): ${message.failure}`);
+      else checkpointer.threadId = message.threadId ?? null;
+    });
     worker.unref();
-    return new Checkpointer(worker, db);
+    return checkpointer;
   }
 
   /** Stops the thread once its connection is closed; the main connection checkpoints by itself again. */

@@ -46,6 +46,8 @@ export type ServerOptions = {
   ledgerLog?: LedgerLog;
   /** A federated aggregator serves snapshots of its store to its zone's peers (host-tools/federation/snapshot.ts). */
   snapshots?: { log: { snapshot(): Promise<{ path: string; info: unknown } | null> }; token: string };
+  /** The kernel ids of the server's own threads by role (verify pool, checkpointer), shown in /v1/stats for CPU accounting. */
+  threads?: () => Record<string, number[]>;
 };
 
 class ApiError extends Error {
@@ -294,7 +296,7 @@ export function startServer(aggregator: Aggregator, options: ServerOptions): Pro
     }
     const path = parts.slice(1);
     if (method === 'GET' && path[0] === 'health' && path.length === 1) return send(response, 200, { ok: true });
-    if (method === 'GET' && path[0] === 'stats' && path.length === 1) return send(response, 200, { ...aggregator.stats(), dag_recent: aggregator.dag.size, commit_groups: counters.groups, records_committed_in_groups: counters.records, federation: log.status() });
+    if (method === 'GET' && path[0] === 'stats' && path.length === 1) return send(response, 200, { ...aggregator.stats(), dag_recent: aggregator.dag.size, commit_groups: counters.groups, records_committed_in_groups: counters.records, federation: log.status(), threads: { main: [process.pid], ...(options.threads?.() ?? {}) } });
     if (method === 'POST' && path[0] === 'records' && path.length === 1 && isType(request, 'application/cbor-seq')) {
       // A batch: each record validated and stored in order, exactly as if posted one by one, in one request.
       const body = await readBody(request, BATCH_BYTES_MAX);

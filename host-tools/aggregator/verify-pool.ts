@@ -5,6 +5,7 @@
 // digests out; the main thread keeps every check that depends on the ledger's state, in order. Each
 // batch travels as one transferred buffer each way.
 import { createHash } from 'node:crypto';
+import { readlinkSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { verifyHost } from '../crypto/verify-host';
@@ -78,17 +79,30 @@ function workPacked(buffer: ArrayBuffer, checkCount: number, inputCount: number)
   return out;
 }
 
+/**
+ * The calling thread's id in the kernel (Linux: /proc/thread-self links to PID/task/TID), so a benchmark
+ * can read each thread's CPU time from /proc; null where there is no such link.
+ */
+export function kernelThreadId(): number | null {
+  try {
+    const match = /\/task\/(\d+)$/.exec(readlinkSync('/proc/thread-self'));
+    return match === null ? null : Number(match[1]);
+  } catch {
+    return null;
+  }
+}
+
 if (!isMainThread && (workerData as { verifyPool?: boolean } | null)?.verifyPool) {
   const port = parentPort as NonNullable<typeof parentPort>;
   port.on('message', (job: { buffer: ArrayBuffer; checks: number; inputs: number }) => {
     const out = workPacked(job.buffer, job.checks, job.inputs);
     port.postMessage(out, [out.buffer as ArrayBuffer]);
   });
-  port.postMessage('ready');
+  port.postMessage({ ready: true, threadId: kernelThreadId() });
 }
 
 type Pending = { resolve: (verdicts: Uint8Array) => void; reject: (error: unknown) => void };
-type PoolWorker = { worker: Worker; pending: Pending[]; failure: Error | null };
+type PoolWorker = { worker: Worker; pending: Pending[]; failure: Error | null; threadId: number | null };
 
 export class VerifyPool {
   private constructor(private workers: PoolWorker[]) {}
@@ -101,11 +115,13 @@ export class VerifyPool {
     const source = `import(${JSON.stringify(loader)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); });`;
     const workers = await Promise.all(Array.from({ length: size }, () => new Promise<PoolWorker>((resolve, reject) => {
       const worker = new Worker(source, { eval: true, workerData: { verifyPool: true } });
-      const entry: PoolWorker = { worker, pending: [], failure: null };
+      const entry: PoolWorker = { worker, pending: [], failure: null, threadId: null };
       // A worker keeps the process alive only while it has work, so an idle pool never holds up an exit.
-      worker.on('message', (verdicts: Uint8Array | 'ready') => {
-        if (verdicts === 'ready') resolve(entry);
-        else (entry.pending.shift() as Pending).resolve(verdicts);
+      worker.on('message', (verdicts: Uint8Array | { ready: true; threadId: number | null }) => {
+        if (!(verdicts instanceof Uint8Array)) {
+          entry.threadId = verdicts.threadId;
+          resolve(entry);
+        } else (entry.pending.shift() as Pending).resolve(verdicts);
         if (entry.pending.length === 0) worker.unref();
       });
       // A worker that fails or exits fails its pending batches and every later one (the caller then
@@ -123,6 +139,11 @@ export class VerifyPool {
 
   get size(): number {
     return this.workers.length;
+  }
+
+  /** The workers' kernel thread ids (kernelThreadId), where known. */
+  threadIds(): number[] {
+    return this.workers.flatMap((entry) => (entry.threadId === null ? [] : [entry.threadId]));
   }
 
   /** Verdicts in the order of `checks`, the work split evenly over the workers. */

@@ -5,13 +5,14 @@
 // this process on the same cores) as a rate and as ratios to those ceilings, the CPU time per record of
 // the server's main thread and of all its threads, where one record's time goes stage by stage, and the
 // growth curve: the same ingest with 0, 100,000 and 1,000,000 records stored (100,000 open orders at the
-// last two), and with one member's 10,000 unanswered sold records stored. The stores are filled by
+// last two), and with one member's 10,000 unanswered sold records stored (measured alternately with the
+// empty store, three pairs, each ratio the median over the pairs). The stores are filled by
 // prefill.ts (valid, signed records, without HTTP). Prints one JSON object.
 // Run: node --import tsx host-tools/bench/aggregator.ts [--quick] [--count N] [--server-cpu-prof DIR]
 import { spawn, ChildProcess } from 'node:child_process';
 import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
 import { signHost, signingKey } from '../crypto/host-signing';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +39,8 @@ if (!Number.isInteger(ingestCount) || ingestCount < 1024) throw new Error('--cou
 const MEMBERS = quick ? 1000 : 50000;
 const STORED_POINTS = quick ? [0, 5000, 20000] : [0, 100000, 1000000];
 const FLOOD_SOLD = quick ? 500 : 10000;
+/** Empty and flood points measured alternately this many times (odd: the median is one pair's). */
+const FLOOD_PAIRS = 3;
 const CEILING_SECONDS = quick ? 0.5 : 2;
 const BATCH = 128;
 /** `--server-cpu-prof DIR`: the aggregator processes write V8 CPU profiles there (node --cpu-prof). */
@@ -126,8 +129,35 @@ function cpuSeconds(statPath: string): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-function serverCpu(pid: number): { all: number; main: number } {
-  return { all: cpuSeconds(`/proc/${pid}/stat`), main: cpuSeconds(`/proc/${pid}/task/${pid}/stat`) };
+/** CPU seconds so far of the whole process and of each of its threads, by kernel thread id. */
+function serverCpu(pid: number): { all: number; threads: Map<number, number> } {
+  const threads = new Map<number, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    // A thread may end between the listing and the read.
+    try {
+      threads.set(Number(tid), cpuSeconds(`/proc/${pid}/task/${tid}/stat`));
+    } catch {
+      continue;
+    }
+  }
+  return { all: cpuSeconds(`/proc/${pid}/stat`), threads };
+}
+
+/**
+ * A point's server CPU µs per record by thread role: the main thread, the verify pool and the checkpointer
+ * (their kernel ids from /v1/stats), and the rest (V8's garbage-collection and compiler threads, libuv's
+ * pool with the log's fdatasync, the module loader's thread).
+ */
+function cpuByRole(before: Map<number, number>, after: Map<number, number>, roles: Record<string, number[]>, records: number): Record<string, number> {
+  const out: Record<string, number> = { main: 0, verify_pool: 0, checkpointer: 0, other: 0 };
+  const roleOf = new Map<number, string>();
+  for (const [role, ids] of Object.entries(roles)) for (const id of ids) roleOf.set(id, role);
+  for (const [tid, seconds] of after) {
+    const role = roleOf.get(tid) ?? 'other';
+    out[role] = (out[role] ?? 0) + seconds - (before.get(tid) ?? 0);
+  }
+  for (const role of Object.keys(out)) out[role] = Math.round((out[role] * 1e6) / records);
+  return out;
 }
 
 function startAggregator(dbPath: string): Promise<{ child: ChildProcess; url: string }> {
@@ -145,6 +175,8 @@ function startAggregator(dbPath: string): Promise<{ child: ChildProcess; url: st
 
 type IngestFigures = {
   stored_before: number; records: number; seconds: number; records_per_s: number; server_cpu_us_per_record: number; server_main_thread_cpu_us_per_record: number;
+  /** The server's CPU µs per record by thread: main, verify_pool, checkpointer, other (cpuByRole). */
+  server_cpu_us_per_record_by_thread: Record<string, number>;
   records_per_commit_group: number; batches_resent: number;
   /** This process's CPU (the load generator: HTTP requests and answers; records signed beforehand). */
   client_cpu_us_per_record: number;
@@ -213,7 +245,8 @@ async function ingest(dbPath: string, records: Uint8Array[], storedBefore: numbe
   const after = serverCpu(child.pid as number);
   const client = process.cpuUsage(clientBefore);
   const verifyAround = Math.round((verifyBefore + verifyRate(CEILING_SECONDS)) / 2);
-  const stats = (await call(agent, url, 'GET', '/v1/stats', null, {})).json as { commit_groups: number; records_committed_in_groups: number };
+  const stats = (await call(agent, url, 'GET', '/v1/stats', null, {})).json as { commit_groups: number; records_committed_in_groups: number; threads: Record<string, number[]> };
+  const byThread = cpuByRole(before.threads, after.threads, stats.threads, records.length);
   agent.destroy();
   child.removeAllListeners('exit');
   const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -223,7 +256,8 @@ async function ingest(dbPath: string, records: Uint8Array[], storedBefore: numbe
   return {
     stored_before: storedBefore, records: records.length, seconds: Number(seconds.toFixed(2)), records_per_s: Math.round(records.length / seconds),
     server_cpu_us_per_record: Math.round(((after.all - before.all) * 1e6) / records.length),
-    server_main_thread_cpu_us_per_record: Math.round(((after.main - before.main) * 1e6) / records.length),
+    server_main_thread_cpu_us_per_record: byThread.main,
+    server_cpu_us_per_record_by_thread: byThread,
     records_per_commit_group: Number((stats.records_committed_in_groups / Math.max(1, stats.commit_groups)).toFixed(1)),
     batches_resent: resent,
     client_cpu_us_per_record: Math.round((client.user + client.system) / records.length),
@@ -271,13 +305,27 @@ function newestIds(dbPath: string): Uint8Array[] {
   return rows.reverse().map((row) => new Uint8Array(row.id));
 }
 
+/** The middle value (the mean of the two middle ones for an even count). */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+type Point = IngestFigures & { cap_p50_ms: number; cap_p99_ms: number; open_orders: number; label: string };
+
 /**
- * The growth curve on one store: members only, then one member's unanswered sold records, then orders
- * up to each stored count; at each point the same number of fresh records is ingested over HTTP (each
- * point in its own recent slots, so proof of time allows them), and cap selection is timed.
+ * The growth curve and the flood. Two stores hold the same members: on one, the empty point is measured,
+ * then orders are filled up to each stored count and measured; the other (a copy) also holds one member's
+ * unanswered sold records. The empty and flood points are measured FLOOD_PAIRS times, alternately, so
+ * each flood point has an empty point minutes or less from it: the flood's ratios are the medians of
+ * the pairs' ratios (a shared machine's load changes between points, rarely within a pair). At each point
+ * the same number of fresh records is ingested over HTTP (each point in its own recent slots, so proof of
+ * time allows them), and cap selection is timed.
  */
 async function growth(directory: string) {
   const dbPath = join(directory, 'growth.sqlite');
+  const floodPath = join(directory, 'flood.sqlite');
   const secrets = secretsFor(dbPath);
   const nowSlot = Math.floor(Date.now() / SLOT_MS);
   const setup = new Aggregator({ dbPath, consortiumSeed: secrets.consortiumSeed, aggregatorSeed: secrets.aggregatorSeed });
@@ -286,33 +334,56 @@ async function growth(directory: string) {
   const members = filler.addMembers(MEMBERS, 1000000, 7, Date.now());
   const extra = filler.addMembers(1, 1000000, 8, Date.now())[0];
   const membersSeconds = (performance.now() - began) / 1000;
+  // Closing the last connection checkpoints the log into the file, so the copy is the whole store (the
+  // secrets beside it are the same files).
   setup.close();
+  copyFileSync(dbPath, floodPath);
   const rounds = Math.ceil(ingestCount / members.length);
-  const points: (IngestFigures & { cap_p50_ms: number; cap_p99_ms: number; open_orders: number; label: string })[] = [];
-  const count = (sql: string) => {
-    const db = new Database(dbPath, { readonly: true });
+  const count = (path: string, sql: string) => {
+    const db = new Database(path, { readonly: true });
     const value = (db.prepare(sql).get() as { n: number }).n;
     db.close();
     return value;
   };
-  const measure = async (label: string, stored: number, pointIndex: number) => {
+  const pointsTotal = 2 * FLOOD_PAIRS + STORED_POINTS.length - 1;
+  let pointIndex = 0;
+  const measure = async (path: string, label: string, stored: number): Promise<Point> => {
     // Each point's records take their own recent slots, before the present one.
-    const lastSlot = nowSlot - 1 - pointIndex * (rounds + 1);
-    const records = presign(members, ingestCount, PARENT_GAP, newestIds(dbPath), lastSlot);
-    const figures = await ingest(dbPath, records, stored);
-    const caps = capSelection(dbPath, secrets);
-    points.push({ label, ...figures, open_orders: count('SELECT COUNT(*) AS n FROM orders WHERE open = 1'), cap_p50_ms: caps.p50_ms, cap_p99_ms: caps.p99_ms });
+    const lastSlot = nowSlot - 1 - pointIndex++ * (rounds + 1);
+    const records = presign(members, ingestCount, PARENT_GAP, newestIds(path), lastSlot);
+    const figures = await ingest(path, records, stored);
+    const caps = capSelection(path, secrets);
+    const point = { label, ...figures, open_orders: count(path, 'SELECT COUNT(*) AS n FROM orders WHERE open = 1'), cap_p50_ms: caps.p50_ms, cap_p99_ms: caps.p99_ms };
     // Progress on stderr (the figures go to stdout at the end): the full run takes minutes.
-    process.stderr.write(`aggregator bench: ${JSON.stringify(points[points.length - 1])}\n`);
+    process.stderr.write(`aggregator bench: ${JSON.stringify(point)}\n`);
+    return point;
   };
+  // Filled records take slots well before any ingest's; the flood's slots before those.
+  const fillLastSlot = nowSlot - 100 - pointsTotal * (rounds + 1);
+  let fillSeconds = 0;
+  {
+    const db = new Aggregator({ dbPath: floodPath, consortiumSeed: secrets.consortiumSeed, aggregatorSeed: secrets.aggregatorSeed });
+    began = performance.now();
+    new StoreFiller(db.db, secrets.consortiumSeed, SLOT_MS).addUnansweredSold(extra, members[1], [members[2], members[3]], FLOOD_SOLD, fillLastSlot - 1000, Date.now());
+    fillSeconds += (performance.now() - began) / 1000;
+    db.close();
+  }
+  const pairs: { empty: Point; flood: Point }[] = [];
+  for (let pair = 0; pair < FLOOD_PAIRS; pair++) {
+    const empty = await measure(dbPath, `0 stored (pair ${pair + 1})`, 0);
+    const flood = await measure(floodPath, `${FLOOD_SOLD} unanswered sold records of one member stored (pair ${pair + 1})`, FLOOD_SOLD);
+    pairs.push({ empty, flood });
+  }
+  rmSync(floodPath, { force: true });
+  rmSync(`${floodPath}-wal`, { force: true });
+  rmSync(`${floodPath}-shm`, { force: true });
+  // The empty point of the curve: the pair whose empty rate is the median one (an odd number of pairs).
+  const emptyPoint = [...pairs].sort((a, b) => a.empty.records_per_s - b.empty.records_per_s)[Math.floor(pairs.length / 2)].empty;
+  const points: Point[] = [emptyPoint];
   // Stored records other than memberships and the ingests' own.
   let stored = 0;
-  let fillSeconds = 0;
-  // Filled orders take slots well before any ingest's; the flood's slots before those.
-  const fillLastSlot = nowSlot - 100 - 4 * (rounds + 1);
   let roundsFilled = 0;
-  let pointIndex = 0;
-  for (const target of STORED_POINTS) {
+  for (const target of STORED_POINTS.slice(1)) {
     const perMember = Math.round(target / members.length);
     if (perMember > roundsFilled) {
       const db = new Aggregator({ dbPath, consortiumSeed: secrets.consortiumSeed, aggregatorSeed: secrets.aggregatorSeed });
@@ -325,21 +396,22 @@ async function growth(directory: string) {
       roundsFilled = perMember;
       db.close();
     }
-    await measure(`${stored} stored`, stored, pointIndex++);
-    if (target === 0) {
-      const db = new Aggregator({ dbPath, consortiumSeed: secrets.consortiumSeed, aggregatorSeed: secrets.aggregatorSeed });
-      const fill = new StoreFiller(db.db, secrets.consortiumSeed, SLOT_MS);
-      began = performance.now();
-      fill.addUnansweredSold(extra, members[1], [members[2], members[3]], FLOOD_SOLD, fillLastSlot - 1000, Date.now());
-      fillSeconds += (performance.now() - began) / 1000;
-      stored += FLOOD_SOLD;
-      db.close();
-      await measure(`${FLOOD_SOLD} unanswered sold records of one member stored`, stored, pointIndex++);
-    }
+    points.push(await measure(dbPath, `${stored} stored`, stored));
   }
   const dbBytes = statSync(dbPath).size;
-  const total = count('SELECT COUNT(*) AS n FROM records');
-  return { points, members: MEMBERS, members_fill_seconds: Number(membersSeconds.toFixed(1)), records_fill_seconds: Number(fillSeconds.toFixed(1)), db_bytes_per_record: Math.round(dbBytes / total) };
+  const total = count(dbPath, 'SELECT COUNT(*) AS n FROM records');
+  const ratio = (value: number, to: number) => Number((value / to).toFixed(3));
+  const flood = {
+    pairs: pairs.map(({ empty, flood }) => ({
+      empty_records_per_s: empty.records_per_s, flood_records_per_s: flood.records_per_s,
+      empty_server_cpu_us_per_record: empty.server_cpu_us_per_record, flood_server_cpu_us_per_record: flood.server_cpu_us_per_record,
+      empty_verify_per_s_around: empty.verify_per_s_around, flood_verify_per_s_around: flood.verify_per_s_around,
+    })),
+    ratio_to_empty: median(pairs.map(({ empty, flood }) => ratio(flood.records_per_s, empty.records_per_s))),
+    ratio_to_empty_vs_ceiling: median(pairs.map(({ empty, flood }) => ratio(flood.ratio_to_verify_around, empty.ratio_to_verify_around))),
+    cpu_ratio_empty_to_flood: median(pairs.map(({ empty, flood }) => ratio(empty.server_cpu_us_per_record, flood.server_cpu_us_per_record))),
+  };
+  return { points, flood, members: MEMBERS, members_fill_seconds: Number(membersSeconds.toFixed(1)), records_fill_seconds: Number(fillSeconds.toFixed(1)), db_bytes_per_record: Math.round(dbBytes / total) };
 }
 
 /**
@@ -420,7 +492,6 @@ try {
   const curve = await growth(directory);
   const stageFigures = await stages(directory);
   const empty = curve.points[0];
-  const flood = curve.points[1];
   const largest = curve.points[curve.points.length - 1];
   const ratio = (value: number, to: number) => Number((value / to).toFixed(3));
   console.log(JSON.stringify({
@@ -432,6 +503,7 @@ try {
     ingest_ratio_to_sqlite_100_per_txn: ratio(empty.records_per_s, machine.sqlite_inserts_per_s_100_per_txn),
     ingest_batch_records: BATCH, ingest_requests_in_flight: IN_FLIGHT, verify_workers: defaultWorkers(),
     server_cpu_us_per_record: empty.server_cpu_us_per_record, server_main_thread_cpu_us_per_record: empty.server_main_thread_cpu_us_per_record,
+    server_cpu_us_per_record_by_thread: empty.server_cpu_us_per_record_by_thread,
     client_cpu_us_per_record: empty.client_cpu_us_per_record,
     records_per_commit_group: empty.records_per_commit_group,
     growth_records_per_s: curve.points.map((point) => ({
@@ -439,14 +511,16 @@ try {
       verify_per_s_around: point.verify_per_s_around, ratio_to_verify_around: point.ratio_to_verify_around, server_cpu_us_per_record: point.server_cpu_us_per_record,
     })),
     growth_ratio_largest_to_empty: ratio(largest.records_per_s, empty.records_per_s),
-    flood_ratio_to_empty: ratio(flood.records_per_s, empty.records_per_s),
-    // The same two ratios with each point's rate taken relative to the verify ceiling measured just before
-    // it: on a shared machine the load of others changes between points taken minutes apart.
+    // The flood's three ratios are medians over the alternated pairs (growth()).
+    flood_ratio_to_empty: curve.flood.ratio_to_empty,
+    // The same ratios with each point's rate taken relative to the verify ceiling measured around it: on a
+    // shared machine the load of others changes between points taken minutes apart.
     growth_ratio_largest_to_empty_vs_ceiling: ratio(largest.ratio_to_verify_around, empty.ratio_to_verify_around),
-    flood_ratio_to_empty_vs_ceiling: ratio(flood.ratio_to_verify_around, empty.ratio_to_verify_around),
+    flood_ratio_to_empty_vs_ceiling: curve.flood.ratio_to_empty_vs_ceiling,
     // And by the aggregator's CPU time per record, which others' load changes far less than rates (empty / point).
     growth_cpu_ratio_empty_to_largest: ratio(empty.server_cpu_us_per_record, largest.server_cpu_us_per_record),
-    flood_cpu_ratio_empty_to_flood: ratio(empty.server_cpu_us_per_record, flood.server_cpu_us_per_record),
+    flood_cpu_ratio_empty_to_flood: curve.flood.cpu_ratio_empty_to_flood,
+    flood_pairs: curve.flood.pairs,
     growth_points: curve.points,
     fill: { members: curve.members, members_seconds: curve.members_fill_seconds, records_seconds: curve.records_fill_seconds },
     stages_us_per_record: stageFigures,

@@ -117,7 +117,8 @@ async function serve(dbPath: string, create: boolean, listen: { host: string; po
   const checkpointer = Checkpointer.start(aggregator.db, dbPath);
   let server: Server;
   try {
-    server = await startServer(aggregator, { host, port, adminToken, verifyPool, ledgerLog, snapshots });
+    const threads = () => ({ verify_pool: verifyPool?.threadIds() ?? [], checkpointer: checkpointer.threadId === null ? [] : [checkpointer.threadId] });
+    server = await startServer(aggregator, { host, port, adminToken, verifyPool, ledgerLog, snapshots, threads });
   } catch (error) {
     await ledgerLog?.close();
     await checkpointer.stop();
