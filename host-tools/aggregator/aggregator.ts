@@ -436,7 +436,12 @@ export class Aggregator {
         if (result.added) added.push(result.added);
       }
     })();
-    for (const entry of added) this.dag.add(entry.id, entry.record.issuer, entry.record.parents.map(hex));
+    // Committed unless an enclosing transaction holds it (then it could still roll back).
+    const committedNow = !this.db.inTransaction;
+    for (const entry of added) {
+      this.dag.add(entry.id, entry.record.issuer, entry.record.parents.map(hex));
+      if (committedNow) this.view.stored(entry.id);
+    }
     for (const entry of added) if (entry.record.kind === KIND_SOLD || entry.record.kind === KIND_BOUGHT) this.pairUp(entry.id, entry.record);
     const committed = added.length > 0 ? this.settle() : [];
     if (committed.length > 0) {

@@ -13,6 +13,13 @@ import type { RecentDag } from './dag';
 
 /** Refused ids remembered (16 bytes each and a map entry): older ones are forgotten, then only unknown. */
 export const REFUSED_IDS_MAX = 4096;
+/**
+ * Ids of the newest stored records remembered beyond the recent DAG (a hex key and a set entry each,
+ * about 6 MiB in all): a record offloaded late approves records older than the recent DAG holds, and
+ * each such parent would otherwise cost a primary-key lookup. Records are never deleted, so an id once
+ * stored stays known; older ones are forgotten and looked up again.
+ */
+export const STORED_IDS_CACHED_MAX = 65536;
 
 const GENESIS_HEX = '00'.repeat(16);
 const hex = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
@@ -21,6 +28,8 @@ export class StoreView implements LedgerView {
   readonly holdsHistory = true;
   readonly tokenMacValid: (token: Token) => boolean;
   private refused = new Set<string>();
+  /** Hex ids of the newest stored records, oldest first, at most STORED_IDS_CACHED_MAX (stored()). */
+  private storedIds = new Set<string>();
   /** MACs computed ahead (the verify pool) for the record being validated: tokens and their MACs, in order. */
   private macTokens: Token[] = [];
   private macs: Uint8Array[] | null = null;
@@ -119,9 +128,15 @@ export class StoreView implements LedgerView {
   parentState(parent: Uint8Array): number {
     const key = hex(parent);
     // A parent in the recent DAG is stored (the DAG holds stored records only): no lookup needed.
-    if (this.dag.has(key) || key === GENESIS_HEX) return PARENT_KNOWN;
+    if (this.dag.has(key) || this.storedIds.has(key) || key === GENESIS_HEX) return PARENT_KNOWN;
     if (this.refused.has(key)) return PARENT_REFUSED;
     return this.statements.recordExists.get(Buffer.from(parent)) ? PARENT_KNOWN : PARENT_ABSENT;
+  }
+
+  /** Remembers the hex id of a record whose storing has committed (never of one still in a transaction that may roll back). */
+  stored(key: string): void {
+    if (this.storedIds.size >= STORED_IDS_CACHED_MAX) this.storedIds.delete(this.storedIds.values().next().value as string);
+    this.storedIds.add(key);
   }
 
   /** Remembers a record id whose signature did not verify (the oldest forgotten beyond REFUSED_IDS_MAX). */
