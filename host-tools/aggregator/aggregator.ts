@@ -3,7 +3,7 @@
 // node:crypto signatures, every proof-of-time token, parents present, sequence numbers, balances and
 // conflicts over the whole history. It stores records durably, serves caps from the recent DAG, admits
 // members with consortium-signed membership records, runs the double auction and settles trades.
-import { createHash, timingSafeEqual, KeyObject } from 'node:crypto';
+import { hash, timingSafeEqual, KeyObject } from 'node:crypto';
 import { signHost, signingKey } from '../crypto/host-signing';
 import type Database from 'better-sqlite3';
 import { keyPairFromSeed } from '../../firmware/crypto/ed25519';
@@ -110,7 +110,7 @@ function macInput(key: Uint8Array, message: Uint8Array): Uint8Array {
 }
 
 export function recordIdHost(payload: Uint8Array, signature: Uint8Array): Buffer {
-  return createHash('sha512').update(recordIdInput(payload, signature)).digest().subarray(0, ID_BYTES);
+  return hash('sha512', recordIdInput(payload, signature), 'buffer').subarray(0, ID_BYTES);
 }
 
 /**

@@ -4,7 +4,7 @@
 // its tokens' MACs are each one SHA-512 of an input the main thread builds). Pure: bytes in, verdicts and
 // digests out; the main thread keeps every check that depends on the ledger's state, in order. Each
 // batch travels as one transferred buffer each way.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { readlinkSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
@@ -74,7 +74,8 @@ function workPacked(buffer: ArrayBuffer, checkCount: number, inputCount: number)
     out[index] = verifyHost(message, signature, publicKey) ? 1 : 0;
   }
   for (let index = 0; index < inputCount; index++) {
-    out.set(createHash('sha512').update(field()).digest().subarray(0, DIGEST_BYTES), checkCount + index * DIGEST_BYTES);
+    // One-shot hashing: no Hash object (a native handle the collector must finalize) per digest.
+    out.set(hash('sha512', field(), 'buffer').subarray(0, DIGEST_BYTES), checkCount + index * DIGEST_BYTES);
   }
   return out;
 }
