@@ -27,7 +27,8 @@ import type { SignatureCheck, VerifyPool } from './verify-pool';
 import { StoreView } from './store-view';
 import { WalSync } from './wal-sync';
 
-const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+/** Hex of bytes through a view of them (Buffer.from of a Uint8Array would copy them first). */
+const hex = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
 
 export type AggregatorOptions = {
   dbPath: string;
@@ -493,7 +494,8 @@ export class Aggregator {
     const record = signed.record;
     this.statements.insertRecord.run(
       id, record.issuer, record.seq, record.kind, record.timeMs, record.energyWh ?? null, record.ecash ?? null,
-      record.counterparty ?? null, record.ref ? Buffer.from(record.ref) : null, Buffer.from(bytes), this.now(),
+      // better-sqlite3 binds any Uint8Array as a blob: no copy of the record's bytes first.
+      record.counterparty ?? null, record.ref ?? null, bytes, this.now(),
     );
     if (this.parentEdges) for (const parent of record.parents) this.statements.insertEdge.run(id, Buffer.from(parent));
     if (record.kind === KIND_MEMBERSHIP) {
