@@ -3,12 +3,15 @@
 // unpack25519). It computes R' = [S]B + [h](-A) with Straus's interleaved double-scalar multiplication
 // over signed windows (wNAF): width 4 for B, whose table of four odd multiples is computed once, width 3
 // for -A, whose table is made per verification (two points instead of four: 1.4 KB less pico heap at
-// the verification's peak for 119 more field operations, 4,052 instead of 3,933), dedicated doubling
-// formulas (dbl-2008-hwcd), and compares the encoding of R' with R: the cofactorless equation of RFC
-// 8032 §5.1.7 as OpenSSL and tweetnacl check it. The shared policy (S < L, canonical R and A) runs
-// first. The work is a resumable job: step(units) does at most `units` field multiplications and
-// squarings (plus the additions between them) and returns, so a board can feed its watchdog and serve
-// its links between slices. One unit is one M or S; SHA-512 and modL run in one step of their own.
+// the verification's peak for 119 more field operations), dedicated doubling formulas (dbl-2008-hwcd)
+// that skip T when a doubling follows (only an addition reads it), the addition chains of ref10 for the
+// square root and the inversion (262 and 265 operations instead of tweetnacl's 500 each), and compares
+// the encoding of R' with R: the cofactorless equation of RFC 8032 §5.1.7 as OpenSSL and tweetnacl
+// check it. 3,322 field operations per verification (4,052 before the chains and the T skip). The
+// shared policy (S < L, canonical R and A) runs first. The work is a resumable job: step(units) does
+// at most `units` field multiplications and squarings (plus the additions between them) and returns,
+// so a board can feed its watchdog and serve its links between slices. One unit is one M or S;
+// SHA-512 and modL run in one step of their own.
 import nacl from 'tweetnacl';
 import { checkKeyEncoding, checkSignatureEncoding } from './policy';
 import { copyBytes } from '../bytes';
@@ -119,8 +122,11 @@ function copyPoint(target: Point, source: Point): void {
   for (let index = 0; index < 4; index++) low.set25519(target[index], source[index]);
 }
 
-/** Point addition in extended coordinates (add-2008-hwcd-3, a = -1): 9 multiplications. */
-function addPoints(p: Point, q: Point): void {
+/**
+ * Point addition in extended coordinates (add-2008-hwcd-3, a = -1): 9 multiplications, 8 when the sum's
+ * T is not wanted (`withT` false: a doubling comes next, and doubling reads only X, Y and Z).
+ */
+function addPoints(p: Point, q: Point, withT: boolean): void {
   const s = scratch();
   const a = s[0], b = s[1], c = s[2], d = s[3], e = s[4], f = s[5], g = s[6], h = s[7], t = s[8];
   low.Z(a, p[1], p[0]);
@@ -140,11 +146,14 @@ function addPoints(p: Point, q: Point): void {
   mul(p[0], e, f);
   mul(p[1], h, g);
   mul(p[2], g, f);
-  mul(p[3], e, h);
+  if (withT) mul(p[3], e, h);
 }
 
-/** Point doubling (dbl-2008-hwcd, a = -1): 4 squarings and 4 multiplications. */
-function doublePoint(p: Point): void {
+/**
+ * Point doubling (dbl-2008-hwcd, a = -1): 4 squarings and 4 multiplications, 3 when T is not wanted
+ * (`withT` false: another doubling comes next). It reads only X, Y and Z.
+ */
+function doublePoint(p: Point, withT: boolean): void {
   const s = scratch();
   const a = s[0], b = s[1], c = s[2], e = s[3], g = s[4], f = s[5], h = s[6], t = s[7];
   sqr(a, p[0]);
@@ -161,7 +170,7 @@ function doublePoint(p: Point): void {
   low.Z(h, h, b); // H = -A - B
   mul(p[0], e, f);
   mul(p[1], g, h);
-  mul(p[3], e, h);
+  if (withT) mul(p[3], e, h);
   mul(p[2], f, g);
 }
 
@@ -181,11 +190,11 @@ function growTable(table: Point[], twice: Point, first: Point, bits: number): bo
   if (table.length === 0) {
     table.push(first);
     copyPoint(twice, first);
-    doublePoint(twice);
+    doublePoint(twice, true);
   } else {
     const next = point();
     copyPoint(next, table[table.length - 1]);
-    addPoints(next, twice);
+    addPoints(next, twice, true);
     table.push(next);
   }
   return table.length === 1 << (bits - 2);
@@ -260,16 +269,50 @@ function equalBytes(left: Uint8Array, right: Uint8Array, offset: number): boolea
 }
 
 /**
- * acc = acc^2 base at each step of an exponent's addition chain (a squaring alone at the steps `skip`
- * and `skip2`), counting down to 0, at most `units` operations (at least one step); returns the count
- * left. tweetnacl's chains: pow2523 (250 steps, skip 1) and inv25519 (253 steps, skip 2 and 4).
+ * Addition chains for the two exponentiations (the ones of ref10's fe_pow22523 and fe_invert, also
+ * curve25519-donna's): instructions of four numbers, target, left, right, squarings, over registers
+ * (0 the input, 1 to 4 temporaries). With squarings > 0 the target is left squared that many times, else
+ * left times right. 2^252 - 3 is (p - 5) / 8 for the square root: 251 squarings and 11 multiplications;
+ * p - 2 for the inversion: 254 and 11. tweetnacl's square-and-multiply chains take about 500 each.
  */
-function chain(acc: Gf, base: Gf, counter: number, skip: number, skip2: number, units: number): number {
-  for (let done = 0; counter >= 0 && done < units; done += 2, counter--) {
-    sqr(acc, acc);
-    if (counter !== skip && counter !== skip2) mul(acc, acc, base);
+export const POW_P58 = [1, 0, 0, 1, 2, 1, 0, 2, 2, 0, 2, 0, 1, 1, 2, 0, 1, 1, 0, 1, 1, 2, 1, 0, 2, 1, 0, 5, 1, 2, 1, 0, 2, 1, 0, 10, 2, 2, 1, 0, 3, 2, 0, 20, 2, 3, 2, 0, 2, 2, 0, 10, 1, 2, 1, 0, 2, 1, 0, 50, 2, 2, 1, 0, 3, 2, 0, 100, 2, 3, 2, 0, 2, 2, 0, 50, 1, 2, 1, 0, 1, 1, 0, 2, 1, 1, 0, 0];
+export const INVERT = [1, 0, 0, 1, 2, 1, 0, 2, 2, 0, 2, 0, 1, 1, 2, 0, 3, 1, 0, 1, 2, 2, 3, 0, 3, 2, 0, 5, 2, 3, 2, 0, 3, 2, 0, 10, 3, 3, 2, 0, 4, 3, 0, 20, 3, 4, 3, 0, 3, 3, 0, 10, 2, 3, 2, 0, 3, 2, 0, 50, 3, 3, 2, 0, 4, 3, 0, 100, 3, 4, 3, 0, 3, 3, 0, 50, 2, 3, 2, 0, 2, 2, 0, 5, 1, 2, 1, 0];
+
+/** A resumable exponentiation along one of the chains above; its value is in `result` once done. */
+class Power {
+  private registers: Gf[];
+  private next = 0;
+  private squared = 0;
+  result: Gf;
+
+  constructor(input: Gf, private program: number[]) {
+    const limbs = new Float64Array(64);
+    this.registers = [input, limbs.subarray(0, 16), limbs.subarray(16, 32), limbs.subarray(32, 48), limbs.subarray(48, 64)];
+    this.result = this.registers[1];
   }
-  return counter;
+
+  done(): boolean {
+    return this.next >= this.program.length;
+  }
+
+  /** At most `units` operations (at least one); true once the chain is complete. */
+  step(units: number): boolean {
+    const program = this.program, registers = this.registers;
+    for (let done = 0; this.next < program.length && done < units; done++) {
+      const target = registers[program[this.next]], left = registers[program[this.next + 1]], squarings = program[this.next + 3];
+      if (squarings === 0) {
+        mul(target, left, registers[program[this.next + 2]]);
+        this.next += 4;
+      } else {
+        sqr(target, this.squared === 0 ? left : target);
+        if (++this.squared === squarings) {
+          this.squared = 0;
+          this.next += 4;
+        }
+      }
+    }
+    return this.done();
+  }
 }
 
 /**
@@ -282,10 +325,8 @@ class Ladder {
   private bit = SCALAR_BITS - 1;
   private phase = 0;
   private started = false;
-  // The inversion's values, made once the tables are let go.
-  private acc = NONE;
-  private z = NONE;
-  private counter = 253;
+  // The inversion of Z, made once the tables are let go.
+  private inverse: Power | null = null;
   encoded: Uint8Array | null = null;
 
   constructor(
@@ -296,13 +337,19 @@ class Ladder {
     low.set25519(this.result[2], low.gf([1]));
   }
 
+  /** Whether an addition follows at this bit from the table `first` on (it needs the result's T). */
+  private additionFrom(first: number): boolean {
+    for (let index = first; index < this.digits.length; index++) if (this.digits[index][this.bit] !== 0) return true;
+    return false;
+  }
+
   /** One pass: a doubling or an addition of the ladder, a slice of the inversion, or the encoding. */
   pass(units: number): void {
     if (this.bit >= 0) {
       if (this.phase === 0) {
         this.phase = 1;
         if (this.started) {
-          doublePoint(this.result);
+          doublePoint(this.result, this.additionFrom(0));
           return;
         }
       }
@@ -312,11 +359,12 @@ class Ladder {
         this.phase++;
         if (digit !== 0) {
           const entry = table[(digit < 0 ? -digit : digit) >> 1];
-          if (digit > 0) addPoints(this.result, entry);
+          const withT = this.additionFrom(this.phase - 1);
+          if (digit > 0) addPoints(this.result, entry, withT);
           else {
             scratch();
             negatePoint(negated, entry);
-            addPoints(this.result, negated);
+            addPoints(this.result, negated, withT);
           }
           this.started = true;
           return;
@@ -326,17 +374,15 @@ class Ladder {
       if (--this.bit < 0) {
         // The tables are done with: their heap can go back before the inversion.
         this.tables = [];
-        this.acc = low.gf();
-        this.z = low.gf();
-        low.set25519(this.acc, this.result[2]);
-        low.set25519(this.z, this.result[2]);
+        this.inverse = new Power(this.result[2], INVERT);
       }
-    } else if (this.counter >= 0) {
-      this.counter = chain(this.acc, this.z, this.counter, 2, 4, units);
+    } else if (!(this.inverse as Power).done()) {
+      (this.inverse as Power).step(units);
     } else {
       const x = low.gf(), y = low.gf(), out = new Uint8Array(32), xBytes = new Uint8Array(32);
-      mul(x, this.result[0], this.acc);
-      mul(y, this.result[1], this.acc);
+      const inverse = (this.inverse as Power).result;
+      mul(x, this.result[0], inverse);
+      mul(y, this.result[1], inverse);
       low.pack25519(out, y);
       low.pack25519(xBytes, x);
       out[31] ^= (xBytes[0] & 1) << 7;
@@ -359,13 +405,11 @@ export class VerifyJob {
   private h = new Uint8Array(32);
   private digest: Uint8Array<ArrayBufferLike> = new Uint8Array(64);
   private negA: Point = point();
-  // u, v, the root candidate and the exponentiation's accumulator of the decompression, in one buffer
-  // that is let go once -A is known.
+  // u, v and u v^7 of the decompression, in one buffer, and its exponentiation: let go once -A is known.
   private num: Gf;
   private den: Gf;
   private candidate: Gf;
-  private acc: Gf;
-  private counter = 0;
+  private power: Power | null = null;
   private tableA: Point[] = [];
   // Made when its stage starts: a job waiting in a queue holds little heap.
   private twice: Point = [];
@@ -379,11 +423,10 @@ export class VerifyJob {
     private signature: Uint8Array,
     private publicKey: Uint8Array,
   ) {
-    const scratch = point();
-    this.num = scratch[0];
-    this.den = scratch[1];
-    this.candidate = scratch[2];
-    this.acc = scratch[3];
+    const limbs = new Float64Array(48);
+    this.num = limbs.subarray(0, 16);
+    this.den = limbs.subarray(16, 32);
+    this.candidate = limbs.subarray(32, 48);
   }
 
   operations(): number {
@@ -435,15 +478,15 @@ export class VerifyJob {
         this.stage = DECOMPRESS;
         break;
       } else if (stage === DECOMPRESS) {
-        this.counter = chain(this.acc, this.candidate, this.counter, 1, 1, units - spent());
-        if (this.counter < 0) this.stage = CHECK_ROOT;
+        if ((this.power as Power).step(units - spent())) this.stage = CHECK_ROOT;
       } else if (stage === CHECK_ROOT) {
         // The square root in two passes of a few operations each.
         this.rooted = this.rootCandidate();
         this.stage = FIX_ROOT;
       } else if (stage === FIX_ROOT) {
         this.stage = this.fixRoot() ? TABLES : DONE;
-        this.num = this.den = this.candidate = this.acc = NONE;
+        this.num = this.den = this.candidate = NONE;
+        this.power = null;
       } else if (stage === TABLES) {
         // One point operation per pass, so no pass is longer than a point addition.
         this.tableStep();
@@ -479,14 +522,13 @@ export class VerifyJob {
     mul(den6, den4, den2);
     mul(this.candidate, den6, this.num);
     mul(this.candidate, this.candidate, this.den); // u v^7
-    low.set25519(this.acc, this.candidate);
-    this.counter = 250;
+    this.power = new Power(this.candidate, POW_P58);
   }
 
   /** x = u v^3 (u v^7)^((p-5)/8); whether v x^2 = u. */
   private rootCandidate(): boolean {
     const x = this.negA[0];
-    mul(x, this.acc, this.num);
+    mul(x, (this.power as Power).result, this.num);
     const den3 = low.gf();
     sqr(den3, this.den);
     mul(den3, den3, this.den);

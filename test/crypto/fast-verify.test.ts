@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import nacl from 'tweetnacl';
-import { VerifyJob, fieldOps, verifyFast, wnaf } from '../../firmware/crypto/fast-verify';
+import { INVERT, POW_P58, VerifyJob, fieldOps, verifyFast, wnaf } from '../../firmware/crypto/fast-verify';
 import { verifyHost } from '../../host-tools/crypto/verify-host';
 import { runDifferential } from '../../host-tools/crypto/differential';
 import { createRng, testSeed } from '../support/rng';
@@ -63,6 +63,22 @@ test('wNAF digits reconstruct the scalar and are odd within -7..7 (width 4) or -
       assert.ok(digits[index] === 0 || (Math.abs(digits[index]) % 2 === 1 && Math.abs(digits[index]) <= (1 << (bits - 1)) - 1));
     }
     assert.is(value, BigInt('0x' + Buffer.from(scalar).reverse().toString('hex')));
+  }
+});
+
+test('the addition chains raise to (p - 5) / 8 and p - 2 in 262 and 265 operations', () => {
+  const p = 2n ** 255n - 19n;
+  for (const [program, exponent, operations] of [[POW_P58, (p - 5n) / 8n, 262], [INVERT, p - 2n, 265]] as const) {
+    // The exponent each register holds, the input's being 1.
+    const exponents = [1n, 0n, 0n, 0n, 0n];
+    let count = 0;
+    for (let index = 0; index < program.length; index += 4) {
+      const [target, left, right, squarings] = program.slice(index, index + 4);
+      exponents[target] = squarings > 0 ? exponents[left] << BigInt(squarings) : exponents[left] + exponents[right];
+      count += squarings > 0 ? squarings : 1;
+    }
+    assert.is(exponents[1], exponent);
+    assert.is(count, operations);
   }
 });
 
