@@ -103,3 +103,50 @@ export function convolveMultiply(convolve: Convolve): FieldMultiply {
     o.set(product);
   };
 }
+
+/**
+ * Limb-wise o = a + b and o = a - b, tweetnacl's A and Z written out: Espruino runs sixteen statements
+ * in less than half the time of tweetnacl's loop over them (0.28 against 0.62 ms, wall clock, on
+ * Espruino 2v29's Linux build), and a verification makes about 2,500 such calls. Same limbs, so any
+ * inputs are fine (element i reads only a[i] and b[i]: o may be a or b).
+ */
+export function unrolledAdditions(): { add: FieldMultiply; subtract: FieldMultiply } {
+  return {
+    add: function (o: Float64Array, a: Float64Array, b: Float64Array): void {
+    o[0] = a[0] + b[0];
+    o[1] = a[1] + b[1];
+    o[2] = a[2] + b[2];
+    o[3] = a[3] + b[3];
+    o[4] = a[4] + b[4];
+    o[5] = a[5] + b[5];
+    o[6] = a[6] + b[6];
+    o[7] = a[7] + b[7];
+    o[8] = a[8] + b[8];
+    o[9] = a[9] + b[9];
+    o[10] = a[10] + b[10];
+    o[11] = a[11] + b[11];
+    o[12] = a[12] + b[12];
+    o[13] = a[13] + b[13];
+    o[14] = a[14] + b[14];
+    o[15] = a[15] + b[15];
+    },
+    subtract: function (o: Float64Array, a: Float64Array, b: Float64Array): void {
+    o[0] = a[0] - b[0];
+    o[1] = a[1] - b[1];
+    o[2] = a[2] - b[2];
+    o[3] = a[3] - b[3];
+    o[4] = a[4] - b[4];
+    o[5] = a[5] - b[5];
+    o[6] = a[6] - b[6];
+    o[7] = a[7] - b[7];
+    o[8] = a[8] - b[8];
+    o[9] = a[9] - b[9];
+    o[10] = a[10] - b[10];
+    o[11] = a[11] - b[11];
+    o[12] = a[12] - b[12];
+    o[13] = a[13] - b[13];
+    o[14] = a[14] - b[14];
+    o[15] = a[15] - b[15];
+    },
+  };
+}

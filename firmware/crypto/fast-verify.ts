@@ -4,10 +4,12 @@
 // over signed windows (wNAF): width 4 for B, whose table of four odd multiples is computed once, width 3
 // for -A, whose table is made per verification (two points instead of four: 1.4 KB less pico heap at
 // the verification's peak for 119 more field operations), dedicated doubling formulas (dbl-2008-hwcd)
-// that skip T when a doubling follows (only an addition reads it), the addition chains of ref10 for the
-// square root and the inversion (262 and 265 operations instead of tweetnacl's 500 each), and compares
-// the encoding of R' with R: the cofactorless equation of RFC 8032 §5.1.7 as OpenSSL and tweetnacl
-// check it. 3,322 field operations per verification (4,052 before the chains and the T skip). The
+// that skip T when a doubling follows (only an addition reads it), tables in the cached form (Y - X,
+// Y + X, 2Z, 2dT: an addition of a table point is 8 multiplications instead of 9, and its negation is
+// free), the addition chains of ref10 for the square root and the inversion (262 and 265 operations
+// instead of tweetnacl's 500 each), and compares the encoding of R' with R: the cofactorless equation
+// of RFC 8032 §5.1.7 as OpenSSL and tweetnacl check it. 3,211 field operations per verification
+// (4,052 before the chains, the T skip and the cached tables). The
 // shared policy (S < L, canonical R and A) runs first. The work is a resumable job: step(units) does
 // at most `units` field multiplications and squarings (plus the additions between them) and returns,
 // so a board can feed its watchdog and serve its links between slices. One unit is one M or S;
@@ -62,6 +64,20 @@ export function useFieldMultiply(candidate: FieldMultiply | null): void {
   multiply = candidate !== null ? candidate : low.M;
 }
 
+/** tweetnacl's A and Z (limb-wise a + b and a - b), unless the board installed ones with the same limbs. */
+let add: FieldMultiply = low.A;
+let subtract: FieldMultiply = low.Z;
+
+/**
+ * Installs the board's limb-wise addition and subtraction (boards/esp32/field-convolve.ts: written out
+ * without a loop, which Espruino runs faster), or puts tweetnacl's back with null. They must give
+ * exactly tweetnacl's limbs (test/crypto/field-convolve.test.ts).
+ */
+export function useFieldAdditions(candidate: { add: FieldMultiply; subtract: FieldMultiply } | null): void {
+  add = candidate !== null ? candidate.add : low.A;
+  subtract = candidate !== null ? candidate.subtract : low.Z;
+}
+
 function mul(o: Gf, a: Gf, b: Gf): void {
   fieldOps.multiplications++;
   multiply(o, a, b);
@@ -102,18 +118,16 @@ function point(): Point {
 /** Zero, never written. */
 const ZERO: Gf = new Float64Array(16);
 /**
- * The point formulas' temporaries and a negated table entry, made once on first use (1.7 KB of limbs):
- * a point operation allocates nothing. On Espruino an array of 48 bytes or more is a flat string whose
+ * The point formulas' temporaries, made once on first use (1.2 KB of limbs): a point operation
+ * allocates nothing. On Espruino an array of 48 bytes or more is a flat string whose
  * allocation walks the free list: tens of microseconds each, nine of them a point operation before.
  */
 let temporaries: Gf[] = [];
-let negated: Point = [];
 
 function scratch(): Gf[] {
   if (temporaries.length === 0) {
     const limbs = new Float64Array(16 * 9);
     for (let index = 0; index < 9; index++) temporaries.push(limbs.subarray(16 * index, 16 * index + 16));
-    negated = point();
   }
   return temporaries;
 }
@@ -129,20 +143,20 @@ function copyPoint(target: Point, source: Point): void {
 function addPoints(p: Point, q: Point, withT: boolean): void {
   const s = scratch();
   const a = s[0], b = s[1], c = s[2], d = s[3], e = s[4], f = s[5], g = s[6], h = s[7], t = s[8];
-  low.Z(a, p[1], p[0]);
-  low.Z(t, q[1], q[0]);
+  subtract(a, p[1], p[0]);
+  subtract(t, q[1], q[0]);
   mul(a, a, t);
-  low.A(b, p[0], p[1]);
-  low.A(t, q[0], q[1]);
+  add(b, p[0], p[1]);
+  add(t, q[0], q[1]);
   mul(b, b, t);
   mul(c, p[3], q[3]);
   mul(c, c, D2 as Gf);
   mul(d, p[2], q[2]);
-  low.A(d, d, d);
-  low.Z(e, b, a);
-  low.Z(f, d, c);
-  low.A(g, d, c);
-  low.A(h, b, a);
+  add(d, d, d);
+  subtract(e, b, a);
+  subtract(f, d, c);
+  add(g, d, c);
+  add(h, b, a);
   mul(p[0], e, f);
   mul(p[1], h, g);
   mul(p[2], g, f);
@@ -159,34 +173,69 @@ function doublePoint(p: Point, withT: boolean): void {
   sqr(a, p[0]);
   sqr(b, p[1]);
   sqr(c, p[2]);
-  low.A(c, c, c);
-  low.A(t, p[0], p[1]);
+  add(c, c, c);
+  add(t, p[0], p[1]);
   sqr(e, t);
-  low.Z(e, e, a);
-  low.Z(e, e, b); // E = (X + Y)^2 - A - B
-  low.Z(g, b, a); // G = -A + B (a = -1)
-  low.Z(f, g, c); // F = G - C
-  low.Z(h, ZERO, a);
-  low.Z(h, h, b); // H = -A - B
+  subtract(e, e, a);
+  subtract(e, e, b); // E = (X + Y)^2 - A - B
+  subtract(g, b, a); // G = -A + B (a = -1)
+  subtract(f, g, c); // F = G - C
+  subtract(h, ZERO, a);
+  subtract(h, h, b); // H = -A - B
   mul(p[0], e, f);
   mul(p[1], g, h);
   if (withT) mul(p[3], e, h);
   mul(p[2], f, g);
 }
 
-function negatePoint(target: Point, source: Point): void {
-  low.Z(target[0], ZERO, source[0]);
-  low.set25519(target[1], source[1]);
-  low.set25519(target[2], source[2]);
-  low.Z(target[3], ZERO, source[3]);
+/**
+ * A table point in place in the cached form of the addition below: Y - X, Y + X, 2Z and 2dT (one
+ * multiplication, once per table point instead of once per addition).
+ */
+function toCached(p: Point): void {
+  const t = scratch()[8];
+  subtract(t, p[1], p[0]);
+  add(p[1], p[1], p[0]);
+  low.set25519(p[0], t);
+  add(p[2], p[2], p[2]);
+  mul(p[3], p[3], D2 as Gf);
+}
+
+/**
+ * p + q, or p - q with `negate`, for q in cached form (add-2008-hwcd-3 with its products of q's
+ * coordinates made beforehand): 8 multiplications, 7 without the sum's T. -q is (-X, Y, Z, -T): its
+ * Y - X and Y + X are q's swapped, and its 2dT negated swaps F and G.
+ */
+function addCached(p: Point, q: Point, negate: boolean, withT: boolean): void {
+  const s = scratch();
+  const a = s[0], b = s[1], c = s[2], d = s[3], e = s[4], f = s[5], g = s[6], h = s[7];
+  subtract(e, p[1], p[0]);
+  mul(a, e, negate ? q[1] : q[0]); // A = (Y1 - X1)(Y2 - X2)
+  add(e, p[1], p[0]);
+  mul(b, e, negate ? q[0] : q[1]); // B = (Y1 + X1)(Y2 + X2)
+  mul(c, p[3], q[3]); // C = T1 2d T2
+  mul(d, p[2], q[2]); // D = Z1 2 Z2
+  subtract(e, b, a);
+  add(h, b, a);
+  subtract(negate ? g : f, d, c);
+  add(negate ? f : g, d, c);
+  mul(p[0], e, f);
+  mul(p[1], h, g);
+  mul(p[2], g, f);
+  if (withT) mul(p[3], e, h);
 }
 
 /**
  * Appends the next odd multiple of `first` to a table for windows of `bits` (first itself, then 3, 5,
  * ... times it: 2^(bits - 2) points), one point operation per call, with 2 first kept in `twice`
- * meanwhile; true once the table is complete.
+ * meanwhile; true once the table is complete, its points then in cached form (`first` too).
  */
 function growTable(table: Point[], twice: Point, first: Point, bits: number): boolean {
+  if (table.length === 1 << (bits - 2)) {
+    // A call of its own (at most 4 multiplications), like every point operation of the building.
+    for (let index = 0; index < table.length; index++) toCached(table[index]);
+    return true;
+  }
   if (table.length === 0) {
     table.push(first);
     copyPoint(twice, first);
@@ -197,7 +246,7 @@ function growTable(table: Point[], twice: Point, first: Point, bits: number): bo
     addPoints(next, twice, true);
     table.push(next);
   }
-  return table.length === 1 << (bits - 2);
+  return false;
 }
 
 const baseBuild: Point[] = [];
@@ -212,7 +261,7 @@ function buildBaseTableStep(): boolean {
   if (baseTable !== null) return true;
   if (D2 === null) {
     D2 = low.gf();
-    low.A(D2, low.D, low.D);
+    add(D2, low.D, low.D);
     I = low.gf(SQRT_M1);
     base = point();
     low.set25519(base[0], low.gf(BASE_X));
@@ -360,12 +409,7 @@ class Ladder {
         if (digit !== 0) {
           const entry = table[(digit < 0 ? -digit : digit) >> 1];
           const withT = this.additionFrom(this.phase - 1);
-          if (digit > 0) addPoints(this.result, entry, withT);
-          else {
-            scratch();
-            negatePoint(negated, entry);
-            addPoints(this.result, negated, withT);
-          }
+          addCached(this.result, entry, digit < 0, withT);
           this.started = true;
           return;
         }
@@ -512,8 +556,8 @@ export class VerifyJob {
     const y2 = low.gf();
     sqr(y2, y);
     mul(this.den, y2, low.D);
-    low.Z(this.num, y2, this.negA[2]); // u = y^2 - 1
-    low.A(this.den, this.negA[2], this.den); // v = d y^2 + 1
+    subtract(this.num, y2, this.negA[2]); // u = y^2 - 1
+    add(this.den, this.negA[2], this.den); // v = d y^2 + 1
     const den2 = low.gf();
     sqr(den2, this.den);
     const den4 = low.gf();
@@ -553,7 +597,7 @@ export class VerifyJob {
     const xBytes = new Uint8Array(32);
     low.pack25519(xBytes, x);
     // The encoding's top bit is the sign of x; we want -A, so keep the opposite parity.
-    if ((xBytes[0] & 1) === this.publicKey[31] >> 7) low.Z(x, ZERO, x);
+    if ((xBytes[0] & 1) === this.publicKey[31] >> 7) subtract(x, ZERO, x);
     mul(this.negA[3], this.negA[0], this.negA[1]);
     return true;
   }
