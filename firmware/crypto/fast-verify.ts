@@ -1,9 +1,10 @@
 // Variable-time Ed25519 verification for the board (verification handles only public data), built
 // from tweetnacl's own field arithmetic (nacl.lowlevel: gf, A, Z, M, S, set25519, pack25519,
 // unpack25519). It computes R' = [S]B + [h](-A) with Straus's interleaved double-scalar multiplication
-// over signed windows (wNAF): width 4 for B, whose table of four odd multiples is computed once, width 3
-// for -A, whose table is made per verification (two points instead of four: 1.4 KB less pico heap at
-// the verification's peak for 119 more field operations), dedicated doubling formulas (dbl-2008-hwcd)
+// over signed windows (wNAF): by default width 4 for B, whose table of four odd multiples is computed
+// once, width 3 for -A, whose table is made per verification (two points instead of four: 1.4 KB less
+// pico heap at the verification's peak for 119 more field operations; a board with room installs wider
+// ones, useVerifyWindows: the esp32 5 and 4), dedicated doubling formulas (dbl-2008-hwcd)
 // that skip T when a doubling follows (only an addition reads it), tables in the cached form (Y - X,
 // Y + X, 2Z, 2dT: an addition of a table point is 8 multiplications instead of 9, and its negation is
 // free), the addition chains of ref10 for the square root and the inversion (262 and 265 operations
@@ -96,8 +97,14 @@ const BASE_X = [0xd51a, 0x8f25, 0x2d60, 0xc956, 0xa7b2, 0x9525, 0xc760, 0x692c, 
 const BASE_Y = [0x6658, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666];
 const SQRT_M1 = [0xa0b0, 0x4a0e, 0x1b27, 0xc4ee, 0xe478, 0xad2f, 0x1806, 0x2f43, 0xd7a7, 0x3dfb, 0x0099, 0x2b4d, 0xdf0b, 0x4fc1, 0x2480, 0x2b83];
 
-const WINDOW_BITS = 4; // B: odd multiples 1, 3, 5, 7
-const WINDOW_BITS_A = 3; // -A: odd multiples 1, 3
+/**
+ * The wNAF widths: B's table (2^(bits - 2) odd multiples) is made once per boot, -A's per verification.
+ * The pico's heap chose 4 (1, 3, 5, 7 B) and 3 (-A, 3(-A)); a board with room installs wider ones.
+ */
+let windowB = 4;
+let windowA = 3;
+/** The width B's table was made for (a ladder's digits must match it). */
+let baseBits = 4;
 const SCALAR_BITS = 256;
 
 /** What a job's fields hold once their values are no longer needed, so their heap goes back. */
@@ -249,9 +256,24 @@ function growTable(table: Point[], twice: Point, first: Point, bits: number): bo
   return false;
 }
 
-const baseBuild: Point[] = [];
+let baseBuild: Point[] = [];
 let baseTwice: Point = [];
 let base: Point = [];
+
+/**
+ * Installs the wNAF widths of B's table and of -A's (fast-verify's defaults, 4 and 3, are the pico's):
+ * each width more roughly halves a ladder's additions of that table and doubles the table, 2^(bits - 2)
+ * points of 512 B of limbs. B's table is made again at the next use for a new width, the old one let
+ * go (a ladder under way keeps its own); a verification keeps the -A width it started with.
+ */
+export function useVerifyWindows(bitsB: number, bitsA: number): void {
+  windowA = bitsA;
+  if (bitsB === windowB) return;
+  windowB = bitsB;
+  baseTable = null;
+  baseBuild = [];
+  baseTwice = [];
+}
 
 /**
  * Builds the table of odd multiples of B one point operation per call, once per boot (about 80 field
@@ -263,14 +285,18 @@ function buildBaseTableStep(): boolean {
     D2 = low.gf();
     add(D2, low.D, low.D);
     I = low.gf(SQRT_M1);
+  }
+  if (baseTwice.length === 0) {
+    // B itself (it becomes the table's first point, in cached form, so it is made again for each table).
     base = point();
     low.set25519(base[0], low.gf(BASE_X));
     low.set25519(base[1], low.gf(BASE_Y));
     low.set25519(base[2], low.gf([1]));
     mul(base[3], base[0], base[1]);
     baseTwice = point();
-  } else if (growTable(baseBuild, baseTwice, base, WINDOW_BITS)) {
+  } else if (growTable(baseBuild, baseTwice, base, windowB)) {
     baseTable = baseBuild;
+    baseBits = windowB;
     // 2B only serves the building: its heap goes back.
     baseTwice = [];
   }
@@ -461,6 +487,7 @@ export class VerifyJob {
   private spent = 0;
   private hashed = 0;
   private rooted = false;
+  private bitsA = windowA;
 
   constructor(
     private message: Uint8Array,
@@ -612,9 +639,9 @@ export class VerifyJob {
   /** Builds -A and 3(-A) one point operation per pass (-A itself is the first entry), then the ladder. */
   private tableStep(): void {
     if (this.twice.length === 0) this.twice = point();
-    if (!growTable(this.tableA, this.twice, this.negA, WINDOW_BITS_A)) return;
+    if (!growTable(this.tableA, this.twice, this.negA, this.bitsA)) return;
     this.twice = [];
-    this.ladder = new Ladder([wnaf(this.signature.subarray(32, 64), WINDOW_BITS), wnaf(this.h, WINDOW_BITS_A)], [baseTable as Point[], this.tableA]);
+    this.ladder = new Ladder([wnaf(this.signature.subarray(32, 64), baseBits), wnaf(this.h, this.bitsA)], [baseTable as Point[], this.tableA]);
     this.tableA = [];
     this.stage = LADDER;
   }
@@ -656,7 +683,7 @@ export class ScalarBaseJob {
     const start = fieldOps.multiplications + fieldOps.squarings;
     while (this.encoded === null && fieldOps.multiplications + fieldOps.squarings - start < units) {
       if (!buildBaseTableStep()) continue;
-      if (this.ladder === null) this.ladder = new Ladder([wnaf(this.scalar, WINDOW_BITS)], [baseTable as Point[]]);
+      if (this.ladder === null) this.ladder = new Ladder([wnaf(this.scalar, baseBits)], [baseTable as Point[]]);
       this.ladder.pass(units - (fieldOps.multiplications + fieldOps.squarings - start));
       this.encoded = this.ladder.encoded;
     }

@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import nacl from 'tweetnacl';
 import { Convolve, convolveMultiply, unrolledAdditions } from '../../boards/esp32/field-convolve';
-import { useFieldAdditions, useFieldMultiply, verifyFast } from '../../firmware/crypto/fast-verify';
+import { useFieldAdditions, useFieldMultiply, useVerifyWindows, verifyFast } from '../../firmware/crypto/fast-verify';
 import { keyPairFromSeed, signDetached } from '../../firmware/crypto/ed25519';
 import { verifyHost } from '../../host-tools/crypto/verify-host';
 import { createRng, testSeed } from '../support/rng';
@@ -88,12 +88,13 @@ test('the written-out addition and subtraction give tweetnacl\'s A and Z limbs, 
   }
 });
 
-test('verification with the convolve multiplication and the written-out additions installed agrees with node:crypto', () => {
+test('verification with the esp32\'s installation (convolve multiplication, written-out additions, windows 5 and 4) agrees with node:crypto', () => {
   const rng = createRng(testSeed('field convolve verify'));
   useFieldMultiply(convolveMultiply(convolve));
   useFieldAdditions(unrolledAdditions());
+  useVerifyWindows(5, 4);
   try {
-    for (let round = 0; round < 6; round++) {
+    for (let round = 0; round < 12; round++) {
       const keys = keyPairFromSeed(rng.bytes(32));
       const message = rng.bytes(rng.int(0, 200));
       const signature = signDetached(message, keys.secretKey);
@@ -103,6 +104,7 @@ test('verification with the convolve multiplication and the written-out addition
   } finally {
     useFieldMultiply(null);
     useFieldAdditions(null);
+    useVerifyWindows(4, 3);
   }
 });
 
