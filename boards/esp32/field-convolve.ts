@@ -29,39 +29,43 @@ export function convolveMultiply(convolve: Convolve): FieldMultiply {
   // The window and the product are made once: a multiplication allocates nothing.
   const window = new Float64Array(32);
   const product = new Float64Array(16);
-  return function (o: Float64Array, a: Float64Array, b: Float64Array): void {
-    window[15] = b[0];
-    window[14] = b[1];
-    window[13] = b[2];
-    window[12] = b[3];
-    window[11] = b[4];
-    window[10] = b[5];
-    window[9] = b[6];
-    window[8] = b[7];
-    window[7] = b[8];
-    window[6] = b[9];
-    window[5] = b[10];
-    window[4] = b[11];
-    window[3] = b[12];
-    window[2] = b[13];
-    window[1] = b[14];
-    window[0] = b[15];
-    window[31] = 38 * b[0];
-    window[30] = 38 * b[1];
-    window[29] = 38 * b[2];
-    window[28] = 38 * b[3];
-    window[27] = 38 * b[4];
-    window[26] = 38 * b[5];
-    window[25] = 38 * b[6];
-    window[24] = 38 * b[7];
-    window[23] = 38 * b[8];
-    window[22] = 38 * b[9];
-    window[21] = 38 * b[10];
-    window[20] = 38 * b[11];
-    window[19] = 38 * b[12];
-    window[18] = 38 * b[13];
-    window[17] = 38 * b[14];
-    window[16] = 38 * b[15];
+  return function (o: Float64Array, a: Float64Array, b: Float64Array, sameB?: boolean): void {
+    // A second product by the same b reuses its window: 0.51 against 0.67 ms (wall clock, Espruino 2v29's
+    // Linux build; Espruino still reads the skipped statements, so the block stays inline, not a call).
+    if (sameB !== true) {
+      window[15] = b[0];
+      window[14] = b[1];
+      window[13] = b[2];
+      window[12] = b[3];
+      window[11] = b[4];
+      window[10] = b[5];
+      window[9] = b[6];
+      window[8] = b[7];
+      window[7] = b[8];
+      window[6] = b[9];
+      window[5] = b[10];
+      window[4] = b[11];
+      window[3] = b[12];
+      window[2] = b[13];
+      window[1] = b[14];
+      window[0] = b[15];
+      window[31] = 38 * b[0];
+      window[30] = 38 * b[1];
+      window[29] = 38 * b[2];
+      window[28] = 38 * b[3];
+      window[27] = 38 * b[4];
+      window[26] = 38 * b[5];
+      window[25] = 38 * b[6];
+      window[24] = 38 * b[7];
+      window[23] = 38 * b[8];
+      window[22] = 38 * b[9];
+      window[21] = 38 * b[10];
+      window[20] = 38 * b[11];
+      window[19] = 38 * b[12];
+      window[18] = 38 * b[13];
+      window[17] = 38 * b[14];
+      window[16] = 38 * b[15];
+    }
     let value = convolve(a, window, 15);
     let carry = (value - (product[0] = value & 65535)) / 65536;
     value = convolve(a, window, 14) + carry;
@@ -150,3 +154,4 @@ export function unrolledAdditions(): { add: FieldMultiply; subtract: FieldMultip
     },
   };
 }
+

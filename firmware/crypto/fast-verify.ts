@@ -50,8 +50,12 @@ export function secretScalar(seed: Uint8Array): Uint8Array {
   return scalar;
 }
 
-/** A field multiplication o = a b mod 2^255 - 19 over tweetnacl's 16 limbs, its result exactly tweetnacl's M's. */
-export type FieldMultiply = (o: Gf, a: Gf, b: Gf) => void;
+/**
+ * A field multiplication o = a b mod 2^255 - 19 over tweetnacl's 16 limbs, its result exactly tweetnacl's
+ * M's. `sameB` promises that b is the array of the previous multiplication, unchanged since: a board's
+ * multiplication may reuse what it prepared from b then (field-convolve.ts); tweetnacl's M ignores it.
+ */
+export type FieldMultiply = (o: Gf, a: Gf, b: Gf, sameB?: boolean) => void;
 
 /** tweetnacl's M, unless the board installed a faster multiplication with the same results. */
 let multiply: FieldMultiply = low.M;
@@ -79,9 +83,9 @@ export function useFieldAdditions(candidate: { add: FieldMultiply; subtract: Fie
   subtract = candidate !== null ? candidate.subtract : low.Z;
 }
 
-function mul(o: Gf, a: Gf, b: Gf): void {
+function mul(o: Gf, a: Gf, b: Gf, sameB?: boolean): void {
   fieldOps.multiplications++;
-  multiply(o, a, b);
+  multiply(o, a, b, sameB);
 }
 
 /** One counted field multiplication through the installed multiplication, for benches. */
@@ -164,10 +168,11 @@ function addPoints(p: Point, q: Point, withT: boolean): void {
   subtract(f, d, c);
   add(g, d, c);
   add(h, b, a);
+  // Each second product by the same b: field-convolve.ts prepares b once for both.
   mul(p[0], e, f);
-  mul(p[1], h, g);
-  mul(p[2], g, f);
-  if (withT) mul(p[3], e, h);
+  mul(p[2], g, f, true);
+  mul(p[1], g, h);
+  if (withT) mul(p[3], e, h, true);
 }
 
 /**
@@ -189,10 +194,11 @@ function doublePoint(p: Point, withT: boolean): void {
   subtract(f, g, c); // F = G - C
   subtract(h, ZERO, a);
   subtract(h, h, b); // H = -A - B
-  mul(p[0], e, f);
-  mul(p[1], g, h);
-  if (withT) mul(p[3], e, h);
-  mul(p[2], f, g);
+  // Each second product by the same b: field-convolve.ts prepares b once for both.
+  mul(p[0], f, e);
+  if (withT) mul(p[3], h, e, true);
+  mul(p[1], h, g);
+  mul(p[2], f, g, true);
 }
 
 /**
@@ -226,10 +232,11 @@ function addCached(p: Point, q: Point, negate: boolean, withT: boolean): void {
   add(h, b, a);
   subtract(negate ? g : f, d, c);
   add(negate ? f : g, d, c);
+  // Each second product by the same b: field-convolve.ts prepares b once for both.
   mul(p[0], e, f);
-  mul(p[1], h, g);
-  mul(p[2], g, f);
-  if (withT) mul(p[3], e, h);
+  mul(p[2], g, f, true);
+  mul(p[1], g, h);
+  if (withT) mul(p[3], e, h, true);
 }
 
 /**
