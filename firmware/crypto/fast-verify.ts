@@ -9,8 +9,9 @@
 // Y + X, 2Z, 2dT: an addition of a table point is 8 multiplications instead of 9, and its negation is
 // free), the addition chains of ref10 for the square root and the inversion (262 and 265 operations
 // instead of tweetnacl's 500 each), and compares the encoding of R' with R: the cofactorless equation
-// of RFC 8032 §5.1.7 as OpenSSL and tweetnacl check it. 3,211 field operations per verification
-// (4,052 before the chains, the T skip and the cached tables). The
+// of RFC 8032 §5.1.7 as OpenSSL and tweetnacl check it. 3,211 field operations per verification with
+// the default widths, 3,061 with the esp32's (4,052 before the chains, the T skip and the cached
+// tables; test/crypto/fast-verify.test.ts prints both). The
 // shared policy (S < L, canonical R and A) runs first. The work is a resumable job: step(units) does
 // at most `units` field multiplications and squarings (plus the additions between them) and returns,
 // so a board can feed its watchdog and serve its links between slices. One unit is one M or S;
@@ -148,34 +149,6 @@ function copyPoint(target: Point, source: Point): void {
 }
 
 /**
- * Point addition in extended coordinates (add-2008-hwcd-3, a = -1): 9 multiplications, 8 when the sum's
- * T is not wanted (`withT` false: a doubling comes next, and doubling reads only X, Y and Z).
- */
-function addPoints(p: Point, q: Point, withT: boolean): void {
-  const s = scratch();
-  const a = s[0], b = s[1], c = s[2], d = s[3], e = s[4], f = s[5], g = s[6], h = s[7], t = s[8];
-  subtract(a, p[1], p[0]);
-  subtract(t, q[1], q[0]);
-  mul(a, a, t);
-  add(b, p[0], p[1]);
-  add(t, q[0], q[1]);
-  mul(b, b, t);
-  mul(c, p[3], q[3]);
-  mul(c, c, D2 as Gf);
-  mul(d, p[2], q[2]);
-  add(d, d, d);
-  subtract(e, b, a);
-  subtract(f, d, c);
-  add(g, d, c);
-  add(h, b, a);
-  // Each second product by the same b: field-convolve.ts prepares b once for both.
-  mul(p[0], e, f);
-  mul(p[2], g, f, true);
-  mul(p[1], g, h);
-  if (withT) mul(p[3], e, h, true);
-}
-
-/**
  * Point doubling (dbl-2008-hwcd, a = -1): 4 squarings and 4 multiplications, 3 when T is not wanted
  * (`withT` false: another doubling comes next). It reads only X, Y and Z.
  */
@@ -242,7 +215,7 @@ function addCached(p: Point, q: Point, negate: boolean, withT: boolean): void {
 /**
  * Appends the next odd multiple of `first` to a table for windows of `bits` (first itself, then 3, 5,
  * ... times it: 2^(bits - 2) points), one point operation per call, with 2 first kept in `twice`
- * meanwhile; true once the table is complete, its points then in cached form (`first` too).
+ * (cached form) meanwhile; true once the table is complete, its points then in cached form (`first` too).
  */
 function growTable(table: Point[], twice: Point, first: Point, bits: number): boolean {
   if (table.length === 1 << (bits - 2)) {
@@ -254,10 +227,11 @@ function growTable(table: Point[], twice: Point, first: Point, bits: number): bo
     table.push(first);
     copyPoint(twice, first);
     doublePoint(twice, true);
+    toCached(twice);
   } else {
     const next = point();
     copyPoint(next, table[table.length - 1]);
-    addPoints(next, twice, true);
+    addCached(next, twice, false, true);
     table.push(next);
   }
   return false;
@@ -352,49 +326,42 @@ function equalBytes(left: Uint8Array, right: Uint8Array, offset: number): boolea
 
 /**
  * Addition chains for the two exponentiations (the ones of ref10's fe_pow22523 and fe_invert, also
- * curve25519-donna's): instructions of four numbers, target, left, right, squarings, over registers
- * (0 the input, 1 to 4 temporaries). With squarings > 0 the target is left squared that many times, else
- * left times right. 2^252 - 3 is (p - 5) / 8 for the square root: 251 squarings and 11 multiplications;
- * p - 2 for the inversion: 254 and 11. tweetnacl's square-and-multiply chains take about 500 each.
+ * curve25519-donna's), three characters an instruction over registers 0 (the input) to 4: the target,
+ * the left operand, then either the right operand's digit (target = left times right) or a count n of
+ * squarings as the character of code 64 + n, A for 1 to r for 50 (target = left squared n times; 2^100
+ * is two runs of 50; a string, not an array: the bundles' byte budgets). 2^252 - 3 is (p - 5) / 8 for the square root: 251
+ * squarings and 11 multiplications; p - 2 for the inversion: 254 and 11. tweetnacl's square-and-multiply
+ * chains take about 500 each.
  */
-export const POW_P58 = [1, 0, 0, 1, 2, 1, 0, 2, 2, 0, 2, 0, 1, 1, 2, 0, 1, 1, 0, 1, 1, 2, 1, 0, 2, 1, 0, 5, 1, 2, 1, 0, 2, 1, 0, 10, 2, 2, 1, 0, 3, 2, 0, 20, 2, 3, 2, 0, 2, 2, 0, 10, 1, 2, 1, 0, 2, 1, 0, 50, 2, 2, 1, 0, 3, 2, 0, 100, 2, 3, 2, 0, 2, 2, 0, 50, 1, 2, 1, 0, 1, 1, 0, 2, 1, 1, 0, 0];
-export const INVERT = [1, 0, 0, 1, 2, 1, 0, 2, 2, 0, 2, 0, 1, 1, 2, 0, 3, 1, 0, 1, 2, 2, 3, 0, 3, 2, 0, 5, 2, 3, 2, 0, 3, 2, 0, 10, 3, 3, 2, 0, 4, 3, 0, 20, 3, 4, 3, 0, 3, 3, 0, 10, 2, 3, 2, 0, 3, 2, 0, 50, 3, 3, 2, 0, 4, 3, 0, 100, 3, 4, 3, 0, 3, 3, 0, 50, 2, 3, 2, 0, 2, 2, 0, 5, 1, 2, 1, 0];
+export const POW_P58 = '10A21B20211211A12121E12121J22132T23222J12121r22132r33r23222r12111B110';
+export const INVERT = '10A21B20211231A22332E23232J33243T34333J23232r33243r44r34333r23222E121';
 
-/** A resumable exponentiation along one of the chains above; its value is in `result` once done. */
-class Power {
-  private registers: Gf[];
-  private next = 0;
-  private squared = 0;
-  result: Gf;
+/**
+ * A resumable exponentiation along one of the chains above: the register that ends with the value, and
+ * a step that does at most `units` operations (at least one) and says whether the chain is complete.
+ */
+type Power = [Gf, (units: number) => boolean];
 
-  constructor(input: Gf, private program: number[]) {
-    const limbs = new Float64Array(64);
-    this.registers = [input, limbs.subarray(0, 16), limbs.subarray(16, 32), limbs.subarray(32, 48), limbs.subarray(48, 64)];
-    this.result = this.registers[1];
-  }
-
-  done(): boolean {
-    return this.next >= this.program.length;
-  }
-
-  /** At most `units` operations (at least one); true once the chain is complete. */
-  step(units: number): boolean {
-    const program = this.program, registers = this.registers;
-    for (let done = 0; this.next < program.length && done < units; done++) {
-      const target = registers[program[this.next]], left = registers[program[this.next + 1]], squarings = program[this.next + 3];
-      if (squarings === 0) {
-        mul(target, left, registers[program[this.next + 2]]);
-        this.next += 4;
-      } else {
-        sqr(target, this.squared === 0 ? left : target);
-        if (++this.squared === squarings) {
-          this.squared = 0;
-          this.next += 4;
+function power(input: Gf, program: string): Power {
+  const limbs = new Float64Array(64);
+  const registers = [input, limbs.subarray(0, 16), limbs.subarray(16, 32), limbs.subarray(32, 48), limbs.subarray(48, 64)];
+  let next = 0;
+  let squared = 0;
+  return [
+    registers[1],
+    function (units: number): boolean {
+      for (let done = 0; next < program.length && done < units; done++) {
+        const target = registers[program.charCodeAt(next) - 48], code = program.charCodeAt(next + 2);
+        if (code < 64) mul(target, registers[program.charCodeAt(next + 1) - 48], registers[code - 48]);
+        else sqr(target, squared++ === 0 ? registers[program.charCodeAt(next + 1) - 48] : target);
+        if (code < 64 || squared === code - 64) {
+          squared = 0;
+          next += 3;
         }
       }
-    }
-    return this.done();
-  }
+      return next >= program.length;
+    },
+  ];
 }
 
 /**
@@ -427,43 +394,43 @@ class Ladder {
 
   /** One pass: a doubling or an addition of the ladder, a slice of the inversion, or the encoding. */
   pass(units: number): void {
-    if (this.bit >= 0) {
-      if (this.phase === 0) {
-        this.phase = 1;
-        if (this.started) {
-          doublePoint(this.result, this.additionFrom(0));
+    // `this` once in a local, which the minifier names in one letter: the bundles' byte budgets.
+    const self = this;
+    if (self.bit >= 0) {
+      if (self.phase === 0) {
+        self.phase = 1;
+        if (self.started) {
+          doublePoint(self.result, self.additionFrom(0));
           return;
         }
       }
-      while (this.phase <= this.digits.length) {
-        const digit = this.digits[this.phase - 1][this.bit];
-        const table = this.tables[this.phase - 1];
-        this.phase++;
+      while (self.phase <= self.digits.length) {
+        const digit = self.digits[self.phase - 1][self.bit];
+        const table = self.tables[self.phase - 1];
+        self.phase++;
         if (digit !== 0) {
           const entry = table[(digit < 0 ? -digit : digit) >> 1];
-          const withT = this.additionFrom(this.phase - 1);
-          addCached(this.result, entry, digit < 0, withT);
-          this.started = true;
+          addCached(self.result, entry, digit < 0, self.additionFrom(self.phase - 1));
+          self.started = true;
           return;
         }
       }
-      this.phase = 0;
-      if (--this.bit < 0) {
+      self.phase = 0;
+      if (--self.bit < 0) {
         // The tables are done with: their heap can go back before the inversion.
-        this.tables = [];
-        this.inverse = new Power(this.result[2], INVERT);
+        self.tables = [];
+        self.inverse = power(self.result[2], INVERT);
       }
-    } else if (!(this.inverse as Power).done()) {
-      (this.inverse as Power).step(units);
-    } else {
+    } else if ((self.inverse as Power)[1](units)) {
+      // The inversion's last slice and the encoding (two multiplications more) in one pass.
       const x = low.gf(), y = low.gf(), out = new Uint8Array(32), xBytes = new Uint8Array(32);
-      const inverse = (this.inverse as Power).result;
-      mul(x, this.result[0], inverse);
-      mul(y, this.result[1], inverse);
+      const inverse = (self.inverse as Power)[0];
+      mul(x, self.result[0], inverse);
+      mul(y, self.result[1], inverse);
       low.pack25519(out, y);
       low.pack25519(xBytes, x);
       out[31] ^= (xBytes[0] & 1) << 7;
-      this.encoded = out;
+      self.encoded = out;
     }
   }
 }
@@ -526,92 +493,95 @@ export class VerifyJob {
 
   /** Advances the job; returns true when it has finished (then valid() holds the answer). */
   step(units: number): boolean {
+    const self = this;
     const start = fieldOps.multiplications + fieldOps.squarings;
     const spent = () => fieldOps.multiplications + fieldOps.squarings - start;
-    while (this.stage !== DONE && spent() < units) {
-      const stage = this.stage;
+    while (self.stage !== DONE && spent() < units) {
+      const stage = self.stage;
       if (stage === POLICY) {
-        this.stage = checkSignatureEncoding(this.signature) !== null || checkKeyEncoding(this.publicKey) !== null ? DONE : CONSTANTS;
+        self.stage = checkSignatureEncoding(self.signature) !== null || checkKeyEncoding(self.publicKey) !== null ? DONE : CONSTANTS;
       } else if (stage === CONSTANTS) {
         if (buildBaseTableStep()) {
-          this.stage = HASH;
+          self.stage = HASH;
           // The hash is the longest single piece (two SHA-512 blocks): it gets a step to itself.
           break;
         }
       } else if (stage === HASH) {
-        const input = new Uint8Array(64 + this.message.length);
-        input.set(this.signature.subarray(0, 32), 0);
-        input.set(this.publicKey, 32);
-        input.set(this.message, 64);
-        this.digest = sha512(input);
-        this.hashed = 1;
-        this.stage = REDUCE;
+        const input = new Uint8Array(64 + self.message.length);
+        input.set(self.signature.subarray(0, 32), 0);
+        input.set(self.publicKey, 32);
+        input.set(self.message, 64);
+        self.digest = sha512(input);
+        self.hashed = 1;
+        self.stage = REDUCE;
         break;
       } else if (stage === REDUCE) {
         // h = SHA-512(R || A || M) mod L, in a step of its own (modL is a quarter of a second on a Pico).
         const wide = new Float64Array(64);
-        for (let index = 0; index < 64; index++) wide[index] = this.digest[index];
-        low.modL(this.h, wide);
-        this.startDecompress();
-        this.stage = DECOMPRESS;
+        for (let index = 0; index < 64; index++) wide[index] = self.digest[index];
+        low.modL(self.h, wide);
+        self.startDecompress();
+        self.stage = DECOMPRESS;
         break;
       } else if (stage === DECOMPRESS) {
-        if ((this.power as Power).step(units - spent())) this.stage = CHECK_ROOT;
+        if ((self.power as Power)[1](units - spent())) self.stage = CHECK_ROOT;
       } else if (stage === CHECK_ROOT) {
         // The square root in two passes of a few operations each.
-        this.rooted = this.rootCandidate();
-        this.stage = FIX_ROOT;
+        self.rooted = self.rootCandidate();
+        self.stage = FIX_ROOT;
       } else if (stage === FIX_ROOT) {
-        this.stage = this.fixRoot() ? TABLES : DONE;
-        this.num = this.den = this.candidate = NONE;
-        this.power = null;
+        self.stage = self.fixRoot() ? TABLES : DONE;
+        self.num = self.den = self.candidate = NONE;
+        self.power = null;
       } else if (stage === TABLES) {
         // One point operation per pass, so no pass is longer than a point addition.
-        this.tableStep();
+        self.tableStep();
       } else {
-        const ladder = this.ladder as Ladder;
+        const ladder = self.ladder as Ladder;
         ladder.pass(units - spent());
         if (ladder.encoded !== null) {
-          this.outcome = equalBytes(ladder.encoded, this.signature, 0);
-          this.ladder = null;
-          this.stage = DONE;
+          self.outcome = equalBytes(ladder.encoded, self.signature, 0);
+          self.ladder = null;
+          self.stage = DONE;
         }
       }
     }
-    this.spent += spent();
-    return this.stage === DONE;
+    self.spent += spent();
+    return self.stage === DONE;
   }
 
   // Decompression of A (RFC 8032 §5.1.3), negated: x = (u/v)^((p+3)/8) computed as u v^3 (u v^7)^((p-5)/8).
   private startDecompress(): void {
-    const y = this.negA[1];
-    low.set25519(this.negA[2], low.gf([1]));
-    low.unpack25519(y, this.publicKey);
+    const self = this;
+    const y = self.negA[1];
+    low.set25519(self.negA[2], low.gf([1]));
+    low.unpack25519(y, self.publicKey);
     const y2 = low.gf();
     sqr(y2, y);
-    mul(this.den, y2, low.D);
-    subtract(this.num, y2, this.negA[2]); // u = y^2 - 1
-    add(this.den, this.negA[2], this.den); // v = d y^2 + 1
+    mul(self.den, y2, low.D);
+    subtract(self.num, y2, self.negA[2]); // u = y^2 - 1
+    add(self.den, self.negA[2], self.den); // v = d y^2 + 1
     const den2 = low.gf();
-    sqr(den2, this.den);
+    sqr(den2, self.den);
     const den4 = low.gf();
     sqr(den4, den2);
     const den6 = low.gf();
     mul(den6, den4, den2);
-    mul(this.candidate, den6, this.num);
-    mul(this.candidate, this.candidate, this.den); // u v^7
-    this.power = new Power(this.candidate, POW_P58);
+    mul(self.candidate, den6, self.num);
+    mul(self.candidate, self.candidate, self.den); // u v^7
+    self.power = power(self.candidate, POW_P58);
   }
 
   /** x = u v^3 (u v^7)^((p-5)/8); whether v x^2 = u. */
   private rootCandidate(): boolean {
-    const x = this.negA[0];
-    mul(x, (this.power as Power).result, this.num);
+    const self = this;
+    const x = self.negA[0];
+    mul(x, (self.power as Power)[0], self.num);
     const den3 = low.gf();
-    sqr(den3, this.den);
-    mul(den3, den3, this.den);
+    sqr(den3, self.den);
+    mul(den3, den3, self.den);
     mul(x, x, den3);
-    return this.isRoot(x);
+    return self.isRoot(x);
   }
 
   private isRoot(x: Gf): boolean {
@@ -623,16 +593,17 @@ export class VerifyJob {
 
   /** Else x sqrt(-1) when that is the root (no root: not a point); then the sign of -A, and T = XY. */
   private fixRoot(): boolean {
-    const x = this.negA[0];
-    if (!this.rooted) {
+    const self = this;
+    const x = self.negA[0];
+    if (!self.rooted) {
       mul(x, x, I as Gf);
-      if (!this.isRoot(x)) return false;
+      if (!self.isRoot(x)) return false;
     }
     const xBytes = new Uint8Array(32);
     low.pack25519(xBytes, x);
     // The encoding's top bit is the sign of x; we want -A, so keep the opposite parity.
-    if ((xBytes[0] & 1) === this.publicKey[31] >> 7) subtract(x, ZERO, x);
-    mul(this.negA[3], this.negA[0], this.negA[1]);
+    if ((xBytes[0] & 1) === self.publicKey[31] >> 7) subtract(x, ZERO, x);
+    mul(self.negA[3], self.negA[0], self.negA[1]);
     return true;
   }
 
@@ -645,12 +616,13 @@ export class VerifyJob {
 
   /** Builds -A and 3(-A) one point operation per pass (-A itself is the first entry), then the ladder. */
   private tableStep(): void {
-    if (this.twice.length === 0) this.twice = point();
-    if (!growTable(this.tableA, this.twice, this.negA, this.bitsA)) return;
-    this.twice = [];
-    this.ladder = new Ladder([wnaf(this.signature.subarray(32, 64), baseBits), wnaf(this.h, this.bitsA)], [baseTable as Point[], this.tableA]);
-    this.tableA = [];
-    this.stage = LADDER;
+    const self = this;
+    if (self.twice.length === 0) self.twice = point();
+    if (!growTable(self.tableA, self.twice, self.negA, self.bitsA)) return;
+    self.twice = [];
+    self.ladder = new Ladder([wnaf(self.signature.subarray(32, 64), baseBits), wnaf(self.h, self.bitsA)], [baseTable as Point[], self.tableA]);
+    self.tableA = [];
+    self.stage = LADDER;
   }
 }
 
@@ -687,15 +659,16 @@ export class ScalarBaseJob {
   }
 
   step(units: number): boolean {
+    const self = this;
     const start = fieldOps.multiplications + fieldOps.squarings;
-    while (this.encoded === null && fieldOps.multiplications + fieldOps.squarings - start < units) {
+    while (self.encoded === null && fieldOps.multiplications + fieldOps.squarings - start < units) {
       if (!buildBaseTableStep()) continue;
-      if (this.ladder === null) this.ladder = new Ladder([wnaf(this.scalar, baseBits)], [baseTable as Point[]]);
-      this.ladder.pass(units - (fieldOps.multiplications + fieldOps.squarings - start));
-      this.encoded = this.ladder.encoded;
+      if (self.ladder === null) self.ladder = new Ladder([wnaf(self.scalar, baseBits)], [baseTable as Point[]]);
+      self.ladder.pass(units - (fieldOps.multiplications + fieldOps.squarings - start));
+      self.encoded = self.ladder.encoded;
     }
-    if (this.encoded !== null) this.ladder = null;
-    this.spent += fieldOps.multiplications + fieldOps.squarings - start;
-    return this.encoded !== null;
+    if (self.encoded !== null) self.ladder = null;
+    self.spent += fieldOps.multiplications + fieldOps.squarings - start;
+    return self.encoded !== null;
   }
 }

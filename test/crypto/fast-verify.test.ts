@@ -105,9 +105,11 @@ test('the addition chains raise to (p - 5) / 8 and p - 2 in 262 and 265 operatio
     // The exponent each register holds, the input's being 1.
     const exponents = [1n, 0n, 0n, 0n, 0n];
     let count = 0;
-    for (let index = 0; index < program.length; index += 4) {
-      const [target, left, right, squarings] = program.slice(index, index + 4);
-      exponents[target] = squarings > 0 ? exponents[left] << BigInt(squarings) : exponents[left] + exponents[right];
+    for (let index = 0; index < program.length; index += 3) {
+      const [target, left] = [Number(program[index]), Number(program[index + 1])];
+      const code = program.charCodeAt(index + 2);
+      const squarings = code < 64 ? 0 : code - 64;
+      exponents[target] = squarings > 0 ? exponents[left] << BigInt(squarings) : exponents[left] + exponents[Number(program[index + 2])];
       count += squarings > 0 ? squarings : 1;
     }
     assert.is(exponents[1], exponent);
