@@ -161,12 +161,12 @@ function doublePoint(p: Point, withT: boolean): void {
   add(c, c, c);
   add(t, p[0], p[1]);
   sqr(e, t);
-  subtract(e, e, a);
-  subtract(e, e, b); // E = (X + Y)^2 - A - B
+  // -F and -H instead of dbl-2008-hwcd's F and H: X, Y, Z and T all change sign, the same point (in
+  // projective coordinates), for two limb-wise operations less.
+  add(h, a, b); // -H = A + B
+  subtract(e, e, h); // E = (X + Y)^2 - A - B
   subtract(g, b, a); // G = -A + B (a = -1)
-  subtract(f, g, c); // F = G - C
-  subtract(h, ZERO, a);
-  subtract(h, h, b); // H = -A - B
+  subtract(f, c, g); // -F = C - G
   // Each second product by the same b: field-convolve.ts prepares b once for both.
   mul(p[0], f, e);
   if (withT) mul(p[3], h, e, true);
