@@ -29,39 +29,43 @@ export function convolveMultiply(convolve: Convolve): FieldMultiply {
   // The window and the product are made once: a multiplication allocates nothing.
   const window = new Float64Array(32);
   const product = new Float64Array(16);
-  return function (o: Float64Array, a: Float64Array, b: Float64Array): void {
-    window[15] = b[0];
-    window[14] = b[1];
-    window[13] = b[2];
-    window[12] = b[3];
-    window[11] = b[4];
-    window[10] = b[5];
-    window[9] = b[6];
-    window[8] = b[7];
-    window[7] = b[8];
-    window[6] = b[9];
-    window[5] = b[10];
-    window[4] = b[11];
-    window[3] = b[12];
-    window[2] = b[13];
-    window[1] = b[14];
-    window[0] = b[15];
-    window[31] = 38 * b[0];
-    window[30] = 38 * b[1];
-    window[29] = 38 * b[2];
-    window[28] = 38 * b[3];
-    window[27] = 38 * b[4];
-    window[26] = 38 * b[5];
-    window[25] = 38 * b[6];
-    window[24] = 38 * b[7];
-    window[23] = 38 * b[8];
-    window[22] = 38 * b[9];
-    window[21] = 38 * b[10];
-    window[20] = 38 * b[11];
-    window[19] = 38 * b[12];
-    window[18] = 38 * b[13];
-    window[17] = 38 * b[14];
-    window[16] = 38 * b[15];
+  return function (o: Float64Array, a: Float64Array, b: Float64Array, sameB?: boolean): void {
+    // A second product by the same b reuses its window: 0.51 against 0.67 ms (wall clock, Espruino 2v29's
+    // Linux build; Espruino still reads the skipped statements, so the block stays inline, not a call).
+    if (sameB !== true) {
+      window[15] = b[0];
+      window[14] = b[1];
+      window[13] = b[2];
+      window[12] = b[3];
+      window[11] = b[4];
+      window[10] = b[5];
+      window[9] = b[6];
+      window[8] = b[7];
+      window[7] = b[8];
+      window[6] = b[9];
+      window[5] = b[10];
+      window[4] = b[11];
+      window[3] = b[12];
+      window[2] = b[13];
+      window[1] = b[14];
+      window[0] = b[15];
+      window[31] = 38 * b[0];
+      window[30] = 38 * b[1];
+      window[29] = 38 * b[2];
+      window[28] = 38 * b[3];
+      window[27] = 38 * b[4];
+      window[26] = 38 * b[5];
+      window[25] = 38 * b[6];
+      window[24] = 38 * b[7];
+      window[23] = 38 * b[8];
+      window[22] = 38 * b[9];
+      window[21] = 38 * b[10];
+      window[20] = 38 * b[11];
+      window[19] = 38 * b[12];
+      window[18] = 38 * b[13];
+      window[17] = 38 * b[14];
+      window[16] = 38 * b[15];
+    }
     let value = convolve(a, window, 15);
     let carry = (value - (product[0] = value & 65535)) / 65536;
     value = convolve(a, window, 14) + carry;
@@ -103,3 +107,51 @@ export function convolveMultiply(convolve: Convolve): FieldMultiply {
     o.set(product);
   };
 }
+
+/**
+ * Limb-wise o = a + b and o = a - b, tweetnacl's A and Z written out: Espruino runs sixteen statements
+ * in less than half the time of tweetnacl's loop over them (0.28 against 0.62 ms, wall clock, on
+ * Espruino 2v29's Linux build), and a verification makes about 2,500 such calls. Same limbs, so any
+ * inputs are fine (element i reads only a[i] and b[i]: o may be a or b).
+ */
+export function unrolledAdditions(): { add: FieldMultiply; subtract: FieldMultiply } {
+  return {
+    add: function (o: Float64Array, a: Float64Array, b: Float64Array): void {
+    o[0] = a[0] + b[0];
+    o[1] = a[1] + b[1];
+    o[2] = a[2] + b[2];
+    o[3] = a[3] + b[3];
+    o[4] = a[4] + b[4];
+    o[5] = a[5] + b[5];
+    o[6] = a[6] + b[6];
+    o[7] = a[7] + b[7];
+    o[8] = a[8] + b[8];
+    o[9] = a[9] + b[9];
+    o[10] = a[10] + b[10];
+    o[11] = a[11] + b[11];
+    o[12] = a[12] + b[12];
+    o[13] = a[13] + b[13];
+    o[14] = a[14] + b[14];
+    o[15] = a[15] + b[15];
+    },
+    subtract: function (o: Float64Array, a: Float64Array, b: Float64Array): void {
+    o[0] = a[0] - b[0];
+    o[1] = a[1] - b[1];
+    o[2] = a[2] - b[2];
+    o[3] = a[3] - b[3];
+    o[4] = a[4] - b[4];
+    o[5] = a[5] - b[5];
+    o[6] = a[6] - b[6];
+    o[7] = a[7] - b[7];
+    o[8] = a[8] - b[8];
+    o[9] = a[9] - b[9];
+    o[10] = a[10] - b[10];
+    o[11] = a[11] - b[11];
+    o[12] = a[12] - b[12];
+    o[13] = a[13] - b[13];
+    o[14] = a[14] - b[14];
+    o[15] = a[15] - b[15];
+    },
+  };
+}
+

@@ -3,9 +3,9 @@
 // bytes) for every SHA-512, and E.convolve for the limb products of the field multiplication
 // (field-convolve.ts) and of the arithmetic mod L (scalar-convolve.ts). A firmware without either keeps the JS path; both give the same bytes.
 import { useNativeSha512 } from '../../firmware/crypto/sha512';
-import { useFieldMultiply } from '../../firmware/crypto/fast-verify';
+import { useFieldAdditions, useFieldMultiply, useVerifyWindows } from '../../firmware/crypto/fast-verify';
 import { useScalarArithmetic } from '../../firmware/crypto/ed25519';
-import { Convolve, convolveMultiply } from './field-convolve';
+import { Convolve, convolveMultiply, unrolledAdditions } from './field-convolve';
 import { convolveScalars } from './scalar-convolve';
 
 type EspruinoCrypto = { SHA512?: (message: Uint8Array) => ArrayBuffer };
@@ -29,6 +29,9 @@ export function useEspruinoNatives(on: boolean): { sha512: boolean; convolve: bo
   useNativeSha512(hash);
   const convolve = on && typeof E.convolve === 'function' ? E.convolve : null;
   useFieldMultiply(convolve === null ? null : convolveMultiply(convolve));
+  useFieldAdditions(on ? unrolledAdditions() : null);
+  // The esp32's heap has room for wider windows than the pico's 4 and 3 (fast-verify.ts): 4 and 2 points more.
+  useVerifyWindows(on ? 5 : 4, on ? 4 : 3);
   useScalarArithmetic(convolve === null ? null : convolveScalars(convolve));
   return { sha512: hash !== null, convolve: convolve !== null };
 }

@@ -1,14 +1,21 @@
 // Variable-time Ed25519 verification for the board (verification handles only public data), built
 // from tweetnacl's own field arithmetic (nacl.lowlevel: gf, A, Z, M, S, set25519, pack25519,
 // unpack25519). It computes R' = [S]B + [h](-A) with Straus's interleaved double-scalar multiplication
-// over signed windows (wNAF): width 4 for B, whose table of four odd multiples is computed once, width 3
-// for -A, whose table is made per verification (two points instead of four: 1.4 KB less pico heap at
-// the verification's peak for 119 more field operations, 4,052 instead of 3,933), dedicated doubling
-// formulas (dbl-2008-hwcd), and compares the encoding of R' with R: the cofactorless equation of RFC
-// 8032 §5.1.7 as OpenSSL and tweetnacl check it. The shared policy (S < L, canonical R and A) runs
-// first. The work is a resumable job: step(units) does at most `units` field multiplications and
-// squarings (plus the additions between them) and returns, so a board can feed its watchdog and serve
-// its links between slices. One unit is one M or S; SHA-512 and modL run in one step of their own.
+// over signed windows (wNAF): by default width 4 for B, whose table of four odd multiples is computed
+// once, width 3 for -A, whose table is made per verification (two points instead of four: 1.4 KB less
+// pico heap at the verification's peak for 119 more field operations; a board with room installs wider
+// ones, useVerifyWindows: the esp32 5 and 4), dedicated doubling formulas (dbl-2008-hwcd)
+// that skip T when a doubling follows (only an addition reads it), tables in the cached form (Y - X,
+// Y + X, 2Z, 2dT: an addition of a table point is 8 multiplications instead of 9, and its negation is
+// free), the addition chains of ref10 for the square root and the inversion (262 and 265 operations
+// instead of tweetnacl's 500 each), and compares the encoding of R' with R: the cofactorless equation
+// of RFC 8032 §5.1.7 as OpenSSL and tweetnacl check it. 3,211 field operations per verification with
+// the default widths, 3,061 with the esp32's (4,052 before the chains, the T skip and the cached
+// tables; test/crypto/fast-verify.test.ts prints both). The
+// shared policy (S < L, canonical R and A) runs first. The work is a resumable job: step(units) does
+// at most `units` field multiplications and squarings (plus the additions between them) and returns,
+// so a board can feed its watchdog and serve its links between slices. One unit is one M or S;
+// SHA-512 and modL run in one step of their own.
 import nacl from 'tweetnacl';
 import { checkKeyEncoding, checkSignatureEncoding } from './policy';
 import { copyBytes } from '../bytes';
@@ -44,8 +51,12 @@ export function secretScalar(seed: Uint8Array): Uint8Array {
   return scalar;
 }
 
-/** A field multiplication o = a b mod 2^255 - 19 over tweetnacl's 16 limbs, its result exactly tweetnacl's M's. */
-export type FieldMultiply = (o: Gf, a: Gf, b: Gf) => void;
+/**
+ * A field multiplication o = a b mod 2^255 - 19 over tweetnacl's 16 limbs, its result exactly tweetnacl's
+ * M's. `sameB` promises that b is the array of the previous multiplication, unchanged since: a board's
+ * multiplication may reuse what it prepared from b then (field-convolve.ts); tweetnacl's M ignores it.
+ */
+export type FieldMultiply = (o: Gf, a: Gf, b: Gf, sameB?: boolean) => void;
 
 /** tweetnacl's M, unless the board installed a faster multiplication with the same results. */
 let multiply: FieldMultiply = low.M;
@@ -59,9 +70,23 @@ export function useFieldMultiply(candidate: FieldMultiply | null): void {
   multiply = candidate !== null ? candidate : low.M;
 }
 
-function mul(o: Gf, a: Gf, b: Gf): void {
+/** tweetnacl's A and Z (limb-wise a + b and a - b), unless the board installed ones with the same limbs. */
+let add: FieldMultiply = low.A;
+let subtract: FieldMultiply = low.Z;
+
+/**
+ * Installs the board's limb-wise addition and subtraction (boards/esp32/field-convolve.ts: written out
+ * without a loop, which Espruino runs faster), or puts tweetnacl's back with null. They must give
+ * exactly tweetnacl's limbs (test/crypto/field-convolve.test.ts).
+ */
+export function useFieldAdditions(candidate: { add: FieldMultiply; subtract: FieldMultiply } | null): void {
+  add = candidate !== null ? candidate.add : low.A;
+  subtract = candidate !== null ? candidate.subtract : low.Z;
+}
+
+function mul(o: Gf, a: Gf, b: Gf, sameB?: boolean): void {
   fieldOps.multiplications++;
-  multiply(o, a, b);
+  multiply(o, a, b, sameB);
 }
 
 /** One counted field multiplication through the installed multiplication, for benches. */
@@ -77,8 +102,14 @@ const BASE_X = [0xd51a, 0x8f25, 0x2d60, 0xc956, 0xa7b2, 0x9525, 0xc760, 0x692c, 
 const BASE_Y = [0x6658, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666];
 const SQRT_M1 = [0xa0b0, 0x4a0e, 0x1b27, 0xc4ee, 0xe478, 0xad2f, 0x1806, 0x2f43, 0xd7a7, 0x3dfb, 0x0099, 0x2b4d, 0xdf0b, 0x4fc1, 0x2480, 0x2b83];
 
-const WINDOW_BITS = 4; // B: odd multiples 1, 3, 5, 7
-const WINDOW_BITS_A = 3; // -A: odd multiples 1, 3
+/**
+ * The wNAF widths: B's table (2^(bits - 2) odd multiples) is made once per boot, -A's per verification.
+ * The pico's heap chose 4 (1, 3, 5, 7 B) and 3 (-A, 3(-A)); a board with room installs wider ones.
+ */
+let windowB = 4;
+let windowA = 3;
+/** The width B's table was made for (a ladder's digits must match it). */
+let baseBits = 4;
 const SCALAR_BITS = 256;
 
 /** What a job's fields hold once their values are no longer needed, so their heap goes back. */
@@ -99,18 +130,16 @@ function point(): Point {
 /** Zero, never written. */
 const ZERO: Gf = new Float64Array(16);
 /**
- * The point formulas' temporaries and a negated table entry, made once on first use (1.7 KB of limbs):
- * a point operation allocates nothing. On Espruino an array of 48 bytes or more is a flat string whose
+ * The point formulas' temporaries, made once on first use (1.2 KB of limbs): a point operation
+ * allocates nothing. On Espruino an array of 48 bytes or more is a flat string whose
  * allocation walks the free list: tens of microseconds each, nine of them a point operation before.
  */
 let temporaries: Gf[] = [];
-let negated: Point = [];
 
 function scratch(): Gf[] {
   if (temporaries.length === 0) {
     const limbs = new Float64Array(16 * 9);
     for (let index = 0; index < 9; index++) temporaries.push(limbs.subarray(16 * index, 16 * index + 16));
-    negated = point();
   }
   return temporaries;
 }
@@ -119,81 +148,113 @@ function copyPoint(target: Point, source: Point): void {
   for (let index = 0; index < 4; index++) low.set25519(target[index], source[index]);
 }
 
-/** Point addition in extended coordinates (add-2008-hwcd-3, a = -1): 9 multiplications. */
-function addPoints(p: Point, q: Point): void {
-  const s = scratch();
-  const a = s[0], b = s[1], c = s[2], d = s[3], e = s[4], f = s[5], g = s[6], h = s[7], t = s[8];
-  low.Z(a, p[1], p[0]);
-  low.Z(t, q[1], q[0]);
-  mul(a, a, t);
-  low.A(b, p[0], p[1]);
-  low.A(t, q[0], q[1]);
-  mul(b, b, t);
-  mul(c, p[3], q[3]);
-  mul(c, c, D2 as Gf);
-  mul(d, p[2], q[2]);
-  low.A(d, d, d);
-  low.Z(e, b, a);
-  low.Z(f, d, c);
-  low.A(g, d, c);
-  low.A(h, b, a);
-  mul(p[0], e, f);
-  mul(p[1], h, g);
-  mul(p[2], g, f);
-  mul(p[3], e, h);
-}
-
-/** Point doubling (dbl-2008-hwcd, a = -1): 4 squarings and 4 multiplications. */
-function doublePoint(p: Point): void {
+/**
+ * Point doubling (dbl-2008-hwcd, a = -1): 4 squarings and 4 multiplications, 3 when T is not wanted
+ * (`withT` false: another doubling comes next). It reads only X, Y and Z.
+ */
+function doublePoint(p: Point, withT: boolean): void {
   const s = scratch();
   const a = s[0], b = s[1], c = s[2], e = s[3], g = s[4], f = s[5], h = s[6], t = s[7];
   sqr(a, p[0]);
   sqr(b, p[1]);
   sqr(c, p[2]);
-  low.A(c, c, c);
-  low.A(t, p[0], p[1]);
+  add(c, c, c);
+  add(t, p[0], p[1]);
   sqr(e, t);
-  low.Z(e, e, a);
-  low.Z(e, e, b); // E = (X + Y)^2 - A - B
-  low.Z(g, b, a); // G = -A + B (a = -1)
-  low.Z(f, g, c); // F = G - C
-  low.Z(h, ZERO, a);
-  low.Z(h, h, b); // H = -A - B
-  mul(p[0], e, f);
-  mul(p[1], g, h);
-  mul(p[3], e, h);
-  mul(p[2], f, g);
+  // -F and -H instead of dbl-2008-hwcd's F and H: X, Y, Z and T all change sign, the same point (in
+  // projective coordinates), for two limb-wise operations less.
+  add(h, a, b); // -H = A + B
+  subtract(e, e, h); // E = (X + Y)^2 - A - B
+  subtract(g, b, a); // G = -A + B (a = -1)
+  subtract(f, c, g); // -F = C - G
+  // Each second product by the same b: field-convolve.ts prepares b once for both.
+  mul(p[0], f, e);
+  if (withT) mul(p[3], h, e, true);
+  mul(p[1], h, g);
+  mul(p[2], f, g, true);
 }
 
-function negatePoint(target: Point, source: Point): void {
-  low.Z(target[0], ZERO, source[0]);
-  low.set25519(target[1], source[1]);
-  low.set25519(target[2], source[2]);
-  low.Z(target[3], ZERO, source[3]);
+/**
+ * A table point in place in the cached form of the addition below: Y - X, Y + X, 2Z and 2dT (one
+ * multiplication, once per table point instead of once per addition).
+ */
+function toCached(p: Point): void {
+  const t = scratch()[8];
+  subtract(t, p[1], p[0]);
+  add(p[1], p[1], p[0]);
+  low.set25519(p[0], t);
+  add(p[2], p[2], p[2]);
+  mul(p[3], p[3], D2 as Gf);
+}
+
+/**
+ * p + q, or p - q with `negate`, for q in cached form (add-2008-hwcd-3 with its products of q's
+ * coordinates made beforehand): 8 multiplications, 7 without the sum's T. -q is (-X, Y, Z, -T): its
+ * Y - X and Y + X are q's swapped, and its 2dT negated swaps F and G.
+ */
+function addCached(p: Point, q: Point, negate: boolean, withT: boolean): void {
+  const s = scratch();
+  const a = s[0], b = s[1], c = s[2], d = s[3], e = s[4], f = s[5], g = s[6], h = s[7];
+  subtract(e, p[1], p[0]);
+  mul(a, e, negate ? q[1] : q[0]); // A = (Y1 - X1)(Y2 - X2)
+  add(e, p[1], p[0]);
+  mul(b, e, negate ? q[0] : q[1]); // B = (Y1 + X1)(Y2 + X2)
+  mul(c, p[3], q[3]); // C = T1 2d T2
+  mul(d, p[2], q[2]); // D = Z1 2 Z2
+  subtract(e, b, a);
+  add(h, b, a);
+  subtract(negate ? g : f, d, c);
+  add(negate ? f : g, d, c);
+  // Each second product by the same b: field-convolve.ts prepares b once for both.
+  mul(p[0], e, f);
+  mul(p[2], g, f, true);
+  mul(p[1], g, h);
+  if (withT) mul(p[3], e, h, true);
 }
 
 /**
  * Appends the next odd multiple of `first` to a table for windows of `bits` (first itself, then 3, 5,
  * ... times it: 2^(bits - 2) points), one point operation per call, with 2 first kept in `twice`
- * meanwhile; true once the table is complete.
+ * (cached form) meanwhile; true once the table is complete, its points then in cached form (`first` too).
  */
 function growTable(table: Point[], twice: Point, first: Point, bits: number): boolean {
+  if (table.length === 1 << (bits - 2)) {
+    // A call of its own (at most 4 multiplications), like every point operation of the building.
+    for (let index = 0; index < table.length; index++) toCached(table[index]);
+    return true;
+  }
   if (table.length === 0) {
     table.push(first);
     copyPoint(twice, first);
-    doublePoint(twice);
+    doublePoint(twice, true);
+    toCached(twice);
   } else {
     const next = point();
     copyPoint(next, table[table.length - 1]);
-    addPoints(next, twice);
+    addCached(next, twice, false, true);
     table.push(next);
   }
-  return table.length === 1 << (bits - 2);
+  return false;
 }
 
-const baseBuild: Point[] = [];
+let baseBuild: Point[] = [];
 let baseTwice: Point = [];
 let base: Point = [];
+
+/**
+ * Installs the wNAF widths of B's table and of -A's (fast-verify's defaults, 4 and 3, are the pico's):
+ * each width more roughly halves a ladder's additions of that table and doubles the table, 2^(bits - 2)
+ * points of 512 B of limbs. B's table is made again at the next use for a new width, the old one let
+ * go (a ladder under way keeps its own); a verification keeps the -A width it started with.
+ */
+export function useVerifyWindows(bitsB: number, bitsA: number): void {
+  windowA = bitsA;
+  if (bitsB === windowB) return;
+  windowB = bitsB;
+  baseTable = null;
+  baseBuild = [];
+  baseTwice = [];
+}
 
 /**
  * Builds the table of odd multiples of B one point operation per call, once per boot (about 80 field
@@ -203,16 +264,20 @@ function buildBaseTableStep(): boolean {
   if (baseTable !== null) return true;
   if (D2 === null) {
     D2 = low.gf();
-    low.A(D2, low.D, low.D);
+    add(D2, low.D, low.D);
     I = low.gf(SQRT_M1);
+  }
+  if (baseTwice.length === 0) {
+    // B itself (it becomes the table's first point, in cached form, so it is made again for each table).
     base = point();
     low.set25519(base[0], low.gf(BASE_X));
     low.set25519(base[1], low.gf(BASE_Y));
     low.set25519(base[2], low.gf([1]));
     mul(base[3], base[0], base[1]);
     baseTwice = point();
-  } else if (growTable(baseBuild, baseTwice, base, WINDOW_BITS)) {
+  } else if (growTable(baseBuild, baseTwice, base, windowB)) {
     baseTable = baseBuild;
+    baseBits = windowB;
     // 2B only serves the building: its heap goes back.
     baseTwice = [];
   }
@@ -260,16 +325,43 @@ function equalBytes(left: Uint8Array, right: Uint8Array, offset: number): boolea
 }
 
 /**
- * acc = acc^2 base at each step of an exponent's addition chain (a squaring alone at the steps `skip`
- * and `skip2`), counting down to 0, at most `units` operations (at least one step); returns the count
- * left. tweetnacl's chains: pow2523 (250 steps, skip 1) and inv25519 (253 steps, skip 2 and 4).
+ * Addition chains for the two exponentiations (the ones of ref10's fe_pow22523 and fe_invert, also
+ * curve25519-donna's), three characters an instruction over registers 0 (the input) to 4: the target,
+ * the left operand, then either the right operand's digit (target = left times right) or a count n of
+ * squarings as the character of code 64 + n, A for 1 to r for 50 (target = left squared n times; 2^100
+ * is two runs of 50; a string, not an array: the bundles' byte budgets). 2^252 - 3 is (p - 5) / 8 for the square root: 251
+ * squarings and 11 multiplications; p - 2 for the inversion: 254 and 11. tweetnacl's square-and-multiply
+ * chains take about 500 each.
  */
-function chain(acc: Gf, base: Gf, counter: number, skip: number, skip2: number, units: number): number {
-  for (let done = 0; counter >= 0 && done < units; done += 2, counter--) {
-    sqr(acc, acc);
-    if (counter !== skip && counter !== skip2) mul(acc, acc, base);
-  }
-  return counter;
+export const POW_P58 = '10A21B20211211A12121E12121J22132T23222J12121r22132r33r23222r12111B110';
+export const INVERT = '10A21B20211231A22332E23232J33243T34333J23232r33243r44r34333r23222E121';
+
+/**
+ * A resumable exponentiation along one of the chains above: the register that ends with the value, and
+ * a step that does at most `units` operations (at least one) and says whether the chain is complete.
+ */
+type Power = [Gf, (units: number) => boolean];
+
+function power(input: Gf, program: string): Power {
+  const limbs = new Float64Array(64);
+  const registers = [input, limbs.subarray(0, 16), limbs.subarray(16, 32), limbs.subarray(32, 48), limbs.subarray(48, 64)];
+  let next = 0;
+  let squared = 0;
+  return [
+    registers[1],
+    function (units: number): boolean {
+      for (let done = 0; next < program.length && done < units; done++) {
+        const target = registers[program.charCodeAt(next) - 48], code = program.charCodeAt(next + 2);
+        if (code < 64) mul(target, registers[program.charCodeAt(next + 1) - 48], registers[code - 48]);
+        else sqr(target, squared++ === 0 ? registers[program.charCodeAt(next + 1) - 48] : target);
+        if (code < 64 || squared === code - 64) {
+          squared = 0;
+          next += 3;
+        }
+      }
+      return next >= program.length;
+    },
+  ];
 }
 
 /**
@@ -282,10 +374,8 @@ class Ladder {
   private bit = SCALAR_BITS - 1;
   private phase = 0;
   private started = false;
-  // The inversion's values, made once the tables are let go.
-  private acc = NONE;
-  private z = NONE;
-  private counter = 253;
+  // The inversion of Z, made once the tables are let go.
+  private inverse: Power | null = null;
   encoded: Uint8Array | null = null;
 
   constructor(
@@ -296,51 +386,51 @@ class Ladder {
     low.set25519(this.result[2], low.gf([1]));
   }
 
+  /** Whether an addition follows at this bit from the table `first` on (it needs the result's T). */
+  private additionFrom(first: number): boolean {
+    for (let index = first; index < this.digits.length; index++) if (this.digits[index][this.bit] !== 0) return true;
+    return false;
+  }
+
   /** One pass: a doubling or an addition of the ladder, a slice of the inversion, or the encoding. */
   pass(units: number): void {
-    if (this.bit >= 0) {
-      if (this.phase === 0) {
-        this.phase = 1;
-        if (this.started) {
-          doublePoint(this.result);
+    // `this` once in a local, which the minifier names in one letter: the bundles' byte budgets.
+    const self = this;
+    if (self.bit >= 0) {
+      if (self.phase === 0) {
+        self.phase = 1;
+        if (self.started) {
+          doublePoint(self.result, self.additionFrom(0));
           return;
         }
       }
-      while (this.phase <= this.digits.length) {
-        const digit = this.digits[this.phase - 1][this.bit];
-        const table = this.tables[this.phase - 1];
-        this.phase++;
+      while (self.phase <= self.digits.length) {
+        const digit = self.digits[self.phase - 1][self.bit];
+        const table = self.tables[self.phase - 1];
+        self.phase++;
         if (digit !== 0) {
           const entry = table[(digit < 0 ? -digit : digit) >> 1];
-          if (digit > 0) addPoints(this.result, entry);
-          else {
-            scratch();
-            negatePoint(negated, entry);
-            addPoints(this.result, negated);
-          }
-          this.started = true;
+          addCached(self.result, entry, digit < 0, self.additionFrom(self.phase - 1));
+          self.started = true;
           return;
         }
       }
-      this.phase = 0;
-      if (--this.bit < 0) {
+      self.phase = 0;
+      if (--self.bit < 0) {
         // The tables are done with: their heap can go back before the inversion.
-        this.tables = [];
-        this.acc = low.gf();
-        this.z = low.gf();
-        low.set25519(this.acc, this.result[2]);
-        low.set25519(this.z, this.result[2]);
+        self.tables = [];
+        self.inverse = power(self.result[2], INVERT);
       }
-    } else if (this.counter >= 0) {
-      this.counter = chain(this.acc, this.z, this.counter, 2, 4, units);
-    } else {
+    } else if ((self.inverse as Power)[1](units)) {
+      // The inversion's last slice and the encoding (two multiplications more) in one pass.
       const x = low.gf(), y = low.gf(), out = new Uint8Array(32), xBytes = new Uint8Array(32);
-      mul(x, this.result[0], this.acc);
-      mul(y, this.result[1], this.acc);
+      const inverse = (self.inverse as Power)[0];
+      mul(x, self.result[0], inverse);
+      mul(y, self.result[1], inverse);
       low.pack25519(out, y);
       low.pack25519(xBytes, x);
       out[31] ^= (xBytes[0] & 1) << 7;
-      this.encoded = out;
+      self.encoded = out;
     }
   }
 }
@@ -359,13 +449,11 @@ export class VerifyJob {
   private h = new Uint8Array(32);
   private digest: Uint8Array<ArrayBufferLike> = new Uint8Array(64);
   private negA: Point = point();
-  // u, v, the root candidate and the exponentiation's accumulator of the decompression, in one buffer
-  // that is let go once -A is known.
+  // u, v and u v^7 of the decompression, in one buffer, and its exponentiation: let go once -A is known.
   private num: Gf;
   private den: Gf;
   private candidate: Gf;
-  private acc: Gf;
-  private counter = 0;
+  private power: Power | null = null;
   private tableA: Point[] = [];
   // Made when its stage starts: a job waiting in a queue holds little heap.
   private twice: Point = [];
@@ -373,17 +461,17 @@ export class VerifyJob {
   private spent = 0;
   private hashed = 0;
   private rooted = false;
+  private bitsA = windowA;
 
   constructor(
     private message: Uint8Array,
     private signature: Uint8Array,
     private publicKey: Uint8Array,
   ) {
-    const scratch = point();
-    this.num = scratch[0];
-    this.den = scratch[1];
-    this.candidate = scratch[2];
-    this.acc = scratch[3];
+    const limbs = new Float64Array(48);
+    this.num = limbs.subarray(0, 16);
+    this.den = limbs.subarray(16, 32);
+    this.candidate = limbs.subarray(32, 48);
   }
 
   operations(): number {
@@ -405,93 +493,95 @@ export class VerifyJob {
 
   /** Advances the job; returns true when it has finished (then valid() holds the answer). */
   step(units: number): boolean {
+    const self = this;
     const start = fieldOps.multiplications + fieldOps.squarings;
     const spent = () => fieldOps.multiplications + fieldOps.squarings - start;
-    while (this.stage !== DONE && spent() < units) {
-      const stage = this.stage;
+    while (self.stage !== DONE && spent() < units) {
+      const stage = self.stage;
       if (stage === POLICY) {
-        this.stage = checkSignatureEncoding(this.signature) !== null || checkKeyEncoding(this.publicKey) !== null ? DONE : CONSTANTS;
+        self.stage = checkSignatureEncoding(self.signature) !== null || checkKeyEncoding(self.publicKey) !== null ? DONE : CONSTANTS;
       } else if (stage === CONSTANTS) {
         if (buildBaseTableStep()) {
-          this.stage = HASH;
+          self.stage = HASH;
           // The hash is the longest single piece (two SHA-512 blocks): it gets a step to itself.
           break;
         }
       } else if (stage === HASH) {
-        const input = new Uint8Array(64 + this.message.length);
-        input.set(this.signature.subarray(0, 32), 0);
-        input.set(this.publicKey, 32);
-        input.set(this.message, 64);
-        this.digest = sha512(input);
-        this.hashed = 1;
-        this.stage = REDUCE;
+        const input = new Uint8Array(64 + self.message.length);
+        input.set(self.signature.subarray(0, 32), 0);
+        input.set(self.publicKey, 32);
+        input.set(self.message, 64);
+        self.digest = sha512(input);
+        self.hashed = 1;
+        self.stage = REDUCE;
         break;
       } else if (stage === REDUCE) {
         // h = SHA-512(R || A || M) mod L, in a step of its own (modL is a quarter of a second on a Pico).
         const wide = new Float64Array(64);
-        for (let index = 0; index < 64; index++) wide[index] = this.digest[index];
-        low.modL(this.h, wide);
-        this.startDecompress();
-        this.stage = DECOMPRESS;
+        for (let index = 0; index < 64; index++) wide[index] = self.digest[index];
+        low.modL(self.h, wide);
+        self.startDecompress();
+        self.stage = DECOMPRESS;
         break;
       } else if (stage === DECOMPRESS) {
-        this.counter = chain(this.acc, this.candidate, this.counter, 1, 1, units - spent());
-        if (this.counter < 0) this.stage = CHECK_ROOT;
+        if ((self.power as Power)[1](units - spent())) self.stage = CHECK_ROOT;
       } else if (stage === CHECK_ROOT) {
         // The square root in two passes of a few operations each.
-        this.rooted = this.rootCandidate();
-        this.stage = FIX_ROOT;
+        self.rooted = self.rootCandidate();
+        self.stage = FIX_ROOT;
       } else if (stage === FIX_ROOT) {
-        this.stage = this.fixRoot() ? TABLES : DONE;
-        this.num = this.den = this.candidate = this.acc = NONE;
+        self.stage = self.fixRoot() ? TABLES : DONE;
+        self.num = self.den = self.candidate = NONE;
+        self.power = null;
       } else if (stage === TABLES) {
         // One point operation per pass, so no pass is longer than a point addition.
-        this.tableStep();
+        self.tableStep();
       } else {
-        const ladder = this.ladder as Ladder;
+        const ladder = self.ladder as Ladder;
         ladder.pass(units - spent());
         if (ladder.encoded !== null) {
-          this.outcome = equalBytes(ladder.encoded, this.signature, 0);
-          this.ladder = null;
-          this.stage = DONE;
+          self.outcome = equalBytes(ladder.encoded, self.signature, 0);
+          self.ladder = null;
+          self.stage = DONE;
         }
       }
     }
-    this.spent += spent();
-    return this.stage === DONE;
+    self.spent += spent();
+    return self.stage === DONE;
   }
 
   // Decompression of A (RFC 8032 §5.1.3), negated: x = (u/v)^((p+3)/8) computed as u v^3 (u v^7)^((p-5)/8).
   private startDecompress(): void {
-    const y = this.negA[1];
-    low.set25519(this.negA[2], low.gf([1]));
-    low.unpack25519(y, this.publicKey);
+    const self = this;
+    const y = self.negA[1];
+    low.set25519(self.negA[2], low.gf([1]));
+    low.unpack25519(y, self.publicKey);
     const y2 = low.gf();
     sqr(y2, y);
-    mul(this.den, y2, low.D);
-    low.Z(this.num, y2, this.negA[2]); // u = y^2 - 1
-    low.A(this.den, this.negA[2], this.den); // v = d y^2 + 1
+    mul(self.den, y2, low.D);
+    subtract(self.num, y2, self.negA[2]); // u = y^2 - 1
+    add(self.den, self.negA[2], self.den); // v = d y^2 + 1
     const den2 = low.gf();
-    sqr(den2, this.den);
+    sqr(den2, self.den);
     const den4 = low.gf();
     sqr(den4, den2);
     const den6 = low.gf();
     mul(den6, den4, den2);
-    mul(this.candidate, den6, this.num);
-    mul(this.candidate, this.candidate, this.den); // u v^7
-    low.set25519(this.acc, this.candidate);
-    this.counter = 250;
+    mul(self.candidate, den6, self.num);
+    mul(self.candidate, self.candidate, self.den); // u v^7
+    self.power = power(self.candidate, POW_P58);
   }
 
   /** x = u v^3 (u v^7)^((p-5)/8); whether v x^2 = u. */
   private rootCandidate(): boolean {
-    const x = this.negA[0];
-    mul(x, this.acc, this.num);
+    const self = this;
+    const x = self.negA[0];
+    mul(x, (self.power as Power)[0], self.num);
     const den3 = low.gf();
-    sqr(den3, this.den);
-    mul(den3, den3, this.den);
+    sqr(den3, self.den);
+    mul(den3, den3, self.den);
     mul(x, x, den3);
-    return this.isRoot(x);
+    return self.isRoot(x);
   }
 
   private isRoot(x: Gf): boolean {
@@ -503,16 +593,17 @@ export class VerifyJob {
 
   /** Else x sqrt(-1) when that is the root (no root: not a point); then the sign of -A, and T = XY. */
   private fixRoot(): boolean {
-    const x = this.negA[0];
-    if (!this.rooted) {
+    const self = this;
+    const x = self.negA[0];
+    if (!self.rooted) {
       mul(x, x, I as Gf);
-      if (!this.isRoot(x)) return false;
+      if (!self.isRoot(x)) return false;
     }
     const xBytes = new Uint8Array(32);
     low.pack25519(xBytes, x);
     // The encoding's top bit is the sign of x; we want -A, so keep the opposite parity.
-    if ((xBytes[0] & 1) === this.publicKey[31] >> 7) low.Z(x, ZERO, x);
-    mul(this.negA[3], this.negA[0], this.negA[1]);
+    if ((xBytes[0] & 1) === self.publicKey[31] >> 7) subtract(x, ZERO, x);
+    mul(self.negA[3], self.negA[0], self.negA[1]);
     return true;
   }
 
@@ -525,12 +616,13 @@ export class VerifyJob {
 
   /** Builds -A and 3(-A) one point operation per pass (-A itself is the first entry), then the ladder. */
   private tableStep(): void {
-    if (this.twice.length === 0) this.twice = point();
-    if (!growTable(this.tableA, this.twice, this.negA, WINDOW_BITS_A)) return;
-    this.twice = [];
-    this.ladder = new Ladder([wnaf(this.signature.subarray(32, 64), WINDOW_BITS), wnaf(this.h, WINDOW_BITS_A)], [baseTable as Point[], this.tableA]);
-    this.tableA = [];
-    this.stage = LADDER;
+    const self = this;
+    if (self.twice.length === 0) self.twice = point();
+    if (!growTable(self.tableA, self.twice, self.negA, self.bitsA)) return;
+    self.twice = [];
+    self.ladder = new Ladder([wnaf(self.signature.subarray(32, 64), baseBits), wnaf(self.h, self.bitsA)], [baseTable as Point[], self.tableA]);
+    self.tableA = [];
+    self.stage = LADDER;
   }
 }
 
@@ -567,15 +659,16 @@ export class ScalarBaseJob {
   }
 
   step(units: number): boolean {
+    const self = this;
     const start = fieldOps.multiplications + fieldOps.squarings;
-    while (this.encoded === null && fieldOps.multiplications + fieldOps.squarings - start < units) {
+    while (self.encoded === null && fieldOps.multiplications + fieldOps.squarings - start < units) {
       if (!buildBaseTableStep()) continue;
-      if (this.ladder === null) this.ladder = new Ladder([wnaf(this.scalar, WINDOW_BITS)], [baseTable as Point[]]);
-      this.ladder.pass(units - (fieldOps.multiplications + fieldOps.squarings - start));
-      this.encoded = this.ladder.encoded;
+      if (self.ladder === null) self.ladder = new Ladder([wnaf(self.scalar, baseBits)], [baseTable as Point[]]);
+      self.ladder.pass(units - (fieldOps.multiplications + fieldOps.squarings - start));
+      self.encoded = self.ladder.encoded;
     }
-    if (this.encoded !== null) this.ladder = null;
-    this.spent += fieldOps.multiplications + fieldOps.squarings - start;
-    return this.encoded !== null;
+    if (self.encoded !== null) self.ladder = null;
+    self.spent += fieldOps.multiplications + fieldOps.squarings - start;
+    return self.encoded !== null;
   }
 }

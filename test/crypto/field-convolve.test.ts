@@ -6,13 +6,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import nacl from 'tweetnacl';
-import { Convolve, convolveMultiply } from '../../boards/esp32/field-convolve';
-import { useFieldMultiply, verifyFast } from '../../firmware/crypto/fast-verify';
+import { Convolve, convolveMultiply, unrolledAdditions } from '../../boards/esp32/field-convolve';
+import { useFieldAdditions, useFieldMultiply, useVerifyWindows, verifyFast } from '../../firmware/crypto/fast-verify';
 import { keyPairFromSeed, signDetached } from '../../firmware/crypto/ed25519';
 import { verifyHost } from '../../host-tools/crypto/verify-host';
 import { createRng, testSeed } from '../support/rng';
 
-const low = (nacl as unknown as { lowlevel: { M(o: Float64Array, a: Float64Array, b: Float64Array): void; pack25519(o: Uint8Array, n: Float64Array): void } }).lowlevel;
+const low = (nacl as unknown as { lowlevel: { A(o: Float64Array, a: Float64Array, b: Float64Array): void; Z(o: Float64Array, a: Float64Array, b: Float64Array): void; M(o: Float64Array, a: Float64Array, b: Float64Array): void; pack25519(o: Uint8Array, n: Float64Array): void } }).lowlevel;
 
 /** The canonical 32-byte encoding of a field element, as hex. */
 function encoded(limbs: Float64Array): string {
@@ -60,6 +60,10 @@ test('the convolve multiplication gives tweetnacl\'s field element on random, ex
     const inPlace = Float64Array.from(a);
     multiply(inPlace, inPlace, b);
     assert.equal(Array.from(inPlace), Array.from(ours), 'o = a');
+    // By the same b again: the window prepared for it serves, the result the same.
+    const again = Float64Array.from(a);
+    multiply(again, again, b, true);
+    assert.equal(Array.from(again), Array.from(ours), 'the same b reused');
     const squared = new Float64Array(16);
     low.M(squared, b, b);
     const square = Float64Array.from(b);
@@ -69,11 +73,32 @@ test('the convolve multiplication gives tweetnacl\'s field element on random, ex
   }
 });
 
-test('verification with the convolve multiplication installed agrees with node:crypto', () => {
+test('the written-out addition and subtraction give tweetnacl\'s A and Z limbs, also in place', () => {
+  const rng = createRng(testSeed('field additions'));
+  const { add, subtract } = unrolledAdditions();
+  for (let round = 0; round < 300; round++) {
+    const a = limbs(Array.from({ length: 16 }, () => rng.int(0, 4194303) - 2097151));
+    const b = limbs(Array.from({ length: 16 }, () => rng.int(0, 4194303) - 2097151));
+    for (const [ours, theirs] of [[add, low.A], [subtract, low.Z]] as const) {
+      const expected = new Float64Array(16);
+      theirs(expected, a, b);
+      const out = new Float64Array(16);
+      ours(out, a, b);
+      assert.equal(Array.from(out), Array.from(expected));
+      const inPlace = Float64Array.from(b);
+      ours(inPlace, a, inPlace);
+      assert.equal(Array.from(inPlace), Array.from(expected), 'o = b');
+    }
+  }
+});
+
+test('verification with the esp32\'s installation (convolve multiplication, written-out additions, windows 5 and 4) agrees with node:crypto', () => {
   const rng = createRng(testSeed('field convolve verify'));
   useFieldMultiply(convolveMultiply(convolve));
+  useFieldAdditions(unrolledAdditions());
+  useVerifyWindows(5, 4);
   try {
-    for (let round = 0; round < 6; round++) {
+    for (let round = 0; round < 12; round++) {
       const keys = keyPairFromSeed(rng.bytes(32));
       const message = rng.bytes(rng.int(0, 200));
       const signature = signDetached(message, keys.secretKey);
@@ -82,6 +107,8 @@ test('verification with the convolve multiplication installed agrees with node:c
     }
   } finally {
     useFieldMultiply(null);
+    useFieldAdditions(null);
+    useVerifyWindows(4, 3);
   }
 });
 

@@ -39,7 +39,7 @@ test('the public key is derived in slices of at most one point operation, then t
   assert.ok((node.stats().frames_rejected as number) > 40, 'the frames were handled between the slices');
   assert.ok(ticks > 300, `${ticks} ticks`);
   assert.ok(longest <= 10, `longest slice ${longest} field operations`);
-  assert.ok((node.stats().crypto_field_ops as number) > 2900, 'every slice charged to the cost model');
+  assert.ok((node.stats().crypto_field_ops as number) > 2500, 'every slice charged to the cost model');
   for (let tick = 0; tick < 3000 && store.data.get('nonce1') === undefined; tick++) node.tick(tick * 50);
   assert.ok(store.data.has('nonce0') && store.data.has('nonce1'), 'the nonce stock filled once the key was known');
 });
