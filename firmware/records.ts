@@ -3,6 +3,7 @@
 // docs/wire-format.md is the prose form of the tables here; a test keeps the two in step.
 import { CborMap, CborValue, decodeCborStrict, encodeCbor, isMap } from './codec/cbor';
 import { decodeSign1, encodeSign1, sigStructure } from './codec/cose';
+import type { TradeDecoded } from './codec/trade-record';
 import { Rejection, Result, accept, reject } from './rejections';
 import { CONSORTIUM_MEMBER_ID, ECASH_MAX, ENERGY_WH_MAX, ID_BYTES, MEMBER_ID_MAX, PAYLOAD_BYTES_MAX, POT_GRANTERS_MAX, PUBLIC_KEY_BYTES, SEQ_MAX, TIME_MS_MAX, TIME_MS_MIN } from './protocol';
 
@@ -184,8 +185,27 @@ function recordToMap(record: LedgerRecord): CborMap {
   return map;
 }
 
+/**
+ * A board's purpose-built codec for the trade records (codec/trade-record.ts), the same bytes and values
+ * as the generic path; null from either function means "not recognised", and the generic path runs.
+ * Installed by a board that needs it (boards/esp32/natives.ts), so other bundles do not carry it.
+ */
+export type TradeCodec = {
+  encode(record: LedgerRecord): Uint8Array | null;
+  decode(bytes: Uint8Array, bytesMax: number): TradeDecoded | null;
+};
+
+let tradeCodec: TradeCodec | null = null;
+
+/** Installs a trade codec (null: the generic codec alone); a board does this once, at boot. */
+export function useTradeCodec(codec: TradeCodec | null): void {
+  tradeCodec = codec;
+}
+
 /** The deterministic CBOR payload of a record; its bytes are what the issuer signs (via sigStructure). */
 export function encodePayload(record: LedgerRecord): Uint8Array {
+  const fast = tradeCodec !== null ? tradeCodec.encode(record) : null;
+  if (fast !== null) return fast;
   // One map, checked and then encoded (the check does not change it).
   const map = recordToMap(record);
   assertMapValid(map);
@@ -206,6 +226,8 @@ export function encodeRecord(payload: Uint8Array, signature: Uint8Array, tokens:
  * type and range. The signature is not checked here (that is the validator's last, dearest step).
  */
 export function decodeRecord(bytes: Uint8Array, bytesMax: number): Result<SignedRecord> {
+  const fast = tradeCodec !== null ? tradeCodec.decode(bytes, bytesMax) : null;
+  if (fast !== null) return accept(fast as SignedRecord);
   try {
     const envelope = decodeSign1(bytes, bytesMax, POT_GRANTERS_MAX);
     const map = decodeCborStrict(envelope.payload, PAYLOAD_BYTES_MAX);
