@@ -90,15 +90,11 @@ export function convolveScalars(convolve: Convolve): ScalarArithmetic {
     x[products] = carry(x, 0, products, 0);
   }
 
-  /** x (32 limbs, each in [0, 2^16)) mod L, as 32 bytes. */
-  function reduce(): Uint8Array {
-    x[32] = 0;
-    foldDown(16); // below 2^385 in magnitude: limbs 0 to 23, a signed carry in limb 24
-    foldDown(FOLD_LIMBS); // limbs 0 to 16, a signed carry in limb 17
-    // The third fold: x div 2^256 is one small signed number (-2 to 3).
-    const top = x[16] + 65536 * x[17];
-    x[16] = 0;
-    x[17] = 0;
+  /**
+   * x = x[0..16) + top 2^256 (limbs in [0, 2^16), |top| below 2^22) mod L, left in x[0..16). Since
+   * 2^256 = -16 delta (mod L), x is first x[0..16) - top 16 delta, within (-2^154, 2^256).
+   */
+  function tail(top: number): void {
     for (let index = 0; index < FOLD_LIMBS; index++) x[index] -= top * fold[index];
     const sign = carry(x, 0, 16, 0);
     // q = floor(x / 2^252) with x = limbs + sign 2^256 (q in -1..16); x - q L = (x mod 2^252) - q delta.
@@ -110,9 +106,55 @@ export function convolveScalars(convolve: Convolve): ScalarArithmetic {
     const negative = -carry(x, 0, 16, 0);
     for (let index = 0; index < 16; index++) x[index] += negative * lLimbs[index];
     carry(x, 0, 16, 0);
+  }
+
+  /** x (32 limbs, each in [0, 2^16)) mod L, as 32 bytes. */
+  function reduce(): Uint8Array {
+    x[32] = 0;
+    foldDown(16); // below 2^385 in magnitude: limbs 0 to 23, a signed carry in limb 24
+    foldDown(FOLD_LIMBS); // limbs 0 to 16, a signed carry in limb 17
+    // The third fold: x div 2^256 is one small signed number (-2 to 3).
+    const top = x[16] + 65536 * x[17];
+    x[16] = 0;
+    x[17] = 0;
+    tail(top);
     return store();
   }
 
+  // The signer's scalar a as a table: column k holds limb k of a 2^(16 i) mod L for i = 0..31, so that
+  // for a 64-byte hash H with 16-bit limbs H_i, sum_i H_i (a 2^(16 i) mod L) = H a (mod L) is 16 dot
+  // products (each limb below 32 2^32 = 2^37), and the hash is never reduced on its own. Built once per
+  // scalar (31 shifts by 2^16, each reduced by tail), recognised by value.
+  // E.convolve reads any array (Espruino's reference): the columns are 16-bit to keep the table at 1 KB.
+  const dot = convolve as unknown as (a: Float64Array, b: Uint16Array, offset: number) => number;
+  const columns: Uint16Array[] = [];
+  for (let index = 0; index < 16; index++) columns.push(new Uint16Array(32));
+  const tableScalar = new Uint32Array(8);
+  const stagingWords = new Uint32Array(staging.buffer);
+  let tableBuilt = false;
+  const hashLimbs = new Float64Array(32);
+
+  function prepare(a: Uint8Array): void {
+    staging.set(a);
+    let same = tableBuilt;
+    for (let index = 0; index < 8 && same; index++) same = stagingWords[index] === tableScalar[index];
+    if (same) return;
+    tableScalar.set(stagingWords.subarray(0, 8));
+    load(a, 16, x, 0);
+    x.fill(0, 16);
+    reduce();
+    for (let row = 0; row < 32; row++) {
+      for (let limb = 0; limb < 16; limb++) columns[limb][row] = x[limb];
+      // a 2^(16 (row + 1)): the limbs up by one, the top limb (below 2^13) folded back by tail.
+      high.set(x.subarray(0, 16));
+      x.set(high, 1);
+      x[0] = 0;
+      const top = x[16];
+      x[16] = 0;
+      tail(top);
+    }
+    tableBuilt = true;
+  }
 
   return {
     reduce: function (bytes: Uint8Array): Uint8Array {
@@ -129,6 +171,15 @@ export function convolveScalars(convolve: Convolve): ScalarArithmetic {
       for (let index = 0; index < 31; index++) x[index] += convolve(high, productWindow, PRODUCT_WINDOW_TOP - index);
       x[31] += carry(x, 0, 31, 0);
       return reduce();
+    },
+    multiplyAddHash: function (r: Uint8Array, hash: Uint8Array, a: Uint8Array): Uint8Array {
+      prepare(a);
+      load(hash, 32, hashLimbs, 0);
+      load(r, 16, x, 0);
+      for (let limb = 0; limb < 16; limb++) x[limb] += dot(hashLimbs, columns[limb], 0);
+      // Below 2^(256 + 21.1): limbs normalised, the part above 2^256 (below 2^22) folded by tail.
+      tail(carry(x, 0, 16, 0));
+      return store();
     },
   };
 }

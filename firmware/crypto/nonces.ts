@@ -6,7 +6,7 @@
 // a nonce but never reuses one. The signatures are ordinary Ed25519 signatures.
 import type { KeyValueStore } from '../platform';
 import { ScalarBaseJob, secretScalar, sha512 } from './fast-verify';
-import { reduceModL, signatureScalar } from './ed25519';
+import { reduceModL, signatureScalarFromHash } from './ed25519';
 import { copyBytes } from '../bytes';
 
 const COUNTER_KEY = 'nonce-count';
@@ -115,10 +115,9 @@ export class NonceStock {
     input.set(encodedR, 0);
     input.set(this.publicKey, 32);
     input.set(message, 64);
-    const h = reduceModL(sha512(input));
     const signature = new Uint8Array(64);
     signature.set(encodedR, 0);
-    signature.set(signatureScalar(r, h, this.scalar), 32);
+    signature.set(signatureScalarFromHash(r, sha512(input), this.scalar), 32);
     return signature;
   }
 }
