@@ -24,12 +24,10 @@ const PRODUCT_WINDOW_TOP = 30;
 
 /** Carries limbs [from, to) of x into 16-bit limbs; returns the carry out of the top one (signed). */
 function carry(x: Float64Array, from: number, to: number, incoming: number): number {
-  // Two statements a limb (the interpreter's cost is its statements): the low 16 bits stored, the rest carried.
+  // One statement a limb (the interpreter's cost is what it reads): the low 16 bits stored, the rest carried.
   let carried = incoming;
-  for (let index = from; index < to; index++) {
-    const value = x[index] + carried;
-    carried = (value - (x[index] = value & 65535)) / 65536;
-  }
+  let value = 0;
+  for (let index = from; index < to; index++) carried = ((value = x[index] + carried) - (x[index] = value & 65535)) / 65536;
   return carried;
 }
 
@@ -85,7 +83,7 @@ export function convolveScalars(convolve: Convolve): ScalarArithmetic {
     const part = high.subarray(0, count);
     part.set(x.subarray(16, 16 + count));
     const products = count + FOLD_LIMBS - 1;
-    for (let index = 16; index < 33; index++) x[index] = 0;
+    x.fill(0, 16);
     for (let index = 0; index < products; index++) x[index] -= convolve(part, foldWindow, FOLD_WINDOW_TOP - index);
     x[products] = carry(x, 0, products, 0);
   }
@@ -167,7 +165,7 @@ export function convolveScalars(convolve: Convolve): ScalarArithmetic {
       productWindow.set(high.reverse(), PRODUCT_WINDOW_TOP - 15);
       load(h, 16, high, 0);
       load(r, 16, x, 0);
-      for (let index = 16; index < 32; index++) x[index] = 0;
+      x.fill(0, 16);
       for (let index = 0; index < 31; index++) x[index] += convolve(high, productWindow, PRODUCT_WINDOW_TOP - index);
       x[31] += carry(x, 0, 31, 0);
       return reduce();
