@@ -106,6 +106,20 @@ export function convolveScalars(convolve: Convolve): ScalarArithmetic {
     carry(x, 0, 16, 0);
   }
 
+  /**
+   * The same for x >= 0 (top >= 0), one fold shorter: q = floor(x / 2^252) = 16 top + (x[15] div 2^12)
+   * directly (below 2^26), and x - q L = (x mod 2^252) - q delta, within (-2^151, 2^252).
+   */
+  function tailNonNegative(top: number): void {
+    const quotient = top * 16 + (x[15] - (x[15] & 4095)) / 4096;
+    x[15] &= 4095;
+    for (let index = 0; index < 8; index++) x[index] -= quotient * lLimbs[index];
+    // Add L once when negative, without a branch.
+    const negative = -carry(x, 0, 16, 0);
+    for (let index = 0; index < 16; index++) x[index] += negative * lLimbs[index];
+    carry(x, 0, 16, 0);
+  }
+
   /** x (32 limbs, each in [0, 2^16)) mod L, as 32 bytes. */
   function reduce(): Uint8Array {
     x[32] = 0;
@@ -122,7 +136,7 @@ export function convolveScalars(convolve: Convolve): ScalarArithmetic {
   // The signer's scalar a as a table: column k holds limb k of a 2^(16 i) mod L for i = 0..31, so that
   // for a 64-byte hash H with 16-bit limbs H_i, sum_i H_i (a 2^(16 i) mod L) = H a (mod L) is 16 dot
   // products (each limb below 32 2^32 = 2^37), and the hash is never reduced on its own. Built once per
-  // scalar (31 shifts by 2^16, each reduced by tail), recognised by value.
+  // scalar (31 shifts by 2^16, each reduced by tailNonNegative), recognised by value.
   // E.convolve reads any array (Espruino's reference): the columns are 16-bit to keep the table at 1 KB.
   const dot = convolve as unknown as (a: Float64Array, b: Uint16Array, offset: number) => number;
   const columns: Uint16Array[] = [];
@@ -149,7 +163,7 @@ export function convolveScalars(convolve: Convolve): ScalarArithmetic {
       x[0] = 0;
       const top = x[16];
       x[16] = 0;
-      tail(top);
+      tailNonNegative(top);
     }
     tableBuilt = true;
   }
@@ -175,8 +189,8 @@ export function convolveScalars(convolve: Convolve): ScalarArithmetic {
       load(hash, 32, hashLimbs, 0);
       load(r, 16, x, 0);
       for (let limb = 0; limb < 16; limb++) x[limb] += dot(hashLimbs, columns[limb], 0);
-      // Below 2^(256 + 21.1): limbs normalised, the part above 2^256 (below 2^22) folded by tail.
-      tail(carry(x, 0, 16, 0));
+      // Below 2^(256 + 21.1) and not negative: limbs normalised, the part above 2^256 (below 2^22) folded.
+      tailNonNegative(carry(x, 0, 16, 0));
       return store();
     },
   };
