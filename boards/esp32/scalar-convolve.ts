@@ -136,36 +136,51 @@ export function convolveScalars(convolve: Convolve): ScalarArithmetic {
   // The signer's scalar a as a table: column k holds limb k of a 2^(16 i) mod L for i = 0..31, so that
   // for a 64-byte hash H with 16-bit limbs H_i, sum_i H_i (a 2^(16 i) mod L) = H a (mod L) is 16 dot
   // products (each limb below 32 2^32 = 2^37), and the hash is never reduced on its own. Built once per
-  // scalar (31 shifts by 2^16, each reduced by tailNonNegative), recognised by value.
+  // scalar (31 shifts by 2^16, each reduced by tailNonNegative: 22 ms of the Linux interpreter in all), a
+  // few rows at a time in idle time (nonces.ts), recognised by value.
   // E.convolve reads any array (Espruino's reference): the columns are 16-bit to keep the table at 1 KB.
   const dot = convolve as unknown as (a: Float64Array, b: Uint16Array, offset: number) => number;
   const columns: Uint16Array[] = [];
   for (let index = 0; index < 16; index++) columns.push(new Uint16Array(32));
   const tableScalar = new Uint32Array(8);
   const stagingWords = new Uint32Array(staging.buffer);
-  let tableBuilt = false;
+  /** Whether tableScalar names a scalar; rows of its table built (-1: not even a mod L yet); the next row's value. */
+  let tableNamed = false;
+  let rowsBuilt = -1;
+  const nextRow = new Float64Array(16);
   const hashLimbs = new Float64Array(32);
 
-  function prepare(a: Uint8Array): void {
+  /** Builds up to rowsMax more rows of a's table (a new scalar starts over); true once all 32 are there. */
+  function prepare(a: Uint8Array, rowsMax: number): boolean {
     staging.set(a);
-    let same = tableBuilt;
+    let same = tableNamed;
     for (let index = 0; index < 8 && same; index++) same = stagingWords[index] === tableScalar[index];
-    if (same) return;
-    tableScalar.set(stagingWords.subarray(0, 8));
-    load(a, 16, x, 0);
-    x.fill(0, 16);
-    reduce();
-    for (let row = 0; row < 32; row++) {
-      for (let limb = 0; limb < 16; limb++) columns[limb][row] = x[limb];
-      // a 2^(16 (row + 1)): the limbs up by one, the top limb (below 2^13) folded back by tail.
+    if (!same) {
+      tableScalar.set(stagingWords.subarray(0, 8));
+      tableNamed = true;
+      rowsBuilt = -1;
+    }
+    if (rowsBuilt < 0) {
+      load(a, 16, x, 0);
+      x.fill(0, 16);
+      reduce();
+      nextRow.set(x.subarray(0, 16));
+      rowsBuilt = 0;
+    }
+    for (let budget = rowsMax; budget > 0 && rowsBuilt < 32; budget--) {
+      x.set(nextRow);
+      for (let limb = 0; limb < 16; limb++) columns[limb][rowsBuilt] = x[limb];
+      // a 2^(16 (row + 1)): the limbs up by one, the top limb (below 2^13) folded back.
       high.set(x.subarray(0, 16));
       x.set(high, 1);
       x[0] = 0;
       const top = x[16];
       x[16] = 0;
       tailNonNegative(top);
+      nextRow.set(x.subarray(0, 16));
+      rowsBuilt++;
     }
-    tableBuilt = true;
+    return rowsBuilt === 32;
   }
 
   return {
@@ -184,8 +199,10 @@ export function convolveScalars(convolve: Convolve): ScalarArithmetic {
       x[31] += carry(x, 0, 31, 0);
       return reduce();
     },
+    prepare: prepare,
     multiplyAddHash: function (r: Uint8Array, hash: Uint8Array, a: Uint8Array): Uint8Array {
-      prepare(a);
+      // Whatever rows idle time has not built yet are built now.
+      prepare(a, 32);
       load(hash, 32, hashLimbs, 0);
       load(r, 16, x, 0);
       for (let limb = 0; limb < 16; limb++) x[limb] += dot(hashLimbs, columns[limb], 0);

@@ -24,6 +24,8 @@ export type ScalarArithmetic = {
   multiplyAdd(r: Uint8Array, h: Uint8Array, a: Uint8Array): Uint8Array;
   /** (r + (hash mod L) a) mod L for a 64-byte little-endian hash, without reducing the hash first. */
   multiplyAddHash?(r: Uint8Array, hash: Uint8Array, a: Uint8Array): Uint8Array;
+  /** Up to rowsMax more steps of multiplyAddHash's preparation for the scalar a; true once it is complete. */
+  prepare?(a: Uint8Array, rowsMax: number): boolean;
 };
 
 let scalars: ScalarArithmetic | null = null;
@@ -74,6 +76,11 @@ export function signatureScalar(r: Uint8Array, h: Uint8Array, a: Uint8Array): Ui
 export function signatureScalarFromHash(r: Uint8Array, hash: Uint8Array, a: Uint8Array): Uint8Array {
   if (scalars !== null && scalars.multiplyAddHash !== undefined) return scalars.multiplyAddHash(r, hash, a);
   return signatureScalar(r, reduceModL(hash), a);
+}
+
+/** A bounded step of the board's preparation for signing with the scalar a (idle time); true once nothing is left. */
+export function prepareSigningScalar(a: Uint8Array, rowsMax: number): boolean {
+  return scalars === null || scalars.prepare === undefined || scalars.prepare(a, rowsMax);
 }
 
 /** RFC 8032 §5.1.6: r = H(prefix || M) mod L, R = [r]B, S = (r + H(R || A || M) a) mod L. */

@@ -6,11 +6,16 @@
 // a nonce but never reuses one. The signatures are ordinary Ed25519 signatures.
 import type { KeyValueStore } from '../platform';
 import { ScalarBaseJob, secretScalar, sha512 } from './fast-verify';
-import { reduceModL, signatureScalarFromHash } from './ed25519';
+import { prepareSigningScalar, reduceModL, signatureScalarFromHash } from './ed25519';
 import { copyBytes } from '../bytes';
 
 const COUNTER_KEY = 'nonce-count';
 const NONCE_PREFIX = 'nonce';
+/**
+ * Rows of the board's signing table (boards/esp32/scalar-convolve.ts) built per step, before any nonce
+ * work, so that no signature builds it: 4 rows are about 2.7 ms of the Linux Espruino interpreter.
+ */
+const SIGNING_TABLE_ROWS_PER_STEP = 4;
 
 
 export class NonceStock {
@@ -50,6 +55,7 @@ export class NonceStock {
 
   /** Advances the precomputation of one nonce; false when the stock is full and nothing was done. */
   step(units: number): boolean {
+    if (!prepareSigningScalar(this.scalar, SIGNING_TABLE_ROWS_PER_STEP)) return true;
     if (this.job === null) {
       let free = -1;
       for (let slot = 0; slot < this.capacity && free < 0; slot++) if (this.store.read(this.key(slot)) === null) free = slot;

@@ -106,6 +106,24 @@ test('(r + (hash mod L) a) mod L from the unreduced hash gives tweetnacl\'s byte
   }
 });
 
+test('the signing table is built in bounded steps, restarted for a new scalar, and completed by a signature that finds it partial', () => {
+  const rng = createRng(testSeed('scalar convolve prepare'));
+  const scalars = convolveScalars(convolve);
+  const prepare = scalars.prepare as NonNullable<typeof scalars.prepare>;
+  const multiplyAddHash = scalars.multiplyAddHash as NonNullable<typeof scalars.multiplyAddHash>;
+  const a = rng.bytes(32);
+  const steps: boolean[] = [];
+  for (let step = 0; step < 9; step++) steps.push(prepare(a, 4));
+  assert.equal(steps, [false, false, false, false, false, false, false, true, true], '32 rows, 4 a step');
+  const r = tweetnaclReduce(rng.bytes(64));
+  const hash = rng.bytes(64);
+  assert.is(hex(multiplyAddHash(r, hash, a)), hex(signatureScalar(r, tweetnaclReduce(hash), a)));
+  const other = rng.bytes(32);
+  assert.is(prepare(other, 4), false, 'a new scalar starts over');
+  assert.is(hex(multiplyAddHash(r, hash, other)), hex(signatureScalar(r, tweetnaclReduce(hash), other)), 'completed by the signature');
+  assert.is(prepare(other, 0), true);
+});
+
 test('a signature made with it installed is node:crypto\'s (RFC 8032 deterministic signing)', () => {
   const rng = createRng(testSeed('scalar convolve sign'));
   useScalarArithmetic(convolveScalars(convolve));
