@@ -3,7 +3,6 @@
 // docs/wire-format.md is the prose form of the tables here; a test keeps the two in step.
 import { CborMap, CborValue, decodeCborStrict, encodeCbor, isMap } from './codec/cbor';
 import { decodeSign1, encodeSign1, sigStructure } from './codec/cose';
-import type { TradeDecoded } from './codec/trade-record';
 import { Rejection, Result, accept, reject } from './rejections';
 import { CONSORTIUM_MEMBER_ID, ECASH_MAX, ENERGY_WH_MAX, ID_BYTES, MEMBER_ID_MAX, PAYLOAD_BYTES_MAX, POT_GRANTERS_MAX, PUBLIC_KEY_BYTES, SEQ_MAX, TIME_MS_MAX, TIME_MS_MIN } from './protocol';
 
@@ -188,11 +187,12 @@ function recordToMap(record: LedgerRecord): CborMap {
 /**
  * A board's purpose-built codec for the trade records (codec/trade-record.ts), the same bytes and values
  * as the generic path; null from either function means "not recognised", and the generic path runs.
- * Installed by a board that needs it (boards/esp32/natives.ts), so other bundles do not carry it.
+ * Installed by a board that needs it (trade-record.ts installTradeCodec, from boards/esp32/natives.ts),
+ * so other bundles do not carry it.
  */
 export type TradeCodec = {
   encode(record: LedgerRecord): Uint8Array | null;
-  decode(bytes: Uint8Array, bytesMax: number): TradeDecoded | null;
+  decode(bytes: Uint8Array, bytesMax: number): SignedRecord | null;
 };
 
 let tradeCodec: TradeCodec | null = null;
@@ -227,7 +227,7 @@ export function encodeRecord(payload: Uint8Array, signature: Uint8Array, tokens:
  */
 export function decodeRecord(bytes: Uint8Array, bytesMax: number): Result<SignedRecord> {
   const fast = tradeCodec !== null ? tradeCodec.decode(bytes, bytesMax) : null;
-  if (fast !== null) return accept(fast as SignedRecord);
+  if (fast !== null) return accept(fast);
   try {
     const envelope = decodeSign1(bytes, bytesMax, POT_GRANTERS_MAX);
     const map = decodeCborStrict(envelope.payload, PAYLOAD_BYTES_MAX);

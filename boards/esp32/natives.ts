@@ -7,8 +7,7 @@
 import { useNativeSha512 } from '../../firmware/crypto/sha512';
 import { useFieldMultiply } from '../../firmware/crypto/fast-verify';
 import { useScalarArithmetic } from '../../firmware/crypto/ed25519';
-import { useTradeCodec } from '../../firmware/records';
-import { decodeTradeRecord, encodeTradePayload } from '../../firmware/codec/trade-record';
+import { installTradeCodec } from '../../firmware/codec/trade-record';
 import { Convolve, convolveMultiply } from './field-convolve';
 import { convolveScalars } from './scalar-convolve';
 
@@ -34,6 +33,6 @@ export function useEspruinoNatives(on: boolean): { sha512: boolean; convolve: bo
   const convolve = on && typeof E.convolve === 'function' ? E.convolve : null;
   useFieldMultiply(convolve === null ? null : convolveMultiply(convolve));
   useScalarArithmetic(convolve === null ? null : convolveScalars(convolve));
-  useTradeCodec(on ? { encode: encodeTradePayload, decode: decodeTradeRecord } : null);
+  installTradeCodec(on);
   return { sha512: hash !== null, convolve: convolve !== null, tradeCodec: on };
 }

@@ -5,9 +5,10 @@
 // any byte out of the one canonical shape, any field out of range), so the caller falls back to the
 // generic codec, whose rejection codes stay the only ones (test/firmware/trade-record.test.ts).
 import { copyBytes } from '../bytes';
+import { useTradeCodec } from '../records';
 import { ECASH_MAX, ENERGY_WH_MAX, ID_BYTES, MEMBER_ID_MAX, PAYLOAD_BYTES_MAX, POT_GRANTERS_MAX, SEQ_MAX, SIGNATURE_BYTES, TIME_MS_MAX, TIME_MS_MIN } from '../protocol';
 
-/** The record's fields as firmware/records.ts has them (kept structural: this module imports no record code). */
+/** The record's fields as firmware/records.ts has them. */
 type TradeFields = {
   kind: number; issuer: number; seq: number; timeMs: number; parents: Uint8Array[]; pot: number[];
   energyWh?: number; ecash?: number; counterparty?: number; ref?: Uint8Array;
@@ -229,4 +230,9 @@ export function decodeTradeRecord(bytes: Uint8Array, bytesMax: number): TradeDec
   }
   if (cursor !== end) return null;
   return { record: record, payload: copyBytes(bytes, start, end), signature: copyBytes(bytes, end + 2, length), tokens: [] };
+}
+
+/** Installs this codec in firmware/records.ts (on) or leaves the generic codec alone (off); a board does this at boot. */
+export function installTradeCodec(on: boolean): void {
+  useTradeCodec(on ? { encode: encodeTradePayload, decode: decodeTradeRecord } : null);
 }
