@@ -151,7 +151,7 @@ function recordFromMap(map: CborMap): LedgerRecord {
   }
   const result = record as unknown as LedgerRecord;
   if ((kind === KIND_MEMBERSHIP) !== (result.issuer === CONSORTIUM_MEMBER_ID)) {
-    throw new Rejection('RECORD_FIELD_RANGE', 'membership records, and only they, are issued by the consortium (0)');
+    throw new Rejection('RECORD_FIELD_RANGE', 'issuer 0 (the consortium) issues membership records alone');
   }
   if ((kind === KIND_SOLD || kind === KIND_BOUGHT) && result.counterparty === result.issuer) {
     throw new Rejection('RECORD_FIELD_RANGE', 'a trade needs two different members');
@@ -204,8 +204,8 @@ export function useTradeCodec(codec: TradeCodec | null): void {
 
 /** The deterministic CBOR payload of a record; its bytes are what the issuer signs (via sigStructure). */
 export function encodePayload(record: LedgerRecord): Uint8Array {
-  const fast = tradeCodec !== null ? tradeCodec.encode(record) : null;
-  if (fast !== null) return fast;
+  const fast = tradeCodec && tradeCodec.encode(record);
+  if (fast) return fast;
   // One map, checked and then encoded (the check does not change it).
   const map = recordToMap(record);
   assertMapValid(map);
@@ -226,8 +226,8 @@ export function encodeRecord(payload: Uint8Array, signature: Uint8Array, tokens:
  * type and range. The signature is not checked here (that is the validator's last, dearest step).
  */
 export function decodeRecord(bytes: Uint8Array, bytesMax: number): Result<SignedRecord> {
-  const fast = tradeCodec !== null ? tradeCodec.decode(bytes, bytesMax) : null;
-  if (fast !== null) return accept(fast);
+  const fast = tradeCodec && tradeCodec.decode(bytes, bytesMax);
+  if (fast) return accept(fast);
   try {
     const envelope = decodeSign1(bytes, bytesMax, POT_GRANTERS_MAX);
     const map = decodeCborStrict(envelope.payload, PAYLOAD_BYTES_MAX);

@@ -3,9 +3,10 @@
 // proof-of-time tokens under the private label TOKENS_LABEL (RFC 9052 §3.1, labels below -65536 are
 // for private use). The issuer's signature covers the Sig_structure (RFC 9052 §4.4), so tokens can be
 // stripped for the radio without changing the record's id.
-import { decodeCborStrict, isMap } from './cbor';
+import { CborValue, decodeCborStrict, encodeCbor, isMap } from './cbor';
 import { Rejection } from '../rejections';
 import { RECORD_WITH_TOKENS_BYTES_MAX, SIGNATURE_BYTES } from '../protocol';
+import { concat } from '../bytes';
 
 export const COSE_SIGN1_TAG_BYTE = 0xd2; // tag 18, one byte
 export const PROTECTED_HEADER = new Uint8Array([0xa1, 0x01, 0x27]); // {1: -8}: EdDSA
@@ -23,42 +24,20 @@ const SIG_STRUCTURE_START = new Uint8Array([0x84, 0x6a, 0x53, 0x69, 0x67, 0x6e, 
 /** Tag 18, an array of four, the protected header as a byte string (RFC 9052 §4.2). */
 const SIGN1_START = new Uint8Array([COSE_SIGN1_TAG_BYTE, 0x84, 0x43, 0xa1, 0x01, 0x27]);
 const EMPTY_MAP = 0xa0;
-/** {TOKENS_LABEL: ...: a map of one, the label -65537 (major type 1, argument 65536 in four bytes). */
-const TOKENS_HEAD = new Uint8Array([0xa1, 0x3a, 0x00, 0x01, 0x00, 0x00]);
 /** The signature's byte-string head: 64 bytes (RFC 8949 §3.1, one-byte argument). */
 const SIGNATURE_HEAD = new Uint8Array([0x58, SIGNATURE_BYTES]);
 
-/** Bytes of the shortest head of a byte string of this length (RFC 8949 §4.2.1); lengths here stay below 2^16. */
-function headBytes(length: number): number {
-  if (length >= 0x10000) throw new Error('a byte string of ' + length + ' bytes is beyond any record');
-  return length < 24 ? 1 : length < 0x100 ? 2 : 3;
-}
-
-/** Writes the byte-string head of `length` at `at` in out; the offset after it. */
-function putBytesHead(out: Uint8Array, at: number, length: number): number {
-  if (length < 24) {
-    out[at] = 0x40 | length;
-    return at + 1;
-  }
-  if (length < 0x100) {
-    out[at] = 0x58;
-    out[at + 1] = length;
-    return at + 2;
-  }
-  out[at] = 0x59;
-  out[at + 1] = length >> 8;
-  out[at + 2] = length & 0xff;
-  return at + 3;
+/** The shortest head of a byte string of this length (RFC 8949 §4.2.1); lengths here stay below 2^16. */
+function bytesHead(length: number): Uint8Array {
+  if (length < 24) return new Uint8Array([0x40 | length]);
+  if (length < 0x100) return new Uint8Array([0x58, length]);
+  if (length < 0x10000) return new Uint8Array([0x59, length >> 8, length & 0xff]);
+  throw new Error('a byte string of ' + length + ' bytes is beyond any record');
 }
 
 /** The bytes the issuer signs: ["Signature1", protected, external_aad = h'', payload] (RFC 9052 §4.4). */
 export function sigStructure(payload: Uint8Array): Uint8Array {
-  // One allocation and native copies: on Espruino each allocated array is a search of its free list.
-  const start = SIG_STRUCTURE_START.length;
-  const out = new Uint8Array(start + headBytes(payload.length) + payload.length);
-  out.set(SIG_STRUCTURE_START, 0);
-  out.set(payload, putBytesHead(out, start, payload.length));
-  return out;
+  return concat([SIG_STRUCTURE_START, bytesHead(payload.length), payload]);
 }
 
 /** Wraps a signed payload; tokens go in the unprotected header, each one an encoded token. */
@@ -66,34 +45,14 @@ export function encodeSign1(payload: Uint8Array, signature: Uint8Array, tokens: 
   if (signature.length !== SIGNATURE_BYTES) throw new Error('Ed25519 signature must be 64 bytes');
   // The same bytes the encoder gives for [protected, unprotected, payload, signature] after the tag,
   // put together from their deterministic parts (test/firmware/cose.test.ts compares the two).
-  // The unprotected header: {} or {TOKENS_LABEL: [tokens]}, the label's head (major type 1, argument
-  // 65536: 0x3a 0x00010000) and the array's written here; the tokens are at most POT_GRANTERS_MAX (< 24).
-  if (tokens.length >= 24) throw new Error('at most 23 tokens in an envelope');
-  let unprotectedBytes = 1;
+  let unprotected: Uint8Array = new Uint8Array([EMPTY_MAP]);
   if (tokens.length > 0) {
-    unprotectedBytes = TOKENS_HEAD.length + 1;
-    for (let index = 0; index < tokens.length; index++) unprotectedBytes += headBytes(tokens[index].length) + tokens[index].length;
+    const map: { [key: number]: CborValue } = {};
+    map[TOKENS_LABEL] = tokens;
+    unprotected = encodeCbor(map, RECORD_WITH_TOKENS_BYTES_MAX);
   }
-  const length = SIGN1_START.length + unprotectedBytes + headBytes(payload.length) + payload.length + SIGNATURE_HEAD.length + SIGNATURE_BYTES;
-  if (length > RECORD_WITH_TOKENS_BYTES_MAX) throw new Error('CBOR encoding exceeds ' + RECORD_WITH_TOKENS_BYTES_MAX + ' bytes');
-  const out = new Uint8Array(length);
-  out.set(SIGN1_START, 0);
-  let at = SIGN1_START.length;
-  if (tokens.length === 0) out[at++] = EMPTY_MAP;
-  else {
-    out.set(TOKENS_HEAD, at);
-    at += TOKENS_HEAD.length;
-    out[at++] = 0x80 | tokens.length;
-    for (let index = 0; index < tokens.length; index++) {
-      at = putBytesHead(out, at, tokens[index].length);
-      out.set(tokens[index], at);
-      at += tokens[index].length;
-    }
-  }
-  at = putBytesHead(out, at, payload.length);
-  out.set(payload, at);
-  out.set(SIGNATURE_HEAD, at + payload.length);
-  out.set(signature, length - SIGNATURE_BYTES);
+  const out = concat([SIGN1_START, unprotected, bytesHead(payload.length), payload, SIGNATURE_HEAD, signature]);
+  if (out.length > RECORD_WITH_TOKENS_BYTES_MAX) throw new Error('CBOR encoding exceeds ' + RECORD_WITH_TOKENS_BYTES_MAX + ' bytes');
   return out;
 }
 

@@ -74,13 +74,12 @@ export function signatureScalar(r: Uint8Array, h: Uint8Array, a: Uint8Array): Ui
 
 /** S = (r + (hash mod L) a) mod L for the 64-byte hash of RFC 8032 §5.1.6 step 4: the board's fused path when it has one. */
 export function signatureScalarFromHash(r: Uint8Array, hash: Uint8Array, a: Uint8Array): Uint8Array {
-  if (scalars !== null && scalars.multiplyAddHash !== undefined) return scalars.multiplyAddHash(r, hash, a);
-  return signatureScalar(r, reduceModL(hash), a);
+  return scalars && scalars.multiplyAddHash ? scalars.multiplyAddHash(r, hash, a) : signatureScalar(r, reduceModL(hash), a);
 }
 
 /** A bounded step of the board's preparation for signing with the scalar a (idle time); true once nothing is left. */
 export function prepareSigningScalar(a: Uint8Array, rowsMax: number): boolean {
-  return scalars === null || scalars.prepare === undefined || scalars.prepare(a, rowsMax);
+  return !scalars || !scalars.prepare || scalars.prepare(a, rowsMax);
 }
 
 /** RFC 8032 §5.1.6: r = H(prefix || M) mod L, R = [r]B, S = (r + H(R || A || M) a) mod L. */

@@ -11,11 +11,6 @@ import { copyBytes } from '../bytes';
 
 const COUNTER_KEY = 'nonce-count';
 const NONCE_PREFIX = 'nonce';
-/**
- * Rows of the board's signing table (boards/esp32/scalar-convolve.ts) built per step, before any nonce
- * work, so that no signature builds it: 4 rows are about 2.7 ms of the Linux Espruino interpreter.
- */
-const SIGNING_TABLE_ROWS_PER_STEP = 4;
 
 
 export class NonceStock {
@@ -55,7 +50,9 @@ export class NonceStock {
 
   /** Advances the precomputation of one nonce; false when the stock is full and nothing was done. */
   step(units: number): boolean {
-    if (!prepareSigningScalar(this.scalar, SIGNING_TABLE_ROWS_PER_STEP)) return true;
+    // The board's signing table (boards/esp32/scalar-convolve.ts), 4 rows a step (about 2.7 ms of the Linux
+    // Espruino interpreter), before any nonce work, so that no signature builds it.
+    if (!prepareSigningScalar(this.scalar, 4)) return true;
     if (this.job === null) {
       let free = -1;
       for (let slot = 0; slot < this.capacity && free < 0; slot++) if (this.store.read(this.key(slot)) === null) free = slot;
