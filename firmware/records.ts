@@ -151,7 +151,7 @@ function recordFromMap(map: CborMap): LedgerRecord {
   }
   const result = record as unknown as LedgerRecord;
   if ((kind === KIND_MEMBERSHIP) !== (result.issuer === CONSORTIUM_MEMBER_ID)) {
-    throw new Rejection('RECORD_FIELD_RANGE', 'membership records, and only they, are issued by the consortium (0)');
+    throw new Rejection('RECORD_FIELD_RANGE', 'issuer 0 (the consortium) issues membership records alone');
   }
   if ((kind === KIND_SOLD || kind === KIND_BOUGHT) && result.counterparty === result.issuer) {
     throw new Rejection('RECORD_FIELD_RANGE', 'a trade needs two different members');
@@ -184,8 +184,28 @@ function recordToMap(record: LedgerRecord): CborMap {
   return map;
 }
 
+/**
+ * A board's purpose-built codec for the trade records (codec/trade-record.ts), the same bytes and values
+ * as the generic path; null from either function means "not recognised", and the generic path runs.
+ * Installed by a board that needs it (trade-record.ts installTradeCodec, from boards/esp32/natives.ts),
+ * so other bundles do not carry it.
+ */
+export type TradeCodec = {
+  encode(record: LedgerRecord): Uint8Array | null;
+  decode(bytes: Uint8Array, bytesMax: number): SignedRecord | null;
+};
+
+let tradeCodec: TradeCodec | null = null;
+
+/** Installs a trade codec (null: the generic codec alone); a board does this once, at boot. */
+export function useTradeCodec(codec: TradeCodec | null): void {
+  tradeCodec = codec;
+}
+
 /** The deterministic CBOR payload of a record; its bytes are what the issuer signs (via sigStructure). */
 export function encodePayload(record: LedgerRecord): Uint8Array {
+  const fast = tradeCodec && tradeCodec.encode(record);
+  if (fast) return fast;
   // One map, checked and then encoded (the check does not change it).
   const map = recordToMap(record);
   assertMapValid(map);
@@ -206,6 +226,8 @@ export function encodeRecord(payload: Uint8Array, signature: Uint8Array, tokens:
  * type and range. The signature is not checked here (that is the validator's last, dearest step).
  */
 export function decodeRecord(bytes: Uint8Array, bytesMax: number): Result<SignedRecord> {
+  const fast = tradeCodec && tradeCodec.decode(bytes, bytesMax);
+  if (fast) return accept(fast);
   try {
     const envelope = decodeSign1(bytes, bytesMax, POT_GRANTERS_MAX);
     const map = decodeCborStrict(envelope.payload, PAYLOAD_BYTES_MAX);

@@ -108,7 +108,8 @@ function hostLayer(folder: string | null): number {
  * Platform.crypto wraps or slices (boards/common/sliced-crypto.ts, boards/esp32/natives.ts).
  */
 const BOARD_SURFACE = ['firmware/node.ts', 'firmware/node-api.ts', 'firmware/platform.ts', 'firmware/protocol.ts', 'firmware/trade.ts', 'firmware/bytes.ts'];
-const BOARD_SURFACE_FOLDERS = ['firmware/crypto/'];
+// codec/: a board installs the trade-record codec shaped for its interpreter (boards/esp32/natives.ts).
+const BOARD_SURFACE_FOLDERS = ['firmware/crypto/', 'firmware/codec/'];
 
 
 function resolvedTop(file: string, specifier: string): string {

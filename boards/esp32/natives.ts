@@ -2,9 +2,12 @@
 // (in the standard ESP32 build: boards/ESP32.py lists CRYPTO, SHA512; it returns an ArrayBuffer of 64
 // bytes) for every SHA-512, and E.convolve for the limb products of the field multiplication
 // (field-convolve.ts) and of the arithmetic mod L (scalar-convolve.ts). A firmware without either keeps the JS path; both give the same bytes.
+// With them goes the purpose-built trade-record codec (firmware/codec/trade-record.ts): plain JS, but
+// shaped for an interpreter that pays per statement; the generic codec's bytes and rejections.
 import { useNativeSha512 } from '../../firmware/crypto/sha512';
 import { useFieldAdditions, useFieldMultiply, useVerifyWindows } from '../../firmware/crypto/fast-verify';
 import { useScalarArithmetic } from '../../firmware/crypto/ed25519';
+import { installTradeCodec } from '../../firmware/codec/trade-record';
 import { Convolve, convolveMultiply, unrolledAdditions } from './field-convolve';
 import { convolveScalars } from './scalar-convolve';
 
@@ -22,8 +25,8 @@ function nativeCrypto(): EspruinoCrypto | null {
   }
 }
 
-/** Installs what this firmware has (on), or puts the JS paths back (off); says what is native. */
-export function useEspruinoNatives(on: boolean): { sha512: boolean; convolve: boolean } {
+/** Installs what this firmware has and the trade codec (on), or puts the generic paths back (off); says what is installed. */
+export function useEspruinoNatives(on: boolean): { sha512: boolean; convolve: boolean; tradeCodec: boolean } {
   const crypto = on ? nativeCrypto() : null;
   const hash = crypto !== null ? (crypto.SHA512 as (message: Uint8Array) => ArrayBuffer) : null;
   useNativeSha512(hash);
@@ -33,5 +36,6 @@ export function useEspruinoNatives(on: boolean): { sha512: boolean; convolve: bo
   // The esp32's heap has room for wider windows than the pico's 4 and 3 (fast-verify.ts): 4 and 2 points more.
   useVerifyWindows(on ? 5 : 4, on ? 4 : 3);
   useScalarArithmetic(convolve === null ? null : convolveScalars(convolve));
-  return { sha512: hash !== null, convolve: convolve !== null };
+  installTradeCodec(on);
+  return { sha512: hash !== null, convolve: convolve !== null, tradeCodec: on };
 }

@@ -91,7 +91,7 @@ class Writer {
 }
 
 function encodeInto(writer: Writer, value: CborValue, depth: number) {
-  if (depth > CBOR_DEPTH_MAX) throw new Error('CBOR value nested deeper than ' + CBOR_DEPTH_MAX);
+  if (depth > CBOR_DEPTH_MAX) throw new Error('CBOR nested beyond ' + CBOR_DEPTH_MAX);
   if (typeof value === 'number') {
     if (value !== Math.floor(value) || value > CBOR_INTEGER_MAX || value < -CBOR_INTEGER_MAX) {
       throw new Error('CBOR subset encodes only safe integers, got ' + value);
@@ -102,7 +102,7 @@ function encodeInto(writer: Writer, value: CborValue, depth: number) {
     writer.head(MAJOR_TEXT, value.length);
     for (let index = 0; index < value.length; index++) {
       const code = value.charCodeAt(index);
-      if (code > 0x7f) throw new Error('CBOR subset encodes only ASCII text');
+      if (code > 0x7f) throw new Error('CBOR text not ASCII');
       writer.byte(code);
     }
   } else if (value instanceof Uint8Array) {

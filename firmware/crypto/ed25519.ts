@@ -22,6 +22,10 @@ export type ScalarArithmetic = {
   reduce(bytes: Uint8Array): Uint8Array;
   /** (r + h a) mod L, with r and h below L and a below 2^256, 32 bytes each, little-endian. */
   multiplyAdd(r: Uint8Array, h: Uint8Array, a: Uint8Array): Uint8Array;
+  /** (r + (hash mod L) a) mod L for a 64-byte little-endian hash, without reducing the hash first. */
+  multiplyAddHash?(r: Uint8Array, hash: Uint8Array, a: Uint8Array): Uint8Array;
+  /** Up to rowsMax more steps of multiplyAddHash's preparation for the scalar a; true once it is complete. */
+  prepare?(a: Uint8Array, rowsMax: number): boolean;
 };
 
 let scalars: ScalarArithmetic | null = null;
@@ -68,14 +72,23 @@ export function signatureScalar(r: Uint8Array, h: Uint8Array, a: Uint8Array): Ui
   return s;
 }
 
+/** S = (r + (hash mod L) a) mod L for the 64-byte hash of RFC 8032 §5.1.6 step 4: the board's fused path when it has one. */
+export function signatureScalarFromHash(r: Uint8Array, hash: Uint8Array, a: Uint8Array): Uint8Array {
+  return scalars && scalars.multiplyAddHash ? scalars.multiplyAddHash(r, hash, a) : signatureScalar(r, reduceModL(hash), a);
+}
+
+/** A bounded step of the board's preparation for signing with the scalar a (idle time); true once nothing is left. */
+export function prepareSigningScalar(a: Uint8Array, rowsMax: number): boolean {
+  return !scalars || !scalars.prepare || scalars.prepare(a, rowsMax);
+}
+
 /** RFC 8032 §5.1.6: r = H(prefix || M) mod L, R = [r]B, S = (r + H(R || A || M) a) mod L. */
 export function signDetached(message: Uint8Array, secretKey: Uint8Array): Uint8Array {
   const seed = secretKey.subarray(0, 32);
   const publicKey = secretKey.subarray(32, 64);
   const r = reduceModL(sha512(concat([sha512(seed).subarray(32, 64), message])));
   const encodedR = scalarBase(r);
-  const h = reduceModL(sha512(concat([encodedR, publicKey, message])));
-  return concat([encodedR, signatureScalar(r, h, secretScalar(seed))]);
+  return concat([encodedR, signatureScalarFromHash(r, sha512(concat([encodedR, publicKey, message])), secretScalar(seed))]);
 }
 
 /** The shared policy (S < L, canonical R and A), then the curve equation; false on malformed input. */

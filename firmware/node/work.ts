@@ -2,6 +2,7 @@
 // verification) and record-id hashes, each charged to the cost counters (field operations and SHA-512s)
 // as it happens, which the emulator's cost model turns into board time.
 import { ID_BYTES, recordIdInput } from '../records';
+import { copyBytes } from '../bytes';
 import type { Counters } from './counters';
 
 /** A job advanced in slices: step returns true once finished. */
@@ -26,7 +27,8 @@ export function createWork(counters: Counters, sha512: (bytes: Uint8Array) => Ui
     },
     recordId: function (payload: Uint8Array, signature: Uint8Array): Uint8Array {
       counters.crypto_hash++;
-      return sha512(recordIdInput(payload, signature)).slice(0, ID_BYTES);
+      // Not slice: on Espruino a typed array's slice is Array's and gives a plain Array (firmware/bytes.ts).
+      return copyBytes(sha512(recordIdInput(payload, signature)), 0, ID_BYTES);
     },
   };
 }

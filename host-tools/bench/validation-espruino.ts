@@ -38,8 +38,8 @@ const CALIBRATION_REPEATS = { field: 1000, hashJs: 5, hashNative: 5000, codec: 5
 const SLICE_UNITS = 6;
 /** The bench program's nonce stock (validation-entry.ts): signatures per batch, refilled before each. */
 const STOCK_NONCES = 4;
-/** Batches of online signatures per figure: 12 signatures, so /proc's 10 ms tick is under 1 ms of each. */
-const SIGNING_BATCHES = 3;
+/** Batches of online signatures per figure: 32 signatures, so /proc's 10 ms tick is 0.3 ms of each. */
+const SIGNING_BATCHES = 8;
 /** Naive-path runs for the host's speed; their median is the reference (one run moves by a tenth or more). */
 const NAIVE_RUNS = 3;
 

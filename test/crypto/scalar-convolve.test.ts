@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import nacl from 'tweetnacl';
 import { Convolve } from '../../boards/esp32/field-convolve';
 import { convolveScalars } from '../../boards/esp32/scalar-convolve';
-import { keyPairFromSeed, reduceModL, signDetached, signatureScalar, useScalarArithmetic } from '../../firmware/crypto/ed25519';
+import { keyPairFromSeed, reduceModL, signDetached, signatureScalar, signatureScalarFromHash, useScalarArithmetic } from '../../firmware/crypto/ed25519';
 import { createRng, testSeed } from '../support/rng';
 
 const low = (nacl as unknown as { lowlevel: { modL(r: Uint8Array, x: Float64Array): void } }).lowlevel;
@@ -71,6 +71,57 @@ test('(r + h a) mod L gives tweetnacl\'s bytes, through reduceModL and signature
   } finally {
     useScalarArithmetic(null);
   }
+});
+
+test('(r + (hash mod L) a) mod L from the unreduced hash gives tweetnacl\'s bytes; the table follows the scalar\'s value', () => {
+  const rng = createRng(testSeed('scalar convolve hash multiply-add'));
+  const scalars = convolveScalars(convolve);
+  const hashes: Uint8Array[] = [new Uint8Array(64), new Uint8Array(64).fill(255), toBytes(L, 64), toBytes(L - 1n, 64), toBytes(((1n << 512n) - 1n) / L * L, 64)];
+  const scalarsA: Uint8Array[] = [new Uint8Array(32), new Uint8Array(32).fill(255), toBytes(L, 32), toBytes(L - 1n, 32), toBytes(L + 1n, 32)];
+  for (let round = 0; round < 40; round++) scalarsA.push(rng.bytes(32));
+  for (const a of scalarsA) {
+    for (let round = 0; round < 12; round++) {
+      const hash = round < hashes.length ? hashes[round] : rng.bytes(64);
+      const r = round % 3 === 0 ? toBytes(L - 1n, 32) : tweetnaclReduce(rng.bytes(64));
+      const expected = hex(signatureScalar(r, tweetnaclReduce(hash), a));
+      assert.is(hex((scalars.multiplyAddHash as NonNullable<typeof scalars.multiplyAddHash>)(r, hash, a)), expected, `a ${hex(a)} hash ${hex(hash)}`);
+    }
+  }
+  // The same array changed in place is a new scalar: its table is rebuilt.
+  const a = rng.bytes(32);
+  const r = tweetnaclReduce(rng.bytes(64));
+  const hash = rng.bytes(64);
+  assert.is(hex(signatureScalarFromHash(r, hash, a)), hex(signatureScalar(r, tweetnaclReduce(hash), a)));
+  useScalarArithmetic(scalars);
+  try {
+    for (let round = 0; round < 3; round++) {
+      a[rng.int(0, 31)] ^= 1 << rng.int(0, 7);
+      useScalarArithmetic(null);
+      const expected = hex(signatureScalarFromHash(r, hash, a));
+      useScalarArithmetic(scalars);
+      assert.is(hex(signatureScalarFromHash(r, hash, a)), expected, `round ${round}`);
+    }
+  } finally {
+    useScalarArithmetic(null);
+  }
+});
+
+test('the signing table is built in bounded steps, restarted for a new scalar, and completed by a signature that finds it partial', () => {
+  const rng = createRng(testSeed('scalar convolve prepare'));
+  const scalars = convolveScalars(convolve);
+  const prepare = scalars.prepare as NonNullable<typeof scalars.prepare>;
+  const multiplyAddHash = scalars.multiplyAddHash as NonNullable<typeof scalars.multiplyAddHash>;
+  const a = rng.bytes(32);
+  const steps: boolean[] = [];
+  for (let step = 0; step < 9; step++) steps.push(prepare(a, 4));
+  assert.equal(steps, [false, false, false, false, false, false, false, true, true], '32 rows, 4 a step');
+  const r = tweetnaclReduce(rng.bytes(64));
+  const hash = rng.bytes(64);
+  assert.is(hex(multiplyAddHash(r, hash, a)), hex(signatureScalar(r, tweetnaclReduce(hash), a)));
+  const other = rng.bytes(32);
+  assert.is(prepare(other, 4), false, 'a new scalar starts over');
+  assert.is(hex(multiplyAddHash(r, hash, other)), hex(signatureScalar(r, tweetnaclReduce(hash), other)), 'completed by the signature');
+  assert.is(prepare(other, 0), true);
 });
 
 test('a signature made with it installed is node:crypto\'s (RFC 8032 deterministic signing)', () => {

@@ -1,9 +1,11 @@
 // A small program for the real Espruino interpreter (test/crypto/espruino-natives.test.ts): SHA-512 and
 // the field multiplication on the JS paths and with Espruino's natives, from hex in, hex out, so the
-// host compares them with node:crypto and tweetnacl.
+// host compares them with node:crypto and tweetnacl; the arithmetic mod L and the record codec likewise.
 import { useEspruinoNatives } from '../../boards/esp32/natives';
 import { sha512 } from '../../firmware/crypto/sha512';
 import { fieldMultiply } from '../../firmware/crypto/fast-verify';
+import { reduceModL, signatureScalarFromHash } from '../../firmware/crypto/ed25519';
+import { RECORD_BYTES_MAX, decodeRecord, encodePayload } from '../../firmware/records';
 
 function fromHex(text: string): Uint8Array {
   const out = new Uint8Array(text.length / 2);
@@ -35,6 +37,15 @@ const check = {
     const out: number[] = [];
     for (let index = 0; index < 16; index++) out.push(o[index]);
     return out;
+  },
+  /** hash mod L and (r + (hash mod L) a) mod L through the installed arithmetic, as hex joined by a comma. */
+  scalar: function (r: string, hash: string, a: string): string {
+    return toHex(reduceModL(fromHex(hash))) + ',' + toHex(signatureScalarFromHash(fromHex(r), fromHex(hash), fromHex(a)));
+  },
+  /** A record decoded through the installed codec and its payload encoded again: the payload's hex, or the rejection code. */
+  record: function (bytes: string): string {
+    const decoded = decodeRecord(fromHex(bytes), RECORD_BYTES_MAX);
+    return decoded.ok ? toHex(encodePayload(decoded.value.record)) + ',' + toHex(decoded.value.signature) : decoded.code;
   },
 };
 

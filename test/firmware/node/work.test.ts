@@ -30,4 +30,20 @@ test('a record id is the host recordId, one hash counted', () => {
   assert.is(tally.counters.crypto_hash, 1);
 });
 
+test('a record id is a Uint8Array where a typed array\'s slice gives a plain Array (Espruino 2v29)', () => {
+  const tally = createTally();
+  // A hash whose result has Espruino's slice: Array's, returning a plain Array.
+  const espruinoLike = (bytes: Uint8Array) => {
+    const out = sha512(bytes);
+    (out as unknown as { slice: unknown }).slice = function (this: Uint8Array, start: number, end: number) {
+      return Array.prototype.slice.call(this, start, end);
+    };
+    return out;
+  };
+  const work = createWork(tally.counters, espruinoLike, 1);
+  const id = work.recordId(new Uint8Array([1, 2, 3]), new Uint8Array(64).fill(2));
+  assert.ok(id instanceof Uint8Array, 'the id is a byte string, as the wire format and the window need');
+  assert.is(Buffer.from(id).toString('hex'), Buffer.from(recordId(new Uint8Array([1, 2, 3]), new Uint8Array(64).fill(2))).toString('hex'));
+});
+
 test.run();
