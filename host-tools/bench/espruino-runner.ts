@@ -13,6 +13,9 @@ export const ESPRUINO_PATH = resolve('../shared/upstream/espruino/espruino');
 const TICKS_PER_SECOND = 100;
 const REPLY_MARK = '@@R';
 const ERROR_MARK = '@@E';
+/** Console input per write, and the pause after each (EspruinoProcess.type). */
+const CONSOLE_PIECE = 32;
+const CONSOLE_PAUSE_MS = 2;
 
 /** Null when the interpreter is there, else the one-line reason a test or bench prints. */
 export function espruinoMissing(): string | null {
@@ -51,6 +54,19 @@ export class EspruinoProcess {
     writeFileSync(file, script + '\nsetInterval(function () {}, 3600000);\necho(0);\n');
     const child = spawn(ESPRUINO_PATH, [file], { cwd: directory, stdio: ['pipe', 'pipe', 'pipe'] });
     return new EspruinoProcess(child, directory);
+  }
+
+  /**
+   * Writes a console line in pieces of at most CONSOLE_PIECE bytes, a pause after each. The Linux build
+   * takes console input as at most 64 bytes an event: a longer line arriving at once sometimes failed
+   * its `ASSERT(len <= 64)` (src/jsdevices.c) and killed the interpreter, or lost characters of the
+   * line, so that a call ran on other numbers than the ones sent.
+   */
+  private async type(line: string): Promise<void> {
+    for (let offset = 0; offset < line.length; offset += CONSOLE_PIECE) {
+      this.child.stdin.write(line.slice(offset, offset + CONSOLE_PIECE));
+      await new Promise((resolvePause) => setTimeout(resolvePause, CONSOLE_PAUSE_MS));
+    }
   }
 
   /** Everything the interpreter printed so far. */
@@ -93,7 +109,7 @@ export class EspruinoProcess {
         },
       };
     });
-    this.child.stdin.write(`(function(){try{var v=(${expression});print("${REPLY_MARK}"+JSON.stringify(v));}catch(e){print("${ERROR_MARK}"+e);}})()\n`);
+    await this.type(`(function(){try{var v=(${expression});print("${REPLY_MARK}"+JSON.stringify(v));}catch(e){print("${ERROR_MARK}"+e);}})()\n`);
     this.deliver();
     const value = await reply;
     return { value, cpuMs: this.cpuMs() - before };
