@@ -34,12 +34,14 @@ export class EmulatedBoard extends BoardState {
       this.pins.dispose();
       this.frameHandler?.dispose();
       this.statsReader?.dispose();
+      this.convolveCount?.dispose();
       releaseMarshal(this.vm);
       this.nativeCryptoModule?.dispose();
       this.vm.dispose();
       this.runtime.dispose();
     }
     this.frameHandler = null;
+    this.convolveCount = null;
     this.nativeCryptoModule = null;
     this.nativeCryptoUsed = false;
     this.runtime = newMeteredRuntime(this.module, this);

@@ -6,6 +6,7 @@ import type { QuickJSContext, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-
 import { BoardFailure, BoardState } from './board-state';
 import { WorkCount, boardMs, emptyWork } from './cost-model';
 import { readStatsText } from './stats-reader';
+import { takeConvolveCalls } from './profiles/espruino-convolve';
 
 /** Every IDLE_HEAP_CHECK_EVERY-th idle call is measured (see below). */
 const IDLE_HEAP_CHECK_EVERY = 16;
@@ -48,6 +49,7 @@ export function callBoard(board: BoardState, run: () => ReturnType<QuickJSContex
     result.value.dispose();
   }
   board.runtime.executePendingJobs();
+  if (board.convolveCount !== null) board.work.convolveCalls += takeConvolveCalls(board.vm, board.convolveCount);
   readCryptoCounters(board);
   const delta = emptyWork();
   for (const key of Object.keys(delta) as (keyof WorkCount)[]) delta[key] = board.work[key] - before[key];
