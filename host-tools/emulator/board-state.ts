@@ -90,6 +90,8 @@ export abstract class BoardState {
   frameHandler: QuickJSHandle | null = null;
   /** The compiled reader of the firmware's counters (evaluate.ts makeStatsReader), made at boot. */
   statsReader: QuickJSHandle | null = null;
+  /** The compiled reader of the crypto counters alone (stats-reader.ts makeCryptoReader), made at boot. */
+  cryptoReader: QuickJSHandle | null = null;
   /** The espruino profile's E.convolve call counter (profiles/espruino-convolve.ts), read after each call. */
   convolveCount: QuickJSHandle | null = null;
   callStartInterrupts = 0;

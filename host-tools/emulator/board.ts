@@ -7,7 +7,7 @@ import type { QuickJSWASMModule } from 'quickjs-emscripten';
 import { BoardFailure, BoardOptions, BoardState } from './board-state';
 import { callBoard, newMeteredRuntime } from './call-meter';
 import { evaluateConsoleLine, evaluateRepl, readStats } from './evaluate';
-import { makeStatsReader } from './stats-reader';
+import { makeCryptoReader, makeStatsReader } from './stats-reader';
 import { quickjsMemoryUsed } from './heap-model';
 import { bytesHandle, bytesString, prepareMarshal, releaseMarshal } from './marshal';
 import { raiseRadioInterrupt } from './peripherals/sx127x-bus';
@@ -34,6 +34,7 @@ export class EmulatedBoard extends BoardState {
       this.pins.dispose();
       this.frameHandler?.dispose();
       this.statsReader?.dispose();
+      this.cryptoReader?.dispose();
       this.convolveCount?.dispose();
       releaseMarshal(this.vm);
       this.nativeCryptoModule?.dispose();
@@ -49,6 +50,7 @@ export class EmulatedBoard extends BoardState {
     // A reboot starts its own call: the interrupted call's board time must not count against it.
     this.callStartInterrupts = this.work.interrupts;
     this.statsReader = makeStatsReader(this.vm);
+    this.cryptoReader = makeCryptoReader(this.vm);
     prepareMarshal(this.vm);
     this.heap.baselineBytes = quickjsMemoryUsed(this.runtime, this.vm);
     installProfile(this);

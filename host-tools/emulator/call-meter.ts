@@ -5,7 +5,7 @@
 import type { QuickJSContext, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten';
 import { BoardFailure, BoardState } from './board-state';
 import { WorkCount, boardMs, emptyWork } from './cost-model';
-import { readStatsText } from './stats-reader';
+import { readCryptoCounterValues } from './stats-reader';
 import { takeConvolveCalls } from './profiles/espruino-convolve';
 
 /** Every IDLE_HEAP_CHECK_EVERY-th idle call is measured (see below). */
@@ -99,7 +99,7 @@ function readCryptoCounters(board: BoardState): void {
   // reading them after every call would only run the firmware's stats() in board time, which a real
   // board never does (it was a quarter of a pico city's host time).
   if (board.nativeCryptoUsed) return;
-  const stats = JSON.parse(readStatsText(board)) as Record<string, number>;
+  const stats = readCryptoCounterValues(board);
   const delta = (name: string) => Math.max(0, (stats[name] ?? 0) - (board.lastStats[name] ?? 0));
   board.work.verifies += delta('crypto_verify');
   board.work.signs += delta('crypto_sign');

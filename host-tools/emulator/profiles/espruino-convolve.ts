@@ -36,22 +36,24 @@ export function hostConvolve(vm: QuickJSContext, left: QuickJSHandle, right: Qui
 
 /** A kernel for `a` of `limbs` entries: the host's sum, term by term in the same order, without a loop. */
 function kernelSource(limbs: number): string {
-  const terms = Array.from({ length: limbs }, (_, index) => `s += a[${index}] * b[(${index} + o) % m];`).join(' ');
-  return `function (a, b, o, m) { var s = 0; ${terms} return s; }`;
+  const terms = Array.from({ length: limbs }, (_, index) => `$cvS += $cvA[${index}] * $cvB[(${index} + $cvO) % $cvM];`).join(' ');
+  return `function ($cvA, $cvB, $cvO, $cvM) { var $cvS = 0; ${terms} return $cvS; }`;
 }
 
 /**
  * The board-side E.convolve. kernels[k] takes an `a` of k doubles; kernels[0] is the host function.
  * The key is computed without a branch: k when both are Float64Arrays, the offset a number and a at
- * most KERNEL_LIMBS_MAX long, else 0 (`| 0` turns the NaN of an array without byteLength into 0). `count.n` counts the calls for the cost model.
+ * most KERNEL_LIMBS_MAX long, else 0 (`| 0` turns the NaN of an array without byteLength into 0).
+ * `$cvCalls` counts the calls for the cost model. Every name is the emulator's own ($cv...): a name the
+ * bundle also uses would become an atom here, before the bundle, and leave the program's heap short of it.
  */
-const WRAPPER = `(function (host, count) {
-  var kernels = [function (a, b, o) { return host(a, b, o); }, ${Array.from({ length: KERNEL_LIMBS_MAX }, (_, index) => kernelSource(index + 1)).join(', ')}];
-  return function convolve(a, b, o) {
-    var n = a.byteLength / 8, m = b.byteLength / 8;
-    a.buffer; a.byteOffset; b.buffer;
-    count.n++;
-    return kernels[((a.BYTES_PER_ELEMENT === 8 & b.BYTES_PER_ELEMENT === 8 & typeof o === 'number' & n <= ${KERNEL_LIMBS_MAX}) * n) | 0](a, b, o, m);
+const WRAPPER = `(function ($cvHost, $cvCount) {
+  var $cvKernels = [function ($cvA, $cvB, $cvO) { return $cvHost($cvA, $cvB, $cvO); }, ${Array.from({ length: KERNEL_LIMBS_MAX }, (_, index) => kernelSource(index + 1)).join(', ')}];
+  return function convolve($cvA, $cvB, $cvO) {
+    var $cvN = $cvA.byteLength / 8, $cvM = $cvB.byteLength / 8;
+    $cvA.buffer; $cvA.byteOffset; $cvB.buffer;
+    $cvCount.$cvCalls++;
+    return $cvKernels[(($cvA.BYTES_PER_ELEMENT === 8 & $cvB.BYTES_PER_ELEMENT === 8 & typeof $cvO === 'number' & $cvN <= ${KERNEL_LIMBS_MAX}) * $cvN) | 0]($cvA, $cvB, $cvO, $cvM);
   };
 })`;
 
@@ -67,7 +69,7 @@ export function installConvolve(board: BoardState, target: QuickJSHandle): Quick
   const before = quickjsMemoryUsed(board.runtime, vm);
   const count = vm.newObject();
   const zero = vm.newNumber(0);
-  vm.setProp(count, 'n', zero);
+  vm.setProp(count, '$cvCalls', zero);
   const wrap = vm.unwrapResult(vm.evalCode(WRAPPER, 'espruino-convolve'));
   const convolve = vm.unwrapResult(vm.callFunction(wrap, vm.undefined, host, count));
   vm.setProp(target, 'convolve', convolve);
@@ -78,12 +80,12 @@ export function installConvolve(board: BoardState, target: QuickJSHandle): Quick
 
 /** The calls made since the last reading (the counter restarts at 0). */
 export function takeConvolveCalls(vm: QuickJSContext, count: QuickJSHandle): number {
-  const handle = vm.getProp(count, 'n');
+  const handle = vm.getProp(count, '$cvCalls');
   const calls = vm.getNumber(handle);
   handle.dispose();
   if (calls !== 0) {
     const zero = vm.newNumber(0);
-    vm.setProp(count, 'n', zero);
+    vm.setProp(count, '$cvCalls', zero);
     zero.dispose();
   }
   return calls;
