@@ -45,6 +45,7 @@ export class EmulatedBoard extends BoardState {
     this.convolveCount = null;
     this.nativeCryptoModule = null;
     this.nativeCryptoUsed = false;
+    this.espruinoNativesCalled = { sha512: false, convolve: false };
     this.runtime = newMeteredRuntime(this.module, this);
     this.vm = this.runtime.newContext();
     // A reboot starts its own call: the interrupted call's board time must not count against it.

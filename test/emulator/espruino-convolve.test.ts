@@ -7,7 +7,10 @@ import * as assert from 'uvu/assert';
 import { EmulatedBoard } from '../../host-tools/emulator/board';
 import { ESP32_COSTS } from '../../host-tools/emulator/cost-model';
 import { hostConvolve } from '../../host-tools/emulator/profiles/espruino-convolve';
-import { loadQuickJS, seededRandom } from '../../host-tools/emulator/world';
+import { World, loadQuickJS, seededRandom } from '../../host-tools/emulator/world';
+import { provisionBoards } from '../../host-tools/emulator/provision';
+import { loadBoard } from '../../host-tools/build/boards';
+import { emulatedBoardOptions } from '../../host-tools/emulator/profile';
 
 /** Calls of each E.convolve compared for poll points: 7 poll points each, about 70 interrupts. */
 const CALLS = 100000;
@@ -75,6 +78,20 @@ test('E.convolve calls are counted for the cost model', async () => {
   const before = board.work.convolveCalls;
   board.evaluate('var a = new Float64Array(16), w = new Float64Array(32); for (var i = 0; i < 1000; i++) E.convolve(a, w, 3); E.convolve([1], [2], 0);');
   assert.is(board.work.convolveCalls - before, 1001);
+});
+
+test('the esp32 firmware calls both natives, and the call meter then stops reading its crypto counters', async () => {
+  const world = await World.create(3);
+  const provisioned = provisionBoards(2, seededRandom(3), { balance: 1000, tokensRequired: 2, slotMs: 600000, heapBytesBudget: 200000 });
+  const board = world.addBoard({ name: 'esp32', ...emulatedBoardOptions(loadBoard('esp32')), files: { 'provision.json': new TextEncoder().encode(provisioned.boards[0].json) } }, 'dist/esp32/firmware-lora.js');
+  assert.is(board.nativeCryptoUsed, false, 'no field operation yet at boot');
+  world.run(60000);
+  assert.ok(board.work.convolveCalls > 0 && board.work.nativeHashes > 0, `${board.work.convolveCalls} E.convolve calls, ${board.work.nativeHashes} native hashes`);
+  assert.is(board.nativeCryptoUsed, true);
+  // Once native, the counters are not read: what they would add is already charged per native call.
+  const read = board.lastStats;
+  world.run(10000);
+  assert.is(board.lastStats, read);
 });
 
 test.run();

@@ -106,6 +106,7 @@ function espruinoCrypto(board: BoardState): QuickJSHandle {
   const host = vm.newFunction('SHA512', (message) => {
     const bytes = hostBytes(vm, message, false);
     board.work.nativeHashes++;
+    board.espruinoNativesCalled.sha512 = true;
     // FIPS 180-4 §5.1.2: the message, a 1 bit and a 128-bit length, padded to 128-byte blocks.
     board.work.nativeHashBlocks += Math.floor((bytes.length + 17 + 127) / 128);
     return vm.newArrayBuffer(Uint8Array.from(createHash('sha512').update(bytes).digest()).buffer);
