@@ -92,6 +92,8 @@ export abstract class BoardState {
   statsReader: QuickJSHandle | null = null;
   /** The compiled reader of the crypto counters alone (stats-reader.ts makeCryptoReader), made at boot. */
   cryptoReader: QuickJSHandle | null = null;
+  /** The crypto counters' names, the crypto reader's argument. */
+  cryptoNames: QuickJSHandle | null = null;
   /** The espruino profile's E.convolve call counter (profiles/espruino-convolve.ts), read after each call. */
   convolveCount: QuickJSHandle | null = null;
   callStartInterrupts = 0;
