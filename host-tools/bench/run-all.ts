@@ -21,6 +21,7 @@ export const BENCHES: BenchEntry[] = [
   { key: 'validation', script: 'host-tools/bench/validation.ts', args: [], quickArgs: ['--quick', '--board', 'pico,pico-stock'] },
   { key: 'espruino', script: 'host-tools/bench/validation-espruino.ts', args: [], quickArgs: ['--skip'] },
   { key: 'rp2040', script: 'host-tools/bench/rp2040-firmware.ts', args: [], quickArgs: ['--skip'] },
+  { key: 'city', script: 'host-tools/bench/city.ts', args: ['--evs', '100', '--duration', '10m', '--boards', 'pico,esp32'], quickArgs: ['--evs', '4', '--duration', '5m', '--boards', 'pico,esp32'] },
   { key: 'lora_medium', script: 'host-tools/bench/lora-medium.ts', args: ['--evs', '6,12,24,48', '--duration', '30m', '--boards', 'pico'], quickArgs: ['--evs', '6', '--duration', '5m', '--boards', 'pico'] },
 ];
 
@@ -31,6 +32,7 @@ const SECTION_TITLES: Record<string, string> = {
   footprint: 'Footprint: bundles, record sizes, LoRa airtime per trade (EU868, BW 125 kHz, CR 4/5)',
   heap: 'Footprint: heap peak per board (each bundle provisioned: a simulated minute idle, precomputing nonces, then verifying a record meanwhile)',
   validation: 'Device: the validation bench on the emulator (projected board time from the cost model)',
+  city: 'City: host time per simulated hour of the city simulation over LoRa (mixed fleet), by component',
 };
 
 /** The LoRa medium against the fleet size: one row per run (host-tools/bench/lora-medium.ts). */

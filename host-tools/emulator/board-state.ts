@@ -90,6 +90,12 @@ export abstract class BoardState {
   frameHandler: QuickJSHandle | null = null;
   /** The compiled reader of the firmware's counters (evaluate.ts makeStatsReader), made at boot. */
   statsReader: QuickJSHandle | null = null;
+  /** The compiled reader of the crypto counters alone (stats-reader.ts makeCryptoReader), made at boot. */
+  cryptoReader: QuickJSHandle | null = null;
+  /** The crypto counters' names, the crypto reader's argument. */
+  cryptoNames: QuickJSHandle | null = null;
+  /** The espruino profile's E.convolve call counter (profiles/espruino-convolve.ts), read after each call. */
+  convolveCount: QuickJSHandle | null = null;
   callStartInterrupts = 0;
   callCostMs = 0;
   /** The last call's field operations and QuickJS interrupts (a trace of what kept the board busy). */
@@ -106,10 +112,14 @@ export abstract class BoardState {
   callNativeMs = 0;
   nativeCryptoModule: QuickJSHandle | null = null;
   /**
-   * Set once the program has required the native module: its crypto counters (crypto_hash, ...) then
-   * count native calls, already charged, not the JS crypto the cost model's extras stand for.
+   * Set once the program's crypto is native: on kaluma once it has required the native module, on
+   * espruino once it has called both of Espruino's natives (require("crypto").SHA512 and E.convolve).
+   * Its crypto counters (crypto_hash, ...) then count native calls, already charged, not the JS crypto
+   * the cost model's extras stand for, so the call meter stops reading them (call-meter.ts).
    */
   nativeCryptoUsed = false;
+  /** Espruino's natives called since boot: SHA-512 of the crypto module, and E.convolve. */
+  espruinoNativesCalled = { sha512: false, convolve: false };
   /** A program failure on an interactive board, acted on once the caller has released its handles. */
   stopPending: BoardFailure | null = null;
 

@@ -7,7 +7,7 @@ import type { QuickJSWASMModule } from 'quickjs-emscripten';
 import { BoardFailure, BoardOptions, BoardState } from './board-state';
 import { callBoard, newMeteredRuntime } from './call-meter';
 import { evaluateConsoleLine, evaluateRepl, readStats } from './evaluate';
-import { makeStatsReader } from './stats-reader';
+import { makeStatsReaders } from './stats-reader';
 import { quickjsMemoryUsed } from './heap-model';
 import { bytesHandle, bytesString, prepareMarshal, releaseMarshal } from './marshal';
 import { raiseRadioInterrupt } from './peripherals/sx127x-bus';
@@ -34,19 +34,27 @@ export class EmulatedBoard extends BoardState {
       this.pins.dispose();
       this.frameHandler?.dispose();
       this.statsReader?.dispose();
+      this.cryptoReader?.dispose();
+      this.cryptoNames?.dispose();
+      this.convolveCount?.dispose();
       releaseMarshal(this.vm);
       this.nativeCryptoModule?.dispose();
       this.vm.dispose();
       this.runtime.dispose();
     }
     this.frameHandler = null;
+    this.convolveCount = null;
     this.nativeCryptoModule = null;
     this.nativeCryptoUsed = false;
+    this.espruinoNativesCalled = { sha512: false, convolve: false };
     this.runtime = newMeteredRuntime(this.module, this);
     this.vm = this.runtime.newContext();
     // A reboot starts its own call: the interrupted call's board time must not count against it.
     this.callStartInterrupts = this.work.interrupts;
-    this.statsReader = makeStatsReader(this.vm);
+    const readers = makeStatsReaders(this.vm);
+    this.statsReader = readers.stats;
+    this.cryptoReader = readers.crypto;
+    this.cryptoNames = readers.cryptoNames;
     prepareMarshal(this.vm);
     this.heap.baselineBytes = quickjsMemoryUsed(this.runtime, this.vm);
     installProfile(this);

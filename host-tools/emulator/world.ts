@@ -86,6 +86,12 @@ export class World {
   readonly stats: WorldStats = { uart_bytes: 0, uart_bytes_lost: 0, radio_sent: 0, radio_lost: 0, radio_collided: 0, radio_refused_duty_cycle: 0, radio_airtime_ms: 0,
     radio_delivered: 0, radio_cad: 0, radio_cad_busy: 0, radio_host_backoffs: 0 };
   private onAir: OnAir[] = [];
+  /**
+   * Host milliseconds (performance.now) spent in run(): in all, routing what boards send over the cables
+   * and the radio medium (collect: airtime, collisions, deliveries queued), and in host receivers (a
+   * gateway and the aggregator behind it). The rest of run() is the boards' calls and the event loop.
+   */
+  readonly hostMs = { run: 0, medium: 0, hostReceivers: 0 };
 
   constructor(private module: QuickJSWASMModule, seed: number) {
     this.random = seededRandom(seed);
@@ -176,6 +182,12 @@ export class World {
 
   /** Routes what a board wrote during its last call. */
   private collect(board: EmulatedBoard): void {
+    const started = performance.now();
+    this.route(board);
+    this.hostMs.medium += performance.now() - started;
+  }
+
+  private route(board: EmulatedBoard): void {
     const sentAt = Math.max(board.busyUntilMs, this.nowMs);
     for (const transmission of board.radioOutbox.splice(0)) this.transmitSx127x(board, transmission, sentAt);
     for (const cad of board.radioCadOutbox.splice(0)) {
@@ -309,6 +321,12 @@ export class World {
 
   /** Runs the world until `untilMs`: deliveries and timers in time order, each board in board time. */
   run(durationMs: number): void {
+    const started = performance.now();
+    this.runEvents(durationMs);
+    this.hostMs.run += performance.now() - started;
+  }
+
+  private runEvents(durationMs: number): void {
     const end = this.nowMs + durationMs;
     for (;;) {
       this.queue.sort((left, right) => left.atMs - right.atMs || left.order - right.order);
@@ -321,7 +339,9 @@ export class World {
         if (delivery.collided) continue;
         if (typeof delivery.to === 'function') {
           if (delivery.startMs !== undefined) this.stats.radio_delivered++;
+          const received = performance.now();
           delivery.to(delivery.bytes);
+          this.hostMs.hostReceivers += performance.now() - received;
           continue;
         }
         const board = delivery.to.board;

@@ -346,6 +346,13 @@ export async function runCity(options: CityOptions) {
   }
 
   // ---- run
+  /** Host milliseconds outside the world's run: the aggregator's auctions, the vehicles' calls into their boards. */
+  const hostMs = { auctions: 0, vehicles: 0 };
+  const timed = (into: 'auctions' | 'vehicles', work: () => void) => {
+    const started = performance.now();
+    work();
+    hostMs[into] += performance.now() - started;
+  };
   let nextSample = 0;
   let nextAuction = AUCTION_MS;
   let nextVehicles = VEHICLE_MS;
@@ -356,22 +363,24 @@ export async function runCity(options: CityOptions) {
       attackNode.tick(world.nowMs);
       attackNode.trade?.tick(world.nowMs);
     }
-    for (const delivery of deliveries.splice(0).filter((entry) => {
-      if (entry.atMs > world.nowMs) return true;
-      entry.buyer.call(`smartchain.trade.energyDelivered(${entry.deliveredWh})`);
-      entry.buyer.socWh = Math.min(entry.buyer.capacityWh, entry.buyer.socWh + entry.deliveredWh);
-      if (entry.seller) entry.seller.socWh = Math.max(0, entry.seller.socWh - entry.deliveredWh);
-      return false;
-    })) deliveries.push(delivery);
-    if (world.nowMs >= nextVehicles) {
-      nextVehicles += VEHICLE_MS;
-      driveVehicles();
-      sampleValidation();
-    }
+    timed('vehicles', () => {
+      for (const delivery of deliveries.splice(0).filter((entry) => {
+        if (entry.atMs > world.nowMs) return true;
+        entry.buyer.call(`smartchain.trade.energyDelivered(${entry.deliveredWh})`);
+        entry.buyer.socWh = Math.min(entry.buyer.capacityWh, entry.buyer.socWh + entry.deliveredWh);
+        if (entry.seller) entry.seller.socWh = Math.max(0, entry.seller.socWh - entry.deliveredWh);
+        return false;
+      })) deliveries.push(delivery);
+      if (world.nowMs >= nextVehicles) {
+        nextVehicles += VEHICLE_MS;
+        driveVehicles();
+        sampleValidation();
+      }
+    });
     if (world.nowMs >= nextAuction) {
       nextAuction += AUCTION_MS;
       // In a federation one aggregator at a time runs the rounds (elected through the cluster).
-      gateways[federation?.auctioneer() ?? 0]?.auction();
+      timed('auctions', () => gateways[federation?.auctioneer() ?? 0]?.auction());
     }
     if (options.attack === 'spam' && random() < 0.2) spam();
     if (options.attack === 'sybil' && attackNode !== null) {
@@ -484,6 +493,14 @@ export async function runCity(options: CityOptions) {
       return all;
     }, {}),
     wall_ms: Date.now() - started,
+    // Where the host's time went (performance.now): the emulated boards (their calls from the world's
+    // event loop and the vehicles' calls into them), the radio medium and cables (routing, collisions),
+    // the aggregator with its gateways (frames received, auctions, what they send).
+    host_ms: {
+      boards: Math.round(world.hostMs.run - world.hostMs.medium - world.hostMs.hostReceivers + hostMs.vehicles),
+      radio_medium: Math.round(world.hostMs.medium),
+      aggregator: Math.round(world.hostMs.hostReceivers + hostMs.auctions),
+    },
   };
   const detail = {
     recordSeries, tradeSeries, commitLatencies,

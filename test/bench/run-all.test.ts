@@ -35,8 +35,11 @@ function checkBench(out: string): void {
   const native = results.validation.pico.projected_board_ms;
   assert.ok(native.validate_two_caps.median >= 2 * (loadBoard('pico').native_crypto_board_ms as { verify: number }).verify, 'two native verifications on the pico, from board.json');
   assert.ok(native.trade_time_path.median < native.validate_two_caps.median + 1000, 'then one signature and an id');
+  // The city's speed: host time per simulated hour, most of it in the emulated boards.
+  assert.ok(results.city.wall_s_per_simulated_hour > 0 && results.city.boards_s_per_simulated_hour > results.city.radio_medium_s_per_simulated_hour);
   const page = readFileSync(join(out, 'docs', 'benchmarks.md'), 'utf8');
   assert.match(page, /Fig\. 7/);
+  assert.match(page, /## City: host time per simulated hour[^\n]*\n\nCommand: `node --import tsx host-tools\/bench\/city\.ts --evs 4 --duration 5m --boards pico,esp32`/);
   // The real-firmware section is generated: in the quick run it says it was skipped, and why.
   assert.match(page, /## The pico on the real firmware \(rp2040js\)[^\n]*\n\nCommand: `node --import tsx host-tools\/bench\/rp2040-firmware\.ts --skip`\n\nSkipped: /);
   assert.ok(typeof results.rp2040.skipped === 'string', 'the quick run skips the rp2040 benches');

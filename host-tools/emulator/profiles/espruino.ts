@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import type { QuickJSHandle } from 'quickjs-emscripten';
 import { BoardState, WORLD_EPOCH_MS } from '../board-state';
-import { bytesString, defineFunction, hostBytes, hostNumbers } from '../marshal';
+import { bytesString, defineFunction, hostBytes } from '../marshal';
+import { installConvolve } from './espruino-convolve';
 import { radioTransfer, readPin, writePin } from '../peripherals/sx127x-bus';
 
 /** Espruino's JsVar block: process.memory() counts in blocks of 14 bytes on the ESP32. */
@@ -39,19 +40,9 @@ export function installEspruino(board: BoardState): void {
   defineFunction(vm, e, 'hwRand', () => vm.newNumber(Math.floor(board.options.random() * 4294967296) | 0));
   defineFunction(vm, e, 'enableWatchdog', () => undefined);
   defineFunction(vm, e, 'kickWatchdog', () => undefined);
-  // E.convolve(a, b, offset): sum of a[i] b[(i + offset) mod b.length], native on the board; charged
-  // per call from the cost model (the field multiplication makes 16 per operation).
-  defineFunction(vm, e, 'convolve', (left, right, offsetHandle) => {
-    const a = hostNumbers(vm, left);
-    const b = hostNumbers(vm, right);
-    const lengthA = a.length;
-    const lengthB = b.length;
-    const offset = vm.getNumber(offsetHandle);
-    let sum = 0;
-    for (let index = 0; index < lengthA; index++) sum += a[index] * b[(index + offset) % lengthB];
-    board.work.convolveCalls++;
-    return vm.newNumber(sum);
-  });
+  // E.convolve(a, b, offset), native on the board: run inside the board, charged per call from the
+  // cost model (espruino-convolve.ts).
+  board.convolveCount = installConvolve(board, e);
   vm.setProp(vm.global, 'E', e);
   e.dispose();
   const processObject = vm.newObject();
@@ -115,6 +106,7 @@ function espruinoCrypto(board: BoardState): QuickJSHandle {
   const host = vm.newFunction('SHA512', (message) => {
     const bytes = hostBytes(vm, message, false);
     board.work.nativeHashes++;
+    board.espruinoNativesCalled.sha512 = true;
     // FIPS 180-4 §5.1.2: the message, a 1 bit and a 128-bit length, padded to 128-byte blocks.
     board.work.nativeHashBlocks += Math.floor((bytes.length + 17 + 127) / 128);
     return vm.newArrayBuffer(Uint8Array.from(createHash('sha512').update(bytes).digest()).buffer);
