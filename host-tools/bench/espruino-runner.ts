@@ -13,9 +13,17 @@ export const ESPRUINO_PATH = resolve('../shared/upstream/espruino/espruino');
 const TICKS_PER_SECOND = 100;
 const REPLY_MARK = '@@R';
 const ERROR_MARK = '@@E';
-/** Console input per write, and the pause after each (EspruinoProcess.type). */
-const CONSOLE_PIECE = 32;
-const CONSOLE_PAUSE_MS = 2;
+/**
+ * The longest console line sent. The Linux build takes console input at most 64 bytes an event: a longer
+ * line arriving at once sometimes failed its `ASSERT(len <= 64)` (src/jsdevices.c) and killed the
+ * interpreter, or lost characters, so that a call ran on other numbers than the ones sent. Pacing the
+ * writes was not enough on a loaded host (the interpreter may not read for a while), so every line is
+ * short and the next is written only after the interpreter answered the last.
+ */
+const CONSOLE_LINE_MAX = 64;
+/** The program's console helpers: __ap appends a piece of an expression, __ev evaluates what was appended. */
+const CONSOLE_HELPERS = `var __in="";function __ap(s){__in+=s;print("${REPLY_MARK}");}` +
+  `function __ev(){var s=__in;__in="";try{var v=eval(s);print("${REPLY_MARK}"+JSON.stringify(v));}catch(e){print("${ERROR_MARK}"+e);}}`;
 
 /** Null when the interpreter is there, else the one-line reason a test or bench prints. */
 export function espruinoMissing(): string | null {
@@ -51,22 +59,9 @@ export class EspruinoProcess {
     const file = join(directory, 'program.js');
     // A file run ends once it has nothing left to do: an hourly no-op timer keeps the console reading
     // stdin. echo(0): the console stops echoing what is typed, so replies are the only output.
-    writeFileSync(file, script + '\nsetInterval(function () {}, 3600000);\necho(0);\n');
+    writeFileSync(file, script + '\n' + CONSOLE_HELPERS + '\nsetInterval(function () {}, 3600000);\necho(0);\n');
     const child = spawn(ESPRUINO_PATH, [file], { cwd: directory, stdio: ['pipe', 'pipe', 'pipe'] });
     return new EspruinoProcess(child, directory);
-  }
-
-  /**
-   * Writes a console line in pieces of at most CONSOLE_PIECE bytes, a pause after each. The Linux build
-   * takes console input as at most 64 bytes an event: a longer line arriving at once sometimes failed
-   * its `ASSERT(len <= 64)` (src/jsdevices.c) and killed the interpreter, or lost characters of the
-   * line, so that a call ran on other numbers than the ones sent.
-   */
-  private async type(line: string): Promise<void> {
-    for (let offset = 0; offset < line.length; offset += CONSOLE_PIECE) {
-      this.child.stdin.write(line.slice(offset, offset + CONSOLE_PIECE));
-      await new Promise((resolvePause) => setTimeout(resolvePause, CONSOLE_PAUSE_MS));
-    }
   }
 
   /** Everything the interpreter printed so far. */
@@ -92,12 +87,11 @@ export class EspruinoProcess {
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
   }
 
-  /** Evaluates one expression; its value as JSON text and the interpreter's CPU time for it. */
-  async evaluate(expression: string, timeoutMs = 1800000): Promise<Evaluation> {
-    if (this.exited) throw new Error('espruino has exited');
-    const before = this.cpuMs();
+  /** Writes one console line (at most CONSOLE_LINE_MAX bytes) and waits for the interpreter's reply to it. */
+  private send(line: string, timeoutMs: number, what: string): Promise<string> {
+    if (line.length > CONSOLE_LINE_MAX) throw new Error(`console line of ${line.length} bytes`);
     const reply = new Promise<string>((resolvePromise, rejectPromise) => {
-      const timer = setTimeout(() => rejectPromise(new Error(`espruino: no reply to ${expression} in ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(() => rejectPromise(new Error(`espruino: no reply to ${what} in ${timeoutMs} ms`)), timeoutMs);
       this.waiting = {
         resolve: (text) => {
           clearTimeout(timer);
@@ -109,9 +103,26 @@ export class EspruinoProcess {
         },
       };
     });
-    await this.type(`(function(){try{var v=(${expression});print("${REPLY_MARK}"+JSON.stringify(v));}catch(e){print("${ERROR_MARK}"+e);}})()\n`);
+    this.child.stdin.write(line);
     this.deliver();
-    const value = await reply;
+    return reply;
+  }
+
+  /**
+   * Evaluates one expression; its value as JSON text and the interpreter's CPU time for it. The expression
+   * goes in as short pieces, each answered (CONSOLE_LINE_MAX), then is evaluated; the CPU time counts the
+   * evaluation alone.
+   */
+  async evaluate(expression: string, timeoutMs = 1800000): Promise<Evaluation> {
+    if (this.exited) throw new Error('espruino has exited');
+    for (let offset = 0; offset < expression.length; ) {
+      let piece = expression.slice(offset, offset + CONSOLE_LINE_MAX);
+      while (`__ap(${JSON.stringify(piece)})\n`.length > CONSOLE_LINE_MAX) piece = piece.slice(0, -1);
+      await this.send(`__ap(${JSON.stringify(piece)})\n`, timeoutMs, expression);
+      offset += piece.length;
+    }
+    const before = this.cpuMs();
+    const value = await this.send('__ev()\n', timeoutMs, expression);
     return { value, cpuMs: this.cpuMs() - before };
   }
 
