@@ -7,17 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCity, BoardKind } from '../sim/city';
-
-function option(name: string, fallback: string): string {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 && process.argv[at + 1] !== undefined ? process.argv[at + 1] : fallback;
-}
-
-function durationMs(text: string): number {
-  const match = /^(\d+)(m|h)$/.exec(text);
-  if (match === null) throw new Error(`--duration must look like 30m or 2h, got ${text}`);
-  return Number(match[1]) * (match[2] === 'h' ? 3600000 : 60000);
-}
+import { durationMs, option } from './city-args';
 
 const fleets = option('evs', '6,12,24,48').split(',').map(Number);
 const duration = option('duration', '30m');
