@@ -20,6 +20,7 @@ import { BOUNDARY_LENGTHS } from '../support/sha512-lengths';
 import { createRng, testSeed } from '../support/rng';
 import { KINDS, randomRecord } from '../support/records';
 import { RECORD_BYTES_MAX, decodeRecord, encodePayload, encodeRecord, useTradeCodec } from '../../firmware/records';
+import { tweetnaclReduce } from '../support/tweetnacl-modl';
 
 const low = (nacl as unknown as { lowlevel: { modL(r: Uint8Array, x: Float64Array): void; M(o: Float64Array, a: Float64Array, b: Float64Array): void; pack25519(o: Uint8Array, n: Float64Array): void } }).lowlevel;
 
@@ -37,13 +38,6 @@ function encoded(limbs: Float64Array): string {
 }
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
-function reduceTweetnacl(bytes: Uint8Array): Uint8Array {
-  const wide = new Float64Array(64);
-  for (let index = 0; index < 64; index++) wide[index] = bytes[index];
-  const out = new Uint8Array(32);
-  low.modL(out, wide);
-  return out;
-}
 const missing = espruinoMissing();
 
 async function start(): Promise<EspruinoProcess> {
@@ -86,7 +80,7 @@ if (missing !== null) {
         r[31] &= 15;
         const hash = round === 0 ? new Uint8Array(64).fill(255) : rng.bytes(64);
         const a = rng.bytes(32);
-        const reduced = reduceTweetnacl(hash);
+        const reduced = tweetnaclReduce(hash);
         const wide = new Float64Array(64);
         for (let index = 0; index < 32; index++) wide[index] = r[index];
         for (let index = 0; index < 32; index++) for (let other = 0; other < 32; other++) wide[index + other] += reduced[index] * a[other];

@@ -5,13 +5,11 @@
 import { createPrivateKey, sign } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import nacl from 'tweetnacl';
 import { Convolve } from '../../boards/esp32/field-convolve';
 import { convolveScalars } from '../../boards/esp32/scalar-convolve';
 import { keyPairFromSeed, reduceModL, signDetached, signatureScalar, signatureScalarFromHash, useScalarArithmetic } from '../../firmware/crypto/ed25519';
 import { createRng, testSeed } from '../support/rng';
-
-const low = (nacl as unknown as { lowlevel: { modL(r: Uint8Array, x: Float64Array): void } }).lowlevel;
+import { tweetnaclReduce } from '../support/tweetnacl-modl';
 
 const convolve: Convolve = (a, b, offset) => {
   let sum = 0;
@@ -24,14 +22,6 @@ const L = (1n << 252n) + 27742317777372353535851937790883648493n;
 function toBytes(value: bigint, length: number): Uint8Array {
   const out = new Uint8Array(length);
   for (let index = 0; index < length; index++) out[index] = Number((value >> BigInt(8 * index)) & 255n);
-  return out;
-}
-
-function tweetnaclReduce(bytes: Uint8Array): Uint8Array {
-  const wide = new Float64Array(64);
-  for (let index = 0; index < 64; index++) wide[index] = bytes[index];
-  const out = new Uint8Array(32);
-  low.modL(out, wide);
   return out;
 }
 
