@@ -1,7 +1,8 @@
 // Starts a light node and the EV's trader on a board: a guarded tick (a throwing tick is logged with a code
 // and the node keeps running), the link handlers feeding the node's bounded inbox, and the board's watchdog
 // fed from tick. The tick comes every tick_interval_ms while the node has work, every IDLE_TICK_MS when it
-// has none (a parked EV's board sleeps), and at once when a frame arrives. Shared by every board adapter.
+// has none (a parked EV's board sleeps), and at once when a frame arrives; a board may add its own upkeep
+// after a tick that did work (the esp32's garbage collection). Shared by every board adapter.
 import { createNode, FullLightNode } from '../../firmware/node';
 import type { NodeConfig } from '../../firmware/node-api';
 import type { Platform } from '../../firmware/platform';
@@ -15,7 +16,7 @@ export type BoardTimers = {
 /** The tick of an idle node: often enough for its timers (hellos, token requests, the trader's checks). */
 export const IDLE_TICK_MS = 1000;
 
-export function startBoard(platform: Platform, config: NodeConfig, timers: BoardTimers, tickIntervalMs: number): FullLightNode {
+export function startBoard(platform: Platform, config: NodeConfig, timers: BoardTimers, tickIntervalMs: number, afterBusyTick?: (nowMs: number) => void): FullLightNode {
   const node = createNode(platform, config);
   // The provisioned members now live in the node's member table: their parsed list can go.
   config.members = undefined;
@@ -34,6 +35,7 @@ export function startBoard(platform: Platform, config: NodeConfig, timers: Board
       platform.log('TICK_FAILED', String(error) + ' (' + failures + ')');
     }
     idle = !busy;
+    if (busy && afterBusyTick !== undefined) afterBusyTick(platform.nowMs());
     timer = timers.setTimeout(run, busy ? tickIntervalMs : IDLE_TICK_MS);
   }
   timer = timers.setTimeout(run, tickIntervalMs);

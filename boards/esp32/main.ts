@@ -11,6 +11,7 @@ import { UART_PAYLOAD_BYTES_MAX } from '../../firmware/protocol';
 import { extraLinks } from '../drivers/extra-links';
 import { sha512 } from '../../firmware/crypto/ed25519';
 import { useEspruinoNatives } from './natives';
+import { collectAfterWork } from './collect';
 import type { Link, Platform } from '../../firmware/platform';
 import board from './board.json';
 import { copyBytes } from '../../firmware/bytes';
@@ -134,7 +135,7 @@ if (provisioned.config === null) {
   config.verifyTradeRecordsOnly = true;
   if (config.seed !== undefined) Storage.write(name('seed'), config.seed);
   E.enableWatchdog(board.watchdog_ms / 1000, false);
-  const node = startBoard(platform, config, { setTimeout: setTimeout, clearTimeout: clearTimeout }, board.tick_interval_ms);
+  const node = startBoard(platform, config, { setTimeout: setTimeout, clearTimeout: clearTimeout }, board.tick_interval_ms, collectAfterWork());
   const deframer = new UartDeframer(UART_PAYLOAD_BYTES_MAX, function (payload: Uint8Array) {
     node.receive(0, payload);
   });

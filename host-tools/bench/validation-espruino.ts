@@ -83,6 +83,8 @@ function workloads(mode: 'js' | 'native') {
   return [
     { name: 'field', code: `calibrate.field(${CALIBRATION_REPEATS.field})`, units: CALIBRATION_REPEATS.field, batches: 1, before: null },
     { name: 'sha512', code: `calibrate.hash(${hashes})`, units: hashes, batches: 1, before: null },
+    // The same hashes as the node makes them, with its garbage collections (boards/esp32/collect.ts).
+    { name: 'sha512_as_node', code: `calibrate.hashAsNode(${hashes})`, units: hashes, batches: 1, before: null },
     { name: 'codec', code: `calibrate.codec(${CALIBRATION_REPEATS.codec})`, units: CALIBRATION_REPEATS.codec, batches: 1, before: null },
     { name: 'background_verification', code: `(function(){bench.verifyStart(0);for(var n=0;n<100000&&bench.verifyStep(${SLICE_UNITS},0)!==1;n++);return n;})()`, units: 1, batches: 1, before: null },
     { name: 'signature', code: signing('signOnline', 401), units: signatures, batches: batches, before: refill },
