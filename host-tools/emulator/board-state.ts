@@ -67,6 +67,8 @@ export abstract class BoardState {
   outbox: { port: number; bytes: Uint8Array }[] = [];
   /** Files in flash (Kaluma fs, Espruino Storage, emulator storage): they survive a reset. */
   files: Map<string, Uint8Array>;
+  /** Host milliseconds (performance.now) spent measuring this board's heap: the emulator's, not the board's work. */
+  heapMeasureHostMs = 0;
   /** The longest single call into the board (board ms): the longest time away from its event loop. */
   longestCallMs = 0;
   /** The SX127x on the board's SPI bus (kaluma, espruino): hardware, so it outlives a reset of the runtime. */
@@ -149,7 +151,10 @@ export abstract class BoardState {
   }
 
   heapUsedBytes(): number {
-    return this.heap.usedBytes(this.runtime, this.vm);
+    const started = performance.now();
+    const used = this.heap.usedBytes(this.runtime, this.vm);
+    this.heapMeasureHostMs += performance.now() - started;
+    return used;
   }
 
   randomBytes(count: number): Uint8Array {

@@ -9,6 +9,7 @@ import { callBoard, newMeteredRuntime } from './call-meter';
 import { evaluateConsoleLine, evaluateRepl, readStats } from './evaluate';
 import { makeStatsReaders } from './stats-reader';
 import { quickjsMemoryUsed } from './heap-model';
+import { useDirectHostCalls } from './host-calls';
 import { bytesHandle, bytesString, prepareMarshal, releaseMarshal } from './marshal';
 import { raiseRadioInterrupt } from './peripherals/sx127x-bus';
 import { installProfile } from './profiles/install';
@@ -49,6 +50,7 @@ export class EmulatedBoard extends BoardState {
     this.espruinoNativesCalled = { sha512: false, convolve: false };
     this.runtime = newMeteredRuntime(this.module, this);
     this.vm = this.runtime.newContext();
+    useDirectHostCalls(this.vm);
     // A reboot starts its own call: the interrupted call's board time must not count against it.
     this.callStartInterrupts = this.work.interrupts;
     const readers = makeStatsReaders(this.vm);

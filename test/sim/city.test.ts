@@ -32,6 +32,8 @@ for (const { attack, seed, boards } of RUNS) {
     assert.is(summary.double_spends_confirmed, 0, context);
     assert.is(summary.board_resets, 0, `no board reset (${context}) ${JSON.stringify(detail.boards)}`);
     assert.is(summary.deadlocks, 0, context);
+    const host = summary.host_ms as Record<string, number>;
+    assert.ok(host.boards_heap_measurement > 0 && host.boards_heap_measurement <= host.boards, `measuring the heaps is part of the boards' time (${JSON.stringify(host)})`);
     const orders = detail.boards.reduce((sum: number, board: { trade: Record<string, number> }) => sum + (board.trade.trades_offered ?? 0) + (board.trade.trades_demanded ?? 0), 0);
     assert.ok(orders > 0, `the vehicles placed orders through the boards' traders (${context})`);
     for (const board of detail.boards) {
