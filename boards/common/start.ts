@@ -16,7 +16,7 @@ export type BoardTimers = {
 /** The tick of an idle node: often enough for its timers (hellos, token requests, the trader's checks). */
 export const IDLE_TICK_MS = 1000;
 
-export function startBoard(platform: Platform, config: NodeConfig, timers: BoardTimers, tickIntervalMs: number, afterBusyTick?: (nowMs: number) => void): FullLightNode {
+export function startBoard(platform: Platform, config: NodeConfig, timers: BoardTimers, tickIntervalMs: number, afterBusyTick?: () => void): FullLightNode {
   const node = createNode(platform, config);
   // The provisioned members now live in the node's member table: their parsed list can go.
   config.members = undefined;
@@ -35,7 +35,7 @@ export function startBoard(platform: Platform, config: NodeConfig, timers: Board
       platform.log('TICK_FAILED', String(error) + ' (' + failures + ')');
     }
     idle = !busy;
-    if (busy && afterBusyTick !== undefined) afterBusyTick(platform.nowMs());
+    if (busy && afterBusyTick !== undefined) afterBusyTick();
     timer = timers.setTimeout(run, busy ? tickIntervalMs : IDLE_TICK_MS);
   }
   timer = timers.setTimeout(run, tickIntervalMs);

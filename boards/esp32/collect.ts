@@ -1,14 +1,18 @@
-// Garbage collection after work, at most once a COLLECT_INTERVAL_MS of board time: it keeps Espruino's
-// allocations short. Espruino keeps its free variables in one list (src/jsvar.c, 2v29). A flat string (the
-// store of every typed array beyond a few bytes, and of each native SHA-512's 64-byte result) is found by
-// walking that list for a run of adjacent variables; single variables are freed to the list's head, out of
-// address order, so with every allocation the walk grows, until a collection, which rebuilds the list in
-// address order. Measured on Espruino 2v29's interpreter in the validation bench's heap, 50 native
-// SHA-512 of a record at a time: 22 to 27 us each without, 7 to 10 us right after a collection, which
-// itself took 0.13 to 0.25 ms (host CPU; `npx smartchain bench validation --target espruino --board esp32`
-// gives the projected ESP32 figures, docs/benchmarks.md).
-/** A busy node collects at most this often (ms of board time): at most 20 ticks of work between two. */
-export const COLLECT_INTERVAL_MS = 1000;
+// Garbage collection after work, once the node has made HASHES_PER_COLLECTION native SHA-512: it keeps
+// Espruino's allocations short. Espruino keeps its free variables in one list (src/jsvar.c, 2v29). A flat
+// string (the store of every typed array beyond a few bytes, and of each native SHA-512's 64-byte result)
+// is found by walking that list for a run of adjacent variables, and single variables are freed to the
+// list's head out of address order, so the walk grows with every allocation until a collection rebuilds
+// the list in address order. On Espruino 2v29's interpreter in the validation bench's heap (host CPU),
+// 50 native SHA-512 at a time took 22 to 27 us each without, 7 to 10 us right after a collection.
+// A collection costs about 90 ms of projected ESP32 time and a hash adds about 14 us to each later one,
+// so a collection every hundred or so hashes costs least (sqrt(2 x 90 ms / 14 us) = 113); counting
+// hashes, not seconds, spends nothing on a node that does not hash (a verification's slices hash nothing).
+// Figures: `npx smartchain bench validation --target espruino --board esp32` (docs/benchmarks.md).
+import { takeNativeSha512Calls } from '../../firmware/crypto/sha512';
+
+/** Native SHA-512 between two collections. */
+export const HASHES_PER_COLLECTION = 100;
 
 type EspruinoProcess = { memory(collect?: boolean): unknown };
 declare const process: EspruinoProcess;
@@ -18,12 +22,13 @@ export function collectGarbage(): void {
   process.memory(true);
 }
 
-/** The esp32's upkeep after a tick that did work: a collection when the last is COLLECT_INTERVAL_MS old. */
-export function collectAfterWork(): (nowMs: number) => void {
-  let last = -COLLECT_INTERVAL_MS;
-  return function (nowMs: number): void {
-    if (nowMs - last < COLLECT_INTERVAL_MS) return;
-    last = nowMs;
+/** The esp32's upkeep after a tick that did work: a collection once HASHES_PER_COLLECTION hashes were made. */
+export function collectAfterWork(): () => void {
+  let hashes = 0;
+  return function (): void {
+    hashes += takeNativeSha512Calls();
+    if (hashes < HASHES_PER_COLLECTION) return;
+    hashes = 0;
     collectGarbage();
   };
 }

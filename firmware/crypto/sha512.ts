@@ -10,6 +10,8 @@ const low = (nacl as unknown as { lowlevel: { crypto_hash(out: Uint8Array, messa
 type NativeSha512 = (bytes: Uint8Array) => ArrayBuffer | Uint8Array;
 
 let native: NativeSha512 | null = null;
+/** Native hashes since the board last took the count (each allocates its result: boards/esp32/collect.ts). */
+let nativeCalls = 0;
 
 /** tweetnacl's SHA-512, whatever the board installed. */
 export function sha512Js(bytes: Uint8Array): Uint8Array {
@@ -24,7 +26,16 @@ export function sha512Js(bytes: Uint8Array): Uint8Array {
  * native hash.
  */
 export function sha512(bytes: Uint8Array): Uint8Array {
-  return native !== null ? new Uint8Array(native(bytes)) : sha512Js(bytes);
+  if (native === null) return sha512Js(bytes);
+  nativeCalls++;
+  return new Uint8Array(native(bytes));
+}
+
+/** Native hashes since the last call of this (the esp32's garbage collection counts them). */
+export function takeNativeSha512Calls(): number {
+  const calls = nativeCalls;
+  nativeCalls = 0;
+  return calls;
 }
 
 /** Installs a native SHA-512 (null puts the JS one back); a board does this once, at boot. */

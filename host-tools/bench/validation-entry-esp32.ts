@@ -6,7 +6,7 @@ import './validation-entry';
 import { useEspruinoNatives } from '../../boards/esp32/natives';
 import { fieldMultiply } from '../../firmware/crypto/fast-verify';
 import { sha512 } from '../../firmware/crypto/sha512';
-import { collectGarbage } from '../../boards/esp32/collect';
+import { HASHES_PER_COLLECTION, collectGarbage } from '../../boards/esp32/collect';
 import { KIND_SOLD, RECORD_BYTES_MAX, bytesToSign, decodeRecord, encodePayload, encodeRecord } from '../../firmware/records';
 
 const ref = new Uint8Array(16);
@@ -18,9 +18,6 @@ for (let index = 0; index < 16; index++) {
   limbsA[index] = (index * 40503 + 7) & 0xffff;
   limbsB[index] = (index * 12345 + 99) & 0xffff;
 }
-
-/** SHA-512 between two collections in hashAsNode: five for each of the 20 frames a busy node handles in a second. */
-const HASHES_PER_COLLECTION = 100;
 
 const calibrate = {
   natives: function (on: boolean): string {
@@ -39,9 +36,8 @@ const calibrate = {
     return n;
   },
   /**
-   * n SHA-512 of a record as the node makes them: HASHES_PER_COLLECTION at a time after a garbage
-   * collection (boards/esp32/collect.ts: a busy node collects at least once a second of board time, in
-   * which it handles at most 20 frames, one a tick); the collections' own time is in the figure.
+   * n SHA-512 of a record as the node makes them: a garbage collection before every
+   * HASHES_PER_COLLECTION (boards/esp32/collect.ts); the collections' own time is in the figure.
    */
   hashAsNode: function (n: number): number {
     const input = new Uint8Array(bytesToSign(encodePayload(record)).length + 64);
@@ -49,6 +45,11 @@ const calibrate = {
       if (index % HASHES_PER_COLLECTION === 0) collectGarbage();
       sha512(input);
     }
+    return n;
+  },
+  /** n garbage collections, the esp32 node's upkeep (boards/esp32/collect.ts). */
+  collect: function (n: number): number {
+    for (let index = 0; index < n; index++) collectGarbage();
     return n;
   },
   /** n round trips of a record through the codec: encode the payload and envelope, decode strictly. */

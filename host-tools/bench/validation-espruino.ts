@@ -18,6 +18,7 @@ import { EmulatedBoard } from '../emulator/board';
 import { emulatedBoardOptions } from '../emulator/profile';
 import { loadQuickJS, seededRandom } from '../emulator/world';
 import { EspruinoProcess, espruinoMissing } from './espruino-runner';
+import { HASHES_PER_COLLECTION } from '../../boards/esp32/collect';
 import { tweetnaclVerifyMultiplications } from './validation';
 
 /**
@@ -34,7 +35,7 @@ export const HOST_TO_ESP32 = (552 * 125) / 240;
 /** QuickJS's host milliseconds for the naive path when docs/platforms.md D was measured: nacl sign + 2 verify. */
 const QUICKJS_NAIVE_REFERENCE_MS = 202 + 2 * 392;
 /** Repetitions per calibration call: enough CPU time per call for /proc's 10 ms ticks. */
-const CALIBRATION_REPEATS = { field: 1000, hashJs: 5, hashNative: 5000, codec: 50 };
+const CALIBRATION_REPEATS = { field: 1000, hashJs: 5, hashNative: 5000, codec: 50, collections: 2000 };
 const SLICE_UNITS = 6;
 /** The bench program's nonce stock (validation-entry.ts): signatures per batch, refilled before each. */
 const STOCK_NONCES = 4;
@@ -85,6 +86,7 @@ function workloads(mode: 'js' | 'native') {
     { name: 'sha512', code: `calibrate.hash(${hashes})`, units: hashes, batches: 1, before: null },
     // The same hashes as the node makes them, with its garbage collections (boards/esp32/collect.ts).
     { name: 'sha512_as_node', code: `calibrate.hashAsNode(${hashes})`, units: hashes, batches: 1, before: null },
+    { name: 'collection', code: `calibrate.collect(${CALIBRATION_REPEATS.collections})`, units: CALIBRATION_REPEATS.collections, batches: 1, before: null },
     { name: 'codec', code: `calibrate.codec(${CALIBRATION_REPEATS.codec})`, units: CALIBRATION_REPEATS.codec, batches: 1, before: null },
     { name: 'background_verification', code: `(function(){bench.verifyStart(0);for(var n=0;n<100000&&bench.verifyStep(${SLICE_UNITS},0)!==1;n++);return n;})()`, units: 1, batches: 1, before: null },
     { name: 'signature', code: signing('signOnline', 401), units: signatures, batches: batches, before: refill },
@@ -167,6 +169,9 @@ export async function runEspruinoValidationBench(options: { calibrationOut?: str
     // The emulator's esp32 cost model from the same run (docs/emulator.md): for each calibrated workload,
     // its projected ESP32 milliseconds per unit and the QuickJS interrupts it counts per unit; the cost
     // model charges the difference beyond its interrupts (cost-model.ts).
+    // A native SHA-512 as the node makes it, less its share of the collections (the cost model charges those apart).
+    const asNode = perUnit.native.sha512_as_node;
+    const hashBetweenCollections = { espruinoMs: asNode.espruinoMs - perUnit.native.collection.espruinoMs / HASHES_PER_COLLECTION, interrupts: asNode.interrupts };
     const unitOf = (unit: { espruinoMs: number; interrupts: number }) => ({ esp32_ms: round(toEsp32(unit.espruinoMs), 3), quickjs_interrupts: round(unit.interrupts, 4) });
     const calibration = {
       command: 'npx smartchain bench validation --target espruino --board esp32',
@@ -177,7 +182,8 @@ export async function runEspruinoValidationBench(options: { calibrationOut?: str
       ),
       per_unit: {
         field_op_js: unitOf(perUnit.js.field), field_op_convolve: unitOf(perUnit.native.field),
-        sha512_record_js: unitOf(perUnit.js.sha512), sha512_record_native: unitOf(perUnit.native.sha512),
+        sha512_record_js: unitOf(perUnit.js.sha512), sha512_record_native: unitOf(hashBetweenCollections),
+        collection: unitOf(perUnit.native.collection),
         codec_round_trip: unitOf(perUnit.js.codec),
       },
       tweetnacl_field_ops_per_verification: tweetnaclVerifyMultiplications(),

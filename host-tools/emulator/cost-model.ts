@@ -47,6 +47,8 @@ export type BoardCosts = {
   nativeHashCallMs?: number;
   nativeHashBlockMs?: number;
   convolveFieldOpExtraMs?: number;
+  /** Board milliseconds of one garbage collection the program asks for (Espruino's process.memory()). */
+  collectionMs?: number;
   /** The factor relating this board to the pico, and where it comes from. */
   basis: string;
 };
@@ -108,6 +110,7 @@ export const ESP32_COSTS: BoardCosts = {
   nativeHashCallMs: beyondInterrupts(esp32Units.sha512_record_native),
   nativeHashBlockMs: 0,
   convolveFieldOpExtraMs: beyondInterrupts(esp32Units.field_op_convolve),
+  collectionMs: esp32Units.collection.esp32_ms,
   basis: `crypto calibrated on Espruino 2v29's interpreter x ${esp32Calibration.host_to_esp32} (HOST_TO_ESP32); interpreter work pico x ${ESP32_FACTOR.toFixed(2)}`,
 };
 

@@ -46,7 +46,9 @@ export function installEspruino(board: BoardState): void {
   vm.setProp(vm.global, 'E', e);
   e.dispose();
   const processObject = vm.newObject();
-  defineFunction(vm, processObject, 'memory', () => {
+  // process.memory(collect = true) collects garbage before it counts: charged at the calibrated cost.
+  defineFunction(vm, processObject, 'memory', (collect) => {
+    if (collect === undefined || vm.dump(collect) !== false) board.callNativeMs += board.options.costs.collectionMs ?? 0;
     const object = vm.newObject();
     vm.setProp(object, 'usage', vm.newNumber(Math.ceil(board.heapUsedBytes() / BLOCK_BYTES)));
     vm.setProp(object, 'blocksize', vm.newNumber(BLOCK_BYTES));
