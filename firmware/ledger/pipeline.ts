@@ -11,29 +11,12 @@ import {
 
 /**
  * What a view knows of a parent: a record it holds, one it refused for a fault every approver checks
- * itself (its signature: a record approving it is refused, PARENT_INVALID), nothing, or one it refused
- * for a rule its approvers could not judge (PARENT_VOID, the aggregator only: see voidsApprovals).
+ * itself (its signature: a record approving it is refused, PARENT_INVALID), or nothing. The aggregator
+ * also answers PARENT_VOID (void-approvals.ts): refused for a rule its approvers could not judge, no error.
  */
 export const PARENT_KNOWN = 0;
 export const PARENT_REFUSED = 1;
 export const PARENT_ABSENT = 2;
-export const PARENT_VOID = 3;
-
-/**
- * Whether the aggregator's refusal of a record, for `code`, voids the approvals of the records that name
- * it as a parent rather than refusing them (docs/ledger.md "Approving what the aggregator refused"). A
- * light node approves what its own rules accept; it cannot check tokens (MACs under keys it does not
- * hold) and judges the issuer's slot, sequence numbers, registrations and spends against its window
- * alone. A record refused for one of those is no fault of its approvers: it is never stored, so an
- * approval of it counts for nothing, and the approver is judged on the rest. A refusal every approver
- * makes itself (the signature, the issuer, the time, the granters named) still refuses the approver,
- * and PARENT_UNKNOWN is no verdict (the parent may arrive later).
- */
-export function voidsApprovals(code: ValidationCode): boolean {
-  return code === 'TOKEN_MISMATCH' || code === 'TOKEN_MAC_INVALID' || code === 'POT_SLOT_REUSED' || code === 'EQUIVOCATION' ||
-    code === 'SEQ_NOT_INCREASING' || code === 'MEMBER_EXISTS' || code === 'BALANCE_INSUFFICIENT' || code === 'CONFLICT_DOUBLE_SPEND' ||
-    code === 'PARENT_INVALID';
-}
 
 /** The issuer's records around a sequence number (see LedgerView.sequenceAround). */
 export type SequenceAround = { taken: boolean; timeBelowMs: number; timeAboveMs: number };

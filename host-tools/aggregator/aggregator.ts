@@ -11,7 +11,8 @@ import { checkMemberKey } from '../../firmware/crypto/policy';
 import { FRAME_CHECKPOINT, FRAME_OFFLOAD_ACK, Token, ackMessage, checkpointMessage, decodeToken, encodeFrame, tokenMessage } from '../../firmware/frames';
 import { macHost, tokenKeyFor } from '../crypto/token-key';
 import { GENESIS_ID } from '../../firmware/ledger/caps';
-import { PARENT_REFUSED, PARENT_VOID, PipelineRules, validateRecord, voidsApprovals } from '../../firmware/ledger/pipeline';
+import { PARENT_REFUSED, PipelineRules, validateRecord } from '../../firmware/ledger/pipeline';
+import { PARENT_VOID, voidsApprovals } from '../../firmware/ledger/void-approvals';
 import { ValidationCode, commitThreshold, slotOf, spendOf, tradeMatches } from '../../firmware/ledger/rules';
 import {
   ID_BYTES, KIND_BOUGHT, KIND_DEMAND, KIND_MEMBERSHIP, KIND_OFFER, KIND_SOLD, LedgerRecord, MEMBER_ID_MAX, RECORD_WITH_TOKENS_BYTES_MAX,
