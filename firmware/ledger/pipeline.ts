@@ -9,7 +9,11 @@ import {
   slotOf, spendOf,
 } from './rules';
 
-/** What a view knows of a parent: a record it holds, one it refused, or nothing. */
+/**
+ * What a view knows of a parent: a record it holds, one it refused for a fault every approver checks
+ * itself (its signature: a record approving it is refused, PARENT_INVALID), or nothing. The aggregator
+ * also answers PARENT_VOID (void-approvals.ts): refused for a rule its approvers could not judge, no error.
+ */
 export const PARENT_KNOWN = 0;
 export const PARENT_REFUSED = 1;
 export const PARENT_ABSENT = 2;
@@ -42,7 +46,7 @@ export interface LedgerView {
    * registration, and only another key for the id, or the key under another id, is taken.
    */
   memberTaken(member: number, publicKey: Uint8Array, id: Uint8Array): boolean;
-  /** PARENT_KNOWN (the genesis id included), PARENT_REFUSED or PARENT_ABSENT. */
+  /** PARENT_KNOWN (the genesis id included), PARENT_REFUSED, PARENT_ABSENT or (the aggregator) PARENT_VOID: no error. */
   parentState(parent: Uint8Array): number;
   /** Whether a token's MAC is its granter's; null when the view holds no token keys (a light node). */
   tokenMacValid: ((token: Token) => boolean) | null;

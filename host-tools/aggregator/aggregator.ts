@@ -11,7 +11,8 @@ import { checkMemberKey } from '../../firmware/crypto/policy';
 import { FRAME_CHECKPOINT, FRAME_OFFLOAD_ACK, Token, ackMessage, checkpointMessage, decodeToken, encodeFrame, tokenMessage } from '../../firmware/frames';
 import { macHost, tokenKeyFor } from '../crypto/token-key';
 import { GENESIS_ID } from '../../firmware/ledger/caps';
-import { PipelineRules, validateRecord } from '../../firmware/ledger/pipeline';
+import { PARENT_REFUSED, PipelineRules, validateRecord } from '../../firmware/ledger/pipeline';
+import { PARENT_VOID, voidsApprovals } from '../../firmware/ledger/void-approvals';
 import { ValidationCode, commitThreshold, slotOf, spendOf, tradeMatches } from '../../firmware/ledger/rules';
 import {
   ID_BYTES, KIND_BOUGHT, KIND_DEMAND, KIND_MEMBERSHIP, KIND_OFFER, KIND_SOLD, LedgerRecord, MEMBER_ID_MAX, RECORD_WITH_TOKENS_BYTES_MAX,
@@ -391,7 +392,8 @@ export class Aggregator {
    * The one validation pipeline (firmware/ledger/pipeline.ts) over the stored history: the light node's
    * rules in the light node's order, every lookup keyed, plus what only a full node can check (stored
    * parents, the tokens' MACs); the signature last. A record whose signature fails is remembered, so a
-   * record approving it is refused (PARENT_INVALID).
+   * record approving it is refused (PARENT_INVALID); one refused for a rule its approvers could not judge
+   * is remembered too, and an approval of it is void (voidsApprovals).
    */
   private validate(prepared: PreparedRecord, signed: SignedRecord, id: Buffer): { code: ValidationCode; message: string } | null {
     this.view.precomputeMacs(prepared.macTokens, prepared.digests === null ? null : prepared.digests.slice(1));
@@ -399,7 +401,8 @@ export class Aggregator {
       this.verifySignature(prepared, publicKey, checked.signature, () => bytesToSign(checked.payload)));
     this.view.precomputeMacs([], null);
     if (code === null) return null;
-    if (code === 'SIGNATURE_INVALID') this.view.refuse(id);
+    if (code === 'SIGNATURE_INVALID') this.view.refuse(id, PARENT_REFUSED);
+    else if (voidsApprovals(code)) this.view.refuse(id, PARENT_VOID);
     const { record } = signed;
     return { code, message: `record ${record.seq} of issuer ${record.issuer}, kind ${record.kind}, time ${record.timeMs}: ${code}` };
   }

@@ -1,12 +1,13 @@
 // The aggregator's LedgerView (firmware/ledger/pipeline.ts) over its SQLite store: every lookup is one
 // keyed query (the records' (issuer, seq) and (issuer, time_ms) indexes, a primary key) or an in-memory
 // map, so validating a record costs the same whatever the history's length. It holds the whole history,
-// so a parent it lacks is unknown; it remembers the last REFUSED_IDS_MAX ids whose signatures failed, so a
-// record approving one of them is refused as approving an invalid parent.
+// so a parent it lacks is unknown; it remembers the last REFUSED_IDS_MAX ids it refused, so a record
+// approving one whose signature failed is refused as approving an invalid parent, and an approval of one
+// refused for a rule its approvers could not judge is void (firmware/ledger/pipeline.ts voidsApprovals).
 import { timingSafeEqual } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { Token, tokenMessage } from '../../firmware/frames';
-import { Funds, LedgerView, PARENT_ABSENT, PARENT_KNOWN, PARENT_REFUSED, SequenceAround } from '../../firmware/ledger/pipeline';
+import { Funds, LedgerView, PARENT_ABSENT, PARENT_KNOWN, SequenceAround } from '../../firmware/ledger/pipeline';
 import { macHost } from '../crypto/token-key';
 import { TOKEN_MAC_BYTES } from '../../firmware/protocol';
 import type { RecentDag } from './dag';
@@ -27,7 +28,8 @@ const hex = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, b
 export class StoreView implements LedgerView {
   readonly holdsHistory = true;
   readonly tokenMacValid: (token: Token) => boolean;
-  private refused = new Set<string>();
+  /** Refused hex ids and what a parent refused so is (PARENT_REFUSED or PARENT_VOID). */
+  private refused = new Map<string, number>();
   /** Hex ids of the newest stored records, oldest first, at most STORED_IDS_CACHED_MAX (stored()). */
   private storedIds = new Set<string>();
   /** MACs computed ahead (the verify pool) for the record being validated: tokens and their MACs, in order. */
@@ -129,7 +131,8 @@ export class StoreView implements LedgerView {
     const key = hex(parent);
     // A parent in the recent DAG is stored (the DAG holds stored records only): no lookup needed.
     if (this.dag.has(key) || this.storedIds.has(key) || key === GENESIS_HEX) return PARENT_KNOWN;
-    if (this.refused.has(key)) return PARENT_REFUSED;
+    const refused = this.refused.get(key);
+    if (refused !== undefined) return refused;
     return this.statements.recordExists.get(Buffer.from(parent)) ? PARENT_KNOWN : PARENT_ABSENT;
   }
 
@@ -139,11 +142,11 @@ export class StoreView implements LedgerView {
     this.storedIds.add(key);
   }
 
-  /** Remembers a record id whose signature did not verify (the oldest forgotten beyond REFUSED_IDS_MAX). */
-  refuse(id: Uint8Array): void {
+  /** Remembers a refused record id as PARENT_REFUSED or PARENT_VOID (the oldest forgotten beyond REFUSED_IDS_MAX). */
+  refuse(id: Uint8Array, state: number): void {
     const key = hex(id);
     if (this.refused.has(key)) return;
-    if (this.refused.size >= REFUSED_IDS_MAX) this.refused.delete(this.refused.values().next().value as string);
-    this.refused.add(key);
+    if (this.refused.size >= REFUSED_IDS_MAX) this.refused.delete(this.refused.keys().next().value as string);
+    this.refused.set(key, state);
   }
 }

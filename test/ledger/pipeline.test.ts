@@ -90,6 +90,12 @@ test('a light node and the aggregator refuse the same hostile records with the s
       { name: 'approves a record nobody has', issuer: 2, fields: {}, approves: 'never made', expected: 'OK', aggregatorExpected: 'PARENT_UNKNOWN' },
       { name: 'a token whose MAC is not its granter\'s', issuer: 1, fields: {}, tamper: 'token-mac', expected: 'OK', aggregatorExpected: 'TOKEN_MAC_INVALID' },
       { name: 'offloaded without its tokens', issuer: 1, fields: {}, tamper: 'no-tokens', expected: 'OK', aggregatorExpected: 'TOKEN_MISMATCH' },
+      // A light node approves what its rules accept; the aggregator does not refuse it for a parent it refused
+      // on a rule the node could not judge (tokens; what the node's window does not hold): the approval is void.
+      { name: 'approves a record refused for its token', issuer: 3, fields: {}, approves: 'a token whose MAC is not its granter\'s', expected: 'OK' },
+      { name: 'approves a record offloaded without its tokens', issuer: 3, fields: {}, approves: 'offloaded without its tokens', expected: 'OK' },
+      { name: 'approves a second record in a slot', issuer: 3, fields: {}, approves: 'second record in the slot', expected: 'OK' },
+      { name: 'approves the loser of a double spend', issuer: 3, fields: {}, approves: 'a double spend', expected: 'OK' },
       // A light node's member table holds ids and keys, not the record that registered each: to it a
       // second record admitting the same id with the same key is the same registration (it changes nothing).
       { name: 'a second record admitting the new member with its key', issuer: 0, fields: {}, membership: { seq: 54, member: 9, seed: new Uint8Array(32).fill(0x52) }, expected: 'OK', aggregatorExpected: 'MEMBER_EXISTS' },
