@@ -3,10 +3,10 @@
 // string (the store of every typed array beyond a few bytes, and of each native SHA-512's 64-byte result)
 // is found by walking that list for a run of adjacent variables, and single variables are freed to the
 // list's head out of address order, so the walk grows with every allocation until a collection rebuilds
-// the list in address order. On Espruino 2v29's interpreter in the validation bench's heap (host CPU),
+// the list in address order. On Espruino 2v29's interpreter in the validation bench's heap (host time),
 // 50 native SHA-512 at a time took 22 to 27 us each without, 7 to 10 us right after a collection.
-// A collection costs about 90 ms of projected ESP32 time and a hash adds about 14 us to each later one,
-// so a collection every hundred or so hashes costs least (sqrt(2 x 90 ms / 14 us) = 113); counting
+// A collection costs 60 to 90 ms of projected ESP32 time and a hash adds about 14 us to each later one,
+// so a collection every hundred or so hashes costs least (sqrt(2 x 75 ms / 14 us) = 104); counting
 // hashes, not seconds, spends nothing on a node that does not hash (a verification's slices hash nothing).
 // Figures: `npx smartchain bench validation --target espruino --board esp32` (docs/benchmarks.md).
 import { takeNativeSha512Calls } from '../../firmware/crypto/sha512';

@@ -127,9 +127,9 @@ if (provisioned.config === null) {
   // The trade-time path: sliced verification, a nonce stock, sliced key derivation (the pico runs the
   // same, with little heap to spare: docs/boards.md). Measured here: 183,769 B of 229,362 B while a
   // record is verified and a nonce precomputed (`node --import tsx host-tools/bench/heap.ts`).
-  // With E.convolve a field multiplication is about 0.16 s of projected ESP32 time and a native SHA-512
-  // of a record about 12 ms (`npx smartchain bench validation --target espruino --board esp32`): six
-  // operations a slice (at most 6 - 1 + 9 with a point addition) stay near 2.3 s, under the 6.5 s bound in
+  // With E.convolve a field multiplication is about 80 ms of projected ESP32 time and a native SHA-512 of
+  // a record about 6 ms as the node makes it (`npx smartchain bench validation --target espruino --board
+  // esp32`): six operations a slice (at most 6 - 1 + 9 with a point addition) stay near 1.2 s, under the 6.5 s bound in
   // board.json and the 8 s watchdog; without the natives (a firmware lacking them) a slice is longer.
   useSlicedCrypto(config, NONCE_STOCK, 6);
   config.verifyTradeRecordsOnly = true;
