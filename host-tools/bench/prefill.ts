@@ -40,8 +40,10 @@ export class StoreFiller {
     this.statements = {
       record: db.prepare('INSERT INTO records (id, issuer, seq, kind, time_ms, energy_wh, ecash, counterparty, ref, raw, received_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       member: db.prepare('INSERT INTO members (id, public_key, balance, membership_id, admitted_ms) VALUES (?, ?, ?, ?, ?)'),
-      closeOrders: db.prepare('DELETE FROM orders WHERE member = ? AND side = ? AND open = 1'),
-      order: db.prepare('INSERT INTO orders (record_id, member, side, energy_wh, ecash, time_ms) VALUES (?, ?, ?, ?, ?, ?)'),
+      order: db.prepare(
+        'INSERT INTO orders (member, side, record_id, energy_wh, ecash, time_ms) VALUES (?, ?, ?, ?, ?, ?) ' +
+          'ON CONFLICT (member, side) DO UPDATE SET record_id = excluded.record_id, energy_wh = excluded.energy_wh, ecash = excluded.ecash, time_ms = excluded.time_ms',
+      ),
       maxMember: db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM members'),
     };
   }
@@ -118,8 +120,7 @@ export class StoreFiller {
             const { payload, tokens } = this.signed(record, issuer, granters(index));
             const id = this.store(record, payload, issuer.key, tokens, receivedMs);
             const side = kind === KIND_OFFER ? 'offer' : 'demand';
-            this.statements.closeOrders.run(issuer.id, side);
-            this.statements.order.run(id, issuer.id, side, record.energyWh, record.ecash, record.timeMs);
+            this.statements.order.run(issuer.id, side, id, record.energyWh, record.ecash, record.timeMs);
             stored++;
           }
         })();

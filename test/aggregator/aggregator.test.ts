@@ -90,7 +90,7 @@ test('a new file gets the current schema; migrations are idempotent; a newer fil
   assert.is(aggregator.db.pragma('journal_mode', { simple: true }), 'wal');
   assert.is(migrate(aggregator.db), SCHEMA_VERSION);
   const indexes = (aggregator.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL").all() as { name: string }[]).map((row) => row.name);
-  assert.ok(indexes.includes('records_issuer_time') && indexes.includes('orders_open_member') && !indexes.includes('records_sold'), indexes.join(','));
+  assert.ok(indexes.includes('records_issuer_time') && indexes.includes('orders_time') && !indexes.includes('orders_open_member') && !indexes.includes('records_sold'), indexes.join(','));
   aggregator.close();
   const db = new Database(join(directory, 'a.sqlite'));
   db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
