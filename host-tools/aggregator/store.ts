@@ -182,11 +182,11 @@ export function openStore(path: string): Database.Database {
   return db;
 }
 
-/** Applies every migration above the file's version, each in its own transaction. */
-export function migrate(db: Database.Database): number {
+/** Applies every migration above the file's version up to `target` (a test may stop short), each in its own transaction. */
+export function migrate(db: Database.Database, target = MIGRATIONS.length): number {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > MIGRATIONS.length) throw new Error(`database schema ${version} is newer than this aggregator (${MIGRATIONS.length})`);
-  for (let next = version; next < MIGRATIONS.length; next++) {
+  for (let next = version; next < Math.min(target, MIGRATIONS.length); next++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[next]);
       db.pragma(`user_version = ${next + 1}`);
