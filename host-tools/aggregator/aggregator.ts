@@ -92,7 +92,7 @@ const BOUGHT_PER_SOLD_MAX = 8;
 
 /** The statements validation, storage, expiry and settlement run for each record or group (perRecordSql). */
 const PER_RECORD_STATEMENTS = [
-  'recordExists', 'memberKey', 'insertRecord', 'insertMember', 'insertReservation', 'reserve', 'replaceOrders', 'insertOrder',
+  'recordExists', 'memberKey', 'insertRecord', 'insertMember', 'insertReservation', 'reserve', 'putOrder',
   'expired', 'deleteReservation', 'reservation', 'soldFor', 'boughtFor', 'record', 'trade', 'member', 'insertTrade', 'pay', 'move', 'insertAck',
 ];
 
@@ -211,10 +211,13 @@ export class Aggregator {
       deleteReservation: db.prepare('DELETE FROM reservations WHERE bought_id = ?'),
       expired: db.prepare('SELECT bought_id, issuer, ecash FROM reservations WHERE expires_ms < ? ORDER BY expires_ms LIMIT ?'),
       reserve: db.prepare('UPDATE members SET reserved = reserved + ? WHERE id = ?'),
-      insertOrder: db.prepare('INSERT INTO orders (record_id, member, side, energy_wh, ecash, time_ms) VALUES (?, ?, ?, ?, ?, ?)'),
-      replaceOrders: db.prepare('DELETE FROM orders WHERE member = ? AND side = ? AND open = 1'),
-      openOrders: db.prepare('SELECT record_id, member, side, energy_wh, ecash, time_ms FROM orders WHERE open = 1 AND time_ms >= ? ORDER BY time_ms'),
-      closeOrder: db.prepare('DELETE FROM orders WHERE record_id = ?'),
+      // An EV's newest order of a side replaces its open one, in place (schema 8: keyed by member and side).
+      putOrder: db.prepare(
+        'INSERT INTO orders (member, side, record_id, energy_wh, ecash, time_ms) VALUES (?, ?, ?, ?, ?, ?) ' +
+          'ON CONFLICT (member, side) DO UPDATE SET record_id = excluded.record_id, energy_wh = excluded.energy_wh, ecash = excluded.ecash, time_ms = excluded.time_ms',
+      ),
+      openOrders: db.prepare('SELECT record_id, member, side, energy_wh, ecash, time_ms FROM orders WHERE time_ms >= ? ORDER BY time_ms'),
+      closeOrder: db.prepare('DELETE FROM orders WHERE member = ? AND side = ? AND record_id = ?'),
       insertMatch: db.prepare('INSERT INTO matches (offer_id, demand_id, seller, buyer, energy_wh, ecash, matched_ms) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       matchesFor: db.prepare('SELECT * FROM matches WHERE seller = ? OR buyer = ? ORDER BY id DESC LIMIT 50'),
       soldFor: db.prepare('SELECT * FROM records WHERE id = ? AND kind = 4'),
@@ -527,8 +530,7 @@ export class Aggregator {
     }
     if (record.kind === KIND_OFFER || record.kind === KIND_DEMAND) {
       // An EV's newest order of a side replaces its open one (an EV repeats its order while it waits).
-      this.statements.replaceOrders.run(record.issuer, record.kind === KIND_OFFER ? 'offer' : 'demand');
-      this.statements.insertOrder.run(id, record.issuer, record.kind === KIND_OFFER ? 'offer' : 'demand', record.energyWh, record.ecash, record.timeMs);
+      this.statements.putOrder.run(record.issuer, record.kind === KIND_OFFER ? 'offer' : 'demand', id, record.energyWh, record.ecash, record.timeMs);
     }
     return { id: id.toString('hex'), record };
   }
@@ -673,8 +675,8 @@ export class Aggregator {
     this.db.transaction(() => {
       for (const match of matches) {
         this.statements.insertMatch.run(Buffer.from(match.offerId, 'hex'), Buffer.from(match.demandId, 'hex'), match.seller, match.buyer, match.energyWh, match.ecash, this.now());
-        this.statements.closeOrder.run(Buffer.from(match.demandId, 'hex'));
-        if (match.seller !== 0) this.statements.closeOrder.run(Buffer.from(match.offerId, 'hex'));
+        this.statements.closeOrder.run(match.buyer, 'demand', Buffer.from(match.demandId, 'hex'));
+        if (match.seller !== 0) this.statements.closeOrder.run(match.seller, 'offer', Buffer.from(match.offerId, 'hex'));
       }
     })();
     return matches;

@@ -18,16 +18,16 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
-import { decodeToken, encodeToken, tokenMessage } from '../../firmware/frames';
+import { decodeToken, tokenMessage } from '../../firmware/frames';
 import { macHost } from '../crypto/token-key';
-import { KIND_OFFER, LedgerRecord, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
+import { bytesToSign } from '../../firmware/records';
 import { Aggregator, PreparedRecord, recordIdHost } from '../aggregator/aggregator';
 import { RecentDag } from '../aggregator/dag';
 import { secretsFor, startServer } from '../aggregator/server';
 import { verifyHost } from '../crypto/verify-host';
 import { DIGEST_BYTES, defaultWorkers } from '../aggregator/verify-pool';
 import { call } from '../loadgen/loadgen';
-import { FillMember, StoreFiller } from './prefill';
+import { StoreFiller, presignOffers } from './prefill';
 import { DEFAULT_SLOT_MS } from '../../firmware/protocol';
 
 const SLOT_MS = DEFAULT_SLOT_MS;
@@ -91,36 +91,6 @@ function ceilings(directory: string): { verify_per_s: number; sqlite_inserts_per
   const hundredPerS = ratePerS(hundred, CEILING_SECONDS) * 100;
   db.close();
   return { verify_per_s: verifyPerS, sqlite_inserts_per_s_1_per_txn: onePerS, sqlite_inserts_per_s_100_per_txn: hundredPerS };
-}
-
-/**
- * Signed offers with tokens: record i from members[i % n], each member's records in consecutive slots
- * ending at `lastSlot`; each approves two records at least `gap` positions earlier (`start`: stored ones).
- */
-function presign(members: FillMember[], count: number, gap: number, start: Uint8Array[], lastSlot: number): Uint8Array[] {
-  const ids: Uint8Array[] = [...start];
-  const out: Uint8Array[] = [];
-  const rounds = Math.ceil(count / members.length);
-  for (let index = 0; index < count; index++) {
-    const issuer = members[index % members.length];
-    const granters = [members[(index + 1) % members.length], members[(index + 2) % members.length]].sort((a, b) => a.id - b.id);
-    const back = Math.max(0, ids.length - gap);
-    const parents = [ids[Math.max(0, back - 1 - (index % 7))], ids[Math.max(0, back - 1 - (index % 13))]];
-    const slot = lastSlot - rounds + 1 + Math.floor(index / members.length);
-    // The slot's number as the sequence number: an issuer's numbers rise with its records' times, whatever
-    // order the points and fills take their slots in (SEQ_NOT_INCREASING, docs/ledger.md).
-    issuer.seq = slot;
-    const record: LedgerRecord = {
-      kind: KIND_OFFER, issuer: issuer.id, seq: issuer.seq, timeMs: slot * SLOT_MS + (index % SLOT_MS), parents, pot: granters.map((entry) => entry.id),
-      energyWh: 1000 + (index % 5000), ecash: 100 + (index % 900),
-    };
-    const payload = encodePayload(record);
-    const signature = signHost(bytesToSign(payload), issuer.key);
-    const tokens = granters.map((granter) => encodeToken({ granter: granter.id, requester: issuer.id, seq: issuer.seq, slot, mac: macHost(granter.tokenKey, tokenMessage(granter.id, issuer.id, issuer.seq, slot)) }));
-    out.push(encodeRecord(payload, signature, tokens));
-    ids.push(new Uint8Array(recordIdHost(payload, signature)));
-  }
-  return out;
 }
 
 /** User plus system CPU seconds so far (proc(5): utime and stime, in ticks of 1/100 s) of a process, all threads. */
@@ -187,7 +157,7 @@ type IngestFigures = {
 };
 
 /**
- * Records between a record and its nearest parent (presign): twice what is in flight, so a batch's parents
+ * Records between a record and its nearest parent (presignOffers): twice what is in flight, so a batch's parents
  * are committed before it is sent and the senders never wait on one another in the steady state.
  */
 const PARENT_GAP = 2 * BATCH * IN_FLIGHT;
@@ -350,10 +320,10 @@ async function growth(directory: string) {
   const measure = async (path: string, label: string, stored: number): Promise<Point> => {
     // Each point's records take their own recent slots, before the present one.
     const lastSlot = nowSlot - 1 - pointIndex++ * (rounds + 1);
-    const records = presign(members, ingestCount, PARENT_GAP, newestIds(path), lastSlot);
+    const records = presignOffers(members, ingestCount, PARENT_GAP, newestIds(path), lastSlot, SLOT_MS);
     const figures = await ingest(path, records, stored);
     const caps = capSelection(path, secrets);
-    const point = { label, ...figures, open_orders: count(path, 'SELECT COUNT(*) AS n FROM orders WHERE open = 1'), cap_p50_ms: caps.p50_ms, cap_p99_ms: caps.p99_ms };
+    const point = { label, ...figures, open_orders: count(path, 'SELECT COUNT(*) AS n FROM orders'), cap_p50_ms: caps.p50_ms, cap_p99_ms: caps.p99_ms };
     // Progress on stderr (the figures go to stdout at the end): the full run takes minutes.
     process.stderr.write(`aggregator bench: ${JSON.stringify(point)}\n`);
     return point;
@@ -429,7 +399,7 @@ async function stages(directory: string): Promise<Record<string, number>> {
   const count = quick ? 1024 : 8192;
   const group = BATCH;
   const members = new StoreFiller(aggregator.db, new Uint8Array(32).fill(1), SLOT_MS).addMembers(count, 1000000, 9, Date.now());
-  const records = presign(members, count, group, aggregator.selectCaps(), Math.floor(Date.now() / SLOT_MS) - 1);
+  const records = presignOffers(members, count, group, aggregator.selectCaps(), Math.floor(Date.now() / SLOT_MS) - 1, SLOT_MS);
   aggregator.close();
   const reopened = new Aggregator({ dbPath, consortiumSeed: new Uint8Array(32).fill(1), aggregatorSeed: new Uint8Array(32).fill(2) });
   for (const bytes of records.slice(0, 256)) reopened.prepare(bytes, true);

@@ -40,8 +40,10 @@ export class StoreFiller {
     this.statements = {
       record: db.prepare('INSERT INTO records (id, issuer, seq, kind, time_ms, energy_wh, ecash, counterparty, ref, raw, received_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       member: db.prepare('INSERT INTO members (id, public_key, balance, membership_id, admitted_ms) VALUES (?, ?, ?, ?, ?)'),
-      closeOrders: db.prepare('DELETE FROM orders WHERE member = ? AND side = ? AND open = 1'),
-      order: db.prepare('INSERT INTO orders (record_id, member, side, energy_wh, ecash, time_ms) VALUES (?, ?, ?, ?, ?, ?)'),
+      order: db.prepare(
+        'INSERT INTO orders (member, side, record_id, energy_wh, ecash, time_ms) VALUES (?, ?, ?, ?, ?, ?) ' +
+          'ON CONFLICT (member, side) DO UPDATE SET record_id = excluded.record_id, energy_wh = excluded.energy_wh, ecash = excluded.ecash, time_ms = excluded.time_ms',
+      ),
       maxMember: db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM members'),
     };
   }
@@ -118,8 +120,7 @@ export class StoreFiller {
             const { payload, tokens } = this.signed(record, issuer, granters(index));
             const id = this.store(record, payload, issuer.key, tokens, receivedMs);
             const side = kind === KIND_OFFER ? 'offer' : 'demand';
-            this.statements.closeOrders.run(issuer.id, side);
-            this.statements.order.run(id, issuer.id, side, record.energyWh, record.ecash, record.timeMs);
+            this.statements.order.run(issuer.id, side, id, record.energyWh, record.ecash, record.timeMs);
             stored++;
           }
         })();
@@ -144,4 +145,34 @@ export class StoreFiller {
       })();
     }
   }
+}
+
+/**
+ * Signed offers with tokens, for ingest: record i from members[i % n], each member's records in consecutive
+ * slots ending at `lastSlot`; each approves two records at least `gap` positions earlier (`start`: stored ones).
+ */
+export function presignOffers(members: FillMember[], count: number, gap: number, start: Uint8Array[], lastSlot: number, slotMs: number): Uint8Array[] {
+  const ids: Uint8Array[] = [...start];
+  const out: Uint8Array[] = [];
+  const rounds = Math.ceil(count / members.length);
+  for (let index = 0; index < count; index++) {
+    const issuer = members[index % members.length];
+    const granters = [members[(index + 1) % members.length], members[(index + 2) % members.length]].sort((a, b) => a.id - b.id);
+    const back = Math.max(0, ids.length - gap);
+    const parents = [ids[Math.max(0, back - 1 - (index % 7))], ids[Math.max(0, back - 1 - (index % 13))]];
+    const slot = lastSlot - rounds + 1 + Math.floor(index / members.length);
+    // The slot's number as the sequence number: an issuer's numbers rise with its records' times, whatever
+    // order the points and fills take their slots in (SEQ_NOT_INCREASING, docs/ledger.md).
+    issuer.seq = slot;
+    const record: LedgerRecord = {
+      kind: KIND_OFFER, issuer: issuer.id, seq: issuer.seq, timeMs: slot * slotMs + (index % slotMs), parents, pot: granters.map((entry) => entry.id),
+      energyWh: 1000 + (index % 5000), ecash: 100 + (index % 900),
+    };
+    const payload = encodePayload(record);
+    const signature = signHost(bytesToSign(payload), issuer.key);
+    const tokens = granters.map((granter) => encodeToken({ granter: granter.id, requester: issuer.id, seq: issuer.seq, slot, mac: macHost(granter.tokenKey, tokenMessage(granter.id, issuer.id, issuer.seq, slot)) }));
+    out.push(encodeRecord(payload, signature, tokens));
+    ids.push(new Uint8Array(recordIdHost(payload, signature)));
+  }
+  return out;
 }

@@ -90,12 +90,51 @@ test('a new file gets the current schema; migrations are idempotent; a newer fil
   assert.is(aggregator.db.pragma('journal_mode', { simple: true }), 'wal');
   assert.is(migrate(aggregator.db), SCHEMA_VERSION);
   const indexes = (aggregator.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL").all() as { name: string }[]).map((row) => row.name);
-  assert.ok(indexes.includes('records_issuer_time') && indexes.includes('orders_open_member') && !indexes.includes('records_sold'), indexes.join(','));
+  assert.ok(indexes.includes('records_issuer_time') && indexes.includes('orders_time') && !indexes.includes('orders_open_member') && !indexes.includes('records_sold'), indexes.join(','));
   aggregator.close();
   const db = new Database(join(directory, 'a.sqlite'));
   db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
   assert.throws(() => migrate(db), /newer than this aggregator/);
   db.close();
+});
+
+test('schema 8 keys orders by member and side, keeping the newest open order of each', () => {
+  const directory = temporary(join(tmpdir(), 'smartchain-aggregator-'));
+  const db = new Database(join(directory, 'old.sqlite'));
+  assert.is(migrate(db, 7), 7);
+  const insert = db.prepare('INSERT INTO orders (record_id, member, side, energy_wh, ecash, open, time_ms) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  insert.run(Buffer.alloc(16, 1), 5, 'offer', 1000, 100, 1, 10);
+  insert.run(Buffer.alloc(16, 2), 5, 'offer', 2000, 200, 1, 20);
+  insert.run(Buffer.alloc(16, 3), 5, 'demand', 3000, 300, 1, 15);
+  insert.run(Buffer.alloc(16, 4), 6, 'offer', 4000, 400, 0, 30);
+  assert.is(migrate(db), SCHEMA_VERSION);
+  const rows = db.prepare('SELECT member, side, hex(record_id) AS id, energy_wh FROM orders ORDER BY member, side').all();
+  assert.equal(rows, [
+    { member: 5, side: 'demand', id: '03'.repeat(16), energy_wh: 3000 },
+    { member: 5, side: 'offer', id: '02'.repeat(16), energy_wh: 2000 },
+  ]);
+  db.close();
+});
+
+test('an order replaces its member\'s open order of that side in place; the auction closes the orders it matched', () => {
+  const { aggregator, now } = fresh();
+  const members = admit(aggregator, 4, 100000);
+  const [seller, buyer] = members;
+  const store = (issuer: Member, fields: Partial<LedgerRecord>) => {
+    now.ms += SLOT_MS;
+    const result = aggregator.submit(make(aggregator, members, issuer, fields, now.ms).bytes);
+    assert.ok(result.ok, JSON.stringify(result));
+    return result.ok ? result.id : '';
+  };
+  const rows = () => aggregator.db.prepare('SELECT member, side, lower(hex(record_id)) AS id FROM orders ORDER BY member, side').all();
+  store(seller, { kind: KIND_OFFER, energyWh: 5000, ecash: 1000 });
+  const offer = store(seller, { kind: KIND_OFFER, energyWh: 4000, ecash: 800 });
+  const demand = store(buyer, { kind: KIND_DEMAND, energyWh: 4000, ecash: 2000 });
+  assert.equal(rows(), [{ member: seller.id, side: 'offer', id: offer }, { member: buyer.id, side: 'demand', id: demand }]);
+  const matches = aggregator.runAuction();
+  assert.equal(matches.map((match) => [match.offerId, match.demandId, match.seller, match.buyer]), [[offer, demand, seller.id, buyer.id]]);
+  assert.equal(rows(), []);
+  aggregator.close();
 });
 
 test('membership: consortium-signed records, small-order and repeated keys refused', () => {
