@@ -117,8 +117,9 @@ export function createGranter(settings: GrantSettings, members: MemberTable, lin
       counters.crypto_hash++;
       const mac = keyedMac(settings.sha512, settings.tokenKey, tokenMessage(memberId, requester, frame.seq as number, slot));
       const token = encodeToken({ granter: memberId, requester: requester, seq: frame.seq as number, slot: slot, mac: mac });
-      // Full: the oldest grant is forgotten, and with it what its slot's grants were.
-      if (granted.length >= granted.capacity) knownFromSlot = (granted.shift() as Grant).slot + 1;
+      // Full: the oldest grant is forgotten, and with it what its slot's grants were (never regained, should
+      // the wall clock step back).
+      if (granted.length >= granted.capacity) knownFromSlot = Math.max(knownFromSlot, (granted.shift() as Grant).slot + 1);
       granted.push({ requester: requester, seq: frame.seq as number, slot: slot, token: token });
       counters.tokens_granted++;
       broadcastInTurn({ type: FRAME_TOKEN_GRANT, token: token }, turn);

@@ -17,10 +17,13 @@ const SLOT_MS = 60000;
 const TOKEN_KEY = new Uint8Array(32).fill(5);
 
 function granter(airtimeMs?: number) {
+  return granterOn(testClock(), airtimeMs);
+}
+
+function granterOn(clock: ReturnType<typeof testClock>, airtimeMs?: number) {
   const members = new MemberTable(16);
   for (let id = 1; id <= 8; id++) members.add(id, new Uint8Array(32).fill(id), 1000);
   const link = recordingLink(airtimeMs === undefined ? {} : { airtimeMs });
-  const clock = testClock();
   const tally = createTally();
   const part = createGranter({ memberId: 1, tokenKey: TOKEN_KEY, slotMs: SLOT_MS, sha512, clock, links: [link] }, members, createLinks([link]), tally);
   const slot = Math.floor(clock.wallClockMs() / SLOT_MS);
@@ -120,6 +123,23 @@ test('a forgotten grant leaves its slot unjudged; the slots after it stay judged
   assert.is(part.deniesGrant(claim(3, 9, first, [1, 2])), false, 'its slot: no longer judged');
   assert.is(part.deniesGrant(claim(3, 9, first + 1, [1, 2])), true, 'the next slot: still remembered whole');
   assert.is(part.deniesGrant(claim(2, 1 + GRANTS_REMEMBERED_MAX, first + GRANTS_REMEMBERED_MAX)), false, 'the newest grant');
+});
+
+test('a slot whose grant was forgotten stays unjudged when the wall clock steps back', () => {
+  const clock = testClock();
+  const { part } = granterOn(clock);
+  clock.advance(10 * SLOT_MS);
+  const late = Math.floor(clock.wallClockMs() / SLOT_MS);
+  part.onTokenRequest({ type: FRAME_TOKEN_REQUEST, requester: 2, seq: 1, slot: late, asked: [1] });
+  clock.advance(-9 * SLOT_MS);
+  // Three grants a slot from here on: the grant of `late` is forgotten first, then older slots' grants.
+  for (let grant = 0; grant < GRANTS_REMEMBERED_MAX + 1; grant++) {
+    const slot = Math.floor(clock.wallClockMs() / SLOT_MS);
+    part.onTokenRequest({ type: FRAME_TOKEN_REQUEST, requester: 2 + (grant % GRANTS_PER_SLOT_MAX), seq: 10 + grant, slot, asked: [1] });
+    if (grant % GRANTS_PER_SLOT_MAX === GRANTS_PER_SLOT_MAX - 1) clock.advance(SLOT_MS);
+  }
+  assert.is(part.deniesGrant(claim(2, 1, late)), false, 'the forgotten grant is not denied');
+  assert.is(part.deniesGrant(claim(5, 1, late)), false, 'nor is its slot judged');
 });
 
 test('grants of earlier slots, remembered, do not count against this slot\'s allowance', () => {
