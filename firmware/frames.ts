@@ -63,35 +63,39 @@ export function frameSchema(type: number): { name: string; fields: [string, Fiel
 
 export type Frame = { type: number; [field: string]: number | number[] | Uint8Array | Uint8Array[] };
 
+/** A number within min..max (decoded CBOR numbers are integers; `whole` also checks one the node built). */
+function numberIn(value: CborValue, min: number, max: number, whole?: boolean): boolean {
+  return typeof value === 'number' && value >= min && value <= max && (!whole || value % 1 === 0);
+}
+
+/** A byte string of min..max bytes. */
+function bytesIn(value: CborValue, min: number, max: number): boolean {
+  return value instanceof Uint8Array && value.length >= min && value.length <= max;
+}
+
 function checkFrameField(type: FieldType, name: string, value: CborValue): void {
   let ok: boolean;
-  if (type === 'member') ok = typeof value === 'number' && value >= 0 && value <= MEMBER_ID_MAX;
-  else if (type === 'seq') ok = typeof value === 'number' && value >= 1 && value <= SEQ_MAX;
-  else if (type === 'slot' || type === 'batch') ok = typeof value === 'number' && value >= 0 && value <= SLOT_MAX;
-  else if (type === 'part') ok = typeof value === 'number' && value >= 0 && value < OFFLOAD_PARTS_MAX && value % 1 === 0;
-  else if (type === 'parts') ok = typeof value === 'number' && value >= 1 && value <= OFFLOAD_PARTS_MAX && value % 1 === 0;
-  else if (type === 'chunk') ok = value instanceof Uint8Array && value.length > 0 && value.length <= OFFLOAD_CHUNK_BYTES_MAX;
-  else if (type === 'time') ok = typeof value === 'number' && value >= 0 && value <= TIME_MS_MAX;
-  else if (type === 'energy') ok = typeof value === 'number' && value >= 1 && value <= ENERGY_WH_MAX && value % 1 === 0;
-  else if (type === 'ecash') ok = typeof value === 'number' && value >= 0 && value <= BALANCE_MAX;
-  else if (type === 'id') ok = value instanceof Uint8Array && value.length === ID_BYTES;
-  else if (type === 'signature') ok = value instanceof Uint8Array && value.length === SIGNATURE_BYTES;
-  else if (type === 'mac') ok = value instanceof Uint8Array && value.length === TOKEN_MAC_BYTES;
+  if (type === 'member') ok = numberIn(value, 0, MEMBER_ID_MAX);
+  else if (type === 'seq') ok = numberIn(value, 1, SEQ_MAX);
+  else if (type === 'slot' || type === 'batch') ok = numberIn(value, 0, SLOT_MAX);
+  else if (type === 'part') ok = numberIn(value, 0, OFFLOAD_PARTS_MAX - 1, true);
+  else if (type === 'parts') ok = numberIn(value, 1, OFFLOAD_PARTS_MAX, true);
+  else if (type === 'chunk') ok = bytesIn(value, 1, OFFLOAD_CHUNK_BYTES_MAX);
+  else if (type === 'time') ok = numberIn(value, 0, TIME_MS_MAX);
+  else if (type === 'energy') ok = numberIn(value, 1, ENERGY_WH_MAX, true);
+  else if (type === 'ecash') ok = numberIn(value, 0, BALANCE_MAX);
+  else if (type === 'id') ok = bytesIn(value, ID_BYTES, ID_BYTES);
+  else if (type === 'signature') ok = bytesIn(value, SIGNATURE_BYTES, SIGNATURE_BYTES);
+  else if (type === 'mac') ok = bytesIn(value, TOKEN_MAC_BYTES, TOKEN_MAC_BYTES);
   else if (type === 'members') {
     ok = Array.isArray(value) && value.length >= 1 && value.length <= GRANTERS_NAMED_MAX;
-    for (let index = 0; ok && index < (value as CborValue[]).length; index++) {
-      const member = (value as CborValue[])[index];
-      ok = typeof member === 'number' && member >= 0 && member <= MEMBER_ID_MAX;
-    }
-  } else if (type === 'record') ok = value instanceof Uint8Array && value.length > 0 && value.length <= RECORD_BYTES_MAX;
+    for (let index = 0; ok && index < (value as CborValue[]).length; index++) ok = numberIn((value as CborValue[])[index], 0, MEMBER_ID_MAX);
+  } else if (type === 'record') ok = bytesIn(value, 1, RECORD_BYTES_MAX);
   // A token travels as the bytes it has in a record; only the requester and the aggregator read its fields (decodeToken).
-  else if (type === 'token') ok = value instanceof Uint8Array && value.length > 0 && value.length <= TOKEN_BYTES_MAX;
+  else if (type === 'token') ok = bytesIn(value, 1, TOKEN_BYTES_MAX);
   else {
     ok = Array.isArray(value) && value.length === 2;
-    for (let index = 0; ok && index < 2; index++) {
-      const id = (value as CborValue[])[index];
-      ok = id instanceof Uint8Array && id.length === ID_BYTES;
-    }
+    for (let index = 0; ok && index < 2; index++) ok = bytesIn((value as CborValue[])[index], ID_BYTES, ID_BYTES);
   }
   if (!ok) throw new Rejection('FRAME_FIELD', name + ' is not a valid ' + type);
 }

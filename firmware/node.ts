@@ -132,16 +132,16 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   const links = createLinks(platform.links);
   const verifyQueue = new VerifyQueue(capacities.verifyQueue, crypto, config.startVerify, work, tally);
   const conflicts = createConflicts(window, members, counters);
-  const onRecord = createAdmission({
-    memberId: memberId, consortiumPublicKey: config.consortiumPublicKey, clock: platform, window: window,
-    members: members, verified: verified, refused: refused, validate: createValidate(window, members, refused, config, timeRules, slotMs, tokensRequired),
-    verifyQueue: verifyQueue, conflicts: conflicts, work: work, tally: tally, tradeRecordsOnly: config.verifyTradeRecordsOnly === true,
-  });
-  const onCheckpoint = createCheckpoints(config.aggregatorPublicKey, window, members, verifyQueue, tally);
   const granter = createGranter(
     { memberId: memberId, tokenKey: config.tokenKey, slotMs: slotMs, sha512: crypto.sha512, clock: platform, links: platform.links },
     members, links, tally,
   );
+  const onRecord = createAdmission({
+    memberId: memberId, consortiumPublicKey: config.consortiumPublicKey, clock: platform, window: window,
+    members: members, verified: verified, refused: refused, validate: createValidate(window, members, refused, config, timeRules, slotMs, tokensRequired, granter.deniesGrant),
+    verifyQueue: verifyQueue, conflicts: conflicts, work: work, tally: tally, tradeRecordsOnly: config.verifyTradeRecordsOnly === true,
+  });
+  const onCheckpoint = createCheckpoints(config.aggregatorPublicKey, window, members, verifyQueue, tally);
   const issuer = createIssuer({
     memberId: memberId, tokensRequired: tokensRequired, slotMs: slotMs, pendingMax: capacities.pending, clock: platform, window: window,
     members: members, verified: verified, persistence: persistence, pickCaps: pickCaps, signer: signer, links: links, work: work, tally: tally,

@@ -51,6 +51,7 @@ export const VALIDATION_REJECTIONS = {
   POT_SELF: 'the issuer among its own granters',
   TOKEN_MISMATCH: 'tokens that do not match the granters, issuer, sequence number or slot',
   TOKEN_MAC_INVALID: "a token whose MAC is not the granter's",
+  TOKEN_NOT_GRANTED: 'a record naming the validating node as a granter of a token it never granted (issuer, sequence number, slot)',
   BALANCE_INSUFFICIENT: 'a spend beyond the balance',
   CONFLICT_DOUBLE_SPEND: 'a spend that overdraws only together with one already accepted',
   PARENT_UNKNOWN: 'a parent not stored',

@@ -76,18 +76,19 @@ export class NodePersistence {
     return this.nextSeq++;
   }
 
-  private pendingKey(slot: number): string {
-    return PENDING_PREFIX + slot;
+  /** The pending record in `slot` as stored, or null for a free slot. */
+  private readPending(slot: number): Uint8Array | null {
+    return this.store.read(PENDING_PREFIX + slot);
   }
 
   /** Stores a record (id first, then its bytes) in a free slot; throws when every slot is taken. */
   savePending(id: Uint8Array, record: Uint8Array): void {
     for (let slot = 0; slot < this.pendingMax; slot++) {
-      if (this.store.read(this.pendingKey(slot)) !== null) continue;
+      if (this.readPending(slot) !== null) continue;
       const value = new Uint8Array(ID_BYTES + record.length);
       value.set(id, 0);
       value.set(record, ID_BYTES);
-      this.store.write(this.pendingKey(slot), value);
+      this.store.write(PENDING_PREFIX + slot, value);
       return;
     }
     throw new Error('pending record store is full');
@@ -95,14 +96,14 @@ export class NodePersistence {
 
   pendingCount(): number {
     let count = 0;
-    for (let slot = 0; slot < this.pendingMax; slot++) if (this.store.read(this.pendingKey(slot)) !== null) count++;
+    for (let slot = 0; slot < this.pendingMax; slot++) if (this.readPending(slot) !== null) count++;
     return count;
   }
 
   pendingIds(): Uint8Array[] {
     const ids: Uint8Array[] = [];
     for (let slot = 0; slot < this.pendingMax; slot++) {
-      const value = this.store.read(this.pendingKey(slot));
+      const value = this.readPending(slot);
       if (value !== null) ids.push(copyBytes(value, 0, ID_BYTES));
     }
     return ids;
@@ -116,7 +117,7 @@ export class NodePersistence {
     for (let tried = 0; tried < this.pendingMax; tried++) {
       const slot = this.offloadCursor;
       this.offloadCursor = (this.offloadCursor + 1) % this.pendingMax;
-      const value = this.store.read(this.pendingKey(slot));
+      const value = this.readPending(slot);
       if (value !== null) return value;
     }
     return null;
@@ -124,12 +125,12 @@ export class NodePersistence {
 
   removePending(id: Uint8Array): boolean {
     for (let slot = 0; slot < this.pendingMax; slot++) {
-      const value = this.store.read(this.pendingKey(slot));
+      const value = this.readPending(slot);
       if (value === null) continue;
       let same = true;
       for (let index = 0; index < ID_BYTES && same; index++) same = value[index] === id[index];
       if (same) {
-        this.store.remove(this.pendingKey(slot));
+        this.store.remove(PENDING_PREFIX + slot);
         return true;
       }
     }

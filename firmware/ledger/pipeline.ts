@@ -50,6 +50,11 @@ export interface LedgerView {
   parentState(parent: Uint8Array): number;
   /** Whether a token's MAC is its granter's; null when the view holds no token keys (a light node). */
   tokenMacValid: ((token: Token) => boolean) | null;
+  /**
+   * Whether the record names the view's own member as a granter of a token it never granted (a light node
+   * remembers its recent grants, firmware/node/grants.ts); null when the view grants none (the aggregator).
+   */
+  deniesGrant: ((record: LedgerRecord) => boolean) | null;
 }
 
 export type PipelineRules = TimeRules & PotRules & { consortiumPublicKey: Uint8Array };
@@ -94,6 +99,8 @@ export function checkRecord(signed: SignedRecord, id: Uint8Array, view: LedgerVi
     return view.isMember(member);
   });
   if (code === null && view.tokenMacValid !== null) code = checkTokens(signed, rules, view.tokenMacValid);
+  // A granter named knows its own grants, where only the aggregator can check the tokens' MACs.
+  if (code === null && view.deniesGrant !== null && view.deniesGrant(record)) code = 'TOKEN_NOT_GRANTED';
   if (code !== null) return code;
   // A membership record admits a member id and a key that no other membership record registered.
   if (record.kind === KIND_MEMBERSHIP && view.memberTaken(record.member as number, record.publicKey as Uint8Array, id)) return 'MEMBER_EXISTS';

@@ -1,8 +1,9 @@
 // The light node's LedgerView (pipeline.ts): its window of recent records, its member table and the ids
 // whose signatures it refused. Each lookup is one loop over a fixed-capacity table. The window holds only
-// recent records, so a parent outside it is not an error here (holdsHistory is false).
+// recent records, so a parent outside it is not an error here (holdsHistory is false). The node's own grants
+// answer for a record that names it as a granter.
 import type { VerifiedCache } from '../crypto/verified-cache';
-import { KIND_BOUGHT } from '../records';
+import { KIND_BOUGHT, LedgerRecord } from '../records';
 import { GENESIS_ID } from './caps';
 import type { MemberTable } from './members';
 import { Funds, LedgerView, PARENT_ABSENT, PARENT_KNOWN, PARENT_REFUSED, SequenceAround } from './pipeline';
@@ -16,6 +17,8 @@ export class WindowView implements LedgerView {
     private window: RecordWindow,
     private members: MemberTable,
     private refused: VerifiedCache,
+    /** The node's own grants (firmware/node/grants.ts), or null for a view that grants none. */
+    readonly deniesGrant: ((record: LedgerRecord) => boolean) | null,
   ) {}
 
   isMember(member: number): boolean {

@@ -2,7 +2,9 @@
 // request, at most GRANTS_PER_SLOT_MAX per slot and one per requester and slot (a repeated request gets
 // the same grant again), each a MAC under this member's token key (one SHA-512), encoded once into the
 // token's bytes that the grant frame carries and the requester's record keeps. On a shared medium the
-// named granters answer in turn, so the round's grants follow one another instead of colliding.
+// named granters answer in turn, so the round's grants follow one another instead of colliding. The last
+// GRANTS_REMEMBERED_MAX grants are kept, so a record that names this node as a granter for a grant it never
+// made is refused (docs/ledger.md "A granter's own word").
 import { FRAME_TOKEN_GRANT, Frame, encodeFrame, encodeToken, keyedMac, tokenMessage } from '../frames';
 import type { MemberTable } from '../ledger/members';
 import { slotOf } from '../ledger/rules';
@@ -11,9 +13,12 @@ import type { Link } from '../platform';
 import type { Tally } from './counters';
 import type { NodeRefusalCode } from '../rejections';
 import type { Links } from './links';
+import type { LedgerRecord } from '../records';
 import { Ring } from './ring';
 
 export const GRANTS_PER_SLOT_MAX = 3;
+/** The grants remembered, newest last: four slots at the most a slot allows; the oldest is forgotten first. */
+export const GRANTS_REMEMBERED_MAX = 4 * GRANTS_PER_SLOT_MAX;
 /**
  * On a shared medium the neighbours a token request names answer in turn, the n-th (from 0) after n
  * grant airtimes plus this guard each (a CAD, about 2 symbols, and the radio's turnaround): the round's
@@ -21,8 +26,8 @@ export const GRANTS_PER_SLOT_MAX = 3;
  */
 export const GRANT_TURN_GUARD_MS = 30;
 
-/** A grant made in this slot: its requester, sequence number and the token's bytes, sent again on a repeated request. */
-type Grant = { requester: number; seq: number; token: Uint8Array };
+/** A grant: its requester, sequence number and slot, and the token's bytes, sent again on a repeated request. */
+type Grant = { requester: number; seq: number; slot: number; token: Uint8Array };
 
 export type GrantSettings = {
   memberId: number;
@@ -38,13 +43,23 @@ export interface Granter {
   onTokenRequest(frame: Frame): void;
   /** Sends the grants whose turn has come; true while some still wait. */
   sendDueTurns(nowMs: number): boolean;
+  /**
+   * Whether a record names this node as a granter for its issuer, sequence number and slot though no
+   * such grant was made: judged only in a slot whose every grant is still remembered (since the node
+   * started and since the last grant forgotten), false otherwise.
+   */
+  deniesGrant(record: LedgerRecord): boolean;
 }
 
 export function createGranter(settings: GrantSettings, members: MemberTable, links: Links, tally: Tally): Granter {
   const counters = tally.counters;
   const memberId = settings.memberId;
-  const granted = new Ring<Grant>(GRANTS_PER_SLOT_MAX);
-  let grantSlot = -1;
+  const granted = new Ring<Grant>(GRANTS_REMEMBERED_MAX);
+  /**
+   * The first slot whose grants are all remembered: the grants of the slot the node started in may have
+   * been made before a reset, and a forgotten grant leaves its slot unknown.
+   */
+  let knownFromSlot = slotOf(settings.clock.wallClockMs(), settings.slotMs) + 1;
   /** Grants waiting for their turn (one per grant a slot allows), with the board time each is due. */
   const turnFrames: (Uint8Array | null)[] = [];
   const turnDueMs = new Float64Array(GRANTS_PER_SLOT_MAX);
@@ -76,16 +91,14 @@ export function createGranter(settings: GrantSettings, members: MemberTable, lin
       if (turn < 0) return;
       const requester = frame.requester as number;
       const slot = frame.slot as number;
-      const currentSlot = slotOf(settings.clock.wallClockMs(), settings.slotMs);
-      if (slot !== grantSlot) {
-        grantSlot = slot;
-        while (granted.length > 0) granted.shift();
-      }
       let refusal: NodeRefusalCode | null = null;
       if (requester === memberId || !members.has(requester)) refusal = 'TOKEN_REQUESTER_UNKNOWN';
-      else if (slot !== currentSlot) refusal = 'TOKEN_SLOT_NOT_CURRENT';
+      else if (slot !== slotOf(settings.clock.wallClockMs(), settings.slotMs)) refusal = 'TOKEN_SLOT_NOT_CURRENT';
+      let grantsInSlot = 0;
       for (let index = 0; refusal === null && index < granted.length; index++) {
         const grant = granted.get(index);
+        if (grant.slot !== slot) continue;
+        grantsInSlot++;
         if (grant.requester !== requester) continue;
         // A repeated request (its grant was lost) gets the same grant again; another seq in the slot does not.
         if (grant.seq !== frame.seq) refusal = 'TOKEN_ALREADY_GRANTED';
@@ -94,7 +107,7 @@ export function createGranter(settings: GrantSettings, members: MemberTable, lin
           return;
         }
       }
-      if (refusal === null && granted.length >= granted.capacity) refusal = 'TOKEN_RATE_LIMITED';
+      if (refusal === null && grantsInSlot >= GRANTS_PER_SLOT_MAX) refusal = 'TOKEN_RATE_LIMITED';
       if (refusal !== null) {
         counters.tokens_refused++;
         tally.count(refusal);
@@ -104,7 +117,10 @@ export function createGranter(settings: GrantSettings, members: MemberTable, lin
       counters.crypto_hash++;
       const mac = keyedMac(settings.sha512, settings.tokenKey, tokenMessage(memberId, requester, frame.seq as number, slot));
       const token = encodeToken({ granter: memberId, requester: requester, seq: frame.seq as number, slot: slot, mac: mac });
-      granted.push({ requester: requester, seq: frame.seq as number, token: token });
+      // Full: the oldest grant is forgotten, and with it what its slot's grants were (never regained, should
+      // the wall clock step back).
+      if (granted.length >= granted.capacity) knownFromSlot = Math.max(knownFromSlot, (granted.shift() as Grant).slot + 1);
+      granted.push({ requester: requester, seq: frame.seq as number, slot: slot, token: token });
       counters.tokens_granted++;
       broadcastInTurn({ type: FRAME_TOKEN_GRANT, token: token }, turn);
     },
@@ -121,6 +137,15 @@ export function createGranter(settings: GrantSettings, members: MemberTable, lin
         links.sendAll(bytes);
       }
       return waiting;
+    },
+    deniesGrant: function (record: LedgerRecord): boolean {
+      const slot = slotOf(record.timeMs, settings.slotMs);
+      if (record.pot.indexOf(memberId) < 0 || slot < knownFromSlot) return false;
+      for (let index = 0; index < granted.length; index++) {
+        const grant = granted.get(index);
+        if (grant.requester === record.issuer && grant.seq === record.seq && grant.slot === slot) return false;
+      }
+      return true;
     },
   };
 }

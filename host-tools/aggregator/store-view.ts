@@ -28,6 +28,8 @@ const hex = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, b
 export class StoreView implements LedgerView {
   readonly holdsHistory = true;
   readonly tokenMacValid: (token: Token) => boolean;
+  /** The aggregator grants no tokens: it checks every token's MAC instead. */
+  readonly deniesGrant = null;
   /** Refused hex ids and what a parent refused so is (PARENT_REFUSED or PARENT_VOID). */
   private refused = new Map<string, number>();
   /** Hex ids of the newest stored records, oldest first, at most STORED_IDS_CACHED_MAX (stored()). */

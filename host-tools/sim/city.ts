@@ -471,7 +471,7 @@ export async function runCity(options: CityOptions) {
     ecash_total_end: stats.ecash_total,
     double_spends_attempted: doubleSpendsAttempted,
     double_spends_confirmed: attackerBought > 1 ? attackerBought - 1 : 0,
-    sybil_records_rejected: options.attack === 'sybil' ? attackerRejected + sum('rejected_POT_SLOT_REUSED') : 0,
+    sybil_records_rejected: options.attack === 'sybil' ? attackerRejected + sum('rejected_POT_SLOT_REUSED') + sum('rejected_TOKEN_NOT_GRANTED') : 0,
     spam_frames_rejected: options.attack === 'spam' ? sum('frames_rejected') + gateway.framesRejected : 0,
     frames_rejected: sum('frames_rejected') + gateway.framesRejected,
     commit_latency_ms: percentiles(commitLatencies),
@@ -491,6 +491,10 @@ export async function runCity(options: CityOptions) {
     deadlocks: vehicles.filter((vehicle) => vehicle.lastStage !== 'idle' && world.nowMs - vehicle.stageSinceMs > 2 * 4 * 3600000).length,
     board_resets: boards.reduce((total, entry) => total + entry.board.resets, 0),
     board_uart_overflow_bytes: boards.reduce((total, entry) => total + entry.board.uartOverflowBytes, 0),
+    board_rejections: boardStats.reduce((all: Record<string, number>, entry) => {
+      for (const [name, count] of Object.entries(entry.stats)) if (name.startsWith('rejected_') && count > 0) all[name.slice(9)] = (all[name.slice(9)] ?? 0) + count;
+      return all;
+    }, {}),
     aggregator_rejections: gateways.reduce((all: Record<string, number>, entry) => {
       for (const [code, count] of Object.entries(entry.rejections)) all[code] = (all[code] ?? 0) + count;
       return all;

@@ -3,7 +3,8 @@
 // firmware/ledger/pipeline.ts and must answer code for code. The differences are the documented ones
 // (docs/ledger.md): a record offloaded hours after it was issued is stale to a light node's one-hour
 // window and still fresh to the aggregator's; a light node's window holds recent records only, so a
-// parent it lacks is no error there; only the aggregator holds the keys to check tokens; and a light
+// parent it lacks is no error there; only the aggregator holds the keys to check tokens, while a light
+// node named as a granter knows which tokens it granted (TOKEN_NOT_GRANTED); and a light
 // node's member table does not know which record registered a member, so a second membership record with
 // the same id and key is the same registration to it.
 import { signHost, signingKey } from '../../host-tools/crypto/host-signing';
@@ -12,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FRAME_RECORD, encodeFrame, encodeToken, tokenMessage } from '../../firmware/frames';
+import { FRAME_RECORD, FRAME_TOKEN_REQUEST, encodeFrame, encodeToken, tokenMessage } from '../../firmware/frames';
 import { KIND_BOUGHT, KIND_MEMBERSHIP, KIND_OFFER, LedgerRecord, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
 import { VALIDATION_CODES } from '../../firmware/ledger/rules';
 import { keyPairFromSeed } from '../../firmware/crypto/ed25519';
@@ -34,6 +35,8 @@ type Row = {
   /** Approve the named earlier row's record (with the first membership record). */
   approves?: string;
   tamper?: 'signature' | 'truncate' | 'token-mac' | 'no-tokens';
+  /** In the current slot, its tokens asked of the light node first (which is among its granters). */
+  asksNode?: boolean;
   /** A membership record of the consortium instead (issuer 0, its `seq`), admitting `member` with the key of `seed`. */
   membership?: { seq: number; member: number; seed: Uint8Array };
   expected: string;
@@ -99,6 +102,11 @@ test('a light node and the aggregator refuse the same hostile records with the s
       // A light node's member table holds ids and keys, not the record that registered each: to it a
       // second record admitting the same id with the same key is the same registration (it changes nothing).
       { name: 'a second record admitting the new member with its key', issuer: 0, fields: {}, membership: { seq: 54, member: 9, seed: new Uint8Array(32).fill(0x52) }, expected: 'OK', aggregatorExpected: 'MEMBER_EXISTS' },
+      // The light node is a granter the records name (the first two members other than the issuer), in the
+      // current slot, which it remembers whole: it refuses a claim of a token it never granted, where only
+      // the aggregator can check the MAC; it accepts the record of a grant it made.
+      { name: 'names the node as a granter of a forged token', issuer: 2, fields: {}, asksNode: false, tamper: 'token-mac', expected: 'TOKEN_NOT_GRANTED', aggregatorExpected: 'TOKEN_MAC_INVALID' },
+      { name: 'names the node as a granter of a token it granted', issuer: 3, fields: {}, asksNode: true, expected: 'OK' },
     ];
     const codes: { name: string; node: string; aggregator: string }[] = [];
     const consortiumKey = signingKey(world.consortiumSeed);
@@ -131,7 +139,9 @@ test('a light node and the aggregator refuse the same hostile records with the s
       const seq = row.sameSeqAs !== undefined ? (made.get(row.sameSeqAs) as LedgerRecord).seq : (seqs.get(issuer.id) ?? 0) + 1;
       seqs.set(issuer.id, Math.max(seq, seqs.get(issuer.id) ?? 0));
       // Each record in its issuer's next slot (ten minutes back and on), unless it reuses one.
-      const slot = earlier !== undefined ? Math.floor((made.get(earlier) as LedgerRecord).timeMs / SLOT_MS) : (slots.get(issuer.id) ?? Math.floor((nowMs - 600000) / SLOT_MS)) + 1;
+      // The slot a node started in is not judged (a grant made before a reset is unknown): the next one is.
+      if (row.asksNode !== undefined && Math.floor(world.wallClockMs() / SLOT_MS) === Math.floor(nowMs / SLOT_MS)) world.run(SLOT_MS);
+      const slot = row.asksNode !== undefined ? Math.floor(world.wallClockMs() / SLOT_MS) : earlier !== undefined ? Math.floor((made.get(earlier) as LedgerRecord).timeMs / SLOT_MS) : (slots.get(issuer.id) ?? Math.floor((nowMs - 600000) / SLOT_MS)) + 1;
       if (earlier === undefined) slots.set(issuer.id, slot);
       const granters = world.nodes.map((entry) => entry.id).filter((id) => id !== issuer.id).slice(0, 2);
       const parents = row.approves === undefined ? membershipIds : [ids.get(row.approves) ?? new Uint8Array(16).fill(0xee), membershipIds[0]];
@@ -140,6 +150,11 @@ test('a light node and the aggregator refuse the same hostile records with the s
       };
       seqs.set(issuer.id, Math.max(record.seq, seqs.get(issuer.id) ?? 0));
       made.set(row.name, record);
+      assert.ok(row.asksNode === undefined || granters.includes(target.memberId), `${row.name}: the node is named`);
+      if (row.asksNode === true) {
+        target.receive(0, encodeFrame({ type: FRAME_TOKEN_REQUEST, requester: issuer.id, seq: record.seq, slot, asked: [target.memberId] }));
+        for (let tick = 0; tick < 10; tick++) target.tick(world.nowMs);
+      }
       const payload = encodePayload(record);
       const signature = signHost(bytesToSign(payload), keyOf(issuer));
       if (row.tamper === 'signature') signature[10] ^= 1;

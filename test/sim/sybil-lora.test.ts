@@ -2,7 +2,8 @@
 // then replayed proof-of-time tokens. Boards cannot check tokens, so they approve its first record of a
 // slot; the aggregator refuses that record and must not refuse the honest records approving it
 // (firmware/ledger/void-approvals.ts): before that rule, every honest record of the hour was refused
-// PARENT_UNKNOWN and none stored.
+// PARENT_UNKNOWN and none stored. The granters its records name refuse them (TOKEN_NOT_GRANTED,
+// firmware/node/grants.ts): they know they granted no such token.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,10 +18,11 @@ test('a Sybil member over LoRa: its records refused, the honest records approvin
   const directory = mkdtempSync(join(tmpdir(), 'smartchain-sybil-'));
   try {
     const { summary } = await runCity({ evs: EVS, durationMs: 3600000, seed: 1, link: 'lora', attack: 'sybil', outDir: directory, boards: ['pico'] });
-    const context = JSON.stringify({ rejections: summary.aggregator_rejections, records: summary.records_total, sybil: summary.sybil_records_rejected });
+    const context = JSON.stringify({ rejections: summary.aggregator_rejections, boards: summary.board_rejections, records: summary.records_total, sybil: summary.sybil_records_rejected });
     const rejections = summary.aggregator_rejections as Record<string, number>;
     assert.ok((summary.sybil_records_rejected as number) > 0, context);
     assert.ok((rejections.TOKEN_MAC_INVALID ?? 0) + (rejections.TOKEN_MISMATCH ?? 0) > 0, `the aggregator refused forged or replayed tokens: ${context}`);
+    assert.ok(((summary.board_rejections as Record<string, number>).TOKEN_NOT_GRANTED ?? 0) > 0, `the granters named refused the claims: ${context}`);
     assert.is(rejections.PARENT_UNKNOWN ?? 0, 0, `no honest record refused for approving a Sybil record: ${context}`);
     const db = new Database(join(directory, 'aggregator.sqlite'), { readonly: true });
     // Honest EVs are members 1..EVS; the Sybil member is EVS + 1; membership records are kind 1.

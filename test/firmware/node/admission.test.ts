@@ -32,7 +32,7 @@ function admitting(tradeRecordsOnly = false) {
   for (let id = 1; id <= 4; id++) members.add(id, keyOf(id).publicKey, 1000);
   const verifyQueue = new VerifyQueue(3, platform.crypto, undefined, work, tally);
   const refused = new VerifiedCache(8, 16);
-  const validate = createValidate(window, members, refused, { consortiumPublicKey: keyOf(0).publicKey }, { clockSkewMs: 30000, recordAgeMaxMs: 3600000 }, SLOT_MS, 2);
+  const validate = createValidate(window, members, refused, { consortiumPublicKey: keyOf(0).publicKey }, { clockSkewMs: 30000, recordAgeMaxMs: 3600000 }, SLOT_MS, 2, null);
   const onRecord = createAdmission({
     memberId: 1, consortiumPublicKey: keyOf(0).publicKey, clock: platform, window, members, verified: new VerifiedCache(8, 16),
     refused, validate, verifyQueue, conflicts: createConflicts(window, members, tally.counters), work, tally, tradeRecordsOnly,
