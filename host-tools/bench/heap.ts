@@ -26,7 +26,9 @@ function soldFrame(seed: Uint8Array, issuer: number, granters: number[], timeMs:
 }
 
 const world = await World.create(1);
-const provisioned = provisionBoards(3, seededRandom(1));
+// Four members, three boards: the record names as granters the two members that are neither its issuer nor the
+// board (a board named as a granter refuses a grant it never made: TOKEN_NOT_GRANTED).
+const provisioned = provisionBoards(4, seededRandom(1));
 const result: Record<string, { heap_peak_bytes: number; heap_peak_verifying_bytes: number; heap_bytes_max: number; within_budget: boolean; resets: number }> = {};
 // pico-stock last, as member 1 with member 2's record: the scenario the pico ran before its image had native crypto.
 for (const [index, name] of (['pico', 'esp32', 'emulator', 'pico-stock'] as const).entries()) {
@@ -41,7 +43,7 @@ for (const [index, name] of (['pico', 'esp32', 'emulator', 'pico-stock'] as cons
   world.run(60000);
   const idle = emulated.heapPeakBytes;
   const other = provisioned.boards[(index + 1) % 3];
-  const frame = soldFrame(other.seed, other.member, [1, 2, 3].filter((member) => member !== other.member), WORLD_EPOCH_MS + world.nowMs);
+  const frame = soldFrame(other.seed, other.member, [1, 2, 3, 4].filter((member) => member !== other.member && member !== provisioned.boards[index % 3].member), WORLD_EPOCH_MS + world.nowMs);
   // The pico's UART0 and the esp32's Serial2 carry framed bytes; the emulator board takes frames.
   if (options.profile === 'emulator') world.inject(emulated, 0, frame, 'frame');
   else world.inject(emulated, options.profile === 'kaluma' ? board.uart.port : 2, encodeUartFrame(frame, UART_PAYLOAD_BYTES_MAX));

@@ -30,7 +30,8 @@ function prepared(nativeCrypto: boolean, pool: number) {
     // Each issuer's records one slot apart, their sequence numbers rising with their times (SEQ_NOT_INCREASING).
     const issuer = world.nodes[1 + (index % 3)];
     const key = signingKey(issuer.seed);
-    const granters = [1, 2, 3, 4].filter((id) => id !== issuer.id).slice(0, 2);
+    // Granters other than the target, which granted nothing here (named, it would refuse TOKEN_NOT_GRANTED).
+    const granters = world.nodes.map((node) => node.id).filter((id) => id !== issuer.id && id !== world.nodes[0].id);
     const parents = [target.window.idOf(index % 4), target.window.idOf((index + 1) % 4)];
     const payload = encodePayload({ kind: KIND_OFFER, issuer: issuer.id, seq: 10 + index, timeMs: world.wallClockMs() - Math.floor((pool - 1 - index) / 3) * 1000, parents, pot: granters, energyWh: 1000, ecash: 300 });
     const signature = signHost(bytesToSign(payload), key);
