@@ -161,7 +161,7 @@ export async function runCity(options: CityOptions) {
       if (at === undefined) return;
       commitLatencies.push(world.nowMs - at);
       const [sold, bought] = [entry.record(trade.soldId), entry.record(trade.boughtId)];
-      if (sold === undefined || bought === undefined) stageLog.notFollowed++;
+      if (sold === undefined || bought === undefined) stageLog.notFollowed.push({ key, match_ms: at, commit_ms: world.nowMs });
       else stageLog.committed(key, at, world.nowMs, { id: trade.soldId, issuer: sold.issuer, seq: sold.seq }, { id: trade.boughtId, issuer: bought.issuer, seq: bought.seq });
     },
   }, federatedAs(index));
@@ -523,7 +523,7 @@ export async function runCity(options: CityOptions) {
     },
   };
   const detail = {
-    recordSeries, tradeSeries, commitLatencies, tradeStages: stageLog.rows,
+    recordSeries, tradeSeries, commitLatencies, tradeStages: stageLog.rows, tradesNotFollowed: stageLog.notFollowed,
     vehicles: vehicles.map((vehicle) => ({ member: vehicle.member, board: vehicle.board, energy: vehicle.energySeries, ecash: vehicle.ecashSeries })),
     dag: lastRecords(aggregator, 40),
     trades: tradeRows,

@@ -48,8 +48,8 @@ export class TradeStageLog {
   private requestedAt = new Map<string, number>();
   private onAirAt = new Map<string, number>();
   readonly rows: TradeStageRow[] = [];
-  /** Committed trades with a match time whose transfer or records the host did not see in order. */
-  notFollowed = 0;
+  /** Committed trades with a match time whose transfer or records the host did not see in order, with what it saw. */
+  readonly notFollowed: { key: string; match_ms: number; commit_ms: number; transfer_start_ms?: number; transfer_end_ms?: number; sold_stored_ms?: number; bought_stored_ms?: number }[] = [];
 
   transferStarted(key: string, atMs: number): void {
     this.transferStarts.set(key, atMs);
@@ -84,7 +84,7 @@ export class TradeStageLog {
     const soldStored = this.storedAt.get(sold.id);
     if (start === undefined || end === undefined || boughtStored === undefined || soldStored === undefined
       || !(matchMs <= start && start <= end && end <= boughtStored && boughtStored <= commitMs)) {
-      this.notFollowed++;
+      this.notFollowed.push({ key, match_ms: matchMs, commit_ms: commitMs, transfer_start_ms: start, transfer_end_ms: end, sold_stored_ms: soldStored, bought_stored_ms: boughtStored });
       return;
     }
     // A moment not heard (or heard before the one it follows) is taken as the next one: its stage is 0.
@@ -136,7 +136,7 @@ export class TradeStageLog {
       sold_on_air_after_transfer_end: this.rows.filter((row) => row.match_to_sold_on_air_ms !== null && row.match_to_sold_on_air_ms > row.transfer_end_ms_from_match).length,
       sold_stored_after_transfer_end: this.rows.filter((row) => row.match_to_sold_stored_ms > row.transfer_end_ms_from_match).length,
       moments_not_heard: this.rows.reduce((total, row) => total + row.moments_not_heard, 0),
-      trades_not_followed: this.notFollowed,
+      trades_not_followed: this.notFollowed.length,
     };
   }
 }

@@ -89,7 +89,7 @@ test('a trade without a seen transfer, or with moments out of order, is counted 
   // Committed before the bought record was stored: not this trade's record.
   early.committed(KEY, 0, 29 * MIN, SOLD, BOUGHT);
   assert.is(early.rows.length, 0);
-  assert.is(early.notFollowed, 1);
+  assert.equal(early.notFollowed, [{ key: KEY, match_ms: 0, commit_ms: 29 * MIN, transfer_start_ms: 1 * MIN, transfer_end_ms: 23 * MIN, sold_stored_ms: 6 * MIN, bought_stored_ms: 30 * MIN }]);
 });
 
 test.run();
