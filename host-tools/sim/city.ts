@@ -154,7 +154,10 @@ export async function runCity(options: CityOptions) {
         if (issuedAt !== undefined) conflictResolvedMs.push(world.nowMs - issuedAt);
       }
     },
-    matched: (match) => matchTimes.set(matchKey(match.seller, match.buyer, match.energyWh, match.ecash), world.nowMs),
+    matched: (match) => {
+      matchTimes.set(matchKey(match.seller, match.buyer, match.energyWh, match.ecash), world.nowMs);
+      stageLog.matched(matchKey(match.seller, match.buyer, match.energyWh, match.ecash), world.nowMs);
+    },
     committed: (trade) => {
       const key = matchKey(trade.seller, trade.buyer, trade.energyWh, trade.ecash);
       const at = matchTimes.get(key);

@@ -26,7 +26,10 @@ export type TradeStage = (typeof TRADE_STAGES)[number];
 export type TradeStageRow = {
   seller: number;
   buyer: number;
+  /** From the match the buyer acted on (the last one of these terms before the transfer started) to the commit. */
   commit_latency_ms: number;
+  /** From the last match of these terms (what summary.json's commit_latency_ms counts) to the commit. */
+  last_match_latency_ms: number;
   stages: Record<TradeStage, number>;
   /** From the match to the sold record first heard on the air and to it stored (the seller's branch). */
   match_to_sold_on_air_ms: number | null;
@@ -42,6 +45,8 @@ export type TradeRecordRef = { id: string; issuer: number; seq: number };
 const seqKey = (issuer: number, seq: number) => `${issuer}/${seq}`;
 
 export class TradeStageLog {
+  /** Every match time of each terms key: the same terms may be matched again (a side that missed the match repeats its order). */
+  private matches = new Map<string, number[]>();
   private transferStarts = new Map<string, number>();
   private transferEnds = new Map<string, number>();
   private storedAt = new Map<string, number>();
@@ -50,6 +55,10 @@ export class TradeStageLog {
   readonly rows: TradeStageRow[] = [];
   /** Committed trades with a match time whose transfer or records the host did not see in order, with what it saw. */
   readonly notFollowed: { key: string; match_ms: number; commit_ms: number; transfer_start_ms?: number; transfer_end_ms?: number; sold_stored_ms?: number; bought_stored_ms?: number }[] = [];
+
+  matched(key: string, atMs: number): void {
+    this.matches.set(key, [...(this.matches.get(key) ?? []), atMs]);
+  }
 
   transferStarted(key: string, atMs: number): void {
     this.transferStarts.set(key, atMs);
@@ -76,15 +85,20 @@ export class TradeStageLog {
     }
   }
 
-  /** A trade committed at `commitMs`, matched at `matchMs`, under the transfer key `key`. */
-  committed(key: string, matchMs: number, commitMs: number, sold: TradeRecordRef, bought: TradeRecordRef): void {
+  /**
+   * A trade committed at `commitMs` under the terms key `key`, last matched at `lastMatchMs`. Its stages
+   * count from the match the buyer acted on: the last match of these terms at or before its transfer started.
+   */
+  committed(key: string, lastMatchMs: number, commitMs: number, sold: TradeRecordRef, bought: TradeRecordRef): void {
     const start = this.transferStarts.get(key);
+    const before = (this.matches.get(key) ?? []).filter((atMs) => start !== undefined && atMs <= start);
+    const matchMs = before.length > 0 ? Math.max(...before) : lastMatchMs;
     const end = this.transferEnds.get(key);
     const boughtStored = this.storedAt.get(bought.id);
     const soldStored = this.storedAt.get(sold.id);
     if (start === undefined || end === undefined || boughtStored === undefined || soldStored === undefined
       || !(matchMs <= start && start <= end && end <= boughtStored && boughtStored <= commitMs)) {
-      this.notFollowed.push({ key, match_ms: matchMs, commit_ms: commitMs, transfer_start_ms: start, transfer_end_ms: end, sold_stored_ms: soldStored, bought_stored_ms: boughtStored });
+      this.notFollowed.push({ key, match_ms: lastMatchMs, commit_ms: commitMs, transfer_start_ms: start, transfer_end_ms: end, sold_stored_ms: soldStored, bought_stored_ms: boughtStored });
       return;
     }
     // A moment not heard (or heard before the one it follows) is taken as the next one: its stage is 0.
@@ -98,7 +112,7 @@ export class TradeStageLog {
     const requested = between(this.requestedAt.get(seqKey(bought.issuer, bought.seq)), end, onAir);
     const soldOnAir = this.onAirAt.get(seqKey(sold.issuer, sold.seq));
     this.rows.push({
-      seller: sold.issuer, buyer: bought.issuer, commit_latency_ms: commitMs - matchMs,
+      seller: sold.issuer, buyer: bought.issuer, commit_latency_ms: commitMs - matchMs, last_match_latency_ms: commitMs - lastMatchMs,
       stages: {
         match_to_transfer_start: start - matchMs,
         transfer: end - start,
@@ -135,6 +149,7 @@ export class TradeStageLog {
       match_to_sold_stored: of((row) => row.match_to_sold_stored_ms),
       sold_on_air_after_transfer_end: this.rows.filter((row) => row.match_to_sold_on_air_ms !== null && row.match_to_sold_on_air_ms > row.transfer_end_ms_from_match).length,
       sold_stored_after_transfer_end: this.rows.filter((row) => row.match_to_sold_stored_ms > row.transfer_end_ms_from_match).length,
+      matched_again: this.rows.filter((row) => row.commit_latency_ms !== row.last_match_latency_ms).length,
       moments_not_heard: this.rows.reduce((total, row) => total + row.moments_not_heard, 0),
       trades_not_followed: this.notFollowed.length,
     };

@@ -1,6 +1,7 @@
 // The trade-stage log: a committed trade's moments cut into stages that sum to its commit latency; a
 // board moment the gateway did not hear (or heard out of order) leaves its stage at 0 and is counted;
-// a trade whose transfer or records the host did not see in order is counted, not followed.
+// a trade whose terms were matched again counts from the match its buyer acted on; a trade whose transfer
+// or records the host did not see in order is counted, not followed.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FRAME_RECORD, FRAME_TOKEN_REQUEST } from '../../firmware/frames';
@@ -24,6 +25,7 @@ function recordFrame(kind: number, issuer: number, seq: number) {
 /** A trade matched at 0, its transfer from 1 to 23 min, the sold record on the air at 4 min and stored at 6. */
 function tradeLog() {
   const log = new TradeStageLog();
+  log.matched(KEY, 0);
   log.transferStarted(KEY, 1 * MIN);
   log.heard({ type: FRAME_TOKEN_REQUEST, requester: 3, seq: 5, slot: 1, asked: [1, 2] }, 2 * MIN);
   log.heard(recordFrame(KIND_SOLD, 3, 5), 4 * MIN);
@@ -47,6 +49,7 @@ test('every moment heard: the stages are the gaps between them and sum to the co
   });
   assert.is(TRADE_STAGES.reduce((total, stage) => total + row.stages[stage], 0), row.commit_latency_ms);
   assert.is(row.commit_latency_ms, 50 * MIN);
+  assert.is(row.last_match_latency_ms, 50 * MIN);
   assert.is(row.match_to_sold_on_air_ms, 4 * MIN);
   assert.is(row.moments_not_heard, 0);
   const summary = log.summary();
@@ -56,6 +59,7 @@ test('every moment heard: the stages are the gaps between them and sum to the co
   assert.equal(summary.match_to_commit, { count: 1, p50: 50 * MIN, p95: 50 * MIN, max: 50 * MIN });
   assert.equal(summary.match_to_sold_stored, { count: 1, p50: 6 * MIN, p95: 6 * MIN, max: 6 * MIN });
   assert.is(summary.sold_on_air_after_transfer_end, 0);
+  assert.is(summary.matched_again, 0);
   assert.is(summary.moments_not_heard, 0);
   assert.is(summary.trades_not_followed, 0);
 });
@@ -76,8 +80,27 @@ test('a broadcast lost to a collision and a token request from before the transf
   assert.is(log.summary().moments_not_heard, 2);
 });
 
+test('terms matched again after the buyer started its transfer: the stages count from the match it acted on', () => {
+  const log = new TradeStageLog();
+  log.matched(KEY, 0);
+  log.transferStarted(KEY, 1 * MIN);
+  // The seller missed the first match frame and repeated its offer, which the auction matched again.
+  log.matched(KEY, 12 * MIN);
+  log.recordStored(SOLD.id, 20 * MIN);
+  log.transferEnded(KEY, 23 * MIN);
+  log.recordStored(BOUGHT.id, 30 * MIN);
+  log.committed(KEY, 12 * MIN, 50 * MIN, SOLD, BOUGHT);
+  const row = log.rows[0];
+  assert.is(row.commit_latency_ms, 50 * MIN);
+  assert.is(row.last_match_latency_ms, 38 * MIN);
+  assert.is(row.stages.match_to_transfer_start, 1 * MIN);
+  assert.is(TRADE_STAGES.reduce((total, stage) => total + row.stages[stage], 0), 50 * MIN);
+  assert.is(log.summary().matched_again, 1);
+});
+
 test('a trade without a seen transfer, or with moments out of order, is counted as not followed', () => {
   const unseen = new TradeStageLog();
+  unseen.matched(KEY, 0);
   unseen.recordStored(SOLD.id, 6 * MIN);
   unseen.recordStored(BOUGHT.id, 30 * MIN);
   unseen.committed(KEY, 0, 50 * MIN, SOLD, BOUGHT);
