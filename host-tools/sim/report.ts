@@ -130,7 +130,8 @@ const TRADE_STAGE_WORDS: Record<TradeStage, string> = {
 /** The stages of a trade from match to commit (summary.json's trade_stages_ms), in minutes, and the seller's side beside them. */
 export function tradeStagesTable(stages: Record<string, unknown> | undefined): string {
   if (stages === undefined || !stages.trades) return '<p>No committed trade was followed from its match to its commit.</p>';
-  const minutes = (ms: number | null | undefined) => (typeof ms === 'number' ? `${(ms / 60000).toFixed(1)} min` : 'none measured');
+  // A no-break space keeps each figure on one line.
+  const minutes = (ms: number | null | undefined) => (typeof ms === 'number' ? `${(ms / 60000).toFixed(1)}\u00a0min` : 'none measured');
   const row = (what: string, figures: Record<string, number | null> | undefined, share: string) =>
     [what, minutes(figures?.p50), minutes(figures?.p95), minutes(figures?.max), share];
   const byStage = (stages.stages ?? {}) as Record<string, Record<string, number | null>>;
