@@ -6,7 +6,7 @@
 // balance checkpoints. On a UART star it also relays every other frame to the other EVs, as a LoRa channel
 // would carry it. Bounded: one offload in progress per member, OFFLOADS_MAX in all.
 import type { Aggregator, SubmitResult } from './aggregator';
-import { FRAME_MATCH, FRAME_OFFLOAD, FRAME_TRADE_COMMITTED, decodeFrame, encodeFrame } from '../../firmware/frames';
+import { FRAME_MATCH, FRAME_OFFLOAD, FRAME_TRADE_COMMITTED, Frame, decodeFrame, encodeFrame } from '../../firmware/frames';
 
 /**
  * A gateway of one of several federated aggregators (host-tools/federation): it takes the offloads of
@@ -25,7 +25,9 @@ export type GatewayEvents = {
   stored?: (id: string, issuer: number, kind: number) => void;
   rejected?: (code: string, issuer: number) => void;
   matched?: (match: { seller: number; buyer: number; energyWh: number; ecash: number }) => void;
-  committed?: (trade: { soldId: string; seller: number; buyer: number; energyWh: number; ecash: number }) => void;
+  committed?: (trade: { soldId: string; boughtId: string; seller: number; buyer: number; energyWh: number; ecash: number }) => void;
+  /** Every frame heard that decoded (what a board put on the air: token requests, records, offloads). */
+  heard?: (frame: Frame) => void;
 };
 
 /** Records refused only because a parent is not stored yet, kept to try again when one is stored. */
@@ -74,6 +76,7 @@ export class Gateway {
       return true;
     }
     const frame = decoded.value;
+    this.events.heard?.(frame);
     if (frame.type === FRAME_OFFLOAD) this.offloadPart(frame.member as number, Buffer.from(frame.id as Uint8Array).toString('hex'), frame.part as number, frame.parts as number, frame.chunk as Uint8Array);
     return frame.type === FRAME_OFFLOAD;
   }
@@ -146,7 +149,7 @@ export class Gateway {
       const checkpoint = this.aggregator.checkpoint(member);
       if (checkpoint !== null) this.send(member, checkpoint);
     }
-    this.events.committed?.({ soldId, seller: trade.seller, buyer: trade.buyer, energyWh: trade.energy_wh, ecash: trade.ecash });
+    this.events.committed?.({ soldId, boughtId: trade.bought_id, seller: trade.seller, buyer: trade.buyer, energyWh: trade.energy_wh, ecash: trade.ecash });
   }
 
   /** One auction round; both sides of each match between EVs are told. */

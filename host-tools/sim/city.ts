@@ -20,6 +20,8 @@ import { Gateway, GatewayFederation } from '../aggregator/gateway';
 import { InProcessFederation } from '../federation/in-process';
 import { stateDigest } from '../federation/digest';
 import { MemoryStore } from './in-process';
+import { percentiles } from './percentiles';
+import { TradeStageLog } from './trade-stages';
 import { UartDeframer, encodeUartFrame } from '../../boards/drivers/uart-framing';
 import { airtimeMs, EU868_DEFAULT } from '../../boards/drivers/lora-airtime';
 import { createNode, FullLightNode } from '../../firmware/node';
@@ -79,12 +81,6 @@ type Vehicle = {
 
 export type CitySummary = Record<string, unknown>;
 
-function percentiles(values: number[]): { p50: number | null; p95: number | null; max: number | null } {
-  const sorted = [...values].sort((left, right) => left - right);
-  const at = (fraction: number) => (sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))]);
-  return { p50: at(0.5), p95: at(0.95), max: sorted.length === 0 ? null : sorted[sorted.length - 1] };
-}
-
 export async function runCity(options: CityOptions) {
   const started = Date.now();
   const random = seededRandom(options.seed);
@@ -119,6 +115,8 @@ export async function runCity(options: CityOptions) {
   const records: { id: string; issuer: number; kind: number; atMs: number }[] = [];
   const matchTimes = new Map<string, number>();
   const commitLatencies: number[] = [];
+  // Each committed trade's stages from the match to the commit (host-tools/sim/trade-stages.ts).
+  const stageLog = new TradeStageLog();
   const tradeSeries: [number, number][] = [];
   const recordSeries: [number, number][] = [];
   let attackerRejected = 0;
@@ -144,7 +142,11 @@ export async function runCity(options: CityOptions) {
     }
     else for (const endpoint of endpoints) if (member === 'all' || endpoint.member === member) endpoint.send(frame);
   }, {
-    stored: (id, issuer, kind) => records.push({ id, issuer, kind, atMs: world.nowMs }),
+    stored: (id, issuer, kind) => {
+      records.push({ id, issuer, kind, atMs: world.nowMs });
+      stageLog.recordStored(id, world.nowMs);
+    },
+    heard: (frame) => stageLog.heard(frame, world.nowMs),
     rejected: (code, issuer) => {
       if (attacker && issuer === memberCount) {
         attackerRejected++;
@@ -152,10 +154,18 @@ export async function runCity(options: CityOptions) {
         if (issuedAt !== undefined) conflictResolvedMs.push(world.nowMs - issuedAt);
       }
     },
-    matched: (match) => matchTimes.set(matchKey(match.seller, match.buyer, match.energyWh, match.ecash), world.nowMs),
+    matched: (match) => {
+      matchTimes.set(matchKey(match.seller, match.buyer, match.energyWh, match.ecash), world.nowMs);
+      stageLog.matched(matchKey(match.seller, match.buyer, match.energyWh, match.ecash), world.nowMs);
+    },
     committed: (trade) => {
-      const at = matchTimes.get(matchKey(trade.seller, trade.buyer, trade.energyWh, trade.ecash));
-      if (at !== undefined) commitLatencies.push(world.nowMs - at);
+      const key = matchKey(trade.seller, trade.buyer, trade.energyWh, trade.ecash);
+      const at = matchTimes.get(key);
+      if (at === undefined) return;
+      commitLatencies.push(world.nowMs - at);
+      const [sold, bought] = [entry.record(trade.soldId), entry.record(trade.boughtId)];
+      if (sold === undefined || bought === undefined) stageLog.notFollowed.push({ key, match_ms: at, commit_ms: world.nowMs });
+      else stageLog.committed(key, at, world.nowMs, { id: trade.soldId, issuer: sold.issuer, seq: sold.seq }, { id: trade.boughtId, issuer: bought.issuer, seq: bought.seq });
     },
   }, federatedAs(index));
   const gateways = (federation?.aggregators ?? [aggregator]).map(newGateway);
@@ -300,7 +310,7 @@ export async function runCity(options: CityOptions) {
   // ---- the vehicles
   let doubleSpendsAttempted = 0;
   let doubleSpendDone = false;
-  const deliveries: { atMs: number; buyer: Vehicle; seller: Vehicle | undefined; energyWh: number; deliveredWh: number }[] = [];
+  const deliveries: { atMs: number; key: string; buyer: Vehicle; seller: Vehicle | undefined; energyWh: number; deliveredWh: number }[] = [];
   const seenMatches = new Set<string>();
   function driveVehicles(): void {
     for (const vehicle of vehicles) {
@@ -326,7 +336,9 @@ export async function runCity(options: CityOptions) {
           const energyWh = trade.energyWh as number;
           // One transfer in twenty is cut short (the cable pulled, a fault): the buyer must not pay for it.
           const deliveredWh = random() < 0.05 ? Math.floor(energyWh * random()) : energyWh;
-          deliveries.push({ atMs: world.nowMs + (energyWh / TRANSFER_W) * 3600000, buyer: vehicle, seller: vehicles.find((other) => other.member === trade.counterparty), energyWh, deliveredWh });
+          const transfer = matchKey(trade.counterparty, vehicle.member, energyWh, trade.ecash);
+          stageLog.transferStarted(transfer, world.nowMs);
+          deliveries.push({ atMs: world.nowMs + (energyWh / TRANSFER_W) * 3600000, key: transfer, buyer: vehicle, seller: vehicles.find((other) => other.member === trade.counterparty), energyWh, deliveredWh });
         }
       }
       // The Sybil member issues on its own schedule; the double spender buys once, then attacks.
@@ -370,6 +382,7 @@ export async function runCity(options: CityOptions) {
       for (const delivery of deliveries.splice(0).filter((entry) => {
         if (entry.atMs > world.nowMs) return true;
         entry.buyer.call(`smartchain.trade.energyDelivered(${entry.deliveredWh})`);
+        stageLog.transferEnded(entry.key, world.nowMs);
         entry.buyer.socWh = Math.min(entry.buyer.capacityWh, entry.buyer.socWh + entry.deliveredWh);
         if (entry.seller) entry.seller.socWh = Math.max(0, entry.seller.socWh - entry.deliveredWh);
         return false;
@@ -476,6 +489,7 @@ export async function runCity(options: CityOptions) {
     frames_rejected: sum('frames_rejected') + gateway.framesRejected,
     commit_latency_ms: percentiles(commitLatencies),
     commit_after_delivery_ms: percentiles(afterDelivery),
+    trade_stages_ms: stageLog.summary(),
     validation_latency_board_ms: (({ p50, p95 }) => ({ p50, p95 }))(percentiles(validationSamples)),
     board_heap_peak_bytes: { pico: heapPeak('pico'), 'pico-stock': heapPeak('pico-stock'), esp32: heapPeak('esp32') },
     airtime_ms_per_trade: stats.trades_committed > 0 ? Math.round(airtimeTotal / stats.trades_committed) : null,
@@ -512,7 +526,7 @@ export async function runCity(options: CityOptions) {
     },
   };
   const detail = {
-    recordSeries, tradeSeries, commitLatencies,
+    recordSeries, tradeSeries, commitLatencies, tradeStages: stageLog.rows, tradesNotFollowed: stageLog.notFollowed,
     vehicles: vehicles.map((vehicle) => ({ member: vehicle.member, board: vehicle.board, energy: vehicle.energySeries, ecash: vehicle.ecashSeries })),
     dag: lastRecords(aggregator, 40),
     trades: tradeRows,

@@ -1,10 +1,12 @@
 // The city simulation's report for a grid engineer: one self-contained HTML page (inline SVG, no script,
 // nothing fetched): headline figures in minutes, hours, kWh and Ecash units, a table per board kind, the
-// radio, the attacks and what stopped them; records and trades over time, the commit-latency histogram,
+// radio, the attacks and what stopped them; where a trade's time goes, stage by stage; records and
+// trades over time, the commit-latency histogram,
 // a drawing of the newest records of the DAG, each EV's energy and its Ecash as change from its start.
 import { writeFileSync } from 'node:fs';
 import { lineChart } from './svg-plot';
 import { KIND_NAMES } from '../../firmware/records';
+import { TRADE_STAGES, TradeStage } from './trade-stages';
 
 export type DagNode = { id: string; issuer: number; kind: number; time_ms: number; parents: string[] };
 export type ReportDetail = {
@@ -115,6 +117,34 @@ export function latencyHistogram(latenciesMs: number[]): string {
   return parts.join('\n');
 }
 
+/** Each stage as a grid engineer reads it (the order is TRADE_STAGES'). */
+const TRADE_STAGE_WORDS: Record<TradeStage, string> = {
+  match_to_transfer_start: 'match to energy transfer start (the match reaches the buyer)',
+  transfer: 'energy transfer at 11 kW',
+  transfer_end_to_bought_requested: 'transfer end to the buyer starting its bought record (waits for the seller\'s sold record)',
+  bought_requested_to_on_air: 'bought record: proof-of-time tokens and signature, until on the air',
+  bought_on_air_to_stored: 'bought record sent to the aggregator and stored',
+  bought_stored_to_commit: 'bought record stored to commit (later records approve it)',
+};
+
+/** The stages of a trade from match to commit (summary.json's trade_stages_ms), in minutes, and the seller's side beside them. */
+export function tradeStagesTable(stages: Record<string, unknown> | undefined): string {
+  if (stages === undefined || !stages.trades) return '<p>No committed trade was followed from its match to its commit.</p>';
+  // A no-break space keeps each figure on one line.
+  const minutes = (ms: number | null | undefined) => (typeof ms === 'number' ? `${(ms / 60000).toFixed(1)}\u00a0min` : 'none measured');
+  const row = (what: string, figures: Record<string, number | null> | undefined, share: string) =>
+    [what, minutes(figures?.p50), minutes(figures?.p95), minutes(figures?.max), share];
+  const byStage = (stages.stages ?? {}) as Record<string, Record<string, number | null>>;
+  const rows = TRADE_STAGES.map((stage) => row(TRADE_STAGE_WORDS[stage], byStage[stage], byStage[stage]?.share_percent === null || byStage[stage] === undefined ? '' : `${byStage[stage].share_percent} %`));
+  rows.push(row('the whole: match to commit', stages.match_to_commit as Record<string, number | null>, '100 %'));
+  const seller = [
+    row('beside these: match to the seller\'s sold record on the air', stages.match_to_sold_on_air as Record<string, number | null>, ''),
+    row('beside these: match to the sold record stored at the aggregator', stages.match_to_sold_stored as Record<string, number | null>, ''),
+  ];
+  return `<p>${integer(stages.trades)} committed trades followed from the auction's match to the commit. For each trade the stages add up to its commit latency; the share is each stage's part of all their latencies together (medians do not add up). The seller issues its sold record while the energy flows; it was on the air only after the transfer had ended in ${stages.sold_on_air_after_transfer_end ? `${integer(stages.sold_on_air_after_transfer_end)} of them` : 'none of them'}.${stages.matched_again ? ` In ${integer(stages.matched_again)} of them the auction matched the same terms again after the buyer had started its transfer; they count from the match the buyer acted on, while the headline's commit latency counts from the last match.` : ''}${stages.trades_not_followed ? ` ${integer(stages.trades_not_followed)} more committed trades could not be followed (no transfer seen under their match's terms, or the same terms matched again later).` : ''}</p>
+${table(['stage (simulated time)', 'median', '95th percentile', 'slowest', 'share of the latency'], [...rows, ...seller])}`;
+}
+
 export function renderReport(summary: Record<string, unknown>, detail: ReportDetail): string {
   const latency = (summary.commit_latency_ms ?? {}) as Record<string, number | null>;
   const validation = (summary.validation_latency_board_ms ?? {}) as Record<string, number | null>;
@@ -173,6 +203,8 @@ export function renderReport(summary: Record<string, unknown>, detail: ReportDet
 <p>${escapeHtml(String(summary.evs))} EVs on emulated boards (the real pico and esp32 firmware, in simulated board time) trading energy through one aggregator for ${hours.toFixed(1)} simulated hours; seed ${escapeHtml(String(summary.seed))}. Energy in kWh, money in Ecash units; every figure is also in summary.json (docs/simulation.md).</p>
 <h2>Headline</h2>
 ${headline}
+<h2>Where a trade's time goes</h2>
+${tradeStagesTable(summary.trade_stages_ms as Record<string, unknown> | undefined)}
 <h2>Boards</h2>
 ${boardTable}
 <h2>Radio</h2>

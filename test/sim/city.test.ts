@@ -13,11 +13,14 @@ import Database from 'better-sqlite3';
 import { BoardName, loadBoard } from '../../host-tools/build/boards';
 import { ATTACKS, runCity } from '../../host-tools/sim/city';
 import { writeReport } from '../../host-tools/sim/report';
+import { TRADE_STAGES } from '../../host-tools/sim/trade-stages';
 
 const SEEDS = [1, 2];
 const DURATION_MS = Number(process.env.SMARTCHAIN_CITY_TEST_MS ?? 40 * 60000);
 const directory = mkdtempSync(join(tmpdir(), 'smartchain-city-'));
 let reportPath = '';
+/** Committed trades followed stage by stage across these cities (the check below must have run on some). */
+let tradesFollowed = 0;
 
 const RUNS: { attack: (typeof ATTACKS)[number]; seed: number; boards: BoardName[] }[] = [];
 for (const attack of ATTACKS) for (const seed of attack === 'none' ? SEEDS : [SEEDS[0]]) RUNS.push({ attack, seed, boards: ['esp32'] });
@@ -61,6 +64,24 @@ for (const { attack, seed, boards } of RUNS) {
       assert.ok((row.b_ref as Buffer).equals(row.sold_id as Buffer));
     }
     db.close();
+    // Each committed trade followed from its match to its commit: every stage non-negative, and together
+    // exactly its commit latency (host-tools/sim/trade-stages.ts).
+    const followed = detail.tradeStages;
+    const stagesSummary = summary.trade_stages_ms as { trades: number; trades_not_followed: number };
+    assert.is(stagesSummary.trades_not_followed, 0, `every matched trade that committed was followed (${JSON.stringify(stagesSummary)})`);
+    const byValue = (left: number, right: number) => left - right;
+    // commit_latency_ms counts from the last match of a trade's terms; a trade matched again counts from the one its buyer acted on.
+    assert.equal(followed.map((row) => row.last_match_latency_ms).sort(byValue), [...detail.commitLatencies].sort(byValue));
+    assert.is(stagesSummary.trades, followed.length);
+    tradesFollowed += followed.length;
+    for (const row of followed) {
+      const stages = TRADE_STAGES.map((stage) => row.stages[stage]);
+      assert.ok(stages.every((ms) => Number.isFinite(ms) && ms >= 0), `stages non-negative: ${JSON.stringify(row)}`);
+      // Simulated time is fractional where a host node acts between steps: equal up to float rounding.
+      assert.ok(Math.abs(stages.reduce((total, ms) => total + ms, 0) - row.commit_latency_ms) < 1e-6, `stages sum to the latency: ${JSON.stringify(row)}`);
+      assert.ok(row.commit_latency_ms >= row.last_match_latency_ms, JSON.stringify(row));
+      assert.ok(row.stages.transfer >= 5 * 60000 && row.stages.transfer <= 44 * 60000, `1 to 8 kWh at 11 kW: ${JSON.stringify(row)}`);
+    }
     if (attack === 'double-spend') assert.ok((summary.double_spends_attempted as number) <= 1, context);
     if (attack === 'spam') assert.ok((summary.spam_frames_rejected as number) > 0, context);
     if (attack === 'sybil') assert.ok((summary.sybil_records_rejected as number) > 0, context);
@@ -70,6 +91,10 @@ for (const { attack, seed, boards } of RUNS) {
     }
   });
 }
+
+test('committed trades were followed stage by stage in these cities', () => {
+  assert.ok(tradesFollowed > 0, `${tradesFollowed} trades followed`);
+});
 
 test('the same seed gives the same city, record for record', async () => {
   const run = async (name: string) => {
