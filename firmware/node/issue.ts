@@ -17,6 +17,7 @@ import type { Clock } from '../node-api';
 import type { Tally } from './counters';
 import type { Links } from './links';
 import type { Signer } from './signer';
+import type { VerifyQueue } from './verify-queue';
 import type { Work } from './work';
 
 type Issue = {
@@ -43,6 +44,8 @@ export type IssueParts = {
   links: Links;
   work: Work;
   tally: Tally;
+  /** Held while a verified record awaits this node's next record (a rationed verifier): issuing releases it. */
+  verifyQueue: VerifyQueue;
 };
 
 export interface Issuer {
@@ -56,7 +59,7 @@ export interface Issuer {
   ready(): boolean;
   /** The record's next expensive step: caps and signature, or id, persistence and broadcast. */
   complete(): void;
-  /** Whether another member's trade record awaits this node's approval below the commit threshold. */
+  /** Whether another member's trade record awaits this node's approval below the commit threshold, or (a rationed verifier) the record it verified to approve. */
   approvalOwed(): boolean;
 }
 
@@ -146,6 +149,7 @@ export function createIssuer(parts: IssueParts): Issuer {
       parts.links.broadcast({ type: FRAME_RECORD, record: encodeRecord(payload, signature, []) });
       lastIssuedSlot = current.slot;
       issue = null;
+      parts.verifyQueue.held = false;
       return;
     }
     let caps = parts.pickCaps();
@@ -234,7 +238,7 @@ export function createIssuer(parts: IssueParts): Issuer {
     },
     complete: complete,
     approvalOwed: function (): boolean {
-      return approvalTarget() >= 0 && targetOwed;
+      return parts.verifyQueue.held || (approvalTarget() >= 0 && targetOwed);
     },
   };
 }
