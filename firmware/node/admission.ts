@@ -31,9 +31,9 @@ export type AdmissionParts = {
   tally: Tally;
   /**
    * A board whose verification is minutes of board time (the sliced path) verifies only as many records as
-   * its own records will approve (docs/ledger.md "A rationed verifier"): once a record it verified is in
-   * its window, the queue is held (only the buyer's sold record starts) until the node's next record
-   * approves it; the queue gives it the newest record then. A membership of a member it already knows
+   * its own records will approve (docs/ledger.md "A rationed verifier"): once two records it verified are
+   * in its window (a record's two caps), the queue is held (only the buyer's sold record starts) until
+   * the node's next record approves them; the queue gives it the newest records. A membership of a member it already knows
    * teaches it nothing and is never verified. It never approves what it has not verified.
    */
   rationed: boolean;
@@ -89,8 +89,8 @@ export function createAdmission(parts: AdmissionParts): (bytes: Uint8Array, nowM
     }
     if (admit(signed, id, false) < 0) return;
     counters.records_accepted++;
-    // A record to approve: a rationed verifier verifies no other until its next record approves this one.
-    if (signed.record.kind !== KIND_MEMBERSHIP) parts.verifyQueue.held = parts.rationed;
+    // A record to approve: a rationed verifier verifies no more than its next record approves.
+    if (parts.rationed && signed.record.kind !== KIND_MEMBERSHIP) parts.verifyQueue.held++;
   }
 
   /**

@@ -4,8 +4,9 @@
 // tables); the others wait as a function that makes their inputs (message, signature, key) when their
 // turn comes. Urgent ones go next after the one under way, in their order; the others newest first (a
 // newer record makes a better cap: its approval covers more of the DAG); a full queue drops its oldest
-// waiting entry that is not urgent, counted as VERIFY_QUEUE_FULL. While `held` (a rationed verifier holds
-// a verified record its next record has yet to approve, docs/ledger.md) no job starts but an urgent one.
+// waiting entry that is not urgent, counted as VERIFY_QUEUE_FULL. While `held` counts HELD_MAX records (a
+// rationed verifier's verified records its next record has yet to approve: two caps, docs/ledger.md) no
+// job starts but an urgent one.
 import type { VerificationJob } from '../node-api';
 import type { BoardCrypto } from '../platform';
 import type { Tally } from './counters';
@@ -13,6 +14,8 @@ import { Ring } from './ring';
 import type { Work } from './work';
 
 export const VERIFY_QUEUE_MAX = 4;
+/** Verified records a rationed verifier holds for its next record's two caps. */
+export const HELD_MAX = 2;
 
 type StartVerify = (message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array) => VerificationJob;
 type Entry = { key: string; inputs: () => Uint8Array[]; urgent: boolean; job: VerificationJob | null; finish: (valid: boolean) => void };
@@ -22,8 +25,8 @@ export class VerifyQueue extends Ring<Entry> {
   private startVerify: StartVerify | undefined;
   private work: Work;
   private tally: Tally;
-  /** Set while a verified record awaits the node's next record (a rationed verifier): only urgent jobs start. */
-  held = false;
+  /** Verified records awaiting the node's next record (a rationed verifier): at HELD_MAX only urgent jobs start. */
+  held = 0;
 
   constructor(capacity: number, crypto: BoardCrypto, startVerify: StartVerify | undefined, work: Work, tally: Tally) {
     super(capacity);
@@ -68,7 +71,7 @@ export class VerifyQueue extends Ring<Entry> {
 
   /** Whether a slice would run now: a job under way, or one that may start. */
   due(): boolean {
-    return this.length > 0 && (this.get(0).job !== null || this.get(0).urgent || !this.held);
+    return this.length > 0 && (this.get(0).job !== null || this.get(0).urgent || this.held < HELD_MAX);
   }
 
   /** Whether the head's job has started (its points are on the heap). */

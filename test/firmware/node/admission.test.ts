@@ -35,7 +35,7 @@ function admitting(rationed = false) {
   const work = createWork(tally.counters, platform.crypto.sha512, 1);
   const window = new RecordWindow(16, 4);
   const members = new MemberTable(8);
-  for (let id = 1; id <= 4; id++) members.add(id, keyOf(id).publicKey, 1000);
+  for (let id = 1; id <= 5; id++) members.add(id, keyOf(id).publicKey, 1000);
   // A rationed verifier is a board whose verification is sliced: its queue holds what waits.
   const verifyQueue = rationed ? new VerifyQueue(3, { sha512: platform.crypto.sha512 }, oneStepJob, work, tally) : new VerifyQueue(3, platform.crypto, undefined, work, tally);
   const refused = new VerifiedCache(8, 16);
@@ -112,32 +112,34 @@ test('a second spend past the balance enters as the conflict loser', () => {
   assert.is(members.spentSince(2), 700, 'the loser does not spend');
 });
 
-test('a rationed verifier verifies one record to approve, then holds: only the buyer\'s sold record starts until its record approves it', () => {
+test('a rationed verifier verifies two records to approve, then holds: only the buyer\'s sold record starts until its record approves them', () => {
   const { onRecord, tally, window, record, signed, verifyQueue, platform } = admitting(true);
   onRecord(signed(record({ kind: KIND_OFFER })), platform.nowMs());
   assert.is(verifyQueue.length, 1, 'an order waits for its verification like any record');
   verifyQueue.advance();
   assert.is(tally.counters.records_accepted, 1);
   assert.is(window.count, 1);
-  assert.ok(verifyQueue.held, 'a verified record awaits the node\'s next record');
+  assert.is(verifyQueue.held, 1, 'a verified record awaits the node\'s next record');
   onRecord(signed(record({ kind: KIND_DEMAND, issuer: 3, pot: [2, 4] })), platform.nowMs());
+  verifyQueue.advance();
+  assert.is(verifyQueue.held, 2, 'a record has two caps');
   onRecord(signed(record({ kind: KIND_OFFER, issuer: 4, pot: [2, 3] })), platform.nowMs());
+  onRecord(signed(record({ kind: KIND_OFFER, issuer: 5, pot: [2, 3] })), platform.nowMs());
   for (let call = 0; call < 3; call++) verifyQueue.advance();
-  assert.is(tally.counters.signatures_verified, 1, 'held: nothing else is verified');
+  assert.is(tally.counters.signatures_verified, 2, 'held: nothing else is verified');
   platform.clock.advance(SLOT_MS);
   onRecord(signed(record({ kind: KIND_SOLD, seq: 2, timeMs: platform.wallClockMs(), counterparty: 1, ref: idOf(1) })), platform.nowMs());
   verifyQueue.advance();
-  assert.is(tally.counters.signatures_verified, 2, 'the sold record the node buys against is verified while held');
-  assert.is(window.count, 2);
-  verifyQueue.held = false;
-  verifyQueue.advance();
-  assert.is(tally.counters.signatures_verified, 3);
-  assert.ok(verifyQueue.held);
-  assert.is(verifyQueue.length, 1, 'the older order still waits');
+  assert.is(tally.counters.signatures_verified, 3, 'the sold record the node buys against is verified while held');
   assert.is(window.count, 3);
+  verifyQueue.held = 0;
+  verifyQueue.advance();
+  assert.is(tally.counters.signatures_verified, 4);
+  assert.is(verifyQueue.held, 1);
+  assert.is(verifyQueue.length, 1, 'the older offer still waits');
   let newest = -1;
   for (let slot = 0; slot < window.capacity; slot++) if (window.isUsed(slot) && (newest < 0 || window.arrival[slot] > window.arrival[newest])) newest = slot;
-  assert.is(window.issuer[newest], 4, 'released, the newest waiting record (member 4\'s offer) went first');
+  assert.is(window.issuer[newest], 5, 'released, the newest waiting record (member 5\'s offer) went first');
 });
 
 test('a rationed verifier leaves a membership of a member it knows unverified, and verifies one of a new member', () => {
@@ -148,12 +150,12 @@ test('a rationed verifier leaves a membership of a member it knows unverified, a
   };
   onRecord(membership(2), platform.nowMs());
   assert.is(verifyQueue.length, 0, 'member 2 is known with this key: nothing to learn');
-  onRecord(membership(5), platform.nowMs());
+  onRecord(membership(6), platform.nowMs());
   assert.is(verifyQueue.length, 1);
   verifyQueue.advance();
   assert.is(tally.counters.records_accepted, 1);
-  assert.ok(members.has(5));
-  assert.is(verifyQueue.held, false, 'a membership is no record to approve');
+  assert.ok(members.has(6));
+  assert.is(verifyQueue.held, 0, 'a membership is no record to approve');
   const plain = admitting();
   plain.onRecord(membership(2), plain.platform.nowMs());
   assert.is(plain.tally.counters.crypto_verify, 1, 'a node that is not rationed verifies it');

@@ -17,7 +17,7 @@ import { createSigner } from '../../../firmware/node/signer';
 import { VerifyQueue } from '../../../firmware/node/verify-queue';
 import { createWork } from '../../../firmware/node/work';
 import { KIND_OFFER, RECORD_WITH_TOKENS_BYTES_MAX, bytesToSign, decodeRecord } from '../../../firmware/records';
-import { recordingLink, testPlatform } from '../../support/node-parts';
+import { entry, recordingLink, testPlatform } from '../../support/node-parts';
 
 const SLOT_MS = 60000;
 const SEED = new Uint8Array(32).fill(3);
@@ -143,19 +143,24 @@ test('one record per slot: the next record asks for tokens only in the next slot
   assert.is(link.frames()[1].seq, 2);
 });
 
-test('a held queue (a rationed verifier holding a record to approve) owes an approval, and issuing releases it', () => {
-  const { issuer, grant, verifyQueue } = issuing();
+test('a rationed verifier holding records owes an approval; its record approves the two it holds, the newest first, and issuing releases them', () => {
+  const { issuer, grant, verifyQueue, window, link } = issuing();
   assert.is(issuer.approvalOwed(), false, 'an empty window owes nothing');
-  verifyQueue.held = true;
+  const others = [2, 3, 4].map((issuerId, index) => window.add(entry(index + 1, { issuer: issuerId }), FLAG_VALID));
+  verifyQueue.held = 2;
   assert.ok(issuer.approvalOwed());
   issuer.request({ kind: KIND_OFFER, energyWh: 100, ecash: 5 });
   grant(2);
   grant(3);
   issuer.complete();
-  assert.ok(verifyQueue.held, 'signing alone does not release it');
+  assert.is(verifyQueue.held, 2, 'signing alone does not release them');
   issuer.complete();
-  assert.is(verifyQueue.held, false);
-  assert.is(issuer.approvalOwed(), false);
+  assert.is(verifyQueue.held, 0);
+  const record = decodeRecord((link.frames()[0].record as Uint8Array), RECORD_WITH_TOKENS_BYTES_MAX);
+  assert.ok(record.ok);
+  const parents = (record as Extract<typeof record, { ok: true }>).value.record.parents;
+  assert.equal(parents, [window.idOf(others[2]), window.idOf(others[1])], 'the two newest it has not approved, not the walk\'s');
+  assert.ok(window.approvedBy(others[0], 1) === false && window.approvedBy(others[2], 1) && window.approvedBy(others[1], 1));
 });
 
 test.run();

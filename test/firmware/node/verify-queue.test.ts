@@ -106,11 +106,13 @@ test('a full queue drops its oldest waiting entry that is not urgent, never the 
   assert.equal(keys(all.queue), ['1', '2'], 'only urgent ones wait: the new one is refused');
 });
 
-test('a held queue starts no job but an urgent one; a job under way goes on; due says whether a slice would run', () => {
+test('a queue holding two verified records starts no job but an urgent one; a job under way goes on; due says whether a slice would run', () => {
   const { queue, jobs, answers, enqueue } = sliced(4, 2);
   enqueue(2);
   queue.advance();
-  queue.held = true;
+  queue.held = 1;
+  assert.ok(queue.due(), 'one held: a second may start');
+  queue.held = 2;
   assert.ok(queue.due(), 'the job under way finishes');
   queue.advance();
   assert.equal(answers, ['2:true']);
@@ -123,7 +125,7 @@ test('a held queue starts no job but an urgent one; a job under way goes on; due
   queue.advance();
   queue.advance();
   assert.equal(answers, ['2:true', '6:true'], 'the urgent one runs while held');
-  queue.held = false;
+  queue.held = 0;
   queue.advance();
   queue.advance();
   assert.equal(answers, ['2:true', '6:true', '4:true']);
