@@ -12,7 +12,7 @@ import type { Conflicts } from './conflicts';
 import type { Tally } from './counters';
 import { hexId } from './hex-id';
 import type { ValidateRecord } from './validate';
-import { RANK_TRADE, RANK_URGENT, VerifyQueue } from './verify-queue';
+import type { VerifyQueue } from './verify-queue';
 import type { Work } from './work';
 
 export type AdmissionParts = {
@@ -97,7 +97,7 @@ export function createAdmission(parts: AdmissionParts): (bytes: Uint8Array, nowM
    * Queues a record's verification holding only its bytes, decoded again when its turn comes and once
    * verified: a decoded record (its objects and arrays) is heavy on a small heap.
    */
-  function verifyRecordLater(bytes: Uint8Array, id: Uint8Array, arrivedWallMs: number, rank: number): void {
+  function verifyRecordLater(bytes: Uint8Array, id: Uint8Array, arrivedWallMs: number, urgent: boolean): void {
     const queuedMs = parts.clock.nowMs();
     const decode = function (): SignedRecord {
       return (decodeRecord(bytes, RECORD_BYTES_MAX) as { value: SignedRecord }).value;
@@ -118,7 +118,7 @@ export function createAdmission(parts: AdmissionParts): (bytes: Uint8Array, nowM
         counters.records_rejected++;
         count('SIGNATURE_INVALID');
       }
-    }, rank);
+    }, urgent);
   }
 
   return function onRecord(bytes: Uint8Array, nowMs: number): void {
@@ -151,7 +151,6 @@ export function createAdmission(parts: AdmissionParts): (bytes: Uint8Array, nowM
     }
     if (parts.rationed && signed.record.kind === KIND_MEMBERSHIP && members.has(signed.record.member as number)) return;
     // Each signature is verified at most once: good ids and bad ids are both remembered (bounded).
-    const kind = signed.record.kind;
-    verifyRecordLater(bytes, id, arrivedWallMs, kind === KIND_SOLD && signed.record.counterparty === parts.memberId ? RANK_URGENT : kind >= KIND_SOLD ? RANK_TRADE : 0);
+    verifyRecordLater(bytes, id, arrivedWallMs, signed.record.kind === KIND_SOLD && signed.record.counterparty === parts.memberId);
   };
 }

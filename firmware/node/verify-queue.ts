@@ -2,11 +2,9 @@
 // one-step verification (native Ed25519) each is answered at once; otherwise each waits in a ring of
 // fixed capacity and tick advances the head a slice at a time. Only the head holds a job (its points and
 // tables); the others wait as a function that makes their inputs (message, signature, key) when their
-// turn comes. Each has a rank: urgent ones (the sold record a buyer pays against) go next after the one
-// under way, in their order; then trade records, then the others, each rank newest first (a newer record
-// makes a better cap: its approval covers more of the DAG, and a trade record's approval covers the trade
-// records it approves); a full queue drops its last waiting entry (the oldest of the lowest rank) unless
-// it is urgent or the new one ranks below it, counted as VERIFY_QUEUE_FULL. While `held` counts HELD_MAX records (a
+// turn comes. Urgent ones go next after the one under way, in their order; the others newest first (a
+// newer record makes a better cap: its approval covers more of the DAG); a full queue drops its oldest
+// waiting entry that is not urgent, counted as VERIFY_QUEUE_FULL. While `held` counts HELD_MAX records (a
 // rationed verifier's verified records its next record has yet to approve: two caps, docs/ledger.md) no
 // job starts but an urgent one.
 import type { VerificationJob } from '../node-api';
@@ -18,12 +16,9 @@ import type { Work } from './work';
 export const VERIFY_QUEUE_MAX = 4;
 /** Verified records a rationed verifier holds for its next record's two caps. */
 export const HELD_MAX = 2;
-/** Ranks of a queued verification: the buyer's sold record, another trade record; 0 the others. */
-export const RANK_URGENT = 2;
-export const RANK_TRADE = 1;
 
 type StartVerify = (message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array) => VerificationJob;
-type Entry = { key: string; inputs: () => Uint8Array[]; rank: number; job: VerificationJob | null; finish: (valid: boolean) => void };
+type Entry = { key: string; inputs: () => Uint8Array[]; urgent: boolean; job: VerificationJob | null; finish: (valid: boolean) => void };
 
 export class VerifyQueue extends Ring<Entry> {
   private crypto: BoardCrypto;
@@ -42,7 +37,7 @@ export class VerifyQueue extends Ring<Entry> {
   }
 
   /** Queues a verification of [message, signature, publicKey] = inputs(); finish gets the answer. */
-  later(key: string, inputs: () => Uint8Array[], finish: (valid: boolean) => void, rank?: number): void {
+  later(key: string, inputs: () => Uint8Array[], finish: (valid: boolean) => void, urgent?: boolean): void {
     if (this.crypto.verify !== undefined) {
       const made = inputs();
       this.tally.counters.crypto_verify++;
@@ -50,16 +45,15 @@ export class VerifyQueue extends Ring<Entry> {
       return;
     }
     for (let index = 0; index < this.length; index++) if (this.get(index).key === key) return;
-    const order = rank !== undefined ? rank : 0;
-    let at = this.started() ? 1 : 0;
-    // Urgent ones in turn (an urgent one passes the urgent ones), the others ahead of their rank's older ones.
-    while (at < this.length && this.get(at).rank + (order === RANK_URGENT ? 1 : 0) > order) at++;
     if (this.length >= this.capacity) {
       this.tally.count('VERIFY_QUEUE_FULL');
-      if (at >= this.length || this.get(this.length - 1).rank === RANK_URGENT) return;
+      // Newest first, so the oldest waiting is the last unless it is urgent (or the head).
+      if (this.length < 2 || this.get(this.length - 1).urgent) return;
       this.remove(this.length - 1);
     }
-    this.insert(at, { key: key, inputs: inputs, rank: order, job: null, finish: finish });
+    let at = this.started() ? 1 : 0;
+    while (at < this.length && this.get(at).urgent) at++;
+    this.insert(at, { key: key, inputs: inputs, urgent: urgent === true, job: null, finish: finish });
   }
 
   /** Advances the head by one slice; its finish runs once it is done. */
@@ -77,7 +71,7 @@ export class VerifyQueue extends Ring<Entry> {
 
   /** Whether a slice would run now: a job under way, or one that may start. */
   due(): boolean {
-    return this.length > 0 && (this.get(0).job !== null || this.get(0).rank === RANK_URGENT || this.held < HELD_MAX);
+    return this.length > 0 && (this.get(0).job !== null || this.get(0).urgent || this.held < HELD_MAX);
   }
 
   /** Whether the head's job has started (its points are on the heap). */

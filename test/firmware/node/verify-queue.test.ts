@@ -1,13 +1,13 @@
 // The verification queue: answered at once with one-step verification; otherwise bounded, one job at a
-// time advanced in slices, a repeated key queued once, urgent entries next after the one under way, then
-// trade records, then the others, each rank newest first, a full queue dropping its last waiting entry
-// (counted), and a queue holding two verified records starting only urgent jobs.
+// time advanced in slices, a repeated key queued once, urgent entries next after the one under way, the
+// others newest first, a full queue dropping its oldest waiting entry that is not urgent (counted), and
+// a held queue starting only urgent jobs.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { VerificationJob } from '../../../firmware/node-api';
 import type { BoardCrypto } from '../../../firmware/platform';
 import { createTally } from '../../../firmware/node/counters';
-import { RANK_TRADE, RANK_URGENT, VerifyQueue } from '../../../firmware/node/verify-queue';
+import { VerifyQueue } from '../../../firmware/node/verify-queue';
 import { createWork } from '../../../firmware/node/work';
 
 const bytes = (byte: number) => new Uint8Array([byte]);
@@ -30,7 +30,7 @@ function sliced(capacity: number, slices = 2) {
   const jobs = startVerify(slices);
   const queue = new VerifyQueue(capacity, { sha512 } as BoardCrypto, jobs.start, createWork(tally.counters, sha512, 1), tally);
   const answers: string[] = [];
-  const enqueue = (key: number, rank = 0) => queue.later(String(key), () => [bytes(key), bytes(0), bytes(0)], (valid) => answers.push(`${key}:${valid}`), rank);
+  const enqueue = (key: number, urgent = false) => queue.later(String(key), () => [bytes(key), bytes(0), bytes(0)], (valid) => answers.push(`${key}:${valid}`), urgent);
   return { tally, jobs, queue, answers, enqueue };
 }
 
@@ -76,48 +76,22 @@ test('a key already queued is not queued again; urgent entries go next after the
   assert.equal(keys(queue), ['4', '2'], 'nothing started: the newest is the head');
   queue.advance();
   enqueue(6);
-  enqueue(8, RANK_URGENT);
-  enqueue(10, RANK_URGENT);
+  enqueue(8, true);
+  enqueue(10, true);
   assert.equal(keys(queue), ['4', '8', '10', '6', '2'], 'the head under way stays; urgent ones next in turn; then the newest');
   for (let call = 0; call < 9; call++) queue.advance();
   assert.equal(jobs.started, [4, 8, 10, 6, 2]);
   assert.equal(answers, ['4:true', '8:true', '10:true', '6:true', '2:true']);
   enqueue(12);
-  enqueue(14, RANK_URGENT);
+  enqueue(14, true);
   assert.is(queue.get(0).key, '14', 'urgent before a waiting entry not yet started');
-});
-
-test('trade records wait ahead of the other records, each rank newest first, after the urgent ones', () => {
-  const { queue, jobs, enqueue } = sliced(6, 1);
-  enqueue(1);
-  enqueue(2, RANK_TRADE);
-  enqueue(3);
-  enqueue(4, RANK_TRADE);
-  enqueue(5, RANK_URGENT);
-  assert.equal(keys(queue), ['5', '4', '2', '3', '1']);
-  for (let call = 0; call < 5; call++) queue.advance();
-  assert.equal(jobs.started, [5, 4, 2, 3, 1]);
-});
-
-test('full, the queue drops the oldest of its lowest rank for a new entry ranked as high, else refuses the new one', () => {
-  const { tally, queue, enqueue } = sliced(3);
-  enqueue(1, RANK_TRADE);
-  enqueue(2, RANK_TRADE);
-  enqueue(3, RANK_TRADE);
-  enqueue(4);
-  assert.equal(keys(queue), ['3', '2', '1'], 'an order does not push out a trade record');
-  enqueue(5, RANK_TRADE);
-  assert.equal(keys(queue), ['5', '3', '2'], 'a newer trade record pushes out the oldest');
-  const out: { [name: string]: number | string } = {};
-  tally.report(out);
-  assert.is(out.rejected_VERIFY_QUEUE_FULL, 2);
 });
 
 test('a full queue drops its oldest waiting entry that is not urgent, never the head, and counts it', () => {
   const { tally, queue, enqueue } = sliced(3);
   enqueue(1);
   queue.advance();
-  enqueue(2, RANK_URGENT);
+  enqueue(2, true);
   enqueue(3);
   enqueue(4);
   assert.equal(keys(queue), ['1', '2', '4'], 'the oldest waiting (3) went');
@@ -127,7 +101,7 @@ test('a full queue drops its oldest waiting entry that is not urgent, never the 
   const all = sliced(2);
   all.enqueue(1);
   all.queue.advance();
-  all.enqueue(2, RANK_URGENT);
+  all.enqueue(2, true);
   all.enqueue(3);
   assert.equal(keys(all.queue), ['1', '2'], 'only urgent ones wait: the new one is refused');
 });
@@ -146,7 +120,7 @@ test('a queue holding two verified records starts no job but an urgent one; a jo
   assert.is(queue.due(), false);
   queue.advance();
   assert.equal(jobs.started, [2], 'held: nothing starts');
-  enqueue(6, RANK_URGENT);
+  enqueue(6, true);
   assert.ok(queue.due());
   queue.advance();
   queue.advance();
