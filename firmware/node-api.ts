@@ -51,8 +51,8 @@ export type NodeConfig = {
    * node not provisioned with its key: the derivation is minutes of board time, so it runs a slice per tick.
    */
   derivePublicKey?: (seed: Uint8Array) => { step(units: number): boolean; value(): Uint8Array | null; operations(): number };
-  /** Verify only memberships and trade records, not orders (firmware/node/admission.ts): for a slow verifier. */
-  verifyTradeRecordsOnly?: boolean;
+  /** Verify only as many records as the node's own records approve, the newest first (firmware/node/admission.ts): for a slow verifier. */
+  rationVerification?: boolean;
   /** Field operations per slice of a background signature verification. */
   verifySliceUnits?: number;
   clockSkewMs?: number;

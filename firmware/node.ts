@@ -139,12 +139,13 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   const onRecord = createAdmission({
     memberId: memberId, consortiumPublicKey: config.consortiumPublicKey, clock: platform, window: window,
     members: members, verified: verified, refused: refused, validate: createValidate(window, members, refused, config, timeRules, slotMs, tokensRequired, granter.deniesGrant),
-    verifyQueue: verifyQueue, conflicts: conflicts, work: work, tally: tally, tradeRecordsOnly: config.verifyTradeRecordsOnly === true,
+    verifyQueue: verifyQueue, conflicts: conflicts, work: work, tally: tally, rationed: config.rationVerification === true,
   });
   const onCheckpoint = createCheckpoints(config.aggregatorPublicKey, window, members, verifyQueue, tally);
   const issuer = createIssuer({
     memberId: memberId, tokensRequired: tokensRequired, slotMs: slotMs, pendingMax: capacities.pending, clock: platform, window: window,
     members: members, verified: verified, persistence: persistence, pickCaps: pickCaps, signer: signer, links: links, work: work, tally: tally,
+    verifyQueue: verifyQueue,
   });
   const offload = createOffload(memberId, persistence, window, config.tokenKey, crypto.sha512, links, tally);
   const hello = createHello(memberId, helloIntervalMs, persistence, links, offload);
@@ -209,12 +210,12 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       else if (issuer.ready()) issuer.complete();
       // A precomputation or a verification under way finishes before the other starts: the two jobs'
       // points at once would pass the pico's heap.
-      else if (!signer.precompute(verifyQueue.started(), verifyQueue.length === 0)) verifyQueue.advance();
+      else if (!signer.precompute(verifyQueue.started(), !verifyQueue.due())) verifyQueue.advance();
       conflicts.resolve();
       const turnsWaiting = granter.sendDueTurns(platform.nowMs());
       issuer.advance(nowMs);
       hello(nowMs);
-      return busy || turnsWaiting || inbox.length > 0 || verifyQueue.length > 0 || counters.crypto_field_ops + counters.crypto_hash !== workBefore;
+      return busy || turnsWaiting || inbox.length > 0 || verifyQueue.due() || counters.crypto_field_ops + counters.crypto_hash !== workBefore;
     },
     requestIssue: issuer.request,
     approvalOwed: issuer.approvalOwed,

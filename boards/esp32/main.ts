@@ -132,7 +132,7 @@ if (provisioned.config === null) {
   // esp32`): six operations a slice (at most 6 - 1 + 9 with a point addition) stay near 1.2 s, under the 6.5 s bound in
   // board.json and the 8 s watchdog; without the natives (a firmware lacking them) a slice is longer.
   useSlicedCrypto(config, NONCE_STOCK, 6);
-  config.verifyTradeRecordsOnly = true;
+  config.rationVerification = true;
   if (config.seed !== undefined) Storage.write(name('seed'), config.seed);
   E.enableWatchdog(board.watchdog_ms / 1000, false);
   const node = startBoard(platform, config, { setTimeout: setTimeout, clearTimeout: clearTimeout }, board.tick_interval_ms, collectAfterWork());

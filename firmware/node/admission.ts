@@ -6,7 +6,7 @@ import type { VerifiedCache } from '../crypto/verified-cache';
 import type { MemberTable } from '../ledger/members';
 import { spendOf } from '../ledger/rules';
 import { FLAG_CONFLICT_LOSER, FLAG_VALID, RecordWindow } from '../ledger/window';
-import { KIND_DEMAND, KIND_MEMBERSHIP, KIND_OFFER, KIND_SOLD, LedgerRecord, RECORD_BYTES_MAX, SignedRecord, bytesToSign, decodeRecord } from '../records';
+import { KIND_MEMBERSHIP, KIND_SOLD, LedgerRecord, RECORD_BYTES_MAX, SignedRecord, bytesToSign, decodeRecord } from '../records';
 import type { Clock } from '../node-api';
 import type { Conflicts } from './conflicts';
 import type { Tally } from './counters';
@@ -30,12 +30,13 @@ export type AdmissionParts = {
   work: Work;
   tally: Tally;
   /**
-   * A board whose verification is minutes of board time (the sliced path) verifies only the records it
-   * approves directly: memberships (they carry the issuers' keys) and trade records (sold, bought). An order
-   * it never verifies stays out of its window and is never its cap; a light node's rules let a later record
-   * name it as a parent (a parent outside the window may be valid, docs/ledger.md).
+   * A board whose verification is minutes of board time (the sliced path) verifies only as many records as
+   * its own records will approve (docs/ledger.md "A rationed verifier"): once two records it verified are
+   * in its window (a record's two caps), the queue is held (only the buyer's sold record starts) until
+   * the node's next record approves them; the queue gives it the newest records. A membership of a member it already knows
+   * teaches it nothing and is never verified. It never approves what it has not verified.
    */
-  tradeRecordsOnly: boolean;
+  rationed: boolean;
 };
 
 /** Returns the handler of a record frame's bytes, received at board time `nowMs`. */
@@ -86,7 +87,10 @@ export function createAdmission(parts: AdmissionParts): (bytes: Uint8Array, nowM
       count(code);
       return;
     }
-    if (admit(signed, id, false) >= 0) counters.records_accepted++;
+    if (admit(signed, id, false) < 0) return;
+    counters.records_accepted++;
+    // A record to approve: a rationed verifier verifies no more than its next record approves.
+    if (parts.rationed && signed.record.kind !== KIND_MEMBERSHIP) parts.verifyQueue.held++;
   }
 
   /**
@@ -145,10 +149,7 @@ export function createAdmission(parts: AdmissionParts): (bytes: Uint8Array, nowM
       count('SIGNATURE_INVALID');
       return;
     }
-    if (parts.tradeRecordsOnly && (signed.record.kind === KIND_OFFER || signed.record.kind === KIND_DEMAND)) {
-      count('ORDER_NOT_VERIFIED');
-      return;
-    }
+    if (parts.rationed && signed.record.kind === KIND_MEMBERSHIP && members.has(signed.record.member as number)) return;
     // Each signature is verified at most once: good ids and bad ids are both remembered (bounded).
     verifyRecordLater(bytes, id, arrivedWallMs, signed.record.kind === KIND_SOLD && signed.record.counterparty === parts.memberId);
   };

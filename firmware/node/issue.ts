@@ -17,6 +17,7 @@ import type { Clock } from '../node-api';
 import type { Tally } from './counters';
 import type { Links } from './links';
 import type { Signer } from './signer';
+import type { VerifyQueue } from './verify-queue';
 import type { Work } from './work';
 
 type Issue = {
@@ -43,6 +44,8 @@ export type IssueParts = {
   links: Links;
   work: Work;
   tally: Tally;
+  /** Its count of verified records awaiting this node's next record (a rationed verifier): issuing releases them. */
+  verifyQueue: VerifyQueue;
 };
 
 export interface Issuer {
@@ -56,7 +59,7 @@ export interface Issuer {
   ready(): boolean;
   /** The record's next expensive step: caps and signature, or id, persistence and broadcast. */
   complete(): void;
-  /** Whether another member's trade record awaits this node's approval below the commit threshold. */
+  /** Whether another member's trade record awaits this node's approval below the commit threshold, or (a rationed verifier) the record it verified to approve. */
   approvalOwed(): boolean;
 }
 
@@ -78,13 +81,13 @@ export function createIssuer(parts: IssueParts): Issuer {
    * approval while its validation count is below the commit threshold, else another member's record it
    * has not approved yet; the newest, so that its ancestors gain too. Validation counts grow only by
    * approvals across members, and the walk alone tends to a node's own records (verified the moment it
-   * signs them, where another's take minutes of board time). -1: none.
+   * signs them, where another's take minutes of board time). `other`: a slot passed over. -1: none.
    */
-  function approvalTarget(): number {
+  function approvalTarget(other: number): number {
     let best = -1;
     targetOwed = false;
     for (let slot = 0; slot < window.capacity; slot++) {
-      if (!window.isUsed(slot) || window.issuer[slot] === memberId || window.kind[slot] === KIND_MEMBERSHIP) continue;
+      if (!window.isUsed(slot) || slot === other || window.issuer[slot] === memberId || window.kind[slot] === KIND_MEMBERSHIP) continue;
       if ((window.flags[slot] & (FLAG_VALID | FLAG_CONFLICT_LOSER)) !== FLAG_VALID || window.approvedBy(slot, memberId)) continue;
       // Sold and bought are the last kinds.
       const owed = window.kind[slot] >= KIND_SOLD && window.validationCount(slot) < commitThreshold(members.count);
@@ -146,6 +149,7 @@ export function createIssuer(parts: IssueParts): Issuer {
       parts.links.broadcast({ type: FRAME_RECORD, record: encodeRecord(payload, signature, []) });
       lastIssuedSlot = current.slot;
       issue = null;
+      parts.verifyQueue.held = 0;
       return;
     }
     let caps = parts.pickCaps();
@@ -155,9 +159,12 @@ export function createIssuer(parts: IssueParts): Issuer {
       parts.tally.count('CAPS_UNAVAILABLE');
       return;
     }
-    // One cap is the record this node most needs to approve (approvalTarget), the other the walk's.
-    const target = approvalTarget();
+    // One cap is the record this node most needs to approve (approvalTarget), the other the walk's; a
+    // rationed verifier holding two records it verified to approve takes the second in place of the walk's.
+    const target = approvalTarget(-1);
     if (target >= 0 && !window.idEquals(target, caps[1], 0)) caps = [window.idOf(target), caps[1]];
+    const second = parts.verifyQueue.held > 1 ? approvalTarget(target) : -1;
+    if (second >= 0) caps = [caps[0], window.idOf(second)];
     const unsigned = current.record;
     unsigned.parents = caps;
     unsigned.pot = current.granters.slice().sort(function (left, right) {
@@ -234,7 +241,7 @@ export function createIssuer(parts: IssueParts): Issuer {
     },
     complete: complete,
     approvalOwed: function (): boolean {
-      return approvalTarget() >= 0 && targetOwed;
+      return parts.verifyQueue.held > 0 || (approvalTarget(-1) >= 0 && targetOwed);
     },
   };
 }

@@ -1,15 +1,15 @@
-// A first-in-first-out ring of fixed capacity (docs/ledger.md "Bounded memory"): its slots are made at
-// start-up and never grow; push answers false when the ring is full, so each caller applies its own
-// written rule (drop, count, refuse). Inserting or removing inside moves at most the capacity in entries.
+// A first-in-first-out list of fixed capacity (docs/ledger.md "Bounded memory"): its slots are made at
+// start-up and never grow; push answers false when it is full, so each caller applies its own written
+// rule (drop, count, refuse). Inserting or removing anywhere, the head included, moves at most the
+// capacity in entries (every capacity here is at most a few dozen), so the head is always slot 0.
 
 export class Ring<T> {
   readonly capacity: number;
   private slots: (T | null)[];
-  private first = 0;
   length = 0;
 
   constructor(capacity: number) {
-    if (!(capacity >= 1 && capacity % 1 === 0)) throw new Error('ring capacity must be a positive integer, got ' + capacity);
+    if (!(capacity >= 1 && capacity % 1 === 0)) throw new Error('ring capacity not a positive integer: ' + capacity);
     this.capacity = capacity;
     this.slots = [];
     for (let index = 0; index < capacity; index++) this.slots.push(null);
@@ -22,22 +22,21 @@ export class Ring<T> {
 
   /** Takes the head; null when empty. */
   shift(): T | null {
-    if (this.length === 0) return null;
-    return this.remove(0);
+    return this.length === 0 ? null : this.remove(0);
   }
 
   /** The entry `index` places from the head (0 is the head); an index outside the ring is a bug. */
   get(index: number): T {
-    if (!(index >= 0 && index < this.length)) throw new Error('ring index ' + index + ' outside 0..' + (this.length - 1));
-    return this.slots[(this.first + index) % this.capacity] as T;
+    if (!(index >= 0 && index < this.length)) throw new Error('ring index ' + index);
+    return this.slots[index] as T;
   }
 
   /** Puts an entry `index` places from the head, moving the later ones back; false when full. */
   insert(index: number, item: T): boolean {
-    if (!(index >= 0 && index <= this.length)) throw new Error('ring index ' + index + ' outside 0..' + this.length);
+    if (!(index >= 0 && index <= this.length)) throw new Error('ring index ' + index);
     if (this.length >= this.capacity) return false;
-    for (let at = this.length; at > index; at--) this.slots[(this.first + at) % this.capacity] = this.slots[(this.first + at - 1) % this.capacity];
-    this.slots[(this.first + index) % this.capacity] = item;
+    for (let at = this.length; at > index; at--) this.slots[at] = this.slots[at - 1];
+    this.slots[index] = item;
     this.length++;
     return true;
   }
@@ -45,14 +44,8 @@ export class Ring<T> {
   /** Takes the entry `index` places from the head, moving the later ones forward. */
   remove(index: number): T {
     const item = this.get(index);
-    if (index === 0) {
-      this.slots[this.first] = null;
-      this.first = (this.first + 1) % this.capacity;
-    } else {
-      for (let at = index; at < this.length - 1; at++) this.slots[(this.first + at) % this.capacity] = this.slots[(this.first + at + 1) % this.capacity];
-      this.slots[(this.first + this.length - 1) % this.capacity] = null;
-    }
-    this.length--;
+    for (let at = index; at < this.length - 1; at++) this.slots[at] = this.slots[at + 1];
+    this.slots[--this.length] = null;
     return item;
   }
 }

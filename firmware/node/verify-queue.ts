@@ -2,8 +2,11 @@
 // one-step verification (native Ed25519) each is answered at once; otherwise each waits in a ring of
 // fixed capacity and tick advances the head a slice at a time. Only the head holds a job (its points and
 // tables); the others wait as a function that makes their inputs (message, signature, key) when their
-// turn comes. An urgent one goes next after the one under way; a full queue drops its oldest waiting
-// entry that is not urgent (a newer record makes a better cap), counted as VERIFY_QUEUE_FULL.
+// turn comes. Urgent ones go next after the one under way, in their order; the others newest first (a
+// newer record makes a better cap: its approval covers more of the DAG); a full queue drops its oldest
+// waiting entry that is not urgent, counted as VERIFY_QUEUE_FULL. While `held` counts HELD_MAX records (a
+// rationed verifier's verified records its next record has yet to approve: two caps, docs/ledger.md) no
+// job starts but an urgent one.
 import type { VerificationJob } from '../node-api';
 import type { BoardCrypto } from '../platform';
 import type { Tally } from './counters';
@@ -11,6 +14,8 @@ import { Ring } from './ring';
 import type { Work } from './work';
 
 export const VERIFY_QUEUE_MAX = 4;
+/** Verified records a rationed verifier holds for its next record's two caps. */
+export const HELD_MAX = 2;
 
 type StartVerify = (message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array) => VerificationJob;
 type Entry = { key: string; inputs: () => Uint8Array[]; urgent: boolean; job: VerificationJob | null; finish: (valid: boolean) => void };
@@ -20,6 +25,8 @@ export class VerifyQueue extends Ring<Entry> {
   private startVerify: StartVerify | undefined;
   private work: Work;
   private tally: Tally;
+  /** Verified records awaiting the node's next record (a rationed verifier): at HELD_MAX only urgent jobs start. */
+  held = 0;
 
   constructor(capacity: number, crypto: BoardCrypto, startVerify: StartVerify | undefined, work: Work, tally: Tally) {
     super(capacity);
@@ -39,20 +46,19 @@ export class VerifyQueue extends Ring<Entry> {
     }
     for (let index = 0; index < this.length; index++) if (this.get(index).key === key) return;
     if (this.length >= this.capacity) {
-      let oldest = -1;
-      for (let index = 1; index < this.length && oldest < 0; index++) if (!this.get(index).urgent) oldest = index;
       this.tally.count('VERIFY_QUEUE_FULL');
-      if (oldest < 0) return;
-      this.remove(oldest);
+      // Newest first, so the oldest waiting is the last unless it is urgent (or the head).
+      if (this.length < 2 || this.get(this.length - 1).urgent) return;
+      this.remove(this.length - 1);
     }
-    const entry: Entry = { key: key, inputs: inputs, urgent: urgent === true, job: null, finish: finish };
-    if (urgent === true) this.insert(this.length > 0 ? 1 : 0, entry);
-    else this.push(entry);
+    let at = this.started() ? 1 : 0;
+    while (at < this.length && this.get(at).urgent) at++;
+    this.insert(at, { key: key, inputs: inputs, urgent: urgent === true, job: null, finish: finish });
   }
 
   /** Advances the head by one slice; its finish runs once it is done. */
   advance(): void {
-    if (this.length === 0) return;
+    if (!this.due()) return;
     const head = this.get(0);
     if (head.job === null) {
       const made = head.inputs();
@@ -61,6 +67,11 @@ export class VerifyQueue extends Ring<Entry> {
     if (!this.work.slice(head.job)) return;
     this.shift();
     head.finish(head.job.valid());
+  }
+
+  /** Whether a slice would run now: a job under way, or one that may start. */
+  due(): boolean {
+    return this.length > 0 && (this.get(0).job !== null || this.get(0).urgent || this.held < HELD_MAX);
   }
 
   /** Whether the head's job has started (its points are on the heap). */

@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { VerifiedCache } from '../../../firmware/crypto/verified-cache';
-import { keyPairFromSeed, signDetached } from '../../../firmware/crypto/ed25519';
+import { keyPairFromSeed, signDetached, verifyDetached } from '../../../firmware/crypto/ed25519';
 import { encodeCbor } from '../../../firmware/codec/cbor';
 import { FRAME_CHECKPOINT, checkpointMessage } from '../../../firmware/frames';
 import { GENESIS_ID } from '../../../firmware/ledger/caps';
@@ -17,25 +17,32 @@ import { createTally } from '../../../firmware/node/counters';
 import { createValidate } from '../../../firmware/node/validate';
 import { VerifyQueue } from '../../../firmware/node/verify-queue';
 import { createWork } from '../../../firmware/node/work';
-import { KIND_BOUGHT, KIND_DEMAND, KIND_OFFER, KIND_SOLD, LedgerRecord, bytesToSign, encodePayload, encodeRecord } from '../../../firmware/records';
+import { KIND_BOUGHT, KIND_DEMAND, KIND_MEMBERSHIP, KIND_OFFER, KIND_SOLD, LedgerRecord, bytesToSign, encodePayload, encodeRecord } from '../../../firmware/records';
 import { idOf, testPlatform } from '../../support/node-parts';
 
 const SLOT_MS = 60000;
 const keyOf = (member: number) => keyPairFromSeed(new Uint8Array(32).fill(member));
 
-function admitting(tradeRecordsOnly = false) {
+/** A sliced job of one step that really verifies, as a board without one-step verification runs it. */
+const oneStepJob = (message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array) => {
+  let valid = false;
+  return { step: () => ((valid = verifyDetached(message, signature, publicKey)), true), valid: () => valid, operations: () => 0 };
+};
+
+function admitting(rationed = false) {
   const platform = testPlatform();
   const tally = createTally();
   const work = createWork(tally.counters, platform.crypto.sha512, 1);
   const window = new RecordWindow(16, 4);
   const members = new MemberTable(8);
-  for (let id = 1; id <= 4; id++) members.add(id, keyOf(id).publicKey, 1000);
-  const verifyQueue = new VerifyQueue(3, platform.crypto, undefined, work, tally);
+  for (let id = 1; id <= 5; id++) members.add(id, keyOf(id).publicKey, 1000);
+  // A rationed verifier is a board whose verification is sliced: its queue holds what waits.
+  const verifyQueue = rationed ? new VerifyQueue(3, { sha512: platform.crypto.sha512 }, oneStepJob, work, tally) : new VerifyQueue(3, platform.crypto, undefined, work, tally);
   const refused = new VerifiedCache(8, 16);
   const validate = createValidate(window, members, refused, { consortiumPublicKey: keyOf(0).publicKey }, { clockSkewMs: 30000, recordAgeMaxMs: 3600000 }, SLOT_MS, 2, null);
   const onRecord = createAdmission({
     memberId: 1, consortiumPublicKey: keyOf(0).publicKey, clock: platform, window, members, verified: new VerifiedCache(8, 16),
-    refused, validate, verifyQueue, conflicts: createConflicts(window, members, tally.counters), work, tally, tradeRecordsOnly,
+    refused, validate, verifyQueue, conflicts: createConflicts(window, members, tally.counters), work, tally, rationed,
   });
   const rejected = () => {
     const out: { [name: string]: number | string } = {};
@@ -105,17 +112,53 @@ test('a second spend past the balance enters as the conflict loser', () => {
   assert.is(members.spentSince(2), 700, 'the loser does not spend');
 });
 
-test('a slow verifier verifies trade records and leaves orders out of its window, counted', () => {
-  const { onRecord, tally, window, record, signed, rejected, platform } = admitting(true);
+test('a rationed verifier verifies two records to approve, then holds: only the buyer\'s sold record starts until its record approves them', () => {
+  const { onRecord, tally, window, record, signed, verifyQueue, platform } = admitting(true);
   onRecord(signed(record({ kind: KIND_OFFER })), platform.nowMs());
-  onRecord(signed(record({ kind: KIND_DEMAND, seq: 2 })), platform.nowMs());
-  assert.is(tally.counters.crypto_verify, 0, 'no order is verified');
-  assert.is(window.count, 0, 'an unverified order never enters the window (never a cap)');
-  assert.is(rejected().rejected_ORDER_NOT_VERIFIED, 2);
-  onRecord(signed(record({ kind: KIND_SOLD, seq: 3, counterparty: 3, ref: idOf(1) })), platform.nowMs());
-  assert.is(tally.counters.crypto_verify, 1);
+  assert.is(verifyQueue.length, 1, 'an order waits for its verification like any record');
+  verifyQueue.advance();
   assert.is(tally.counters.records_accepted, 1);
   assert.is(window.count, 1);
+  assert.is(verifyQueue.held, 1, 'a verified record awaits the node\'s next record');
+  onRecord(signed(record({ kind: KIND_DEMAND, issuer: 3, pot: [2, 4] })), platform.nowMs());
+  verifyQueue.advance();
+  assert.is(verifyQueue.held, 2, 'a record has two caps');
+  onRecord(signed(record({ kind: KIND_OFFER, issuer: 4, pot: [2, 3] })), platform.nowMs());
+  onRecord(signed(record({ kind: KIND_OFFER, issuer: 5, pot: [2, 3] })), platform.nowMs());
+  for (let call = 0; call < 3; call++) verifyQueue.advance();
+  assert.is(tally.counters.signatures_verified, 2, 'held: nothing else is verified');
+  platform.clock.advance(SLOT_MS);
+  onRecord(signed(record({ kind: KIND_SOLD, seq: 2, timeMs: platform.wallClockMs(), counterparty: 1, ref: idOf(1) })), platform.nowMs());
+  verifyQueue.advance();
+  assert.is(tally.counters.signatures_verified, 3, 'the sold record the node buys against is verified while held');
+  assert.is(window.count, 3);
+  verifyQueue.held = 0;
+  verifyQueue.advance();
+  assert.is(tally.counters.signatures_verified, 4);
+  assert.is(verifyQueue.held, 1);
+  assert.is(verifyQueue.length, 1, 'the older offer still waits');
+  let newest = -1;
+  for (let slot = 0; slot < window.capacity; slot++) if (window.isUsed(slot) && (newest < 0 || window.arrival[slot] > window.arrival[newest])) newest = slot;
+  assert.is(window.issuer[newest], 5, 'released, the newest waiting record (member 5\'s offer) went first');
+});
+
+test('a rationed verifier leaves a membership of a member it knows unverified, and verifies one of a new member', () => {
+  const { onRecord, tally, members, verifyQueue, platform } = admitting(true);
+  const membership = (member: number) => {
+    const payload = encodePayload({ kind: KIND_MEMBERSHIP, issuer: 0, seq: member, timeMs: platform.wallClockMs(), parents: [GENESIS_ID, GENESIS_ID], pot: [], member, publicKey: keyOf(member).publicKey, grantEcash: 1000 });
+    return encodeRecord(payload, signDetached(bytesToSign(payload), keyOf(0).secretKey), []);
+  };
+  onRecord(membership(2), platform.nowMs());
+  assert.is(verifyQueue.length, 0, 'member 2 is known with this key: nothing to learn');
+  onRecord(membership(6), platform.nowMs());
+  assert.is(verifyQueue.length, 1);
+  verifyQueue.advance();
+  assert.is(tally.counters.records_accepted, 1);
+  assert.ok(members.has(6));
+  assert.is(verifyQueue.held, 0, 'a membership is no record to approve');
+  const plain = admitting();
+  plain.onRecord(membership(2), plain.platform.nowMs());
+  assert.is(plain.tally.counters.crypto_verify, 1, 'a node that is not rationed verifies it');
 });
 
 test('a checkpoint signed by the aggregator replaces the balance and confirms the records up to its time; a forged one is counted', () => {

@@ -14,9 +14,10 @@ import { createTally } from '../../../firmware/node/counters';
 import { createIssuer } from '../../../firmware/node/issue';
 import { createLinks } from '../../../firmware/node/links';
 import { createSigner } from '../../../firmware/node/signer';
+import { VerifyQueue } from '../../../firmware/node/verify-queue';
 import { createWork } from '../../../firmware/node/work';
 import { KIND_OFFER, RECORD_WITH_TOKENS_BYTES_MAX, bytesToSign, decodeRecord } from '../../../firmware/records';
-import { recordingLink, testPlatform } from '../../support/node-parts';
+import { entry, recordingLink, testPlatform } from '../../support/node-parts';
 
 const SLOT_MS = 60000;
 const SEED = new Uint8Array(32).fill(3);
@@ -33,16 +34,17 @@ function issuing(pendingMax = 3) {
   const window = new RecordWindow(16, 4);
   const members = new MemberTable(8);
   for (let id = 1; id <= 5; id++) members.add(id, new Uint8Array(32).fill(id), 1000);
+  const verifyQueue = new VerifyQueue(2, platform.crypto, undefined, work, tally);
   const issuer = createIssuer({
     memberId: 1, tokensRequired: 2, slotMs: SLOT_MS, pendingMax, clock: platform, window, members, verified: new VerifiedCache(8, 16),
-    persistence, pickCaps: createCapPicker(window, 0.5, 7), signer, links: createLinks([link]), work, tally,
+    persistence, pickCaps: createCapPicker(window, 0.5, 7), signer, links: createLinks([link]), work, tally, verifyQueue,
   });
   /** The token a granter sends, as the grant frame carries it. */
   const tokenOf = (granter: number, seq = 1, slot = Math.floor(platform.wallClockMs() / SLOT_MS), requester = 1) =>
     encodeToken({ granter, requester, seq, slot, mac: new Uint8Array(32).fill(granter) });
   const grant = (granter: number, seq = 1, slot = Math.floor(platform.wallClockMs() / SLOT_MS)) =>
     issuer.onTokenGrant({ type: FRAME_TOKEN_GRANT, token: tokenOf(granter, seq, slot) });
-  return { link, platform, tally, persistence, window, issuer, grant, tokenOf };
+  return { link, platform, tally, persistence, window, issuer, grant, tokenOf, verifyQueue };
 }
 
 test('one record at a time: a second request waits, and none starts with the pending records at their maximum', () => {
@@ -139,6 +141,26 @@ test('one record per slot: the next record asks for tokens only in the next slot
   issuer.advance(platform.nowMs());
   assert.is(link.frames()[1].type, FRAME_TOKEN_REQUEST);
   assert.is(link.frames()[1].seq, 2);
+});
+
+test('a rationed verifier holding records owes an approval; its record approves the two it holds, the newest first, and issuing releases them', () => {
+  const { issuer, grant, verifyQueue, window, link } = issuing();
+  assert.is(issuer.approvalOwed(), false, 'an empty window owes nothing');
+  const others = [2, 3, 4].map((issuerId, index) => window.add(entry(index + 1, { issuer: issuerId }), FLAG_VALID));
+  verifyQueue.held = 2;
+  assert.ok(issuer.approvalOwed());
+  issuer.request({ kind: KIND_OFFER, energyWh: 100, ecash: 5 });
+  grant(2);
+  grant(3);
+  issuer.complete();
+  assert.is(verifyQueue.held, 2, 'signing alone does not release them');
+  issuer.complete();
+  assert.is(verifyQueue.held, 0);
+  const record = decodeRecord((link.frames()[0].record as Uint8Array), RECORD_WITH_TOKENS_BYTES_MAX);
+  assert.ok(record.ok);
+  const parents = (record as Extract<typeof record, { ok: true }>).value.record.parents;
+  assert.equal(parents, [window.idOf(others[2]), window.idOf(others[1])], 'the two newest it has not approved, not the walk\'s');
+  assert.ok(window.approvedBy(others[0], 1) === false && window.approvedBy(others[2], 1) && window.approvedBy(others[1], 1));
 });
 
 test.run();

@@ -1,6 +1,7 @@
 // The verification queue: answered at once with one-step verification; otherwise bounded, one job at a
-// time advanced in slices, a repeated key queued once, an urgent entry next after the one under way, and
-// a full queue dropping its oldest waiting entry that is not urgent (counted).
+// time advanced in slices, a repeated key queued once, urgent entries next after the one under way, the
+// others newest first, a full queue dropping its oldest waiting entry that is not urgent (counted), and
+// a held queue starting only urgent jobs.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { VerificationJob } from '../../../firmware/node-api';
@@ -33,6 +34,8 @@ function sliced(capacity: number, slices = 2) {
   return { tally, jobs, queue, answers, enqueue };
 }
 
+const keys = (queue: VerifyQueue) => Array.from({ length: queue.length }, (_, index) => queue.get(index).key);
+
 test('with one-step verification the answer comes at once, nothing waits', () => {
   const tally = createTally();
   const verify = (signature: Uint8Array, message: Uint8Array) => message[0] === signature[0];
@@ -55,45 +58,78 @@ test('the head advances a slice per call, its field operations charged, and answ
   queue.advance();
   assert.equal(answers, []);
   queue.advance();
-  assert.equal(answers, ['2:true']);
+  assert.equal(answers, ['3:false'], 'the newer first');
   assert.is(tally.counters.crypto_field_ops, 30);
   for (let call = 0; call < 3; call++) queue.advance();
-  assert.equal(answers, ['2:true', '3:false']);
+  assert.equal(answers, ['3:false', '2:true']);
   assert.is(queue.length, 0);
   queue.advance();
-  assert.equal(answers, ['2:true', '3:false'], 'an empty queue does nothing');
+  assert.equal(answers, ['3:false', '2:true'], 'an empty queue does nothing');
 });
 
-test('a key already queued is not queued again; an urgent entry goes next after the one under way', () => {
-  const { queue, jobs, answers, enqueue } = sliced(4, 1);
+test('a key already queued is not queued again; urgent entries go next after the one under way, in their order; the others newest first', () => {
+  const { queue, jobs, answers, enqueue } = sliced(5, 2);
   enqueue(2);
   enqueue(2);
   assert.is(queue.length, 1);
   enqueue(4);
-  enqueue(6, true);
-  assert.equal(Array.from({ length: queue.length }, (_, index) => queue.get(index).key), ['2', '6', '4']);
-  for (let call = 0; call < 3; call++) queue.advance();
-  assert.equal(jobs.started, [2, 6, 4]);
-  assert.equal(answers, ['2:true', '6:true', '4:true']);
+  assert.equal(keys(queue), ['4', '2'], 'nothing started: the newest is the head');
+  queue.advance();
+  enqueue(6);
   enqueue(8, true);
-  assert.is(queue.get(0).key, '8', 'urgent into an empty queue is the head');
+  enqueue(10, true);
+  assert.equal(keys(queue), ['4', '8', '10', '6', '2'], 'the head under way stays; urgent ones next in turn; then the newest');
+  for (let call = 0; call < 9; call++) queue.advance();
+  assert.equal(jobs.started, [4, 8, 10, 6, 2]);
+  assert.equal(answers, ['4:true', '8:true', '10:true', '6:true', '2:true']);
+  enqueue(12);
+  enqueue(14, true);
+  assert.is(queue.get(0).key, '14', 'urgent before a waiting entry not yet started');
 });
 
 test('a full queue drops its oldest waiting entry that is not urgent, never the head, and counts it', () => {
   const { tally, queue, enqueue } = sliced(3);
   enqueue(1);
+  queue.advance();
   enqueue(2, true);
   enqueue(3);
   enqueue(4);
-  assert.equal(Array.from({ length: queue.length }, (_, index) => queue.get(index).key), ['1', '2', '4']);
+  assert.equal(keys(queue), ['1', '2', '4'], 'the oldest waiting (3) went');
   const out: { [name: string]: number | string } = {};
   tally.report(out);
   assert.is(out.rejected_VERIFY_QUEUE_FULL, 1);
   const all = sliced(2);
   all.enqueue(1);
+  all.queue.advance();
   all.enqueue(2, true);
   all.enqueue(3);
-  assert.equal(Array.from({ length: all.queue.length }, (_, index) => all.queue.get(index).key), ['1', '2'], 'only urgent ones wait: the new one is refused');
+  assert.equal(keys(all.queue), ['1', '2'], 'only urgent ones wait: the new one is refused');
+});
+
+test('a queue holding two verified records starts no job but an urgent one; a job under way goes on; due says whether a slice would run', () => {
+  const { queue, jobs, answers, enqueue } = sliced(4, 2);
+  enqueue(2);
+  queue.advance();
+  queue.held = 1;
+  assert.ok(queue.due(), 'one held: a second may start');
+  queue.held = 2;
+  assert.ok(queue.due(), 'the job under way finishes');
+  queue.advance();
+  assert.equal(answers, ['2:true']);
+  enqueue(4);
+  assert.is(queue.due(), false);
+  queue.advance();
+  assert.equal(jobs.started, [2], 'held: nothing starts');
+  enqueue(6, true);
+  assert.ok(queue.due());
+  queue.advance();
+  queue.advance();
+  assert.equal(answers, ['2:true', '6:true'], 'the urgent one runs while held');
+  queue.held = 0;
+  queue.advance();
+  queue.advance();
+  assert.equal(answers, ['2:true', '6:true', '4:true']);
+  assert.is(queue.due(), false, 'empty');
 });
 
 test.run();
