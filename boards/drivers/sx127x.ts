@@ -36,7 +36,7 @@ const CAD_DONE_LATE_MS = 500;
  * sending then is what made two boards that had checked at different times start together and collide.
  * A stale answer counts as a busy channel (RADIO_CAD_STALE, then the usual backoff).
  */
-const CAD_FRESH_DURATIONS = 2;
+const CAD_FRESH_DURATIONS = 7;
 /** After a reception the channel counts as busy for the airtime of a frame this long (a grant is about 60 B). */
 const BURST_GAP_AIRTIME_BYTES = 64;
 /** Bandwidth codes 0..9 of RegModemConfig1 bits 7-4 (datasheet §4.1.1.4). */
