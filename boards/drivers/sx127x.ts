@@ -31,12 +31,14 @@ const BACKOFF_ATTEMPTS_MAX = 8;
 /** A CadDone later than this is taken as lost (DIO0 missed): the check is counted busy and retried. */
 const CAD_DONE_LATE_MS = 500;
 /**
- * A clear CAD is acted on only while fresh: within two CAD durations of its start. A board busy in a long
- * call reads CadDone late, and a preamble that began meanwhile was never seen (the modem sat in standby):
- * sending then is what made two boards that had checked at different times start together and collide.
- * A stale answer counts as a busy channel (RADIO_CAD_STALE, then the usual backoff).
+ * A clear CAD is acted on only while fresh: within seven CAD durations of its start (a CAD is about 2.25
+ * symbols, so about one preamble of 12.25 symbols after it ends). A board busy in a long call reads
+ * CadDone late, and a preamble that began meanwhile was never seen (the modem sat in standby): sending
+ * then is what made two boards that had checked at different times start together and collide. A stale
+ * answer counts as a busy channel (RADIO_CAD_STALE, then the usual backoff). Two durations were too few
+ * for an esp32: its interpreter takes 5 to 10 ms to read the flags after CadDone.
  */
-const CAD_FRESH_DURATIONS = 2;
+const CAD_FRESH_DURATIONS = 7;
 /** After a reception the channel counts as busy for the airtime of a frame this long (a grant is about 60 B). */
 const BURST_GAP_AIRTIME_BYTES = 64;
 /** Bandwidth codes 0..9 of RegModemConfig1 bits 7-4 (datasheet §4.1.1.4). */
@@ -103,9 +105,11 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
   const waiting: Uint8Array[] = [];
   /** The frame waiting for a clear channel (its CAD under way, or its backoff), and its attempts so far. */
   let held: Uint8Array | null = null;
+  let heldAirtime = 0;
   let attempts = 0;
   let cadByMs = 0;
   let cadStartedMs = 0;
+  let cadFreshMs = 0;
   let seed = 1;
   let lastReceivedMs = -Infinity;
 
@@ -149,15 +153,15 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
     return true;
   }
 
-  /** Puts a frame on air now: standby, DIO0 on TxDone, the payload into the FIFO from 0, its length, TX. */
-  function transmit(payload: Uint8Array): boolean {
-    const now = nowMs();
-    const airtime = airtimeMs(payload.length, modulation as LoraModulation);
-    if (!bookAirtime(now, airtime)) {
-      counts.RADIO_DUTY_CYCLE++;
-      return false;
-    }
-    write(0x01, 0x81);
+  /**
+   * Puts a frame on air now: standby (the chip is already in it after a CAD), DIO0 on TxDone, the payload
+   * into the FIFO from 0, its length, TX; its airtime is booked once it is on air. Only a frame whose
+   * airtime send() found room for comes here, and nothing else is booked while it is held, so the booking
+   * never passes the duty cycle. The registers come first: every step before TX is time in which another
+   * board's packet can begin unseen (on an esp32's interpreter about 0.13 ms a poll point).
+   */
+  function transmit(payload: Uint8Array, airtime: number, fromCad?: boolean): void {
+    if (fromCad !== true) write(0x01, 0x81);
     write(0x40, 0x40);
     write(0x0d, 0);
     const burst = new Uint8Array(payload.length + 1);
@@ -166,9 +170,10 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
     bus.transfer(burst);
     write(0x22, payload.length);
     write(0x01, 0x83);
+    const now = nowMs();
+    bookAirtime(now, airtime);
     txDoneByMs = now + airtime + TX_DONE_LATE_MS;
     counts.RADIO_SENT++;
-    return true;
   }
 
   /** Listen before talk: a packet arriving (RegModemStat bits 0 and 2) means busy; else a CAD, DIO0 on CadDone. */
@@ -197,22 +202,18 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
       return;
     }
     const window = Math.pow(2, attempts < BACKOFF_EXPONENT_MAX ? attempts : BACKOFF_EXPONENT_MAX);
-    const delayMs = (1 + Math.floor(nextRandom() * window)) * airtimeMs((held as Uint8Array).length, modulation as LoraModulation);
+    const delayMs = (1 + Math.floor(nextRandom() * window)) * heldAirtime;
     (later as Later)(function () {
       if (txDoneByMs === 0 && cadByMs === 0) checkChannel();
     }, delayMs);
   }
 
-  /** The held frame goes on air; if the duty cycle refuses it, the next waiting frame gets its turn. */
-  function sendHeld(): void {
+  /** The held frame goes on air (`fromCad`: straight after a clear CAD, the chip in standby). */
+  function sendHeld(fromCad?: boolean): void {
     const payload = held as Uint8Array;
     held = null;
     cadByMs = 0;
-    if (!transmit(payload)) {
-      listen();
-      const next = waiting.shift();
-      if (next !== undefined) radio.send(next);
-    }
+    transmit(payload, heldAirtime, fromCad);
   }
 
   const radio: Sx127x = {
@@ -246,6 +247,7 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
       write(0x0b, power === 20 ? 0x31 : 0x2b);
       write(0x09, 0xf0 | (power === 20 ? 15 : power - 2));
       modulation = wanted;
+      cadFreshMs = CAD_FRESH_DURATIONS * cadDurationMs(wanted);
       listen();
       // The backoff's seed: 32 LSBs of RegRssiWideband (0x2C) while receiving; never zero for xorshift.
       for (let bit = 0; bit < 32; bit++) seed = (seed << 1) | (read(0x2c) & 1);
@@ -274,19 +276,24 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
         waiting.push(copyBytes(payload, 0));
         return true;
       }
-      if (!bookAirtime(now, airtimeMs(payload.length, modulation), false)) {
+      const airtime = airtimeMs(payload.length, modulation);
+      if (!bookAirtime(now, airtime, false)) {
         counts.RADIO_DUTY_CYCLE++;
         return false;
       }
-      if (later === undefined) return transmit(payload);
+      if (later === undefined) {
+        transmit(payload, airtime);
+        return true;
+      }
       held = copyBytes(payload, 0);
+      heldAirtime = airtime;
       attempts = 0;
       // The first check too waits a random 0 to 1 airtime: boards whose timers run in step (hellos from a
       // common boot) would otherwise all find the channel clear in the same CAD window and collide.
       cadByMs = 0;
       later(function () {
         if (txDoneByMs === 0 && cadByMs === 0) checkChannel();
-      }, nextRandom() * airtimeMs(payload.length, modulation));
+      }, nextRandom() * airtime);
       return true;
     },
     poll: function () {
@@ -319,10 +326,10 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
       if ((flags & 0x04) !== 0 && cadByMs !== 0) {
         // CadDone: CadDetected (0x01) means a preamble on the channel.
         if ((flags & 0x01) !== 0) channelBusy();
-        else if (nowMs() - cadStartedMs > CAD_FRESH_DURATIONS * cadDurationMs(modulation)) {
+        else if (nowMs() - cadStartedMs > cadFreshMs) {
           counts.RADIO_CAD_STALE++;
           channelBusy();
-        } else sendHeld();
+        } else sendHeld(true);
       } else if (cadByMs !== 0 && nowMs() > cadByMs) channelBusy();
       if ((flags & 0x08) !== 0 && txDoneByMs !== 0) {
         listen();

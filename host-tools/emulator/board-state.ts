@@ -7,6 +7,7 @@ import type { NativeCryptoCosts } from '../build/boards';
 import { Profile, referenceBoard } from '../build/board-profile';
 import { BoardCosts, WorkCount, emptyWork } from './cost-model';
 import { HeapMeter } from './heap-model';
+import { POLLS_PER_INTERRUPT, PollCounter, pollsBetween } from './poll-counter';
 import { PinWatches } from './peripherals/gpio';
 import { UartReceiver } from './peripherals/uart';
 import { CadRequest, Sx127xModel, Transmission } from './peripherals/sx127x-model';
@@ -99,6 +100,12 @@ export abstract class BoardState {
   /** The espruino profile's E.convolve call counter (profiles/espruino-convolve.ts), read after each call. */
   convolveCount: QuickJSHandle | null = null;
   callStartInterrupts = 0;
+  /** Reads the context's QuickJS interrupt counter (poll-counter.ts), found at each boot. */
+  pollCounter: PollCounter = () => 0;
+  /** The counter as the current call began. */
+  callStartCounter = 0;
+  /** Whether a call into the program is running: its clock then moves with its work (nowMs). */
+  inCall = false;
   callCostMs = 0;
   /** The last call's field operations and QuickJS interrupts (a trace of what kept the board busy). */
   callFieldOps = 0;
@@ -122,6 +129,7 @@ export abstract class BoardState {
   nativeCryptoUsed = false;
   /** Espruino's natives called since boot: SHA-512 of the crypto module, and E.convolve. */
   espruinoNativesCalled = { sha512: false, convolve: false };
+
   /** A program failure on an interactive board, acted on once the caller has released its handles. */
   stopPending: BoardFailure | null = null;
 
@@ -135,7 +143,19 @@ export abstract class BoardState {
       return { cs: lora.cs, reset: lora.reset, dio0: lora.dio0 };
     };
     this.radioPins = options.profile === 'emulator' ? null : options.radioPins ?? pinsOf(options.profile);
-    this.radio = this.radioPins === null ? null : new Sx127xModel(() => this.clockMs, options.random);
+    this.radio = this.radioPins === null ? null : new Sx127xModel(() => this.nowMs(), options.random);
+  }
+
+  /**
+   * The board's clock as its program reads it (millis, getTime, timers, the radio): within a call, the
+   * call's start plus the work it has done so far (its poll points, native crypto and delay()), so a
+   * packet sent or a CAD started late in a long call starts late. The crypto the firmware counts in JS is
+   * charged when the call ends.
+   */
+  nowMs(): number {
+    if (!this.inCall) return this.clockMs;
+    const polls = pollsBetween(this.callStartCounter, this.pollCounter(), this.work.interrupts - this.callStartInterrupts);
+    return this.clockMs + (polls / POLLS_PER_INTERRUPT) * this.options.costs.interruptMs + this.callNativeMs + this.callDelayMs;
   }
 
   get heapBytesMax(): number {

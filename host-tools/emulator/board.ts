@@ -10,6 +10,7 @@ import { evaluateConsoleLine, evaluateRepl, readStats } from './evaluate';
 import { makeStatsReaders } from './stats-reader';
 import { quickjsMemoryUsed } from './heap-model';
 import { useDirectHostCalls } from './host-calls';
+import { POLLS_PER_INTERRUPT, findPollCounter } from './poll-counter';
 import { bytesHandle, bytesString, prepareMarshal, releaseMarshal } from './marshal';
 import { raiseRadioInterrupt } from './peripherals/sx127x-bus';
 import { installProfile } from './profiles/install';
@@ -51,8 +52,14 @@ export class EmulatedBoard extends BoardState {
     this.runtime = newMeteredRuntime(this.module, this);
     this.vm = this.runtime.newContext();
     useDirectHostCalls(this.vm);
-    // A reboot starts its own call: the interrupted call's board time must not count against it.
+    // A reboot starts its own call: the interrupted call's board time must not count against it (nor
+    // the probe's, which runs before the counter is known).
     this.callStartInterrupts = this.work.interrupts;
+    this.inCall = false;
+    this.pollCounter = () => POLLS_PER_INTERRUPT;
+    this.pollCounter = findPollCounter(this.vm, () => this.work.interrupts);
+    this.callStartInterrupts = this.work.interrupts;
+    this.callStartCounter = this.pollCounter();
     const readers = makeStatsReaders(this.vm);
     this.statsReader = readers.stats;
     this.cryptoReader = readers.crypto;

@@ -7,6 +7,7 @@ import { BoardFailure, BoardState } from './board-state';
 import { WorkCount, boardMs, emptyWork } from './cost-model';
 import { readCryptoCounterValues } from './stats-reader';
 import { takeConvolveCalls } from './profiles/espruino-convolve';
+import { POLLS_PER_INTERRUPT, pollsBetween } from './poll-counter';
 
 /** Every IDLE_HEAP_CHECK_EVERY-th idle call is measured (see below). */
 const IDLE_HEAP_CHECK_EVERY = 16;
@@ -23,7 +24,8 @@ export function newMeteredRuntime(module: QuickJSWASMModule, board: BoardState):
   runtime.setMaxStackSize(512 * 1024);
   runtime.setInterruptHandler(() => {
     board.work.interrupts++;
-    const spent = (board.work.interrupts - board.callStartInterrupts) * board.options.costs.interruptMs;
+    const polls = pollsBetween(board.callStartCounter, board.pollCounter(), board.work.interrupts - board.callStartInterrupts);
+    const spent = (polls / POLLS_PER_INTERRUPT) * board.options.costs.interruptMs;
     return spent > Math.min(board.options.watchdogMs, RUNAWAY_BOARD_MS_MAX);
   });
   return runtime;
@@ -34,11 +36,13 @@ export function newMeteredRuntime(module: QuickJSWASMModule, board: BoardState):
 export function callBoard(board: BoardState, run: () => ReturnType<QuickJSContext['evalCode']>, measure = false): boolean {
   const { options } = board;
   board.callStartInterrupts = board.work.interrupts;
+  board.callStartCounter = board.pollCounter();
   board.callDelayMs = 0;
   board.callNativeMs = 0;
   const before = { ...board.work };
   const nativeBefore = { ...board.nativeCryptoCalls };
   board.work.calls++;
+  board.inCall = true;
   const result = run();
   let failure: string | null = null;
   if (result.error) {
@@ -56,6 +60,8 @@ export function callBoard(board: BoardState, run: () => ReturnType<QuickJSContex
     if (board.espruinoNativesCalled.sha512 && board.espruinoNativesCalled.convolve) board.nativeCryptoUsed = true;
   }
   readCryptoCounters(board);
+  board.work.polls += pollsBetween(board.callStartCounter, board.pollCounter(), board.work.interrupts - board.callStartInterrupts);
+  board.inCall = false;
   const delta = emptyWork();
   for (const key of Object.keys(delta) as (keyof WorkCount)[]) delta[key] = board.work[key] - before[key];
   delta.calls = 1;
@@ -72,9 +78,10 @@ export function callBoard(board: BoardState, run: () => ReturnType<QuickJSContex
   if (process.env.SMARTCHAIN_EMULATOR_TRACE && spent > 2000) console.log(`${board.name} call ${spent.toFixed(0)} ms`, board.work.interrupts - before.interrupts, board.work.hashes - before.hashes, board.work.fieldOps - before.fieldOps);
   board.busyUntilMs = Math.max(board.busyUntilMs, board.clockMs) + spent;
   // Measuring the heap walks every object (about half the host time of an idle board), so a call that
-  // did no work the cost model sees (no interrupt, no crypto: an idle tick, whose temporaries QuickJS's
-  // reference counting frees on return) is measured only every IDLE_HEAP_CHECK_EVERY calls.
-  const idle = !measure && spent <= options.costs.callMs && board.work.calls % IDLE_HEAP_CHECK_EVERY !== 0;
+  // crossed no QuickJS interrupt and did no crypto (an idle tick, whose temporaries QuickJS's reference
+  // counting frees on return) is measured only every IDLE_HEAP_CHECK_EVERY calls.
+  const interpreterMs = (delta.polls / POLLS_PER_INTERRUPT) * options.costs.interruptMs;
+  const idle = !measure && delta.interrupts === 0 && spent - interpreterMs <= options.costs.callMs && board.work.calls % IDLE_HEAP_CHECK_EVERY !== 0;
   const heap = idle ? 0 : board.heapUsedBytes();
   if (heap > board.heap.peakBytes) board.heap.peakBytes = heap;
   if (heap > options.heapBytesMax) {

@@ -9,6 +9,8 @@
 //    earlier basis, 15,800 iterations a second in docs/platforms.md D, 0.315 s an interrupt, was measured
 //    while rp2040js answered every idle USB read at once, which took about two thirds of the cycles.)
 //    The crypto totals below are still those earlier measurements: pessimistic, to be re-measured.
+//    A call is charged its own poll points at that rate (poll-counter.ts reads QuickJS's counter before
+//    and after it), not whole interrupts: the totals are the same, and no call carries another's work.
 // 2. Cryptography, whose straight-line field arithmetic has few poll points, so interrupts undercount
 //    it: the firmware counts its tweetnacl operations (node stats crypto_verify, crypto_sign,
 //    crypto_hash) and each adds the board time that the interrupts of that operation do not already
@@ -26,6 +28,7 @@
 // 125 MHz: 4.2 times the pico's figures. A real board replaces these with its own measurement.
 
 import esp32Calibration from './esp32-calibration.json';
+import { POLLS_PER_INTERRUPT } from './poll-counter';
 
 export type BoardCosts = {
   /** Board milliseconds per QuickJS interrupt (10,000 poll points). */
@@ -126,13 +129,14 @@ export const HOST_QUICKJS_COSTS: BoardCosts = {
 };
 
 export type WorkCount = {
-  interrupts: number; verifies: number; signs: number; hashes: number; fieldOps: number; calls: number;
+  /** QuickJS interrupts (every 10,000 poll points) and the exact poll points (poll-counter.ts); time is charged by the points. */
+  interrupts: number; polls: number; verifies: number; signs: number; hashes: number; fieldOps: number; calls: number;
   /** Native SHA-512 calls, their 128-byte blocks, and E.convolve calls (16 per field operation). */
   nativeHashes: number; nativeHashBlocks: number; convolveCalls: number;
 };
 
 export function emptyWork(): WorkCount {
-  return { interrupts: 0, verifies: 0, signs: 0, hashes: 0, fieldOps: 0, calls: 0, nativeHashes: 0, nativeHashBlocks: 0, convolveCalls: 0 };
+  return { interrupts: 0, polls: 0, verifies: 0, signs: 0, hashes: 0, fieldOps: 0, calls: 0, nativeHashes: 0, nativeHashBlocks: 0, convolveCalls: 0 };
 }
 
 /** E.convolve calls per field multiplication (boards/esp32/field-convolve.ts: one per output limb). */
@@ -144,7 +148,7 @@ export function boardMs(costs: BoardCosts, work: WorkCount): number {
   const convolvedOps = work.convolveCalls / CONVOLVE_CALLS_PER_FIELD_OP;
   const jsFieldOps = Math.max(0, work.fieldOps - convolvedOps);
   return (
-    work.interrupts * costs.interruptMs + work.verifies * costs.verifyExtraMs + work.signs * costs.signExtraMs +
+    (work.polls / POLLS_PER_INTERRUPT) * costs.interruptMs + work.verifies * costs.verifyExtraMs + work.signs * costs.signExtraMs +
     jsHashes * costs.hashExtraMs + jsFieldOps * costs.fieldOpExtraMs + work.calls * costs.callMs +
     work.nativeHashes * (costs.nativeHashCallMs ?? 0) + work.nativeHashBlocks * (costs.nativeHashBlockMs ?? 0) +
     convolvedOps * (costs.convolveFieldOpExtraMs ?? 0)

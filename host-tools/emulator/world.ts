@@ -189,10 +189,12 @@ export class World {
 
   private route(board: EmulatedBoard): void {
     const sentAt = Math.max(board.busyUntilMs, this.nowMs);
-    for (const transmission of board.radioOutbox.splice(0)) this.transmitSx127x(board, transmission, sentAt);
+    // The radio acts when the program told it to, within its call (never before the world's now).
+    for (const transmission of board.radioOutbox.splice(0)) this.transmitSx127x(board, transmission, Math.max(transmission.atMs ?? sentAt, this.nowMs));
     for (const cad of board.radioCadOutbox.splice(0)) {
       this.stats.radio_cad++;
-      this.queue.push({ atMs: sentAt + cad.durationMs, order: this.order++, to: { board, port: -1 }, bytes: new Uint8Array(0), kind: 'caddone', cad, cadStartMs: sentAt });
+      const startMs = Math.max(cad.atMs ?? sentAt, this.nowMs);
+      this.queue.push({ atMs: startMs + cad.durationMs, order: this.order++, to: { board, port: -1 }, bytes: new Uint8Array(0), kind: 'caddone', cad, cadStartMs: startMs });
     }
     for (const item of board.outbox.splice(0)) {
       const radio = this.radios.find((entry) => entry.board === board && entry.link === item.port && board.profile === 'emulator');

@@ -11,7 +11,7 @@ import { Sx127xFault } from './sx127x-model';
 export function radioTransfer(board: BoardState, data: QuickJSHandle, wholeBuffer: boolean): QuickJSHandle {
   if (board.radio === null) throw new Error('no device on this SPI bus');
   try {
-    return bytesHandle(board.vm, board.radio.transfer(hostBytes(board.vm, data, wholeBuffer), (transmission) => board.radioOutbox.push(transmission), (request) => board.radioCadOutbox.push(request)));
+    return bytesHandle(board.vm, board.radio.transfer(hostBytes(board.vm, data, wholeBuffer), (transmission) => board.radioOutbox.push({ ...transmission, atMs: board.nowMs() }), (request) => board.radioCadOutbox.push({ ...request, atMs: board.nowMs() })));
   } catch (error) {
     if (error instanceof Sx127xFault) {
       board.radioFaults.push(error.code);

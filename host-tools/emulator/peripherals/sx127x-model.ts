@@ -13,9 +13,10 @@ export class Sx127xFault extends Error {
   }
 }
 
-export type Transmission = { payload: Uint8Array; modulation: LoraModulation; frequencyHz: number; syncWord: number };
+/** `atMs`: when the board's program started it (its clock within the call), set on the board's bus. */
+export type Transmission = { payload: Uint8Array; modulation: LoraModulation; frequencyHz: number; syncWord: number; atMs?: number };
 /** A channel activity detection the chip started: the world answers it after cadDurationMs. */
-export type CadRequest = { modulation: LoraModulation; frequencyHz: number; syncWord: number; durationMs: number };
+export type CadRequest = { modulation: LoraModulation; frequencyHz: number; syncWord: number; durationMs: number; atMs?: number };
 
 /**
  * How long a CAD takes (datasheet §4.1.6.2 and its figure "CAD timing"): the chip receives for one symbol

@@ -27,7 +27,7 @@ export function installEspruino(board: BoardState): void {
       });
     })(globalThis)`)).dispose();
   // The board's clock is set to the world's start, as `espruino -t` sets it when uploading.
-  defineFunction(vm, vm.global, 'getTime', () => vm.newNumber((WORLD_EPOCH_MS + board.clockMs) / 1000));
+  defineFunction(vm, vm.global, 'getTime', () => vm.newNumber((WORLD_EPOCH_MS + board.nowMs()) / 1000));
   const serial = vm.newObject();
   defineFunction(vm, serial, 'setup', () => undefined);
   defineFunction(vm, serial, 'on', (event, callback) => {

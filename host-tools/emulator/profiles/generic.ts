@@ -7,9 +7,9 @@ import { bytesHandle, defineFunction, hostBytes } from '../marshal';
 export function installGeneric(state: BoardState): void {
   const vm = state.vm;
   const board = vm.newObject();
-  defineFunction(vm, board, 'now_ms', () => vm.newNumber(state.clockMs));
+  defineFunction(vm, board, 'now_ms', () => vm.newNumber(state.nowMs()));
   // Whole milliseconds, as a board's clock reads: board time accumulates fractions of a millisecond.
-  defineFunction(vm, board, 'wall_ms', () => vm.newNumber(WORLD_EPOCH_MS + Math.floor(state.clockMs)));
+  defineFunction(vm, board, 'wall_ms', () => vm.newNumber(WORLD_EPOCH_MS + Math.floor(state.nowMs())));
   defineFunction(vm, board, 'random_bytes', (count) => bytesHandle(vm, state.randomBytes(vm.getNumber(count))));
   defineFunction(vm, board, 'storage_read', (key) => {
     const data = state.files.get(vm.getString(key));

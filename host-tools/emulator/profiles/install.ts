@@ -19,8 +19,8 @@ export function installProfile(board: BoardState): void {
   const vm = board.vm;
   const global = vm.global;
   const timersRequireDelay = board.profile === 'kaluma';
-  defineFunction(vm, global, 'setTimeout', (callback, delay) => board.timers.add(vm, board.clockMs, callback, delay, false, timersRequireDelay));
-  defineFunction(vm, global, 'setInterval', (callback, delay) => board.timers.add(vm, board.clockMs, callback, delay, true, timersRequireDelay));
+  defineFunction(vm, global, 'setTimeout', (callback, delay) => board.timers.add(vm, board.nowMs(), callback, delay, false, timersRequireDelay));
+  defineFunction(vm, global, 'setInterval', (callback, delay) => board.timers.add(vm, board.nowMs(), callback, delay, true, timersRequireDelay));
   const clear = (id: QuickJSHandle) => board.timers.clear(vm.getNumber(id));
   defineFunction(vm, global, 'clearTimeout', clear);
   defineFunction(vm, global, 'clearInterval', clear);

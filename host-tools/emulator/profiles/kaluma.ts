@@ -16,14 +16,14 @@ const STORAGE_ENTRY_BYTES_MAX = 253;
 
 export function installKaluma(board: BoardState): void {
   const vm = board.vm;
-  defineFunction(vm, vm.global, 'millis', () => vm.newNumber(Math.floor(board.clockMs)));
+  defineFunction(vm, vm.global, 'millis', () => vm.newNumber(Math.floor(board.nowMs())));
   // Date.now reads the RTC, set to the world's start (deterministic: never the host's clock).
-  const now = vm.newFunction('now', () => vm.newNumber(WORLD_EPOCH_MS + Math.floor(board.clockMs / 1000) * 1000));
+  const now = vm.newFunction('now', () => vm.newNumber(WORLD_EPOCH_MS + Math.floor(board.nowMs() / 1000) * 1000));
   const date = vm.getProp(vm.global, 'Date');
   vm.setProp(date, 'now', now);
   now.dispose();
   date.dispose();
-  defineFunction(vm, vm.global, 'micros', () => vm.newNumber(Math.floor(board.clockMs * 1000)));
+  defineFunction(vm, vm.global, 'micros', () => vm.newNumber(Math.floor(board.nowMs() * 1000)));
   defineFunction(vm, vm.global, 'delay', (ms) => {
     board.callDelayMs += vm.getNumber(ms);
     board.busyUntilMs = Math.max(board.busyUntilMs, board.clockMs) + vm.getNumber(ms);
