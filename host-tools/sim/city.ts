@@ -57,7 +57,8 @@ const STEP_MS = 1000;
 const SAMPLE_MS = 60000;
 const AUCTION_MS = 60000;
 const VEHICLE_MS = 30000;
-const SLOT_MS = 600000;
+/** Proof of time's slot: a member issues at most one record a slot (docs/simulation.md "How often the fleet issues"). */
+const SLOT_MS = 120000;
 const TOKENS_REQUIRED = DEFAULT_TOKENS_REQUIRED;
 const BALANCE = 100000;
 /** A vehicle-to-vehicle DC transfer: 11 kW (a charger on either car's bidirectional port). */
