@@ -61,6 +61,12 @@ const VEHICLE_MS = 30000;
 const SLOT_MS = 120000;
 const TOKENS_REQUIRED = DEFAULT_TOKENS_REQUIRED;
 const BALANCE = 100000;
+/**
+ * A vehicle trades its session in lots of 0.5 to 1 kWh: each lot is a trade, paid after its metered
+ * delivery and committed while the next flows (a cut-short transfer costs the seller one lot at most).
+ */
+const LOT_WH_MIN = 500;
+const LOT_WH_MAX = 1000;
 /** A vehicle-to-vehicle DC transfer: 11 kW (a charger on either car's bidirectional port). */
 const TRANSFER_W = 11000;
 
@@ -349,10 +355,10 @@ export async function runCity(options: CityOptions) {
       // nothing would never approve anyone's trade, and a commit needs records from most of the members.
       const fraction = vehicle.socWh / vehicle.capacityWh;
       if (fraction > 0.5 && vehicle.state !== 'charging' && random() < 0.3) {
-        const energyWh = Math.max(1000, Math.min(8000, Math.floor((vehicle.socWh - 0.5 * vehicle.capacityWh) / 100) * 100));
+        const energyWh = Math.max(LOT_WH_MIN, Math.min(LOT_WH_MAX, Math.floor((vehicle.socWh - 0.5 * vehicle.capacityWh) / 100) * 100));
         vehicle.call(`smartchain.trade.offer(${energyWh}, ${Math.round(energyWh * vehicle.askPerWh)})`);
       } else if ((fraction <= 0.5 || isAttacker) && random() < 0.3) {
-        const energyWh = Math.max(1000, Math.min(8000, Math.floor((0.6 * vehicle.capacityWh - vehicle.socWh) / 100) * 100));
+        const energyWh = Math.max(LOT_WH_MIN, Math.min(LOT_WH_MAX, Math.floor((0.6 * vehicle.capacityWh - vehicle.socWh) / 100) * 100));
         vehicle.call(`smartchain.trade.demand(${energyWh}, ${Math.round(energyWh * vehicle.bidPerWh)})`);
       }
     }
