@@ -5,7 +5,7 @@
 // turn comes. Urgent ones go next after the one under way, in their order; the others newest first (a
 // newer record makes a better cap: its approval covers more of the DAG); a full queue drops its oldest
 // waiting entry that is not urgent, counted as VERIFY_QUEUE_FULL. While `held` counts HELD_MAX records (a
-// rationed verifier's verified records its next record has yet to approve: two caps, docs/ledger.md) no
+// rationed verifier's verified records its next record has yet to approve, docs/ledger.md) no
 // job starts but an urgent one.
 import type { VerificationJob } from '../node-api';
 import type { BoardCrypto } from '../platform';
@@ -14,8 +14,13 @@ import { Ring } from './ring';
 import type { Work } from './work';
 
 export const VERIFY_QUEUE_MAX = 4;
-/** Verified records a rationed verifier holds for its next record's two caps. */
-export const HELD_MAX = 2;
+/**
+ * Verified records a rationed verifier holds for its next record: one, its next record's first cap (the
+ * second is the walk's, from records it verified before). Two, one for each cap, made an ESP32 issue every
+ * two verifications (about 10 minutes) instead of one: 24 mixed EVs committed 18 and 16 trades in two
+ * hours with two, 21 and 20 with one, commit latency p50 31 and 32 against 29 and 27 min (docs/ledger.md).
+ */
+export const HELD_MAX = 1;
 
 type StartVerify = (message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array) => VerificationJob;
 type Entry = { key: string; inputs: () => Uint8Array[]; urgent: boolean; job: VerificationJob | null; finish: (valid: boolean) => void };

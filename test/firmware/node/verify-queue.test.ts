@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import type { VerificationJob } from '../../../firmware/node-api';
 import type { BoardCrypto } from '../../../firmware/platform';
 import { createTally } from '../../../firmware/node/counters';
-import { VerifyQueue } from '../../../firmware/node/verify-queue';
+import { HELD_MAX, VerifyQueue } from '../../../firmware/node/verify-queue';
 import { createWork } from '../../../firmware/node/work';
 
 const bytes = (byte: number) => new Uint8Array([byte]);
@@ -106,13 +106,13 @@ test('a full queue drops its oldest waiting entry that is not urgent, never the 
   assert.equal(keys(all.queue), ['1', '2'], 'only urgent ones wait: the new one is refused');
 });
 
-test('a queue holding two verified records starts no job but an urgent one; a job under way goes on; due says whether a slice would run', () => {
+test('a queue holding HELD_MAX verified records starts no job but an urgent one; a job under way goes on; due says whether a slice would run', () => {
   const { queue, jobs, answers, enqueue } = sliced(4, 2);
   enqueue(2);
   queue.advance();
-  queue.held = 1;
-  assert.ok(queue.due(), 'one held: a second may start');
-  queue.held = 2;
+  queue.held = HELD_MAX - 1;
+  assert.ok(queue.due(), 'below HELD_MAX a job may start');
+  queue.held = HELD_MAX;
   assert.ok(queue.due(), 'the job under way finishes');
   queue.advance();
   assert.equal(answers, ['2:true']);
