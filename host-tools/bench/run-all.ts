@@ -22,7 +22,7 @@ export const BENCHES: BenchEntry[] = [
   { key: 'espruino', script: 'host-tools/bench/validation-espruino.ts', args: [], quickArgs: ['--skip'] },
   { key: 'rp2040', script: 'host-tools/bench/rp2040-firmware.ts', args: [], quickArgs: ['--skip'] },
   { key: 'city', script: 'host-tools/bench/city.ts', args: ['--evs', '100', '--duration', '10m', '--boards', 'pico,esp32'], quickArgs: ['--evs', '4', '--duration', '5m', '--boards', 'pico,esp32'] },
-  { key: 'lora_medium', script: 'host-tools/bench/lora-medium.ts', args: ['--evs', '6,12,24,48', '--duration', '30m', '--boards', 'pico'], quickArgs: ['--evs', '6', '--duration', '5m', '--boards', 'pico'] },
+  { key: 'lora_medium', script: 'host-tools/bench/lora-medium.ts', args: ['--evs', '6,12,24,48', '--duration', '30m', '--boards', 'pico,esp32'], quickArgs: ['--evs', '6', '--duration', '5m', '--boards', 'pico'] },
 ];
 
 const SECTION_TITLES: Record<string, string> = {
