@@ -52,7 +52,7 @@ const STEPS: Step[] = [
   // Quick start.
   {
     match: /^make run$/,
-    // make run is make build and then the city for twelve simulated hours; the build runs here, the
+    // make run is make build and then the city (24 EVs for two simulated hours); the build runs here, the
     // city below in the README's own (shortened) simulate example. -o: node_modules is linked, set up.
     rewrite: () => 'make -o node_modules/.setup-stamp build',
     check: (result, context) => {
