@@ -47,8 +47,8 @@ const seqKey = (issuer: number, seq: number) => `${issuer}/${seq}`;
 export class TradeStageLog {
   /** Every match time of each terms key: the same terms may be matched again (a side that missed the match repeats its order). */
   private matches = new Map<string, number[]>();
-  private transferStarts = new Map<string, number>();
-  private transferEnds = new Map<string, number>();
+  /** Every transfer of each terms key, in order: a vehicle trading in lots repeats the same terms. */
+  private transfers = new Map<string, { start: number; end?: number }[]>();
   private storedAt = new Map<string, number>();
   private requestedAt = new Map<string, number>();
   private onAirAt = new Map<string, number>();
@@ -61,11 +61,12 @@ export class TradeStageLog {
   }
 
   transferStarted(key: string, atMs: number): void {
-    this.transferStarts.set(key, atMs);
+    this.transfers.set(key, [...(this.transfers.get(key) ?? []), { start: atMs }]);
   }
 
   transferEnded(key: string, atMs: number): void {
-    this.transferEnds.set(key, atMs);
+    const open = (this.transfers.get(key) ?? []).find((transfer) => transfer.end === undefined);
+    if (open !== undefined) open.end = atMs;
   }
 
   recordStored(id: string, atMs: number): void {
@@ -90,11 +91,13 @@ export class TradeStageLog {
    * count from the match the buyer acted on: the last match of these terms at or before its transfer started.
    */
   committed(key: string, lastMatchMs: number, commitMs: number, sold: TradeRecordRef, bought: TradeRecordRef): void {
-    const start = this.transferStarts.get(key);
+    const boughtStored = this.storedAt.get(bought.id);
+    // The transfer this bought record paid for: the last of these terms that ended before it was stored.
+    const paid = (this.transfers.get(key) ?? []).filter((transfer) => transfer.end !== undefined && boughtStored !== undefined && transfer.end <= boughtStored).pop();
+    const start = paid?.start;
+    const end = paid?.end;
     const before = (this.matches.get(key) ?? []).filter((atMs) => start !== undefined && atMs <= start);
     const matchMs = before.length > 0 ? Math.max(...before) : lastMatchMs;
-    const end = this.transferEnds.get(key);
-    const boughtStored = this.storedAt.get(bought.id);
     const soldStored = this.storedAt.get(sold.id);
     if (start === undefined || end === undefined || boughtStored === undefined || soldStored === undefined
       || !(matchMs <= start && start <= end && end <= boughtStored && boughtStored <= commitMs)) {

@@ -82,8 +82,9 @@ for (const { attack, seed, boards, durationMs } of RUNS) {
       // Simulated time is fractional where a host node acts between steps: equal up to float rounding.
       assert.ok(Math.abs(stages.reduce((total, ms) => total + ms, 0) - row.commit_latency_ms) < 1e-6, `stages sum to the latency: ${JSON.stringify(row)}`);
       assert.ok(row.commit_latency_ms >= row.last_match_latency_ms, JSON.stringify(row));
-      // A lot of 0.5 to 1 kWh at 11 kW: 2.7 to 5.5 minutes (a cut-short transfer ends on time, metering less).
-      assert.ok(row.stages.transfer >= (500 / 11000) * 3600000 && row.stages.transfer <= (1000 / 11000) * 3600000, `0.5 to 1 kWh at 11 kW: ${JSON.stringify(row)}`);
+      // A lot of 0.5 to 1 kWh at 11 kW: 2.7 to 5.5 minutes (a cut-short transfer ends on time, metering
+      // less), seen at the city's next step of a second.
+      assert.ok(row.stages.transfer >= (500 / 11000) * 3600000 && row.stages.transfer <= (1000 / 11000) * 3600000 + 1000, `0.5 to 1 kWh at 11 kW: ${JSON.stringify(row)}`);
     }
     if (attack === 'double-spend') assert.ok((summary.double_spends_attempted as number) <= 1, context);
     if (attack === 'spam') assert.ok((summary.spam_frames_rejected as number) > 0, context);
