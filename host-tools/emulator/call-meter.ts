@@ -65,7 +65,10 @@ export function callBoard(board: BoardState, run: () => ReturnType<QuickJSContex
   const delta = emptyWork();
   for (const key of Object.keys(delta) as (keyof WorkCount)[]) delta[key] = board.work[key] - before[key];
   delta.calls = 1;
-  const spent = boardMs(options.costs, delta) + board.callNativeMs;
+  // The interpreter's poll points apart from the rest (crypto, native calls, the call itself): the idle
+  // test below must not take it back out of the sum, where rounding can leave a call above callMs.
+  const workMs = boardMs(options.costs, { ...delta, polls: 0 }) + board.callNativeMs;
+  const spent = workMs + (delta.polls / POLLS_PER_INTERRUPT) * options.costs.interruptMs;
   board.callCostMs = spent;
   board.callFieldOps = delta.fieldOps;
   board.callInterrupts = delta.interrupts;
@@ -80,8 +83,7 @@ export function callBoard(board: BoardState, run: () => ReturnType<QuickJSContex
   // Measuring the heap walks every object (about half the host time of an idle board), so a call that
   // crossed no QuickJS interrupt and did no crypto (an idle tick, whose temporaries QuickJS's reference
   // counting frees on return) is measured only every IDLE_HEAP_CHECK_EVERY calls.
-  const interpreterMs = (delta.polls / POLLS_PER_INTERRUPT) * options.costs.interruptMs;
-  const idle = !measure && delta.interrupts === 0 && spent - interpreterMs <= options.costs.callMs && board.work.calls % IDLE_HEAP_CHECK_EVERY !== 0;
+  const idle = !measure && delta.interrupts === 0 && workMs <= options.costs.callMs && board.work.calls % IDLE_HEAP_CHECK_EVERY !== 0;
   const heap = idle ? 0 : board.heapUsedBytes();
   if (heap > board.heap.peakBytes) board.heap.peakBytes = heap;
   if (heap > options.heapBytesMax) {
