@@ -113,7 +113,8 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   if ((crypto.verify === undefined && config.startVerify === undefined) || (crypto.sign === undefined && config.createNonceStock === undefined) || (crypto.publicKey === undefined && config.derivePublicKey === undefined)) throw new Error('crypto');
   const tally = createTally();
   const counters = tally.counters;
-  const work = createWork(counters, crypto.sha512, verifySliceUnits);
+  const links = createLinks(platform.links);
+  const work = createWork(counters, crypto.sha512, verifySliceUnits, links.poll);
   const persistence = new NodePersistence(platform.storage, capacities.pending);
   const signer = createSigner(platform, config, persistence, work, counters);
   const memberId = config.memberId;
@@ -129,7 +130,6 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
   signer.start();
 
   const inbox = new Inbox(capacities.inbox);
-  const links = createLinks(platform.links);
   const verifyQueue = new VerifyQueue(capacities.verifyQueue, crypto, config.startVerify, work, tally);
   const conflicts = createConflicts(window, members, counters);
   const granter = createGranter(
@@ -159,6 +159,8 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
       return;
     }
     const frame = decoded.value;
+    // Decoding is most of a small frame's cost on an interpreter; a record's hash and checks follow.
+    links.poll();
     if (frame.type === FRAME_RECORD) onRecord(frame.record as Uint8Array, nowMs);
     else if (frame.type === FRAME_TOKEN_REQUEST) granter.onTokenRequest(frame);
     else if (frame.type === FRAME_TOKEN_GRANT) issuer.onTokenGrant(frame);
@@ -183,10 +185,7 @@ export function createNode(platform: Platform, config: NodeConfig): FullLightNod
     tick: function (nowMs: number): boolean {
       platform.feedWatchdog();
       // Between slices of work: a packet waiting in a radio's FIFO is read before the next one can land on it.
-      for (let index = 0; index < platform.links.length; index++) {
-        const poll = platform.links[index].poll;
-        if (poll !== undefined) poll();
-      }
+      links.poll();
       const workBefore = counters.crypto_field_ops + counters.crypto_hash;
       // At most one expensive piece of work per tick: a frame, or else a slice of a verification.
       const busy = inbox.length > 0;

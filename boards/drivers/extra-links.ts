@@ -30,7 +30,8 @@ export function addLoraLink(bus: Sx127xBus, settings: LoraRadioSettings, nowMs: 
         return radio.send(frame);
       },
       poll: function () {
-        radio.poll();
+        // A board that can read DIO0 (one native call) reads RegIrqFlags over SPI only when it is up.
+        if (wiring.dio0High === undefined || wiring.dio0High()) radio.poll();
       },
       receiving: function () {
         return radio.receiving();

@@ -349,6 +349,8 @@ function cadDurationMs(modulation: LoraModulation): number {
 
 /** The runtime's pins and timers, as a board adapter wires them. */
 export type RadioWiring = {
+  /** DIO0's level, where reading the pin is cheaper than an SPI transfer (the esp32); else polls read RegIrqFlags. */
+  dio0High?: () => boolean;
   setReset(high: boolean): void;
   later(callback: () => void, delayMs: number): void;
   watchDio0(callback: () => void): void;

@@ -10,11 +10,18 @@ import { copyBytes } from '../../firmware/bytes';
 export const FRAME_START = 0x7e;
 export const FRAMING_OVERHEAD_BYTES = 5;
 
+/**
+ * CRC-16/CCITT-FALSE a byte at a time without a table: with x the top byte of the CRC xor the input byte,
+ * folded once (x ^= x >> 4), the eight shift-and-xor steps of poly 0x1021 come to x << 12, x << 5 and x.
+ * An interpreter pays per statement: on an ESP32 the bit loop made a 234-byte offload frame's UART copy
+ * about a second of board time (docs/simulation.md), during which its radio's FIFO went unread.
+ */
 export function crc16(bytes: Uint8Array, start: number, end: number): number {
   let crc = 0xffff;
   for (let index = start; index < end; index++) {
-    crc ^= bytes[index] << 8;
-    for (let bit = 0; bit < 8; bit++) crc = (crc & 0x8000) !== 0 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+    let x = (crc >> 8) ^ bytes[index];
+    x ^= x >> 4;
+    crc = ((crc << 8) ^ (x << 12) ^ (x << 5) ^ x) & 0xffff;
   }
   return crc;
 }

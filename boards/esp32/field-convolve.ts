@@ -25,6 +25,20 @@ import type { FieldMultiply } from '../../firmware/crypto/fast-verify';
 /** E.convolve(a, b, offset): sum over i of a[i] b[(i + offset) mod b.length], as a double. */
 export type Convolve = (a: Float64Array, b: Float64Array, offset: number) => number;
 
+/** What the board does half-way through and after each multiplication (its radio's DIO0 checked: boards/esp32/lora.ts), or nothing. */
+let afterEach: (() => void) | null = null;
+
+/**
+ * A multiplication is about 80 ms of ESP32 time and a point operation eight or nine of them (fast-verify.ts),
+ * while the shortest LoRa frame lasts about 40 ms at SF7: a board that read its radio only between slices
+ * of work would find a packet written over by the next one. So the board looks at DIO0 half-way through
+ * and after every multiplication and, if the radio raised it, services it then (the frame goes to the
+ * node's inbox).
+ */
+export function serviceAfterMultiplications(service: (() => void) | null): void {
+  afterEach = service;
+}
+
 export function convolveMultiply(convolve: Convolve): FieldMultiply {
   // The window and the product are made once: a multiplication allocates nothing.
   const window = new Float64Array(32);
@@ -82,6 +96,8 @@ export function convolveMultiply(convolve: Convolve): FieldMultiply {
     carry = (value - (product[6] = value & 65535)) / 65536;
     value = convolve(a, window, 8) + carry;
     carry = (value - (product[7] = value & 65535)) / 65536;
+    // Half-way: a multiplication is about twice the shortest frame's airtime.
+    if (afterEach !== null) afterEach();
     value = convolve(a, window, 7) + carry;
     carry = (value - (product[8] = value & 65535)) / 65536;
     value = convolve(a, window, 6) + carry;
@@ -105,6 +121,7 @@ export function convolveMultiply(convolve: Convolve): FieldMultiply {
     product[2] += (value - (product[1] = value & 65535)) / 65536;
     // o may be a or b: the products are complete before o is written.
     o.set(product);
+    if (afterEach !== null) afterEach();
   };
 }
 

@@ -1,12 +1,14 @@
 // The esp32's LoRa link: an SX127x on SPI1 (pins and radio settings in board.json "lora") driven by
 // boards/drivers/sx127x.ts. SPI1.send drives the chip select; DIO0 is watched with setWatch (repeat: true,
 // or Espruino fires it once). Imported by the LoRa build variant (main-lora.ts) before main.ts.
-import { addLoraLink } from '../drivers/extra-links';
+import { addLoraLink, extraLinks } from '../drivers/extra-links';
+import { serviceAfterMultiplications } from './field-convolve';
 import board from './board.json';
 
 declare const SPI1: { setup(options: object): void; send(data: Uint8Array, nss: number): Uint8Array };
 declare function pinMode(pin: number, mode: string): void;
 declare function digitalWrite(pin: number, value: number): void;
+declare function digitalRead(pin: number): number;
 declare function setWatch(callback: () => void, pin: number, options: object): number;
 declare function setTimeout(callback: () => void, delayMs: number): number;
 declare function getTime(): number;
@@ -32,6 +34,9 @@ addLoraLink(
       digitalWrite(lora.reset, high ? 1 : 0);
     },
     later: setTimeout,
+    dio0High: function () {
+      return digitalRead(lora.dio0) === 1;
+    },
     watchDio0: function (callback: () => void) {
       setWatch(callback, lora.dio0, { edge: 'rising', repeat: true });
     },
@@ -40,3 +45,6 @@ addLoraLink(
     },
   },
 );
+// Within a verification the radio is serviced half-way through and after each field multiplication
+// (field-convolve.ts) when DIO0 is up: the pin is one native call, so a multiplication pays no SPI.
+serviceAfterMultiplications(extraLinks[extraLinks.length - 1].link.poll as () => void);

@@ -7,6 +7,8 @@ import type { Link } from '../platform';
 export const SLICE_DEFERRALS_MAX = 40;
 
 export interface Links {
+  /** Services each link's receiver (a radio's FIFO): called between pieces of work, so a frame waiting there is read before the next lands on it. */
+  poll(): void;
   broadcast(frame: Frame): void;
   /** Sends encoded bytes on every link. */
   sendAll(bytes: Uint8Array): void;
@@ -17,10 +19,21 @@ export interface Links {
 export function createLinks(links: Link[]): Links {
   /** Ticks in a row whose slice waited for a quiet link; past SLICE_DEFERRALS_MAX the slice runs anyway. */
   let deferrals = 0;
+  function poll(): void {
+    for (let index = 0; index < links.length; index++) {
+      const service = links[index].poll;
+      if (service !== undefined) service();
+    }
+  }
   function sendAll(bytes: Uint8Array): void {
-    for (let index = 0; index < links.length; index++) links[index].send(bytes);
+    // A send can be long on an interpreter (a UART frame's CRC, a radio's FIFO): the links are polled after each.
+    for (let index = 0; index < links.length; index++) {
+      links[index].send(bytes);
+      poll();
+    }
   }
   return {
+    poll: poll,
     broadcast: function (frame: Frame): void {
       sendAll(encodeFrame(frame));
     },

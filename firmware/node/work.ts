@@ -15,7 +15,8 @@ export interface Work {
   recordId(payload: Uint8Array, signature: Uint8Array): Uint8Array;
 }
 
-export function createWork(counters: Counters, sha512: (bytes: Uint8Array) => Uint8Array, sliceUnits: number): Work {
+/** `between` runs after each slice and each record id: the links are polled between pieces of work (links.ts). */
+export function createWork(counters: Counters, sha512: (bytes: Uint8Array) => Uint8Array, sliceUnits: number, between: () => void): Work {
   return {
     slice: function (job: SlicedJob): boolean {
       const operations = job.operations();
@@ -23,12 +24,15 @@ export function createWork(counters: Counters, sha512: (bytes: Uint8Array) => Ui
       const finished = job.step(sliceUnits);
       counters.crypto_field_ops += job.operations() - operations;
       counters.crypto_hash += (job.hashes ? job.hashes() : 0) - hashes;
+      between();
       return finished;
     },
     recordId: function (payload: Uint8Array, signature: Uint8Array): Uint8Array {
       counters.crypto_hash++;
       // Not slice: on Espruino a typed array's slice is Array's and gives a plain Array (firmware/bytes.ts).
-      return copyBytes(sha512(recordIdInput(payload, signature)), 0, ID_BYTES);
+      const id = copyBytes(sha512(recordIdInput(payload, signature)), 0, ID_BYTES);
+      between();
+      return id;
     },
   };
 }

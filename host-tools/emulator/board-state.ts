@@ -5,12 +5,14 @@
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten';
 import type { NativeCryptoCosts } from '../build/boards';
 import { Profile, referenceBoard } from '../build/board-profile';
-import { BoardCosts, WorkCount, emptyWork } from './cost-model';
+import { BoardCosts, CONVOLVE_CALLS_PER_FIELD_OP, WorkCount, emptyWork } from './cost-model';
 import { HeapMeter } from './heap-model';
 import { POLLS_PER_INTERRUPT, PollCounter, pollsBetween } from './poll-counter';
 import { PinWatches } from './peripherals/gpio';
 import { UartReceiver } from './peripherals/uart';
 import { CadRequest, Sx127xModel, Transmission } from './peripherals/sx127x-model';
+import { RadioReads } from './peripherals/radio-reads';
+import { peekConvolveCalls } from './profiles/espruino-convolve';
 import { TimerQueue } from './timers';
 
 /** Wall-clock time at the start of every emulated run (2026-11-18T...Z), for deterministic timestamps. */
@@ -74,6 +76,8 @@ export abstract class BoardState {
   longestCallMs = 0;
   /** The SX127x on the board's SPI bus (kaluma, espruino): hardware, so it outlives a reset of the runtime. */
   readonly radio: Sx127xModel | null;
+  /** The program's reads of the radio within its calls, and the packets it took out at them (radio-reads.ts). */
+  readonly radioReads: RadioReads | null;
   readonly radioPins: { cs: number; reset: number; dio0: number } | null;
   /** What the radio put on air during the last call, and the channel activity detections it started. */
   radioOutbox: Transmission[] = [];
@@ -144,18 +148,20 @@ export abstract class BoardState {
     };
     this.radioPins = options.profile === 'emulator' ? null : options.radioPins ?? pinsOf(options.profile);
     this.radio = this.radioPins === null ? null : new Sx127xModel(() => this.nowMs(), options.random);
+    this.radioReads = this.radioPins === null ? null : new RadioReads();
   }
 
   /**
    * The board's clock as its program reads it (millis, getTime, timers, the radio): within a call, the
    * call's start plus the work it has done so far (its poll points, native crypto and delay()), so a
-   * packet sent or a CAD started late in a long call starts late. The crypto the firmware counts in JS is
-   * charged when the call ends.
+   * packet sent or a CAD started late in a long call starts late. An esp32's field multiplications through
+   * E.convolve count as they happen; the crypto the firmware counts in JS is charged when the call ends.
    */
   nowMs(): number {
     if (!this.inCall) return this.clockMs;
     const polls = pollsBetween(this.callStartCounter, this.pollCounter(), this.work.interrupts - this.callStartInterrupts);
-    return this.clockMs + (polls / POLLS_PER_INTERRUPT) * this.options.costs.interruptMs + this.callNativeMs + this.callDelayMs;
+    const convolved = this.convolveCount === null ? 0 : (peekConvolveCalls(this.vm, this.convolveCount) / CONVOLVE_CALLS_PER_FIELD_OP) * (this.options.costs.convolveFieldOpExtraMs ?? 0);
+    return this.clockMs + (polls / POLLS_PER_INTERRUPT) * this.options.costs.interruptMs + convolved + this.callNativeMs + this.callDelayMs;
   }
 
   get heapBytesMax(): number {

@@ -97,6 +97,7 @@ export class EmulatedBoard extends BoardState {
     }
     if (!this.resetPending) return;
     this.resetPending = false;
+    this.radioReads?.clear();
     this.boot();
   }
 
@@ -126,6 +127,8 @@ export class EmulatedBoard extends BoardState {
   }
 
   nextTimerMs(): number {
+    // Packets the program took out of its radio during its work reach it as soon as it is free.
+    if (this.radio !== null && this.radioReads !== null && this.radioReads.length > 0 && !this.radio.rxDonePending()) return this.busyUntilMs;
     return Math.max(this.timers.nextAtMs(), this.busyUntilMs);
   }
 
@@ -170,6 +173,10 @@ export class EmulatedBoard extends BoardState {
 
   /** A packet the radio received (RX continuous): into its FIFO, then DIO0 if the driver mapped RxDone. */
   deliverRadio(payload: Uint8Array, crcValid: boolean): void {
+    if (this.radio !== null && this.radioReads !== null && this.radioReads.admit(this.radio, payload, crcValid, this.worldNowMs, this.worldNowMs < this.busyUntilMs)) {
+      this.radioEvent(() => undefined);
+      return;
+    }
     this.radioEvent((radio) => radio.receive(payload, crcValid));
   }
 

@@ -16,6 +16,23 @@ test('CRC-16/CCITT-FALSE matches its check value', () => {
   assert.is(crc16(check, 0, check.length), 0x29b1);
 });
 
+test('the byte-at-a-time CRC equals the bit-at-a-time definition on random buffers', () => {
+  const rng = createRng(testSeed('crc16 byte-at-a-time'));
+  const bitwise = (bytes: Uint8Array, start: number, end: number) => {
+    let crc = 0xffff;
+    for (let index = start; index < end; index++) {
+      crc ^= bytes[index] << 8;
+      for (let bit = 0; bit < 8; bit++) crc = (crc & 0x8000) !== 0 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+    }
+    return crc;
+  };
+  for (let round = 0; round < 500; round++) {
+    const bytes = rng.bytes(rng.int(0, 300));
+    const start = rng.int(0, bytes.length);
+    assert.is(crc16(bytes, start, bytes.length), bitwise(bytes, start, bytes.length), `seed ${rng.seed}, round ${round}`);
+  }
+});
+
 test('frames round-trip whole, split at every byte, and as Espruino strings', () => {
   const payload = Uint8Array.from({ length: 200 }, (_, index) => (index * 31) & 0xff);
   const frame = encodeUartFrame(payload, 256);

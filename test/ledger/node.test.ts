@@ -108,7 +108,7 @@ test('eviction spares pinned records and takes offloaded-and-confirmed ones firs
   const offload = createOffload(1, persistence, window, tokenKey, sha512, createLinks([]), tally);
   const members = new MemberTable(4);
   members.add(1, new Uint8Array(32).fill(1), 100);
-  const verifyQueue = new VerifyQueue(2, platform.crypto, undefined, createWork(tally.counters, sha512, 1), tally);
+  const verifyQueue = new VerifyQueue(2, platform.crypto, undefined, createWork(tally.counters, sha512, 1, () => undefined), tally);
   const onCheckpoint = createCheckpoints(aggregator.publicKey, window, members, verifyQueue, tally);
   window.add(entry(1), FLAG_VALID | FLAG_PINNED);
   window.add(entry(2), FLAG_VALID);

@@ -6,12 +6,16 @@ import { BoardState, WORLD_EPOCH_MS } from '../board-state';
 import { callBoard } from '../call-meter';
 import { bytesHandle, hostBytes } from '../marshal';
 import { Sx127xFault } from './sx127x-model';
+import { RADIO_WAITING_MAX } from './radio-reads';
 
 /** One SPI transaction with the radio; a fault is logged with its code and thrown into the board. */
 export function radioTransfer(board: BoardState, data: QuickJSHandle, wholeBuffer: boolean): QuickJSHandle {
   if (board.radio === null) throw new Error('no device on this SPI bus');
+  const out = hostBytes(board.vm, data, wholeBuffer);
+  // A read of RegIrqFlags (address 0x12, bit 7 clear): the driver services what it finds there.
+  if (board.inCall && out[0] === 0x12) board.radioReads?.noteRead(board.nowMs());
   try {
-    return bytesHandle(board.vm, board.radio.transfer(hostBytes(board.vm, data, wholeBuffer), (transmission) => board.radioOutbox.push({ ...transmission, atMs: board.nowMs() }), (request) => board.radioCadOutbox.push({ ...request, atMs: board.nowMs() })));
+    return bytesHandle(board.vm, board.radio.transfer(out, (transmission) => board.radioOutbox.push({ ...transmission, atMs: board.nowMs() }), (request) => board.radioCadOutbox.push({ ...request, atMs: board.nowMs() })));
   } catch (error) {
     if (error instanceof Sx127xFault) {
       board.radioFaults.push(error.code);
@@ -30,12 +34,27 @@ export function writePin(board: BoardState, pin: number, high: boolean): void {
 
 /** A GPIO input: 1 on DIO0 while the radio raises it, 0 on every other pin. */
 export function readPin(board: BoardState, pin: number): number {
-  return board.radioPins !== null && pin === board.radioPins.dio0 && board.radio?.dio0() ? 1 : 0;
+  if (board.radioPins === null || pin !== board.radioPins.dio0) return 0;
+  if (board.inCall) board.radioReads?.noteRead(board.nowMs());
+  return board.radio?.dio0() ? 1 : 0;
 }
 
-/** Calls the watch on the DIO0 pin at a rising edge, as the runtime's pin watch would. */
+/**
+ * Calls the watch on the DIO0 pin at a rising edge, as the runtime's pin watch would; then again for each
+ * packet the program took out of the FIFO during its work (radio-reads.ts), one rise each.
+ */
 export function raiseRadioInterrupt(board: BoardState): void {
-  if (board.radio === null || board.radioPins === null || !board.radio.takeDio0Rise()) return;
+  for (let presented = 0; presented <= RADIO_WAITING_MAX; presented++) {
+    if (board.radio === null || board.radioPins === null) return;
+    board.radioReads?.present(board.radio);
+    if (!board.radio.takeDio0Rise()) return;
+    if (!callDio0Watches(board)) return;
+  }
+}
+
+/** The program's watches on DIO0, one call each; false once a reset has dropped them. */
+function callDio0Watches(board: BoardState): boolean {
+  if (board.radio === null || board.radioPins === null) return false;
   const watches = board.pins.watches;
   for (const [id, watch] of [...watches]) {
     if (watch.pin !== board.radioPins.dio0 || !watch.rising) continue;
@@ -59,7 +78,8 @@ export function raiseRadioInterrupt(board: BoardState): void {
     if (board.resetPending) {
       // A reset drops every watch with the runtime.
       board.resetIfPending();
-      return;
+      return false;
     }
   }
+  return true;
 }

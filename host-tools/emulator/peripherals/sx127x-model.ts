@@ -147,6 +147,11 @@ export class Sx127xModel {
     return (mapping === 0 && (flags & IRQ_RX_DONE) !== 0) || (mapping === 1 && (flags & IRQ_TX_DONE) !== 0) || (mapping === 2 && (flags & IRQ_CAD_DONE) !== 0);
   }
 
+  /** A received packet not yet read: RxDone still set. */
+  rxDonePending(): boolean {
+    return (this.registers[IRQ_FLAGS] & IRQ_RX_DONE) !== 0;
+  }
+
   /** True once per low-to-high edge of DIO0 since the last call (what a rising-edge watch sees). */
   takeDio0Rise(): boolean {
     const level = this.dio0();

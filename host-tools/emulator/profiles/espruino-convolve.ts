@@ -78,11 +78,17 @@ export function installConvolve(board: BoardState, target: QuickJSHandle): Quick
   return count;
 }
 
-/** The calls made since the last reading (the counter restarts at 0). */
-export function takeConvolveCalls(vm: QuickJSContext, count: QuickJSHandle): number {
+/** The calls made since the last reading, leaving the counter as it is (the board's clock within a call). */
+export function peekConvolveCalls(vm: QuickJSContext, count: QuickJSHandle): number {
   const handle = vm.getProp(count, '$cvCalls');
   const calls = vm.getNumber(handle);
   handle.dispose();
+  return calls;
+}
+
+/** The calls made since the last reading (the counter restarts at 0). */
+export function takeConvolveCalls(vm: QuickJSContext, count: QuickJSHandle): number {
+  const calls = peekConvolveCalls(vm, count);
   if (calls !== 0) {
     const zero = vm.newNumber(0);
     vm.setProp(count, '$cvCalls', zero);

@@ -32,7 +32,7 @@ const oneStepJob = (message: Uint8Array, signature: Uint8Array, publicKey: Uint8
 function admitting(rationed = false) {
   const platform = testPlatform();
   const tally = createTally();
-  const work = createWork(tally.counters, platform.crypto.sha512, 1);
+  const work = createWork(tally.counters, platform.crypto.sha512, 1, () => undefined);
   const window = new RecordWindow(16, 4);
   const members = new MemberTable(8);
   for (let id = 1; id <= 5; id++) members.add(id, keyOf(id).publicKey, 1000);

@@ -26,7 +26,7 @@ function issuing(pendingMax = 3) {
   const link = recordingLink();
   const platform = testPlatform([link]);
   const tally = createTally();
-  const work = createWork(tally.counters, platform.crypto.sha512, 24);
+  const work = createWork(tally.counters, platform.crypto.sha512, 24, () => undefined);
   const persistence = new NodePersistence(platform.storage, pendingMax);
   const config = { memberId: 1, seed: SEED, tokenKey: new Uint8Array(32), heapBytesBudget: 200000, consortiumPublicKey: new Uint8Array(32), aggregatorPublicKey: new Uint8Array(32) };
   const signer = createSigner(platform, config, persistence, work, tally.counters);

@@ -15,7 +15,7 @@ const base = { memberId: 1, tokenKey: new Uint8Array(32), heapBytesBudget: 20000
 function signerFor(config: NodeConfig, platform = testPlatform()) {
   const tally = createTally();
   const persistence = new NodePersistence(platform.storage, 3);
-  const signer = createSigner(platform, config, persistence, createWork(tally.counters, platform.crypto.sha512, 1), tally.counters);
+  const signer = createSigner(platform, config, persistence, createWork(tally.counters, platform.crypto.sha512, 1, () => undefined), tally.counters);
   return { signer, tally, platform, persistence };
 }
 

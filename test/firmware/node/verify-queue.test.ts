@@ -28,7 +28,7 @@ function startVerify(slices: number) {
 function sliced(capacity: number, slices = 2) {
   const tally = createTally();
   const jobs = startVerify(slices);
-  const queue = new VerifyQueue(capacity, { sha512 } as BoardCrypto, jobs.start, createWork(tally.counters, sha512, 1), tally);
+  const queue = new VerifyQueue(capacity, { sha512 } as BoardCrypto, jobs.start, createWork(tally.counters, sha512, 1, () => undefined), tally);
   const answers: string[] = [];
   const enqueue = (key: number, urgent = false) => queue.later(String(key), () => [bytes(key), bytes(0), bytes(0)], (valid) => answers.push(`${key}:${valid}`), urgent);
   return { tally, jobs, queue, answers, enqueue };
@@ -39,7 +39,7 @@ const keys = (queue: VerifyQueue) => Array.from({ length: queue.length }, (_, in
 test('with one-step verification the answer comes at once, nothing waits', () => {
   const tally = createTally();
   const verify = (signature: Uint8Array, message: Uint8Array) => message[0] === signature[0];
-  const queue = new VerifyQueue(2, { sha512, verify } as BoardCrypto, undefined, createWork(tally.counters, sha512, 1), tally);
+  const queue = new VerifyQueue(2, { sha512, verify } as BoardCrypto, undefined, createWork(tally.counters, sha512, 1, () => undefined), tally);
   const answers: boolean[] = [];
   queue.later('a', () => [bytes(1), bytes(1), bytes(0)], (valid) => answers.push(valid));
   queue.later('b', () => [bytes(1), bytes(2), bytes(0)], (valid) => answers.push(valid));

@@ -1,5 +1,5 @@
 // The node's metered work: a slice charges the job's field operations and hashes to the counters; a
-// record id is SHA-512(payload || signature) cut to 16 bytes, one hash.
+// record id is SHA-512(payload || signature) cut to 16 bytes, one hash; the links are polled after each.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { recordId, sha512 } from '../../../firmware/crypto/ed25519';
@@ -8,7 +8,7 @@ import { createWork } from '../../../firmware/node/work';
 
 test('a slice charges what the job did in it, with the slice size it was given', () => {
   const tally = createTally();
-  const work = createWork(tally.counters, sha512, 5);
+  const work = createWork(tally.counters, sha512, 5, () => undefined);
   let operations = 0;
   let hashes = 0;
   const given: number[] = [];
@@ -23,11 +23,20 @@ test('a slice charges what the job did in it, with the slice size it was given',
 
 test('a record id is the host recordId, one hash counted', () => {
   const tally = createTally();
-  const work = createWork(tally.counters, sha512, 1);
+  const work = createWork(tally.counters, sha512, 1, () => undefined);
   const payload = new Uint8Array([1, 2, 3]);
   const signature = new Uint8Array(64).fill(2);
   assert.equal(work.recordId(payload, signature), recordId(payload, signature));
   assert.is(tally.counters.crypto_hash, 1);
+});
+
+test('the links are polled after each slice and each record id, once the work is done', () => {
+  const tally = createTally();
+  const events: string[] = [];
+  const work = createWork(tally.counters, sha512, 1, () => events.push('poll'));
+  work.slice({ step: () => (events.push('step'), false), operations: () => 0 });
+  work.recordId(new Uint8Array([1]), new Uint8Array(64));
+  assert.equal(events, ['step', 'poll', 'poll']);
 });
 
 test('a record id is a Uint8Array where a typed array\'s slice gives a plain Array (Espruino 2v29)', () => {
@@ -40,7 +49,7 @@ test('a record id is a Uint8Array where a typed array\'s slice gives a plain Arr
     };
     return out;
   };
-  const work = createWork(tally.counters, espruinoLike, 1);
+  const work = createWork(tally.counters, espruinoLike, 1, () => undefined);
   const id = work.recordId(new Uint8Array([1, 2, 3]), new Uint8Array(64).fill(2));
   assert.ok(id instanceof Uint8Array, 'the id is a byte string, as the wire format and the window need');
   assert.is(Buffer.from(id).toString('hex'), Buffer.from(recordId(new Uint8Array([1, 2, 3]), new Uint8Array(64).fill(2))).toString('hex'));
