@@ -5,7 +5,7 @@
 // With them goes the purpose-built trade-record codec (firmware/codec/trade-record.ts): plain JS, but
 // shaped for an interpreter that pays per statement; the generic codec's bytes and rejections.
 import { useNativeSha512 } from '../../firmware/crypto/sha512';
-import { useFieldAdditions, useFieldMultiply, useVerifyWindows } from '../../firmware/crypto/fast-verify';
+import { useFieldAdditions, useFieldMultiply, useVerifyReduce, useVerifyWindows } from '../../firmware/crypto/fast-verify';
 import { useScalarArithmetic } from '../../firmware/crypto/ed25519';
 import { installTradeCodec } from '../../firmware/codec/trade-record';
 import { Convolve, convolveMultiply, unrolledAdditions } from './field-convolve';
@@ -35,7 +35,9 @@ export function useEspruinoNatives(on: boolean): { sha512: boolean; convolve: bo
   useFieldAdditions(on ? unrolledAdditions() : null);
   // The esp32's heap has room for wider windows than the pico's 4 and 3 (fast-verify.ts): 4 and 2 points more.
   useVerifyWindows(on ? 5 : 4, on ? 4 : 3);
-  useScalarArithmetic(convolve === null ? null : convolveScalars(convolve));
+  const scalars = convolve === null ? null : convolveScalars(convolve);
+  useScalarArithmetic(scalars);
+  useVerifyReduce(scalars === null ? null : scalars.reduce);
   installTradeCodec(on);
   return { sha512: hash !== null, convolve: convolve !== null, tradeCodec: on };
 }

@@ -70,6 +70,18 @@ export function useFieldMultiply(candidate: FieldMultiply | null): void {
   multiply = candidate !== null ? candidate : low.M;
 }
 
+/** The board's reduction of 64 bytes mod L, or null for tweetnacl's modL. */
+let reduce: ((bytes: Uint8Array) => Uint8Array) | null = null;
+
+/**
+ * Installs the board's reduction mod L for h (boards/esp32/scalar-convolve.ts, the same bytes as
+ * tweetnacl's modL), or puts modL back with null. modL's 32-by-20 loop is 14.5 ms of Espruino's Linux
+ * interpreter, several seconds of one ESP32 slice away from the radio; the board's is 1.6 to 2.0 ms.
+ */
+export function useVerifyReduce(candidate: ((bytes: Uint8Array) => Uint8Array) | null): void {
+  reduce = candidate;
+}
+
 /** tweetnacl's A and Z (limb-wise a + b and a - b), unless the board installed ones with the same limbs. */
 let add: FieldMultiply = low.A;
 let subtract: FieldMultiply = low.Z;
@@ -446,7 +458,7 @@ const POLICY = 0, CONSTANTS = 1, HASH = 2, REDUCE = 3, DECOMPRESS = 4, CHECK_ROO
 export class VerifyJob {
   private stage = POLICY;
   private outcome = false;
-  private h = new Uint8Array(32);
+  private h: Uint8Array = new Uint8Array(32);
   private digest: Uint8Array<ArrayBufferLike> = new Uint8Array(64);
   private negA: Point = point();
   // u, v and u v^7 of the decompression, in one buffer, and its exponentiation: let go once -A is known.
@@ -517,9 +529,12 @@ export class VerifyJob {
         break;
       } else if (stage === REDUCE) {
         // h = SHA-512(R || A || M) mod L, in a step of its own (modL is a quarter of a second on a Pico).
-        const wide = new Float64Array(64);
-        for (let index = 0; index < 64; index++) wide[index] = self.digest[index];
-        low.modL(self.h, wide);
+        if (reduce !== null) self.h = reduce(self.digest);
+        else {
+          const wide = new Float64Array(64);
+          for (let index = 0; index < 64; index++) wide[index] = self.digest[index];
+          low.modL(self.h, wide);
+        }
         self.startDecompress();
         self.stage = DECOMPRESS;
         break;

@@ -15,21 +15,17 @@ import nacl from 'tweetnacl';
 import { loadBoard } from '../../host-tools/build/boards';
 import { buildBoard } from '../../host-tools/build/bundle';
 import { EspruinoProcess, espruinoMissing } from '../../host-tools/bench/espruino-runner';
-import { Convolve, convolveMultiply } from '../../boards/esp32/field-convolve';
+import { convolveMultiply } from '../../boards/esp32/field-convolve';
 import { BOUNDARY_LENGTHS } from '../support/sha512-lengths';
 import { createRng, testSeed } from '../support/rng';
 import { KINDS, randomRecord } from '../support/records';
 import { RECORD_BYTES_MAX, decodeRecord, encodePayload, encodeRecord, useTradeCodec } from '../../firmware/records';
 import { tweetnaclReduce } from '../support/tweetnacl-modl';
+import { jsConvolve } from '../support/js-convolve';
 
 const low = (nacl as unknown as { lowlevel: { modL(r: Uint8Array, x: Float64Array): void; M(o: Float64Array, a: Float64Array, b: Float64Array): void; pack25519(o: Uint8Array, n: Float64Array): void } }).lowlevel;
 
-/** Espruino's E.convolve as its reference documents it, for the host's run of the same multiplication. */
-const convolve: Convolve = (a, b, offset) => {
-  let sum = 0;
-  for (let index = 0; index < a.length; index++) sum += a[index] * b[(index + offset) % b.length];
-  return sum;
-};
+const convolve = jsConvolve;
 
 function encoded(limbs: Float64Array): string {
   const out = new Uint8Array(32);

@@ -5,7 +5,9 @@ import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import nacl from 'tweetnacl';
-import { INVERT, POW_P58, VerifyJob, fieldOps, useVerifyWindows, verifyFast, wnaf } from '../../firmware/crypto/fast-verify';
+import { INVERT, POW_P58, VerifyJob, fieldOps, useVerifyReduce, useVerifyWindows, verifyFast, wnaf } from '../../firmware/crypto/fast-verify';
+import { convolveScalars } from '../../boards/esp32/scalar-convolve';
+import { jsConvolve } from '../support/js-convolve';
 import { verifyHost } from '../../host-tools/crypto/verify-host';
 import { runDifferential } from '../../host-tools/crypto/differential';
 import { createRng, testSeed } from '../support/rng';
@@ -74,6 +76,23 @@ test('with the esp32\'s wider windows (5 for B, 4 for -A) and others: the Wychep
     useVerifyWindows(4, 3);
   }
   assert.is(operations(), pico, 'the default widths back');
+});
+
+test('with the esp32\'s reduction mod L for h (scalar-convolve.ts on a JS E.convolve): the Wycheproof verdicts', () => {
+  const data = JSON.parse(readFileSync(new URL('../vectors/wycheproof-ed25519_test.json', import.meta.url), 'utf8')) as Wycheproof;
+  let reductions = 0;
+  const reduce = convolveScalars(jsConvolve).reduce;
+  useVerifyReduce((bytes) => (reductions++, reduce(bytes)));
+  try {
+    for (const group of data.testGroups) {
+      for (const vector of group.tests) {
+        assert.is(verifyFast(unhex(vector.msg), unhex(vector.sig), unhex(group.publicKey.pk), 64), vector.result === 'valid', `tcId ${vector.tcId}`);
+      }
+    }
+  } finally {
+    useVerifyReduce(null);
+  }
+  assert.ok(reductions > 100, `the board's reduction ran (${reductions} times)`);
 });
 
 test('random and mutated cases agree with node:crypto (SMARTCHAIN_DIFFERENTIAL_CASES, default 4,000)', () => {

@@ -6,11 +6,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import nacl from 'tweetnacl';
-import { Convolve, convolveMultiply, unrolledAdditions } from '../../boards/esp32/field-convolve';
+import { convolveMultiply, unrolledAdditions } from '../../boards/esp32/field-convolve';
 import { useFieldAdditions, useFieldMultiply, useVerifyWindows, verifyFast } from '../../firmware/crypto/fast-verify';
 import { keyPairFromSeed, signDetached } from '../../firmware/crypto/ed25519';
 import { verifyHost } from '../../host-tools/crypto/verify-host';
 import { createRng, testSeed } from '../support/rng';
+import { jsConvolve } from '../support/js-convolve';
 
 const low = (nacl as unknown as { lowlevel: { A(o: Float64Array, a: Float64Array, b: Float64Array): void; Z(o: Float64Array, a: Float64Array, b: Float64Array): void; M(o: Float64Array, a: Float64Array, b: Float64Array): void; pack25519(o: Uint8Array, n: Float64Array): void } }).lowlevel;
 
@@ -26,12 +27,7 @@ function withinBounds(limbs: Float64Array): boolean {
   return Array.from(limbs).every((value, index) => Number.isInteger(value) && (index === 2 ? value > -512 && value < 65536 + 512 : value >= 0 && value < 65536));
 }
 
-/** Espruino's E.convolve as its reference documents it: sum of a[i] b[(i + offset) mod b.length]. */
-const convolve: Convolve = (a, b, offset) => {
-  let sum = 0;
-  for (let index = 0; index < a.length; index++) sum += a[index] * b[(index + offset) % b.length];
-  return sum;
-};
+const convolve = jsConvolve;
 
 const limbs = (values: number[]) => Float64Array.from(values);
 

@@ -5,17 +5,13 @@
 import { createPrivateKey, sign } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Convolve } from '../../boards/esp32/field-convolve';
 import { convolveScalars } from '../../boards/esp32/scalar-convolve';
 import { keyPairFromSeed, reduceModL, signDetached, signatureScalar, signatureScalarFromHash, useScalarArithmetic } from '../../firmware/crypto/ed25519';
 import { createRng, testSeed } from '../support/rng';
 import { tweetnaclReduce } from '../support/tweetnacl-modl';
+import { jsConvolve } from '../support/js-convolve';
 
-const convolve: Convolve = (a, b, offset) => {
-  let sum = 0;
-  for (let index = 0; index < a.length; index++) sum += a[index] * b[(index + offset) % b.length];
-  return sum;
-};
+const convolve = jsConvolve;
 
 const L = (1n << 252n) + 27742317777372353535851937790883648493n;
 
