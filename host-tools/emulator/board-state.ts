@@ -12,7 +12,6 @@ import { PinWatches } from './peripherals/gpio';
 import { UartReceiver } from './peripherals/uart';
 import { CadRequest, Sx127xModel, Transmission } from './peripherals/sx127x-model';
 import { RadioReads } from './peripherals/radio-reads';
-import { peekConvolveCalls } from './profiles/espruino-convolve';
 import { TimerQueue } from './timers';
 
 /** Wall-clock time at the start of every emulated run (2026-11-18T...Z), for deterministic timestamps. */
@@ -49,6 +48,14 @@ export type BoardOptions = {
    */
   interactive?: boolean;
 };
+
+/** An esp32's E.convolve calls since the last reading (profiles/espruino-convolve.ts), the counter left as it is. */
+export function peekConvolveCalls(vm: QuickJSContext, count: QuickJSHandle): number {
+  const handle = vm.getProp(count, '$cvCalls');
+  const calls = vm.getNumber(handle);
+  handle.dispose();
+  return calls;
+}
 
 export abstract class BoardState {
   readonly name: string;

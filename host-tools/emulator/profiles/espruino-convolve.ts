@@ -15,7 +15,7 @@
 // the board time and a city's run stay exactly what they were (test/emulator/espruino-convolve.test.ts
 // counts them). Only the host fallback (never taken by the firmware) costs its own 7 more.
 import type { QuickJSContext, QuickJSHandle } from 'quickjs-emscripten';
-import type { BoardState } from '../board-state';
+import { type BoardState, peekConvolveCalls } from '../board-state';
 import { quickjsMemoryUsed } from '../heap-model';
 import { hostNumbers } from '../marshal';
 
@@ -76,14 +76,6 @@ export function installConvolve(board: BoardState, target: QuickJSHandle): Quick
   for (const handle of [zero, wrap, convolve, host]) handle.dispose();
   board.heap.baselineBytes += quickjsMemoryUsed(board.runtime, vm) - before;
   return count;
-}
-
-/** The calls made since the last reading, leaving the counter as it is (the board's clock within a call). */
-export function peekConvolveCalls(vm: QuickJSContext, count: QuickJSHandle): number {
-  const handle = vm.getProp(count, '$cvCalls');
-  const calls = vm.getNumber(handle);
-  handle.dispose();
-  return calls;
 }
 
 /** The calls made since the last reading (the counter restarts at 0). */
