@@ -112,7 +112,9 @@ export function createAdmission(parts: AdmissionParts): (bytes: Uint8Array, nowM
       counters.validations_timed++;
       if (valid) {
         parts.verified.add(id);
-        conclude(decode(), id, arrivedWallMs);
+        const signed = decode();
+        parts.work.between();
+        conclude(signed, id, arrivedWallMs);
       } else {
         parts.refused.add(id);
         counters.records_rejected++;
@@ -131,6 +133,7 @@ export function createAdmission(parts: AdmissionParts): (bytes: Uint8Array, nowM
     const id = parts.work.recordId(decoded.value.payload, decoded.value.signature);
     if (window.find(id) >= 0) return;
     const code = validate(decoded.value, id, parts.clock.wallClockMs());
+    parts.work.between();
     if (code !== null && code !== 'CONFLICT_DOUBLE_SPEND') {
       counters.records_rejected++;
       count(code);

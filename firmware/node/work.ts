@@ -13,6 +13,8 @@ export interface Work {
   slice(job: SlicedJob): boolean;
   /** A record's id: the first 16 bytes of SHA-512(payload || signature) (docs/wire-format.md). */
   recordId(payload: Uint8Array, signature: Uint8Array): Uint8Array;
+  /** Polls the links between pieces of work that are not crypto (a record's decode, its checks). */
+  between(): void;
 }
 
 /** `between` runs after each slice and each record id: the links are polled between pieces of work (links.ts). */
@@ -34,5 +36,6 @@ export function createWork(counters: Counters, sha512: (bytes: Uint8Array) => Ui
       between();
       return id;
     },
+    between: between,
   };
 }

@@ -32,7 +32,8 @@ const oneStepJob = (message: Uint8Array, signature: Uint8Array, publicKey: Uint8
 function admitting(rationed = false) {
   const platform = testPlatform();
   const tally = createTally();
-  const work = createWork(tally.counters, platform.crypto.sha512, 1, () => undefined);
+  const polls = { count: 0 };
+  const work = createWork(tally.counters, platform.crypto.sha512, 1, () => polls.count++);
   const window = new RecordWindow(16, 4);
   const members = new MemberTable(8);
   for (let id = 1; id <= 5; id++) members.add(id, keyOf(id).publicKey, 1000);
@@ -56,7 +57,7 @@ function admitting(rationed = false) {
     const payload = encodePayload(value);
     return encodeRecord(payload, signDetached(bytesToSign(payload), keyOf(signer).secretKey), []);
   };
-  return { platform, tally, window, members, verifyQueue, onRecord, rejected, record, signed };
+  return { platform, tally, window, members, verifyQueue, onRecord, rejected, record, signed, polls };
 }
 
 test('a valid record is accepted once; the same bytes again change nothing', () => {
@@ -67,6 +68,15 @@ test('a valid record is accepted once; the same bytes again change nothing', () 
   assert.is(tally.counters.records_accepted, 1);
   assert.is(tally.counters.crypto_verify, 1);
   assert.is(window.count, 1);
+});
+
+test('the links are polled between a record\'s pieces of work: after its id, after its checks, before its admission', () => {
+  const { onRecord, tally, record, signed, platform, polls, verifyQueue } = admitting(true);
+  onRecord(signed(record({})), platform.nowMs());
+  assert.is(polls.count, 2, 'after the id and after the checks');
+  verifyQueue.advance();
+  assert.is(tally.counters.records_accepted, 1);
+  assert.is(polls.count, 4, 'after the slice, and between the verified record\'s decode and its admission');
 });
 
 test('a bad signature is refused and remembered: the second copy costs no verification', () => {
