@@ -128,7 +128,7 @@ export class EmulatedBoard extends BoardState {
 
   nextTimerMs(): number {
     // Packets the program took out of its radio during its work reach it as soon as it is free.
-    if (this.radio !== null && this.radioReads !== null && this.radioReads.length > 0 && !this.radio.rxDonePending()) return this.busyUntilMs;
+    if (this.radio !== null && this.radioReads?.ready(this.radio)) return this.busyUntilMs;
     return Math.max(this.timers.nextAtMs(), this.busyUntilMs);
   }
 

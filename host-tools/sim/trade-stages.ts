@@ -61,7 +61,9 @@ export class TradeStageLog {
   }
 
   transferStarted(key: string, atMs: number): void {
-    this.transfers.set(key, [...(this.transfers.get(key) ?? []), { start: atMs }]);
+    const transfers = this.transfers.get(key);
+    if (transfers === undefined) this.transfers.set(key, [{ start: atMs }]);
+    else transfers.push({ start: atMs });
   }
 
   transferEnded(key: string, atMs: number): void {

@@ -41,11 +41,8 @@ export class RadioReads {
     const read = this.readBetween(this.lastEndMs, atMs);
     this.lastEndMs = atMs;
     if (this.waiting.length === 0 && !(busy && read && radio.rxDonePending())) return false;
-    if (this.waiting.length > 0 && busy && !read) {
-      // The newest waiting packet was never read: the new one lands on it.
-      this.waiting.pop();
-      radio.overwritten++;
-    } else if (this.waiting.length >= RADIO_WAITING_MAX) {
+    // The newest waiting packet was never read (or no room is left): the new one lands on it.
+    if (this.waiting.length > 0 && ((busy && !read) || this.waiting.length >= RADIO_WAITING_MAX)) {
       this.waiting.pop();
       radio.overwritten++;
     }
@@ -53,9 +50,14 @@ export class RadioReads {
     return true;
   }
 
+  /** Whether a waiting packet can go to the FIFO now: the program has read the one there. */
+  ready(radio: Sx127xModel): boolean {
+    return this.waiting.length > 0 && !radio.rxDonePending();
+  }
+
   /** Gives the next waiting packet to the FIFO once the program has read the one there; true if it did. */
   present(radio: Sx127xModel): boolean {
-    if (this.waiting.length === 0 || radio.rxDonePending()) return false;
+    if (!this.ready(radio)) return false;
     const next = this.waiting.shift() as { payload: Uint8Array; crcValid: boolean };
     // DIO0 fell when the program cleared RxDone: the packet raises it again.
     radio.takeDio0Rise();
