@@ -1,9 +1,9 @@
 // Runs a script on the real Espruino interpreter (its Linux build, ../shared/upstream/espruino/, README
-// there) and evaluates expressions in it through its console on stdin, one at a time, reporting each
+// there) and evaluates expressions in it through a request file, one at a time, reporting each
 // one's value and the interpreter's CPU time for it (utime + stime from /proc/<pid>/stat, so other
 // processes on a busy host do not inflate it). Linux only; tests skip when the interpreter is absent.
 import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -13,17 +13,21 @@ export const ESPRUINO_PATH = resolve('../shared/upstream/espruino/espruino');
 const TICKS_PER_SECOND = 100;
 const REPLY_MARK = '@@R';
 const ERROR_MARK = '@@E';
+/** The file a request is renamed to, in the interpreter's working directory. */
+const REQUEST_FILE = 'request.js';
+/** How often, in ms, the program looks for a request. */
+const REQUEST_POLL_MS = 2;
 /**
- * The longest console line sent. The Linux build takes console input at most 64 bytes an event: a longer
- * line arriving at once sometimes failed its `ASSERT(len <= 64)` (src/jsdevices.c) and killed the
- * interpreter, or lost characters, so that a call ran on other numbers than the ones sent. Pacing the
- * writes was not enough on a loaded host (the interpreter may not read for a while), so every line is
- * short and the next is written only after the interpreter answered the last.
+ * Requests go through a file, never the console. The Linux build reads stdin on a second thread that
+ * appends each byte to the event the main loop may be popping, without a lock (targets/linux/
+ * jshardware.c, src/jsdevices.c): on a loaded host a typed line now and then tore an event, failed
+ * `ASSERT(len <= IOEVENT_MAX_LEN)` and killed the interpreter. So stdin stays open and silent; the host
+ * writes each expression to a file and renames it into place (atomic), and the program's timer reads it,
+ * deletes it, evaluates it and prints the reply.
  */
-const CONSOLE_LINE_MAX = 64;
-/** The program's console helpers: __ap appends a piece of an expression, __ev evaluates what was appended. */
-const CONSOLE_HELPERS = `var __in="";function __ap(s){__in+=s;print("${REPLY_MARK}");}` +
-  `function __ev(){var s=__in;__in="";try{var v=eval(s);print("${REPLY_MARK}"+JSON.stringify(v));}catch(e){print("${ERROR_MARK}"+e);}}`;
+const REQUEST_HELPER = `var __fs=require("fs");setInterval(function(){if(!__fs.statSync("${REQUEST_FILE}"))return;` +
+  `var s=__fs.readFileSync("${REQUEST_FILE}");__fs.unlinkSync("${REQUEST_FILE}");` +
+  `try{var v=eval(s);print("${REPLY_MARK}"+JSON.stringify(v));}catch(e){print("${ERROR_MARK}"+e);}},${REQUEST_POLL_MS});`;
 
 /** Null when the interpreter is there, else the one-line reason a test or bench prints. */
 export function espruinoMissing(): string | null {
@@ -57,9 +61,9 @@ export class EspruinoProcess {
   static start(script: string): EspruinoProcess {
     const directory = mkdtempSync(join(tmpdir(), 'smartchain-espruino-'));
     const file = join(directory, 'program.js');
-    // A file run ends once it has nothing left to do: an hourly no-op timer keeps the console reading
-    // stdin. echo(0): the console stops echoing what is typed, so replies are the only output.
-    writeFileSync(file, script + '\n' + CONSOLE_HELPERS + '\nsetInterval(function () {}, 3600000);\necho(0);\n');
+    // The request timer also keeps the run going (a file run ends once it has nothing left to do).
+    // echo(0): no prompt, so replies are the only output.
+    writeFileSync(file, script + '\n' + REQUEST_HELPER + '\necho(0);\n');
     const child = spawn(ESPRUINO_PATH, [file], { cwd: directory, stdio: ['pipe', 'pipe', 'pipe'] });
     return new EspruinoProcess(child, directory);
   }
@@ -87,11 +91,14 @@ export class EspruinoProcess {
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
   }
 
-  /** Writes one console line (at most CONSOLE_LINE_MAX bytes) and waits for the interpreter's reply to it. */
-  private send(line: string, timeoutMs: number, what: string): Promise<string> {
-    if (line.length > CONSOLE_LINE_MAX) throw new Error(`console line of ${line.length} bytes`);
+  /**
+   * Evaluates one expression; its value as JSON text and the interpreter's CPU time for it (from the
+   * request written to the reply read, so it includes at most one idle look for the request).
+   */
+  async evaluate(expression: string, timeoutMs = 1800000): Promise<Evaluation> {
+    if (this.exited) throw new Error('espruino has exited');
     const reply = new Promise<string>((resolvePromise, rejectPromise) => {
-      const timer = setTimeout(() => rejectPromise(new Error(`espruino: no reply to ${what} in ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(() => rejectPromise(new Error(`espruino: no reply to ${expression} in ${timeoutMs} ms`)), timeoutMs);
       this.waiting = {
         resolve: (text) => {
           clearTimeout(timer);
@@ -103,26 +110,11 @@ export class EspruinoProcess {
         },
       };
     });
-    this.child.stdin.write(line);
-    this.deliver();
-    return reply;
-  }
-
-  /**
-   * Evaluates one expression; its value as JSON text and the interpreter's CPU time for it. The expression
-   * goes in as short pieces, each answered (CONSOLE_LINE_MAX), then is evaluated; the CPU time counts the
-   * evaluation alone.
-   */
-  async evaluate(expression: string, timeoutMs = 1800000): Promise<Evaluation> {
-    if (this.exited) throw new Error('espruino has exited');
-    for (let offset = 0; offset < expression.length; ) {
-      let piece = expression.slice(offset, offset + CONSOLE_LINE_MAX);
-      while (`__ap(${JSON.stringify(piece)})\n`.length > CONSOLE_LINE_MAX) piece = piece.slice(0, -1);
-      await this.send(`__ap(${JSON.stringify(piece)})\n`, timeoutMs, expression);
-      offset += piece.length;
-    }
     const before = this.cpuMs();
-    const value = await this.send('__ev()\n', timeoutMs, expression);
+    const pending = join(this.directory, 'request.tmp');
+    writeFileSync(pending, expression);
+    renameSync(pending, join(this.directory, REQUEST_FILE));
+    const value = await reply;
     return { value, cpuMs: this.cpuMs() - before };
   }
 
