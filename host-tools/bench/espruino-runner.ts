@@ -20,10 +20,10 @@ const REQUEST_POLL_MS = 2;
 /**
  * Requests go through a file, never the console. The Linux build reads stdin on a second thread that
  * appends each byte to the event the main loop may be popping, without a lock (targets/linux/
- * jshardware.c, src/jsdevices.c): on a loaded host a typed line now and then tore an event, failed
- * `ASSERT(len <= IOEVENT_MAX_LEN)` and killed the interpreter. So stdin stays open and silent; the host
- * writes each expression to a file and renames it into place (atomic), and the program's timer reads it,
- * deletes it, evaluates it and prints the reply.
+ * jshardware.c, src/jsdevices.c): on a loaded host a typed line now and then failed an assertion and
+ * killed the interpreter, even with lines of at most 64 bytes each sent after the last was answered. So
+ * stdin stays open and silent; the host writes each expression to a file and renames it into place
+ * (atomic), and the program's timer reads it, deletes it, evaluates it and prints the reply.
  */
 const REQUEST_HELPER = `var __fs=require("fs");setInterval(function(){if(!__fs.statSync("${REQUEST_FILE}"))return;` +
   `var s=__fs.readFileSync("${REQUEST_FILE}");__fs.unlinkSync("${REQUEST_FILE}");` +
@@ -52,7 +52,9 @@ export class EspruinoProcess {
     });
     child.on('exit', () => {
       this.exited = true;
-      this.waiting?.reject(new Error(`espruino exited; its output ended with: ${this.output.slice(-400)}`));
+      // An assertion prints its line, then a trace of every variable: name the line first.
+      const assertion = /ASSERT[^\n]*FAILED AT [^\n]*/.exec(this.output)?.[0] ?? 'no assertion printed';
+      this.waiting?.reject(new Error(`espruino exited (${assertion}); its output ended with: ${this.output.slice(-400)}`));
       this.waiting = null;
     });
   }
