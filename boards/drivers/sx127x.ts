@@ -72,7 +72,8 @@ export type Sx127x = {
   /**
    * Counts under their codes: RADIO_SENT, RADIO_RECEIVED, RADIO_CRC_ERROR, RADIO_BUSY, RADIO_DUTY_CYCLE,
    * RADIO_TX_DONE_LOST, RADIO_CHANNEL_BUSY (a check found the channel busy), RADIO_BACKOFF_EXHAUSTED,
-   * RADIO_CAD_STALE (a clear CAD read too late to act on).
+   * RADIO_CAD_STALE (a clear CAD read too late to act on), RADIO_RECOVERED (a packet read from the FIFO
+   * ring after a later one ended, counted in RADIO_RECEIVED too).
    */
   counts: { [code: string]: number };
   /** Checks the settings, finds the chip and configures it, then listens; null when ready, else a code. */
@@ -95,7 +96,7 @@ export type Later = (callback: () => void, delayMs: number) => unknown;
 
 export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs: () => number, onFrame: (payload: Uint8Array) => void, later?: Later): Sx127x {
   const counts: { [code: string]: number } = {
-    RADIO_SENT: 0, RADIO_RECEIVED: 0, RADIO_CRC_ERROR: 0, RADIO_BUSY: 0, RADIO_DUTY_CYCLE: 0, RADIO_TX_DONE_LOST: 0, RADIO_CHANNEL_BUSY: 0, RADIO_BACKOFF_EXHAUSTED: 0, RADIO_CAD_STALE: 0,
+    RADIO_SENT: 0, RADIO_RECEIVED: 0, RADIO_RECOVERED: 0, RADIO_CRC_ERROR: 0, RADIO_BUSY: 0, RADIO_DUTY_CYCLE: 0, RADIO_TX_DONE_LOST: 0, RADIO_CHANNEL_BUSY: 0, RADIO_BACKOFF_EXHAUSTED: 0, RADIO_CAD_STALE: 0,
   };
   const bucketPeriods = new Float64Array(DUTY_BUCKETS).fill(-1);
   const bucketAirtimesMs = new Float64Array(DUTY_BUCKETS);
@@ -112,6 +113,11 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
   let cadFreshMs = 0;
   let seed = 1;
   let lastReceivedMs = -Infinity;
+  /** Where the packet after the last one read begins in the FIFO ring (-1: not known since RX began). */
+  let rxNext = -1;
+  /** RegRxHeaderCnt and RegRxPacketCnt (low bytes) at the last RxDone read. */
+  let headersSeen = 0;
+  let packetsSeen = 0;
 
   /** xorshift32 from the RSSI seed: enough to spread backoffs, not for keys. */
   function nextRandom(): number {
@@ -133,8 +139,18 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
   /** DIO0 on RxDone, RX continuous. */
   function listen(): void {
     txDoneByMs = 0;
+    rxNext = -1;
     write(0x40, 0x00);
     write(0x01, 0x85);
+  }
+
+  /** Reads `length` bytes of the FIFO from `address` in one burst and hands them on as a frame. */
+  function deliver(address: number, length: number): void {
+    write(0x0d, address);
+    const payload = copyBytes(bus.transfer(new Uint8Array(length + 1)), 1, length + 1);
+    counts.RADIO_RECEIVED++;
+    lastReceivedMs = nowMs();
+    onFrame(payload);
   }
 
   /** Books the airtime if the last 60 to 65 minutes leave room for it (only looks when `book` is false). */
@@ -163,6 +179,8 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
   function transmit(payload: Uint8Array, airtime: number, fromCad?: boolean): void {
     if (fromCad !== true) write(0x01, 0x81);
     write(0x40, 0x40);
+    // The payload writes over the FIFO: a packet still unread there is gone, so its RxDone goes too.
+    write(0x12, 0x60);
     write(0x0d, 0);
     const burst = new Uint8Array(payload.length + 1);
     burst[0] = 0x80;
@@ -176,9 +194,13 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
     counts.RADIO_SENT++;
   }
 
-  /** Listen before talk: a packet arriving (RegModemStat bits 0 and 2) means busy; else a CAD, DIO0 on CadDone. */
+  /**
+   * Listen before talk, from the timer a send or a backoff set (nothing to do if the frame went since,
+   * or a check is under way): a packet arriving (RegModemStat bits 0 and 2) means busy; else a CAD,
+   * DIO0 on CadDone.
+   */
   function checkChannel(): void {
-    if (held === null) return;
+    if (held === null || txDoneByMs !== 0 || cadByMs !== 0) return;
     if ((read(0x18) & 0x05) !== 0) {
       channelBusy();
       return;
@@ -203,9 +225,7 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
     }
     const window = Math.pow(2, attempts < BACKOFF_EXPONENT_MAX ? attempts : BACKOFF_EXPONENT_MAX);
     const delayMs = (1 + Math.floor(nextRandom() * window)) * heldAirtime;
-    (later as Later)(function () {
-      if (txDoneByMs === 0 && cadByMs === 0) checkChannel();
-    }, delayMs);
+    (later as Later)(checkChannel, delayMs);
   }
 
   /** The held frame goes on air (`fromCad`: straight after a clear CAD, the chip in standby). */
@@ -230,7 +250,7 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
       write(0x06, Math.floor(frf / 65536));
       write(0x07, Math.floor(frf / 256) & 0xff);
       write(0x08, frf & 0xff);
-      // RegFifoTxBaseAddr, RegFifoRxBaseAddr: both at 0, one packet at a time.
+      // RegFifoTxBaseAddr, RegFifoRxBaseAddr: both at 0 (RX fills the FIFO as a ring from there).
       write(0x0e, 0);
       write(0x0f, 0);
       const sf = wanted.spreadingFactor;
@@ -291,9 +311,7 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
       // The first check too waits a random 0 to 1 airtime: boards whose timers run in step (hellos from a
       // common boot) would otherwise all find the channel clear in the same CAD window and collide.
       cadByMs = 0;
-      later(function () {
-        if (txDoneByMs === 0 && cadByMs === 0) checkChannel();
-      }, nextRandom() * airtime);
+      later(checkChannel, nextRandom() * airtime);
       return true;
     },
     poll: function () {
@@ -311,16 +329,25 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
       const flags = read(0x12);
       write(0x12, 0xff);
       if ((flags & 0x40) !== 0) {
-        if ((flags & 0x20) !== 0) counts.RADIO_CRC_ERROR++;
-        else {
-          // RegRxNbBytes bytes from RegFifoRxCurrentAddr, read in one burst from RegFifo.
-          const length = read(0x13);
-          write(0x0d, read(0x10));
-          const payload = copyBytes(bus.transfer(new Uint8Array(length + 1)), 1, length + 1);
-          counts.RADIO_RECEIVED++;
-          lastReceivedMs = nowMs();
-          onFrame(payload);
+        // One burst from RegFifoRxCurrentAddr (0x10) to RegRxPacketCnt (0x17): the last packet's start
+        // and length (0x13), and the valid headers (0x15) and valid packets (0x17) since RX began.
+        const status = bus.transfer(new Uint8Array([0x10, 0, 0, 0, 0, 0, 0, 0, 0]));
+        const start = status[1];
+        const headers = (status[6] - headersSeen) & 0xff;
+        const packets = (status[8] - packetsSeen) & 0xff;
+        const gap = (start - rxNext) & 0xff;
+        headersSeen = status[6];
+        packetsSeen = status[8];
+        // RX continuous writes each packet after the last in the FIFO ring, and RxDone and the status
+        // describe the last one: when exactly one valid packet came before it unread, whole in the ring
+        // (the two fit in 256 bytes), it lies between the end of the last one read and this one's start.
+        if (rxNext >= 0 && gap > 0 && headers === 2 && packets === 2 && gap + status[4] <= 256) {
+          counts.RADIO_RECOVERED++;
+          deliver(rxNext, gap);
         }
+        rxNext = (start + status[4]) & 0xff;
+        if ((flags & 0x20) !== 0) counts.RADIO_CRC_ERROR++;
+        else deliver(start, status[4]);
       }
       // After the reception (TX and RX share the FIFO from address 0).
       if ((flags & 0x04) !== 0 && cadByMs !== 0) {

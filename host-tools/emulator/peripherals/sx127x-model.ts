@@ -35,6 +35,9 @@ const FIFO_RX_BASE = 0x0f;
 const FIFO_RX_CURRENT = 0x10;
 const IRQ_FLAGS = 0x12;
 const RX_NB_BYTES = 0x13;
+const RX_HEADER_COUNT = 0x14;
+const RX_PACKET_COUNT = 0x16;
+const FIFO_RX_BYTE_ADDR = 0x25;
 const MODEM_CONFIG_1 = 0x1d;
 const MODEM_CONFIG_2 = 0x1e;
 const PAYLOAD_LENGTH = 0x22;
@@ -80,8 +83,18 @@ export class Sx127xModel {
   private readyAtMs = 0;
   private dio0Level = false;
   transfers = 0;
-  /** Packets written over in the FIFO because the previous one was never read (RxDone still set). */
+  /**
+   * Valid packets written over in the FIFO before the program had read all their bytes: by a later
+   * packet once the ring came round, or by a payload the program wrote to send.
+   */
   overwritten = 0;
+  /** Where the receiver writes the next packet's first byte (RX continuous fills the FIFO as a ring). */
+  private rxWriteAddress = 0;
+  /** Per FIFO byte, the valid packet it belongs to while the program has not read it (0: none). */
+  private readonly owners = new Int32Array(256);
+  /** Bytes not yet read per valid packet still in the FIFO. */
+  private readonly unreadBytes = new Map<number, number>();
+  private packetsWritten = 0;
   /**
    * Whether a packet is arriving at this radio now (the world knows the medium): RegModemStat bit 0
    * "signal detected" and bit 2 "RX on-going" (§6.4) are read from it while the chip listens.
@@ -97,6 +110,9 @@ export class Sx127xModel {
     this.registers.fill(0);
     for (const [address, value] of Object.entries(RESET_VALUES)) this.registers[Number(address)] = value;
     this.fifo.fill(0);
+    this.owners.fill(0);
+    this.unreadBytes.clear();
+    this.rxWriteAddress = 0;
     this.dio0Level = false;
   }
 
@@ -174,8 +190,13 @@ export class Sx127xModel {
       if (address === FIFO) {
         if (this.mode() === MODE_SLEEP) throw new Sx127xFault('SX127X_FIFO_IN_SLEEP', 'the FIFO cannot be accessed in sleep mode');
         const pointer = this.registers[FIFO_ADDR_PTR];
-        if (write) this.fifo[pointer] = out[index];
-        else back[index] = this.fifo[pointer];
+        if (write) {
+          this.writeOver(pointer);
+          this.fifo[pointer] = out[index];
+        } else {
+          back[index] = this.fifo[pointer];
+          this.readByte(pointer);
+        }
         this.registers[FIFO_ADDR_PTR] = (pointer + 1) & 0xff;
         continue;
       }
@@ -217,6 +238,11 @@ export class Sx127xModel {
     }
     const entersTx = mode === MODE_TX && this.mode() !== MODE_TX;
     const entersCad = mode === MODE_CAD && this.mode() !== MODE_CAD;
+    // Entering RX the receiver starts again from RegFifoRxBaseAddr, its counters from 0; sleep clears them.
+    if ((mode === MODE_RX_CONTINUOUS && this.mode() !== MODE_RX_CONTINUOUS) || mode === MODE_SLEEP) {
+      this.rxWriteAddress = this.registers[FIFO_RX_BASE];
+      this.registers.fill(0, RX_HEADER_COUNT, RX_PACKET_COUNT + 2);
+    }
     this.registers[OP_MODE] = value;
     if (entersCad) {
       const modulation = this.modulation();
@@ -275,14 +301,55 @@ export class Sx127xModel {
     );
   }
 
-  /** A packet received in RX continuous: written at the RX base, RxDone (and PayloadCrcError) raised. */
+  /**
+   * A packet received in RX continuous. The receiver writes each packet after the one before it, the
+   * FIFO as a ring of 256 bytes, so a packet not yet read stays until the ring comes round over it; the
+   * status registers describe the last packet only (RegFifoRxCurrentAddr, RegRxNbBytes, §4.1.2.3 and
+   * the register map), and RegRxHeaderCnt and RegRxPacketCnt count the valid headers and valid packets
+   * since the chip entered RX. RxDone (and PayloadCrcError) are raised.
+   */
   receive(payload: Uint8Array, crcValid: boolean): void {
-    // RX continuous writes each packet from RegFifoRxBaseAddr: one not yet read is lost under the next.
-    if ((this.registers[IRQ_FLAGS] & IRQ_RX_DONE) !== 0) this.overwritten++;
-    const base = this.registers[FIFO_RX_BASE];
-    for (let index = 0; index < payload.length; index++) this.fifo[(base + index) & 0xff] = payload[index];
-    this.registers[FIFO_RX_CURRENT] = base;
+    const start = this.rxWriteAddress;
+    const id = crcValid ? ++this.packetsWritten : 0;
+    for (let index = 0; index < payload.length; index++) {
+      const address = (start + index) & 0xff;
+      this.writeOver(address);
+      this.fifo[address] = payload[index];
+      this.owners[address] = id;
+    }
+    if (crcValid && payload.length > 0) this.unreadBytes.set(id, payload.length);
+    this.rxWriteAddress = (start + payload.length) & 0xff;
+    this.registers[FIFO_RX_CURRENT] = start;
     this.registers[RX_NB_BYTES] = payload.length;
+    this.registers[FIFO_RX_BYTE_ADDR] = (this.rxWriteAddress - 1) & 0xff;
+    this.count(RX_HEADER_COUNT);
+    if (crcValid) this.count(RX_PACKET_COUNT);
     this.registers[IRQ_FLAGS] |= IRQ_RX_DONE | IRQ_VALID_HEADER | (crcValid ? 0 : IRQ_CRC_ERROR);
+  }
+
+  /** A 16-bit counter, most significant byte first. */
+  private count(address: number): void {
+    const value = (this.registers[address] * 256 + this.registers[address + 1] + 1) & 0xffff;
+    this.registers[address] = value >> 8;
+    this.registers[address + 1] = value & 0xff;
+  }
+
+  /** A byte is written at this FIFO address: a valid packet not yet read whole is lost under it. */
+  private writeOver(address: number): void {
+    const id = this.owners[address];
+    if (id === 0) return;
+    this.overwritten++;
+    this.unreadBytes.delete(id);
+    for (let index = 0; index < 256; index++) if (this.owners[index] === id) this.owners[index] = 0;
+  }
+
+  /** The program read this FIFO byte: a packet is read once all its bytes are. */
+  private readByte(address: number): void {
+    const id = this.owners[address];
+    if (id === 0) return;
+    this.owners[address] = 0;
+    const left = (this.unreadBytes.get(id) ?? 1) - 1;
+    if (left > 0) this.unreadBytes.set(id, left);
+    else this.unreadBytes.delete(id);
   }
 }
