@@ -3,6 +3,8 @@
 // the Platform; the default bundles register none and pay nothing for a link they do not carry.
 import type { Link } from '../../firmware/platform';
 import { airtimeMs } from './lora-airtime';
+import { cborItemEnd } from '../../firmware/codec/cbor';
+import { copyBytes } from '../../firmware/bytes';
 import { LORA_PAYLOAD_BYTES_MAX, LoraRadioSettings, RadioWiring, Sx127xBus, createSx127x, loraModulation, startRadio } from './sx127x';
 
 export type ExtraLink = {
@@ -19,8 +21,17 @@ export const extraLinks: ExtraLink[] = [];
  */
 export function addLoraLink(bus: Sx127xBus, settings: LoraRadioSettings, nowMs: () => number, wiring: RadioWiring): void {
   let deliver = function (payload: Uint8Array): void {};
-  const radio = createSx127x(bus, settings, nowMs, function (payload: Uint8Array) {
-    deliver(payload);
+  const radio = createSx127x(bus, settings, nowMs, function (payload: Uint8Array, packets: number) {
+    if (packets === 1) {
+      deliver(payload);
+      return;
+    }
+    // Packets the radio kept back to back: each is one frame, a CBOR item, which says where it ends.
+    // All of them split cleanly or none is delivered.
+    const ends: number[] = [];
+    for (let offset = 0; ends.length < packets && offset >= 0; ) ends.push((offset = cborItemEnd(payload, offset)));
+    if (ends[packets - 1] !== payload.length || ends.indexOf(-1) >= 0) return;
+    for (let index = 0; index < packets; index++) deliver(copyBytes(payload, index > 0 ? ends[index - 1] : 0, ends[index]));
   }, wiring.later);
   extraLinks.push({
     link: {

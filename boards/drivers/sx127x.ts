@@ -72,7 +72,7 @@ export type Sx127x = {
   /**
    * Counts under their codes: RADIO_SENT, RADIO_RECEIVED, RADIO_CRC_ERROR, RADIO_BUSY, RADIO_DUTY_CYCLE,
    * RADIO_TX_DONE_LOST, RADIO_CHANNEL_BUSY (a check found the channel busy), RADIO_BACKOFF_EXHAUSTED,
-   * RADIO_CAD_STALE (a clear CAD read too late to act on), RADIO_RECOVERED (a packet read from the FIFO
+   * RADIO_CAD_STALE (a clear CAD read too late to act on), RADIO_RECOVERED (packets read from the FIFO
    * ring after a later one ended, counted in RADIO_RECEIVED too).
    */
   counts: { [code: string]: number };
@@ -94,7 +94,11 @@ export type Sx127x = {
 /** A timer for the backoff; without one (a bench rig) the driver sends at once, as before. */
 export type Later = (callback: () => void, delayMs: number) => unknown;
 
-export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs: () => number, onFrame: (payload: Uint8Array) => void, later?: Later): Sx127x {
+/**
+ * `onFrame` gets each packet's payload (`packets` 1), or the packets that came before the last one back
+ * to back, `packets` of them, for the link to split (their boundaries are in the frames, not the chip).
+ */
+export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs: () => number, onFrame: (payload: Uint8Array, packets: number) => void, later?: Later): Sx127x {
   const counts: { [code: string]: number } = {
     RADIO_SENT: 0, RADIO_RECEIVED: 0, RADIO_RECOVERED: 0, RADIO_CRC_ERROR: 0, RADIO_BUSY: 0, RADIO_DUTY_CYCLE: 0, RADIO_TX_DONE_LOST: 0, RADIO_CHANNEL_BUSY: 0, RADIO_BACKOFF_EXHAUSTED: 0, RADIO_CAD_STALE: 0,
   };
@@ -144,13 +148,13 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
     write(0x01, 0x85);
   }
 
-  /** Reads `length` bytes of the FIFO from `address` in one burst and hands them on as a frame. */
-  function deliver(address: number, length: number): void {
+  /** Reads `length` bytes of the FIFO from `address` in one burst and hands them on: `packets` packets. */
+  function deliver(address: number, length: number, packets: number): void {
     write(0x0d, address);
     const payload = copyBytes(bus.transfer(new Uint8Array(length + 1)), 1, length + 1);
-    counts.RADIO_RECEIVED++;
+    counts.RADIO_RECEIVED += packets;
     lastReceivedMs = nowMs();
-    onFrame(payload);
+    onFrame(payload, packets);
   }
 
   /** Books the airtime if the last 60 to 65 minutes leave room for it (only looks when `book` is false). */
@@ -339,15 +343,15 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
         headersSeen = status[6];
         packetsSeen = status[8];
         // RX continuous writes each packet after the last in the FIFO ring, and RxDone and the status
-        // describe the last one: when exactly one valid packet came before it unread, whole in the ring
-        // (the two fit in 256 bytes), it lies between the end of the last one read and this one's start.
-        if (rxNext >= 0 && gap > 0 && headers === 2 && packets === 2 && gap + status[4] <= 256) {
-          counts.RADIO_RECOVERED++;
-          deliver(rxNext, gap);
+        // describe the last one: when only valid packets came before it unread, whole in the ring (all
+        // fit in 256 bytes), they lie back to back between the end of the last one read and its start.
+        if (rxNext >= 0 && gap > 0 && headers === packets && packets > 1 && gap + status[4] <= 256) {
+          counts.RADIO_RECOVERED += packets - 1;
+          deliver(rxNext, gap, packets - 1);
         }
         rxNext = (start + status[4]) & 0xff;
         if ((flags & 0x20) !== 0) counts.RADIO_CRC_ERROR++;
-        else deliver(start, status[4]);
+        else deliver(start, status[4], 1);
       }
       // After the reception (TX and RX share the FIFO from address 0).
       if ((flags & 0x04) !== 0 && cadByMs !== 0) {

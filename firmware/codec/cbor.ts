@@ -244,6 +244,21 @@ export function decodeCborStrict(bytes: Uint8Array, bytesMax: number): CborValue
   return value;
 }
 
+/**
+ * Where the canonical item that starts at `offset` ends, or -1 when no such item starts there: for
+ * splitting items that lie back to back (frames a radio kept one after another). Bounded as a decode.
+ */
+export function cborItemEnd(bytes: Uint8Array, offset: number): number {
+  const reader = new Reader(bytes);
+  reader.offset = offset;
+  try {
+    decodeItem(reader, 0);
+    return reader.offset;
+  } catch (error) {
+    return -1;
+  }
+}
+
 export function isMap(value: CborValue): value is CborMap {
   return typeof value === 'object' && !(value instanceof Uint8Array) && !Array.isArray(value);
 }

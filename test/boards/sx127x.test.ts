@@ -9,12 +9,15 @@ import { createSx127x, loraModulation, LoraRadioSettings } from '../../boards/dr
 import { TX_QUEUE_MAX } from '../../boards/drivers/sx127x';
 import { CadRequest, IRQ_TX_DONE, MODE_CAD, MODE_RX_CONTINUOUS, MODE_TX, Sx127xFault, Sx127xModel, Transmission, cadDurationMs } from '../../host-tools/emulator/peripherals/sx127x-model';
 import pico from '../../boards/pico/board.json';
+import { addLoraLink, extraLinks } from '../../boards/drivers/extra-links';
+import { encodeCbor } from '../../firmware/codec/cbor';
 
 function rig(settings: LoraRadioSettings = pico.lora) {
   let nowMs = 100;
   const model = new Sx127xModel(() => nowMs);
   const sent: Transmission[] = [];
   const received: Uint8Array[] = [];
+  const packetCounts: number[] = [];
   const bus = {
     transfer(out: Uint8Array): Uint8Array {
       model.selected = true;
@@ -25,8 +28,11 @@ function rig(settings: LoraRadioSettings = pico.lora) {
       }
     },
   };
-  const radio = createSx127x(bus, settings, () => nowMs, (payload) => received.push(payload));
-  return { model, radio, sent, received, advance: (ms: number) => (nowMs += ms), now: () => nowMs };
+  const radio = createSx127x(bus, settings, () => nowMs, (payload, packets) => {
+    received.push(payload);
+    packetCounts.push(packets);
+  });
+  return { model, radio, sent, received, packetCounts, advance: (ms: number) => (nowMs += ms), now: () => nowMs };
 }
 
 test('begin configures the registers from board.json and listens with DIO0 on RxDone', () => {
@@ -251,35 +257,84 @@ test('RX continuous keeps unread packets in the FIFO ring; the driver reads the 
   assert.is(model.overwritten, 0);
 });
 
-test('what the driver cannot place is left, and counted lost once the ring comes round over it', () => {
-  const { model, radio, received } = rig();
+test('several packets before the last come back to back for the link to split; what the driver cannot place is counted lost once the ring comes round', () => {
+  const { model, radio, received, packetCounts } = rig();
   radio.begin();
   model.receive(bytes(10, 0), true);
   radio.service();
-  // Three unread: the two before the last lie together in the ring with no boundary the driver knows.
+  // Three unread: the two before the last lie together in the ring; the chip does not mark the boundary.
   model.receive(bytes(40, 1), true);
   model.receive(bytes(40, 2), true);
   model.receive(bytes(40, 3), true);
   radio.service();
-  assert.equal(received.slice(1), [bytes(40, 3)]);
-  assert.is(radio.counts.RADIO_RECOVERED, 0);
+  assert.equal(received.slice(1), [Uint8Array.from([...bytes(40, 1), ...bytes(40, 2)]), bytes(40, 3)]);
+  assert.equal(packetCounts.slice(1), [2, 1]);
+  assert.is(radio.counts.RADIO_RECOVERED, 2);
+  assert.is(radio.counts.RADIO_RECEIVED, 4);
   // A packet with a CRC error before the last: PayloadCrcError stays raised until the driver clears it,
   // so the driver cannot tell which of the two was damaged and delivers neither.
   model.receive(bytes(20, 4), false);
   model.receive(bytes(20, 5), true);
   radio.service();
-  assert.is(received.length, 2);
+  assert.is(received.length, 3);
   assert.is(radio.counts.RADIO_CRC_ERROR, 1);
-  assert.is(model.overwritten, 0, 'the unread ones are still in the ring');
   model.receive(bytes(200, 6), true);
   radio.service();
-  assert.is(model.overwritten, 2, 'the ring came round over the two left before the last of three');
-  // Two packets over 256 bytes together: the second wrote over the first, which is not delivered.
+  assert.is(model.overwritten, 0, 'the one the CRC error hid is still in the ring');
+  // Two packets over 256 bytes together: the second wrote over the first, which is not delivered; the
+  // ring had come round over the hidden one before.
   model.receive(bytes(200, 8), true);
   model.receive(bytes(100, 9), true);
   radio.service();
-  assert.equal(received.slice(2), [bytes(200, 6), bytes(100, 9)]);
-  assert.is(model.overwritten, 4, 'and over the one the CRC error hid, then the second over the first');
+  assert.equal(received.slice(3), [bytes(200, 6), bytes(100, 9)]);
+  assert.is(model.overwritten, 2);
+});
+
+test('the LoRa link splits packets kept back to back at their CBOR items, or delivers none of them', () => {
+  let nowMs = 0;
+  const model = new Sx127xModel(() => nowMs);
+  const timers: { atMs: number; callback: () => void }[] = [];
+  let dio0: (() => void) | null = null;
+  extraLinks.length = 0;
+  addLoraLink(
+    {
+      transfer(out: Uint8Array): Uint8Array {
+        model.selected = true;
+        try {
+          return model.transfer(out, () => undefined);
+        } finally {
+          model.selected = false;
+        }
+      },
+    },
+    pico.lora,
+    () => nowMs,
+    {
+      setReset: (high) => model.setResetLine(high),
+      later: (callback, delayMs) => void timers.push({ atMs: nowMs + delayMs, callback }),
+      watchDio0: (callback) => (dio0 = callback),
+      log: () => undefined,
+    },
+  );
+  const frames: Uint8Array[] = [];
+  extraLinks[0].start((payload) => frames.push(payload));
+  for (let step = 0; step < 4; step++) {
+    nowMs += 20;
+    for (const timer of timers.splice(0)) timer.callback();
+  }
+  assert.ok(dio0 !== null, 'the radio started');
+  const frame = (type: number, length: number) => encodeCbor([type, new Uint8Array(length).fill(type)], 255);
+  const arrive = (...payloads: Uint8Array[]) => {
+    for (const payload of payloads) model.receive(payload, true);
+    (dio0 as () => void)();
+  };
+  arrive(frame(1, 5));
+  arrive(frame(2, 30), frame(3, 8), frame(4, 60), frame(5, 3));
+  assert.equal(frames, [frame(1, 5), frame(2, 30), frame(3, 8), frame(4, 60), frame(5, 3)]);
+  // Bytes that are not back-to-back items: none of the packets before the last is delivered.
+  arrive(frame(6, 4), Uint8Array.from([0xff, 1, 2]), frame(7, 4));
+  assert.equal(frames.slice(5), [frame(7, 4)]);
+  extraLinks.length = 0;
 });
 
 test('after the radio sent, the driver does not guess where the ring begins; a payload to send writes over an unread packet', () => {
