@@ -11,6 +11,7 @@ import { CadRequest, IRQ_TX_DONE, MODE_CAD, MODE_RX_CONTINUOUS, MODE_TX, Sx127xF
 import pico from '../../boards/pico/board.json';
 import { addLoraLink, extraLinks } from '../../boards/drivers/extra-links';
 import { encodeCbor } from '../../firmware/codec/cbor';
+import { modelBus } from '../support/sx127x-bus';
 
 function rig(settings: LoraRadioSettings = pico.lora) {
   let nowMs = 100;
@@ -18,16 +19,7 @@ function rig(settings: LoraRadioSettings = pico.lora) {
   const sent: Transmission[] = [];
   const received: Uint8Array[] = [];
   const packetCounts: number[] = [];
-  const bus = {
-    transfer(out: Uint8Array): Uint8Array {
-      model.selected = true;
-      try {
-        return model.transfer(out, (transmission) => sent.push(transmission));
-      } finally {
-        model.selected = false;
-      }
-    },
-  };
+  const bus = modelBus(model, (transmission) => sent.push(transmission));
   const radio = createSx127x(bus, settings, () => nowMs, (payload, packets) => {
     received.push(payload);
     packetCounts.push(packets);
@@ -177,16 +169,7 @@ function lbtRig() {
   const sent: Transmission[] = [];
   const cads: CadRequest[] = [];
   const timers: { callback: () => void; atMs: number }[] = [];
-  const bus = {
-    transfer(out: Uint8Array): Uint8Array {
-      model.selected = true;
-      try {
-        return model.transfer(out, (transmission) => sent.push(transmission), (request) => cads.push(request));
-      } finally {
-        model.selected = false;
-      }
-    },
-  };
+  const bus = modelBus(model, (transmission) => sent.push(transmission), (request) => cads.push(request));
   const radio = createSx127x(bus, pico.lora, () => nowMs, () => undefined, (callback, delayMs) => timers.push({ callback, atMs: nowMs + delayMs }));
   const runTimers = () => {
     for (const timer of timers.splice(0)) {
@@ -297,16 +280,7 @@ test('the LoRa link splits packets kept back to back at their CBOR items, or del
   let dio0: (() => void) | null = null;
   extraLinks.length = 0;
   addLoraLink(
-    {
-      transfer(out: Uint8Array): Uint8Array {
-        model.selected = true;
-        try {
-          return model.transfer(out, () => undefined);
-        } finally {
-          model.selected = false;
-        }
-      },
-    },
+    modelBus(model),
     pico.lora,
     () => nowMs,
     {

@@ -9,22 +9,13 @@ import { createSx127x } from '../../boards/drivers/sx127x';
 import { GROUP_PACKETS_MAX, RADIO_WAITING_MAX, RadioReads } from '../../host-tools/emulator/peripherals/radio-reads';
 import { Sx127xModel } from '../../host-tools/emulator/peripherals/sx127x-model';
 import pico from '../../boards/pico/board.json';
+import { modelBus } from '../support/sx127x-bus';
 
 function rig() {
   const nowMs = 100;
   const model = new Sx127xModel(() => nowMs);
   const received: number[] = [];
-  const bus = {
-    transfer(out: Uint8Array): Uint8Array {
-      model.selected = true;
-      try {
-        return model.transfer(out, () => undefined);
-      } finally {
-        model.selected = false;
-      }
-    },
-  };
-  const radio = createSx127x(bus, pico.lora, () => nowMs, (payload) => received.push(payload[0]));
+  const radio = createSx127x(modelBus(model), pico.lora, () => nowMs, (payload) => received.push(payload[0]));
   radio.begin();
   return { model, radio, received, reads: new RadioReads() };
 }
