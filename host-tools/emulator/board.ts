@@ -192,8 +192,7 @@ export class EmulatedBoard extends BoardState {
 
   /**
    * An event of the radio hardware. A board away from its event loop (a call still running) sees DIO0
-   * only when it returns: a received packet waits in the FIFO until then, and the next ones are written
-   * after it in the FIFO ring, the oldest written over once the ring comes round.
+   * only when it returns: a received packet waits in the FIFO ring until then, the next ones after it.
    */
   private radioEvent(event: (radio: NonNullable<BoardState['radio']>) => void): void {
     if (this.radio === null) return;
