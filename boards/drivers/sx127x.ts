@@ -117,9 +117,9 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
   let cadFreshMs = 0;
   let seed = 1;
   let lastReceivedMs = -Infinity;
-  /** Where the packet after the last one read begins in the FIFO ring (-1: not known since RX began). */
-  let rxNext = -1;
-  /** RegRxHeaderCnt and RegRxPacketCnt (low bytes) at the last RxDone read. */
+  /** Where the packet after the last one read begins in the FIFO ring. */
+  let rxNext = 0;
+  /** RegRxHeaderCnt and RegRxPacketCnt (low bytes) at the last RxDone read, or 0 since RX began. */
   let headersSeen = 0;
   let packetsSeen = 0;
 
@@ -143,7 +143,8 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
   /** DIO0 on RxDone, RX continuous. */
   function listen(): void {
     txDoneByMs = 0;
-    rxNext = -1;
+    // Entering RX the receiver writes from RegFifoRxBaseAddr (0) again and counts from 0.
+    rxNext = headersSeen = packetsSeen = 0;
     write(0x40, 0x00);
     write(0x01, 0x85);
   }
@@ -345,7 +346,7 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
         // RX continuous writes each packet after the last in the FIFO ring, and RxDone and the status
         // describe the last one: when only valid packets came before it unread, whole in the ring (all
         // fit in 256 bytes), they lie back to back between the end of the last one read and its start.
-        if (rxNext >= 0 && gap > 0 && headers === packets && packets > 1 && gap + status[4] <= 256) {
+        if (gap > 0 && headers === packets && packets > 1 && gap + status[4] <= 256) {
           counts.RADIO_RECOVERED += packets - 1;
           deliver(rxNext, gap, packets - 1);
         }
