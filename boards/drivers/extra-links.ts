@@ -26,11 +26,16 @@ export function addLoraLink(bus: Sx127xBus, settings: LoraRadioSettings, nowMs: 
       deliver(payload);
       return;
     }
-    // Packets the radio kept back to back: each is one frame, a CBOR item, which says where it ends.
-    // All of them split cleanly or none is delivered.
+    // Packets the radio kept back to back (at most 255: the chip's 8-bit packet count): each is one frame,
+    // a CBOR item, which says where it ends. All of them split cleanly or none is delivered; an item
+    // that does not decode ends the split at -1, so the last end is then not the payload's length.
     const ends: number[] = [];
-    for (let offset = 0; ends.length < packets && offset >= 0; ) ends.push((offset = cborItemEnd(payload, offset)));
-    if (ends[packets - 1] !== payload.length || ends.indexOf(-1) >= 0) return;
+    let offset = 0;
+    while (ends.length < packets && offset >= 0) {
+      offset = cborItemEnd(payload, offset);
+      ends.push(offset);
+    }
+    if (ends[packets - 1] !== payload.length) return;
     for (let index = 0; index < packets; index++) deliver(copyBytes(payload, index > 0 ? ends[index - 1] : 0, ends[index]));
   }, wiring.later);
   extraLinks.push({
