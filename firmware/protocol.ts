@@ -93,6 +93,18 @@ export const DEFAULT_HELLO_INTERVAL_MS = 60000;
 /** How long an order waits for a match (then TRADE_NO_MATCH). */
 export const DEFAULT_TRADE_TIMEOUT_MS = 4 * 3600000;
 /**
+ * How long the aggregator's gateway follows a match: while a side has not answered (the seller's sold
+ * record, the buyer's bought one) it tells that side again each round, and sends the buyer the stored sold
+ * record (one broadcast over LoRa reaches a board that was sending, or busy, or collided, or not at all).
+ */
+export const MATCH_FOLLOW_MS = 30 * 60000;
+/**
+ * How long a buyer waits after its match for the seller's sold record (then TRADE_SOLD_MISSING): the
+ * gateway's follow-up and one verification after it. A buyer waiting for a sold record that will not come
+ * (the seller never heard the match, or sold to another) places no order, so it approves nothing.
+ */
+export const SOLD_WAIT_MS = MATCH_FOLLOW_MS + 15 * 60000;
+/**
  * How long a trade whose record is out waits for its commit report (then TRADE_TIMEOUT): a commit needs
  * later records from a majority of the members, several hours of board time on ESP32-class boards. The
  * aggregator refuses a record older than this at its arrival (docs/ledger.md "Time at the aggregator").
@@ -118,4 +130,5 @@ relation(GRANTERS_NAMED_MAX <= POT_GRANTERS_MAX, 'a request names no more grante
 relation(Math.floor(TIME_MS_MAX / DEFAULT_SLOT_MS) <= SLOT_MAX, 'every slot number fits a frame');
 relation(DEFAULT_CLOCK_SKEW_MS < DEFAULT_RECORD_AGE_MAX_MS, 'a record time can be both not too new and not too old');
 relation(DEFAULT_RECORD_AGE_MAX_MS <= COMMIT_WAIT_MS, 'the aggregator takes every record a light node takes');
+relation(MATCH_FOLLOW_MS < SOLD_WAIT_MS && SOLD_WAIT_MS < DEFAULT_TRADE_TIMEOUT_MS && SOLD_WAIT_MS <= DEFAULT_RECORD_AGE_MAX_MS, 'a buyer outwaits the follow-up, and gives up before its order would');
 relation(ECASH_MAX <= 9007199254740991 && TIME_MS_MAX <= 9007199254740991, 'amounts and times are exact in a double');

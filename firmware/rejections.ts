@@ -91,6 +91,7 @@ export const TRADE_CODES = {
   TRADE_ENERGY_NOT_DELIVERED: 'the metered energy fell short of the match',
   TRADE_BUYER_CANNOT_PAY: "the buyer's balance does not cover the match",
   TRADE_TIMEOUT: 'no commit report within the commit wait',
+  TRADE_SOLD_MISSING: "the seller's sold record did not reach the buyer within the sold wait",
 } as const;
 
 /** A decoding rejection (the codes of Result). */

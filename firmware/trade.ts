@@ -3,16 +3,20 @@
 // issues its sold record, the buyer issues its bought record once it holds the seller's record (verified
 // into its window) and the vehicle has metered the energy. Once its record is out the EV may trade again
 // while the ledger approves the last one (a commit needs other members' later records, so an EV that
-// waited for it would stall the ledger); up to AWAITING_MAX trades await the aggregator's commit report. Match and commit frames are unsigned and advisory: checking the aggregator's
-// signature would cost a verification (minutes on a Pico) for no gain, since a trade binds only through
-// the two signed records and a forged match can at worst make a seller issue a sold record that no
-// buyer answers, which times out. Every failure ends the trade with a code, counted in stats.
+// waited for it would stall the ledger); up to AWAITING_MAX trades await the aggregator's commit report.
+// Match and commit frames are unsigned and advisory: checking the aggregator's signature would cost a
+// verification (minutes on a Pico) for no gain, since a trade binds only through the two signed records
+// and a forged match can at worst make a seller issue a sold record that no buyer answers, which times
+// out. The gateway repeats a match until each side answers (docs/api.md), so each side takes a match once
+// (by its offer), and a buyer gives up on a sold record that has not come within SOLD_WAIT_MS. Every
+// failure ends the trade with a code, counted in stats.
 import type { Frame } from './frames';
 import { FRAME_MATCH, FRAME_TRADE_COMMITTED } from './frames';
+import { hexId } from './node/hex-id';
 import type { IssueRequest } from './node-api';
 import { ECASH_MAX, ENERGY_WH_MAX, KIND_BOUGHT, KIND_DEMAND, KIND_OFFER, KIND_SOLD } from './records';
 
-import { COMMIT_WAIT_MS, DEFAULT_TRADE_TIMEOUT_MS } from './protocol';
+import { COMMIT_WAIT_MS, DEFAULT_TRADE_TIMEOUT_MS, SOLD_WAIT_MS } from './protocol';
 import type { TradeCode, TradeFailure } from './rejections';
 export { COMMIT_WAIT_MS, DEFAULT_TRADE_TIMEOUT_MS } from './protocol';
 export const AWAITING_MAX = 4;
@@ -75,6 +79,12 @@ export function createTrader(node: TradeNode, nowMs: () => number, timeoutMs?: n
   let owedCheckedMs = -Infinity;
   /** The buyer's match: the seller's offer, which the sold record of this trade refers to. */
   let matchedOffer: Uint8Array | null = null;
+  /**
+   * The offers (hex) of the last match this EV took as the seller and as the buyer: the gateway repeats a
+   * match until it is answered, so a repeat may come once the trade is over and a new order open.
+   */
+  let soldOffer = '';
+  let boughtOffer = '';
   // Trades whose record is out, awaiting the commit: the counterparty (negative when this EV sold) and since when.
   const awaitingParty = new Int32Array(AWAITING_MAX);
   const awaitingSinceMs = new Float64Array(AWAITING_MAX);
@@ -128,20 +138,23 @@ export function createTrader(node: TradeNode, nowMs: () => number, timeoutMs?: n
 
   function onMatch(frame: Frame): void {
     const me = node.memberId;
-    if (frame.seller === me && trade.stage === 'offered') {
-      trade.startedMs = nowMs();
+    const offer = frame.offer as Uint8Array;
+    const key = hexId(offer);
+    const selling = frame.seller === me && trade.stage === 'offered' && key !== soldOffer;
+    if (!selling && !(frame.buyer === me && trade.stage === 'demanded' && key !== boughtOffer)) return;
+    trade.startedMs = nowMs();
+    trade.energyWh = frame.energyWh as number;
+    trade.ecash = frame.ecash as number;
+    if (selling) {
+      soldOffer = key;
       trade.stage = 'selling';
       trade.counterparty = frame.buyer as number;
-      trade.energyWh = frame.energyWh as number;
-      trade.ecash = frame.ecash as number;
-      pendingIssue = { kind: KIND_SOLD, energyWh: trade.energyWh, ecash: trade.ecash, counterparty: trade.counterparty, ref: frame.offer as Uint8Array };
-    } else if (frame.buyer === me && trade.stage === 'demanded') {
-      trade.startedMs = nowMs();
-      matchedOffer = frame.offer as Uint8Array;
+      pendingIssue = { kind: KIND_SOLD, energyWh: trade.energyWh, ecash: trade.ecash, counterparty: trade.counterparty, ref: offer };
+    } else {
+      boughtOffer = key;
+      matchedOffer = offer;
       trade.stage = 'buying';
       trade.counterparty = frame.seller as number;
-      trade.energyWh = frame.energyWh as number;
-      trade.ecash = frame.ecash as number;
     }
   }
 
@@ -206,7 +219,13 @@ export function createTrader(node: TradeNode, nowMs: () => number, timeoutMs?: n
         fail(waiting ? 'TRADE_NO_MATCH' : 'TRADE_TIMEOUT');
         return;
       }
-      if (trade.stage === 'buying') advanceBuyer();
+      if (trade.stage === 'buying') {
+        if (trade.ref === null && now - trade.startedMs > SOLD_WAIT_MS) {
+          fail('TRADE_SOLD_MISSING');
+          return;
+        }
+        advanceBuyer();
+      }
       // The window scan waits for the repeat interval, then runs once a minute until something is owed.
       if (waiting && pendingIssue === null && now - orderedMs >= ORDER_REPEAT_MS && now - owedCheckedMs >= 60000) {
         owedCheckedMs = now;

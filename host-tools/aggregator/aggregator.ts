@@ -90,10 +90,14 @@ export const EXPIRED_PER_GROUP_MAX = 256;
 /** Bought records that may refer to one sold record (conflicting buyers), looked at when it arrives. */
 const BOUGHT_PER_SOLD_MAX = 8;
 
-/** The statements validation, storage, expiry and settlement run for each record or group (perRecordSql). */
+/**
+ * The statements validation, storage, expiry and settlement run for each record or group, and the gateway's
+ * follow-up for each match it follows every round (perRecordSql).
+ */
 const PER_RECORD_STATEMENTS = [
   'recordExists', 'memberKey', 'insertRecord', 'insertMember', 'insertReservation', 'reserve', 'putOrder',
   'expired', 'deleteReservation', 'reservation', 'soldFor', 'boughtFor', 'record', 'trade', 'member', 'insertTrade', 'pay', 'move', 'insertAck',
+  'soldAnswering', 'boughtAnswering', 'openOrderOf', 'withdrawOrder',
 ];
 
 /** A sold and a bought record that match (tradeMatches), both in the recent DAG, waiting for their counts. */
@@ -219,6 +223,10 @@ export class Aggregator {
       openOrders: db.prepare('SELECT record_id, member, side, energy_wh, ecash, time_ms FROM orders WHERE time_ms >= ? ORDER BY time_ms'),
       closeOrder: db.prepare('DELETE FROM orders WHERE member = ? AND side = ? AND record_id = ?'),
       insertMatch: db.prepare('INSERT INTO matches (offer_id, demand_id, seller, buyer, energy_wh, ecash, matched_ms) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      soldAnswering: db.prepare('SELECT id, raw, received_ms FROM records WHERE ref = ? AND kind = 4 AND issuer = ? AND counterparty = ? LIMIT 1'),
+      boughtAnswering: db.prepare('SELECT 1 FROM records WHERE ref = ? AND kind = 5 AND issuer = ? LIMIT 1'),
+      openOrderOf: db.prepare('SELECT energy_wh, ecash FROM orders WHERE member = ? AND side = ?'),
+      withdrawOrder: db.prepare('DELETE FROM orders WHERE member = ? AND side = ?'),
       matchesFor: db.prepare('SELECT * FROM matches WHERE seller = ? OR buyer = ? ORDER BY id DESC LIMIT 50'),
       soldFor: db.prepare('SELECT * FROM records WHERE id = ? AND kind = 4'),
       boughtFor: db.prepare(`SELECT * FROM records WHERE ref = ? AND kind = 5 LIMIT ${BOUGHT_PER_SOLD_MAX}`),
@@ -261,7 +269,8 @@ export class Aggregator {
   }
 
   /**
-   * The SQL of every statement run per record or per group (its own and its store view's): each must be
+   * The SQL of every statement run per record or per group (its own and its store view's), or per followed
+   * match (matchAnswers, withdrawOrder): each must be
    * keyed, never a scan of a table that grows with the ledger (test/aggregator/query-plans.test.ts).
    */
   perRecordSql(): string[] {
@@ -682,6 +691,34 @@ export class Aggregator {
     return matches;
   }
 
+  /**
+   * How the two sides of a match have answered it so far: the seller's sold record (its id, stored bytes and
+   * arrival), whether the buyer's bought record is in, and each side's open order of that side, if any (a
+   * matched order is closed, so an open one came later: a repeat of the order from a side that missed the
+   * match, or a new order once it was done). Keyed lookups only (records by ref, orders by member and side).
+   */
+  matchAnswers(match: { offerId: string; seller: number; buyer: number }): {
+    sold: { id: Buffer; raw: Buffer; received_ms: number } | undefined; bought: boolean; sellerOrder: OrderTerms | undefined; buyerOrder: OrderTerms | undefined;
+  } {
+    const sold = this.statements.soldAnswering.get(Buffer.from(match.offerId, 'hex'), match.seller, match.buyer) as { id: Buffer; raw: Buffer; received_ms: number } | undefined;
+    return {
+      sold,
+      bought: sold !== undefined && this.statements.boughtAnswering.get(sold.id, match.buyer) !== undefined,
+      sellerOrder: this.statements.openOrderOf.get(match.seller, 'offer') as OrderTerms | undefined,
+      buyerOrder: this.statements.openOrderOf.get(match.buyer, 'demand') as OrderTerms | undefined,
+    };
+  }
+
+  /** Takes a member's open order of a side out of the auction (a repeat of an order already matched). */
+  withdrawOrder(member: number, side: 'offer' | 'demand'): void {
+    this.statements.withdrawOrder.run(member, side);
+  }
+
+  /** The aggregator's clock (the simulated one in a city). */
+  clockMs(): number {
+    return this.now();
+  }
+
   matchesFor(member: number): unknown[] {
     return (this.statements.matchesFor.all(member, member) as Record<string, unknown>[]).map((row) => ({
       ...row, offer_id: (row.offer_id as Buffer).toString('hex'), demand_id: (row.demand_id as Buffer).toString('hex'),
@@ -745,6 +782,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
 }
 
+export type OrderTerms = { energy_wh: number; ecash: number };
 export type TradeRow = { sold_id: string; bought_id: string; seller: number; buyer: number; energy_wh: number; ecash: number; committed_ms: number };
 
 function tradeRow(row: Record<string, unknown>) {

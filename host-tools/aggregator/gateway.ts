@@ -5,8 +5,10 @@
 // tells both sides of each match; it tells both sides of each committed trade and sends them signed
 // balance checkpoints. On a UART star it also relays every other frame to the other EVs, as a LoRa channel
 // would carry it. Bounded: one offload in progress per member, OFFLOADS_MAX in all.
-import type { Aggregator, SubmitResult } from './aggregator';
-import { FRAME_MATCH, FRAME_OFFLOAD, FRAME_TRADE_COMMITTED, Frame, decodeFrame, encodeFrame } from '../../firmware/frames';
+import type { Aggregator, OrderTerms, SubmitResult } from './aggregator';
+import { FRAME_MATCH, FRAME_OFFLOAD, FRAME_RECORD, FRAME_TRADE_COMMITTED, Frame, decodeFrame, encodeFrame } from '../../firmware/frames';
+import { MATCH_FOLLOW_MS, RECORD_WITH_TOKENS_BYTES_MAX } from '../../firmware/protocol';
+import { decodeRecord, encodeRecord } from '../../firmware/records';
 
 /**
  * A gateway of one of several federated aggregators (host-tools/federation): it takes the offloads of
@@ -37,12 +39,31 @@ const OFFLOADS_MAX = 256;
 
 /** At most this many commit reports wait to be repeated. */
 const REPORTS_REPEATED_MAX = 64;
+/** Matches followed up at once (MATCH_FOLLOW_MS each); the oldest gives way. */
+const MATCHES_FOLLOWED_MAX = 64;
+/**
+ * A side that has not answered its match is told again this long after it was last told: five minutes
+ * covers a pico seller's sold record (tokens and offload) and leaves an ESP32's verification of the sold
+ * record mostly done before its buyer is sent the record again.
+ */
+const MATCH_REPEAT_MS = 10 * 60000;
+
+/** A match followed up: its frame, its sides and the terms of their orders, and when each side was last told. */
+type Followed = {
+  frame: Uint8Array; offerId: string; seller: number; buyer: number; offer: OrderTerms | null; demand: OrderTerms | null; matchedMs: number; sellerToldMs: number; buyerToldMs: number;
+};
+
+const termsOf = (record: { energy_wh: number | null; ecash: number | null } | undefined): OrderTerms | null => (record === undefined ? null : { energy_wh: record.energy_wh ?? 0, ecash: record.ecash ?? 0 });
 
 export class Gateway {
   private offloads = new Map<number, Offload>();
   private orphans: { issuer: number; bytes: Uint8Array }[] = [];
   /** Commit reports of the last round, sent once more with the next: a busy board may have dropped them. */
   private reports: { member: number; frame: Uint8Array }[] = [];
+  private followed: Followed[] = [];
+  /** Matches told again, and sold records sent again to their buyer. */
+  matchesRepeated = 0;
+  soldRecordsResent = 0;
   readonly rejections: Record<string, number> = {};
   framesRejected = 0;
   acksSent = 0;
@@ -152,9 +173,11 @@ export class Gateway {
     this.events.committed?.({ soldId, boughtId: trade.bought_id, seller: trade.seller, buyer: trade.buyer, energyWh: trade.energy_wh, ecash: trade.ecash });
   }
 
-  /** One auction round; both sides of each match between EVs are told. */
+  /** One auction round; both sides of each match between EVs are told, and earlier matches followed up. */
   auction(): void {
     for (const report of this.reports.splice(0)) this.send(report.member, report.frame);
+    this.followUp();
+    const nowMs = this.aggregator.clockMs();
     for (const match of this.aggregator.runAuction()) {
       if (match.seller === 0) continue;
       const frame = encodeFrame({
@@ -163,8 +186,58 @@ export class Gateway {
       });
       this.send(match.seller, frame);
       this.send(match.buyer, frame);
+      if (this.followed.length >= MATCHES_FOLLOWED_MAX) this.followed.shift();
+      this.followed.push({
+        frame, offerId: match.offerId, seller: match.seller, buyer: match.buyer, offer: termsOf(this.aggregator.record(match.offerId)), demand: termsOf(this.aggregator.record(match.demandId)),
+        matchedMs: nowMs, sellerToldMs: nowMs, buyerToldMs: nowMs,
+      });
       this.events.matched?.(match);
     }
+  }
+
+  /**
+   * A match is sent once over a shared channel, and a board that was sending, busy or out of range missed
+   * it. For MATCH_FOLLOW_MS a side that has not answered is told again every MATCH_REPEAT_MS: the seller
+   * answers with its sold record; then the buyer, which may have missed the sold record's broadcast too, is
+   * sent it again (as the seller broadcast it: no tokens) with the match. A side that placed an order on
+   * the same terms since missed the match and repeated its order: that order is taken out of the auction
+   * (else it would be matched a second time) and the side told at once. An order on other terms is a new
+   * one (the side is done with this match): it is left alone. A board ignores a repeat of a match it took
+   * (firmware/trade.ts), so a repeat never starts a second trade.
+   */
+  private followUp(): void {
+    const nowMs = this.aggregator.clockMs();
+    const kept: Followed[] = [];
+    for (const match of this.followed) {
+      if (nowMs - match.matchedMs >= MATCH_FOLLOW_MS) continue;
+      const answers = this.aggregator.matchAnswers(match);
+      if (answers.bought) continue;
+      kept.push(match);
+      if (answers.sold === undefined) {
+        if (!this.due(answers.sellerOrder, match.offer, match.sellerToldMs, nowMs)) continue;
+        if (answers.sellerOrder !== undefined) this.aggregator.withdrawOrder(match.seller, 'offer');
+        match.sellerToldMs = nowMs;
+        this.matchesRepeated++;
+        this.send(match.seller, match.frame);
+        continue;
+      }
+      if (!this.due(answers.buyerOrder, match.demand, Math.max(match.buyerToldMs, answers.sold.received_ms), nowMs)) continue;
+      const stored = decodeRecord(new Uint8Array(answers.sold.raw), RECORD_WITH_TOKENS_BYTES_MAX);
+      if (!stored.ok) continue;
+      if (answers.buyerOrder !== undefined) this.aggregator.withdrawOrder(match.buyer, 'demand');
+      match.buyerToldMs = nowMs;
+      this.matchesRepeated++;
+      this.soldRecordsResent++;
+      this.send(match.buyer, match.frame);
+      this.send(match.buyer, encodeFrame({ type: FRAME_RECORD, record: encodeRecord(stored.value.payload, stored.value.signature, []) }));
+    }
+    this.followed = kept;
+  }
+
+  /** Whether a side is told again now: at once after a repeat of its order, else MATCH_REPEAT_MS after it was told. */
+  private due(order: OrderTerms | undefined, matched: OrderTerms | null, toldMs: number, nowMs: number): boolean {
+    if (order === undefined) return nowMs - toldMs >= MATCH_REPEAT_MS;
+    return matched !== null && order.energy_wh === matched.energy_wh && order.ecash === matched.ecash;
   }
 
   private count(code: string, issuer: number): void {

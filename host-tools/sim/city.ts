@@ -487,6 +487,7 @@ export async function runCity(options: CityOptions) {
     records_total: stats.records,
     trades_committed: stats.trades_committed,
     trades_failed: failed,
+    matches_followed_up: { matches_repeated: gateways.reduce((total, entry) => total + entry.matchesRepeated, 0), sold_records_resent: gateways.reduce((total, entry) => total + entry.soldRecordsResent, 0) },
     ecash_total_start: ecashStart,
     ecash_total_end: stats.ecash_total,
     double_spends_attempted: doubleSpendsAttempted,

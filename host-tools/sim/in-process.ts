@@ -140,11 +140,12 @@ export class InProcessWorld {
     });
   }
 
-  broadcast(from: number, frame: Uint8Array): void {
+  /** Sends a frame to every other node; the nodes in `missedBy` miss it (counted lost), as others may at random. */
+  broadcast(from: number, frame: Uint8Array, missedBy: number[] = []): void {
     for (const entry of this.nodes) {
       if (entry.id === from) continue;
       this.framesSent++;
-      if (this.random() < (this.options.lossProbability ?? 0)) {
+      if (missedBy.includes(entry.id) || this.random() < (this.options.lossProbability ?? 0)) {
         this.framesLost++;
         continue;
       }

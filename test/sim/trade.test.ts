@@ -10,25 +10,30 @@ import { createTrader, Trader } from '../../firmware/trade';
 import { Aggregator } from '../../host-tools/aggregator/aggregator';
 import { Gateway } from '../../host-tools/aggregator/gateway';
 import { InProcessWorld } from '../../host-tools/sim/in-process';
-import { encodeFrame, offloadFrames } from '../../firmware/frames';
+import { FRAME_MATCH, FRAME_RECORD, Frame, decodeFrame, encodeFrame, offloadFrames } from '../../firmware/frames';
+import { KIND_SOLD, RECORD_BYTES_MAX, decodeRecord } from '../../firmware/records';
+import { SOLD_WAIT_MS } from '../../firmware/protocol';
 import { GENESIS_ID } from '../../firmware/ledger/caps';
 import { KIND_OFFER, signRecord, testKey } from '../support/records';
 
 const GRANT = 100000;
 
-function market(nodes: number, seed: number) {
+/** Which nodes miss a frame sent by `from` (0: the gateway). */
+type Missed = (from: number, frame: Uint8Array) => number[];
+
+function market(nodes: number, seed: number, missed: Missed = () => []) {
   const world = new InProcessWorld({ nodes, seed, slotMs: 30000, grantEcash: GRANT });
   const directory = mkdtempSync(join(tmpdir(), 'smartchain-trade-'));
   const aggregator = new Aggregator({
     dbPath: join(directory, 'aggregator.sqlite'), consortiumSeed: world.consortiumSeed, aggregatorSeed: world.aggregatorSeed, tokensRequired: 2,
     slotMs: 30000, now: () => world.wallClockMs(), random: () => 0.5,
   });
-  const gateway = new Gateway(aggregator, 2, (_member, frame) => world.broadcast(0, frame));
   const broadcast = world.broadcast.bind(world);
   world.broadcast = (from: number, frame: Uint8Array) => {
-    broadcast(from, frame);
+    broadcast(from, frame, missed(from, frame));
     if (from !== 0) gateway.receive(frame);
   };
+  const gateway = new Gateway(aggregator, 2, (_member, frame) => world.broadcast(0, frame));
   const traders: Trader[] = world.nodes.map((entry) => {
     const trader = createTrader(entry.node, () => world.nowMs, 3 * 3600000);
     entry.node.trade = trader;
@@ -110,6 +115,89 @@ for (const [name, energyWh, ask, bid, deliveredWh, code] of [
     close();
   });
 }
+
+/** A frame's type, and the kind of the record a record frame carries (0 for other frames). */
+function frameKind(frame: Uint8Array): { type: number; kind: number } {
+  const decoded = decodeFrame(frame);
+  if (!decoded.ok) return { type: 0, kind: 0 };
+  if (decoded.value.type !== FRAME_RECORD) return { type: decoded.value.type, kind: 0 };
+  const record = decodeRecord(decoded.value.record as Uint8Array, RECORD_BYTES_MAX);
+  return { type: FRAME_RECORD, kind: record.ok ? record.value.record.kind : 0 };
+}
+
+/** A seller (member 1) and a buyer (member 2) matched once, the buyer metering the energy; returns the market. */
+function matchedPair(seed: number, missed: Missed, durationMs: number) {
+  const pair = market(4, seed, missed);
+  assert.is(pair.traders[0].offer(3000, 900), null);
+  assert.is(pair.traders[1].demand(3000, 1200), null);
+  pair.run(durationMs, () => {
+    if (pair.traders[1].state().stage === 'buying' && pair.traders[1].state().deliveredWh < 0) pair.traders[1].energyDelivered(3000);
+  });
+  return pair;
+}
+
+test('a match the seller missed is told again, and the trade goes on to its bought record', () => {
+  // The gateway sends a match to each side; in this world both copies reach every node, so both are dropped.
+  let dropped = 0;
+  const { aggregator, gateway, traders, close } = matchedPair(15, (from, frame) => {
+    if (from !== 0 || frameKind(frame).type !== FRAME_MATCH || dropped >= 2) return [];
+    dropped++;
+    return [1];
+  }, 30 * 60000);
+  assert.is(dropped, 2);
+  assert.ok(gateway.matchesRepeated >= 1, `${gateway.matchesRepeated} matches repeated`);
+  assert.is(traders[0].stats().trades_sold, 1);
+  assert.is(traders[1].stats().trades_bought, 1);
+  const [match] = aggregator.matchesFor(1) as { offer_id: string }[];
+  const answers = aggregator.matchAnswers({ offerId: match.offer_id, seller: 1, buyer: 2 });
+  assert.ok(answers.sold !== undefined && answers.bought, 'the sold and bought records of the match are stored');
+  close();
+});
+
+test("a sold record the buyer missed is sent to it again with its match; each is taken once", () => {
+  let dropped = 0;
+  const { gateway, traders, close } = matchedPair(16, (from, frame) => {
+    if (from !== 1 || frameKind(frame).kind !== KIND_SOLD) return [];
+    dropped++;
+    return [2];
+  }, 40 * 60000);
+  assert.is(dropped, 1);
+  assert.ok(gateway.soldRecordsResent >= 1, `${gateway.soldRecordsResent} sold records resent`);
+  assert.is(traders[0].stats().trades_sold, 1);
+  assert.is(traders[1].stats().trades_bought, 1);
+  close();
+});
+
+test('a buyer whose sold record never comes gives up with TRADE_SOLD_MISSING, and a later repeat of that match is ignored', () => {
+  // The seller never hears a match: the buyer waits SOLD_WAIT_MS, then its EV may order again.
+  const { traders, gateway, close } = matchedPair(17, (from, frame) => (from === 0 && frameKind(frame).type === FRAME_MATCH ? [1] : []), SOLD_WAIT_MS + 5 * 60000);
+  assert.is(traders[1].stats().failed_TRADE_SOLD_MISSING, 1);
+  assert.is(traders[1].state().stage, 'idle');
+  assert.is(traders[0].state().stage, 'offered');
+  assert.ok(gateway.matchesRepeated >= 1);
+  close();
+  // The same match told again to a buyer with a new demand open: it stays with its demand.
+  const listeners: ((frame: Frame) => void)[] = [];
+  const node = {
+    memberId: 2, window: { findTrade: () => null }, members: { balanceOf: () => 100000, spentSince: () => 0 },
+    requestIssue: () => true, approvalOwed: () => false, onFrame: (listener: (frame: Frame) => void) => void listeners.push(listener),
+  };
+  let nowMs = 0;
+  const trader = createTrader(node, () => nowMs);
+  const match: Frame = { type: FRAME_MATCH, seller: 1, buyer: 2, energyWh: 3000, ecash: 1000, offer: new Uint8Array(16).fill(7), demand: new Uint8Array(16).fill(8) };
+  assert.is(trader.demand(3000, 1200), null);
+  trader.tick(nowMs);
+  listeners[0](match);
+  assert.is(trader.state().stage, 'buying');
+  nowMs = SOLD_WAIT_MS + 1;
+  trader.tick(nowMs);
+  assert.is(trader.stats().failed_TRADE_SOLD_MISSING, 1);
+  assert.is(trader.demand(2000, 800), null);
+  listeners[0]({ ...match, offer: new Uint8Array(16).fill(7) });
+  assert.is(trader.state().stage, 'demanded');
+  listeners[0]({ ...match, offer: new Uint8Array(16).fill(9) });
+  assert.is(trader.state().stage, 'buying');
+});
 
 test('an order nobody matches ends with TRADE_NO_MATCH at the timeout; bad orders are refused with a code', () => {
   const { traders, run, close } = market(3, 13);
