@@ -1,8 +1,9 @@
 // The protocol's numbers, each defined here once (docs/wire-format.md, docs/ledger.md): sizes of ids,
 // keys and MACs, the bounds of every record and frame field, the size limits of records and frames on
-// each link, and the defaults every party must share. The relations between them are checked when this
-// module loads: a change that breaks one (a record that no longer fits its frame) stops at start-up with
-// a message naming the relation. Board-local capacities (inboxes, queues, windows) live with their owners.
+// each link, and the defaults every party must share. The relations between them are checked by the build
+// before it bundles and by the aggregator when it loads (never on a board: they hold or not on the build
+// machine already): a change that breaks one (a record that no longer fits its frame) stops there with a
+// message naming the relation. Board-local capacities (inboxes, queues, windows) live with their owners.
 
 /** Record ids and references: SHA-512 of payload and signature, cut to 128 bits (docs/wire-format.md). */
 export const ID_BYTES = 16;
@@ -111,24 +112,34 @@ export const SOLD_WAIT_MS = MATCH_FOLLOW_MS + 15 * 60000;
  */
 export const COMMIT_WAIT_MS = 24 * 3600000;
 
-/** A relation between the numbers above; a broken one is a bug in this file, reported at load. */
-function relation(holds: boolean, text: string): void {
-  if (!holds) throw new Error('PROTOCOL_RELATION: ' + text);
+/**
+ * The relations between the numbers above, each with its text. They hold or not on the build machine
+ * already, so the boards never check them: the build checks them before it bundles, and the aggregator when
+ * it loads (checkProtocolRelations), and a change that breaks one stops there with its text.
+ */
+export function protocolRelations(): [boolean, string][] {
+  const TOKEN_BYTES = 1 + 2 * cborHeadBytes(MEMBER_ID_MAX) + cborHeadBytes(SEQ_MAX) + cborHeadBytes(SLOT_MAX) + cborHeadBytes(TOKEN_MAC_BYTES) + TOKEN_MAC_BYTES;
+  return [
+    [PAYLOAD_BYTES_MAX > 0 && PAYLOAD_BYTES_MAX + SIGN1_OVERHEAD_BYTES <= RECORD_BYTES_MAX, 'a payload in its envelope fits a record'],
+    [RECORD_BYTES_MAX + RECORD_FRAME_OVERHEAD_BYTES <= FRAME_BYTES_MAX, 'a record fits a record frame'],
+    [OFFLOAD_PARTS_MAX < 24 && OFFLOAD_PARTS_MAX * OFFLOAD_CHUNK_BYTES_MAX >= RECORD_WITH_TOKENS_BYTES_MAX, 'a record with its tokens fits the parts of one offload'],
+    [FRAME_BYTES_MAX + LORA_LINK_FRAMING_BYTES <= LORA_FRAME_BYTES_SF7, 'a frame fits a LoRa frame at SF7'],
+    [FRAME_BYTES_MAX <= UART_PAYLOAD_BYTES_MAX, 'a frame fits a UART frame'],
+    [TOKEN_BYTES <= TOKEN_BYTES_MAX, 'a token fits its bound'],
+    [1 + cborHeadBytes(3) + cborHeadBytes(TOKEN_BYTES_MAX) + TOKEN_BYTES_MAX <= FRAME_BYTES_MAX, 'a grant frame, [3, token], fits a frame'],
+    [RECORD_BYTES_MAX + 1 + 5 + 1 + POT_GRANTERS_MAX * (cborHeadBytes(TOKEN_BYTES_MAX) + TOKEN_BYTES_MAX) <= RECORD_WITH_TOKENS_BYTES_MAX, 'a record with all its tokens fits its bound'],
+    [DEFAULT_TOKENS_REQUIRED >= 1 && DEFAULT_TOKENS_REQUIRED <= POT_GRANTERS_MAX, 'k tokens fit a record'],
+    [GRANTERS_NAMED_MAX <= POT_GRANTERS_MAX, 'a request names no more granters than a record lists'],
+    [Math.floor(TIME_MS_MAX / DEFAULT_SLOT_MS) <= SLOT_MAX, 'every slot number fits a frame'],
+    [DEFAULT_CLOCK_SKEW_MS < DEFAULT_RECORD_AGE_MAX_MS, 'a record time can be both not too new and not too old'],
+    [DEFAULT_RECORD_AGE_MAX_MS <= COMMIT_WAIT_MS, 'the aggregator takes every record a light node takes'],
+    [MATCH_FOLLOW_MS < SOLD_WAIT_MS && SOLD_WAIT_MS < DEFAULT_TRADE_TIMEOUT_MS && SOLD_WAIT_MS <= DEFAULT_RECORD_AGE_MAX_MS, 'a buyer outwaits the follow-up, and gives up before its order would'],
+    [ECASH_MAX <= 9007199254740991 && TIME_MS_MAX <= 9007199254740991, 'amounts and times are exact in a double'],
+  ];
 }
 
-const TOKEN_BYTES = 1 + 2 * cborHeadBytes(MEMBER_ID_MAX) + cborHeadBytes(SEQ_MAX) + cborHeadBytes(SLOT_MAX) + cborHeadBytes(TOKEN_MAC_BYTES) + TOKEN_MAC_BYTES;
-relation(PAYLOAD_BYTES_MAX > 0 && PAYLOAD_BYTES_MAX + SIGN1_OVERHEAD_BYTES <= RECORD_BYTES_MAX, 'a payload in its envelope fits a record');
-relation(RECORD_BYTES_MAX + RECORD_FRAME_OVERHEAD_BYTES <= FRAME_BYTES_MAX, 'a record fits a record frame');
-relation(OFFLOAD_PARTS_MAX < 24 && OFFLOAD_PARTS_MAX * OFFLOAD_CHUNK_BYTES_MAX >= RECORD_WITH_TOKENS_BYTES_MAX, 'a record with its tokens fits the parts of one offload');
-relation(FRAME_BYTES_MAX + LORA_LINK_FRAMING_BYTES <= LORA_FRAME_BYTES_SF7, 'a frame fits a LoRa frame at SF7');
-relation(FRAME_BYTES_MAX <= UART_PAYLOAD_BYTES_MAX, 'a frame fits a UART frame');
-relation(TOKEN_BYTES <= TOKEN_BYTES_MAX, 'a token fits its bound');
-relation(1 + cborHeadBytes(3) + cborHeadBytes(TOKEN_BYTES_MAX) + TOKEN_BYTES_MAX <= FRAME_BYTES_MAX, 'a grant frame, [3, token], fits a frame');
-relation(RECORD_BYTES_MAX + 1 + 5 + 1 + POT_GRANTERS_MAX * (cborHeadBytes(TOKEN_BYTES_MAX) + TOKEN_BYTES_MAX) <= RECORD_WITH_TOKENS_BYTES_MAX, 'a record with all its tokens fits its bound');
-relation(DEFAULT_TOKENS_REQUIRED >= 1 && DEFAULT_TOKENS_REQUIRED <= POT_GRANTERS_MAX, 'k tokens fit a record');
-relation(GRANTERS_NAMED_MAX <= POT_GRANTERS_MAX, 'a request names no more granters than a record lists');
-relation(Math.floor(TIME_MS_MAX / DEFAULT_SLOT_MS) <= SLOT_MAX, 'every slot number fits a frame');
-relation(DEFAULT_CLOCK_SKEW_MS < DEFAULT_RECORD_AGE_MAX_MS, 'a record time can be both not too new and not too old');
-relation(DEFAULT_RECORD_AGE_MAX_MS <= COMMIT_WAIT_MS, 'the aggregator takes every record a light node takes');
-relation(MATCH_FOLLOW_MS < SOLD_WAIT_MS && SOLD_WAIT_MS < DEFAULT_TRADE_TIMEOUT_MS && SOLD_WAIT_MS <= DEFAULT_RECORD_AGE_MAX_MS, 'a buyer outwaits the follow-up, and gives up before its order would');
-relation(ECASH_MAX <= 9007199254740991 && TIME_MS_MAX <= 9007199254740991, 'amounts and times are exact in a double');
+/** Throws PROTOCOL_RELATION with the text of the first relation that does not hold. */
+export function checkProtocolRelations(): void {
+  const relations = protocolRelations();
+  for (let index = 0; index < relations.length; index++) if (!relations[index][0]) throw new Error('PROTOCOL_RELATION: ' + relations[index][1]);
+}

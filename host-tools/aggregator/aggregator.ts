@@ -23,13 +23,16 @@ import { verifyHost } from '../crypto/verify-host';
 import { RECENT_RECORDS_MAX, RecentDag } from './dag';
 import { PARENT_EDGES_TABLE, RESERVATION_TTL_MS, StoredRecord, openStore } from './store';
 import { runDoubleAuction, Order, AuctionMatch } from './auction';
-import { COMMIT_WAIT_MS, DEFAULT_ALPHA, DEFAULT_CLOCK_SKEW_MS, DEFAULT_SLOT_MS, DEFAULT_TOKENS_REQUIRED, DEFAULT_TRADE_TIMEOUT_MS } from '../../firmware/protocol';
+import { COMMIT_WAIT_MS, checkProtocolRelations, DEFAULT_ALPHA, DEFAULT_CLOCK_SKEW_MS, DEFAULT_SLOT_MS, DEFAULT_TOKENS_REQUIRED, DEFAULT_TRADE_TIMEOUT_MS } from '../../firmware/protocol';
 import type { SignatureCheck, VerifyPool } from './verify-pool';
 import { StoreView } from './store-view';
 import { WalSync } from './wal-sync';
 
 /** Hex of bytes through a view of them (Buffer.from of a Uint8Array would copy them first). */
 const hex = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
+
+// The protocol's relations, checked once as the aggregator loads (firmware/protocol.ts).
+checkProtocolRelations();
 
 export type AggregatorOptions = {
   dbPath: string;

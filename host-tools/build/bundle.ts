@@ -4,6 +4,7 @@
 // built-in modules (and the native modules its board's image adds) may be required; its first line is the
 // stamp of bundle-stamp.ts. Returns a size report per module from esbuild's metafile.
 import { pruneNacl } from './prune-nacl';
+import { checkProtocolRelations } from '../../firmware/protocol';
 import * as esbuild from 'esbuild';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -96,6 +97,8 @@ export type SurgeryPiece = (typeof SURGERY_PIECES)[number];
 export type BuildOptions = { entry?: string; outfile?: string; root?: string; minify?: boolean; keepNaclSigning?: boolean; surgeryOff?: SurgeryPiece[] };
 
 export async function buildBoard(board: BoardDescription, options: BuildOptions = {}): Promise<BuildResult> {
+  // The protocol's relations are checked here, not on the boards (firmware/protocol.ts).
+  checkProtocolRelations();
   const root = options.root ?? '.';
   const entry = options.entry ?? join(root, 'boards', board.board, 'main.ts');
   const outfile = options.outfile ?? join(root, 'dist', board.board, 'firmware.js');

@@ -83,18 +83,20 @@ test('the largest token fits its bound, a grant frame, and a record carries k..P
   assert.ok(DEFAULT_RECORD_AGE_MAX_MS <= COMMIT_WAIT_MS);
 });
 
-/** protocol.ts with one definition replaced, evaluated as the module would load. */
+/** protocol.ts with one definition replaced, evaluated, then its relations checked as the build does. */
 function loadWith(from: RegExp, to: string): () => void {
   const source = readFileSync('firmware/protocol.ts', 'utf8');
   assert.match(source, from);
   const code = transformSync(source.replace(from, to), { loader: 'ts', format: 'cjs' }).code;
   return () => {
-    const module = { exports: {} };
+    const module = { exports: {} as { checkProtocolRelations(): void } };
     new Function('module', 'exports', code)(module, module.exports);
+    module.exports.checkProtocolRelations();
   };
 }
 
-test('a broken relation stops the module at load with a message naming it', () => {
+test('a broken relation stops the build with a message naming it; no board bundle carries the check', () => {
+  for (const board of ['pico', 'esp32']) assert.not.match(readFileSync(`dist/${board}/firmware.js`, 'utf8'), 'PROTOCOL_RELATION');
   loadWith(/export const TOKEN_BYTES_MAX = 64;/, 'export const TOKEN_BYTES_MAX = 64;')();
   assert.throws(loadWith(/export const FRAME_BYTES_MAX = [^;]+;/, 'export const FRAME_BYTES_MAX = 300;'), /PROTOCOL_RELATION: a frame fits a LoRa frame at SF7/);
   assert.throws(loadWith(/export const TOKEN_BYTES_MAX = 64;/, 'export const TOKEN_BYTES_MAX = 50;'), /PROTOCOL_RELATION: a token fits its bound/);
