@@ -85,7 +85,7 @@ export const NODE_REFUSALS = {
 
 /** How a trade is refused or ends without a commit (firmware/trade.ts). */
 export const TRADE_CODES = {
-  TRADE_BUSY: 'an order while a trade is under way or too many await their commit',
+  TRADE_BUSY: 'an order while a trade is under way',
   TRADE_ORDER_INVALID: 'an order for energy or Ecash outside its bounds',
   TRADE_NO_MATCH: 'no match before the order timed out',
   TRADE_ENERGY_NOT_DELIVERED: 'the metered energy fell short of the match',

@@ -3,12 +3,13 @@
 // issues its sold record, the buyer issues its bought record once it holds the seller's record (verified
 // into its window) and the vehicle has metered the energy. Once its record is out the EV may trade again
 // while the ledger approves the last one (a commit needs other members' later records, so an EV that
-// waited for it would stall the ledger); up to AWAITING_MAX trades await the aggregator's commit report.
+// waited for it would stall the ledger); up to AWAITING_MAX trades await the aggregator's commit report,
+// the oldest given up when another record goes out, and every report for this EV is counted once.
 // Match and commit frames are unsigned and advisory: checking the aggregator's signature would cost a
 // verification (minutes on a Pico) for no gain, since a trade binds only through the two signed records
 // and a forged match can at worst make a seller issue a sold record that no buyer answers, which times
-// out. The gateway repeats a match until each side answers (docs/api.md), so each side takes a match once
-// (by its offer), and a buyer gives up on a sold record that has not come within SOLD_WAIT_MS. Every
+// out. The gateway repeats a match until each side answers (docs/api.md), so an EV takes a match once (by
+// its offer, the last TAKEN_MAX remembered), and a buyer gives up on a sold record that has not come within SOLD_WAIT_MS. Every
 // failure ends the trade with a code, counted in stats.
 import type { Frame } from './frames';
 import { FRAME_MATCH, FRAME_TRADE_COMMITTED } from './frames';
@@ -20,6 +21,8 @@ import { COMMIT_WAIT_MS, DEFAULT_TRADE_TIMEOUT_MS, SOLD_WAIT_MS } from './protoc
 import type { TradeCode, TradeFailure } from './rejections';
 export { COMMIT_WAIT_MS, DEFAULT_TRADE_TIMEOUT_MS } from './protocol';
 export const AWAITING_MAX = 4;
+/** Matches remembered as taken (their offers): more than a trade's repeats can span (30 minutes of them). */
+export const TAKEN_MAX = 8;
 /**
  * An EV waiting for a match repeats its order (the aggregator keeps the newest) when other members'
  * trade records await its approval, at most this often: each order approves two caps, and a commit
@@ -80,11 +83,11 @@ export function createTrader(node: TradeNode, nowMs: () => number, timeoutMs?: n
   /** The buyer's match: the seller's offer, which the sold record of this trade refers to. */
   let matchedOffer: Uint8Array | null = null;
   /**
-   * The offers (hex) of the last match this EV took as the seller and as the buyer: the gateway repeats a
-   * match until it is answered, so a repeat may come once the trade is over and a new order open.
+   * The offers (hex) of the last TAKEN_MAX matches this EV took: the gateway repeats a match until both
+   * sides have answered, and on a shared channel each side hears what is sent to the other, so a repeat may
+   * come once the trade is over and a new order open, after this EV has taken other matches.
    */
-  let soldOffer = '';
-  let boughtOffer = '';
+  const taken: string[] = [];
   // Trades whose record is out, awaiting the commit: the counterparty (negative when this EV sold) and since when.
   const awaitingParty = new Int32Array(AWAITING_MAX);
   const awaitingSinceMs = new Float64Array(AWAITING_MAX);
@@ -127,7 +130,7 @@ export function createTrader(node: TradeNode, nowMs: () => number, timeoutMs?: n
   }
 
   function order(kind: number, stage: TradeStage, energyWh: number, ecash: number): TradeCode | null {
-    if (trade.stage !== 'idle' || awaitingCount >= AWAITING_MAX) return 'TRADE_BUSY';
+    if (trade.stage !== 'idle') return 'TRADE_BUSY';
     if (!(energyWh >= 1 && energyWh <= ENERGY_WH_MAX && energyWh % 1 === 0) || !(ecash >= 0 && ecash <= ECASH_MAX && ecash % 1 === 0)) return 'TRADE_ORDER_INVALID';
     begin(stage, energyWh, ecash);
     orderedMs = trade.startedMs;
@@ -140,18 +143,17 @@ export function createTrader(node: TradeNode, nowMs: () => number, timeoutMs?: n
     const me = node.memberId;
     const offer = frame.offer as Uint8Array;
     const key = hexId(offer);
-    const selling = frame.seller === me && trade.stage === 'offered' && key !== soldOffer;
-    if (!selling && !(frame.buyer === me && trade.stage === 'demanded' && key !== boughtOffer)) return;
+    const selling = frame.seller === me && trade.stage === 'offered';
+    if ((!selling && !(frame.buyer === me && trade.stage === 'demanded')) || taken.indexOf(key) >= 0) return;
+    if (taken.push(key) > TAKEN_MAX) taken.shift();
     trade.startedMs = nowMs();
     trade.energyWh = frame.energyWh as number;
     trade.ecash = frame.ecash as number;
     if (selling) {
-      soldOffer = key;
       trade.stage = 'selling';
       trade.counterparty = frame.buyer as number;
       pendingIssue = { kind: KIND_SOLD, energyWh: trade.energyWh, ecash: trade.ecash, counterparty: trade.counterparty, ref: offer };
     } else {
-      boughtOffer = key;
       matchedOffer = offer;
       trade.stage = 'buying';
       trade.counterparty = frame.seller as number;
@@ -187,10 +189,10 @@ export function createTrader(node: TradeNode, nowMs: () => number, timeoutMs?: n
     else if (frame.type === FRAME_TRADE_COMMITTED) {
       const party = frame.seller === node.memberId ? -(frame.buyer as number) : frame.buyer === node.memberId ? (frame.seller as number) : 0;
       if (party === 0 || seenBefore(frame.sold as Uint8Array)) return;
-      for (let index = 0; party !== 0 && index < awaitingCount; index++) {
+      counters.trades_committed++;
+      for (let index = 0; index < awaitingCount; index++) {
         if (awaitingParty[index] !== party) continue;
         removeAwaiting(index);
-        counters.trades_committed++;
         return;
       }
     }
@@ -238,6 +240,14 @@ export function createTrader(node: TradeNode, nowMs: () => number, timeoutMs?: n
       pendingIssue = null;
       if (kind !== KIND_SOLD && kind !== KIND_BOUGHT) return;
       counters[kind === KIND_SOLD ? 'trades_sold' : 'trades_bought']++;
+      if (awaitingCount >= AWAITING_MAX) {
+        // Full: the oldest is no longer awaited (a sold record its buyer never paid would hold its place for
+        // the whole commit wait, and an EV with AWAITING_MAX of them could not trade for a day).
+        let oldest = 0;
+        for (let index = 1; index < awaitingCount; index++) if (awaitingSinceMs[index] < awaitingSinceMs[oldest]) oldest = index;
+        removeAwaiting(oldest);
+        counters.awaiting_given_up = (counters.awaiting_given_up || 0) + 1;
+      }
       awaitingParty[awaitingCount] = kind === KIND_SOLD ? -trade.counterparty : trade.counterparty;
       awaitingSinceMs[awaitingCount] = now;
       awaitingCount++;

@@ -151,6 +151,7 @@ export function renderReport(summary: Record<string, unknown>, detail: ReportDet
   const frames = (summary.radio_frames ?? {}) as Record<string, number>;
   const kinds = (summary.board_kinds ?? {}) as Record<string, Record<string, number | null>>;
   const duty = (summary.duty_cycle_percent_by_board ?? {}) as Record<string, number>;
+  const followUps = (summary.matches_followed_up ?? {}) as Record<string, number>;
   const hours = Number(summary.duration_ms) / 3600000;
   const headline = table(['figure', 'value'], [
     ['EVs, link, simulated time', `${summary.evs} EVs over ${summary.link === 'lora' ? 'LoRa (one SF7 channel)' : 'a UART star'}, ${formatDuration(Number(summary.duration_ms))}`],
@@ -159,6 +160,7 @@ export function renderReport(summary: Record<string, unknown>, detail: ReportDet
     ['commit latency, match to commit: median / 95th percentile / slowest', `${formatDuration(latency.p50)} / ${formatDuration(latency.p95)} / ${formatDuration(latency.max)}`],
     ['board validation latency (record arrival to verdict): median / 95th percentile', `${formatDuration(validation.p50)} / ${formatDuration(validation.p95)}`],
     ['Ecash in circulation, start and end (must be equal)', `${integer(summary.ecash_total_start)} and ${integer(summary.ecash_total_end)} Ecash units`],
+    ['trades that failed, by code (each side counts its own)', Object.entries((summary.trades_failed ?? {}) as Record<string, number>).map(([code, count]) => `${code} ${integer(count)}`).join(', ') || 'none'],
     ['board resets', integer(summary.board_resets)],
     ['airtime per committed trade', summary.airtime_ms_per_trade === null ? 'no trade' : formatDuration(Number(summary.airtime_ms_per_trade))],
   ]);
@@ -173,6 +175,7 @@ export function renderReport(summary: Record<string, unknown>, detail: ReportDet
     ['packets written over in a busy board\'s radio', integer(frames.lost_board_busy)],
     ['channel checks (CAD) by boards, found busy', `${integer(frames.cad_checks)}, ${integer(frames.cad_busy)}`],
     ['frames refused by the duty cycle', integer(frames.refused_duty_cycle)],
+    ['matches the gateway told again, sold records it sent again to their buyer', `${integer(followUps.matches_repeated)}, ${integer(followUps.sold_records_resent)}`],
     ['highest duty cycle of any EV (limit 1 %)', `${summary.duty_cycle_max_percent} %`],
   ]);
   const dutyRows = Object.entries(duty).map(([name, percent]) => [name, `${percent} %`]);

@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createTrader, Trader } from '../../firmware/trade';
+import { AWAITING_MAX, TAKEN_MAX, createTrader, Trader } from '../../firmware/trade';
 import { Aggregator } from '../../host-tools/aggregator/aggregator';
 import { Gateway } from '../../host-tools/aggregator/gateway';
 import { InProcessWorld } from '../../host-tools/sim/in-process';
-import { FRAME_MATCH, FRAME_RECORD, Frame, decodeFrame, encodeFrame, offloadFrames } from '../../firmware/frames';
+import { FRAME_MATCH, FRAME_RECORD, FRAME_TRADE_COMMITTED, Frame, decodeFrame, encodeFrame, offloadFrames } from '../../firmware/frames';
 import { KIND_SOLD, RECORD_BYTES_MAX, decodeRecord } from '../../firmware/records';
 import { SOLD_WAIT_MS } from '../../firmware/protocol';
 import { GENESIS_ID } from '../../firmware/ledger/caps';
@@ -177,26 +177,61 @@ test('a buyer whose sold record never comes gives up with TRADE_SOLD_MISSING, an
   assert.ok(gateway.matchesRepeated >= 1);
   close();
   // The same match told again to a buyer with a new demand open: it stays with its demand.
-  const listeners: ((frame: Frame) => void)[] = [];
-  const node = {
-    memberId: 2, window: { findTrade: () => null }, members: { balanceOf: () => 100000, spentSince: () => 0 },
-    requestIssue: () => true, approvalOwed: () => false, onFrame: (listener: (frame: Frame) => void) => void listeners.push(listener),
-  };
   let nowMs = 0;
-  const trader = createTrader(node, () => nowMs);
+  const { trader, deliver } = stubTrader(2, () => nowMs);
   const match: Frame = { type: FRAME_MATCH, seller: 1, buyer: 2, energyWh: 3000, ecash: 1000, offer: new Uint8Array(16).fill(7), demand: new Uint8Array(16).fill(8) };
   assert.is(trader.demand(3000, 1200), null);
   trader.tick(nowMs);
-  listeners[0](match);
+  deliver(match);
   assert.is(trader.state().stage, 'buying');
   nowMs = SOLD_WAIT_MS + 1;
   trader.tick(nowMs);
   assert.is(trader.stats().failed_TRADE_SOLD_MISSING, 1);
   assert.is(trader.demand(2000, 800), null);
-  listeners[0]({ ...match, offer: new Uint8Array(16).fill(7) });
+  deliver({ ...match, offer: new Uint8Array(16).fill(7) });
   assert.is(trader.state().stage, 'demanded');
-  listeners[0]({ ...match, offer: new Uint8Array(16).fill(9) });
+  deliver({ ...match, offer: new Uint8Array(16).fill(9) });
   assert.is(trader.state().stage, 'buying');
+});
+
+/** A trader on a stub node (its records always issue, no sold record ever in its window) and a way to hand it frames. */
+function stubTrader(memberId: number, nowMs: () => number) {
+  let listener: (frame: Frame) => void = () => undefined;
+  const node = {
+    memberId, window: { findTrade: () => null }, members: { balanceOf: () => 100000, spentSince: () => 0 },
+    requestIssue: () => true, approvalOwed: () => false, onFrame: (handler: (frame: Frame) => void) => void (listener = handler),
+  };
+  return { trader: createTrader(node, nowMs), deliver: (frame: Frame) => listener(frame) };
+}
+
+test('an EV takes a match once among its last TAKEN_MAX, and trades awaiting their commit never block an order', () => {
+  const { trader, deliver } = stubTrader(1, () => 0);
+  const matchOf = (index: number): Frame => ({ type: FRAME_MATCH, seller: 1, buyer: 2, energyWh: 1000, ecash: 300, offer: new Uint8Array(16).fill(index + 1), demand: new Uint8Array(16).fill(100 + index) });
+  for (let index = 0; index <= AWAITING_MAX; index++) {
+    assert.is(trader.offer(1000, 300), null, `order ${index}`);
+    trader.tick(0);
+    deliver(matchOf(index));
+    assert.is(trader.state().stage, 'selling');
+    trader.tick(0);
+    assert.is(trader.state().stage, 'idle');
+  }
+  // Five sold records out, none paid yet: the oldest is no longer awaited, and the EV orders again.
+  assert.is(trader.stats().trades_sold, AWAITING_MAX + 1);
+  assert.is(trader.awaiting(), AWAITING_MAX);
+  assert.is(trader.stats().awaiting_given_up, 1);
+  assert.is(trader.offer(1000, 300), null);
+  trader.tick(0);
+  // A repeat of the first match, four matches later, finds the new order and is ignored; a new match is taken.
+  deliver(matchOf(0));
+  assert.is(trader.state().stage, 'offered');
+  deliver(matchOf(TAKEN_MAX));
+  assert.is(trader.state().stage, 'selling');
+  // A commit report counts once, awaited or not (the given-up trade, with buyer 3 here, may still commit).
+  const report: Frame = { type: FRAME_TRADE_COMMITTED, seller: 1, buyer: 3, sold: new Uint8Array(16).fill(7), bought: new Uint8Array(16).fill(8) };
+  deliver(report);
+  deliver(report);
+  assert.is(trader.stats().trades_committed, 1);
+  assert.is(trader.awaiting(), AWAITING_MAX);
 });
 
 test('an order nobody matches ends with TRADE_NO_MATCH at the timeout; bad orders are refused with a code', () => {
