@@ -141,10 +141,12 @@ export function createTrader(node: TradeNode, nowMs: () => number, timeoutMs?: n
 
   function onMatch(frame: Frame): void {
     const me = node.memberId;
+    const selling = frame.seller === me && trade.stage === 'offered';
+    // Every board hears every match on a shared channel: only one for this EV's open order costs a key.
+    if (!selling && !(frame.buyer === me && trade.stage === 'demanded')) return;
     const offer = frame.offer as Uint8Array;
     const key = hexId(offer);
-    const selling = frame.seller === me && trade.stage === 'offered';
-    if ((!selling && !(frame.buyer === me && trade.stage === 'demanded')) || taken.indexOf(key) >= 0) return;
+    if (taken.indexOf(key) >= 0) return;
     if (taken.push(key) > TAKEN_MAX) taken.shift();
     trade.startedMs = nowMs();
     trade.energyWh = frame.energyWh as number;

@@ -226,7 +226,7 @@ export class Aggregator {
       openOrders: db.prepare('SELECT record_id, member, side, energy_wh, ecash, time_ms FROM orders WHERE time_ms >= ? ORDER BY time_ms'),
       closeOrder: db.prepare('DELETE FROM orders WHERE member = ? AND side = ? AND record_id = ?'),
       insertMatch: db.prepare('INSERT INTO matches (offer_id, demand_id, seller, buyer, energy_wh, ecash, matched_ms) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      soldAnswering: db.prepare('SELECT id, raw, received_ms FROM records WHERE ref = ? AND kind = 4 AND issuer = ? AND counterparty = ? LIMIT 1'),
+      soldAnswering: db.prepare('SELECT id, received_ms FROM records WHERE ref = ? AND kind = 4 AND issuer = ? AND counterparty = ? LIMIT 1'),
       boughtAnswering: db.prepare('SELECT 1 FROM records WHERE ref = ? AND kind = 5 AND issuer = ? LIMIT 1'),
       openOrderOf: db.prepare('SELECT energy_wh, ecash FROM orders WHERE member = ? AND side = ?'),
       withdrawOrder: db.prepare('DELETE FROM orders WHERE member = ? AND side = ?'),
@@ -695,15 +695,16 @@ export class Aggregator {
   }
 
   /**
-   * How the two sides of a match have answered it so far: the seller's sold record (its id, stored bytes and
-   * arrival), whether the buyer's bought record is in, and each side's open order of that side, if any (a
+   * How the two sides of a match have answered it so far: the seller's sold record (its id and arrival;
+   * its bytes through record() when they are sent), whether the buyer's bought record is in, and each
+   * side's open order of that side, if any (a
    * matched order is closed, so an open one came later: a repeat of the order from a side that missed the
    * match, or a new order once it was done). Keyed lookups only (records by ref, orders by member and side).
    */
   matchAnswers(match: { offerId: string; seller: number; buyer: number }): {
-    sold: { id: Buffer; raw: Buffer; received_ms: number } | undefined; bought: boolean; sellerOrder: OrderTerms | undefined; buyerOrder: OrderTerms | undefined;
+    sold: { id: Buffer; received_ms: number } | undefined; bought: boolean; sellerOrder: OrderTerms | undefined; buyerOrder: OrderTerms | undefined;
   } {
-    const sold = this.statements.soldAnswering.get(Buffer.from(match.offerId, 'hex'), match.seller, match.buyer) as { id: Buffer; raw: Buffer; received_ms: number } | undefined;
+    const sold = this.statements.soldAnswering.get(Buffer.from(match.offerId, 'hex'), match.seller, match.buyer) as { id: Buffer; received_ms: number } | undefined;
     return {
       sold,
       bought: sold !== undefined && this.statements.boughtAnswering.get(sold.id, match.buyer) !== undefined,

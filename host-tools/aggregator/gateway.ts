@@ -223,8 +223,9 @@ export class Gateway {
         continue;
       }
       if (!this.due(answers.buyerOrder, match.demand, Math.max(match.buyerToldMs, answers.sold.received_ms), nowMs)) continue;
-      const stored = decodeRecord(new Uint8Array(answers.sold.raw), RECORD_WITH_TOKENS_BYTES_MAX);
-      if (!stored.ok) continue;
+      const raw = this.aggregator.record(answers.sold.id.toString('hex'))?.raw;
+      const stored = raw === undefined ? null : decodeRecord(new Uint8Array(raw), RECORD_WITH_TOKENS_BYTES_MAX);
+      if (stored === null || !stored.ok) continue;
       if (answers.buyerOrder !== undefined) this.aggregator.withdrawOrder(match.buyer, 'demand');
       match.buyerToldMs = nowMs;
       this.matchesRepeated++;
