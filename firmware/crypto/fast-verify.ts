@@ -297,18 +297,19 @@ function buildBaseTableStep(): boolean {
 }
 
 /**
- * Signed sliding-window digits of a 256-bit little-endian scalar below 2^255: digits[i] is zero or odd
+ * Signed sliding-window digits of a 256-bit little-endian scalar below 2^255 (or of one below
+ * 2^(length - 1), in `length` digits): digits[i] is zero or odd
  * in -(2^(bits - 1) - 1)..2^(bits - 1) - 1 (-7..7 for width 4) and sum(digits[i] 2^i) equals the
  * scalar. Each nonzero digit absorbs the bits of the next window; a borrow carries into the first zero
  * above it.
  */
-export function wnaf(scalar: Uint8Array, bits: number): Int8Array {
-  const digits = new Int8Array(SCALAR_BITS);
-  for (let index = 0; index < SCALAR_BITS; index++) digits[index] = (scalar[index >> 3] >> (index & 7)) & 1;
+export function wnaf(scalar: Uint8Array, bits: number, length: number): Int8Array {
+  const digits = new Int8Array(length);
+  for (let index = 0; index < length; index++) digits[index] = (scalar[index >> 3] >> (index & 7)) & 1;
   const limit = (1 << (bits - 1)) - 1;
-  for (let index = 0; index < SCALAR_BITS; index++) {
+  for (let index = 0; index < length; index++) {
     if (digits[index] === 0) continue;
-    for (let offset = 1; offset <= bits && index + offset < SCALAR_BITS; offset++) {
+    for (let offset = 1; offset <= bits && index + offset < length; offset++) {
       const next = digits[index + offset];
       if (next === 0) continue;
       const shifted = next << offset;
@@ -317,7 +318,7 @@ export function wnaf(scalar: Uint8Array, bits: number): Int8Array {
         digits[index + offset] = 0;
       } else if (digits[index] - shifted >= -limit) {
         digits[index] -= shifted;
-        for (let carry = index + offset; carry < SCALAR_BITS; carry++) {
+        for (let carry = index + offset; carry < length; carry++) {
           if (digits[carry] === 0) {
             digits[carry] = 1;
             break;
@@ -383,7 +384,8 @@ function power(input: Gf, program: string): Power {
  */
 class Ladder {
   result: Point = point();
-  private bit = SCALAR_BITS - 1;
+  // From the digits' top (65 of them for the comb's 64-bit parts: no pass over the bits above).
+  private bit: number;
   private phase = 0;
   private started = false;
   // The inversion of Z, made once the tables are let go.
@@ -394,6 +396,7 @@ class Ladder {
     private digits: Int8Array[],
     private tables: Point[][],
   ) {
+    this.bit = digits[0].length - 1;
     low.set25519(this.result[1], low.gf([1]));
     low.set25519(this.result[2], low.gf([1]));
   }
@@ -635,7 +638,7 @@ export class VerifyJob {
     if (self.twice.length === 0) self.twice = point();
     if (!growTable(self.tableA, self.twice, self.negA, self.bitsA)) return;
     self.twice = [];
-    self.ladder = new Ladder([wnaf(self.signature.subarray(32, 64), baseBits), wnaf(self.h, self.bitsA)], [baseTable as Point[], self.tableA]);
+    self.ladder = new Ladder([wnaf(self.signature.subarray(32, 64), baseBits, SCALAR_BITS), wnaf(self.h, self.bitsA, SCALAR_BITS)], [baseTable as Point[], self.tableA]);
     self.tableA = [];
     self.stage = LADDER;
   }
@@ -653,9 +656,79 @@ export function verifyFast(message: Uint8Array, signature: Uint8Array, publicKey
   return job.valid();
 }
 
+/** The comb's teeth: [r]B as the sum of [r_i](2^(64 i) B) over r's four 64-bit parts r_i. */
+const COMB_TEETH = 4;
+const COMB_BITS = SCALAR_BITS / COMB_TEETH;
+/** The wNAF width of each tooth's table (four odd multiples, 2 KB of limbs). */
+const COMB_WINDOW = 4;
+
+/**
+ * Once a board installed the comb (useBaseComb): a step of its tables' building, a point operation per
+ * call, which gives the comb's ladder for a scalar once they are built.
+ */
+let combStep: (() => ((scalar: Uint8Array) => Ladder) | null) | null = null;
+
+/**
+ * Installs (on) or removes the comb for [r]B: a ladder over 65 bits instead of 256, so a signing nonce or
+ * a public key takes about 1,200 field operations instead of 2,400 (test/crypto/nonces.test.ts prints
+ * both). Its four tables, 8 KB of limbs, are built once, 192 doublings from B to 2^192 B, at the first use.
+ */
+export function useBaseComb(on: boolean): void {
+  combStep = on ? combBuilder() : null;
+}
+
+function combBuilder(): () => ((scalar: Uint8Array) => Ladder) | null {
+  const tables: Point[][] = [];
+  // 2^(64 i) B for the tooth i = tables.length, extended; then the doublings toward the next.
+  let tooth: Point | null = null;
+  let doubled = 0;
+  let first: Point | null = null;
+  let build: Point[] = [];
+  let twice: Point = [];
+  const ladder = (scalar: Uint8Array): Ladder => new Ladder(combDigits(scalar), tables);
+  return function (): ((scalar: Uint8Array) => Ladder) | null {
+    if (tables.length === COMB_TEETH) return ladder;
+    if (!buildBaseTableStep()) return null;
+    if (tooth === null) {
+      tooth = point();
+      low.set25519(tooth[0], low.gf(BASE_X));
+      low.set25519(tooth[1], low.gf(BASE_Y));
+      low.set25519(tooth[2], low.gf([1]));
+      mul(tooth[3], tooth[0], tooth[1]);
+    } else if (first === null) {
+      if (tables.length > 0 && doubled < COMB_BITS) {
+        // T only after the last doubling: the table's building reads it.
+        doublePoint(tooth, ++doubled === COMB_BITS);
+        return null;
+      }
+      doubled = 0;
+      first = point();
+      copyPoint(first, tooth);
+      build = [];
+      twice = point();
+    } else if (growTable(build, twice, first, COMB_WINDOW)) {
+      tables.push(build);
+      first = null;
+      if (tables.length === COMB_TEETH) tooth = null;
+    }
+    return null;
+  };
+}
+
+/** The wNAF digits of each 64-bit part of a scalar, for the comb's tables. */
+function combDigits(scalar: Uint8Array): Int8Array[] {
+  const digits: Int8Array[] = [];
+  for (let index = 0; index < COMB_TEETH; index++) {
+    const part = new Uint8Array(COMB_BITS / 8 + 1);
+    part.set(scalar.subarray((index * COMB_BITS) / 8, ((index + 1) * COMB_BITS) / 8), 0);
+    digits.push(wnaf(part, COMB_WINDOW, COMB_BITS + 1));
+  }
+  return digits;
+}
+
 /**
  * [r]B, encoded, as a resumable job (for signing nonces and key derivation in idle time): the base
- * table, then the ladder over r's digits, one point operation or inversion slice per pass.
+ * table (or the comb's), then the ladder over r's digits, one point operation or inversion slice per pass.
  */
 export class ScalarBaseJob {
   private ladder: Ladder | null = null;
@@ -677,8 +750,9 @@ export class ScalarBaseJob {
     const self = this;
     const start = fieldOps.multiplications + fieldOps.squarings;
     while (self.encoded === null && fieldOps.multiplications + fieldOps.squarings - start < units) {
-      if (!buildBaseTableStep()) continue;
-      if (self.ladder === null) self.ladder = new Ladder([wnaf(self.scalar, baseBits)], [baseTable as Point[]]);
+      const comb = combStep !== null ? combStep() : null;
+      if (combStep !== null ? comb === null : !buildBaseTableStep()) continue;
+      if (self.ladder === null) self.ladder = comb !== null ? comb(self.scalar) : new Ladder([wnaf(self.scalar, baseBits, SCALAR_BITS)], [baseTable as Point[]]);
       self.ladder.pass(units - (fieldOps.multiplications + fieldOps.squarings - start));
       self.encoded = self.ladder.encoded;
     }

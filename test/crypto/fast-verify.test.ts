@@ -108,7 +108,7 @@ test('wNAF digits reconstruct the scalar and are odd within -(2^(w - 1) - 1)..2^
     const scalar = rng.bytes(32);
     scalar[31] &= 0x1f;
     const bits = 3 + (round % 4);
-    const digits = wnaf(scalar, bits);
+    const digits = wnaf(scalar, bits, 256);
     let value = 0n;
     for (let index = 255; index >= 0; index--) {
       value = value * 2n + BigInt(digits[index]);

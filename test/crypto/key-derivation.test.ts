@@ -26,20 +26,23 @@ test('the public key is derived in slices of at most one point operation, then t
     derivePublicKey: (secret) => new ScalarBaseJob(secretScalar(secret)),
   });
   assert.is(node.publicKey.length, 0, 'not known before the derivation');
-  let ticks = 0, longest = 0;
+  let ticks = 0, longest = 0, total = 0;
   while (node.publicKey.length === 0 && ticks < 10000) {
     // Frames come first: every seventh tick handles one instead, and the derivation resumes after it.
     if (ticks % 7 === 0) node.receive(0, new Uint8Array([0xff, ticks & 0xff]));
     const before = fieldOps.multiplications + fieldOps.squarings;
     node.tick(ticks * 50);
     longest = Math.max(longest, fieldOps.multiplications + fieldOps.squarings - before);
+    total += fieldOps.multiplications + fieldOps.squarings - before;
     ticks++;
   }
   assert.equal(node.publicKey, nacl.sign.keyPair.fromSeed(seed).publicKey);
   assert.ok((node.stats().frames_rejected as number) > 40, 'the frames were handled between the slices');
   assert.ok(ticks > 300, `${ticks} ticks`);
   assert.ok(longest <= 10, `longest slice ${longest} field operations`);
-  assert.ok((node.stats().crypto_field_ops as number) > 2500, 'every slice charged to the cost model');
+  // A fixed-base ladder is about 2,400 field operations (B's table may be built already by an earlier test).
+  assert.ok(total > 2000, `${total} field operations`);
+  assert.is(node.stats().crypto_field_ops, total, 'every slice charged to the cost model');
   for (let tick = 0; tick < 3000 && store.data.get('nonce1') === undefined; tick++) node.tick(tick * 50);
   assert.ok(store.data.has('nonce0') && store.data.has('nonce1'), 'the nonce stock filled once the key was known');
 });

@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import nacl from 'tweetnacl';
-import { ScalarBaseJob } from '../../firmware/crypto/fast-verify';
+import { ScalarBaseJob, fieldOps, useBaseComb } from '../../firmware/crypto/fast-verify';
 import { NonceStock } from '../../firmware/crypto/nonces';
 import { verifyHost } from '../../host-tools/crypto/verify-host';
 import { MemoryStore, PowerCut } from '../../host-tools/sim/in-process';
@@ -24,6 +24,46 @@ test('the sliced fixed-base multiplication gives tweetnacl\'s public key for the
     while (!job.step(24)) steps++;
     assert.equal(job.value(), nacl.sign.keyPair.fromSeed(seed).publicKey);
     assert.ok(steps > 50);
+  }
+});
+
+/** The field operations of one [r]B job run to its end in slices of 24. */
+function scalarBaseOps(scalar: Uint8Array): { value: Uint8Array | null; operations: number } {
+  const job = new ScalarBaseJob(scalar);
+  while (!job.step(24));
+  return { value: job.value(), operations: job.operations() };
+}
+
+test('the comb gives the same [r]B in about half the field operations', () => {
+  const rng = createRng(testSeed('scalar base comb'));
+  const seeds = Array.from({ length: 12 }, () => rng.bytes(32));
+  const scalars = seeds.map((seed) => {
+    const scalar = nacl.hash(seed).slice(0, 32);
+    scalar[0] &= 248;
+    scalar[31] &= 127;
+    scalar[31] |= 64;
+    return scalar;
+  });
+  // Scalars mod L as a nonce's, and the extremes of the parts' digits.
+  scalars.push(new Uint8Array(32).fill(255).map((byte, index) => (index === 31 ? 15 : byte)), new Uint8Array(32).map((_, index) => (index % 8 === 7 ? 128 : 0)));
+  // The plain ladder's table first, so that neither count below includes a table's building.
+  scalarBaseOps(scalars[0]);
+  const plain = scalars.map(scalarBaseOps);
+  useBaseComb(true);
+  try {
+    const built = fieldOps.multiplications + fieldOps.squarings;
+    scalarBaseOps(scalars[0]);
+    const building = fieldOps.multiplications + fieldOps.squarings - built;
+    const comb = scalars.map(scalarBaseOps);
+    scalars.forEach((_, index) => {
+      assert.equal(comb[index].value, plain[index].value, `scalar ${index}`);
+      if (index < seeds.length) assert.equal(comb[index].value, nacl.sign.keyPair.fromSeed(seeds[index]).publicKey);
+    });
+    const mean = (runs: { operations: number }[]) => Math.round(runs.reduce((sum, run) => sum + run.operations, 0) / runs.length);
+    console.log(`  [r]B: ${mean(plain)} field operations plain, ${mean(comb)} with the comb (its tables: ${building - comb[0].operations} once)`);
+    assert.ok(mean(comb) < 0.55 * mean(plain), `${mean(comb)} against ${mean(plain)}`);
+  } finally {
+    useBaseComb(false);
   }
 });
 
