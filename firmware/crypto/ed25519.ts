@@ -48,7 +48,8 @@ export function reduceModL(bytes: Uint8Array): Uint8Array {
 /** [scalar]B, encoded, in one step. */
 export function scalarBase(scalar: Uint8Array): Uint8Array {
   const job = new ScalarBaseJob(scalar);
-  job.step(ONE_STEP);
+  // The digits take a step of their own, then the ladder one.
+  for (let steps = 0; steps < 3 && !job.step(ONE_STEP); steps++);
   return job.value() as Uint8Array;
 }
 

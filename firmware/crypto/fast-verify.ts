@@ -451,7 +451,7 @@ class Ladder {
 }
 
 // Stages of a verification, in order.
-const POLICY = 0, CONSTANTS = 1, HASH = 2, REDUCE = 3, DECOMPRESS = 4, CHECK_ROOT = 5, FIX_ROOT = 6, TABLES = 7, LADDER = 8, DONE = 9;
+const POLICY = 0, CONSTANTS = 1, HASH = 2, REDUCE = 3, DECOMPRESS = 4, CHECK_ROOT = 5, FIX_ROOT = 6, TABLES = 7, DIGITS = 8, LADDER = 9, DONE = 10;
 
 /**
  * A resumable verification. Each step() does at most `units` field multiplications and squarings in the
@@ -470,6 +470,8 @@ export class VerifyJob {
   private candidate: Gf;
   private power: Power | null = null;
   private tableA: Point[] = [];
+  // [S]'s digits while [h]'s wait for the next step.
+  private digits: Int8Array[] = [];
   // Made when its stage starts: a job waiting in a queue holds little heap.
   private twice: Point = [];
   private ladder: Ladder | null = null;
@@ -551,9 +553,23 @@ export class VerifyJob {
         self.stage = self.fixRoot() ? TABLES : DONE;
         self.num = self.den = self.candidate = NONE;
         self.power = null;
+        // Its encodings are interpreted work beside few multiplications: a step of its own.
+        break;
       } else if (stage === TABLES) {
         // One point operation per pass, so no pass is longer than a point addition.
-        self.tableStep();
+        if (self.tableStep()) break;
+      } else if (stage === DIGITS) {
+        // Each scalar's digits in a step of its own: on an esp32's interpreter one is about 3,000 poll
+        // points (0.4 s), and the two with the table's last operation were a call of 1.3 to 1.7 s away
+        // from the radio, in which packets were written over.
+        if (self.digits.length === 0) self.digits.push(wnaf(self.signature.subarray(32, 64), baseBits, SCALAR_BITS));
+        else {
+          self.ladder = new Ladder([self.digits[0], wnaf(self.h, self.bitsA, SCALAR_BITS)], [baseTable as Point[], self.tableA]);
+          self.digits = [];
+          self.tableA = [];
+          self.stage = LADDER;
+        }
+        break;
       } else {
         const ladder = self.ladder as Ladder;
         ladder.pass(units - spent());
@@ -632,15 +648,14 @@ export class VerifyJob {
     return equalBytes(a, b, 0);
   }
 
-  /** Builds -A and 3(-A) one point operation per pass (-A itself is the first entry), then the ladder. */
-  private tableStep(): void {
+  /** Builds -A and 3(-A) one point operation per pass (-A itself is the first entry); true once built. */
+  private tableStep(): boolean {
     const self = this;
     if (self.twice.length === 0) self.twice = point();
-    if (!growTable(self.tableA, self.twice, self.negA, self.bitsA)) return;
+    if (!growTable(self.tableA, self.twice, self.negA, self.bitsA)) return false;
     self.twice = [];
-    self.ladder = new Ladder([wnaf(self.signature.subarray(32, 64), baseBits, SCALAR_BITS), wnaf(self.h, self.bitsA, SCALAR_BITS)], [baseTable as Point[], self.tableA]);
-    self.tableA = [];
-    self.stage = LADDER;
+    self.stage = DIGITS;
+    return true;
   }
 }
 
@@ -752,7 +767,11 @@ export class ScalarBaseJob {
     while (self.encoded === null && fieldOps.multiplications + fieldOps.squarings - start < units) {
       const comb = combStep !== null ? combStep() : null;
       if (combStep !== null ? comb === null : !buildBaseTableStep()) continue;
-      if (self.ladder === null) self.ladder = comb !== null ? comb(self.scalar) : new Ladder([wnaf(self.scalar, baseBits, SCALAR_BITS)], [baseTable as Point[]]);
+      if (self.ladder === null) {
+        // The digits in a step of their own (interpreted work: fast-verify's DIGITS stage).
+        self.ladder = comb !== null ? comb(self.scalar) : new Ladder([wnaf(self.scalar, baseBits, SCALAR_BITS)], [baseTable as Point[]]);
+        break;
+      }
       self.ladder.pass(units - (fieldOps.multiplications + fieldOps.squarings - start));
       self.encoded = self.ladder.encoded;
     }

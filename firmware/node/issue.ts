@@ -152,7 +152,11 @@ export function createIssuer(parts: IssueParts): Issuer {
       parts.verifyQueue.held = 0;
       return;
     }
+    // The links are polled between the pieces of this tick (the walk, the targets, the encoding, the
+    // signature): together they were about 7,000 poll points, 1.6 s of an esp32 away from its radio, and
+    // 7 of the 18 packets the esp32s lost while busy in two simulated hours were lost in them.
     let caps = parts.pickCaps();
+    parts.work.between();
     // Nothing verified yet (a fresh ledger, or a node just provisioned): the record approves the genesis.
     if (caps === null && window.count === 0) caps = [GENESIS_ID, GENESIS_ID];
     if (caps === null) {
@@ -165,6 +169,7 @@ export function createIssuer(parts: IssueParts): Issuer {
     if (target >= 0 && !window.idEquals(target, caps[1], 0)) caps = [window.idOf(target), caps[1]];
     const second = parts.verifyQueue.held > 1 ? approvalTarget(target) : -1;
     if (second >= 0) caps = [caps[0], window.idOf(second)];
+    parts.work.between();
     const unsigned = current.record;
     unsigned.parents = caps;
     unsigned.pot = current.granters.slice().sort(function (left, right) {
@@ -175,6 +180,7 @@ export function createIssuer(parts: IssueParts): Issuer {
       for (let token = 0; token < current.granters.length; token++) if (current.granters[token] === unsigned.pot[index]) tokens.push(current.tokens[token]);
     }
     const unsignedPayload = encodePayload(unsigned);
+    parts.work.between();
     const made = parts.signer.sign(bytesToSign(unsignedPayload));
     // Waiting for a nonce or the key: the issue stays under way and is completed on a later tick.
     if (made === null) return;
