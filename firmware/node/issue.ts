@@ -153,8 +153,7 @@ export function createIssuer(parts: IssueParts): Issuer {
       return;
     }
     // The links are polled between the pieces of this tick (the walk, the targets, the encoding, the
-    // signature): together they were about 7,000 poll points, 1.6 s of an esp32 away from its radio, and
-    // 7 of the 18 packets the esp32s lost while busy in two simulated hours were lost in them.
+    // signature), each interpreted work of its own on an esp32, as between a verification's steps.
     let caps = parts.pickCaps();
     parts.work.between();
     // Nothing verified yet (a fresh ledger, or a node just provisioned): the record approves the genesis.
