@@ -92,6 +92,14 @@ export class World {
    * gateway and the aggregator behind it). The rest of run() is the boards' calls and the event loop.
    */
   readonly hostMs = { run: 0, medium: 0, hostReceivers: 0 };
+  /**
+   * Names a packet's kind (the city: its frame type), or null for no account by kind. With it the medium
+   * keeps, per kind, the packets sent, their airtime and the receptions of them that collided, and per
+   * hour of their start the receptions delivered and collided: what fills the channel, and when.
+   */
+  packetKind: ((bytes: Uint8Array) => string) | null = null;
+  readonly radioByKind: Record<string, { sent: number; airtime_ms: number; collided: number }> = {};
+  readonly radioByHour: { delivered: number; collided: number }[] = [];
 
   constructor(private module: QuickJSWASMModule, seed: number) {
     this.random = seededRandom(seed);
@@ -261,6 +269,11 @@ export class World {
     this.onAir.push({ radio, startMs: start, preambleEndMs: start + (modulation.preambleSymbols + 4.25) * symbolMs, endMs: start + duration, transmission });
     radio.busyUntilMs = start + duration;
     this.stats.radio_sent++;
+    const kind = this.packetKind === null ? null : this.kindAccount(this.packetKind(bytes));
+    if (kind !== null) {
+      kind.sent++;
+      kind.airtime_ms += duration;
+    }
     for (const other of this.radios) {
       if (other === radio) continue;
       // A radio not listening on the sender's channel neither receives the packet nor collides with it.
@@ -275,15 +288,40 @@ export class World {
       // Two transmissions overlapping in time at one receiver destroy each other.
       for (const pending of this.queue) {
         if (receiverOf(pending.to) === receiverOf(to) && pending.startMs !== undefined && pending.startMs < delivery.atMs && start < pending.atMs) {
-          if (!pending.collided) this.stats.radio_collided++;
+          if (!pending.collided) this.countCollided(pending);
           pending.collided = true;
           delivery.collided = true;
         }
       }
-      if (delivery.collided) this.stats.radio_collided++;
+      if (delivery.collided) this.countCollided(delivery);
       this.queue.push(delivery);
     }
     return true;
+  }
+
+  private kindAccount(name: string): { sent: number; airtime_ms: number; collided: number } {
+    if (this.radioByKind[name] === undefined) this.radioByKind[name] = { sent: 0, airtime_ms: 0, collided: 0 };
+    return this.radioByKind[name];
+  }
+
+  private hourOf(delivery: Delivery): { delivered: number; collided: number } {
+    const hour = Math.floor((delivery.startMs as number) / 3600000);
+    while (this.radioByHour.length <= hour) this.radioByHour.push({ delivered: 0, collided: 0 });
+    return this.radioByHour[hour];
+  }
+
+  /** A reception destroyed by an overlap, counted in all, by the packet's kind and by the hour it began. */
+  private countCollided(delivery: Delivery): void {
+    this.stats.radio_collided++;
+    if (this.packetKind === null) return;
+    this.kindAccount(this.packetKind(delivery.bytes)).collided++;
+    this.hourOf(delivery).collided++;
+  }
+
+  /** A radio packet delivered intact, counted in all and by the hour it began. */
+  private countDelivered(delivery: Delivery): void {
+    this.stats.radio_delivered++;
+    if (this.packetKind !== null) this.hourOf(delivery).delivered++;
   }
 
   /**
@@ -340,7 +378,7 @@ export class World {
         const delivery = this.queue.shift() as Delivery;
         if (delivery.collided) continue;
         if (typeof delivery.to === 'function') {
-          if (delivery.startMs !== undefined) this.stats.radio_delivered++;
+          if (delivery.startMs !== undefined) this.countDelivered(delivery);
           const received = performance.now();
           delivery.to(delivery.bytes);
           this.hostMs.hostReceivers += performance.now() - received;
@@ -360,10 +398,10 @@ export class World {
         } else if (delivery.kind === 'rx') {
           // Heard only if, at the packet's end, the radio listens on the sender's channel (half duplex).
           if (!this.hears(board, delivery.transmission ?? null)) continue;
-          this.stats.radio_delivered++;
+          this.countDelivered(delivery);
           board.deliverRadio(delivery.bytes, true);
         } else if (delivery.kind === 'frame') {
-          if (delivery.startMs !== undefined) this.stats.radio_delivered++;
+          if (delivery.startMs !== undefined) this.countDelivered(delivery);
           board.deliverFrame(delivery.to.port, delivery.bytes);
         }
         else board.deliverUart(delivery.to.port, delivery.bytes);

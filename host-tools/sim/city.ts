@@ -26,7 +26,7 @@ import { UartDeframer, encodeUartFrame } from '../../boards/drivers/uart-framing
 import { airtimeMs, EU868_DEFAULT } from '../../boards/drivers/lora-airtime';
 import { createNode, FullLightNode } from '../../firmware/node';
 import { createTrader } from '../../firmware/trade';
-import { FRAME_RECORD, Token, decodeToken, encodeFrame, encodeToken, offloadFrames } from '../../firmware/frames';
+import { FRAME_RECORD, Token, decodeToken, encodeFrame, encodeToken, frameSchema, offloadFrames } from '../../firmware/frames';
 import { recordId } from '../../firmware/crypto/ed25519';
 import { KIND_BOUGHT, KIND_OFFER, RECORD_WITH_TOKENS_BYTES_MAX, LedgerRecord, bytesToSign, decodeRecord, encodePayload, encodeRecord } from '../../firmware/records';
 import { slotOf } from '../../firmware/ledger/rules';
@@ -87,6 +87,12 @@ type Vehicle = {
 };
 
 export type CitySummary = Record<string, unknown>;
+
+/** A LoRa packet's frame type (a frame is one CBOR array whose first item is its type), for the medium's account by kind. */
+function frameKind(bytes: Uint8Array): string {
+  const schema = bytes.length > 1 && (bytes[0] & 0xe0) === 0x80 ? frameSchema(bytes[1]) : null;
+  return schema === null ? 'not a frame' : schema.name;
+}
 
 export async function runCity(options: CityOptions) {
   const started = Date.now();
@@ -219,7 +225,10 @@ export async function runCity(options: CityOptions) {
     vehicles.push(newVehicle(member, kind, (expression) => board.evaluate(expression)));
   }
   // The LoRa radio is link 1 of the pico and esp32 LoRa variants and the only link of the generic board.
-  if (options.link === 'lora') world.connectLora(boards.map((entry) => ({ board: entry.board, link: entry.kind === 'emulator' ? 0 : 1 })));
+  if (options.link === 'lora') {
+    world.connectLora(boards.map((entry) => ({ board: entry.board, link: entry.kind === 'emulator' ? 0 : 1 })));
+    world.packetKind = frameKind;
+  }
 
   function newVehicle(member: number, board: Vehicle['board'], call: (expression: string) => string): Vehicle {
     const capacityWh = 40000 + Math.floor(random() * 40000);
@@ -504,6 +513,9 @@ export async function runCity(options: CityOptions) {
     duty_cycle_max_percent: options.link === 'lora' ? round(world.dutyCycleMaxPercent(), 3) : round(uartDutyEquivalent(frameLog, options.evs), 3),
     radio_frames: frames,
     collision_percent: receptions > 0 ? round((100 * frames.collided) / receptions, 2) : 0,
+    collision_percent_by_hour: world.radioByHour.map((hour) => (hour.delivered + hour.collided > 0 ? round((100 * hour.collided) / (hour.delivered + hour.collided), 2) : 0)),
+    radio_by_frame: Object.fromEntries(Object.entries(world.radioByKind).sort((left, right) => right[1].airtime_ms - left[1].airtime_ms)
+      .map(([name, kind]) => [name, { sent: kind.sent, airtime_s: round(kind.airtime_ms / 1000, 1), collided: kind.collided }])),
     trades_per_ev_per_4h: round(stats.trades_committed / options.evs / (options.durationMs / (4 * 3600000)), 3),
     duty_cycle_percent_by_board: options.link === 'lora' ? world.dutyCyclePerBoard() : {},
     board_kinds: boardKindTable(boardStats, validationByBoard),

@@ -179,6 +179,9 @@ export function renderReport(summary: Record<string, unknown>, detail: ReportDet
     ['highest duty cycle of any EV (limit 1 %)', `${summary.duty_cycle_max_percent} %`],
   ]);
   const dutyRows = Object.entries(duty).map(([name, percent]) => [name, `${percent} %`]);
+  const byFrame = Object.entries((summary.radio_by_frame ?? {}) as Record<string, { sent: number; airtime_s: number; collided: number }>)
+    .map(([name, kind]) => [name.replace(/_/g, ' '), integer(kind.sent), formatDuration(kind.airtime_s * 1000), integer(kind.collided)]);
+  const byHour = ((summary.collision_percent_by_hour ?? []) as number[]).map((percent, hour) => [`${hour} h to ${hour + 1} h`, `${percent} %`]);
   const attack = String(summary.attack);
   const attackRows: string[][] = attack === 'none' ? [['none requested', '']] : [
     attack === 'double-spend' ? ['double spends attempted / confirmed', `${summary.double_spends_attempted} / ${summary.double_spends_confirmed}: the aggregator keeps one bought record per sold record (CONFLICT_DOUBLE_SPEND)`] : [],
@@ -212,6 +215,8 @@ ${tradeStagesTable(summary.trade_stages_ms as Record<string, unknown> | undefine
 ${boardTable}
 <h2>Radio</h2>
 ${radioTable}
+${byFrame.length ? table(['frames of each kind', 'sent', 'time on air', 'receptions collided'], byFrame) : ''}
+${byHour.length ? `<details><summary>Receptions collided, hour by hour (of the packets begun in that hour)</summary>${table(['simulated hour', 'collided'], byHour)}</details>` : ''}
 ${dutyRows.length ? `<details><summary>Duty cycle per EV (highest share of any hour on air)</summary>${table(['EV board', 'duty cycle'], dutyRows)}</details>` : ''}
 <h2>Attacks</h2>
 ${table(['attack', 'what happened and what stopped it'], attackRows)}

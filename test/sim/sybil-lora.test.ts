@@ -31,6 +31,13 @@ test('a Sybil member over LoRa: its records refused, the honest records approvin
     db.close();
     assert.ok(honest >= EVS, `every EV's records stored, ${honest}: ${context}`);
     assert.ok(approvingRefused > 0, `stored records approved refused Sybil records (the attack reached the boards): ${approvingRefused}`);
+    // The medium's account by frame kind and by hour adds up to its totals (the report's radio tables).
+    const frames = summary.radio_frames as Record<string, number>;
+    const kinds = Object.values(summary.radio_by_frame as Record<string, { sent: number; collided: number }>);
+    assert.is(kinds.reduce((total, kind) => total + kind.sent, 0), frames.sent);
+    assert.is(kinds.reduce((total, kind) => total + kind.collided, 0), frames.collided);
+    assert.ok((summary.radio_by_frame as Record<string, { sent: number }>).hello.sent >= EVS * 50, 'a hello a minute from each EV');
+    assert.is((summary.collision_percent_by_hour as number[]).length, 1);
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }
