@@ -34,6 +34,8 @@ type Radio = { board: EmulatedBoard | null; link: number; duty: DutyCycle; busyU
  */
 type Delivery = {
   atMs: number; order: number; to: Endpoint | HostReceiver; bytes: Uint8Array; kind: 'uart' | 'frame' | 'rx' | 'txdone' | 'caddone'; collided?: boolean; startMs?: number;
+  /** The packet's kind for the medium's account (World.packetKind), named once when it was sent. */
+  packetKind?: string;
   transmission?: Transmission | null; cad?: CadRequest; cadStartMs?: number;
 };
 /** A packet on the medium: when it started, when its preamble ended, when it ended, and from whom. */
@@ -269,10 +271,11 @@ export class World {
     this.onAir.push({ radio, startMs: start, preambleEndMs: start + (modulation.preambleSymbols + 4.25) * symbolMs, endMs: start + duration, transmission });
     radio.busyUntilMs = start + duration;
     this.stats.radio_sent++;
-    const kind = this.packetKind === null ? null : this.kindAccount(this.packetKind(bytes));
-    if (kind !== null) {
-      kind.sent++;
-      kind.airtime_ms += duration;
+    const packetKind = this.packetKind === null ? undefined : this.packetKind(bytes);
+    if (packetKind !== undefined) {
+      const account = this.kindAccount(packetKind);
+      account.sent++;
+      account.airtime_ms += duration;
     }
     for (const other of this.radios) {
       if (other === radio) continue;
@@ -284,7 +287,7 @@ export class World {
       }
       const to = other.board === null ? (other.receive as HostReceiver) : { board: other.board, port: other.link };
       const kind = other.board === null || other.board.radio === null ? 'frame' : 'rx';
-      const delivery: Delivery = { atMs: start + duration, order: this.order++, to, bytes: bytes.slice(), kind, startMs: start, transmission };
+      const delivery: Delivery = { atMs: start + duration, order: this.order++, to, bytes: bytes.slice(), kind, startMs: start, transmission, packetKind };
       // Two transmissions overlapping in time at one receiver destroy each other.
       for (const pending of this.queue) {
         if (receiverOf(pending.to) === receiverOf(to) && pending.startMs !== undefined && pending.startMs < delivery.atMs && start < pending.atMs) {
@@ -313,15 +316,15 @@ export class World {
   /** A reception destroyed by an overlap, counted in all, by the packet's kind and by the hour it began. */
   private countCollided(delivery: Delivery): void {
     this.stats.radio_collided++;
-    if (this.packetKind === null) return;
-    this.kindAccount(this.packetKind(delivery.bytes)).collided++;
+    if (delivery.packetKind === undefined) return;
+    this.kindAccount(delivery.packetKind).collided++;
     this.hourOf(delivery).collided++;
   }
 
   /** A radio packet delivered intact, counted in all and by the hour it began. */
   private countDelivered(delivery: Delivery): void {
     this.stats.radio_delivered++;
-    if (this.packetKind !== null) this.hourOf(delivery).delivered++;
+    if (delivery.packetKind !== undefined) this.hourOf(delivery).delivered++;
   }
 
   /**
