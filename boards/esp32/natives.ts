@@ -35,7 +35,7 @@ export function useEspruinoNatives(on: boolean): { sha512: boolean; convolve: bo
   useFieldAdditions(on ? unrolledAdditions() : null);
   // The esp32's heap has room for wider windows than the pico's 4 and 3 (fast-verify.ts): 4 and 2 points more.
   useVerifyWindows(on ? 5 : 4, on ? 4 : 3);
-  // And room for the comb's tables (8 KB): a signing nonce in about 1,070 field operations instead of 2,390.
+  // And room for the comb's tables (8 KB): a signing nonce in about 1,070 field operations instead of 2,400.
   useBaseComb(on);
   const scalars = convolve === null ? null : convolveScalars(convolve);
   useScalarArithmetic(scalars);

@@ -685,7 +685,7 @@ let combStep: (() => ((scalar: Uint8Array) => Ladder) | null) | null = null;
 
 /**
  * Installs (on) or removes the comb for [r]B: a ladder over 65 bits instead of 256, so a signing nonce or
- * a public key takes about 1,200 field operations instead of 2,400 (test/crypto/nonces.test.ts prints
+ * a public key takes about 1,070 field operations instead of 2,400 (test/crypto/nonces.test.ts prints
  * both). Its four tables, 8 KB of limbs, are built once, 192 doublings from B to 2^192 B, at the first use.
  */
 export function useBaseComb(on: boolean): void {

@@ -25,11 +25,11 @@ const LEHMER_MODULUS = 2147483647;
  *
  * Each hello is due a whole number of intervals after the member's first (its nominal time), plus a
  * pseudo-random delay in the first half of its phase's slot (interval / HELLO_PHASES). Timed from the
- * tick that sent the one before, the phases drifted with each board's load: boards that said hello late
- * together (right after the same packet, each busy reading it) kept saying hello together, and over
- * eight simulated hours of 24 mixed EVs the receptions of hellos that collided rose from 1,220 to 9,307
- * an hour (docs/simulation.md, step 10). The delay keeps members that share a phase (more members than
- * phases), or whose clocks drift apart in the field, from colliding interval after interval.
+ * tick that sent the one before, the phases drifted with each board's load: boards whose hellos once
+ * went out together kept going out together, and over eight simulated hours of 24 mixed EVs the
+ * receptions of hellos that collided rose from 1,220 to 9,307 an hour (docs/simulation.md, step 10).
+ * The delay keeps members that share a phase (more members than phases), or whose clocks drift apart in
+ * the field, from colliding interval after interval.
  */
 export function createHello(memberId: number, intervalMs: number, persistence: NodePersistence, links: Links, offload: Offload): (nowMs: number) => void {
   const jitterMaxMs = intervalMs / HELLO_PHASES / 2;
