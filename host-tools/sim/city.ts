@@ -26,7 +26,7 @@ import { UartDeframer, encodeUartFrame } from '../../boards/drivers/uart-framing
 import { airtimeMs, EU868_DEFAULT } from '../../boards/drivers/lora-airtime';
 import { createNode, FullLightNode } from '../../firmware/node';
 import { createTrader } from '../../firmware/trade';
-import { FRAME_RECORD, Token, decodeToken, encodeFrame, encodeToken, frameSchema, offloadFrames } from '../../firmware/frames';
+import { FRAME_RECORD, FRAME_SCHEMAS, Token, decodeToken, encodeFrame, encodeToken, offloadFrames } from '../../firmware/frames';
 import { recordId } from '../../firmware/crypto/ed25519';
 import { KIND_BOUGHT, KIND_OFFER, RECORD_WITH_TOKENS_BYTES_MAX, LedgerRecord, bytesToSign, decodeRecord, encodePayload, encodeRecord } from '../../firmware/records';
 import { slotOf } from '../../firmware/ledger/rules';
@@ -88,10 +88,13 @@ type Vehicle = {
 
 export type CitySummary = Record<string, unknown>;
 
+/** Each frame type's name (its schema's first word), read once: the medium names every packet it carries. */
+const FRAME_NAMES = FRAME_SCHEMAS.map((schema) => schema.split(' ')[0]);
+
 /** A LoRa packet's frame type (a frame is one CBOR array whose first item is its type), for the medium's account by kind. */
 function frameKind(bytes: Uint8Array): string {
-  const schema = bytes.length > 1 && (bytes[0] & 0xe0) === 0x80 ? frameSchema(bytes[1]) : null;
-  return schema === null ? 'not a frame' : schema.name;
+  const name = bytes.length > 1 && (bytes[0] & 0xe0) === 0x80 ? FRAME_NAMES[bytes[1]] : undefined;
+  return name === undefined || name === '' ? 'not a frame' : name;
 }
 
 export async function runCity(options: CityOptions) {
