@@ -48,6 +48,13 @@ export const FRAME_SCHEMAS: string[] = [
   'trade_committed seller:member buyer:member sold:id bought:id',
 ];
 
+/**
+ * The first byte of every offload frame: a CBOR array header of six items (the type and its five fields).
+ * With the type after it, a node tells a neighbour's offload part (for the aggregator alone) from its two
+ * first bytes and passes it over undecoded.
+ */
+export const OFFLOAD_FRAME_HEAD = 0x80 + 6;
+
 /** A frame type's name and its fields as [name, type] pairs, or null for no such type. */
 export function frameSchema(type: number): { name: string; fields: [string, FieldType][] } | null {
   const text = FRAME_SCHEMAS[type];

@@ -85,7 +85,7 @@ export type Sx127x = {
    * ago (a record's tokens follow it): the board should not start a long piece of work now.
    */
   receiving(): boolean;
-  /** Reads RegIrqFlags and services them if a packet (or CadDone) waits: for a board between slices of work. */
+  /** Reads RegIrqFlags and services them if a packet, TxDone or CadDone waits: for a board between slices of work. */
   poll(): void;
   /** Handles DIO0 (or a poll): reads and clears the IRQ flags, delivers a received frame, listens again after TX. */
   service(): void;
@@ -320,7 +320,9 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
       return true;
     },
     poll: function () {
-      if (modulation !== null && (read(0x12) & 0x44) !== 0) radio.service();
+      // RxDone, TxDone or CadDone: a packet to read, the receiver to start again after a packet sent (the
+      // chip waits in standby, deaf, until then), or a channel check to act on.
+      if (modulation !== null && (read(0x12) & 0x4c) !== 0) radio.service();
     },
     receiving: function () {
       if (modulation === null) return false;

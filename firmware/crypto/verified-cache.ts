@@ -11,7 +11,7 @@ export class VerifiedCache {
     public capacity: number,
     private idBytes: number,
   ) {
-    if (capacity < 1) throw new Error('VerifiedCache capacity must be at least 1');
+    if (capacity < 1) throw new Error('VerifiedCache capacity ' + capacity);
     this.ids = new Uint8Array(capacity * idBytes);
   }
 

@@ -83,12 +83,17 @@ export class CapWalk implements CapGraph<number> {
   stack: Int32Array;
   mark: Uint32Array;
   epoch = 0;
-  constructor(capacity: number) {
+  /** Per slot, the number of the last selection (pick) that found its past cone clean (usableCap); each selection counts one more. */
+  clean: Uint32Array;
+  pick = 0;
+  /** `poll` runs at each entry point and step: the node services its radio there (a walk is long on an interpreter). */
+  constructor(capacity: number, readonly poll: () => void) {
     this.approvers = new Int32Array(capacity);
     this.weights = new Float64Array(capacity);
     this.candidates = new Int32Array(capacity);
     this.stack = new Int32Array(capacity);
     this.mark = new Uint32Array(capacity);
+    this.clean = new Uint32Array(capacity);
   }
 
   private plainUsable(slot: number): boolean {
@@ -98,31 +103,38 @@ export class CapWalk implements CapGraph<number> {
 
   /**
    * A record is usable as a step or a cap when it is valid and nothing in its past cone (within the
-   * window) lost a conflict: approving it would approve the losing spend too. Bounded by the capacity.
+   * window) lost a conflict: approving it would approve the losing spend too. The cone is searched
+   * breadth first, each slot once (bounded by the capacity), and not past a record whose cone this
+   * selection already found clean; a clean search marks every slot it reached. So a selection searches
+   * each slot's cone about once, where a search per candidate (entry points, steps) cost an ESP32 about a
+   * second a record: the window scanned once per heavy record.
    */
   usableCap(slot: number): boolean {
     if (!this.plainUsable(slot)) return false;
+    if (this.clean[slot] === this.pick) return true;
     const window = this.window as RecordWindow;
     this.epoch++;
-    let top = 0;
-    this.stack[top++] = slot;
+    let tail = 0;
+    this.stack[tail++] = slot;
     this.mark[slot] = this.epoch;
-    while (top > 0) {
-      const current = this.stack[--top];
+    for (let head = 0; head < tail; head++) {
+      const current = this.stack[head];
       if ((window.flags[current] & FLAG_CONFLICT_LOSER) !== 0) return false;
       for (let parent = 0; parent < 2; parent++) {
         const ancestor = window.parentSlot[current * 2 + parent];
-        if (ancestor >= 0 && this.mark[ancestor] !== this.epoch) {
+        if (ancestor >= 0 && this.mark[ancestor] !== this.epoch && this.clean[ancestor] !== this.pick) {
           this.mark[ancestor] = this.epoch;
-          this.stack[top++] = ancestor;
+          this.stack[tail++] = ancestor;
         }
       }
     }
+    for (let index = 0; index < tail; index++) this.clean[this.stack[index]] = this.pick;
     return true;
   }
 
   entryPoint(random: () => number): number | null {
     const window = this.window as RecordWindow;
+    this.poll();
     let heaviest = 0;
     for (let slot = 0; slot < window.capacity; slot++) if (this.plainUsable(slot) && window.weight[slot] > heaviest) heaviest = window.weight[slot];
     let count = 0;
@@ -133,6 +145,7 @@ export class CapWalk implements CapGraph<number> {
   }
 
   stepsFrom(slot: number, out: { [index: number]: number }): number {
+    this.poll();
     const found = (this.window as RecordWindow).approversOf(slot, out as Int32Array);
     let count = 0;
     for (let index = 0; index < found; index++) if (this.usableCap(out[index])) out[count++] = out[index];
@@ -147,6 +160,8 @@ export class CapWalk implements CapGraph<number> {
 /** Two caps for a new record from the light node's window, or null when it holds no usable record. */
 export function selectCaps(window: RecordWindow, walk: CapWalk, alpha: number, random: () => number): Uint8Array[] | null {
   walk.window = window;
+  // The window may have changed since the last selection: no cone is known clean.
+  walk.pick++;
   const caps = selectCapsIn(walk, walk, WINDOW_CAP_BOUNDS, alpha, random);
   return caps === null ? null : [window.idOf(caps[0]), window.idOf(caps[1])];
 }

@@ -12,7 +12,7 @@ import type { Conflicts } from './conflicts';
 import type { Tally } from './counters';
 import { hexId } from './hex-id';
 import type { ValidateRecord } from './validate';
-import type { VerifyQueue } from './verify-queue';
+import { RANK_OTHER, RANK_TRADE, RANK_URGENT, type VerifyQueue } from './verify-queue';
 import type { Work } from './work';
 
 export type AdmissionParts = {
@@ -97,7 +97,7 @@ export function createAdmission(parts: AdmissionParts): (bytes: Uint8Array, nowM
    * Queues a record's verification holding only its bytes, decoded again when its turn comes and once
    * verified: a decoded record (its objects and arrays) is heavy on a small heap.
    */
-  function verifyRecordLater(bytes: Uint8Array, id: Uint8Array, arrivedWallMs: number, urgent: boolean): void {
+  function verifyRecordLater(bytes: Uint8Array, id: Uint8Array, arrivedWallMs: number, rank: number): void {
     const queuedMs = parts.clock.nowMs();
     const decode = function (): SignedRecord {
       return (decodeRecord(bytes, RECORD_BYTES_MAX) as { value: SignedRecord }).value;
@@ -120,7 +120,7 @@ export function createAdmission(parts: AdmissionParts): (bytes: Uint8Array, nowM
         counters.records_rejected++;
         count('SIGNATURE_INVALID');
       }
-    }, urgent);
+    }, rank);
   }
 
   return function onRecord(bytes: Uint8Array, nowMs: number): void {
@@ -154,6 +154,10 @@ export function createAdmission(parts: AdmissionParts): (bytes: Uint8Array, nowM
     }
     if (parts.rationed && signed.record.kind === KIND_MEMBERSHIP && members.has(signed.record.member as number)) return;
     // Each signature is verified at most once: good ids and bad ids are both remembered (bounded).
-    verifyRecordLater(bytes, id, arrivedWallMs, signed.record.kind === KIND_SOLD && signed.record.counterparty === parts.memberId);
+    // The sold record this node buys against is urgent (it pays after verifying it); another member's
+    // trade record goes before the rest: the commit of its trade waits for approvals like this one.
+    const record = signed.record;
+    const rank = record.kind === KIND_SOLD && record.counterparty === parts.memberId ? RANK_URGENT : record.kind >= KIND_SOLD ? RANK_TRADE : RANK_OTHER;
+    verifyRecordLater(bytes, id, arrivedWallMs, rank);
   };
 }

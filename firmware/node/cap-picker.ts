@@ -3,9 +3,9 @@
 import { CapWalk, selectCaps } from '../ledger/caps';
 import type { RecordWindow } from '../ledger/window';
 
-/** Returns a picker of two caps (null when the window has none), drawing from `randomState`. */
-export function createCapPicker(window: RecordWindow, alpha: number, randomState: number): () => Uint8Array[] | null {
-  const walk = new CapWalk(window.capacity);
+/** Returns a picker of two caps (null when the window has none), drawing from `randomState`; `poll` runs between the walk's steps. */
+export function createCapPicker(window: RecordWindow, alpha: number, randomState: number, poll: () => void): () => Uint8Array[] | null {
+  const walk = new CapWalk(window.capacity, poll);
   let random = randomState;
   function nextRandom(): number {
     random ^= random << 13;

@@ -6,7 +6,7 @@ import type { Frame } from '../frames';
 import type { MemberTable } from '../ledger/members';
 import type { RecordWindow } from '../ledger/window';
 import type { Tally } from './counters';
-import type { VerifyQueue } from './verify-queue';
+import { RANK_OTHER, type VerifyQueue } from './verify-queue';
 
 export function createCheckpoints(aggregatorPublicKey: Uint8Array, window: RecordWindow, members: MemberTable, verifyQueue: VerifyQueue, tally: Tally): (frame: Frame) => void {
   return function onCheckpoint(frame: Frame): void {
@@ -20,6 +20,6 @@ export function createCheckpoints(aggregatorPublicKey: Uint8Array, window: Recor
       }
       window.confirmUpTo(frame.member as number, frame.asOfMs as number);
       if (members.checkpoint(frame.member as number, frame.balance as number, frame.asOfMs as number)) tally.counters.checkpoints++;
-    });
+    }, RANK_OTHER);
   };
 }

@@ -15,7 +15,7 @@ export interface Tally {
 
 export function createTally(): Tally {
   const counters: Counters = {
-    frames_received: 0, frames_dropped_inbox_full: 0, frames_rejected: 0, records_accepted: 0, records_rejected: 0,
+    frames_received: 0, frames_skipped: 0, frames_dropped_inbox_full: 0, frames_rejected: 0, records_accepted: 0, records_rejected: 0,
     records_issued: 0, signatures_online: 0, sign_fallbacks: 0, crypto_field_ops: 0, crypto_verify: 0, crypto_sign: 0, crypto_hash: 0, conflicts_detected: 0, conflicts_swapped: 0, tokens_granted: 0, tokens_refused: 0, tokens_collected: 0, signatures_verified: 0,
     signature_cache_hits: 0, offload_acked: 0, checkpoints: 0, window_full: 0, validation_ms_last: 0, validations_timed: 0, slices_deferred_link_busy: 0,
   };

@@ -9,7 +9,7 @@ export class Ring<T> {
   length = 0;
 
   constructor(capacity: number) {
-    if (!(capacity >= 1 && capacity % 1 === 0)) throw new Error('ring capacity not a positive integer: ' + capacity);
+    if (!(capacity >= 1 && capacity % 1 === 0)) throw new Error('ring capacity ' + capacity);
     this.capacity = capacity;
     this.slots = [];
     for (let index = 0; index < capacity; index++) this.slots.push(null);

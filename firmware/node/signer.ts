@@ -29,7 +29,8 @@ export interface Signer {
   canSign(): boolean;
   /**
    * One slice of nonce precomputation when it goes before verification (a signature waits for a nonce,
-   * a precomputation is under way, or no verification waits), never while a verification is under way
+   * one spent since the last was made, a precomputation is under way, or no verification waits), never
+   * while a verification is under way
    * (`verifying`: the two jobs' points at once would pass the pico's heap); true when it ran.
    */
   precompute(verifying: boolean, idle: boolean): boolean;
@@ -57,6 +58,12 @@ export function createSigner(platform: Platform, config: NodeConfig, persistence
   let nonces: Stock | null = null;
   /** Set while a signature waits for a nonce: the precomputation then goes before background verification. */
   let nonceWanted = false;
+  /**
+   * Set when a signature spent a nonce: the next one is precomputed before another verification starts,
+   * so that the signature after that verification (the record approving what it verified) waits for
+   * nothing; cleared once a nonce is made or the stock is full.
+   */
+  let refill = false;
 
   /** The node's public key is known: the key pair is complete and the nonce stock can start. */
   function keysReady(publicKey: Uint8Array): void {
@@ -87,6 +94,7 @@ export function createSigner(platform: Platform, config: NodeConfig, persistence
         const online = nonces.sign(message);
         if (online !== null) {
           nonceWanted = false;
+          refill = true;
           counters.signatures_online++;
           counters.crypto_hash++;
           return online;
@@ -104,8 +112,10 @@ export function createSigner(platform: Platform, config: NodeConfig, persistence
       return false;
     },
     precompute: function (verifying: boolean, idle: boolean): boolean {
-      if (nonces === null || verifying || !(nonceWanted || nonces.busy() || idle)) return false;
-      work.slice(nonces);
+      if (nonces === null || verifying || !(nonceWanted || refill || nonces.busy() || idle)) return false;
+      const making = nonces.busy();
+      // A slice does nothing (false) when the stock is full; a job that ends has made a nonce.
+      if (!work.slice(nonces) || (making && !nonces.busy())) refill = false;
       return true;
     },
   };

@@ -2,9 +2,11 @@
 // one-step verification (native Ed25519) each is answered at once; otherwise each waits in a ring of
 // fixed capacity and tick advances the head a slice at a time. Only the head holds a job (its points and
 // tables); the others wait as a function that makes their inputs (message, signature, key) when their
-// turn comes. Urgent ones go next after the one under way, in their order; the others newest first (a
-// newer record makes a better cap: its approval covers more of the DAG); a full queue drops its oldest
-// waiting entry that is not urgent, counted as VERIFY_QUEUE_FULL. While `held` counts HELD_MAX records (a
+// turn comes. Each entry has a rank: urgent ones (RANK_URGENT) go next after the one under way, in their
+// order; then another member's trade records (RANK_TRADE), then the rest, each newest first (a newer
+// record makes a better cap: its approval covers more of the DAG, and a trade record's own approval is
+// what its commit waits for); a full queue drops its oldest, lowest-ranked waiting entry that is not
+// urgent, counted as VERIFY_QUEUE_FULL. While `held` counts HELD_MAX records (a
 // rationed verifier's verified records its next record has yet to approve, docs/ledger.md) no
 // job starts but an urgent one.
 import type { VerificationJob } from '../node-api';
@@ -22,8 +24,13 @@ export const VERIFY_QUEUE_MAX = 4;
  */
 export const HELD_MAX = 1;
 
+/** The ranks of a queued verification: the sold record a node buys against, another member's trade record, the rest. */
+export const RANK_URGENT = 2;
+export const RANK_TRADE = 1;
+export const RANK_OTHER = 0;
+
 type StartVerify = (message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array) => VerificationJob;
-type Entry = { key: string; inputs: () => Uint8Array[]; urgent: boolean; job: VerificationJob | null; finish: (valid: boolean) => void };
+type Entry = { key: string; inputs: () => Uint8Array[]; rank: number; job: VerificationJob | null; finish: (valid: boolean) => void };
 
 export class VerifyQueue extends Ring<Entry> {
   private crypto: BoardCrypto;
@@ -42,7 +49,7 @@ export class VerifyQueue extends Ring<Entry> {
   }
 
   /** Queues a verification of [message, signature, publicKey] = inputs(); finish gets the answer. */
-  later(key: string, inputs: () => Uint8Array[], finish: (valid: boolean) => void, urgent?: boolean): void {
+  later(key: string, inputs: () => Uint8Array[], finish: (valid: boolean) => void, rank: number): void {
     if (this.crypto.verify !== undefined) {
       const made = inputs();
       this.tally.counters.crypto_verify++;
@@ -52,13 +59,13 @@ export class VerifyQueue extends Ring<Entry> {
     for (let index = 0; index < this.length; index++) if (this.get(index).key === key) return;
     if (this.length >= this.capacity) {
       this.tally.count('VERIFY_QUEUE_FULL');
-      // Newest first, so the oldest waiting is the last unless it is urgent (or the head).
-      if (this.length < 2 || this.get(this.length - 1).urgent) return;
+      // By rank, newest first, so the last is the oldest of the lowest rank, dropped unless urgent (or the head).
+      if (this.length < 2 || this.get(this.length - 1).rank === RANK_URGENT) return;
       this.remove(this.length - 1);
     }
     let at = this.started() ? 1 : 0;
-    while (at < this.length && this.get(at).urgent) at++;
-    this.insert(at, { key: key, inputs: inputs, urgent: urgent === true, job: null, finish: finish });
+    while (at < this.length && (this.get(at).rank > rank || this.get(at).rank === RANK_URGENT)) at++;
+    this.insert(at, { key: key, inputs: inputs, rank: rank, job: null, finish: finish });
   }
 
   /** Advances the head by one slice; its finish runs once it is done. */
@@ -76,7 +83,7 @@ export class VerifyQueue extends Ring<Entry> {
 
   /** Whether a slice would run now: a job under way, or one that may start. */
   due(): boolean {
-    return this.length > 0 && (this.get(0).job !== null || this.get(0).urgent || this.held < HELD_MAX);
+    return this.length > 0 && (this.get(0).job !== null || this.get(0).rank === RANK_URGENT || this.held < HELD_MAX);
   }
 
   /** Whether the head's job has started (its points are on the heap). */

@@ -61,7 +61,7 @@ const native = validateTwo(true, rounds);
 const tweetnacl = validateTwo(false, quick ? 4 : 20);
 
 const { world, target, records } = prepared(true, quick ? 200 : 2000);
-const walk = new CapWalk(target.window.capacity);
+const walk = new CapWalk(target.window.capacity, () => undefined);
 const capTimes: number[] = [];
 for (let round = 0; round < (quick ? 100 : 1000); round++) {
   const start = performance.now();

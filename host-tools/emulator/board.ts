@@ -187,7 +187,7 @@ export class EmulatedBoard extends BoardState {
 
   /** The radio's packet has left the antenna: TxDone, then DIO0 if the driver mapped it. */
   finishRadioTransmit(): void {
-    this.radioEvent((radio) => radio.finishTransmit());
+    this.radioEvent((radio) => radio.finishTransmit(this.worldNowMs));
   }
 
   /**

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { airtimeMs } from '../../boards/drivers/lora-airtime';
 import { createSx127x, loraModulation, LoraRadioSettings } from '../../boards/drivers/sx127x';
 import { TX_QUEUE_MAX } from '../../boards/drivers/sx127x';
-import { CadRequest, IRQ_TX_DONE, MODE_CAD, MODE_RX_CONTINUOUS, MODE_TX, Sx127xFault, Sx127xModel, Transmission, cadDurationMs } from '../../host-tools/emulator/peripherals/sx127x-model';
+import { CadRequest, IRQ_TX_DONE, MODE_CAD, MODE_RX_CONTINUOUS, MODE_STANDBY, MODE_TX, Sx127xFault, Sx127xModel, Transmission, cadDurationMs } from '../../host-tools/emulator/peripherals/sx127x-model';
 import pico from '../../boards/pico/board.json';
 import { addLoraLink, extraLinks } from '../../boards/drivers/extra-links';
 import { encodeCbor } from '../../firmware/codec/cbor';
@@ -76,6 +76,29 @@ test('a send goes on air with the payload and the airtime of the registers; TxDo
   assert.is(sent.length, 1 + TX_QUEUE_MAX);
   assert.is(model.registers[0x12] & IRQ_TX_DONE, 0, 'flags cleared');
   assert.is(model.mode(), MODE_RX_CONTINUOUS);
+});
+
+test('a poll within long work after the airtime finds TxDone and listens again; the world\'s late TxDone changes nothing', () => {
+  const { model, radio, sent, advance } = rig();
+  radio.begin();
+  assert.ok(radio.send(new Uint8Array(30)));
+  const airtime = airtimeMs(30, model.modulation());
+  advance(airtime - 1);
+  radio.poll();
+  assert.is(model.mode(), MODE_TX, 'still sending before its airtime is over');
+  advance(2);
+  // No finishTransmit from the world yet (the board is within one call): the chip has finished by its clock.
+  radio.poll();
+  assert.is(model.mode(), MODE_RX_CONTINUOUS, 'the poll serviced TxDone: listening again');
+  assert.is(model.registers[0x12] & IRQ_TX_DONE, 0);
+  // A second packet goes on air before the world reports the first one's end, which must leave it sending.
+  assert.ok(radio.send(new Uint8Array(12)));
+  assert.is(sent.length, 2);
+  model.finishTransmit(100 + airtime);
+  assert.is(model.mode(), MODE_TX, 'the first packet\'s end does not end the second');
+  model.finishTransmit(100 + airtime + 1 + airtimeMs(12, model.modulation()));
+  assert.is(model.mode(), MODE_STANDBY, 'the second one ends at its own end');
+  assert.ok(model.takeDio0Rise(), 'with TxDone on DIO0');
 });
 
 test('the sender keeps the 1 % duty cycle: refused once the last hour holds 36 s of airtime', () => {

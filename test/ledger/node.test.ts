@@ -5,7 +5,7 @@ import { signHost, signingKey } from '../../host-tools/crypto/host-signing';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { keyPairFromSeed, recordId, sha512, signDetached } from '../../firmware/crypto/ed25519';
-import { FRAME_CHECKPOINT, FRAME_OFFLOAD_ACK, FRAME_RECORD, FRAME_TOKEN_REQUEST, ackMessage, checkpointMessage, decodeFrame, encodeFrame, keyedMac } from '../../firmware/frames';
+import { FRAME_CHECKPOINT, FRAME_OFFLOAD, FRAME_OFFLOAD_ACK, FRAME_RECORD, FRAME_TOKEN_REQUEST, ackMessage, checkpointMessage, decodeFrame, encodeFrame, keyedMac, OFFLOAD_FRAME_HEAD, offloadFrames } from '../../firmware/frames';
 import { macHost, tokenKeyFor } from '../../host-tools/crypto/token-key';
 import { CapWalk, GENESIS_ID, selectCaps } from '../../firmware/ledger/caps';
 import { commitThreshold } from '../../firmware/ledger/rules';
@@ -19,6 +19,7 @@ import { createOffload } from '../../firmware/node/offload';
 import { VerifyQueue } from '../../firmware/node/verify-queue';
 import { createWork } from '../../firmware/node/work';
 import { PENDING_RECORDS_MAX, capacitiesFor } from '../../firmware/node';
+import { RECORD_WITH_TOKENS_BYTES_MAX } from '../../firmware/protocol';
 import { KIND_BOUGHT, KIND_OFFER, KIND_SOLD, LedgerRecord, bytesToSign, encodePayload, encodeRecord } from '../../firmware/records';
 import { InProcessWorld, MemoryStore, PowerCut, SimNode } from '../../host-tools/sim/in-process';
 import { testPlatform } from '../support/node-parts';
@@ -47,6 +48,50 @@ test('capacities follow the heap budget and relate as the design needs', () => {
   assert.is(capacitiesFor(184312).members, 16);
   assert.is(capacitiesFor(184312, true).members, 32);
   assert.is(capacitiesFor(229362).members, 32);
+});
+
+test('a record is usable when nothing in its past cone lost a conflict: the searches of one selection share what they found', () => {
+  const rng = createRng(testSeed('usable caps'));
+  for (let round = 0; round < 40; round++) {
+    const window = new RecordWindow(64, 16);
+    const parents: number[][] = [];
+    const loser: boolean[] = [];
+    const count = rng.int(2, 60);
+    for (let index = 0; index < count; index++) {
+      const a = index === 0 ? -1 : rng.int(0, index - 1);
+      const b = index === 0 ? -1 : rng.int(0, index - 1);
+      parents.push([a, b]);
+      loser.push(rng.int(0, 19) === 0);
+      window.add({
+        id: id(index + 1), issuer: 1 + (index % 9), kind: KIND_OFFER, seq: index + 1, timeMs: index, energyWh: 1, ecash: 1, counterparty: 0,
+        parents: [a < 0 ? GENESIS_ID : id(a + 1), b < 0 ? GENESIS_ID : id(b + 1)], ref: null,
+      }, loser[index] ? FLAG_VALID | FLAG_CONFLICT_LOSER : FLAG_VALID);
+    }
+    const clean = (target: number): boolean => {
+      const stack = [target];
+      const seen = new Set<number>([target]);
+      while (stack.length > 0) {
+        const current = stack.pop() as number;
+        if (loser[current]) return false;
+        for (const parent of parents[current]) if (parent >= 0 && !seen.has(parent)) stack.push(parent), seen.add(parent);
+      }
+      return true;
+    };
+    const walk = new CapWalk(64, () => undefined);
+    walk.window = window;
+    // Two selections, each asking about every record in a random order, some twice.
+    for (let selection = 0; selection < 2; selection++) {
+      walk.pick++;
+      for (let ask = 0; ask < count * 2; ask++) {
+        const target = rng.int(0, count - 1);
+        assert.is(walk.usableCap(window.find(id(target + 1))), clean(target), `round ${round}, record ${target}`);
+      }
+      // A conflict decided between selections: the next one must not trust what this one found.
+      const flipped = rng.int(0, count - 1);
+      loser[flipped] = true;
+      window.flags[window.find(id(flipped + 1))] |= FLAG_CONFLICT_LOSER;
+    }
+  }
 });
 
 test('window weights and validation counts match a brute-force count on random DAGs', () => {
@@ -155,7 +200,7 @@ test('cap selection ends at caps, avoids conflict losers, and alpha biases towar
   add(5, 4, 4);
   add(6, 5, 5);
   add(7, 6, 6, FLAG_VALID | FLAG_CONFLICT_LOSER);
-  const walk = new CapWalk(32);
+  const walk = new CapWalk(32, () => undefined);
   const rng = createRng(5);
   const counts: Record<string, number> = {};
   for (let round = 0; round < 400; round++) {
@@ -370,6 +415,28 @@ test('a pending record and its caps stay pinned until the aggregator acknowledge
   world.run(200);
   assert.is(window.flags[slot] & FLAG_CONFIRMED, FLAG_CONFIRMED, 'a checkpoint of its issuer confirms it');
   assert.is(issuer.node.members.balanceOf(issuer.id), 777);
+});
+
+test('offload parts are passed over unread, counted as the aggregator\'s; every other frame is still decoded', () => {
+  const world = startedWorld(2, 63);
+  const listener = world.nodes[1].node;
+  const before = listener.stats();
+  const parts = offloadFrames(world.nodes[0].id, id(7), new Uint8Array(RECORD_WITH_TOKENS_BYTES_MAX).fill(5)).map((frame) => encodeFrame(frame));
+  assert.ok(parts.length > 1);
+  for (const part of parts) assert.equal([part[0], part[1]], [OFFLOAD_FRAME_HEAD, FRAME_OFFLOAD], 'an offload frame begins with its head and type');
+  // A neighbour's parts, and bytes that only begin like one (what a radio can hear): none takes an inbox
+  // slot or a decoding, none counts as a rejection.
+  for (const part of parts) listener.receive(0, part);
+  listener.receive(0, new Uint8Array([OFFLOAD_FRAME_HEAD, FRAME_OFFLOAD, 0xff]));
+  world.run(1000);
+  const after = listener.stats();
+  assert.is((after.frames_skipped as number) - (before.frames_skipped as number), parts.length + 1);
+  assert.is(after.frames_rejected, before.frames_rejected);
+  // Not an array header, or a type beyond one byte: decoded, and rejected as before.
+  for (const bytes of [new Uint8Array([FRAME_OFFLOAD, FRAME_OFFLOAD]), new Uint8Array([OFFLOAD_FRAME_HEAD, 0x18, FRAME_OFFLOAD]), new Uint8Array([OFFLOAD_FRAME_HEAD])]) listener.receive(0, bytes);
+  world.run(1000);
+  assert.is((listener.stats().frames_rejected as number) - (after.frames_rejected as number), 3);
+  assert.is(listener.stats().frames_skipped, after.frames_skipped);
 });
 
 test('the firmware\'s own crypto path issues and validates records too (sliced verification, no native crypto)', () => {

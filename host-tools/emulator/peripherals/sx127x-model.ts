@@ -5,7 +5,7 @@
 // would ignore or that corrupts a packet (unknown or read-only register, FIFO in sleep, LongRangeMode
 // changed outside sleep, no chip select, in or just out of reset) throws an Sx127xFault with a code.
 // Written from the datasheet, not from the driver in boards/drivers, so a shared mistake is not hidden.
-import type { LoraModulation } from '../../../boards/drivers/lora-airtime';
+import { type LoraModulation, airtimeMs } from '../../../boards/drivers/lora-airtime';
 
 export class Sx127xFault extends Error {
   constructor(public code: string, message: string) {
@@ -82,6 +82,8 @@ export class Sx127xModel {
   private resetLow = false;
   private readyAtMs = 0;
   private dio0Level = false;
+  /** When the packet being sent leaves the antenna, on the board's clock (set as TX begins). */
+  private txEndMs = Infinity;
   transfers = 0;
   /**
    * Valid packets written over in the FIFO before the program had read all their bytes: by a later
@@ -114,6 +116,7 @@ export class Sx127xModel {
     this.unreadBytes.clear();
     this.rxWriteAddress = 0;
     this.dio0Level = false;
+    this.txEndMs = Infinity;
   }
 
   /** The NRESET line: low holds the chip in reset; it answers again RESET_READY_MS after release. */
@@ -158,6 +161,7 @@ export class Sx127xModel {
 
   /** DIO0 per RegDioMapping1 bits 7-6: 00 RxDone, 01 TxDone, 10 CadDone (Table 18). */
   dio0(): boolean {
+    this.finishTransmitDue();
     const mapping = this.registers[DIO_MAPPING_1] >> 6;
     const flags = this.registers[IRQ_FLAGS];
     return (mapping === 0 && (flags & IRQ_RX_DONE) !== 0) || (mapping === 1 && (flags & IRQ_TX_DONE) !== 0) || (mapping === 2 && (flags & IRQ_CAD_DONE) !== 0);
@@ -181,6 +185,7 @@ export class Sx127xModel {
     if (!this.selected) throw new Sx127xFault('SX127X_NOT_SELECTED', 'SPI transfer with chip select high');
     if (this.resetLow) throw new Sx127xFault('SX127X_IN_RESET', 'SPI transfer while the reset line is low');
     if (this.nowMs() < this.readyAtMs) throw new Sx127xFault('SX127X_NOT_READY', `SPI transfer within ${RESET_READY_MS} ms of reset`);
+    this.finishTransmitDue();
     if (out.length < 2) throw new Sx127xFault('SX127X_SHORT_TRANSFER', `a register access is an address and at least one data byte, got ${out.length} byte(s)`);
     this.transfers++;
     const write = (out[0] & 0x80) !== 0;
@@ -254,13 +259,29 @@ export class Sx127xModel {
     if (length === 0) throw new Sx127xFault('SX127X_PAYLOAD_EMPTY', 'TX with RegPayloadLength 0');
     const base = this.registers[FIFO_TX_BASE];
     const payload = Uint8Array.from({ length }, (_, index) => this.fifo[(base + index) & 0xff]);
-    onTransmit({ payload, modulation: this.modulation(), frequencyHz: this.frequencyHz(), syncWord: this.registers[SYNC_WORD] });
+    const modulation = this.modulation();
+    this.txEndMs = this.nowMs() + airtimeMs(length, modulation);
+    onTransmit({ payload, modulation, frequencyHz: this.frequencyHz(), syncWord: this.registers[SYNC_WORD] });
   }
 
-  /** The packet has left the antenna: TxDone is set and the chip returns to standby (§4.1.6). */
-  finishTransmit(): void {
+  /**
+   * The packet has left the antenna: TxDone is set and the chip returns to standby (§4.1.6). The world
+   * says so at the packet's end (`atMs`); a packet already finished, or a later one under way, is left.
+   */
+  finishTransmit(atMs = Infinity): void {
+    if (this.mode() !== MODE_TX || atMs < this.txEndMs) return;
+    this.txEndMs = Infinity;
     this.registers[IRQ_FLAGS] |= IRQ_TX_DONE;
     this.registers[OP_MODE] = (this.registers[OP_MODE] & 0xf8) | MODE_STANDBY;
+  }
+
+  /**
+   * A program still within one call reads its radio (the flags over SPI, or DIO0) after its packet's
+   * airtime on the board's clock: the chip has finished sending by then, as the world will say when the
+   * call is over. So a program that polls its radio within long work sees TxDone there and can listen again.
+   */
+  private finishTransmitDue(): void {
+    if (this.mode() === MODE_TX && this.nowMs() >= this.txEndMs) this.finishTransmit();
   }
 
   /** The CAD is over (§4.1.6.2): CadDone, CadDetected when a LoRa preamble was on the channel, then standby. */

@@ -18,7 +18,7 @@ test('counters start at zero and rejections follow them under rejected_<code>', 
   assert.is(out.records_rejected, 1);
   assert.is(out.rejected_EQUIVOCATION, 2);
   assert.is(out.frames_received, 0);
-  assert.is(keys.length, 1 + 25 + 2);
+  assert.is(keys.length, 1 + 26 + 2);
 });
 
 test.run();

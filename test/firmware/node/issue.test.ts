@@ -37,7 +37,7 @@ function issuing(pendingMax = 3) {
   const verifyQueue = new VerifyQueue(2, platform.crypto, undefined, work, tally);
   const issuer = createIssuer({
     memberId: 1, tokensRequired: 2, slotMs: SLOT_MS, pendingMax, clock: platform, window, members, verified: new VerifiedCache(8, 16),
-    persistence, pickCaps: createCapPicker(window, 0.5, 7), signer, links: createLinks([link]), work, tally, verifyQueue,
+    persistence, pickCaps: createCapPicker(window, 0.5, 7, () => undefined), signer, links: createLinks([link]), work, tally, verifyQueue,
   });
   /** The token a granter sends, as the grant frame carries it. */
   const tokenOf = (granter: number, seq = 1, slot = Math.floor(platform.wallClockMs() / SLOT_MS), requester = 1) =>

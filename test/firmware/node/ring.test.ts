@@ -28,7 +28,7 @@ test('an empty ring shifts null; an index outside it or a bad capacity is a bug 
   assert.throws(() => ring.get(-1), /ring index -1/);
   assert.throws(() => ring.insert(2, 'c'), /ring index 2/);
   assert.throws(() => ring.remove(1), /ring index 1/);
-  for (const capacity of [0, -1, 1.5, NaN]) assert.throws(() => new Ring(capacity), /not a positive integer/);
+  for (const capacity of [0, -1, 1.5, NaN]) assert.throws(() => new Ring(capacity), /ring capacity/);
 });
 
 test('insert and remove inside the ring keep the order across the wrap-around', () => {

@@ -83,4 +83,37 @@ test('with a nonce stock: an empty stock asks for precomputation first, which th
   assert.ok(signer.precompute(false, false), 'a precomputation under way continues');
 });
 
+test('a spent nonce is made again before the next verification starts, one nonce and no more', () => {
+  // A stock of two whose precomputation takes two slices: the first starts the job, the second stores the nonce.
+  let stocked = 2;
+  let job = false;
+  const createNonceStock = () => ({
+    sign: (message: Uint8Array) => (stocked > 0 ? (stocked--, new Uint8Array(64).fill(message[0])) : null),
+    step: () => {
+      if (!job && stocked >= 2) return false;
+      if (job) stocked++;
+      job = !job;
+      return true;
+    },
+    operations: () => 0, count: () => stocked, busy: () => job,
+  });
+  const { signer } = signerFor({ ...base, createNonceStock });
+  signer.start();
+  assert.is(signer.precompute(false, false), false, 'a full stock: verification goes first');
+  assert.ok(signer.sign(new Uint8Array([1])) !== null);
+  assert.is(signer.precompute(true, false), false, 'never while a verification is under way');
+  assert.ok(signer.precompute(false, false), 'the spent nonce goes before the next verification');
+  assert.ok(signer.precompute(false, false));
+  assert.is(stocked, 2);
+  assert.is(signer.precompute(false, false), false, 'made: verification goes first again');
+  // Two spent, one made: the refill stops at one, the stock is left for idle time.
+  signer.sign(new Uint8Array([2]));
+  signer.sign(new Uint8Array([3]));
+  assert.ok(signer.precompute(false, false));
+  assert.ok(signer.precompute(false, false));
+  assert.is(stocked, 1);
+  assert.is(signer.precompute(false, false), false);
+  assert.ok(signer.precompute(false, true), 'idle time fills the rest');
+});
+
 test.run();

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import type { VerificationJob } from '../../../firmware/node-api';
 import type { BoardCrypto } from '../../../firmware/platform';
 import { createTally } from '../../../firmware/node/counters';
-import { HELD_MAX, VerifyQueue } from '../../../firmware/node/verify-queue';
+import { HELD_MAX, RANK_OTHER, RANK_TRADE, RANK_URGENT, VerifyQueue } from '../../../firmware/node/verify-queue';
 import { createWork } from '../../../firmware/node/work';
 
 const bytes = (byte: number) => new Uint8Array([byte]);
@@ -30,7 +30,7 @@ function sliced(capacity: number, slices = 2) {
   const jobs = startVerify(slices);
   const queue = new VerifyQueue(capacity, { sha512 } as BoardCrypto, jobs.start, createWork(tally.counters, sha512, 1, () => undefined), tally);
   const answers: string[] = [];
-  const enqueue = (key: number, urgent = false) => queue.later(String(key), () => [bytes(key), bytes(0), bytes(0)], (valid) => answers.push(`${key}:${valid}`), urgent);
+  const enqueue = (key: number, rank = RANK_OTHER) => queue.later(String(key), () => [bytes(key), bytes(0), bytes(0)], (valid) => answers.push(`${key}:${valid}`), rank);
   return { tally, jobs, queue, answers, enqueue };
 }
 
@@ -41,8 +41,8 @@ test('with one-step verification the answer comes at once, nothing waits', () =>
   const verify = (signature: Uint8Array, message: Uint8Array) => message[0] === signature[0];
   const queue = new VerifyQueue(2, { sha512, verify } as BoardCrypto, undefined, createWork(tally.counters, sha512, 1, () => undefined), tally);
   const answers: boolean[] = [];
-  queue.later('a', () => [bytes(1), bytes(1), bytes(0)], (valid) => answers.push(valid));
-  queue.later('b', () => [bytes(1), bytes(2), bytes(0)], (valid) => answers.push(valid));
+  queue.later('a', () => [bytes(1), bytes(1), bytes(0)], (valid) => answers.push(valid), RANK_OTHER);
+  queue.later('b', () => [bytes(1), bytes(2), bytes(0)], (valid) => answers.push(valid), RANK_OTHER);
   assert.equal(answers, [true, false]);
   assert.is(queue.length, 0);
   assert.is(tally.counters.crypto_verify, 2);
@@ -76,22 +76,41 @@ test('a key already queued is not queued again; urgent entries go next after the
   assert.equal(keys(queue), ['4', '2'], 'nothing started: the newest is the head');
   queue.advance();
   enqueue(6);
-  enqueue(8, true);
-  enqueue(10, true);
+  enqueue(8, RANK_URGENT);
+  enqueue(10, RANK_URGENT);
   assert.equal(keys(queue), ['4', '8', '10', '6', '2'], 'the head under way stays; urgent ones next in turn; then the newest');
   for (let call = 0; call < 9; call++) queue.advance();
   assert.equal(jobs.started, [4, 8, 10, 6, 2]);
   assert.equal(answers, ['4:true', '8:true', '10:true', '6:true', '2:true']);
   enqueue(12);
-  enqueue(14, true);
+  enqueue(14, RANK_URGENT);
   assert.is(queue.get(0).key, '14', 'urgent before a waiting entry not yet started');
+});
+
+test('trade records go after urgent ones and before the rest, each rank newest first; a full queue drops the oldest of the lowest rank', () => {
+  const { queue, enqueue } = sliced(5, 2);
+  enqueue(1);
+  queue.advance();
+  enqueue(2);
+  enqueue(3, RANK_TRADE);
+  enqueue(4);
+  enqueue(5, RANK_URGENT);
+  assert.equal(keys(queue), ['1', '5', '3', '4', '2'], 'under way, urgent, trade, then the others newest first');
+  enqueue(6, RANK_TRADE);
+  assert.equal(keys(queue), ['1', '5', '6', '3', '4'], 'a newer trade record goes first among trade records; the oldest other (2) went');
+  enqueue(7);
+  enqueue(8);
+  assert.equal(keys(queue), ['1', '5', '6', '3', '8'], 'others replace others');
+  enqueue(9, RANK_TRADE);
+  enqueue(10, RANK_TRADE);
+  assert.equal(keys(queue), ['1', '5', '10', '9', '6'], 'trade records push the others out, then the oldest trade record');
 });
 
 test('a full queue drops its oldest waiting entry that is not urgent, never the head, and counts it', () => {
   const { tally, queue, enqueue } = sliced(3);
   enqueue(1);
   queue.advance();
-  enqueue(2, true);
+  enqueue(2, RANK_URGENT);
   enqueue(3);
   enqueue(4);
   assert.equal(keys(queue), ['1', '2', '4'], 'the oldest waiting (3) went');
@@ -101,7 +120,7 @@ test('a full queue drops its oldest waiting entry that is not urgent, never the 
   const all = sliced(2);
   all.enqueue(1);
   all.queue.advance();
-  all.enqueue(2, true);
+  all.enqueue(2, RANK_URGENT);
   all.enqueue(3);
   assert.equal(keys(all.queue), ['1', '2'], 'only urgent ones wait: the new one is refused');
 });
@@ -120,7 +139,7 @@ test('a queue holding HELD_MAX verified records starts no job but an urgent one;
   assert.is(queue.due(), false);
   queue.advance();
   assert.equal(jobs.started, [2], 'held: nothing starts');
-  enqueue(6, true);
+  enqueue(6, RANK_URGENT);
   assert.ok(queue.due());
   queue.advance();
   queue.advance();
