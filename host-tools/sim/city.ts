@@ -575,6 +575,8 @@ function boardKindTable(entries: { kind: BoardKind; board: EmulatedBoard; stats:
       records_issued: mine.reduce((total, entry) => total + (entry.stats.records_issued ?? 0), 0),
       resets: mine.reduce((total, entry) => total + entry.board.resets, 0),
       frames_lost_board_busy: mine.reduce((total, entry) => total + (entry.board.radio?.overwritten ?? 0), 0),
+      // Read from the radio but dropped by the node: its inbox was full (firmware/node/inbox.ts).
+      frames_dropped_inbox_full: mine.reduce((total, entry) => total + (entry.stats.frames_dropped_inbox_full ?? 0), 0),
     };
   }
   return table;

@@ -164,9 +164,9 @@ export function renderReport(summary: Record<string, unknown>, detail: ReportDet
     ['board resets', integer(summary.board_resets)],
     ['airtime per committed trade', summary.airtime_ms_per_trade === null ? 'no trade' : formatDuration(Number(summary.airtime_ms_per_trade))],
   ]);
-  const boardTable = table(['board', 'boards', 'heap peak', 'heap budget', 'validation median', 'validation 95th pct', 'records issued', 'resets', 'frames lost (board busy)'],
+  const boardTable = table(['board', 'boards', 'heap peak', 'heap budget', 'validation median', 'validation 95th pct', 'records issued', 'resets', 'frames lost (board busy)', 'frames dropped (inbox full)'],
     Object.entries(kinds).map(([kind, row]) => [kind, integer(row.boards), `${((row.heap_peak_bytes ?? 0) / 1024).toFixed(0)} KiB`, `${((row.heap_budget_bytes ?? 0) / 1024).toFixed(0)} KiB`,
-      formatDuration(row.validation_ms_p50), formatDuration(row.validation_ms_p95), integer(row.records_issued), integer(row.resets), integer(row.frames_lost_board_busy)]));
+      formatDuration(row.validation_ms_p50), formatDuration(row.validation_ms_p95), integer(row.records_issued), integer(row.resets), integer(row.frames_lost_board_busy), integer(row.frames_dropped_inbox_full)]));
   const receptions = (frames.delivered ?? 0) + (frames.collided ?? 0);
   const radioTable = table(['figure', 'value'], [
     ['frames sent (EVs, gateway, attackers)', integer(frames.sent)],

@@ -47,6 +47,12 @@ for (const { attack, seed, boards, durationMs } of RUNS) {
       const kind = board.name.replace(/^ev\d+-/, '');
       assert.ok(board.heap_peak_bytes <= loadBoard(kind).heap_bytes_max, `${board.name} heap ${board.heap_peak_bytes}`);
     }
+    // The per-kind table adds up the boards' own counts of frames their full inbox dropped.
+    const kinds = summary.board_kinds as Record<string, { frames_dropped_inbox_full: number }>;
+    for (const kind of Object.keys(kinds)) {
+      const counted = detail.boards.filter((board: { name: string }) => board.name.endsWith(`-${kind}`)).reduce((sum: number, board: { stats: Record<string, number> }) => sum + (board.stats.frames_dropped_inbox_full ?? 0), 0);
+      assert.is(kinds[kind].frames_dropped_inbox_full, counted, `${kind}: frames dropped with the inbox full`);
+    }
     // Every settled trade has a sold record on the seller's chain and a bought record on the buyer's that match.
     const db = new Database(join(outDir, 'aggregator.sqlite'), { readonly: true });
     const rows = db.prepare(
