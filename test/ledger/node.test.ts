@@ -50,23 +50,35 @@ test('capacities follow the heap budget and relate as the design needs', () => {
   assert.is(capacitiesFor(229362).members, 32);
 });
 
+/**
+ * A window of `count` records, each approving two earlier ones drawn at random (the genesis for the first),
+ * with the parents of each by index; `issuerOf` and `flagsOf` are asked in that order after its parents.
+ */
+function randomDag(rng: ReturnType<typeof createRng>, count: number, issuerOf: (index: number) => number, flagsOf: (index: number) => number) {
+  const window = new RecordWindow(64, 16);
+  const parents: number[][] = [];
+  for (let index = 0; index < count; index++) {
+    const a = index === 0 ? -1 : rng.int(0, index - 1);
+    const b = index === 0 ? -1 : rng.int(0, index - 1);
+    parents.push([a, b]);
+    const issuer = issuerOf(index);
+    window.add({
+      id: id(index + 1), issuer, kind: KIND_OFFER, seq: index + 1, timeMs: index, energyWh: 1, ecash: 1, counterparty: 0,
+      parents: [a < 0 ? GENESIS_ID : id(a + 1), b < 0 ? GENESIS_ID : id(b + 1)], ref: null,
+    }, flagsOf(index));
+  }
+  return { window, parents };
+}
+
 test('a record is usable when nothing in its past cone lost a conflict: the searches of one selection share what they found', () => {
   const rng = createRng(testSeed('usable caps'));
   for (let round = 0; round < 40; round++) {
-    const window = new RecordWindow(64, 16);
-    const parents: number[][] = [];
     const loser: boolean[] = [];
     const count = rng.int(2, 60);
-    for (let index = 0; index < count; index++) {
-      const a = index === 0 ? -1 : rng.int(0, index - 1);
-      const b = index === 0 ? -1 : rng.int(0, index - 1);
-      parents.push([a, b]);
+    const { window, parents } = randomDag(rng, count, (index) => 1 + (index % 9), () => {
       loser.push(rng.int(0, 19) === 0);
-      window.add({
-        id: id(index + 1), issuer: 1 + (index % 9), kind: KIND_OFFER, seq: index + 1, timeMs: index, energyWh: 1, ecash: 1, counterparty: 0,
-        parents: [a < 0 ? GENESIS_ID : id(a + 1), b < 0 ? GENESIS_ID : id(b + 1)], ref: null,
-      }, loser[index] ? FLAG_VALID | FLAG_CONFLICT_LOSER : FLAG_VALID);
-    }
+      return loser[loser.length - 1] ? FLAG_VALID | FLAG_CONFLICT_LOSER : FLAG_VALID;
+    });
     const clean = (target: number): boolean => {
       const stack = [target];
       const seen = new Set<number>([target]);
@@ -97,20 +109,9 @@ test('a record is usable when nothing in its past cone lost a conflict: the sear
 test('window weights and validation counts match a brute-force count on random DAGs', () => {
   const rng = createRng(testSeed('window weights'));
   for (let round = 0; round < 30; round++) {
-    const window = new RecordWindow(64, 16);
-    const parents: number[][] = [];
     const issuers: number[] = [];
     const count = rng.int(5, 60);
-    for (let index = 0; index < count; index++) {
-      const a = index === 0 ? -1 : rng.int(0, index - 1);
-      const b = index === 0 ? -1 : rng.int(0, index - 1);
-      parents.push([a, b]);
-      issuers.push(rng.int(1, 10));
-      window.add({
-        id: id(index + 1), issuer: issuers[index], kind: KIND_OFFER, seq: index + 1, timeMs: index, energyWh: 1, ecash: 1, counterparty: 0,
-        parents: [a < 0 ? GENESIS_ID : id(a + 1), b < 0 ? GENESIS_ID : id(b + 1)], ref: null,
-      }, FLAG_VALID);
-    }
+    const { window, parents } = randomDag(rng, count, () => (issuers.push(rng.int(1, 10)), issuers[issuers.length - 1]), () => FLAG_VALID);
     for (let target = 0; target < count; target++) {
       const approvers = new Set<number>();
       const members = new Set<number>();
