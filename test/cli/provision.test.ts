@@ -99,7 +99,7 @@ for (const target of boardTargets) {
       assert.match(asked, /member-2/, 'the running node is member 2');
       assert.equal(readFileSync(dbPath), storeBytes, 'the store is unchanged');
     } finally {
-      started.stop();
+      await started.stop();
     }
     const again = await target.start(state);
     assert.ok(again !== null);
@@ -107,7 +107,7 @@ for (const target of boardTargets) {
       const asked = await converse(again.replPort, `print("member-" + smartchain.stats().member)${target.lineEnd}`, /member-\d+/);
       assert.match(asked, /member-2/, 'provisioning is kept in flash');
     } finally {
-      again.stop();
+      await again.stop();
     }
   });
 }

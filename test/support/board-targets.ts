@@ -8,14 +8,15 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { NATIVE_IMAGE_PATH, upstreamMissing } from '../../host-tools/emulator/rp2040/upstream';
-import { startEmulator } from './emulate';
+import { startEmulator, stopEmulator } from './emulate';
 
 export type StartedBoard = {
   /** Where `smartchain flash` writes the bundle (the esp32's espruino tool needs tcp://). */
   flashPort: string;
   /** Where the REPL or console answers: `smartchain provision` and the test's own questions. */
   replPort: string;
-  stop(): void;
+  /** Stops the board; resolves once it has exited (and written its flash). */
+  stop(): Promise<void>;
 };
 
 export type BoardTarget = {
@@ -34,7 +35,7 @@ export const boardTargets: BoardTarget[] = [
     lineEnd: '\r',
     async start(state) {
       const { child, match } = await startEmulator(['--board', 'pico', '--state', state]);
-      return { flashPort: match[1], replPort: match[1], stop: () => child.kill('SIGTERM') };
+      return { flashPort: match[1], replPort: match[1], stop: () => stopEmulator(child) };
     },
   },
   {
@@ -43,7 +44,7 @@ export const boardTargets: BoardTarget[] = [
     lineEnd: '\n',
     async start(state) {
       const { child, match } = await startEmulator(['--board', 'esp32', '--state', state], /^(\/dev\/pts\/\d+)\n(tcp:\/\/127\.0\.0\.1:\d+)$/m);
-      return { flashPort: match[2], replPort: match[1], stop: () => child.kill('SIGTERM') };
+      return { flashPort: match[2], replPort: match[1], stop: () => stopEmulator(child) };
     },
   },
   {
@@ -58,7 +59,7 @@ export const boardTargets: BoardTarget[] = [
       }
       mkdirSync(state, { recursive: true });
       const { child, match } = await startEmulator(['--board', 'pico', '--engine', 'rp2040', '--flash', join(state, 'flash.bin')]);
-      return { flashPort: match[1], replPort: match[1], stop: () => child.kill('SIGTERM') };
+      return { flashPort: match[1], replPort: match[1], stop: () => stopEmulator(child) };
     },
   },
 ];

@@ -20,6 +20,22 @@ export function startEmulator(args: string[], ready: RegExp = /^(\/dev\/pts\/\d+
   });
 }
 
+/**
+ * Stops an emulator started above and resolves once it has exited (SIGTERM; SIGKILL after `graceMs`): an
+ * emulator writes its flash as it stops, so its state folder is neither read again nor removed before.
+ */
+export function stopEmulator(child: ChildProcess, graceMs = 10000): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
 /** Writes to the terminal and reads it until `expected` appears or `timeoutMs` passes; returns what it read. */
 export async function converse(pty: string, text: string, expected: RegExp, timeoutMs = 10000): Promise<string> {
   const fd = openSync(pty, constants.O_RDWR | constants.O_NOCTTY | constants.O_NONBLOCK);
