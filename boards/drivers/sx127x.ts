@@ -207,7 +207,7 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
   function checkChannel(): void {
     if (held === null || txDoneByMs !== 0 || cadByMs !== 0) return;
     if ((read(0x18) & 0x05) !== 0) {
-      channelBusy();
+      channelBusy(true);
       return;
     }
     write(0x01, 0x81);
@@ -217,11 +217,15 @@ export function createSx127x(bus: Sx127xBus, settings: LoraRadioSettings, nowMs:
     cadByMs = cadStartedMs + CAD_DONE_LATE_MS;
   }
 
-  /** The channel was busy: listen again, and check again after a random backoff (or send, when out of attempts). */
-  function channelBusy(): void {
+  /**
+   * The channel was busy: listen again (`listening`: the chip never left RX, and its packet counters and
+   * FIFO position go on, so the driver's must too), and check again after a random backoff (or send,
+   * when out of attempts).
+   */
+  function channelBusy(listening?: boolean): void {
     counts.RADIO_CHANNEL_BUSY++;
     cadByMs = 0;
-    listen();
+    if (!listening) listen();
     attempts++;
     if (attempts > BACKOFF_ATTEMPTS_MAX) {
       counts.RADIO_BACKOFF_EXHAUSTED++;

@@ -191,16 +191,17 @@ function lbtRig() {
   const model = new Sx127xModel(() => nowMs, () => 0.7);
   const sent: Transmission[] = [];
   const cads: CadRequest[] = [];
+  const received: Uint8Array[] = [];
   const timers: { callback: () => void; atMs: number }[] = [];
   const bus = modelBus(model, (transmission) => sent.push(transmission), (request) => cads.push(request));
-  const radio = createSx127x(bus, pico.lora, () => nowMs, () => undefined, (callback, delayMs) => timers.push({ callback, atMs: nowMs + delayMs }));
+  const radio = createSx127x(bus, pico.lora, () => nowMs, (payload) => received.push(payload), (callback, delayMs) => timers.push({ callback, atMs: nowMs + delayMs }));
   const runTimers = () => {
     for (const timer of timers.splice(0)) {
       nowMs = Math.max(nowMs, timer.atMs);
       timer.callback();
     }
   };
-  return { model, radio, sent, cads, timers, runTimers, advance: (ms: number) => (nowMs += ms) };
+  return { model, radio, sent, cads, received, timers, runTimers, advance: (ms: number) => (nowMs += ms) };
 }
 
 test('listen before talk: a clear CAD sends the frame; a detected preamble backs off and checks again', () => {
@@ -237,6 +238,26 @@ test('listen before talk: a packet arriving (RegModemStat) counts as busy withou
   assert.is(cads.length, 0);
   assert.is(sent.length, 0);
   assert.is(radio.counts.RADIO_CHANNEL_BUSY, 1);
+});
+
+test('a channel found busy while receiving leaves the chip in RX: the packets read before are not delivered again', () => {
+  const { model, radio, received, runTimers } = lbtRig();
+  radio.begin();
+  model.receive(Uint8Array.of(0x82, 1, 7), true);
+  radio.service();
+  // A send finds a packet arriving: the chip never leaves RX continuous, so its FIFO position and its
+  // packet counters go on; a driver that started its own from 0 took the packet read above for an unread one.
+  model.receivingNow = () => true;
+  radio.send(new Uint8Array(20));
+  runTimers();
+  assert.is(radio.counts.RADIO_CHANNEL_BUSY, 1);
+  assert.is(model.mode(), MODE_RX_CONTINUOUS);
+  model.receivingNow = () => false;
+  model.receive(Uint8Array.of(0x82, 1, 8), true);
+  radio.service();
+  assert.equal(received, [Uint8Array.of(0x82, 1, 7), Uint8Array.of(0x82, 1, 8)]);
+  assert.is(radio.counts.RADIO_RECOVERED, 0);
+  assert.is(radio.counts.RADIO_RECEIVED, 2);
 });
 
 const bytes = (length: number, first: number) => Uint8Array.from({ length }, (_, index) => (first + index) & 0xff);
