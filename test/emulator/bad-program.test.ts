@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { converse, startEmulator } from '../support/emulate';
+import { converse, startEmulator, stopEmulator } from '../support/emulate';
 
 const directory = mkdtempSync(join(tmpdir(), 'smartchain-bad-program-'));
 const UNDEFINED_CALL = 'undefinedFunction();\n';
@@ -44,7 +44,7 @@ for (const [name, file, printed] of picoCases) {
       assert.match(await converse(pty, '.mem\r', /total: 184312/), /total: 184312/);
       assert.is(first.child.exitCode, null, 'the emulator is still running');
     } finally {
-      first.child.kill('SIGTERM');
+      await stopEmulator(first.child);
     }
     const second = await startEmulator(['--board', 'pico', '--state', state]);
     try {
@@ -52,7 +52,7 @@ for (const [name, file, printed] of picoCases) {
       assert.match(await converse(second.match[1], '6 * 7\r', /42/), /42/, 'the REPL answers after a power-on with the bad program stored');
       assert.is(second.child.exitCode, null);
     } finally {
-      second.child.kill('SIGTERM');
+      await stopEmulator(second.child);
     }
   });
 }
@@ -75,14 +75,14 @@ for (const [name, file, printed] of esp32Cases) {
       assert.match(await converse(first.match[1], '6 * 7\n', /=42/), /=42/, 'the console answers');
       assert.is(first.child.exitCode, null, 'the emulator is still running');
     } finally {
-      first.child.kill('SIGTERM');
+      await stopEmulator(first.child);
     }
     const second = await startEmulator(['--board', 'esp32', '--state', state], READY);
     try {
       assert.match(await converse(second.match[1], '6 * 7\n', /=42/), /=42/, 'the console answers after a power-on with the bad program stored');
       assert.is(second.child.exitCode, null);
     } finally {
-      second.child.kill('SIGTERM');
+      await stopEmulator(second.child);
     }
   });
 }

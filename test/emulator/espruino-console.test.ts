@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { converse, startEmulator } from '../support/emulate';
+import { converse, startEmulator, stopEmulator } from '../support/emulate';
 import { projectVersion, stampBundle } from '../../host-tools/build/bundle-stamp';
 import { provisionBoards } from '../../host-tools/emulator/provision';
 import { seededRandom } from '../../host-tools/emulator/world';
@@ -42,7 +42,7 @@ test('the console answers at the prompt; a line after 0x10 is not echoed and pri
     assert.match(continued, /=2\r\n/, 'an open bracket continues the line');
     assert.match(await converse(emulator.pty, 'nothing()\n', /Uncaught/), /Uncaught ReferenceError/);
   } finally {
-    emulator.child.kill('SIGTERM');
+    await stopEmulator(emulator.child);
   }
 });
 
@@ -67,13 +67,13 @@ test('the espruino tool flashes the esp32 bundle and its provisioning; it runs n
     assert.equal(readFileSync(join(state, 'storage', '.bootcde')), readFileSync(marker), 'smartchain flash wraps the espruino tool');
     assert.match(await converse(first.pty, 'answer + 1\n', /=43/), /=43/, 'the flashed code ran');
   } finally {
-    first.child.kill('SIGTERM');
+    await stopEmulator(first.child);
   }
   const second = await startConsole(state);
   try {
     assert.match(await converse(second.pty, 'answer + 1\n', /=43/), /=43/, 'power-on ran .bootcde');
   } finally {
-    second.child.kill('SIGTERM');
+    await stopEmulator(second.child);
   }
 });
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { projectVersion, stampBundle } from '../../host-tools/build/bundle-stamp';
-import { converse, startEmulator } from '../support/emulate';
+import { converse, startEmulator, stopEmulator } from '../support/emulate';
 
 const directory = mkdtempSync(join(tmpdir(), 'smartchain-kaluma-'));
 const smartchainFlash = (...args: string[]) => spawnSync(process.execPath, ['host-tools/cli/bin.js', 'flash', '--board', 'pico', ...args], { encoding: 'utf8', timeout: 60000 });
@@ -41,7 +41,7 @@ test('kaluma write flashes the emulated Pico, which then runs the code, also aft
     await converse(pty, '.flash -e\r', /> /);
     assert.is(readFileSync(join(directory, 'state', 'program.js'), 'utf8'), '');
   } finally {
-    child.kill('SIGTERM');
+    await stopEmulator(child);
   }
 });
 
@@ -55,7 +55,7 @@ test('smartchain flash fails when the size read back differs from the bundle (a 
     assert.is(result.stderr.trimEnd().split('\n').length, 1, result.stderr);
     assert.match(result.stderr, /^smartchain flash: FLASH_VERIFY_FAILED: the board stored \d+ bytes, not the \d+ of /);
   } finally {
-    child.kill('SIGTERM');
+    await stopEmulator(child);
   }
 });
 

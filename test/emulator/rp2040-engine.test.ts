@@ -17,7 +17,7 @@ import { writeFileThroughRepl } from '../../host-tools/emulator/rp2040/repl-file
 import { ReplSession } from '../../host-tools/emulator/rp2040/repl-session';
 import { loadBootrom, NATIVE_IMAGE_PATH, STOCK_IMAGE_PATH, upstreamMissing } from '../../host-tools/emulator/rp2040/upstream';
 import { seededRandom } from '../../host-tools/random';
-import { startEmulator } from '../support/emulate';
+import { startEmulator, stopEmulator } from '../support/emulate';
 
 /** The bundle and image under test: today's pico bundle runs on the stock image (a pico-stock build later). */
 /** Each pico build on the image it is made for: pico-stock on Kaluma's own, pico on ours (make image). */
@@ -94,8 +94,7 @@ if (missing !== null) {
         assert.is(wrapped.status, 0, wrapped.output);
         assert.match(wrapped.output, new RegExp(`flashed pico on \\S+: \\S*answer\\.js \\(pico bundle, version [\\d.]+, ${stamped.length} bytes\\); the board holds ${stamped.length} bytes`), 'smartchain flash wraps kaluma write and reads the size back');
       } finally {
-        child.kill('SIGTERM');
-        await new Promise((resolve) => child.once('exit', resolve));
+        await stopEmulator(child);
       }
       // The emulator saved its data flash on SIGTERM: the program sits NUL-terminated at 0x100000.
       const data = readFileSync(flashFile);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { startEmulator } from '../support/emulate';
+import { startEmulator, stopEmulator } from '../support/emulate';
 
 const bench = (...args: string[]) => spawnSync(process.execPath, ['host-tools/cli/bin.js', 'bench', 'validation', ...args], { encoding: 'utf8', timeout: 300000 });
 
@@ -32,7 +32,7 @@ test('the validation bench runs over the serial REPL of the emulated Pico', asyn
     assert.ok(result.heap_peak_bytes > 20000 && result.heap_peak_bytes <= 184312, String(result.heap_peak_bytes));
     assert.match(result.projected_board_ms.basis, /measured on the board/);
   } finally {
-    child.kill('SIGTERM');
+    await stopEmulator(child);
   }
 });
 
