@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCity, BoardKind } from '../sim/city';
+import { runCity, BoardKind, RadioFrames } from '../sim/city';
 import { durationMs, option } from './city-args';
 
 const fleets = option('evs', '6,12,24,48').split(',').map(Number);
@@ -17,7 +17,7 @@ for (const evs of fleets) {
   const outDir = mkdtempSync(join(tmpdir(), 'smartchain-lora-medium-'));
   try {
     const { summary } = await runCity({ evs, durationMs: durationMs(duration), seed: 1, link: 'lora', attack: 'none', boards, outDir });
-    const frames = summary.radio_frames as Record<string, number>;
+    const frames = summary.radio_frames as RadioFrames;
     rows.push({
       evs, frames_sent: frames.sent, receptions_delivered: frames.delivered, receptions_collided: frames.collided, collision_percent: summary.collision_percent,
       delivered_percent: frames.delivered + frames.collided > 0 ? Math.round((10000 * frames.delivered) / (frames.delivered + frames.collided)) / 100 : 0,

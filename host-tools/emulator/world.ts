@@ -136,6 +136,7 @@ export class World {
     for (const entry of entries) if (entry.board.radio !== null) {
       const radio = entry.board.radio;
       const own = this.radios.find((candidate) => candidate.board === entry.board) as Radio;
+      radio.kindOf = (bytes) => (this.packetKind === null ? 'packet' : this.packetKind(bytes));
       radio.receivingNow = () => this.onAir.some((packet) => packet.radio !== own && packet.startMs <= this.nowMs && this.nowMs < packet.endMs && (packet.transmission === null || radio.tunedTo(packet.transmission)));
     }
   }
@@ -350,6 +351,13 @@ export class World {
   /** Packets written over in a board radio's FIFO before the board read them (it was busy). */
   radioFramesOverwritten(): number {
     return this.boards.reduce((total, board) => total + (board.radio?.overwritten ?? 0), 0);
+  }
+
+  /** The same packets by kind (World.packetKind), over every board radio. */
+  radioFramesOverwrittenByKind(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const board of this.boards) for (const [kind, count] of Object.entries(board.radio?.overwrittenByKind ?? {})) out[kind] = (out[kind] ?? 0) + count;
+    return out;
   }
 
   /**

@@ -87,6 +87,11 @@ type Vehicle = {
 };
 
 export type CitySummary = Record<string, unknown>;
+/** The summary's radio_frames: the medium's account of a run (on a UART star, its frames and bytes lost). */
+export type RadioFrames = {
+  sent: number; delivered: number; lost: number; collided: number; lost_board_busy: number; lost_board_busy_by_kind: Record<string, number>;
+  refused_duty_cycle: number; cad_checks: number; cad_busy: number; gateway_backoffs: number;
+};
 
 /** Each frame type's name (its schema's first word), read once: the medium names every packet it carries. */
 const FRAME_NAMES = FRAME_SCHEMAS.map((schema) => schema.split(' ')[0]);
@@ -478,13 +483,13 @@ export async function runCity(options: CityOptions) {
   // latency, without the transfer (1 to 8 kWh at 11 kW: 5 to 44 minutes) that match-to-commit includes.
   const afterDelivery = (aggregator.db.prepare('SELECT t.committed_ms - r.received_ms AS ms FROM trades t JOIN records r ON r.id = t.bought_id').all() as { ms: number }[]).map((row) => row.ms);
   const attackerBought = attacker ? (aggregator.db.prepare('SELECT COUNT(*) AS n FROM trades WHERE buyer = ?').get(memberCount) as { n: number }).n : 0;
-  const frames = options.link === 'lora'
+  const frames: RadioFrames = options.link === 'lora'
     ? {
       sent: world.stats.radio_sent, delivered: world.stats.radio_delivered, lost: world.stats.radio_lost, collided: world.stats.radio_collided,
-      lost_board_busy: world.radioFramesOverwritten(), refused_duty_cycle: world.stats.radio_refused_duty_cycle,
+      lost_board_busy: world.radioFramesOverwritten(), lost_board_busy_by_kind: world.radioFramesOverwrittenByKind(), refused_duty_cycle: world.stats.radio_refused_duty_cycle,
       cad_checks: world.stats.radio_cad, cad_busy: world.stats.radio_cad_busy, gateway_backoffs: world.stats.radio_host_backoffs,
     }
-    : { sent: frameLog.length, delivered: frameLog.length, lost: world.stats.uart_bytes_lost, collided: 0, lost_board_busy: 0, refused_duty_cycle: 0, cad_checks: 0, cad_busy: 0, gateway_backoffs: 0 };
+    : { sent: frameLog.length, delivered: frameLog.length, lost: world.stats.uart_bytes_lost, collided: 0, lost_board_busy: 0, lost_board_busy_by_kind: {}, refused_duty_cycle: 0, cad_checks: 0, cad_busy: 0, gateway_backoffs: 0 };
   // Receptions destroyed by an overlap, against every reception the medium carried (intact or not).
   const receptions = frames.delivered + frames.collided;
   const airtimeTotal = options.link === 'lora' ? world.stats.radio_airtime_ms : frameLog.filter((entry) => entry.member <= options.evs).reduce((total, entry) => total + entry.airtimeMs, 0);

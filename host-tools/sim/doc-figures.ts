@@ -4,6 +4,7 @@
 import { cpus, loadavg } from 'node:os';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { byKind } from './report';
 
 export const BEGIN = '<!-- make run figures: written by host-tools/sim/doc-figures.ts from out/summary.json, do not edit -->';
 export const END = '<!-- end of make run figures -->';
@@ -12,7 +13,7 @@ type Summary = {
   evs: number; seed: number; duration_ms: number; trades_committed: number; trades_failed: Record<string, number>;
   ecash_total_start: number; ecash_total_end: number; commit_latency_ms: { p50: number | null; p95: number | null };
   board_resets: number; board_heap_peak_bytes: Record<string, number>; records_total: number; wall_ms: number;
-  trades_per_ev_per_4h: number; collision_percent: number; radio_frames: { lost_board_busy: number };
+  trades_per_ev_per_4h: number; collision_percent: number; radio_frames: { lost_board_busy: number; lost_board_busy_by_kind?: Record<string, number> };
 };
 
 export type Host = { cores: number; load: number };
@@ -27,7 +28,7 @@ export function renderFigures(summary: Summary, command: string, host: Host): st
   return [
     `\`make run\` runs \`${command}\`; its last run here gave: ${summary.records_total} records, ${summary.trades_committed} trades`,
     `committed (failed: ${failed}); commit latency p50 ${hours(summary.commit_latency_ms.p50)}, p95 ${hours(summary.commit_latency_ms.p95)} of board time;`,
-    `${summary.trades_per_ev_per_4h} trades per EV per 4 h; ${summary.collision_percent} % of receptions collided; ${grouped(summary.radio_frames.lost_board_busy)} packets lost to a busy board;`,
+    `${summary.trades_per_ev_per_4h} trades per EV per 4 h; ${summary.collision_percent} % of receptions collided; ${grouped(summary.radio_frames.lost_board_busy)} packets lost to a busy board${byKind(summary.radio_frames.lost_board_busy_by_kind)};`,
     `Ecash ${grouped(summary.ecash_total_start)} before and ${grouped(summary.ecash_total_end)} after; ${summary.board_resets} board resets; ${heap};`,
     `${Math.round(summary.wall_ms / 1000)} s of wall time on ${host.cores} cores (load average ${host.load.toFixed(1)} as it ended).`,
   ].join('\n');

@@ -65,6 +65,11 @@ export function formatDuration(ms: number | null | undefined): string {
 }
 
 const integer = (value: unknown) => (typeof value === 'number' ? value.toLocaleString('en-GB') : '0');
+/** Packets lost to a busy board by frame type, most first, as " (offload 3, hello 1)"; nothing when there are none. */
+export function byKind(counts: unknown): string {
+  const entries = Object.entries((counts ?? {}) as Record<string, number>).filter(([, count]) => count > 0).sort((left, right) => right[1] - left[1]);
+  return entries.length === 0 ? '' : ` (${entries.map(([kind, count]) => `${kind.replace(/_/g, ' ')} ${integer(count)}`).join(', ')})`;
+}
 const table = (head: string[], rows: (string | number)[][]) =>
   `<table><tr>${head.map((cell) => `<th>${escapeHtml(cell)}</th>`).join('')}</tr>${rows.map((row) => `<tr>${row.map((cell) => `<td>${escapeHtml(String(cell))}</td>`).join('')}</tr>`).join('')}</table>`;
 
@@ -148,7 +153,7 @@ ${table(['stage (simulated time)', 'median', '95th percentile', 'slowest', 'shar
 export function renderReport(summary: Record<string, unknown>, detail: ReportDetail): string {
   const latency = (summary.commit_latency_ms ?? {}) as Record<string, number | null>;
   const validation = (summary.validation_latency_board_ms ?? {}) as Record<string, number | null>;
-  const frames = (summary.radio_frames ?? {}) as Record<string, number>;
+  const frames = (summary.radio_frames ?? {}) as Record<string, number> & { lost_board_busy_by_kind?: Record<string, number> };
   const kinds = (summary.board_kinds ?? {}) as Record<string, Record<string, number | null>>;
   const duty = (summary.duty_cycle_percent_by_board ?? {}) as Record<string, number>;
   const followUps = (summary.matches_followed_up ?? {}) as Record<string, number>;
@@ -172,7 +177,7 @@ export function renderReport(summary: Record<string, unknown>, detail: ReportDet
     ['frames sent (EVs, gateway, attackers)', integer(frames.sent)],
     ['receptions delivered intact', `${integer(frames.delivered)} of ${integer(receptions)}`],
     ['receptions lost to collisions', `${integer(frames.collided)} (${summary.collision_percent ?? 0} %)`],
-    ['packets written over in a busy board\'s radio', integer(frames.lost_board_busy)],
+    ['packets written over in a busy board\'s radio, by frame type', `${integer(frames.lost_board_busy)}${byKind(frames.lost_board_busy_by_kind)}`],
     ['channel checks (CAD) by boards, found busy', `${integer(frames.cad_checks)}, ${integer(frames.cad_busy)}`],
     ['frames refused by the duty cycle', integer(frames.refused_duty_cycle)],
     ['matches the gateway told again, sold records it sent again to their buyer', `${integer(followUps.matches_repeated)}, ${integer(followUps.sold_records_resent)}`],

@@ -286,6 +286,8 @@ test('RX continuous keeps unread packets in the FIFO ring; the driver reads the 
 
 test('several packets before the last come back to back for the link to split; what the driver cannot place is counted lost once the ring comes round', () => {
   const { model, radio, received, packetCounts } = rig();
+  // The world names each packet's kind (the city: its frame type); here, its first byte.
+  model.kindOf = (payload) => `starts ${payload[0]}`;
   radio.begin();
   model.receive(bytes(10, 0), true);
   radio.service();
@@ -315,6 +317,7 @@ test('several packets before the last come back to back for the link to split; w
   radio.service();
   assert.equal(received.slice(3), [bytes(200, 6), bytes(100, 9)]);
   assert.is(model.overwritten, 2);
+  assert.equal(model.overwrittenByKind, { 'starts 5': 1, 'starts 8': 1 }, 'the hidden one and the first of the two, by kind');
 });
 
 test('the LoRa link splits packets kept back to back at their CBOR items, or delivers none of them', () => {

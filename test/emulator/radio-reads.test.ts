@@ -85,6 +85,7 @@ test('the waiting is bounded: past the last group a packet joins it, and a full 
   }
   assert.is(reads.length, RADIO_WAITING_MAX - 1 + GROUP_PACKETS_MAX);
   assert.is(model.overwritten, 1);
+  assert.equal(model.overwrittenByKind, { packet: 1 }, 'unnamed without the world\'s packet kinds');
 });
 
 test.run();

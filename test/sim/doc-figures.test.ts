@@ -22,6 +22,8 @@ test('renderFigures states the command and what it gave', () => {
   ].join('\n'));
   const none = renderFigures({ ...SUMMARY, trades_failed: {}, commit_latency_ms: { p50: null, p95: null } }, 'x', { cores: 1, load: 0 });
   assert.match(none, /\(failed: none\); commit latency p50 none, p95 none/);
+  const byKind = renderFigures({ ...SUMMARY, radio_frames: { lost_board_busy: 4, lost_board_busy_by_kind: { hello: 1, offload: 3, grant: 0 } } }, 'x', { cores: 1, load: 0 });
+  assert.match(byKind, /; 4 packets lost to a busy board \(offload 3, hello 1\);/);
 });
 
 test('replaceFigures rewrites only the block, and refuses a doc without exactly one', () => {

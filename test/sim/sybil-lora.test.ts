@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import Database from 'better-sqlite3';
-import { runCity } from '../../host-tools/sim/city';
+import { RadioFrames, runCity } from '../../host-tools/sim/city';
 
 const EVS = 6;
 
@@ -32,7 +32,8 @@ test('a Sybil member over LoRa: its records refused, the honest records approvin
     assert.ok(honest >= EVS, `every EV's records stored, ${honest}: ${context}`);
     assert.ok(approvingRefused > 0, `stored records approved refused Sybil records (the attack reached the boards): ${approvingRefused}`);
     // The medium's account by frame kind and by hour adds up to its totals (the report's radio tables).
-    const frames = summary.radio_frames as Record<string, number>;
+    const frames = summary.radio_frames as RadioFrames;
+    assert.is(Object.values(frames.lost_board_busy_by_kind).reduce((total, count) => total + count, 0), frames.lost_board_busy);
     const kinds = Object.values(summary.radio_by_frame as Record<string, { sent: number; collided: number }>);
     assert.is(kinds.reduce((total, kind) => total + kind.sent, 0), frames.sent);
     assert.is(kinds.reduce((total, kind) => total + kind.collided, 0), frames.collided);

@@ -52,8 +52,7 @@ export class RadioReads {
     // Never read since the newest waiting packet ended (or no room is left): it reaches the chip with it.
     if (last !== undefined && ((busy && !read) || this.waiting.length >= RADIO_WAITING_MAX)) {
       if (last.length >= GROUP_PACKETS_MAX) {
-        last.shift();
-        radio.overwritten++;
+        radio.countOverwritten(radio.kindOf((last.shift() as Packet).payload));
       }
       last.push(packet);
     } else this.waiting.push([packet]);

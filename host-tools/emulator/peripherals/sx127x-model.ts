@@ -90,12 +90,15 @@ export class Sx127xModel {
    * packet once the ring came round, or by a payload the program wrote to send.
    */
   overwritten = 0;
+  /** The same packets by kind: `kindOf` names them (the world passes the city's frame types), 'packet' otherwise. */
+  readonly overwrittenByKind: Record<string, number> = {};
+  kindOf: (payload: Uint8Array) => string = () => 'packet';
   /** Where the receiver writes the next packet's first byte (RX continuous fills the FIFO as a ring). */
   private rxWriteAddress = 0;
   /** Per FIFO byte, the valid packet it belongs to while the program has not read it (0: none). */
   private readonly owners = new Int32Array(256);
-  /** Bytes not yet read per valid packet still in the FIFO. */
-  private readonly unreadBytes = new Map<number, number>();
+  /** Bytes not yet read per valid packet still in the FIFO, and the packet's kind. */
+  private readonly unread = new Map<number, { bytes: number; kind: string }>();
   private packetsWritten = 0;
   /**
    * Whether a packet is arriving at this radio now (the world knows the medium): RegModemStat bit 0
@@ -113,7 +116,7 @@ export class Sx127xModel {
     for (const [address, value] of Object.entries(RESET_VALUES)) this.registers[Number(address)] = value;
     this.fifo.fill(0);
     this.owners.fill(0);
-    this.unreadBytes.clear();
+    this.unread.clear();
     this.rxWriteAddress = 0;
     this.dio0Level = false;
     this.txEndMs = Infinity;
@@ -338,7 +341,7 @@ export class Sx127xModel {
       this.fifo[address] = payload[index];
       this.owners[address] = id;
     }
-    if (crcValid && payload.length > 0) this.unreadBytes.set(id, payload.length);
+    if (crcValid && payload.length > 0) this.unread.set(id, { bytes: payload.length, kind: this.kindOf(payload) });
     this.rxWriteAddress = (start + payload.length) & 0xff;
     this.registers[FIFO_RX_CURRENT] = start;
     this.registers[RX_NB_BYTES] = payload.length;
@@ -359,8 +362,8 @@ export class Sx127xModel {
   private writeOver(address: number): void {
     const id = this.owners[address];
     if (id === 0) return;
-    this.overwritten++;
-    this.unreadBytes.delete(id);
+    this.countOverwritten(this.unread.get(id)?.kind ?? 'packet');
+    this.unread.delete(id);
     for (let index = 0; index < 256; index++) if (this.owners[index] === id) this.owners[index] = 0;
   }
 
@@ -369,8 +372,14 @@ export class Sx127xModel {
     const id = this.owners[address];
     if (id === 0) return;
     this.owners[address] = 0;
-    const left = (this.unreadBytes.get(id) ?? 1) - 1;
-    if (left > 0) this.unreadBytes.set(id, left);
-    else this.unreadBytes.delete(id);
+    const entry = this.unread.get(id);
+    if (entry === undefined) return;
+    if (--entry.bytes === 0) this.unread.delete(id);
+  }
+
+  /** A valid packet lost before the program read it (in the FIFO, or waiting behind it: radio-reads.ts). */
+  countOverwritten(kind: string): void {
+    this.overwritten++;
+    this.overwrittenByKind[kind] = (this.overwrittenByKind[kind] ?? 0) + 1;
   }
 }
