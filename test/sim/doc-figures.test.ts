@@ -43,7 +43,7 @@ test("docs/simulation.md's make run figures were written by make run, for the co
   const rendered = new RegExp(
     '^`make run` runs `smartchain ' + command.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '`; its last run here gave: \\d+ records, \\d+ trades\n' +
       'committed \\(failed: [^)]+\\); commit latency p50 (none|[\\d.]+ h), p95 (none|[\\d.]+ h) of board time;\n' +
-      '[\\d.]+ trades per EV per 4 h; [\\d.]+ % of receptions collided; [\\d,]+ packets lost to a busy board;\n' +
+      '[\\d.]+ trades per EV per 4 h; [\\d.]+ % of receptions collided; [\\d,]+ packets lost to a busy board( \\([^)]+\\))?;\n' +
       'Ecash [\\d,]+ before and [\\d,]+ after; \\d+ board resets; [^\n]*;\n' +
       '\\d+ s of wall time on \\d+ cores \\(load average [\\d.]+ as it ended\\)\\.$',
   );
