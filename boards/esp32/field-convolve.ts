@@ -39,6 +39,14 @@ export function serviceAfterMultiplications(service: (() => void) | null): void 
   afterEach = service;
 }
 
+/**
+ * The same service for interpreted work of a hundred milliseconds or more that does no field
+ * multiplication: the folds mod L (scalar-convolve.ts) and a point's encoding (lora.ts).
+ */
+export function serviceBetween(): void {
+  if (afterEach !== null) afterEach();
+}
+
 export function convolveMultiply(convolve: Convolve): FieldMultiply {
   // The window and the product are made once: a multiplication allocates nothing.
   const window = new Float64Array(32);

@@ -14,7 +14,7 @@
 // intermediate below 2^43 in magnitude, exact in a double; `value & 65535` is value mod 2^16 there (see
 // field-convolve.ts). Signing runs this on secret values: there is no branch on them (the final correction
 // adds L times the sign carry); the interpreter's own timing is what tweetnacl's has.
-import type { Convolve } from './field-convolve';
+import { type Convolve, serviceBetween } from './field-convolve';
 import type { ScalarArithmetic } from '../../firmware/crypto/ed25519';
 
 /** L's 32 bytes, little-endian (RFC 8032 §5.1). */
@@ -123,11 +123,18 @@ export function convolveScalars(convolve: Convolve): ScalarArithmetic {
     carry(x, 0, 16, 0);
   }
 
-  /** x (32 limbs, each in [0, 2^16)) mod L, as 32 bytes. */
+  /**
+   * x (32 limbs, each in [0, 2^16)) mod L, as 32 bytes. The radio is serviced before and after each of
+   * the two long folds (24 and 17 dot products, 120 and 85 ms of ESP32 time): a whole reduction is about
+   * 0.3 s, and the work before it (a nonce's hash and flash, a verification's hash) about 0.1 s.
+   */
   function reduce(): Uint8Array {
+    serviceBetween();
     x[32] = 0;
     foldDown(16); // below 2^385 in magnitude: limbs 0 to 23, a signed carry in limb 24
+    serviceBetween();
     foldDown(FOLD_LIMBS); // limbs 0 to 16, a signed carry in limb 17
+    serviceBetween();
     // The third fold: x div 2^256 is one small signed number (-2 to 3).
     const top = x[16] + 65536 * x[17];
     x[16] = 0;
@@ -209,6 +216,7 @@ export function convolveScalars(convolve: Convolve): ScalarArithmetic {
       load(hash, 32, hashLimbs, 0);
       load(r, 16, x, 0);
       for (let limb = 0; limb < 16; limb++) x[limb] += dot(hashLimbs, columns[limb], 0);
+      serviceBetween();
       // Below 2^(256 + 21.1) and not negative: limbs normalised, the part above 2^256 (below 2^22) folded.
       tailNonNegative(carry(x, 0, 16, 0));
       return store();

@@ -76,6 +76,8 @@ export function createAdmission(parts: AdmissionParts): (bytes: Uint8Array, nowM
    */
   function conclude(signed: SignedRecord, id: Uint8Array, arrivedWallMs: number): void {
     const code = validate(signed, id, arrivedWallMs);
+    // The rules and the admission are each about a tenth of a second of ESP32 time: the links are polled between.
+    parts.work.between();
     if (code === 'CONFLICT_DOUBLE_SPEND') {
       counters.conflicts_detected++;
       count(code);
@@ -115,6 +117,7 @@ export function createAdmission(parts: AdmissionParts): (bytes: Uint8Array, nowM
         const signed = decode();
         parts.work.between();
         conclude(signed, id, arrivedWallMs);
+        parts.work.between();
       } else {
         parts.refused.add(id);
         counters.records_rejected++;

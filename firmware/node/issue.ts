@@ -130,6 +130,9 @@ export function createIssuer(parts: IssueParts): Issuer {
       const id = parts.work.recordId(payload, signature);
       const withTokens = encodeRecord(payload, signature, signed.order);
       persistence.savePending(id, withTokens);
+      // The window's update (its ancestors' weights) and the broadcast's encoding are each a tenth of a
+      // second or more of ESP32 time: the links are polled before and between them.
+      parts.work.between();
       parts.verified.add(id);
       members.recordSpend(memberId, spendOf(record));
       window.add(
@@ -146,6 +149,7 @@ export function createIssuer(parts: IssueParts): Issuer {
         if (slot >= 0) window.flags[slot] |= FLAG_PINNED;
       }
       counters.records_issued++;
+      parts.work.between();
       parts.links.broadcast({ type: FRAME_RECORD, record: encodeRecord(payload, signature, []) });
       lastIssuedSlot = current.slot;
       issue = null;

@@ -6,6 +6,7 @@ import { createPrivateKey, sign } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { convolveScalars } from '../../boards/esp32/scalar-convolve';
+import { serviceAfterMultiplications } from '../../boards/esp32/field-convolve';
 import { keyPairFromSeed, reduceModL, signDetached, signatureScalar, signatureScalarFromHash, useScalarArithmetic } from '../../firmware/crypto/ed25519';
 import { createRng, testSeed } from '../support/rng';
 import { tweetnaclReduce } from '../support/tweetnacl-modl';
@@ -108,6 +109,28 @@ test('the signing table is built in bounded steps, restarted for a new scalar, a
   assert.is(prepare(other, 4), false, 'a new scalar starts over');
   assert.is(hex(multiplyAddHash(r, hash, other)), hex(signatureScalar(r, tweetnaclReduce(hash), other)), 'completed by the signature');
   assert.is(prepare(other, 0), true);
+});
+
+test('the board\'s radio service runs before and after each long fold of a reduction and after a signature\'s products; the bytes are the same', () => {
+  const rng = createRng(testSeed('scalar convolve service'));
+  const scalars = convolveScalars(convolve);
+  let services = 0;
+  serviceAfterMultiplications(() => services++);
+  try {
+    const input = rng.bytes(64);
+    assert.is(hex(scalars.reduce(input)), hex(tweetnaclReduce(input)));
+    assert.is(services, 3, 'before the first fold and after each of the two');
+    const a = scalars.reduce(rng.bytes(64));
+    const r = scalars.reduce(rng.bytes(64));
+    const hash = rng.bytes(64);
+    (scalars.prepare as (a: Uint8Array, rows: number) => boolean)(a, 32);
+    services = 0;
+    const expected = signatureScalar(r, tweetnaclReduce(hash), a);
+    assert.is(hex((scalars.multiplyAddHash as (r: Uint8Array, h: Uint8Array, a: Uint8Array) => Uint8Array)(r, hash, a)), hex(expected));
+    assert.is(services, 1, 'after the sixteen products, the table already built');
+  } finally {
+    serviceAfterMultiplications(null);
+  }
 });
 
 test('a signature made with it installed is node:crypto\'s (RFC 8032 deterministic signing)', () => {

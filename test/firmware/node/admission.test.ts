@@ -70,13 +70,13 @@ test('a valid record is accepted once; the same bytes again change nothing', () 
   assert.is(window.count, 1);
 });
 
-test('the links are polled between a record\'s pieces of work: after its id, after its checks, before its admission', () => {
+test('the links are polled between a record\'s pieces of work: after its id, after its checks, before and after its admission', () => {
   const { onRecord, tally, record, signed, platform, polls, verifyQueue } = admitting(true);
   onRecord(signed(record({})), platform.nowMs());
   assert.is(polls.count, 2, 'after the id and after the checks');
   verifyQueue.advance();
   assert.is(tally.counters.records_accepted, 1);
-  assert.is(polls.count, 4, 'after the slice, and between the verified record\'s decode and its admission');
+  assert.is(polls.count, 6, 'after the slice, after the verified record\'s decode, after its checks again and after its admission');
 });
 
 test('a bad signature is refused and remembered: the second copy costs no verification', () => {

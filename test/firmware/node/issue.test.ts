@@ -26,7 +26,8 @@ function issuing(pendingMax = 3) {
   const link = recordingLink();
   const platform = testPlatform([link]);
   const tally = createTally();
-  const work = createWork(tally.counters, platform.crypto.sha512, 24, () => undefined);
+  const polls = { count: 0 };
+  const work = createWork(tally.counters, platform.crypto.sha512, 24, () => polls.count++);
   const persistence = new NodePersistence(platform.storage, pendingMax);
   const config = { memberId: 1, seed: SEED, tokenKey: new Uint8Array(32), heapBytesBudget: 200000, consortiumPublicKey: new Uint8Array(32), aggregatorPublicKey: new Uint8Array(32) };
   const signer = createSigner(platform, config, persistence, work, tally.counters);
@@ -44,7 +45,7 @@ function issuing(pendingMax = 3) {
     encodeToken({ granter, requester, seq, slot, mac: new Uint8Array(32).fill(granter) });
   const grant = (granter: number, seq = 1, slot = Math.floor(platform.wallClockMs() / SLOT_MS)) =>
     issuer.onTokenGrant({ type: FRAME_TOKEN_GRANT, token: tokenOf(granter, seq, slot) });
-  return { link, platform, tally, persistence, window, issuer, grant, tokenOf, verifyQueue };
+  return { link, platform, tally, persistence, window, issuer, grant, tokenOf, verifyQueue, polls };
 }
 
 test('one record at a time: a second request waits, and none starts with the pending records at their maximum', () => {
@@ -102,14 +103,16 @@ test('a grant for another requester is passed over; a malformed token is rejecte
 });
 
 test('signed on one tick, then persisted with its tokens, pinned in the window and broadcast on the next', () => {
-  const { issuer, grant, link, persistence, window, tally, tokenOf } = issuing();
+  const { issuer, grant, link, persistence, window, tally, tokenOf, polls } = issuing();
   issuer.request({ kind: KIND_OFFER, energyWh: 100, ecash: 5 });
   grant(3);
   grant(2);
   issuer.complete();
   assert.is(link.sent.length, 0, 'signing sends nothing');
   assert.is(persistence.pendingCount(), 0);
+  const pollsBefore = polls.count;
   issuer.complete();
+  assert.is(polls.count - pollsBefore, 3, 'the links polled after the id, before the window\'s update and before the broadcast');
   const frames = link.frames();
   assert.is(frames.length, 1);
   assert.is(frames[0].type, FRAME_RECORD);
