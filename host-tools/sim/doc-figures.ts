@@ -28,7 +28,7 @@ export function renderFigures(summary: Summary, command: string, host: Host): st
   return [
     `\`make run\` runs \`${command}\`; its last run here gave: ${summary.records_total} records, ${summary.trades_committed} trades`,
     `committed (failed: ${failed}); commit latency p50 ${hours(summary.commit_latency_ms.p50)}, p95 ${hours(summary.commit_latency_ms.p95)} of board time;`,
-    `${summary.trades_per_ev_per_4h} trades per EV per 4 h; ${summary.collision_percent} % of receptions collided; ${grouped(summary.radio_frames.lost_board_busy)} packets lost to a busy board${byKind(summary.radio_frames.lost_board_busy_by_kind)};`,
+    `${summary.trades_per_ev_per_4h} trades per EV per 4 h; ${summary.collision_percent} % of receptions collided; ${grouped(summary.radio_frames.lost_board_busy)} packet${summary.radio_frames.lost_board_busy === 1 ? '' : 's'} lost to a busy board${byKind(summary.radio_frames.lost_board_busy_by_kind)};`,
     `Ecash ${grouped(summary.ecash_total_start)} before and ${grouped(summary.ecash_total_end)} after; ${summary.board_resets} board resets; ${heap};`,
     `${Math.round(summary.wall_ms / 1000)} s of wall time on ${host.cores} cores (load average ${host.load.toFixed(1)} as it ended).`,
   ].join('\n');

@@ -24,6 +24,8 @@ test('renderFigures states the command and what it gave', () => {
   assert.match(none, /\(failed: none\); commit latency p50 none, p95 none/);
   const byKind = renderFigures({ ...SUMMARY, radio_frames: { lost_board_busy: 4, lost_board_busy_by_kind: { hello: 1, offload: 3, grant: 0 } } }, 'x', { cores: 1, load: 0 });
   assert.match(byKind, /; 4 packets lost to a busy board \(offload 3, hello 1\);/);
+  const one = renderFigures({ ...SUMMARY, radio_frames: { lost_board_busy: 1, lost_board_busy_by_kind: { offload: 1 } } }, 'x', { cores: 1, load: 0 });
+  assert.match(one, /; 1 packet lost to a busy board \(offload 1\);/);
 });
 
 test('replaceFigures rewrites only the block, and refuses a doc without exactly one', () => {
@@ -43,7 +45,7 @@ test("docs/simulation.md's make run figures were written by make run, for the co
   const rendered = new RegExp(
     '^`make run` runs `smartchain ' + command.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '`; its last run here gave: \\d+ records, \\d+ trades\n' +
       'committed \\(failed: [^)]+\\); commit latency p50 (none|[\\d.]+ h), p95 (none|[\\d.]+ h) of board time;\n' +
-      '[\\d.]+ trades per EV per 4 h; [\\d.]+ % of receptions collided; [\\d,]+ packets lost to a busy board( \\([^)]+\\))?;\n' +
+      '[\\d.]+ trades per EV per 4 h; [\\d.]+ % of receptions collided; [\\d,]+ packets? lost to a busy board( \\([^)]+\\))?;\n' +
       'Ecash [\\d,]+ before and [\\d,]+ after; \\d+ board resets; [^\n]*;\n' +
       '\\d+ s of wall time on \\d+ cores \\(load average [\\d.]+ as it ended\\)\\.$',
   );
