@@ -41,7 +41,7 @@ export function serviceAfterMultiplications(service: (() => void) | null): void 
 
 /**
  * The same service for interpreted work of a hundred milliseconds or more that does no field
- * multiplication: the folds mod L (scalar-convolve.ts) and a point's encoding (lora.ts).
+ * multiplication: the folds of a reduction mod L and a signature's products (scalar-convolve.ts).
  */
 export function serviceBetween(): void {
   if (afterEach !== null) afterEach();
