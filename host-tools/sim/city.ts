@@ -531,6 +531,12 @@ export async function runCity(options: CityOptions) {
     cap_age_max_ms: capAges.length ? Math.max(...capAges) : 0,
     conflicts_resolved_ms_max: conflictResolvedMs.length ? Math.max(...conflictResolvedMs) : null,
     deadlocks: vehicles.filter((vehicle) => vehicle.lastStage !== 'idle' && world.nowMs - vehicle.stageSinceMs > 2 * 4 * 3600000).length,
+    // Where the EVs' trades stand at the end (the harness reads each EV's stage every VEHICLE_MS): a market
+    // whose every EV waits on a demand, with no seller left, shows here.
+    ev_trade_stages_at_end: vehicles.reduce((all: Record<string, number>, vehicle) => {
+      all[vehicle.lastStage] = (all[vehicle.lastStage] ?? 0) + 1;
+      return all;
+    }, {}),
     board_resets: boards.reduce((total, entry) => total + entry.board.resets, 0),
     board_uart_overflow_bytes: boards.reduce((total, entry) => total + entry.board.uartOverflowBytes, 0),
     board_rejections: boardStats.reduce((all: Record<string, number>, entry) => {

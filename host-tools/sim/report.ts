@@ -167,6 +167,7 @@ export function renderReport(summary: Record<string, unknown>, detail: ReportDet
     ['Ecash in circulation, start and end (must be equal)', `${integer(summary.ecash_total_start)} and ${integer(summary.ecash_total_end)} Ecash units`],
     ['trades that failed, by code (each side counts its own)', Object.entries((summary.trades_failed ?? {}) as Record<string, number>).map(([code, count]) => `${code} ${integer(count)}`).join(', ') || 'none'],
     ['board resets', integer(summary.board_resets)],
+    ['EVs by trade stage at the end', Object.entries((summary.ev_trade_stages_at_end ?? {}) as Record<string, number>).map(([stage, count]) => `${stage} ${integer(count)}`).join(', ') || 'none'],
     ['airtime per committed trade', summary.airtime_ms_per_trade === null ? 'no trade' : formatDuration(Number(summary.airtime_ms_per_trade))],
   ]);
   const boardTable = table(['board', 'boards', 'heap peak', 'heap budget', 'validation median', 'validation 95th pct', 'records issued', 'resets', 'frames lost (board busy)', 'frames dropped (inbox full)'],

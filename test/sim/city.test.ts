@@ -37,6 +37,9 @@ for (const { attack, seed, boards, durationMs } of RUNS) {
     assert.is(summary.double_spends_confirmed, 0, context);
     assert.is(summary.board_resets, 0, `no board reset (${context}) ${JSON.stringify(detail.boards)}`);
     assert.is(summary.deadlocks, 0, context);
+    const stages = summary.ev_trade_stages_at_end as Record<string, number>;
+    assert.ok(Object.keys(stages).every((stage) => ['idle', 'offered', 'demanded', 'selling', 'buying'].includes(stage)), `trader stages (${JSON.stringify(stages)})`);
+    assert.is(Object.values(stages).reduce((total, count) => total + count, 0), attack === 'double-spend' || attack === 'sybil' ? 5 : 4, `every EV's stage at the end (${JSON.stringify(stages)})`);
     const host = summary.host_ms as Record<string, number>;
     assert.ok(host.boards_heap_measurement > 0 && host.boards_heap_measurement <= host.boards, `measuring the heaps is part of the boards' time (${JSON.stringify(host)})`);
     const orders = detail.boards.reduce((sum: number, board: { trade: Record<string, number> }) => sum + (board.trade.trades_offered ?? 0) + (board.trade.trades_demanded ?? 0), 0);
