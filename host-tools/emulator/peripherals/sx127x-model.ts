@@ -90,15 +90,18 @@ export class Sx127xModel {
    * packet once the ring came round, or by a payload the program wrote to send.
    */
   overwritten = 0;
-  /** The same packets by kind: `kindOf` names them (the world passes the city's frame types), 'packet' otherwise. */
+  /**
+   * The same packets by kind: `kindOf` names a lost packet from its first bytes, still in the FIFO when it
+   * is lost (the world passes the city's frame types), 'packet' otherwise.
+   */
   readonly overwrittenByKind: Record<string, number> = {};
   kindOf: (payload: Uint8Array) => string = () => 'packet';
   /** Where the receiver writes the next packet's first byte (RX continuous fills the FIFO as a ring). */
   private rxWriteAddress = 0;
   /** Per FIFO byte, the valid packet it belongs to while the program has not read it (0: none). */
   private readonly owners = new Int32Array(256);
-  /** Bytes not yet read per valid packet still in the FIFO, and the packet's kind. */
-  private readonly unread = new Map<number, { bytes: number; kind: string }>();
+  /** Per valid packet still in the FIFO: its bytes not yet read, where it starts and its length. */
+  private readonly unread = new Map<number, { bytes: number; start: number; length: number }>();
   private packetsWritten = 0;
   /**
    * Whether a packet is arriving at this radio now (the world knows the medium): RegModemStat bit 0
@@ -341,7 +344,7 @@ export class Sx127xModel {
       this.fifo[address] = payload[index];
       this.owners[address] = id;
     }
-    if (crcValid && payload.length > 0) this.unread.set(id, { bytes: payload.length, kind: this.kindOf(payload) });
+    if (crcValid && payload.length > 0) this.unread.set(id, { bytes: payload.length, start, length: payload.length });
     this.rxWriteAddress = (start + payload.length) & 0xff;
     this.registers[FIFO_RX_CURRENT] = start;
     this.registers[RX_NB_BYTES] = payload.length;
@@ -362,7 +365,10 @@ export class Sx127xModel {
   private writeOver(address: number): void {
     const id = this.owners[address];
     if (id === 0) return;
-    this.countOverwritten(this.unread.get(id)?.kind ?? 'packet');
+    // Named now, before the byte at `address` is written: the packet's first two bytes are still there.
+    const entry = this.unread.get(id);
+    const head = entry === undefined ? new Uint8Array(0) : Uint8Array.of(this.fifo[entry.start], this.fifo[(entry.start + 1) & 0xff]).subarray(0, Math.min(2, entry.length));
+    this.countOverwritten(entry === undefined ? 'packet' : this.kindOf(head));
     this.unread.delete(id);
     for (let index = 0; index < 256; index++) if (this.owners[index] === id) this.owners[index] = 0;
   }
